@@ -1,0 +1,121 @@
+/**
+ * The contract between the pieces of the embedded durable engine:
+ * - the worker (src/host/worker) implements FunctionInvoker: it runs the app's registered functions;
+ * - the engine (src/host/durable) implements DurableEngine on Azure Storage tables;
+ * - the Durable HTTP API (src/host/durable/http-api) turns the webhook endpoints the Durable extension serves into
+ *   calls of DurableEngine, so the stock `durable-functions` DurableClient works unchanged.
+ * Nothing here knows any particular app.
+ */
+
+/** Runtime status names exactly as the Durable extension reports them. */
+export type RuntimeStatus =
+  | 'Running'
+  | 'Completed'
+  | 'ContinuedAsNew'
+  | 'Failed'
+  | 'Canceled'
+  | 'Terminated'
+  | 'Pending'
+  | 'Suspended';
+
+/** One history event in the shape the `durable-functions` orchestration trigger payload carries. */
+export interface HistoryEventJson {
+  EventType: number;
+  EventId: number;
+  IsPlayed: boolean;
+  Timestamp: string;
+  [field: string]: unknown;
+}
+
+/** What the engine hands the worker to run one orchestration episode (the orchestrationTrigger payload). */
+export interface OrchestrationTriggerPayload {
+  instanceId: string;
+  history: HistoryEventJson[];
+  input: unknown;
+  isReplaying: boolean;
+  parentInstanceId?: string;
+  upperSchemaVersion: number;
+  [field: string]: unknown;
+}
+
+/** What an orchestrator episode returns (the `durable-functions` OrchestratorState, as JSON). */
+export interface OrchestratorStateJson {
+  isDone: boolean;
+  actions: unknown[][] | unknown[];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion?: number;
+  [field: string]: unknown;
+}
+
+/** Implemented by the worker: runs the app's registered durable functions. */
+export interface FunctionInvoker {
+  hasOrchestration(name: string): boolean;
+  hasActivity(name: string): boolean;
+  invokeOrchestration(name: string, payload: OrchestrationTriggerPayload): Promise<OrchestratorStateJson>;
+  /** Resolves with the activity's output; rejects with the activity's error. */
+  invokeActivity(name: string, input: unknown, meta: { instanceId: string; taskId: number }): Promise<unknown>;
+}
+
+export interface InstanceStatus {
+  name: string;
+  instanceId: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  createdTime: string;
+  lastUpdatedTime: string;
+  history?: unknown[];
+}
+
+export interface InstanceQuery {
+  runtimeStatus?: RuntimeStatus[];
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
+  instanceIdPrefix?: string;
+  top?: number;
+  continuationToken?: string;
+  showInput?: boolean;
+}
+
+export interface StartOptions {
+  instanceId?: string;
+  input?: unknown;
+  /** Epoch ms at which the orchestration starts (scheduled start); default now. */
+  startAt?: number;
+}
+
+/**
+ * Raised by start() when the id is taken by an instance that is not in a terminal state and
+ * host.json's `overridableExistingInstanceStates` is `NonRunningStates`.
+ */
+export class InstanceAlreadyExistsError extends Error {
+  readonly code = 'INSTANCE_EXISTS';
+  constructor(readonly instanceId: string) {
+    super(`An instance with id ${instanceId} already exists and is not in a terminal state`);
+  }
+}
+
+export class InstanceNotFoundError extends Error {
+  readonly code = 'INSTANCE_NOT_FOUND';
+  constructor(readonly instanceId: string) {
+    super(`No instance with id ${instanceId}`);
+  }
+}
+
+/** Client-side operations of the engine, used by the Durable HTTP API. */
+export interface DurableEngine {
+  readonly taskHubName: string;
+  start(orchestratorName: string, options: StartOptions): Promise<string>;
+  getStatus(instanceId: string, options?: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean }): Promise<InstanceStatus | undefined>;
+  query(query: InstanceQuery): Promise<{ instances: InstanceStatus[]; continuationToken?: string }>;
+  raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void>;
+  terminate(instanceId: string, reason: string): Promise<void>;
+  suspend(instanceId: string, reason: string): Promise<void>;
+  resume(instanceId: string, reason: string): Promise<void>;
+  /** Returns the number of instances deleted (0 or 1). */
+  purge(instanceId: string): Promise<number>;
+  purgeMany(query: Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo'>): Promise<number>;
+}
