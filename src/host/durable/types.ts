@@ -119,3 +119,14 @@ export interface DurableEngine {
   purge(instanceId: string): Promise<number>;
   purgeMany(query: Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo'>): Promise<number>;
 }
+
+/**
+ * The Durable extension's HTTP surface (`/runtime/webhooks/durabletask/...`), served by the host's HTTP server.
+ * Implemented in src/host/durable/http-api over a DurableEngine.
+ */
+export interface DurableHttpApi {
+  /** Handles a request under /runtime/webhooks/durabletask; resolves false (and writes nothing) for other paths. */
+  handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<boolean>;
+  /** The JSON object the `durableClient` input binding carries, as the real extension gives it to the worker. */
+  clientBindingData(): Record<string, unknown>;
+}

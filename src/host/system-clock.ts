@@ -1,0 +1,53 @@
+import type { Clock } from './clock.js';
+
+/** Largest delay setTimeout accepts; longer waits are chained. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** The real wall clock. */
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  at(at: number, callback: () => void): () => void {
+    let handle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      const delay = at - Date.now();
+      if (delay <= 0) {
+        handle = undefined;
+        callback();
+        return;
+      }
+      handle = setTimeout(arm, Math.min(delay, MAX_TIMEOUT_MS));
+    };
+    // Always async, even when due, so callers see the same ordering as with a virtual clock.
+    handle = setTimeout(arm, Math.max(0, Math.min(at - Date.now(), MAX_TIMEOUT_MS)));
+    return () => {
+      if (handle) clearTimeout(handle);
+      handle = undefined;
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+}
+
+/** Shared by both clocks: a promise over `clock.at`, rejected with the signal's reason on abort. */
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      cancel();
+      reject(signal?.reason);
+    };
+    const cancel = clock.at(clock.now() + ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
