@@ -130,3 +130,36 @@ export interface DurableHttpApi {
   /** The JSON object the `durableClient` input binding carries, as the real extension gives it to the worker. */
   clientBindingData(): Record<string, unknown>;
 }
+
+/** Options of the engine factory `createDurableEngine` (src/host/durable/engine.ts). */
+export interface DurableEngineOptions {
+  /** Azure Storage connection string (never logged). */
+  connectionString: string;
+  taskHubName: string;
+  invoker: FunctionInvoker;
+  clock: import('../clock.js').Clock;
+  logger: import('pino').Logger;
+  /** Stable identity of this host (e.g. hostname): a restarted host with the same id may reclaim its own lease. */
+  workerId: string;
+  /** host.json `extensions.durableTask.overridableExistingInstanceStates`; default NonRunningStates. */
+  overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
+}
+
+/** The engine as the host drives it: the client operations plus its own lifecycle. */
+export interface DurableEngineRuntime extends DurableEngine {
+  /** Creates the task hub's tables if needed, loads pending work, timers and outbox, and begins processing. */
+  run(): Promise<void>;
+  /** Stops intake, lets in-flight steps finish or abandons them safely, releases leases. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of `createDurableHttpApi` (src/host/durable/http-api/index.ts). */
+export interface DurableHttpApiOptions {
+  /** The host's own base URL, e.g. http://127.0.0.1:7071 (status links are built from it). */
+  baseUrl: string;
+  taskHubName: string;
+  /** Name of the storage connection setting, as the extension reports it (default AzureWebJobsStorage). */
+  connectionName: string;
+  /** When set, the webhook endpoints demand it as `code` (query) or `x-functions-key` (header). */
+  systemKey?: string;
+}
