@@ -1,0 +1,15 @@
+/** Names shared by the function bindings; the orchestration instance id is derived from the schedule name. */
+export const ORCHESTRATOR = 'scheduleOrchestrator';
+export const DELIVERY_ACTIVITY = 'deliverTick';
+export const RESCHEDULE_EVENT = 'reschedule';
+
+const INSTANCE_PREFIX = 'schedule-';
+
+/** Deterministic per schedule name, so a restarted container finds its schedule instead of starting a second one. */
+export function instanceIdFor(scheduleName: string): string {
+  return `${INSTANCE_PREFIX}${scheduleName}`;
+}
+
+export function scheduleNameOf(instanceId: string): string | undefined {
+  return instanceId.startsWith(INSTANCE_PREFIX) ? instanceId.slice(INSTANCE_PREFIX.length) : undefined;
+}

@@ -1,0 +1,46 @@
+import type { DurableOrchestrationStatus } from 'durable-functions';
+import { asScheduleStatus } from '../../eventsource/schedule-state.js';
+import { scheduleNameOf } from './names.js';
+
+/** A schedule as the management API shows it. */
+export interface ScheduleView {
+  name: string;
+  runtimeStatus: string;
+  schedule?: string;
+  timeZone?: string;
+  nextFireTime?: string;
+  nextSequence?: number;
+  skippedTicks?: number;
+  rejectedTicks?: number;
+  lastDelivery?: unknown;
+}
+
+export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
+  const custom = asScheduleStatus(status.customStatus);
+  const name = custom?.name ?? scheduleNameOf(status.instanceId) ?? status.instanceId;
+  const view: ScheduleView = { name, runtimeStatus: String(status.runtimeStatus) };
+  if (!custom) return view;
+  return {
+    ...view,
+    schedule: custom.spec.schedule,
+    timeZone: custom.spec.timeZone,
+    ...(custom.nextFireTime ? { nextFireTime: custom.nextFireTime } : {}),
+    nextSequence: custom.nextSequence,
+    skippedTicks: custom.skippedTicks,
+    rejectedTicks: custom.rejectedTicks,
+    ...(custom.lastDelivery ? { lastDelivery: custom.lastDelivery } : {}),
+  };
+}
+
+/** The detailed view adds the Durable instance behind the schedule. */
+export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleView & { instanceId: string; instance: Record<string, unknown> } {
+  return {
+    ...scheduleView(status),
+    instanceId: status.instanceId,
+    instance: {
+      runtimeStatus: status.runtimeStatus,
+      createdTime: status.createdTime,
+      lastUpdatedTime: status.lastUpdatedTime,
+    },
+  };
+}
