@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the main job on one machine, without `func`. Starts Azurite (data under .data/, unless
+ * AzureWebJobsStorage names another account), hello-events on 8080 (unless K_SINK or SINK names a sink), and the
+ * embedded Functions host on 7071, prints a line per component as it becomes ready, then the events flowing.
+ * Ctrl-C stops everything cleanly, host first so that no tick is cut off mid-way.
+ */
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { freePort, startAzurite, type RunningAzurite } from '../host/storage/azurite.js';
+import { startComponent, waitUntilReady, type Component } from './processes.js';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const raw = process.env.LOG_FORMAT === 'json';
+
+function say(message: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} [start] ${message}\n`);
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const components: Component[] = [];
+  let azurite: RunningAzurite | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say('stopping');
+      for (const component of [...components].reverse()) await component.stop(10_000);
+      await azurite?.stop();
+      say('stopped');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (!env.AzureWebJobsStorage) {
+      const preferred = 10002;
+      const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
+      azurite = await startAzurite({ tablePort, location: path.join(root, '.data', 'azurite') });
+      env.AzureWebJobsStorage = azurite.connectionString;
+      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in .data/azurite`);
+    } else {
+      say('using the storage account named by AzureWebJobsStorage');
+    }
+
+    if (!env.K_SINK && !env.SINK) {
+      const port = 8080;
+      if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: free it, or set K_SINK to the sink you want`);
+      const hello = startComponent('hello-events', path.join(root, 'dist/src/hello-events/main.js'), { ...env, PORT: String(port), HOST: '127.0.0.1' }, { cwd: root, raw });
+      components.push(hello);
+      await waitUntilReady(`http://127.0.0.1:${port}/`, hello, 15_000);
+      env.K_SINK = `http://127.0.0.1:${port}/`;
+      say(`hello-events ready on http://127.0.0.1:${port}`);
+    } else {
+      say(`sending events to the sink named by ${env.K_SINK ? 'K_SINK' : 'SINK'}`);
+    }
+
+    const hostPort = Number(env.FUNCTIONS_PORT ?? 7071);
+    const host = startComponent('host', path.join(root, 'dist/src/host/main.js'), { ...env, FUNCTIONS_PORT: String(hostPort) }, { cwd: root, raw });
+    components.push(host);
+    await waitUntilReady(`http://127.0.0.1:${hostPort}/api/healthz`, host, 60_000);
+    say(`functions host ready on http://127.0.0.1:${hostPort} (try: curl http://127.0.0.1:${hostPort}/api/schedules)`);
+    say('events flowing; Ctrl-C stops everything');
+
+    for (const component of components) {
+      void component.exited.then((code) => {
+        if (stopping) return;
+        say(`${component.name} exited (${code}); stopping the rest`);
+        void stopAll(1);
+      });
+    }
+  } catch (error) {
+    say(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1);
+  }
+}
+
+void main();

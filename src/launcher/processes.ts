@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { formatLine } from './log-lines.js';
+
+export interface Component {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Starts a Node entry point as a child and relays its output, one readable line per log record. */
+export function startComponent(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  options: { cwd: string; raw: boolean },
+): Component {
+  const child = spawn(process.execPath, [entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      process.stdout.write(`${options.raw ? line : formatLine(name, line)}\n`);
+    });
+  }
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  return {
+    name,
+    child,
+    exited,
+    async stop(graceMs: number) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls an HTTP URL until it answers 2xx, the component exits, or time runs out. */
+export async function waitUntilReady(url: string, component: Component, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void component.exited.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${component.name} exited before it was ready`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${component.name} was not ready at ${url} within ${timeoutMs / 1000} s`);
+}
