@@ -1,0 +1,257 @@
+import { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { parseCeOverrides } from './ce-overrides.js';
+import { parseDuration, type ParseDurationOptions } from './duration.js';
+import { ConfigError, oneLine } from './errors.js';
+import { redactUrl } from './redact.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { canonicalTimeZone, describeSchedule, parseSchedule, type Schedule } from './schedule.js';
+import { isValidScheduleName } from './schedule-name.js';
+
+/** The event source's configuration, read from the environment once at start-up. */
+export interface EventSourceConfig {
+  sink: URL;
+  scheduleName: string;
+  schedule: Schedule;
+  ceType: string;
+  ceSource: string;
+  ceMode: 'binary' | 'structured';
+  ceOverrides: Record<string, string>;
+  caCerts?: string;
+  delivery: { timeoutMs: number; retry: RetryPolicy };
+  catchUpWindowMs: number;
+  logLevel: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const CONFIG_DEFAULTS = {
+  SCHEDULE: '10s',
+  SCHEDULE_TIMEZONE: 'UTC',
+  SCHEDULE_NAME: 'default',
+  CE_TYPE: 'com.hello.cron-event',
+  CE_SOURCE: 'urn:hello-com:cron-source',
+  CE_MODE: 'binary',
+  DELIVERY_TIMEOUT: '10s',
+  DELIVERY_RETRY: '5',
+  DELIVERY_BACKOFF_POLICY: 'exponential',
+  DELIVERY_BACKOFF_DELAY: '1s',
+  DELIVERY_MAX_BACKOFF: '30s',
+  CATCH_UP_WINDOW: '60s',
+  LOG_LEVEL: 'info',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Validates the environment. Throws ConfigError for the first bad variable, with a one-line `<VAR>: <why>` message
+ * that never echoes a secret (sink URLs and CA bundles are not quoted). Blank values count as unset.
+ */
+export function loadConfig(env: Env): EventSourceConfig {
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const read = <T>(name: string, schema: z.ZodType<T, string | undefined>): T => {
+    const result = schema.safeParse(value(name));
+    if (!result.success) throw new ConfigError(name, result.error.issues[0]?.message ?? 'invalid value');
+    return result.data;
+  };
+
+  const sinkVariable = value('K_SINK') === undefined && value('SINK') !== undefined ? 'SINK' : 'K_SINK';
+  const sink = read(sinkVariable, sinkSchema);
+
+  const timeZone = read('SCHEDULE_TIMEZONE', withDefault(CONFIG_DEFAULTS.SCHEDULE_TIMEZONE, canonicalTimeZone));
+  const schedule =
+    value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined
+      ? read('DurationInSeconds', legacySecondsSchema)
+      : read('SCHEDULE', withDefault(CONFIG_DEFAULTS.SCHEDULE, (text) => parseSchedule(text, timeZone)));
+
+  const scheduleName = read('SCHEDULE_NAME', withDefault(CONFIG_DEFAULTS.SCHEDULE_NAME, (text) => {
+    if (!isValidScheduleName(text)) {
+      throw new Error(`${JSON.stringify(text)} must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit`);
+    }
+    return text;
+  }));
+  const ceType = read('CE_TYPE', withDefault(CONFIG_DEFAULTS.CE_TYPE, checkAttributeText));
+  const ceSource = read('CE_SOURCE', withDefault(CONFIG_DEFAULTS.CE_SOURCE, checkUriReference));
+  const ceMode = read('CE_MODE', withDefault(CONFIG_DEFAULTS.CE_MODE, (text) => {
+    const mode = text.toLowerCase();
+    if (mode !== 'binary' && mode !== 'structured') throw new Error(`${JSON.stringify(text)} must be binary or structured`);
+    return mode;
+  }));
+  const ceOverrides = read('K_CE_OVERRIDES', withDefault('', parseCeOverrides));
+  const caCerts = read('K_CA_CERTS', optional(checkPemBundle));
+
+  const timeoutMs = read('DELIVERY_TIMEOUT', withDefault(CONFIG_DEFAULTS.DELIVERY_TIMEOUT, duration()));
+  const maxAttempts = read('DELIVERY_RETRY', withDefault(CONFIG_DEFAULTS.DELIVERY_RETRY, (text) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
+      throw new Error(`${JSON.stringify(text)} must be a whole number of attempts per tick from 1 to 1000`);
+    }
+    return Number(text);
+  }));
+  const backoffPolicy = read('DELIVERY_BACKOFF_POLICY', withDefault(CONFIG_DEFAULTS.DELIVERY_BACKOFF_POLICY, (text) => {
+    const policy = text.toLowerCase();
+    if (policy !== 'exponential' && policy !== 'linear') {
+      throw new Error(`${JSON.stringify(text)} must be exponential or linear`);
+    }
+    return policy;
+  }));
+  const backoffDelayMs = read('DELIVERY_BACKOFF_DELAY', withDefault(CONFIG_DEFAULTS.DELIVERY_BACKOFF_DELAY, duration()));
+  const maxBackoffMs = read('DELIVERY_MAX_BACKOFF', withDefault(CONFIG_DEFAULTS.DELIVERY_MAX_BACKOFF, (text) => {
+    const ms = parseDuration(text);
+    if (ms < backoffDelayMs) throw new Error(`${JSON.stringify(text)} is shorter than DELIVERY_BACKOFF_DELAY (${backoffDelayMs} ms)`);
+    return ms;
+  }));
+  const catchUpWindowMs = read('CATCH_UP_WINDOW', withDefault(CONFIG_DEFAULTS.CATCH_UP_WINDOW, duration({ allowZero: true })));
+  const logLevel = read('LOG_LEVEL', withDefault(CONFIG_DEFAULTS.LOG_LEVEL, (text) => {
+    const level = text.toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new Error(`${JSON.stringify(text)} is not a log level (${LOG_LEVELS.join(', ')})`);
+    }
+    return level;
+  }));
+
+  return {
+    sink,
+    scheduleName,
+    schedule,
+    ceType,
+    ceSource,
+    ceMode,
+    ceOverrides,
+    ...(caCerts !== undefined ? { caCerts } : {}),
+    delivery: { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } },
+    catchUpWindowMs,
+    logLevel,
+  };
+}
+
+/** The configuration in a form that is safe to log: the sink without userinfo or query, the CA bundle summarised. */
+export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
+  return {
+    sink: redactUrl(c.sink),
+    scheduleName: c.scheduleName,
+    schedule: describeSchedule(c.schedule),
+    ceType: c.ceType,
+    ceSource: c.ceSource,
+    ceMode: c.ceMode,
+    ceOverrides: c.ceOverrides,
+    caCerts: c.caCerts === undefined ? 'none' : `${countCertificates(c.caCerts)} certificate(s)`,
+    delivery: { timeoutMs: c.delivery.timeoutMs, retry: { ...c.delivery.retry } },
+    catchUpWindowMs: c.catchUpWindowMs,
+    logLevel: c.logLevel,
+  };
+}
+
+// --- schemas: each turns an optional string into a value or a one-line issue ---
+
+/** Runs `parse` (which throws with a reason) as a zod transform; `undefined` input takes `fallback`. */
+function withDefault<T>(fallback: string, parse: (text: string) => T): z.ZodType<T, string | undefined> {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parse(text ?? fallback);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: oneLine(error instanceof Error ? error.message : String(error)) });
+        return z.NEVER;
+      }
+    });
+}
+
+function optional<T>(parse: (text: string) => T): z.ZodType<T | undefined, string | undefined> {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parse(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: oneLine(error instanceof Error ? error.message : String(error)) });
+        return z.NEVER;
+      }
+    });
+}
+
+function duration(options: ParseDurationOptions = {}): (text: string) => number {
+  return (text) => parseDuration(text, options);
+}
+
+const sinkSchema: z.ZodType<URL, string | undefined> = z
+  .string({ error: 'not set (Knative injects it into a ContainerSource or SinkBinding; set K_SINK or SINK)' })
+  .transform((text, ctx) => {
+    // The URL may carry credentials, so no message quotes it.
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid absolute URL (expected http:// or https://)' });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `must be an http or https URL, not ${url.protocol.replace(/:$/, '')}` });
+      return z.NEVER;
+    }
+    if (url.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: 'has no host' });
+      return z.NEVER;
+    }
+    return url;
+  });
+
+/** Legacy `DurationInSeconds` of the old demo: a positive number of seconds, used when SCHEDULE is unset. */
+const legacySecondsSchema: z.ZodType<Schedule, string | undefined> = z.string().transform((text, ctx) => {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} must be a positive number of seconds (or set SCHEDULE instead)` });
+    return z.NEVER;
+  }
+  try {
+    return parseSchedule(`${text}s`);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: oneLine(error instanceof Error ? error.message : String(error)) });
+    return z.NEVER;
+  }
+});
+
+function checkAttributeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(text)) throw new Error('must not contain control characters');
+  return text;
+}
+
+/** CloudEvents `source` is a URI-reference (RFC 3986): absolute (`urn:x:y`, `https://...`) or relative (`/a/b`). */
+function checkUriReference(text: string): string {
+  if (/[\s\x00-\x1f\x7f<>"{}|\\^`]/.test(text)) {
+    throw new Error(`${JSON.stringify(text)} is not a URI-reference (no spaces or <>"{}|\\^\` allowed; e.g. urn:example:source or /my/source)`);
+  }
+  try {
+    new URL(text, 'http://base.invalid/');
+  } catch {
+    throw new Error(`${JSON.stringify(text)} is not a URI-reference (e.g. urn:example:source or /my/source)`);
+  }
+  return text;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** K_CA_CERTS must hold at least one PEM certificate, each of which must parse. */
+function checkPemBundle(text: string): string {
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new Error('contains no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)');
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new Error(`certificate ${index + 1} of ${blocks.length} is not a valid X.509 certificate`);
+    }
+  });
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function countCertificates(pem: string): number {
+  return (pem.match(PEM_CERTIFICATE) ?? []).length;
+}

@@ -1,0 +1,110 @@
+import { performance } from 'node:perf_hooks';
+import type { CloudEventV1 } from 'cloudevents';
+import { request, type Agent } from 'undici';
+import { EventSourceError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { classifyNetworkError, classifyResponse } from './classify.js';
+import { createDispatcher } from './dispatcher.js';
+import { encodeEvent, type EncodingMode } from './encode.js';
+
+export type DeliveryOutcome =
+  | { ok: true; status: number; durationMs: number }
+  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; durationMs: number };
+
+export interface DeliveryOptions {
+  sink: URL;
+  mode: EncodingMode;
+  /** Per-attempt deadline: connect, send and response headers+body. */
+  timeoutMs: number;
+  /** PEM bundle trusted for an https sink (K_CA_CERTS). */
+  caCerts?: string;
+  /** Extra headers on every request (e.g. Authorization). CloudEvents headers always win. */
+  headers?: Record<string, string>;
+}
+
+export interface DeliverOptions {
+  /** Headers for this attempt only, e.g. a freshly re-read OIDC token. */
+  headers?: Record<string, string>;
+}
+
+export interface Delivery {
+  /** One attempt to POST the event to the sink. Never throws for HTTP or network problems: returns an outcome. */
+  deliver(event: CloudEventV1<unknown>, options?: DeliverOptions): Promise<DeliveryOutcome>;
+  /** Closes the pooled connections. */
+  close(): Promise<void>;
+}
+
+/** Drains at most this much of a response body; a bigger one closes the socket instead (no keep-alive). */
+const BODY_DUMP_LIMIT = 256 * 1024;
+
+/**
+ * A delivery to one sink over one pooled keep-alive agent. Userinfo in the sink URL is sent as Basic credentials
+ * (unless an Authorization header is given) and never appears in an outcome's reason.
+ */
+export function createDelivery(options: DeliveryOptions): Delivery {
+  const sink = new URL(options.sink.href);
+  if (sink.protocol !== 'http:' && sink.protocol !== 'https:') {
+    throw new EventSourceError('DELIVERY_INVALID', `sink ${redactUrl(sink)} is not an http or https URL`);
+  }
+  if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs <= 0) {
+    throw new EventSourceError('DELIVERY_INVALID', `timeoutMs must be a positive integer, got ${options.timeoutMs}`);
+  }
+  const baseHeaders = lowerCaseKeys(options.headers ?? {});
+  if ((sink.username !== '' || sink.password !== '') && baseHeaders['authorization'] === undefined) {
+    const user = decodeURIComponent(sink.username);
+    const password = decodeURIComponent(sink.password);
+    baseHeaders['authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  }
+  sink.username = '';
+  sink.password = '';
+  sink.hash = '';
+  const target = sink.href;
+  const timeoutMs = options.timeoutMs;
+  const dispatcher: Agent = createDispatcher({
+    connectTimeoutMs: timeoutMs,
+    ...(options.caCerts !== undefined ? { caCerts: options.caCerts } : {}),
+  });
+
+  async function deliver(event: CloudEventV1<unknown>, deliverOptions: DeliverOptions = {}): Promise<DeliveryOutcome> {
+    const encoded = encodeEvent(event, options.mode);
+    const headers = { ...baseHeaders, ...lowerCaseKeys(deliverOptions.headers ?? {}), ...encoded.headers };
+    const signal = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let status: number;
+    let retryAfter: string | undefined;
+    try {
+      const response = await request(target, {
+        method: 'POST',
+        headers,
+        body: encoded.body,
+        dispatcher,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = response.statusCode;
+      const header = response.headers['retry-after'];
+      retryAfter = Array.isArray(header) ? header[0] : header;
+      // Drain the body so the connection goes back to the pool. Its outcome does not change the status verdict.
+      await response.body.dump({ limit: BODY_DUMP_LIMIT, signal }).catch(() => undefined);
+    } catch (error) {
+      return { ...classifyNetworkError(error, timeoutMs, signal.aborted), durationMs: elapsed() };
+    }
+    const verdict = classifyResponse(status, retryAfter, new Date());
+    return { ...verdict, durationMs: elapsed() };
+  }
+
+  return {
+    deliver,
+    async close(): Promise<void> {
+      await dispatcher.close();
+    },
+  };
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) result[name.toLowerCase()] = value;
+  return result;
+}

@@ -1,0 +1,34 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Keys whose values are secrets wherever they appear (top level, or one object deep such as `headers.authorization`). */
+export const SECRET_KEYS = [
+  'connectionString', 'AzureWebJobsStorage', 'authorization', 'Authorization', 'accountKey', 'key', 'token',
+  'password', 'secret', 'sig',
+] as const;
+
+export interface LoggerOptions {
+  /** pino level (fatal, error, warn, info, debug, trace, silent); default info. */
+  level?: string;
+  name?: string;
+  /** Where the JSON lines go; default stdout (tests pass a stream to read them). */
+  destination?: DestinationStream;
+}
+
+/**
+ * The one logger of the core: JSON lines on stdout, level as a label, ISO timestamps, secrets redacted.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const paths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+  return pino(
+    {
+      level: options.level ?? 'info',
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      redact: { paths, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
