@@ -1,0 +1,118 @@
+/**
+ * A real CloudEvents sink on loopback for end-to-end tests: it parses every POST with the cloudevents SDK and
+ * records it. It can be told to fail (answer a status) or to go away (close its port) and come back on the same port.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { HTTP, type CloudEvent } from 'cloudevents';
+
+export interface ReceivedEvent {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  sequence: string;
+  data: { schedule: string; sequence: number; scheduledTime: string };
+  extensions: Record<string, unknown>;
+  /** Receiver's wall-clock time of arrival. */
+  receivedAt: number;
+}
+
+export class RecordingSink {
+  readonly events: ReceivedEvent[] = [];
+  /** Status answered instead of 200 while set (e.g. 503). */
+  failWith: number | undefined;
+  private server: Server | undefined;
+  private port = 0;
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  async start(port = this.port): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 1_000;
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Closes the port (connections refused until start() again). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Distinct sequences received so far, in arrival order of their first copy. */
+  sequences(): number[] {
+    const seen = new Set<number>();
+    const out: number[] = [];
+    for (const event of this.events) {
+      const n = Number(event.sequence);
+      if (!seen.has(n)) {
+        seen.add(n);
+        out.push(n);
+      }
+    }
+    return out;
+  }
+
+  /** Resolves when at least `count` events have arrived; rejects after `timeoutMs` (real time). */
+  async waitFor(count: number, timeoutMs: number): Promise<void> {
+    if (this.events.length >= count) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = { count, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`only ${this.events.length} of ${count} events arrived within ${timeoutMs} ms`));
+      }, timeoutMs).unref();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method !== 'POST') {
+      res.writeHead(200).end('Hello World!');
+      return;
+    }
+    if (this.failWith !== undefined) {
+      res.writeHead(this.failWith).end();
+      return;
+    }
+    let event: CloudEvent<unknown>;
+    try {
+      const parsed = HTTP.toEvent({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
+    } catch (error) {
+      res.writeHead(400).end(String(error));
+      return;
+    }
+    const { id, type, source, time, data, specversion: _v, datacontenttype: _d, ...rest } = event.toJSON() as Record<string, unknown>;
+    this.events.push({
+      id: String(id),
+      type: String(type),
+      source: String(source),
+      time: String(time),
+      sequence: String(rest.sequence),
+      data: data as ReceivedEvent['data'],
+      extensions: rest,
+      receivedAt: Date.now(),
+    });
+    res.writeHead(200).end('Processed');
+    for (const waiter of [...this.waiters]) {
+      if (this.events.length >= waiter.count) {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        waiter.resolve();
+      }
+    }
+  }
+}
