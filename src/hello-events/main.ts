@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net';
+import { ConfigError, readConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createServer } from './server.js';
+
+/** Requests still running this long after SIGTERM are cut off (Kubernetes' grace period is 30 s). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+const logger = createLogger();
+
+function main(): void {
+  let config;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.fatal({ code: error.code, field: error.field }, error.message);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+
+  const server = createServer({ logger });
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
+    process.exitCode = 1;
+  });
+  server.listen(config.port, config.host, () => {
+    const address = server.address() as AddressInfo;
+    logger.info({ host: address.address, port: address.port }, 'hello-events listening');
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // close() stops accepting and waits for in-flight requests; idle keep-alive sockets are closed now.
+    server.close((error) => {
+      if (error) logger.error({ err: error }, 'server close failed');
+      process.exitCode = error ? 1 : 0;
+    });
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main();

@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type pino from 'pino';
+import { createLogger, type Logger } from './logger.js';
+import { BodyTooLargeError, declaredLength, readBody } from './read-body.js';
+import { parseCloudEvent } from './parse-event.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HelloEventsOptions {
+  /** Logger to use; default: a pino logger on `logDestination`, or stdout. */
+  readonly logger?: Logger;
+  /** Where the default logger writes (ignored when `logger` is given). */
+  readonly logDestination?: pino.DestinationStream;
+  /** Largest accepted request body in bytes; default 1 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+/** The hello-events receiver as a node:http server (not yet listening). */
+export function createServer(options: HelloEventsOptions = {}): http.Server {
+  const logger = options.logger ?? createLogger(options.logDestination);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    handle(req, res, logger, maxBodyBytes).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) send(res, 500, 'Internal Server Error');
+      else res.destroy();
+    });
+  };
+  const server = http.createServer(onRequest);
+  // With `Expect: 100-continue` an oversize body is refused before the client sends it.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > maxBodyBytes) {
+      tooLarge(req, res, logger, maxBodyBytes);
+      return;
+    }
+    res.writeContinue();
+    onRequest(req, res);
+  });
+  return server;
+}
+
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  logger: Logger,
+  maxBodyBytes: number,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (path !== '/') {
+    send(res, 404, 'Not Found');
+    return;
+  }
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    send(res, 200, 'Hello World!');
+    return;
+  }
+  if (req.method !== 'POST') {
+    send(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD, POST' });
+    return;
+  }
+
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > maxBodyBytes) {
+    tooLarge(req, res, logger, maxBodyBytes);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      tooLarge(req, res, logger, maxBodyBytes);
+      return;
+    }
+    // The client went away mid-body: nobody is left to answer.
+    logger.debug({ err: error }, 'request body not received');
+    res.destroy();
+    return;
+  }
+
+  const result = parseCloudEvent(req.headers, body);
+  if (!result.ok) {
+    logger.warn({ status: 400, problem: result.problem }, 'rejected request: not a valid CloudEvent');
+    send(res, 400, result.problem);
+    return;
+  }
+  const { event } = result;
+  logger.info(
+    {
+      event: {
+        type: event.type,
+        id: event.id,
+        source: event.source,
+        sequence: event['sequence'],
+        ...loggableData(event.data, event.data_base64),
+      },
+    },
+    'event received',
+  );
+  send(res, 200, 'Processed');
+}
+
+/** Binary data is logged as base64; anything else as it came. */
+function loggableData(data: unknown, dataBase64: string | undefined): { data?: unknown; data_base64?: string } {
+  if (dataBase64 !== undefined) return { data_base64: dataBase64 };
+  if (Buffer.isBuffer(data) || ArrayBuffer.isView(data)) {
+    const view = data as ArrayBufferView;
+    return { data_base64: Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64') };
+  }
+  return data === undefined ? {} : { data };
+}
+
+function tooLarge(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger, limit: number): void {
+  logger.warn({ status: 413, limit }, 'rejected request: body too large');
+  // The rest of the body is never read; closing the connection is the only way to be rid of it.
+  send(res, 413, `Payload Too Large: the limit is ${limit} bytes`, { connection: 'close' });
+  req.pause();
+}
+
+function send(res: http.ServerResponse, status: number, text: string, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
