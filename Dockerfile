@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+#
+# Two images from one build:
+#   docker build --target functions    -t durable-event-source-functions .
+#   docker build --target hello-events -t durable-event-source-hello-events .
+# (Without --target the last stage, functions, is built.)
+
+# ---- build: compile TypeScript to dist/ -------------------------------------------------------------
+FROM node:22-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=optional keeps azure-functions-core-tools (an optionalDependency, a large download) out.
+# --ignore-scripts skips the `node` devDependency's installer (it fetches a second Node 22; the base image
+# already is Node 22); its dangling .bin/node link is removed so `tsc` runs on the image's own node.
+RUN npm ci --omit=optional --ignore-scripts && rm -f node_modules/.bin/node
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- prod-deps: production dependencies only --------------------------------------------------------
+# No devDependencies (typescript, azurite, the `node` binary package) and no optional ones
+# (azure-functions-core-tools) ever reach an image.
+FROM node:22-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
+
+# ---- hello-events: the receiver service ---------------------------------------------------------------
+FROM node:22-slim AS hello-events
+ENV NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src/hello-events ./dist/src/hello-events
+# Files stay root-owned and read-only to the process; it runs as the image's unprivileged user.
+USER node
+EXPOSE 8080
+CMD ["node", "dist/src/hello-events/main.js"]
+
+# ---- functions: the event source on the Azure Functions host ----------------------------------------
+FROM mcr.microsoft.com/azure-functions/node:4-node22 AS functions
+ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
+    AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
+    FUNCTIONS_WORKER_RUNTIME=node \
+    ASPNETCORE_URLS=http://+:80
+WORKDIR /home/site/wwwroot
+# The Node v4 programming model finds functions ONLY through package.json's "main"
+# ("dist/src/functions/*.js"), resolved relative to this folder. The layout below keeps that glob
+# pointing at the compiled functions: a wrong "main" (or dist/ copied to another place) is the known
+# cause of "No job functions found" at host start-up.
+COPY host.json package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+# local.settings.json and .data are never copied (and .dockerignore keeps them out of the context):
+# settings come from the environment (Kubernetes Secret / env), state from Azure Storage.
+EXPOSE 80
