@@ -88,6 +88,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       retryAfter = Array.isArray(header) ? header[0] : header;
       // Drain the body so the connection goes back to the pool. Its outcome does not change the status verdict.
       await response.body.dump({ limit: BODY_DUMP_LIMIT, signal }).catch(() => undefined);
+      // undici marks the connection idle on a later turn of the event loop; yield once so that a delivery sent
+      // right after this one reuses it instead of opening a second connection.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     } catch (error) {
       return { ...classifyNetworkError(error, timeoutMs, signal.aborted), durationMs: elapsed() };
     }
