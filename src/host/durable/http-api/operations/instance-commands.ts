@@ -1,0 +1,34 @@
+import { HttpApiError } from '../errors.js';
+import { sendEmpty } from '../http-io.js';
+import { param } from '../query-params.js';
+import type { RequestContext } from '../request-context.js';
+import { isTerminal } from '../status-json.js';
+import type { InstanceOperation } from '../routes.js';
+
+/**
+ * POST /instances/{id}/{terminate|suspend|resume}?reason=: 202 accepted, 404 unknown, 410 already ended.
+ * Rewind and restart are answered 501: the engine does not implement them.
+ */
+export async function instanceCommand(ctx: RequestContext, instanceId: string, operation: InstanceOperation): Promise<void> {
+  if (operation === 'rewind' || operation === 'restart') {
+    throw new HttpApiError(501, 'NOT_IMPLEMENTED', `The ${operation} operation is not supported by this host's durable engine`);
+  }
+  const status = await ctx.engine.getStatus(instanceId, { showInput: false });
+  if (status === undefined) throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
+  if (isTerminal(status.runtimeStatus)) {
+    throw new HttpApiError(410, 'INSTANCE_ENDED', `Instance '${instanceId}' is already ${status.runtimeStatus}`);
+  }
+  const reason = param(ctx.query, 'reason') ?? '';
+  switch (operation) {
+    case 'terminate':
+      await ctx.engine.terminate(instanceId, reason);
+      break;
+    case 'suspend':
+      await ctx.engine.suspend(instanceId, reason);
+      break;
+    case 'resume':
+      await ctx.engine.resume(instanceId, reason);
+      break;
+  }
+  sendEmpty(ctx.res, 202);
+}

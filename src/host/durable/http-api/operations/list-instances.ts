@@ -1,0 +1,42 @@
+import type { InstanceQuery } from '../../types.js';
+import { sendJson } from '../http-io.js';
+import { booleanParam, dateParam, param, positiveIntParam, runtimeStatusParam } from '../query-params.js';
+import type { RequestContext } from '../request-context.js';
+import { toStatusJson } from '../status-json.js';
+
+export const CONTINUATION_HEADER = 'x-ms-continuation-token';
+/** The extension's default page size (OrchestrationStatusQueryCondition.PageSize). */
+const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * GET /instances: one page of statuses; when more remain, the token for the next page is in the
+ * `x-ms-continuation-token` response header (the stock client follows it until it is absent).
+ */
+export async function listInstances(ctx: RequestContext): Promise<void> {
+  const showInput = booleanParam(ctx.query, 'showInput', true);
+  const query: InstanceQuery = {
+    top: positiveIntParam(ctx.query, 'top') ?? DEFAULT_PAGE_SIZE,
+    showInput,
+  };
+  const runtimeStatus = runtimeStatusParam(ctx.query, 'runtimeStatus');
+  if (runtimeStatus) query.runtimeStatus = runtimeStatus;
+  const createdTimeFrom = dateParam(ctx.query, 'createdTimeFrom');
+  if (createdTimeFrom) query.createdTimeFrom = createdTimeFrom;
+  const createdTimeTo = dateParam(ctx.query, 'createdTimeTo');
+  if (createdTimeTo) query.createdTimeTo = createdTimeTo;
+  const prefix = param(ctx.query, 'instanceIdPrefix');
+  if (prefix !== undefined && prefix !== '') query.instanceIdPrefix = prefix;
+  const token = ctx.req.headers[CONTINUATION_HEADER];
+  const tokenValue = Array.isArray(token) ? token[0] : token;
+  if (tokenValue !== undefined && tokenValue !== '') query.continuationToken = tokenValue;
+
+  const page = await ctx.engine.query(query);
+  const headers: Record<string, string> = {};
+  if (page.continuationToken !== undefined && page.continuationToken !== '') headers[CONTINUATION_HEADER] = page.continuationToken;
+  sendJson(
+    ctx.res,
+    200,
+    page.instances.map((status) => toStatusJson({ ...status, history: undefined }, { showInput })),
+    headers,
+  );
+}

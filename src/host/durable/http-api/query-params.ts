@@ -1,0 +1,68 @@
+import type { RuntimeStatus } from '../types.js';
+import { HttpApiError } from './errors.js';
+
+export const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Pending',
+  'Suspended',
+];
+
+/** Query parameter names are matched case-insensitively, as ASP.NET does for the extension. */
+export function param(query: URLSearchParams, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of query) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+function badParam(name: string, problem: string): HttpApiError {
+  return new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: ${problem}`);
+}
+
+export function booleanParam(query: URLSearchParams, name: string, fallback: boolean): boolean {
+  const raw = param(query, name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw badParam(name, 'must be true or false');
+}
+
+export function dateParam(query: URLSearchParams, name: string): Date | undefined {
+  const raw = param(query, name);
+  if (raw === undefined || raw === '') return undefined;
+  // The stock client sends toISOString() unencoded; a '+' offset arrives as a space after form decoding.
+  const date = new Date(raw.trim().replace(/ (\d\d:?\d\d)$/, '+$1'));
+  if (Number.isNaN(date.getTime())) throw badParam(name, 'must be an ISO 8601 date-time');
+  return date;
+}
+
+export function positiveIntParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = param(query, name);
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,9}$/.test(raw.trim()) || Number(raw) < 1) throw badParam(name, 'must be a positive integer');
+  return Number(raw);
+}
+
+/** Accepts comma-separated lists and repeated parameters; names are case-insensitive, as .NET enum parsing is. */
+export function runtimeStatusParam(query: URLSearchParams, name: string): RuntimeStatus[] | undefined {
+  const wanted = name.toLowerCase();
+  const found: RuntimeStatus[] = [];
+  for (const [key, value] of query) {
+    if (key.toLowerCase() !== wanted) continue;
+    for (const part of value.split(',')) {
+      const trimmed = part.trim();
+      if (trimmed === '') continue;
+      const status = RUNTIME_STATUSES.find((s) => s.toLowerCase() === trimmed.toLowerCase());
+      if (!status) throw badParam(name, `unknown runtime status '${trimmed.slice(0, 64)}' (expected one of ${RUNTIME_STATUSES.join(', ')})`);
+      if (!found.includes(status)) found.push(status);
+    }
+  }
+  return found.length > 0 ? found : undefined;
+}

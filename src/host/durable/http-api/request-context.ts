@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../clock.js';
+import type { DurableEngine } from '../types.js';
+import { HttpApiError } from './errors.js';
+import type { LinkSettings } from './urls.js';
+
+/** What every operation gets: the request, the engine, and what it needs to build links. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  query: URLSearchParams;
+  engine: DurableEngine;
+  settings: LinkSettings;
+  /** Origin the caller reached us at (links handed back point there, as the extension's do). */
+  origin: string;
+  /** The absolute URL of this request, for the Location of a 202 status answer. */
+  requestUrl: string;
+  clock: Clock;
+}
+
+export function requireMethod(ctx: RequestContext, ...allowed: string[]): string {
+  const method = (ctx.req.method ?? 'GET').toUpperCase();
+  if (!allowed.includes(method)) {
+    throw new HttpApiError(405, 'METHOD_NOT_ALLOWED', `method ${method} is not allowed here (allowed: ${allowed.join(', ')})`, {
+      Allow: allowed.join(', '),
+    });
+  }
+  return method;
+}
+
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * The origin the caller used, from the Host header (and X-Forwarded-Proto behind a TLS-terminating proxy);
+ * the configured base URL when the header is missing or malformed.
+ */
+export function requestOrigin(req: IncomingMessage, fallbackOrigin: string): string {
+  const host = req.headers.host;
+  if (host === undefined || !HOST_PATTERN.test(host)) return fallbackOrigin;
+  const forwarded = req.headers['x-forwarded-proto'];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
+  return `${proto === 'https' ? 'https' : 'http'}://${host}`;
+}
