@@ -104,6 +104,19 @@ describe('delivery over http', () => {
     assert.ok(ms !== undefined && ms > 60_000 && ms <= 121_000, `retryAfterMs ${ms}`);
   });
 
+  it('percent-encodes binary-mode header values HTTP cannot carry (CloudEvents HTTP binding 3.1.3.2)', async () => {
+    sink.respond = (_req, res) => res.writeHead(200).end();
+    const accented = buildEvent(
+      { scheduleName: 'default', generation: 'g1', sequence: 1, scheduledTime: '2025-01-01T00:00:00.000Z' },
+      { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: { city: 'Zürich', plain: 'a b' } },
+    );
+    const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(accented));
+    assert.equal(outcome.ok, true);
+    const request = sink.requests.at(-1)!;
+    assert.equal(request.headers['ce-city'], 'Z%C3%BCrich');
+    assert.equal(request.headers['ce-plain'], 'a b');
+  });
+
   it('reuses one keep-alive connection for several deliveries', async () => {
     const keepAlive = await TestSink.start();
     try {
