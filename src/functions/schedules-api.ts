@@ -4,11 +4,11 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { isValidScheduleName } from '../eventsource/schedule-name.js';
 import { ORCHESTRATOR, instanceIdFor, scheduleNameOf } from './shared/names.js';
 import { findInstance } from './shared/instances.js';
 import { scheduleDetail, scheduleView } from './shared/views.js';
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const CONTROLLABLE = new Set(['Running', 'Pending', 'Suspended']);
 const clientInput = df.input.durableClient();
 
@@ -17,7 +17,7 @@ function problem(status: number, message: string): HttpResponseInit {
 }
 
 function badName(name: string | undefined): HttpResponseInit | undefined {
-  if (name && NAME.test(name)) return undefined;
+  if (name && isValidScheduleName(name)) return undefined;
   return problem(400, 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
 }
 
