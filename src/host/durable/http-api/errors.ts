@@ -7,6 +7,8 @@ export class HttpApiError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Send the message as text/plain: the stock client turns some bodies straight into `new Error(body)`. */
+    readonly plainText = false,
   ) {
     super(message);
     this.name = 'HttpApiError';

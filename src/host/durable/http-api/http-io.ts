@@ -58,5 +58,14 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 export function sendError(res: ServerResponse, error: HttpApiError): void {
-  sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
+  if (!error.plainText) {
+    sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
+    return;
+  }
+  res.writeHead(error.status, {
+    ...error.headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(error.message)),
+  });
+  res.end(error.message);
 }

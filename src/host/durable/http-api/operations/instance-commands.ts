@@ -11,7 +11,9 @@ import type { InstanceOperation } from '../routes.js';
  */
 export async function instanceCommand(ctx: RequestContext, instanceId: string, operation: InstanceOperation): Promise<void> {
   if (operation === 'rewind' || operation === 'restart') {
-    throw new HttpApiError(501, 'NOT_IMPLEMENTED', `The ${operation} operation is not supported by this host's durable engine`);
+    // Plain text: the stock client's rewind() rejects with `new Error(body)`.
+    const message = `The ${operation} operation is not supported by this host's durable engine`;
+    throw new HttpApiError(501, 'NOT_IMPLEMENTED', message, {}, true);
   }
   const status = await ctx.engine.getStatus(instanceId, { showInput: false });
   if (status === undefined) throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
