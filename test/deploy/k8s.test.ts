@@ -1,0 +1,291 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  K8S_DIR,
+  REPO_ROOT,
+  asArray,
+  asRecord,
+  at,
+  buildKustomization,
+  find,
+  isRecord,
+  kustomizationDirs,
+  loadYaml,
+  readKustomization,
+  yamlFilesUnder,
+  type Doc,
+  type Manifest,
+} from './manifests.js';
+import { DEV_KEY } from '../../src/host/storage/azurite.js';
+
+const BASE = K8S_DIR;
+const SINKBINDING = path.join(K8S_DIR, 'sinkbinding');
+const DEV_AZURITE = path.join(K8S_DIR, 'dev-azurite');
+
+const KNOWN_KINDS = new Set([
+  'v1/Namespace',
+  'v1/Secret',
+  'v1/Service',
+  'v1/PersistentVolumeClaim',
+  'apps/v1/Deployment',
+  'serving.knative.dev/v1/Service',
+  'sources.knative.dev/v1/ContainerSource',
+  'sources.knative.dev/v1/SinkBinding',
+  'kustomize.config.k8s.io/v1beta1/Kustomization',
+]);
+
+const HELLO_EVENTS_REF = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello-events' };
+
+/** The pod template of whatever runs the event source in a variant (ContainerSource or Deployment). */
+function eventSourceTemplate(manifests: readonly Manifest[]): Doc {
+  const runners = manifests.filter(
+    ({ doc }) =>
+      (doc['kind'] === 'ContainerSource' || doc['kind'] === 'Deployment') &&
+      isRecord(doc['metadata']) &&
+      doc['metadata']['name'] === 'event-source',
+  );
+  assert.equal(runners.length, 1, 'exactly one ContainerSource or Deployment named event-source');
+  return asRecord(at((runners[0] as Manifest).doc, 'spec.template'));
+}
+
+function containersOf(template: Doc): Doc[] {
+  return asArray(at(template, 'spec.containers')).map(asRecord);
+}
+
+function envOf(container: Doc): Map<string, Doc> {
+  return new Map(asArray(container['env']).map((entry) => [String(asRecord(entry)['name']), asRecord(entry)]));
+}
+
+function selectorMatches(selector: Doc, labels: Doc): boolean {
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+describe('every manifest', () => {
+  const files = yamlFilesUnder(K8S_DIR);
+
+  test('there are manifests, and every file parses (all documents)', () => {
+    assert.ok(files.length >= 10, `found only ${files.length} YAML files under k8s/`);
+    for (const file of files) assert.ok(loadYaml(file).length >= 1, `${file} holds no document`);
+  });
+
+  test('every document has a known apiVersion and kind', () => {
+    for (const file of files) {
+      for (const { doc } of loadYaml(file)) {
+        const key = `${String(doc['apiVersion'])}/${String(doc['kind'])}`;
+        assert.ok(KNOWN_KINDS.has(key), `${path.relative(REPO_ROOT, file)}: unexpected ${key}`);
+        if (doc['kind'] !== 'Kustomization') assert.ok(typeof at(doc, 'metadata.name') === 'string');
+      }
+    }
+  });
+
+  test('no real-looking account key or credential anywhere; the dev key only in dev-azurite', () => {
+    const checked = [...files, ...['Dockerfile', 'host.json', 'local.settings.json'].map((f) => path.join(REPO_ROOT, f))];
+    for (const file of checked) {
+      const text = readFileSync(file, 'utf8');
+      const relative = path.relative(REPO_ROOT, file);
+      const inDevAzurite = relative.startsWith(`k8s${path.sep}dev-azurite${path.sep}`);
+      for (const match of text.matchAll(/AccountKey=([^;"'\s]+)/g)) {
+        assert.ok(inDevAzurite && match[1] === DEV_KEY, `${relative}: account key outside the dev overlay`);
+      }
+      for (const match of text.matchAll(/[A-Za-z0-9+/]{40,}={0,2}/g)) {
+        assert.ok(inDevAzurite && match[0] === DEV_KEY, `${relative}: a long base64-like string: ${match[0].slice(0, 12)}…`);
+      }
+      assert.doesNotMatch(text, /SharedAccessSignature=|[?&]sig=|-----BEGIN [A-Z ]*PRIVATE KEY/, relative);
+    }
+  });
+});
+
+describe('kustomizations', () => {
+  const dirs = kustomizationDirs(K8S_DIR);
+
+  test('the base, shared, sinkbinding and dev-azurite kustomizations exist', () => {
+    const names = dirs.map((dir) => path.relative(K8S_DIR, dir) || '.').sort();
+    assert.deepEqual(names, ['.', 'dev-azurite', 'shared', 'sinkbinding']);
+  });
+
+  test('each lists every manifest in its folder, and everything it lists exists', () => {
+    for (const dir of dirs) {
+      const kustomization = readKustomization(dir);
+      const listed = [...(kustomization.resources ?? []), ...(kustomization.patches ?? []).map((p) => p.path ?? '')];
+      for (const entry of listed) {
+        const full = path.resolve(dir, entry);
+        assert.ok(existsSync(full), `${dir}: lists ${entry}, which does not exist`);
+        if (statSync(full).isDirectory()) {
+          assert.ok(existsSync(path.join(full, 'kustomization.yaml')), `${dir}: ${entry} has no kustomization.yaml`);
+        }
+      }
+      const local = new Set(listed.filter((entry) => !entry.includes('/')));
+      const present = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name) && name !== 'kustomization.yaml');
+      for (const name of present) assert.ok(local.has(name), `${dir}: ${name} is not listed`);
+      assert.equal(kustomization.namespace, 'durable-events', `${dir}: namespace`);
+    }
+  });
+
+  test('the SinkBinding variant uses the shared parts but no ContainerSource', () => {
+    const resources = readKustomization(SINKBINDING).resources ?? [];
+    assert.ok(resources.includes('../shared'));
+    assert.ok(!resources.some((r) => r === '..' || r === '../' || r.includes('container-source')));
+  });
+
+  test('the dev-azurite overlay builds on the base', () => {
+    const resources = readKustomization(DEV_AZURITE).resources ?? [];
+    assert.ok(resources.includes('../') || resources.includes('..'));
+  });
+});
+
+for (const [label, dir, runnerKind] of [
+  ['ContainerSource variant (k8s/)', BASE, 'ContainerSource'],
+  ['SinkBinding variant (k8s/sinkbinding/)', SINKBINDING, 'Deployment'],
+  ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource'],
+] as const) {
+  describe(label, () => {
+    const manifests = buildKustomization(dir);
+
+    test('holds the namespace (SinkBinding-enabled), the Secret, hello-events and the api Service', () => {
+      const namespace = find(manifests, 'v1', 'Namespace', 'durable-events');
+      assert.equal(asRecord(at(namespace, 'metadata.labels'))['bindings.knative.dev/include'], 'true');
+      find(manifests, 'v1', 'Secret', 'event-source-storage');
+      find(manifests, 'serving.knative.dev/v1', 'Service', 'hello-events');
+      find(manifests, 'v1', 'Service', 'event-source-api');
+      const kinds = manifests.map(({ doc }) => doc['kind']);
+      assert.equal(kinds.includes('ContainerSource'), runnerKind === 'ContainerSource');
+      assert.equal(kinds.includes('SinkBinding'), runnerKind === 'Deployment');
+      for (const { doc } of manifests) {
+        if (doc['kind'] !== 'Namespace') assert.equal(at(doc, 'metadata.namespace'), 'durable-events');
+      }
+    });
+
+    test('the api Service selects the event source pod template, on port 80', () => {
+      const api = find(manifests, 'v1', 'Service', 'event-source-api');
+      const selector = asRecord(at(api, 'spec.selector'));
+      assert.ok(Object.keys(selector).length > 0);
+      const labels = asRecord(at(eventSourceTemplate(manifests), 'metadata.labels'));
+      assert.ok(selectorMatches(selector, labels), `selector ${JSON.stringify(selector)} vs ${JSON.stringify(labels)}`);
+      const ports = asArray(at(api, 'spec.ports')).map(asRecord);
+      assert.deepEqual(
+        ports.map((p) => [p['port'], p['targetPort']]),
+        [[80, 80]],
+      );
+    });
+
+    test('every secretKeyRef names a key of a Secret in the variant', () => {
+      let refs = 0;
+      for (const { doc } of manifests) {
+        const text = JSON.stringify(doc);
+        for (const match of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)","key":"([^"]+)"\}/g)) {
+          refs += 1;
+          const secret = find(manifests, 'v1', 'Secret', String(match[1]));
+          const keys = new Set([
+            ...Object.keys(isRecord(secret['stringData']) ? secret['stringData'] : {}),
+            ...Object.keys(isRecord(secret['data']) ? secret['data'] : {}),
+          ]);
+          assert.ok(keys.has(String(match[2])), `Secret ${match[1]} has no key ${match[2]}`);
+        }
+      }
+      assert.ok(refs >= 1, 'the event source reads its storage connection from the Secret');
+    });
+
+    test('the event source container: image, env, probes on /api/healthz:80', () => {
+      const [container, ...others] = containersOf(eventSourceTemplate(manifests));
+      assert.ok(container);
+      assert.equal(others.length, 0);
+      assert.match(String(container['image']), /durable-event-source-functions/);
+      const env = envOf(container);
+      assert.deepEqual(at(env.get('AzureWebJobsStorage'), 'valueFrom.secretKeyRef'), {
+        name: 'event-source-storage',
+        key: 'AzureWebJobsStorage',
+      });
+      assert.equal(env.get('FUNCTIONS_WORKER_RUNTIME')?.['value'], 'node');
+      for (const name of ['TaskHubName', 'SCHEDULE', 'SCHEDULE_NAME']) {
+        assert.equal(typeof env.get(name)?.['value'], 'string', `env ${name}`);
+      }
+      assert.ok(!env.has('K_SINK'), 'K_SINK is injected by Knative, not set by hand');
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+        if (probe === 'startupProbe' && !(probe in container)) continue;
+        assert.deepEqual(at(container, `${probe}.httpGet`), { path: '/api/healthz', port: 80 }, probe);
+      }
+      assert.ok('readinessProbe' in container && 'livenessProbe' in container);
+      assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [80]);
+    });
+
+    test('the sink is the hello-events Knative Service, with ceOverrides extensions', () => {
+      const bindingKind = runnerKind === 'ContainerSource' ? 'ContainerSource' : 'SinkBinding';
+      const binding = find(manifests, 'sources.knative.dev/v1', bindingKind, 'event-source');
+      assert.deepEqual(at(binding, 'spec.sink.ref'), HELLO_EVENTS_REF);
+      const extensions = asRecord(at(binding, 'spec.ceOverrides.extensions'));
+      assert.ok(Object.keys(extensions).length > 0);
+      for (const name of Object.keys(extensions)) assert.match(name, /^[a-z0-9]+$/, 'CloudEvents extension name');
+      const hello = find(manifests, HELLO_EVENTS_REF.apiVersion, HELLO_EVENTS_REF.kind, HELLO_EVENTS_REF.name);
+      assert.ok(hello);
+    });
+
+    if (runnerKind === 'Deployment') {
+      test('the SinkBinding subject is the event-source Deployment, whose selector matches its pods', () => {
+        const binding = find(manifests, 'sources.knative.dev/v1', 'SinkBinding', 'event-source');
+        assert.deepEqual(at(binding, 'spec.subject'), { apiVersion: 'apps/v1', kind: 'Deployment', name: 'event-source' });
+        const deployment = find(manifests, 'apps/v1', 'Deployment', 'event-source');
+        const selector = asRecord(at(deployment, 'spec.selector.matchLabels'));
+        assert.ok(selectorMatches(selector, asRecord(at(deployment, 'spec.template.metadata.labels'))));
+      });
+    }
+  });
+}
+
+describe('the two variants run the same container', () => {
+  test('ContainerSource template and SinkBinding Deployment template: same containers and labels', () => {
+    const containerSource = eventSourceTemplate(buildKustomization(BASE));
+    const deployment = eventSourceTemplate(buildKustomization(SINKBINDING));
+    assert.deepEqual(containersOf(deployment), containersOf(containerSource));
+    assert.deepEqual(at(deployment, 'metadata.labels'), at(containerSource, 'metadata.labels'));
+  });
+});
+
+describe('hello-events Knative Service', () => {
+  const hello = find(buildKustomization(BASE), 'serving.knative.dev/v1', 'Service', 'hello-events');
+  const [container] = asArray(at(hello, 'spec.template.spec.containers')).map(asRecord);
+
+  test('listens on 8080, probed on /, runs as non-root', () => {
+    assert.ok(container);
+    assert.match(String(container['image']), /durable-event-source-hello-events/);
+    assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [8080]);
+    assert.equal(at(container, 'readinessProbe.httpGet.path'), '/');
+    assert.equal(at(container, 'livenessProbe.httpGet.path'), '/');
+    assert.equal(at(container, 'securityContext.runAsNonRoot'), true);
+    assert.notEqual(at(container, 'securityContext.runAsUser'), 0);
+  });
+});
+
+describe('storage Secret', () => {
+  test('the base holds only a placeholder', () => {
+    const secret = find(buildKustomization(BASE), 'v1', 'Secret', 'event-source-storage');
+    assert.deepEqual(secret['stringData'], { AzureWebJobsStorage: 'REPLACE_ME' });
+    assert.ok(!('data' in secret));
+  });
+
+  test('dev-azurite points it at the in-cluster Azurite Service, on the ports that Service exposes', () => {
+    const manifests = buildKustomization(DEV_AZURITE);
+    const secret = find(manifests, 'v1', 'Secret', 'event-source-storage');
+    const connection = String(at(secret, 'stringData.AzureWebJobsStorage'));
+    const service = find(manifests, 'v1', 'Service', 'azurite');
+    const ports = new Map(asArray(at(service, 'spec.ports')).map((p) => [asRecord(p)['name'], asRecord(p)['port']]));
+    for (const [endpoint, portName] of [
+      ['BlobEndpoint', 'blob'],
+      ['QueueEndpoint', 'queue'],
+      ['TableEndpoint', 'table'],
+    ] as const) {
+      const url = new RegExp(`${endpoint}=http://([^:/;]+):(\\d+)/devstoreaccount1;`).exec(connection);
+      assert.ok(url, `${endpoint} missing`);
+      assert.equal(url[1], 'azurite');
+      assert.equal(Number(url[2]), ports.get(portName), `${endpoint} port`);
+    }
+    assert.match(connection, /AccountName=devstoreaccount1;/);
+    const deployment = find(manifests, 'apps/v1', 'Deployment', 'azurite');
+    const [azurite] = asArray(at(deployment, 'spec.template.spec.containers')).map(asRecord);
+    assert.match(String(azurite?.['image']), /^mcr\.microsoft\.com\/azure-storage\/azurite(:|$)/);
+    assert.ok(selectorMatches(asRecord(at(service, 'spec.selector')), asRecord(at(deployment, 'spec.template.metadata.labels'))));
+    const [volume] = asArray(at(deployment, 'spec.template.spec.volumes'));
+    find(manifests, 'v1', 'PersistentVolumeClaim', String(at(volume, 'persistentVolumeClaim.claimName')));
+  });
+});

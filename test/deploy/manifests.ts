@@ -1,0 +1,139 @@
+/**
+ * Test helpers for the deployment files: multi-document YAML loading and a small kustomize stand-in
+ * (resources, strategic-merge patches on maps, namespace), enough to check each variant as a whole.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/** The repository root, seen from dist/test/deploy/. */
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const K8S_DIR = path.join(REPO_ROOT, 'k8s');
+
+export type Doc = Record<string, unknown>;
+
+export interface Manifest {
+  readonly file: string;
+  readonly doc: Doc;
+}
+
+export interface Kustomization {
+  readonly namespace?: string;
+  readonly resources?: string[];
+  readonly patches?: { path?: string }[];
+}
+
+/** Every document of a YAML file; throws (naming the file) on any parse error. */
+export function loadYaml(file: string): Manifest[] {
+  const documents = parseAllDocuments(readFileSync(file, 'utf8'));
+  const manifests: Manifest[] = [];
+  for (const document of documents) {
+    if (document.errors.length > 0) {
+      throw new Error(`${path.relative(REPO_ROOT, file)}: ${document.errors.map((e) => e.message).join('; ')}`);
+    }
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error(`${path.relative(REPO_ROOT, file)}: a document is not a mapping`);
+    }
+    manifests.push({ file, doc: value as Doc });
+  }
+  return manifests;
+}
+
+/** All *.yaml / *.yml files under a folder, recursively. */
+export function yamlFilesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...yamlFilesUnder(full));
+    else if (/\.ya?ml$/.test(entry.name)) files.push(full);
+  }
+  return files.sort();
+}
+
+/** Folders (under and including `dir`) that hold a kustomization.yaml. */
+export function kustomizationDirs(dir: string): string[] {
+  return yamlFilesUnder(dir)
+    .filter((file) => path.basename(file) === 'kustomization.yaml')
+    .map((file) => path.dirname(file));
+}
+
+export function readKustomization(dir: string): Kustomization {
+  const [first] = loadYaml(path.join(dir, 'kustomization.yaml'));
+  if (!first) throw new Error(`${dir}/kustomization.yaml is empty`);
+  return first.doc as Kustomization;
+}
+
+/** What `kustomize build dir` would emit, for the features our kustomizations use. */
+export function buildKustomization(dir: string): Manifest[] {
+  const kustomization = readKustomization(dir);
+  const manifests: Manifest[] = [];
+  for (const resource of kustomization.resources ?? []) {
+    const full = path.resolve(dir, resource);
+    if (!existsSync(full)) throw new Error(`${dir}: resource ${resource} does not exist`);
+    manifests.push(...(statSync(full).isDirectory() ? buildKustomization(full) : loadYaml(full)));
+  }
+  const patched = manifests.map((manifest) => ({ file: manifest.file, doc: structuredClone(manifest.doc) }));
+  for (const patch of kustomization.patches ?? []) {
+    if (!patch.path) throw new Error(`${dir}: only file patches are supported here`);
+    for (const { doc: patchDoc } of loadYaml(path.resolve(dir, patch.path))) {
+      const target = patched.find(
+        (candidate) => candidate.doc['kind'] === patchDoc['kind'] && nameOf(candidate.doc) === nameOf(patchDoc),
+      );
+      if (!target) throw new Error(`${dir}: patch ${patch.path} matches no resource`);
+      mergeInto(target.doc, patchDoc);
+    }
+  }
+  if (kustomization.namespace) {
+    for (const { doc } of patched) {
+      if (doc['kind'] !== 'Namespace') asRecord(doc['metadata'])['namespace'] = kustomization.namespace;
+    }
+  }
+  return patched;
+}
+
+/** Maps merge key by key; anything else (lists, scalars) is replaced, as a strategic merge does for our fields. */
+function mergeInto(target: Doc, patch: Doc): void {
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = target[key];
+    if (isRecord(existing) && isRecord(value)) mergeInto(existing, value);
+    else target[key] = structuredClone(value);
+  }
+}
+
+export function isRecord(value: unknown): value is Doc {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asRecord(value: unknown): Doc {
+  if (!isRecord(value)) throw new Error(`expected a mapping, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function asArray(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new Error(`expected a list, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function nameOf(doc: Doc): unknown {
+  return isRecord(doc['metadata']) ? doc['metadata']['name'] : undefined;
+}
+
+export function find(manifests: readonly Manifest[], apiVersion: string, kind: string, name: string): Doc {
+  const found = manifests.filter(
+    ({ doc }) => doc['apiVersion'] === apiVersion && doc['kind'] === kind && nameOf(doc) === name,
+  );
+  if (found.length !== 1) throw new Error(`expected one ${apiVersion} ${kind} ${name}, found ${found.length}`);
+  return (found[0] as Manifest).doc;
+}
+
+/** Walks a dotted path through nested maps, failing with the path when a step is missing. */
+export function at(doc: unknown, dotted: string): unknown {
+  let current: unknown = doc;
+  for (const step of dotted.split('.')) {
+    if (!isRecord(current) || !(step in current)) throw new Error(`missing ${dotted} (at "${step}")`);
+    current = current[step];
+  }
+  return current;
+}
