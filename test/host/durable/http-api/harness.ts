@@ -15,8 +15,11 @@ export interface ServedApi {
   baseUrl: string;
   /** Requests the API did not claim (answered 404 by the test server itself). */
   unclaimed: string[];
-  /** A stock DurableClient, made by df.getClient from a durableClient binding carrying clientBindingData(). */
-  client(): df.DurableClient;
+  /**
+   * A stock DurableClient, made by df.getClient from a durableClient binding carrying clientBindingData().
+   * `legacy` drops rpcBaseUrl, so the client uses the management url templates (its pre-RPC form).
+   */
+  client(form?: { legacy?: boolean }): df.DurableClient;
   close(): Promise<void>;
 }
 
@@ -64,10 +67,12 @@ export async function serveApi(
     api: served,
     baseUrl,
     unclaimed,
-    client() {
+    client(form = {}) {
       const binding = df.input.durableClient();
       const context = new InvocationContext({ functionName: 'test-client', options: { extraInputs: [binding] } });
-      context.extraInputs.set(binding, served.clientBindingData());
+      const data = served.clientBindingData();
+      if (form.legacy) delete data.rpcBaseUrl;
+      context.extraInputs.set(binding, data);
       return df.getClient(context);
     },
     async close() {
