@@ -76,6 +76,14 @@ describe('stock DurableClient over the HTTP API (no system key)', () => {
     assert.equal('historyEvents' in without, false);
   });
 
+  test('instance ids with spaces, colons and non-ASCII round-trip through the client', async () => {
+    const id = await client.startNew('Greeter', { instanceId: 'sched: nightly ü' });
+    assert.equal(id, 'sched: nightly ü');
+    assert.equal((await client.getStatus(id)).instanceId, 'sched: nightly ü');
+    await client.raiseEvent(id, 'Evt', 1);
+    assert.equal(engine.calls.at(-1)?.instanceId, 'sched: nightly ü');
+  });
+
   test('getStatus of an unknown instance rejects with the 404 message', async () => {
     await assert.rejects(client.getStatus('nobody'), /HTTP 404 response.*nobody/);
   });

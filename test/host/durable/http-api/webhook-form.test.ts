@@ -240,6 +240,23 @@ describe('Durable HTTP API webhook form', () => {
     assert.equal((await call(`${hook}/instances?taskHub=webhookhub`)).status, 200, 'hub names compare case-insensitively');
   });
 
+  test('an unexpected engine failure is a 500 with a stable code and none of the error text', async () => {
+    class FailingEngine extends MemoryEngine {
+      override async getStatus(): Promise<undefined> {
+        throw Object.assign(new Error('storage said no: AccountKey=abc123 at http://127.0.0.1:1/devstoreaccount1'), { code: 'STORAGE_UNAVAILABLE' });
+      }
+    }
+    const failing = await serveApi(new FailingEngine('FailHub'));
+    try {
+      const res = await call(`${failing.baseUrl}${HOOK}/instances/any`);
+      assert.equal(res.status, 500);
+      assert.deepEqual(res.json(), { code: 'STORAGE_UNAVAILABLE', message: 'Something went wrong while processing your request' });
+      await assert.rejects(failing.client().getStatus('any'), /unexpected status code: 500/);
+    } finally {
+      await failing.close();
+    }
+  });
+
   test('unknown routes under the prefix are 404, wrong methods 405 with Allow', async () => {
     const unknown = await call(`${hook}/nothing/here`);
     assert.equal(unknown.status, 404);
