@@ -1,0 +1,245 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './manifests.js';
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+interface Stage {
+  readonly base: string;
+  readonly name: string | undefined;
+  readonly instructions: Instruction[];
+}
+
+/** Splits a Dockerfile into stages of instructions (continuation lines joined, comments dropped). */
+function parseDockerfile(text: string): Stage[] {
+  const logical: string[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || (line === '' && pending === '')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    logical.push((pending + line).trim());
+    pending = '';
+  }
+  if (pending !== '') logical.push(pending.trim());
+  const stages: Stage[] = [];
+  for (const line of logical.filter((l) => l !== '')) {
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    const args = rest.join(' ');
+    if (keyword.toUpperCase() === 'FROM') {
+      const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      assert.ok(match, `bad FROM: ${line}`);
+      stages.push({ base: String(match[1]), name: match[2], instructions: [] });
+      continue;
+    }
+    const current = stages.at(-1);
+    assert.ok(current, `instruction before FROM: ${line}`);
+    current.instructions.push({ keyword: keyword.toUpperCase(), args });
+  }
+  return stages;
+}
+
+function stage(stages: readonly Stage[], name: string): Stage {
+  const found = stages.find((s) => s.name === name);
+  assert.ok(found, `no stage named ${name}`);
+  return found;
+}
+
+function args(s: Stage, keyword: string): string[] {
+  return s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+}
+
+/** ENV in both forms: `ENV A=1 B=2` and the legacy `ENV A 1`. */
+function envOf(s: Stage): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const text of args(s, 'ENV')) {
+    if (/^\S+=/.test(text)) {
+      for (const match of text.matchAll(/(\S+?)=("[^"]*"|\S+)/g)) env.set(String(match[1]), String(match[2]).replace(/^"|"$/g, ''));
+    } else {
+      const [key = '', ...value] = text.split(/\s+/);
+      env.set(key, value.join(' '));
+    }
+  }
+  return env;
+}
+
+/** The `npm ci` / `npm prune` lines that produced the node_modules a stage copies from `from`. */
+function npmLinesOf(stages: readonly Stage[], from: string): string {
+  return args(stage(stages, from), 'RUN').join(' && ');
+}
+
+/** A tiny glob (only `*`, never crossing `/`) as a RegExp, like the Functions host applies to "main". */
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('[^/]*')}$`);
+}
+
+const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfile);
+
+describe('Dockerfile', () => {
+  test('has a node:22-slim build stage and the two targets on their named bases', () => {
+    assert.equal(stage(stages, 'build').base, 'node:22-slim');
+    assert.equal(stage(stages, 'functions').base, 'mcr.microsoft.com/azure-functions/node:4-node22');
+    assert.equal(stage(stages, 'hello-events').base, 'node:22-slim');
+    const build = npmLinesOf(stages, 'build');
+    assert.match(build, /npm ci\b/);
+    assert.match(args(stage(stages, 'build'), 'RUN').join('\n'), /npm run build/);
+  });
+
+  test('no local.settings.json, .data or test output is copied into any stage', () => {
+    for (const s of stages) {
+      for (const copy of [...args(s, 'COPY'), ...args(s, 'ADD')]) {
+        assert.doesNotMatch(copy, /local\.settings\.json|\.data\b|dist\/test|(^|\s)\.\s+\.?\/?$/, `${s.name}: COPY ${copy}`);
+      }
+    }
+  });
+
+  test('images get production node_modules only: no devDependencies, no optional core tools', () => {
+    for (const name of ['functions', 'hello-events']) {
+      const copies = args(stage(stages, name), 'COPY').filter((c) => /node_modules/.test(c));
+      assert.equal(copies.length, 1, `${name} copies node_modules once`);
+      const from = /--from=(\S+)/.exec(copies[0] ?? '')?.[1];
+      assert.ok(from, `${name} copies node_modules from a stage`);
+      const npm = npmLinesOf(stages, from);
+      const pruned = /npm prune[^&]*--omit=dev/.test(npm);
+      const prodOnly = /npm ci[^&]*--omit=dev/.test(npm) && /npm ci[^&]*--omit=optional/.test(npm);
+      assert.ok(prodOnly || (pruned && /--omit=optional/.test(npm)), `${from}: ${npm}`);
+    }
+  });
+
+  test('the functions target: script root, console logging, host.json, package.json, dist/src', () => {
+    const functions = stage(stages, 'functions');
+    const env = envOf(functions);
+    assert.equal(env.get('AzureWebJobsScriptRoot'), '/home/site/wwwroot');
+    assert.equal(env.get('AzureFunctionsJobHost__Logging__Console__IsEnabled'), 'true');
+    assert.equal(args(functions, 'WORKDIR').at(-1), '/home/site/wwwroot');
+    const copies = args(functions, 'COPY');
+    assert.ok(copies.some((c) => /(^|\s)host\.json\s/.test(c) && /package\.json/.test(c)), 'copies host.json and package.json');
+    const dist = copies.find((c) => c.includes('--from=build'));
+    assert.ok(dist, 'copies the compiled output from the build stage');
+    assert.match(dist, /\/app\/dist\/src\s+(\.\/dist\/src|\/home\/site\/wwwroot\/dist\/src)\/?$/);
+    assert.doesNotMatch(dockerfile, /\/dist\/test/);
+    assert.match(dockerfile, /No job functions found/, 'the comment naming the failure a wrong "main" causes');
+  });
+
+  test('the hello-events target runs main.js as a non-root user on 8080', () => {
+    const hello = stage(stages, 'hello-events');
+    const users = args(hello, 'USER');
+    assert.ok(users.length > 0, 'sets USER');
+    assert.doesNotMatch(users.at(-1) ?? '', /^(root|0)(:|$)/);
+    const order = hello.instructions.map((i) => i.keyword);
+    assert.ok(order.lastIndexOf('USER') < order.lastIndexOf('CMD'), 'USER comes before CMD');
+    assert.equal(envOf(hello).get('PORT'), '8080');
+    assert.deepEqual(args(hello, 'EXPOSE'), ['8080']);
+    assert.deepEqual(JSON.parse(args(hello, 'CMD').at(-1) ?? '[]'), ['node', 'dist/src/hello-events/main.js']);
+  });
+});
+
+describe('ignore files', () => {
+  const required = ['.git', 'node_modules', '.data', 'local.settings.json', 'test', 'dist/test', 'bench', '.work', '*.log', '__azurite*', '.ci'];
+  for (const file of ['.dockerignore', '.funcignore']) {
+    test(`${file} leaves out secrets, local state and tests`, () => {
+      const entries = new Set(
+        readFileSync(path.join(REPO_ROOT, file), 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '' && !l.startsWith('#')),
+      );
+      for (const entry of required) assert.ok(entries.has(entry), `${file} lacks ${entry}`);
+    });
+  }
+  test('.dockerignore does not hide what the build needs', () => {
+    const entries = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const needed of ['src', 'package.json', 'package-lock.json', 'tsconfig.json', 'host.json']) {
+      assert.ok(!entries.includes(needed), `.dockerignore hides ${needed}`);
+    }
+  });
+});
+
+describe('host.json', () => {
+  const host = JSON.parse(readFileSync(path.join(REPO_ROOT, 'host.json'), 'utf8')) as {
+    version?: string;
+    extensionBundle?: { id?: string; version?: string };
+    extensions?: { durableTask?: Record<string, unknown> };
+  };
+
+  test('is a version 2.0 host file with the v4 extension bundle', () => {
+    assert.equal(host.version, '2.0');
+    assert.deepEqual(host.extensionBundle, { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
+  });
+
+  test('durableTask: task hub from TaskHubName, no restart of a running instance, Azure Storage', () => {
+    const durable = host.extensions?.durableTask;
+    assert.ok(durable);
+    assert.equal(durable['hubName'], '%TaskHubName%');
+    assert.equal(durable['overridableExistingInstanceStates'], 'NonRunningStates');
+    const provider = durable['storageProvider'] as Record<string, unknown> | undefined;
+    assert.equal(provider?.['connectionStringName'], 'AzureWebJobsStorage');
+    assert.ok(provider?.['type'] === undefined || String(provider['type']).toLowerCase() === 'azurestorage');
+  });
+
+  test('holds no secret', () => {
+    const text = readFileSync(path.join(REPO_ROOT, 'host.json'), 'utf8');
+    assert.doesNotMatch(text, /AccountKey|SharedAccessSignature|DefaultEndpointsProtocol/i);
+  });
+});
+
+describe('local.settings.json', () => {
+  test('targets Azurite with the project settings', () => {
+    const settings = JSON.parse(readFileSync(path.join(REPO_ROOT, 'local.settings.json'), 'utf8')) as {
+      IsEncrypted?: boolean;
+      Values?: Record<string, string>;
+    };
+    assert.equal(settings.IsEncrypted, false);
+    assert.deepEqual(settings.Values, {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      TaskHubName: 'DurableEventSource',
+      K_SINK: 'http://127.0.0.1:8080',
+      SCHEDULE: '10s',
+      SCHEDULE_NAME: 'default',
+    });
+  });
+});
+
+describe('package.json main', () => {
+  const main = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { main?: string }).main ?? '';
+  const pattern = globToRegExp(main);
+
+  test('is a glob over the compiled functions folder, not over tests', () => {
+    assert.equal(main, 'dist/src/functions/*.js');
+    assert.ok(pattern.test('dist/src/functions/schedule-orchestrator.js'));
+    assert.ok(!pattern.test('dist/test/functions/schedule-orchestrator.test.js'));
+    assert.ok(!pattern.test('dist/src/functions/schedule-orchestrator.js.map'));
+  });
+
+  test('matches the compiled file of every function module in src/functions', () => {
+    const sources = path.join(REPO_ROOT, 'src/functions');
+    const modules = existsSync(sources) ? readdirSync(sources).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')) : [];
+    for (const module of modules) {
+      const compiled = `dist/src/functions/${module.replace(/\.ts$/, '.js')}`;
+      assert.ok(pattern.test(compiled), `${main} misses ${compiled}`);
+      assert.ok(existsSync(path.join(REPO_ROOT, compiled)), `${compiled} was not built`);
+    }
+  });
+
+  test('resolves inside the functions image: dist/src lands under the script root', () => {
+    const functions = stage(stages, 'functions');
+    const root = envOf(functions).get('AzureWebJobsScriptRoot') ?? '';
+    const workdir = args(functions, 'WORKDIR').at(-1) ?? '';
+    const dist = args(functions, 'COPY').find((c) => c.includes('--from=build')) ?? '';
+    const destination = dist.split(/\s+/).at(-1) ?? '';
+    const absolute = path.posix.resolve(workdir, destination);
+    assert.equal(absolute, path.posix.join(root, 'dist/src'));
+    assert.ok(path.posix.join(root, main).startsWith(`${absolute}/`));
+  });
+});
