@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveAppSettings } from './app-settings.js';
+import { HostError } from './host-error.js';
+
+/** The host.json settings the embedded host honours. */
+export interface HostJsonSettings {
+  /** extensions.durableTask.hubName, with %SETTING% references resolved; undefined when absent. */
+  hubName: string | undefined;
+  overridableExistingInstanceStates: 'NonRunningStates' | 'AnyState' | undefined;
+  /** extensions.http.routePrefix; default `api`, may be empty. */
+  routePrefix: string;
+}
+
+type Json = Record<string, unknown>;
+
+function objectAt(parent: Json | undefined, key: string, where: string): Json | undefined {
+  const value = parent?.[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new HostError('BAD_HOST_JSON', `host.json ${where} must be an object`);
+  return value as Json;
+}
+
+function stringAt(parent: Json | undefined, key: string, where: string): string | undefined {
+  const value = parent?.[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new HostError('BAD_HOST_JSON', `host.json ${where} must be a string`);
+  return value;
+}
+
+/** A task hub name Azure Storage accepts: 3-45 letters or digits, starting with a letter. */
+export function validateTaskHubName(name: string, where: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(name)) {
+    throw new HostError('BAD_TASK_HUB', `${where}: task hub name "${name}" must be 3-45 letters or digits, starting with a letter`);
+  }
+  return name;
+}
+
+/** Reads the app's host.json (absent file: defaults). */
+export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.env): HostJsonSettings {
+  const file = path.join(appDir, 'host.json');
+  let root: Json = {};
+  if (existsSync(file)) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      root = parsed as Json;
+    } catch (err) {
+      throw new HostError('BAD_HOST_JSON', `${file} is not a valid JSON object: ${(err as Error).message}`);
+    }
+  }
+  const extensions = objectAt(root, 'extensions', 'extensions');
+  const http = objectAt(extensions, 'http', 'extensions.http');
+  const durable = objectAt(extensions, 'durableTask', 'extensions.durableTask');
+
+  const rawHub = stringAt(durable, 'hubName', 'extensions.durableTask.hubName');
+  const hubName =
+    rawHub === undefined
+      ? undefined
+      : validateTaskHubName(
+          resolveAppSettings(rawHub, 'host.json extensions.durableTask.hubName', env),
+          'host.json extensions.durableTask.hubName',
+        );
+
+  const rawStates = stringAt(durable, 'overridableExistingInstanceStates', 'extensions.durableTask.overridableExistingInstanceStates');
+  let overridableExistingInstanceStates: HostJsonSettings['overridableExistingInstanceStates'];
+  if (rawStates !== undefined) {
+    const lower = rawStates.toLowerCase();
+    if (lower === 'nonrunningstates') overridableExistingInstanceStates = 'NonRunningStates';
+    else if (lower === 'anystate') overridableExistingInstanceStates = 'AnyState';
+    else {
+      throw new HostError(
+        'BAD_HOST_JSON',
+        `host.json extensions.durableTask.overridableExistingInstanceStates must be NonRunningStates or AnyState, not "${rawStates}"`,
+      );
+    }
+  }
+
+  const rawPrefix = stringAt(http, 'routePrefix', 'extensions.http.routePrefix');
+  const routePrefix = (rawPrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  return { hubName, overridableExistingInstanceStates, routePrefix };
+}

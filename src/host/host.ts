@@ -1,0 +1,226 @@
+import { hostname as osHostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { Clock } from './clock.js';
+import { createDurableHttpApi } from './durable/http-api/index.js';
+import type { DurableEngineOptions, DurableEngineRuntime } from './durable/types.js';
+import { HostError } from './host-error.js';
+import { readHostJson, validateTaskHubName } from './host-json.js';
+import { buildHttpRoutes } from './http/http-functions.js';
+import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
+import { SystemClock } from './system-clock.js';
+import { TimerScheduler } from './timer/timer-scheduler.js';
+import { AppInvoker } from './worker/app-invoker.js';
+import { runInApp } from './worker/core-module.js';
+import type { AppStartContext, HookContext } from './worker/core-types.js';
+import { loadApp, releaseApp } from './worker/load-app.js';
+import type { WorkerApp } from './worker/worker-app.js';
+
+/** Default task hub name when neither the caller nor host.json names one (as `func start` uses locally). */
+export const DEFAULT_TASK_HUB = 'TestHubName';
+/** stop() gives up waiting after this long. */
+export const STOP_DEADLINE_MS = 10_000;
+
+export type EngineFactory = (options: DurableEngineOptions) => DurableEngineRuntime;
+
+export interface StartHostOptions {
+  /** Folder of the Functions app (holds package.json and host.json). */
+  appDir: string;
+  /** Default 7071; 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. Anything but loopback needs `key`. */
+  hostname?: string;
+  /** Azure Storage connection string (never logged). */
+  connectionString: string;
+  /** Overrides host.json's extensions.durableTask.hubName. */
+  taskHubName?: string;
+  clock?: Clock;
+  /** The host key: non-anonymous functions and the durable webhooks demand it. */
+  key?: string;
+  logger?: Logger;
+  /** Stable identity of this host for the engine's leases; default the machine's hostname. */
+  workerId?: string;
+  /** App settings for %NAME% references in host.json and bindings; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
+  engineFactory?: EngineFactory;
+}
+
+export interface RunningHost {
+  /** Base URL, e.g. http://127.0.0.1:7071 */
+  readonly url: string;
+  readonly engine: DurableEngineRuntime;
+  readonly taskHubName: string;
+  /** Names and trigger types of the loaded functions. */
+  readonly functions: { name: string; trigger: string }[];
+  /** Stops intake (HTTP, timers), shuts the engine down, runs appTerminate hooks; settles within 10 s. */
+  stop(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** The engine factory, loaded lazily so the host builds even while src/host/durable/engine.ts is being written. */
+function defaultEngineFactory(): EngineFactory {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('./durable/engine.js') as { createDurableEngine?: EngineFactory };
+    if (typeof mod.createDurableEngine !== 'function') throw new Error('engine.js exports no createDurableEngine');
+    return mod.createDurableEngine;
+  } catch (err) {
+    throw new HostError('ENGINE_MISSING', `the durable engine is not available: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function hookContext<T extends object>(app: WorkerApp, extra: T): HookContext & T {
+  return {
+    get hookData() {
+      return app.appLevelOnlyHookData;
+    },
+    get appHookData() {
+      return app.appHookData;
+    },
+    ...extra,
+  };
+}
+
+async function listen(http: HostHttpServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    http.server.once('error', onError);
+    http.server.listen(port, host, () => {
+      http.server.off('error', onError);
+      resolve();
+    });
+  });
+  return (http.server.address() as AddressInfo).port;
+}
+
+/**
+ * Starts the embedded Functions host for an app written in the Node v4 programming model: loads the app,
+ * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
+ */
+export async function startHost(options: StartHostOptions): Promise<RunningHost> {
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? new SystemClock();
+  const key = options.key === '' ? undefined : options.key;
+  const hostname = options.hostname ?? '127.0.0.1';
+  if (!key && !isLoopback(hostname)) {
+    throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
+  }
+  const hostJson = readHostJson(options.appDir, env);
+  const taskHubName = validateTaskHubName(options.taskHubName ?? hostJson.hubName ?? DEFAULT_TASK_HUB, 'task hub name');
+
+  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }) });
+  const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        logger.warn({ err }, 'host cleanup step failed');
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const invoker = new AppInvoker(app);
+    const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), env);
+    const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), {
+      invoker,
+      clock,
+      logger: logger.child({ component: 'timer' }),
+      env,
+    });
+
+    const engine = (options.engineFactory ?? defaultEngineFactory())({
+      connectionString: options.connectionString,
+      taskHubName,
+      invoker,
+      clock,
+      logger: logger.child({ component: 'durable' }),
+      workerId: options.workerId ?? osHostname(),
+      overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates,
+    });
+    await engine.run();
+    cleanups.push(() => engine.shutdown());
+
+    const http = createHostHttpServer({
+      invoker,
+      routes,
+      routePrefix: hostJson.routePrefix,
+      key,
+      logger: logger.child({ component: 'http' }),
+    });
+    const port = await listen(http, options.port ?? 7071, hostname);
+    cleanups.push(() => http.close(2_000));
+    const urlHost = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
+    const url = `http://${urlHost}:${port}`;
+    // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME names the host (func sets it).
+    if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `${urlHost}:${port}`;
+
+    const durableApi = createDurableHttpApi(engine, {
+      baseUrl: url,
+      taskHubName,
+      connectionName: 'AzureWebJobsStorage',
+      systemKey: key,
+      logger: logger.child({ component: 'durable-http' }),
+      clock,
+    });
+    http.durableApi = durableApi;
+    invoker.durableClientData = () => durableApi.clientBindingData();
+    http.ready = true;
+
+    const startContext: AppStartContext = hookContext(app, { functionAppDirectory: app.appDir });
+    await runInApp(app, () => app.runHooks('appStart', startContext));
+
+    timers.start();
+    cleanups.push(() => timers.stop());
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        const steps = (async () => {
+          http.ready = false;
+          await Promise.allSettled([timers.stop(), http.close(5_000)]);
+          try {
+            await engine.shutdown();
+          } catch (err) {
+            logger.warn({ err }, 'durable engine shutdown failed');
+          }
+          try {
+            await runInApp(app, () => app.runHooks('appTerminate', hookContext(app, {})));
+          } catch (err) {
+            logger.warn({ err }, 'appTerminate hook failed');
+          }
+          releaseApp(app);
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
+            resolve();
+          }, STOP_DEADLINE_MS);
+          timer.unref();
+        });
+        await Promise.race([steps, deadline]);
+        if (timer) clearTimeout(timer);
+      })();
+      return stopping;
+    };
+
+    return {
+      url,
+      engine,
+      taskHubName,
+      functions: [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type })),
+      stop,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

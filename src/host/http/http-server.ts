@@ -1,0 +1,231 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { DurableHttpApi } from '../durable/types.js';
+import type { RpcHttpCookie, RpcHttpData } from '../worker/core-types.js';
+import type { AppInvoker } from '../worker/app-invoker.js';
+import type { HttpRoute } from './http-functions.js';
+
+/** Largest request body accepted (the Functions host's own limit is 100 MB; we stay well below). */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+const DURABLE_WEBHOOKS = '/runtime/webhooks/durabletask';
+
+export interface HostHttpOptions {
+  invoker: AppInvoker;
+  routes: HttpRoute[];
+  /** host.json `extensions.http.routePrefix` (default `api`; empty string for none). */
+  routePrefix: string;
+  /** When set, non-anonymous functions demand it (`x-functions-key` header or `code` query). */
+  key?: string;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+export interface HostHttpServer {
+  readonly server: Server;
+  /** Requests under /runtime/webhooks/durabletask go here once set. */
+  durableApi: DurableHttpApi | undefined;
+  /** Until set, every request is answered 503 (the host is still starting). */
+  ready: boolean;
+  /** Stops accepting connections, waits for in-flight requests (up to `graceMs`), then drops the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function keyMatches(given: string | undefined, key: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Reads the request body, up to `limit` bytes; resolves undefined (after answering 413) when it is larger. */
+async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    sendJson(res, 413, { error: 'PayloadTooLarge', message: `request body exceeds ${limit} bytes` }, { connection: 'close' });
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      sendJson(res, 413, { error: 'PayloadTooLarge', message: `request body exceeds ${limit} bytes` }, { connection: 'close' });
+      req.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function cookieHeader(cookie: RpcHttpCookie): string {
+  let text = `${cookie.name ?? ''}=${cookie.value ?? ''}`;
+  if (cookie.domain?.value) text += `; Domain=${cookie.domain.value}`;
+  if (cookie.path?.value) text += `; Path=${cookie.path.value}`;
+  const expires = cookie.expires?.value;
+  if (expires?.seconds !== undefined && expires?.seconds !== null) {
+    text += `; Expires=${new Date(Number(expires.seconds) * 1000 + Math.floor((expires.nanos ?? 0) / 1e6)).toUTCString()}`;
+  }
+  if (cookie.maxAge?.value !== undefined && cookie.maxAge?.value !== null) text += `; Max-Age=${cookie.maxAge.value}`;
+  if (cookie.secure?.value) text += '; Secure';
+  if (cookie.httpOnly?.value) text += '; HttpOnly';
+  const sameSite = { lax: 'Lax', strict: 'Strict', explicitNone: 'None', none: undefined }[cookie.sameSite ?? 'none'];
+  if (sameSite) text += `; SameSite=${sameSite}`;
+  return text;
+}
+
+function writeRpcResponse(res: ServerResponse, out: RpcHttpData | undefined): void {
+  if (!out) {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  const status = Number.parseInt(out.statusCode ?? '200', 10) || 200;
+  for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
+  const cookies = (out.cookies ?? []).map(cookieHeader);
+  if (cookies.length) res.setHeader('set-cookie', cookies);
+  const body = out.body;
+  let bytes: Buffer;
+  if (body?.bytes) bytes = Buffer.from(body.bytes);
+  else if (body?.string !== undefined && body?.string !== null) bytes = Buffer.from(body.string);
+  else if (body?.json !== undefined && body?.json !== null) bytes = Buffer.from(body.json);
+  else bytes = Buffer.alloc(0);
+  res.setHeader('content-length', bytes.length);
+  res.writeHead(status);
+  res.end(bytes);
+}
+
+/**
+ * The host's single HTTP server: HTTP-triggered functions under the route prefix, the Durable extension's
+ * webhooks, and `/admin/host/status`.
+ */
+export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
+  const { invoker, routes, key, logger } = options;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const prefix = options.routePrefix.replace(/^\/+|\/+$/g, '');
+  const inFlight = new Set<Promise<void>>();
+
+  const authorized = (level: string, req: IncomingMessage, url: URL): boolean => {
+    if (level === 'anonymous' || key === undefined) return true;
+    const header = req.headers['x-functions-key'];
+    const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? undefined;
+    return keyMatches(given, key);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    if (!server.ready) {
+      return sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
+    }
+
+    if (path === DURABLE_WEBHOOKS || path.startsWith(`${DURABLE_WEBHOOKS}/`)) {
+      const api = server.durableApi;
+      if (api && (await api.handle(req, res))) return;
+      sendJson(res, 404, { error: 'NotFound', message: `no durable endpoint at ${path}` });
+      return;
+    }
+    if (path === '/admin/host/status') {
+      if (!authorized('admin', req, url)) return sendJson(res, 401, { error: 'Unauthorized' });
+      return sendJson(res, 200, { state: 'Running', functions: routes.length });
+    }
+
+    let rest: string | undefined;
+    if (prefix === '') rest = path.slice(1);
+    else if (path.toLowerCase() === `/${prefix.toLowerCase()}`) rest = '';
+    else if (path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`)) rest = path.slice(prefix.length + 2);
+    const pathMatched: HttpRoute[] = [];
+    let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
+    if (rest !== undefined) {
+      for (const route of routes) {
+        const params = route.route.match(rest);
+        if (!params) continue;
+        pathMatched.push(route);
+        if (!route.methods || route.methods.includes(method)) {
+          chosen = { route, params };
+          break;
+        }
+      }
+    }
+    if (!chosen) {
+      if (pathMatched.length > 0) {
+        const allow = [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ');
+        return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` }, { allow });
+      }
+      return sendJson(res, 404, { error: 'NotFound', message: `no function at ${path}` });
+    }
+
+    const { route, params } = chosen;
+    if (!authorized(route.authLevel, req, url)) {
+      return sendJson(res, 401, { error: 'Unauthorized', message: 'a valid function key is required (x-functions-key header or code query parameter)' });
+    }
+    const body = await readBody(req, res, maxBody);
+    if (body === undefined) return;
+
+    const request: RpcHttpData = {
+      method,
+      url: url.href,
+      headers: flattenHeaders(req),
+      params,
+      ...(body.length > 0 ? { body: { bytes: body }, rawBody: { bytes: body } } : {}),
+    };
+    let out: RpcHttpData | undefined;
+    try {
+      out = await invoker.invokeHttp(route.fn, request);
+    } catch (err) {
+      logger.error({ function: route.fn.name, err }, `function "${route.fn.name}" failed`);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-length': 0 });
+        res.end();
+      }
+      return;
+    }
+    writeRpcResponse(res, out);
+  };
+
+  const server: HostHttpServer = {
+    server: createServer((req, res) => {
+      const done = handle(req, res)
+        .catch((err: unknown) => {
+          logger.error({ err, path: req.url?.split('?')[0] }, 'http request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'InternalServerError' });
+          else res.destroy();
+        })
+        .finally(() => inFlight.delete(done));
+      inFlight.add(done);
+    }),
+    durableApi: undefined,
+    ready: false,
+    async close(graceMs = 5_000): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      server.server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      if (timer) clearTimeout(timer);
+      server.server.closeAllConnections();
+      await closed;
+    },
+  };
+  return server;
+}

@@ -1,0 +1,108 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import Module from 'node:module';
+import pino, { type Logger } from 'pino';
+import { HostError } from '../host-error.js';
+import { Disposable } from './disposable.js';
+import type {
+  FunctionCallback,
+  FunctionMetadata,
+  HookCallback,
+  ProgrammingModel,
+  RpcLogCategory,
+  RpcLogLevel,
+} from './core-types.js';
+import type { WorkerApp } from './worker-app.js';
+
+/** Worker version we claim to be (the v4 worker line that supports log hooks and worker indexing). */
+export const WORKER_VERSION = '3.12.0';
+/** Functions host version we claim to be (v4.34+ unlocks every feature `@azure/functions` 4.x checks for). */
+export const HOST_VERSION = '4.1037.0';
+
+const activeApp = new AsyncLocalStorage<WorkerApp>();
+/** The app being loaded right now, for code that escapes the async context (rare). */
+let loadingApp: WorkerApp | undefined;
+let fallbackLogger: Logger = pino({ level: 'info' });
+
+/** Runs `fn` with `app` as the app that core API calls (registerFunction, registerHook, log...) refer to. */
+export function runInApp<T>(app: WorkerApp, fn: () => T): T {
+  return activeApp.run(app, fn);
+}
+
+export function setLoadingApp(app: WorkerApp | undefined): void {
+  loadingApp = app;
+}
+
+function currentApp(): WorkerApp | undefined {
+  return activeApp.getStore() ?? loadingApp;
+}
+
+function requireApp(what: string): WorkerApp {
+  const app = currentApp();
+  if (!app) throw new HostError('NO_ACTIVE_APP', `${what} was called outside of an app loaded by the embedded host.`);
+  return app;
+}
+
+const pinoLevel: Record<RpcLogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | undefined> = {
+  trace: 'trace',
+  debug: 'debug',
+  information: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  none: undefined,
+};
+
+/** Writes one worker/app log line through the active app's logger. */
+export function writeLog(logger: Logger, level: RpcLogLevel, category: RpcLogCategory, message: string, fields: Record<string, unknown> = {}): void {
+  const method = pinoLevel[level];
+  if (!method) return;
+  logger[method]({ category, ...fields }, message);
+}
+
+/** The object `require('@azure/functions-core')` returns inside apps the host runs. */
+export const coreApi = {
+  version: WORKER_VERSION,
+  get hostVersion(): string {
+    return HOST_VERSION;
+  },
+  registerFunction(metadata: FunctionMetadata, callback: FunctionCallback): Disposable {
+    return requireApp('registerFunction').registerFunction(metadata, callback);
+  },
+  registerHook(hookName: string, callback: HookCallback): Disposable {
+    return requireApp('registerHook').registerHook(hookName, callback);
+  },
+  setProgrammingModel(model: ProgrammingModel): void {
+    const app = requireApp('setProgrammingModel');
+    if (app.programmingModel && app.programmingModel !== model) {
+      app.logger.info(`Setting Node.js programming model to "${model.name}" version "${model.version}"`);
+    }
+    app.programmingModel = model;
+  },
+  getProgrammingModel(): ProgrammingModel | undefined {
+    return currentApp()?.programmingModel;
+  },
+  log(level: RpcLogLevel, category: RpcLogCategory, message: string): void {
+    writeLog(currentApp()?.logger ?? fallbackLogger, level, category, message);
+  },
+  Disposable,
+};
+
+let installed = false;
+
+/**
+ * Makes `require('@azure/functions-core')` resolve to {@link coreApi} in this process, the way the Node worker
+ * does: by intercepting Module.prototype.require (the module is "built in" to the worker, not an npm package).
+ * Idempotent.
+ */
+export function installCoreModule(logger?: Logger): void {
+  if (logger) fallbackLogger = logger;
+  if (installed) return;
+  installed = true;
+  const proto = Module.prototype as unknown as { require: (id: string) => unknown };
+  proto.require = new Proxy(proto.require, {
+    apply(target, thisArg: unknown, args: [string]) {
+      if (args[0] === '@azure/functions-core') return coreApi;
+      return Reflect.apply(target, thisArg, args);
+    },
+  });
+}
