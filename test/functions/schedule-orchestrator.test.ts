@@ -1,0 +1,177 @@
+/**
+ * Replays the schedule orchestrator through the real `durable-functions` orchestration code, registered exactly as
+ * the Node worker registers it (the embedded host's loader supplies @azure/functions-core), with histories of
+ * Durable events built by hand.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import pino from 'pino';
+import { loadApp } from '../../src/host/worker/load-app.js';
+import { AppInvoker } from '../../src/host/worker/app-invoker.js';
+import { newScheduleState, type ScheduleState } from '../../src/eventsource/schedule-state.js';
+import { eventId } from '../../src/eventsource/event.js';
+import { ActionType, History, flatActions, type FlatAction } from '../support/history.js';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const ORCHESTRATOR = 'scheduleOrchestrator';
+const ACTIVITY = 'deliverTick';
+const instanceId = 'schedule-default';
+const t0 = new Date('2030-01-01T00:00:00.000Z');
+const at = (ms: number): Date => new Date(t0.getTime() + ms);
+const spec = {
+  schedule: '10s',
+  timeZone: 'UTC',
+  catchUpWindowMs: 60_000,
+  retry: { maxAttempts: 3, backoffPolicy: 'exponential' as const, backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
+};
+
+let invoker: AppInvoker;
+
+before(async () => {
+  // The app validates its configuration when it loads; the sink is never called in these tests.
+  process.env.K_SINK = 'http://127.0.0.1:9/';
+  process.env.LOG_LEVEL = 'silent';
+  invoker = new AppInvoker(await loadApp(root, { logger: pino({ level: 'silent' }) }));
+});
+
+function only(actions: FlatAction[], type: number): FlatAction[] {
+  return actions.filter((a) => a.actionType === type);
+}
+
+function carriedState(action: FlatAction | undefined): ScheduleState {
+  const value = action?.input;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as ScheduleState;
+}
+
+/** The orchestrator returns every action of the execution; those past the previous episode's are the new ones. */
+function newSince(previous: FlatAction[], current: FlatAction[]): FlatAction[] {
+  assert.deepEqual(current.slice(0, previous.length), previous, 'replay reproduces the earlier actions, each once');
+  return current.slice(previous.length);
+}
+
+async function episode(history: History, input: ScheduleState) {
+  const state = await invoker.invokeOrchestration(ORCHESTRATOR, history.payload(instanceId, input));
+  assert.equal(state.error, undefined, `orchestrator error: ${String(state.error)}`);
+  return { state, actions: flatActions(state) };
+}
+
+test('first run waits on a durable timer for the first tick, one interval after the start, and listens for a new spec', async () => {
+  const input = newScheduleState('default', spec, t0);
+  const { state, actions } = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  assert.equal(state.isDone, false);
+  const timers = only(actions, ActionType.CreateTimer);
+  assert.equal(timers.length, 1);
+  assert.equal(new Date(String(timers[0]?.fireAt)).toISOString(), at(10_000).toISOString());
+  assert.equal(only(actions, ActionType.WaitForExternalEvent)[0]?.externalEventName, 'reschedule');
+  assert.equal(only(actions, ActionType.CallActivity).length, 0);
+  assert.equal((state.customStatus as { nextFireTime: string }).nextFireTime, at(10_000).toISOString());
+});
+
+test('timer fired → the delivery activity for sequence 1 at the scheduled time; completed → continue-as-new with sequence 2; replays add no action twice', async () => {
+  const input = newScheduleState('default', spec, t0);
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const timerId = history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  // The timer fires 40 ms late: the tick still carries its scheduled time.
+  history.orchestratorStarted(at(10_040)).timerFired(at(10_040), timerId, at(10_000));
+
+  const first = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  const second = await episode(history, input);
+  assert.equal(second.state.isDone, false);
+  const added = newSince(first.actions, second.actions);
+  assert.equal(only(added, ActionType.CreateTimer).length, 0, 'the timer is not scheduled again on replay');
+  assert.equal(added.length, 1);
+  const calls = only(added, ActionType.CallActivity);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]?.functionName, ACTIVITY);
+  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  assert.deepEqual(calls[0]?.input, tick);
+
+  const taskId = history.taskScheduled(at(10_040), ACTIVITY, tick);
+  history.orchestratorCompleted(at(10_040)).played();
+  history.orchestratorStarted(at(10_090)).taskCompleted(at(10_090), taskId, { ok: true, status: 202 });
+
+  const third = await episode(history, input);
+  assert.equal(third.state.isDone, true);
+  const added3 = newSince(second.actions, third.actions);
+  assert.equal(only(added3, ActionType.CallActivity).length, 0, 'the activity is not called again on replay');
+  const next = only(added3, ActionType.ContinueAsNew);
+  assert.equal(next.length, 1);
+  assert.equal(added3.length, 1);
+  const carried = carriedState(next[0]);
+  assert.equal(carried.sequence, 2);
+  assert.equal(carried.nextFireTime, at(20_000).toISOString(), 'fixed rate: from the scheduled time, not the late fire');
+  assert.equal(carried.generation, t0.toISOString());
+  assert.deepEqual(carried.lastDelivery, {
+    sequence: 1,
+    id: eventId(tick),
+    scheduledTime: tick.scheduledTime,
+    attempts: 1,
+    status: 202,
+    outcome: 'delivered',
+  });
+});
+
+test('failed attempts back off on durable timers; after the last one the schedule continues with the same tick, it does not end', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(at(10_000), ORCHESTRATOR, input);
+  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  let now = 10_000;
+  const backoffs: number[] = [];
+  let seen: FlatAction[] = [];
+  for (let attempt = 1; attempt <= spec.retry.maxAttempts; attempt++) {
+    const { actions, state } = await episode(history, input);
+    assert.equal(state.isDone, false);
+    const added = newSince(seen, actions);
+    seen = actions;
+    assert.equal(added.length, 1);
+    assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
+    const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
+    history.orchestratorCompleted(at(now)).played();
+    now += 100;
+    history.orchestratorStarted(at(now));
+    // Attempt 2 fails inside the activity itself (TaskFailed); the others get a 503 from the sink.
+    if (attempt === 2) history.taskFailed(at(now), taskId, 'worker crashed');
+    else history.taskCompleted(at(now), taskId, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+    if (attempt === spec.retry.maxAttempts) break;
+    const retry = await episode(history, input);
+    const timer = only(newSince(seen, retry.actions), ActionType.CreateTimer);
+    seen = retry.actions;
+    assert.equal(timer.length, 1, `a back-off timer after attempt ${attempt}`);
+    const fireAt = new Date(String(timer[0]?.fireAt));
+    backoffs.push(fireAt.getTime() - at(now).getTime());
+    const timerId = history.timerCreated(at(now), fireAt);
+    history.orchestratorCompleted(at(now)).played();
+    now = fireAt.getTime() - t0.getTime();
+    history.orchestratorStarted(at(now)).timerFired(at(now), timerId, fireAt);
+  }
+  assert.deepEqual(backoffs, [1_000, 2_000], 'exponential back-off from DELIVERY_BACKOFF_DELAY');
+  const last = await episode(history, input);
+  assert.equal(last.state.isDone, true);
+  assert.equal(last.state.error, undefined, 'the orchestration does not fail');
+  const next = only(newSince(seen, last.actions), ActionType.ContinueAsNew);
+  assert.equal(next.length, 1, 'the schedule goes on');
+  const carried = carriedState(next[0]);
+  assert.equal(carried.sequence, 1, 'the tick is kept');
+  assert.equal(carried.nextFireTime, tick.scheduledTime);
+  assert.equal(carried.lastDelivery?.outcome, 'failed');
+  assert.equal(carried.lastDelivery?.attempts, 3);
+  assert.equal(carried.lastDelivery?.id, eventId(tick), 'a kept tick keeps its event id');
+});
+
+test('a reschedule event while waiting cancels the timer and continues with the new spec, keeping the sequence', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 7, nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  const newSpec = { ...spec, schedule: '1m' };
+  history.orchestratorStarted(at(3_000)).eventRaised(at(3_000), 'reschedule', newSpec);
+  const { state, actions } = await episode(history, input);
+  assert.equal(state.isDone, true);
+  assert.equal(only(actions, ActionType.CallActivity).length, 0);
+  const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.sequence, 7);
+  assert.equal(carried.spec.schedule, '1m');
+  assert.equal(carried.nextFireTime, at(63_000).toISOString(), 'no delivery yet: the next tick counts from now');
+});
