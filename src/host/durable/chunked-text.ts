@@ -1,0 +1,53 @@
+/**
+ * Azure Table string properties hold at most 64 KiB (32K UTF-16 code units); larger JSON is spread over
+ * numbered sibling properties (`Name`, `Name__1`, ...; `Name__n` holds the count).
+ */
+
+const CHUNK = 30_000;
+
+export type EntityProps = Record<string, unknown>;
+
+export function putText(entity: EntityProps, name: string, text: string | undefined): void {
+  if (text === undefined) return;
+  const parts = Math.max(1, Math.ceil(text.length / CHUNK));
+  entity[name] = text.slice(0, CHUNK);
+  if (parts > 1) {
+    entity[`${name}__n`] = parts;
+    for (let i = 1; i < parts; i++) entity[`${name}__${i}`] = text.slice(i * CHUNK, (i + 1) * CHUNK);
+  }
+}
+
+export function getText(entity: EntityProps, name: string): string | undefined {
+  const first = entity[name];
+  if (typeof first !== 'string') return undefined;
+  const parts = Number(entity[`${name}__n`] ?? 1);
+  if (parts <= 1) return first;
+  let text = first;
+  for (let i = 1; i < parts; i++) {
+    const part = entity[`${name}__${i}`];
+    if (typeof part !== 'string') throw new Error(`property ${name}__${i} missing: row is corrupt`);
+    text += part;
+  }
+  return text;
+}
+
+/** Approximate stored size of an entity in bytes (strings are UTF-16 on the wire). */
+export function approxEntityBytes(entity: EntityProps): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(entity)) {
+    bytes += key.length * 2 + 8;
+    if (typeof value === 'string') bytes += value.length * 2;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+/** Parses stored JSON text; undefined stays undefined. */
+export function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  return JSON.parse(text) as unknown;
+}
+
+export function toJsonText(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}

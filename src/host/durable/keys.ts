@@ -1,0 +1,96 @@
+/**
+ * Names of the task hub's table, partitions and rows. One table per hub; one partition per instance.
+ * Keys are built so that a duplicate message from repeated work lands on the same row (insert conflicts = dedup).
+ */
+
+export class DurableConfigError extends Error {
+  constructor(
+    readonly code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+
+/** Task hub names as the Durable extension accepts them: 3-45 alphanumerics starting with a letter. */
+export function validateTaskHubName(hub: string): string {
+  if (!HUB_NAME.test(hub)) {
+    throw new DurableConfigError(
+      'INVALID_TASK_HUB',
+      'taskHubName',
+      `taskHubName must be 3-45 letters or digits starting with a letter, got ${JSON.stringify(hub)}`,
+    );
+  }
+  return hub;
+}
+
+export function validateInstanceId(instanceId: string, field = 'instanceId'): string {
+  if (typeof instanceId !== 'string' || instanceId.length === 0 || instanceId.length > 256) {
+    throw new DurableConfigError('INVALID_INSTANCE_ID', field, `${field} must be 1-256 characters`);
+  }
+  return instanceId;
+}
+
+/** Characters Azure Table keys forbid (/ \ # ? and control characters), plus % (our escape) and ~ (reserved). */
+const NEEDS_ESCAPE = /[/\\#?%~\u0000-\u001f\u007f-\u009f]/g;
+
+/** A reversible, prefix-preserving escape of an instance id into a PartitionKey. */
+export function partitionKeyOf(instanceId: string): string {
+  return instanceId.replace(NEEDS_ESCAPE, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function instanceIdOf(partitionKey: string): string {
+  return partitionKey.replace(/%([0-9a-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+export const INSTANCE_ROW = 'instance';
+/** The hub-wide partition; `~` never occurs in an escaped instance id. */
+export const HUB_PARTITION = '~hub';
+export const LEASE_ROW = 'lease';
+
+export const HISTORY_PREFIX = 'h~';
+export const INBOX_PREFIX = 'i~';
+export const OUTBOX_PREFIX = 'o~';
+
+export function historyPrefix(executionId: string): string {
+  return `${HISTORY_PREFIX}${executionId}~`;
+}
+
+export function historyRowKey(executionId: string, seq: number, part: number): string {
+  return `${historyPrefix(executionId)}${pad(seq, 10)}-${pad(part, 3)}`;
+}
+
+export function executionOfHistoryRow(rowKey: string): string {
+  return rowKey.slice(HISTORY_PREFIX.length, rowKey.indexOf('~', HISTORY_PREFIX.length));
+}
+
+/** The start message of one execution. */
+export function startMessageKey(executionId: string): string {
+  return `${INBOX_PREFIX}x~${executionId}`;
+}
+
+/** The result of task `taskId` of execution `executionId` (activity or retry fast-fail): recorded once. */
+export function taskResultKey(executionId: string, taskId: number): string {
+  return `${INBOX_PREFIX}t~${executionId}~${pad(taskId, 8)}`;
+}
+
+/** The result of sub-orchestration task `taskId` of the parent's execution: recorded once. */
+export function subResultKey(executionId: string, taskId: number): string {
+  return `${INBOX_PREFIX}s~${executionId}~${pad(taskId, 8)}`;
+}
+
+/** Messages from outside (events, control operations): each one is new. */
+export function externalMessageKey(id: string): string {
+  return `${INBOX_PREFIX}e~${id}`;
+}
+
+export function outboxRowKey(seq: number): string {
+  return `${OUTBOX_PREFIX}${pad(seq, 10)}`;
+}

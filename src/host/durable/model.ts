@@ -1,0 +1,138 @@
+/**
+ * The engine's persistent vocabulary: history event types (numbers as durable-functions expects them), the
+ * messages that travel through inboxes and outboxes, and the instance record kept on the `instance` row.
+ */
+import type { HistoryEventJson, RuntimeStatus } from './types.js';
+
+/** DTFx EventType numbers (durable-functions' HistoryEventType). */
+export const EventType = {
+  ExecutionStarted: 0,
+  ExecutionCompleted: 1,
+  ExecutionFailed: 2,
+  ExecutionTerminated: 3,
+  TaskScheduled: 4,
+  TaskCompleted: 5,
+  TaskFailed: 6,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  SubOrchestrationInstanceFailed: 9,
+  TimerCreated: 10,
+  TimerFired: 11,
+  OrchestratorStarted: 12,
+  OrchestratorCompleted: 13,
+  EventSent: 14,
+  EventRaised: 15,
+  ContinueAsNew: 16,
+  GenericEvent: 17,
+  HistoryState: 18,
+  ExecutionSuspended: 19,
+  ExecutionResumed: 20,
+} as const;
+
+export const EventTypeName: Record<number, string> = Object.fromEntries(
+  Object.entries(EventType).map(([name, value]) => [value, name]),
+);
+
+/** A history event before the step stamps EventId/IsPlayed/Timestamp. */
+export type EventBody = { EventType: number } & Record<string, unknown>;
+
+export interface ParentRef {
+  instanceId: string;
+  executionId: string;
+  /** The parent's TaskScheduledId for this sub-orchestration. */
+  taskId: number;
+}
+
+export interface FailureInfo {
+  Reason: string;
+  Details?: string;
+  FailureDetails?: { ErrorType: string; ErrorMessage: string; StackTrace?: string };
+}
+
+export type InboxMessage =
+  | { type: 'start'; executionId: string; name: string; input?: string; parent?: ParentRef }
+  /** An event for the orchestration. executionId set: only for that execution (results); unset: any (raised events). */
+  | { type: 'event'; executionId?: string; event: EventBody }
+  | { type: 'terminate'; reason: string }
+  | { type: 'suspend'; reason: string }
+  | { type: 'resume'; reason: string };
+
+export interface InboxEntry {
+  rowKey: string;
+  /** Enqueue time / visibility time (epoch ms, by the engine's clock). */
+  at: number;
+  message: InboxMessage;
+}
+
+export type OutboxMessage =
+  | { type: 'createSub'; instanceId: string; name: string; input?: string; parent: ParentRef }
+  | { type: 'toParent'; parent: ParentRef; event: EventBody };
+
+export interface RetryOptionsJson {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number;
+}
+
+/** A with-retry task between attempts, keyed in EngineState.retries by its open task id or retry timer id. */
+export interface RetryState {
+  kind: 'activity' | 'sub';
+  name: string;
+  /** JSON text of the input. */
+  input?: string;
+  /** For sub-orchestrations: the instance id the orchestrator asked for (else one is derived per attempt). */
+  childInstanceId?: string;
+  options: RetryOptionsJson;
+  /** Attempts started so far. */
+  attempt: number;
+  firstAttemptAt: number;
+  phase: 'running' | 'waiting';
+  /** retryTimeout ran out: remaining attempts fail at once without running. */
+  timedOut?: boolean;
+  lastFailure?: FailureInfo;
+}
+
+/** Bookkeeping of the current execution that mirrors the orchestrator's task numbering. */
+export interface EngineState {
+  /** The next task id the orchestrator will assign (its sequenceNumber). */
+  nextEventId: number;
+  /** Task id of each id-consuming action, in the order the orchestrator reported them. */
+  actionIds: number[];
+  retries: Record<string, RetryState>;
+}
+
+export function freshState(): EngineState {
+  return { nextEventId: 0, actionIds: [], retries: {} };
+}
+
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  status: RuntimeStatus;
+  executionId: string;
+  /** JSON texts. */
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  failureDetails?: string;
+  createdTime: number;
+  lastUpdatedTime: number;
+  parent?: ParentRef;
+  /** Monotonic counters for row keys (kept across executions). */
+  historySeq: number;
+  outboxSeq: number;
+  state: EngineState;
+  etag: string;
+}
+
+export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
+
+export function isTerminal(status: RuntimeStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function stamp(body: EventBody, eventId: number, timestamp: number, isPlayed: boolean): HistoryEventJson {
+  return { ...body, EventId: eventId, IsPlayed: isPlayed, Timestamp: new Date(timestamp).toISOString() };
+}
