@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Module from 'node:module';
 import pino, { type Logger } from 'pino';
-import { HostError } from '../host-error.js';
 import { Disposable } from './disposable.js';
 import type {
   FunctionCallback,
@@ -36,12 +35,6 @@ function currentApp(): WorkerApp | undefined {
   return activeApp.getStore() ?? loadingApp;
 }
 
-function requireApp(what: string): WorkerApp {
-  const app = currentApp();
-  if (!app) throw new HostError('NO_ACTIVE_APP', `${what} was called outside of an app loaded by the embedded host.`);
-  return app;
-}
-
 const pinoLevel: Record<RpcLogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | undefined> = {
   trace: 'trace',
   debug: 'debug',
@@ -59,20 +52,32 @@ export function writeLog(logger: Logger, level: RpcLogLevel, category: RpcLogCat
   logger[method]({ category, ...fields }, message);
 }
 
+function outsideApp(what: string): Disposable {
+  fallbackLogger.debug(`${what} registered outside an app loaded by the embedded host; ignored`);
+  return new Disposable(() => undefined);
+}
+
 /** The object `require('@azure/functions-core')` returns inside apps the host runs. */
 export const coreApi = {
   version: WORKER_VERSION,
   get hostVersion(): string {
     return HOST_VERSION;
   },
+  // Outside an app the host loads (e.g. a test importing app modules after a host ran in the same process)
+  // registrations go nowhere, like `@azure/functions` in its own test mode.
   registerFunction(metadata: FunctionMetadata, callback: FunctionCallback): Disposable {
-    return requireApp('registerFunction').registerFunction(metadata, callback);
+    const app = currentApp();
+    if (!app) return outsideApp(`function "${metadata.name}"`);
+    return app.registerFunction(metadata, callback);
   },
   registerHook(hookName: string, callback: HookCallback): Disposable {
-    return requireApp('registerHook').registerHook(hookName, callback);
+    const app = currentApp();
+    if (!app) return outsideApp(`${hookName} hook`);
+    return app.registerHook(hookName, callback);
   },
   setProgrammingModel(model: ProgrammingModel): void {
-    const app = requireApp('setProgrammingModel');
+    const app = currentApp();
+    if (!app) return;
     if (app.programmingModel && app.programmingModel !== model) {
       app.logger.info(`Setting Node.js programming model to "${model.name}" version "${model.version}"`);
     }

@@ -1,0 +1,94 @@
+/**
+ * Process entry of the embedded Functions host: `node dist/src/host/main.js [appDir]`.
+ * Reads settings like `func start` (local.settings.json Values fill unset environment variables), starts the
+ * host, and stops it cleanly on SIGTERM/SIGINT.
+ */
+import path from 'node:path';
+import pino from 'pino';
+import { describeConnectionString } from './connection-string.js';
+import { startHost, type RunningHost } from './host.js';
+import { HostError } from './host-error.js';
+import { applyLocalSettings, readLocalSettings } from './local-settings.js';
+import { resolveStorageConnection } from './storage-settings.js';
+
+const logger = pino(
+  { level: process.env.LOG_LEVEL ?? 'info', base: { component: 'host' } },
+  pino.destination({ dest: 1, sync: true }),
+);
+
+function portSetting(env: NodeJS.ProcessEnv, fallback: number | undefined): number {
+  for (const name of ['FUNCTIONS_PORT', 'PORT'] as const) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new HostError('BAD_SETTING', `${name} must be a port number (0-65535), not "${raw}"`);
+    }
+    return port;
+  }
+  return fallback ?? 7071;
+}
+
+async function main(): Promise<void> {
+  const appDir = path.resolve(process.argv[2] ?? process.env.FUNCTIONS_APP_DIR ?? process.cwd());
+  const local = readLocalSettings(appDir);
+  applyLocalSettings(local.values);
+  const env = process.env;
+
+  const connectionString = resolveStorageConnection(env.AzureWebJobsStorage);
+  const port = portSetting(env, local.localHttpPort);
+  const key = env.FUNCTIONS_HOST_KEY || undefined;
+  const hostname = env.HOST || (key ? '0.0.0.0' : '127.0.0.1');
+  const taskHubName = env.TaskHubName || undefined;
+  logger.info(`storage: ${describeConnectionString(connectionString)}`);
+
+  let host: RunningHost | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn(`${signal} again: exiting at once`);
+      process.exit(1);
+    }
+    if (!host) {
+      logger.info(`${signal}: stopping once started`);
+      return;
+    }
+    logger.info(`${signal}: stopping`);
+    const running = host;
+    const timer = setTimeout(() => {
+      logger.error('stop took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    timer.unref();
+    running.stop().then(
+      () => {
+        logger.info('host stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'host stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  host = await startHost({ appDir, port, hostname, connectionString, taskHubName, key, logger });
+  if (signals > 0) {
+    // A signal arrived while starting: honour it now.
+    signals = 0;
+    onSignal('SIGTERM');
+    return;
+  }
+  logger.info(`${host.functions.length} functions loaded: ${host.functions.map((f) => `${f.name} (${f.trigger})`).join(', ')}`);
+  logger.info(`task hub: ${host.taskHubName}`);
+  logger.info(`host listening on ${host.url}${key ? '' : ' (no host key: all functions anonymous, loopback only)'}`);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof HostError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+  logger.fatal(`host failed to start: ${message}`);
+  process.exit(1);
+});

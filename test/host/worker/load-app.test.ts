@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
+import { HostError } from '../../../src/host/host-error.js';
+import { captureLogger, fixtureDir } from '../capture-logger.js';
+
+test('loads every function the sample app registers through @azure/functions and durable-functions', async () => {
+  const { logger } = captureLogger();
+  const app = await loadApp(fixtureDir('sample-app'), { logger });
+  try {
+    const byName = Object.fromEntries([...app.functions.values()].map((f) => [f.name, f]));
+    assert.deepEqual(
+      Object.keys(byName).sort(),
+      ['createItem', 'failActivity', 'fails', 'hello', 'helloSequence', 'hooks', 'itemByName', 'noContent', 'optionalName', 'sayHello', 'secret', 'startOrchestration', 'tick', 'ticks'],
+    );
+    assert.equal(byName.helloSequence?.trigger.type, 'orchestrationTrigger');
+    assert.equal(byName.sayHello?.trigger.type, 'activityTrigger');
+    assert.equal(byName.tick?.trigger.type, 'timerTrigger');
+    assert.equal(byName.tick?.trigger.schedule, '* * * * * *');
+    assert.equal(byName.tick?.trigger.runOnStartup, true);
+    assert.equal(byName.hello?.trigger.route, 'hello/{name}');
+    assert.deepEqual(byName.hello?.trigger.methods, ['GET']);
+    assert.equal(byName.secret?.trigger.authLevel, 'function');
+    // df.input.durableClient() arrives as an input binding of type durableClient.
+    const starterInputs = Object.values(byName.startOrchestration?.metadata.bindings ?? {}).filter((b) => b.direction === 'in');
+    assert.ok(starterInputs.some((b) => b.type === 'durableClient'));
+    assert.equal(app.programmingModel?.name, '@azure/functions');
+    assert.ok(byName.hello?.metadata.scriptFile?.endsWith('http.js'));
+    // Registration is over once the app is loaded, as in the worker.
+    assert.throws(() => app.registerFunction({ name: 'late', bindings: { t: { type: 'httpTrigger', direction: 'in' } } }, () => 1), {
+      code: 'REGISTRATION_LOCKED',
+    });
+  } finally {
+    releaseApp(app);
+  }
+});
+
+test('loading the same app twice in one process registers its functions again (each load is isolated)', async () => {
+  const { logger } = captureLogger();
+  // The process itself has loaded a fixture module and @azure/functions (in "test mode") before the host does.
+  await import('../fixtures/unsupported-app/index.js');
+  const first = await loadApp(fixtureDir('unsupported-app'), { logger });
+  const second = await loadApp(fixtureDir('unsupported-app'), { logger });
+  try {
+    assert.deepEqual([...first.functions.keys()], ['ping']);
+    assert.deepEqual([...second.functions.keys()], ['ping']);
+    assert.notEqual(first.get('ping')?.callback, second.get('ping')?.callback);
+  } finally {
+    releaseApp(first);
+    releaseApp(second);
+  }
+});
+
+test('a function with a trigger the host cannot drive is skipped with a warning naming it', async () => {
+  const { logger, lines } = captureLogger();
+  const app = await loadApp(fixtureDir('unsupported-app'), { logger });
+  try {
+    assert.equal(app.get('queueWorker'), undefined);
+    assert.ok(app.get('ping'));
+    const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('queueWorker'));
+    assert.ok(warning, 'expected a warning about queueWorker');
+    assert.match(String(warning.msg), /queueTrigger/);
+  } finally {
+    releaseApp(app);
+  }
+});
+
+test('an app that registers nothing fails with "No job functions found"', async () => {
+  const { logger } = captureLogger();
+  await assert.rejects(loadApp(fixtureDir('empty-app'), { logger }), (err: unknown) => {
+    assert.ok(err instanceof HostError);
+    assert.equal(err.code, 'NO_FUNCTIONS');
+    assert.match(err.message, /No job functions found: check package.json main/);
+    return true;
+  });
+});
+
+test('package.json main that matches no file, or no main at all, is a clear error', async () => {
+  const { logger } = captureLogger();
+  const dir = mkdtempSync(path.join(tmpdir(), 'host-app-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: 'dist/functions/*.js' }));
+  await assert.rejects(loadApp(dir, { logger }), /No job functions found: check package.json main "dist\/functions\/\*\.js"/);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x' }));
+  await assert.rejects(loadApp(dir, { logger }), /No job functions found: check package.json main/);
+});
+
+test('an entry point that throws while loading names the file', async () => {
+  const { logger } = captureLogger();
+  const dir = mkdtempSync(path.join(tmpdir(), 'host-app-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: 'index.js' }));
+  writeFileSync(path.join(dir, 'index.js'), 'throw new Error("broken app");');
+  await assert.rejects(loadApp(dir, { logger }), (err: unknown) => {
+    assert.ok(err instanceof HostError);
+    assert.equal(err.code, 'ENTRY_POINT_FAILED');
+    assert.match(err.message, /"index\.js": broken app/);
+    return true;
+  });
+});
