@@ -1,0 +1,61 @@
+/**
+ * A FunctionInvoker for engine tests that runs generator orchestrators through durable-functions' REAL Orchestrator
+ * (the same code an app's orchestration trigger runs) and plain functions as activities, without the worker.
+ * Payloads and results go through JSON, as they would over the Functions wire.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvocationContext } from '@azure/functions';
+import type { OrchestrationContext } from 'durable-functions';
+import type { FunctionInvoker, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/host/durable/types.js';
+
+export type TestOrchestrator = (context: OrchestrationContext) => Generator<unknown, unknown, any>;
+export type TestActivity = (input: any, meta: { instanceId: string; taskId: number }) => unknown;
+
+interface OrchestratorClass {
+  new (fn: TestOrchestrator): { handle(trigger: unknown, context: InvocationContext): Promise<unknown> };
+}
+
+// Internal class of durable-functions (no typings): the orchestration trigger handler.
+const { Orchestrator } = require('durable-functions/lib/src/orchestrations/Orchestrator') as { Orchestrator: OrchestratorClass };
+
+export class DirectInvoker implements FunctionInvoker {
+  private readonly orchestrations = new Map<string, TestOrchestrator>();
+  private readonly activities = new Map<string, TestActivity>();
+  /** Every orchestrator episode, in order (for assertions). */
+  readonly episodes: { name: string; instanceId: string; historyLength: number }[] = [];
+
+  orchestration(name: string, fn: TestOrchestrator): this {
+    this.orchestrations.set(name, fn);
+    return this;
+  }
+
+  activity(name: string, fn: TestActivity): this {
+    this.activities.set(name, fn);
+    return this;
+  }
+
+  hasOrchestration(name: string): boolean {
+    return this.orchestrations.has(name);
+  }
+
+  hasActivity(name: string): boolean {
+    return this.activities.has(name);
+  }
+
+  async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload): Promise<OrchestratorStateJson> {
+    const fn = this.orchestrations.get(name);
+    if (!fn) throw new Error(`no orchestration ${name}`);
+    this.episodes.push({ name, instanceId: payload.instanceId, historyLength: payload.history.length });
+    const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: () => undefined });
+    const wire = JSON.parse(JSON.stringify(payload)) as unknown;
+    const state = await new Orchestrator(fn).handle(wire, context);
+    return JSON.parse(JSON.stringify(state)) as OrchestratorStateJson;
+  }
+
+  async invokeActivity(name: string, input: unknown, meta: { instanceId: string; taskId: number }): Promise<unknown> {
+    const fn = this.activities.get(name);
+    if (!fn) throw new Error(`no activity ${name}`);
+    const result = await fn(input, meta);
+    return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
+  }
+}
