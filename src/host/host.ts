@@ -141,7 +141,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       taskHubName,
       invoker,
       clock,
-      logger: logger.child({ component: 'durable' }),
+      logger,
       workerId: options.workerId ?? osHostname(),
       overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates,
     });

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { startHost } from '../../src/host/host.js';
+import { readHostJson } from '../../src/host/host-json.js';
+import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { captureLogger, fixtureDir } from './capture-logger.js';
+import { memoryEngineFactory, type MemoryRuntime } from './memory-runtime.js';
+
+const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
+
+function tempApp(hostJson: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'host-app-'));
+  const compiled = path.resolve(__dirname, 'fixtures/sample-app/functions/http.js');
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: compiled }));
+  writeFileSync(path.join(dir, 'host.json'), JSON.stringify(hostJson));
+  return dir;
+}
+
+test('startHost runs the engine before serving, hands it the invoker and host.json settings, and stops it', async () => {
+  const engines: MemoryRuntime[] = [];
+  const host = await startHost({
+    appDir: fixtureDir('sample-app'),
+    port: 0,
+    connectionString: CONNECTION,
+    clock: new VirtualClock(),
+    logger: captureLogger('warn').logger,
+    workerId: 'worker-7',
+    engineFactory: memoryEngineFactory(engines),
+  });
+  const engine = engines[0];
+  assert.ok(engine);
+  try {
+    assert.equal(engine.runs, 1);
+    assert.equal(host.engine, engine);
+    assert.equal(engine.options.taskHubName, 'SampleHub');
+    assert.equal(host.taskHubName, 'SampleHub');
+    assert.equal(engine.options.workerId, 'worker-7');
+    assert.equal(engine.options.connectionString, CONNECTION);
+    assert.equal(engine.options.invoker.hasOrchestration('helloSequence'), true);
+    assert.equal(engine.options.invoker.hasActivity('sayHello'), true);
+    assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(host.functions.some((f) => f.name === 'tick' && f.trigger === 'timerTrigger'));
+    assert.equal((await fetch(`${host.url}/api/hello/x`)).status, 200);
+  } finally {
+    const first = host.stop();
+    assert.equal(host.stop(), first, 'stop is idempotent');
+    await first;
+  }
+  assert.equal(engine.shutdowns, 1);
+  await assert.rejects(fetch(`${host.url}/api/hello/x`), 'the server is closed');
+});
+
+test('an explicit task hub name wins over host.json; host.json routePrefix and hub settings apply', async () => {
+  const engines: MemoryRuntime[] = [];
+  const appDir = tempApp({
+    version: '2.0',
+    extensions: { http: { routePrefix: '' }, durableTask: { hubName: 'FromHostJson', overridableExistingInstanceStates: 'AnyState' } },
+  });
+  const host = await startHost({
+    appDir,
+    port: 0,
+    connectionString: CONNECTION,
+    taskHubName: 'Explicit1',
+    clock: new VirtualClock(),
+    logger: captureLogger('warn').logger,
+    engineFactory: memoryEngineFactory(engines),
+  });
+  try {
+    assert.equal(engines[0]?.options.taskHubName, 'Explicit1');
+    assert.equal(engines[0]?.options.overridableExistingInstanceStates, 'AnyState');
+    assert.equal((await (await fetch(`${host.url}/hello/root`)).json() as { greeting: string }).greeting, 'Hello, root');
+  } finally {
+    await host.stop();
+  }
+});
+
+test('host.json: %SETTING% in hubName, defaults, and errors that name the field', () => {
+  assert.deepEqual(readHostJson(tempApp({ version: '2.0' })), {
+    hubName: undefined,
+    overridableExistingInstanceStates: undefined,
+    routePrefix: 'api',
+  });
+  const dir = tempApp({ extensions: { durableTask: { hubName: '%MY_HUB%' }, http: { routePrefix: '/v1/' } } });
+  const settings = readHostJson(dir, { MY_HUB: 'HubFromEnv' });
+  assert.equal(settings.hubName, 'HubFromEnv');
+  assert.equal(settings.routePrefix, 'v1');
+  assert.throws(() => readHostJson(dir, {}), /hubName refers to app setting "MY_HUB", which is not set/);
+  assert.throws(() => readHostJson(dir, { MY_HUB: 'bad-hub!' }), { code: 'BAD_TASK_HUB' });
+  assert.throws(
+    () => readHostJson(tempApp({ extensions: { durableTask: { overridableExistingInstanceStates: 'Sometimes' } } })),
+    /overridableExistingInstanceStates must be NonRunningStates or AnyState/,
+  );
+});
+
+test('a failure while starting releases what was started', async () => {
+  const engines: MemoryRuntime[] = [];
+  const blocker = await startHost({
+    appDir: fixtureDir('sample-app'),
+    port: 0,
+    connectionString: CONNECTION,
+    clock: new VirtualClock(),
+    logger: captureLogger('warn').logger,
+    engineFactory: memoryEngineFactory(),
+  });
+  try {
+    const port = Number(new URL(blocker.url).port);
+    await assert.rejects(
+      startHost({
+        appDir: fixtureDir('sample-app'),
+        port,
+        connectionString: CONNECTION,
+        clock: new VirtualClock(),
+        logger: captureLogger('warn').logger,
+        engineFactory: memoryEngineFactory(engines),
+      }),
+      { code: 'EADDRINUSE' },
+    );
+    assert.equal(engines[0]?.runs, 1);
+    assert.equal(engines[0]?.shutdowns, 1, 'the engine started for the failed host was shut down');
+  } finally {
+    await blocker.stop();
+  }
+});
