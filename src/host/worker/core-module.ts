@@ -21,6 +21,13 @@ const activeApp = new AsyncLocalStorage<WorkerApp>();
 /** The app being loaded right now, for code that escapes the async context (rare). */
 let loadingApp: WorkerApp | undefined;
 let fallbackLogger: Logger = pino({ level: 'info' });
+/** The last programming model any app set: an ES module app shares `@azure/functions` across loads (the ESM
+ * cache cannot be cleared), and that instance sets its model only once. */
+let lastProgrammingModel: ProgrammingModel | undefined;
+
+export function lastSetProgrammingModel(): ProgrammingModel | undefined {
+  return lastProgrammingModel;
+}
 
 /** Runs `fn` with `app` as the app that core API calls (registerFunction, registerHook, log...) refer to. */
 export function runInApp<T>(app: WorkerApp, fn: () => T): T {
@@ -76,6 +83,7 @@ export const coreApi = {
     return app.registerHook(hookName, callback);
   },
   setProgrammingModel(model: ProgrammingModel): void {
+    lastProgrammingModel = model;
     const app = currentApp();
     if (!app) return;
     if (app.programmingModel && app.programmingModel !== model) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { HostError } from '../host-error.js';
-import { installCoreModule, runInApp, setLoadingApp } from './core-module.js';
+import { installCoreModule, lastSetProgrammingModel, runInApp, setLoadingApp } from './core-module.js';
 import { WorkerApp, type RegisteredFunction } from './worker-app.js';
 
 /** Trigger types the embedded host can drive. */
@@ -86,6 +86,7 @@ async function loadAppNow(appDir: string, { logger }: LoadAppOptions): Promise<W
     setLoadingApp(undefined);
   }
   app.indexingLocked = true;
+  if (app.functions.size > 0) app.programmingModel ??= lastSetProgrammingModel();
 
   // The worker asks the programming model for its capabilities once the app is loaded; this also locks app.setup().
   if (app.programmingModel?.getCapabilities) {

@@ -99,3 +99,16 @@ test('an entry point that throws while loading names the file', async () => {
     return true;
   });
 });
+
+test('an ES module app ("type": "module") loads, and loads again in the same process', async () => {
+  const { logger } = captureLogger();
+  for (let i = 0; i < 2; i++) {
+    const app = await loadApp(fixtureDir('esm-app'), { logger });
+    try {
+      assert.deepEqual([...app.functions.values()].map((f) => f.name), ['esmHello']);
+      assert.equal(app.programmingModel?.name, '@azure/functions');
+    } finally {
+      releaseApp(app);
+    }
+  }
+});
