@@ -183,6 +183,9 @@ function checkSupported(fn: RegisteredFunction, logger: Logger): boolean {
     );
     return false;
   }
+  if (fn.metadata.retryOptions) {
+    logger.warn({ function: fn.name }, `function "${fn.name}": retry policies are not applied by the embedded host`);
+  }
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
     if (name === fn.triggerName) continue;
     const type = String(binding.type ?? '').toLowerCase();
