@@ -1,0 +1,239 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { createDurableEngine } from '../../../src/host/durable/engine.js';
+import { EventType } from '../../../src/host/durable/model.js';
+import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
+import { SystemClock } from '../../../src/host/system-clock.js';
+import { DirectInvoker } from '../../support/direct-invoker.js';
+import { testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'engine-process.js');
+
+let azurite: RunningAzurite;
+let dir: string;
+const children = new Set<ChildProcess>();
+
+before(async () => {
+  azurite = await startAzurite();
+  dir = mkdtempSync(path.join(tmpdir(), 'durable-crash-'));
+});
+
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await azurite.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Spawned {
+  child: ChildProcess;
+  ready: Promise<void>;
+}
+
+function spawnEngine(env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [FIXTURE], {
+    env: { ...process.env, CONN: azurite.connectionString, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`engine process exited early (${code ?? signal})`)));
+  });
+  ready.catch(() => undefined);
+  return { child, ready };
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** An engine in this process that never runs (no lease): only reads status. */
+function observer(hub: string): DurableEngineRuntime {
+  return createDurableEngine({
+    connectionString: azurite.connectionString,
+    taskHubName: hub,
+    invoker: new DirectInvoker(),
+    clock: new SystemClock(),
+    logger: testLogger(),
+    workerId: 'observer',
+  });
+}
+
+function execLines(file: string): { pid: string; instanceId: string; n: number }[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid, instanceId, n] = line.split(' ');
+      return { pid: pid ?? '', instanceId: instanceId ?? '', n: Number(n) };
+    });
+}
+
+test('kill -9 of the engine mid-chain, several times: the chain completes with every result recorded once', async () => {
+  const hub = uniqueHub('crash');
+  const execLog = path.join(dir, `${hub}.log`);
+  const chainLength = 12;
+  const env = { HUB: hub, WORKER_ID: 'host-1', EXEC_LOG: execLog, START_ID: 'chain-1', CHAIN_LENGTH: String(chainLength), ACTIVITY_DELAY_MS: '150' };
+  const watcher = observer(hub);
+  let kills = 0;
+  for (let round = 0; round < 5; round++) {
+    const { child, ready } = spawnEngine(env);
+    await ready;
+    await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 300)));
+    await kill9(child);
+    kills++;
+    const status = await watcher.getStatus('chain-1');
+    if (status?.runtimeStatus === 'Completed') break;
+  }
+  const last = spawnEngine(env);
+  try {
+    await last.ready;
+    const status = await waitForStatus(watcher, 'chain-1', ['Completed', 'Failed'], 60_000);
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status.output));
+    assert.deepEqual(status.output, Array.from({ length: chainLength }, (_, i) => i * 10));
+    const history = (await watcher.getStatus('chain-1', { showHistory: true }))?.history as { EventType: number; EventId: number; TaskScheduledId?: number }[];
+    const scheduled = history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => e.EventId);
+    const completed = history.filter((e) => e.EventType === EventType.TaskCompleted).map((e) => e.TaskScheduledId);
+    assert.equal(scheduled.length, chainLength);
+    assert.deepEqual([...completed].sort(), [...scheduled].sort(), 'each scheduled activity has exactly one recorded result');
+    assert.equal(new Set(completed).size, completed.length);
+    const executions = execLines(execLog).filter((l) => l.instanceId === 'chain-1');
+    assert.deepEqual([...new Set(executions.map((l) => l.n))].sort((a, b) => a - b), Array.from({ length: chainLength }, (_, i) => i));
+    assert.ok(executions.length >= chainLength);
+    // Informative: how often the at-least-once delivery re-ran an activity.
+    console.log(`# kills: ${kills}, activity executions: ${executions.length}, recorded results: ${completed.length}`);
+  } finally {
+    last.child.kill('SIGTERM');
+    await once(last.child, 'exit').catch(() => undefined);
+  }
+});
+
+test('two engine processes with different worker ids on one hub: only the lease owner works; the other takes over when it dies', async () => {
+  const hub = uniqueHub('lease');
+  const execLog = path.join(dir, `${hub}.log`);
+  const common = { HUB: hub, EXEC_LOG: execLog, CHAIN_LENGTH: '6', ACTIVITY_DELAY_MS: '30', LEASE_MS: '2000', SCAN_MS: '200' };
+  const a = spawnEngine({ ...common, WORKER_ID: 'host-a' });
+  await a.ready;
+  const b = spawnEngine({ ...common, WORKER_ID: 'host-b' });
+  await b.ready;
+  const client = observer(hub);
+  try {
+    await client.start('CrashChain', { instanceId: 'lease-1', input: 6 });
+    const first = await waitForStatus(client, 'lease-1', ['Completed', 'Failed'], 30_000);
+    assert.equal(first.runtimeStatus, 'Completed');
+    const firstRuns = execLines(execLog).filter((l) => l.instanceId === 'lease-1');
+    assert.ok(firstRuns.length >= 6);
+    assert.deepEqual([...new Set(firstRuns.map((l) => l.pid))], [String(a.child.pid)], 'only the lease owner ran activities');
+
+    await kill9(a.child);
+    await client.start('CrashChain', { instanceId: 'lease-2', input: 6 });
+    const second = await waitForStatus(client, 'lease-2', ['Completed', 'Failed'], 30_000);
+    assert.equal(second.runtimeStatus, 'Completed');
+    const secondRuns = execLines(execLog).filter((l) => l.instanceId === 'lease-2');
+    assert.deepEqual([...new Set(secondRuns.map((l) => l.pid))], [String(b.child.pid)], 'the waiting worker took over');
+  } finally {
+    await kill9(a.child);
+    b.child.kill('SIGTERM');
+    await once(b.child, 'exit').catch(() => undefined);
+  }
+});
+
+/** A TCP proxy in front of Azurite that can cut storage off (resetting every connection) and restore it. */
+async function storageProxy(targetPort: number): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  let down = false;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+test('the engine rides out a storage outage (8 s without storage) and finishes the work afterwards', async () => {
+  const { connectionStringFor } = await import('../../../src/host/storage/azurite.js');
+  const proxy = await storageProxy(azurite.tablePort);
+  let engine: DurableEngineRuntime | undefined;
+  try {
+    let runs = 0;
+    const invoker = new DirectInvoker()
+      .activity('Slow', async (n: number) => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 100));
+        return n + 1;
+      })
+      .orchestration('Outage', function* (ctx) {
+        let n = 0;
+        for (let i = 0; i < 8; i++) n = yield ctx.df.callActivity('Slow', n);
+        return n;
+      });
+    engine = createDurableEngine({
+      connectionString: connectionStringFor(proxy.port),
+      taskHubName: uniqueHub('outage'),
+      invoker,
+      clock: new SystemClock(),
+      logger: testLogger(),
+      workerId: 'outage-host',
+    });
+    await engine.run();
+    const id = await engine.start('Outage', {});
+    await waitFor(async () => (runs >= 2 ? true : undefined), 'two activities');
+    proxy.cut();
+    await new Promise((r) => setTimeout(r, 8_000));
+    const runsDuringOutage = runs;
+    proxy.restore();
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 60_000);
+    assert.equal(status.runtimeStatus, 'Completed');
+    assert.equal(status.output, 8);
+    assert.ok(runsDuringOutage <= 4, 'no progress is recorded without storage');
+  } finally {
+    await engine?.shutdown();
+    await proxy.close();
+  }
+});
