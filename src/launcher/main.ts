@@ -42,12 +42,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // Whatever ends the launcher, its detached children must not outlive it.
+  process.on('exit', () => {
+    for (const component of components) component.child.kill('SIGKILL');
+    azurite?.process.kill('SIGKILL');
+  });
 
   try {
     if (!env.AzureWebJobsStorage) {
       const preferred = 10002;
       const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
-      azurite = await startAzurite({ tablePort, location: path.join(root, '.data', 'azurite') });
+      azurite = await startAzurite({ tablePort, location: path.join(root, '.data', 'azurite'), detached: true });
       env.AzureWebJobsStorage = azurite.connectionString;
       say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in .data/azurite`);
     } else {

@@ -17,7 +17,9 @@ export function startComponent(
   env: NodeJS.ProcessEnv,
   options: { cwd: string; raw: boolean },
 ): Component {
-  const child = spawn(process.execPath, [entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops the components one by one
+  // (host first) with a single SIGTERM each.
+  const child = spawn(process.execPath, [entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {

@@ -15,6 +15,11 @@ export interface AzuriteOptions {
   location?: string;
   /** Where Azurite's own stdout/stderr go; default: discarded. */
   stdio?: 'ignore' | 'inherit';
+  /**
+   * Runs Azurite in its own process group, so a terminal's Ctrl-C reaches only the parent, which then stops
+   * Azurite after the components that still write to it.
+   */
+  detached?: boolean;
 }
 
 export interface RunningAzurite {
@@ -86,7 +91,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore' });
+  const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore', detached: options.detached ?? false });
   await waitForPort(tablePort, child, 20_000);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
