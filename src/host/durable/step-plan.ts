@@ -361,7 +361,9 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   }
 
   const orchestratorEvents = [...newEvents, ...controlEvents, ...allocating, ...others];
-  const runsOrchestrator = newEvents.length > 0 || allocating.length > 0 || others.length > 0;
+  // An execution suspended before its first episode still has to run once it is resumed.
+  const neverRan = !input.history.some((e) => e.EventType === EventType.OrchestratorStarted);
+  const runsOrchestrator = newEvents.length > 0 || allocating.length > 0 || others.length > 0 || neverRan;
   if (!runsOrchestrator) {
     plan.historyEvents = orchestratorEvents.map(stampNew);
     if (decisions.length > 0) plan.historyEvents.push(...decisions.map((d) => stamp(d, Number(d.EventId), now, false)));

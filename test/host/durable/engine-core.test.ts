@@ -368,3 +368,110 @@ test('query filters by status and name prefix and pages with a continuation toke
     await engine.shutdown();
   }
 });
+
+test('events raised around a continue-as-new are not lost', async () => {
+  const invoker = new DirectInvoker().orchestration('Counter', function* (ctx) {
+    const count: number = ctx.df.getInput();
+    const add: number = yield ctx.df.waitForExternalEvent('Add');
+    const next = count + add;
+    if (next >= 15) return next;
+    ctx.df.continueAsNew(next);
+    return undefined;
+  });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  try {
+    const id = await engine.start('Counter', { input: 0 });
+    await waitForStatus(engine, id, ['Running']);
+    // A burst: several events land in the same step as the one the orchestrator consumes before continuing.
+    for (const n of [1, 2, 3, 4, 5]) await engine.raiseEvent(id, 'Add', n);
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
+    assert.equal(status.output, 15);
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('a with-retry sub-orchestration is retried until it succeeds', async () => {
+  let attempts = 0;
+  const invoker = new DirectInvoker()
+    .activity('MaybeFail', () => {
+      attempts++;
+      if (attempts < 3) throw new Error(`attempt ${attempts} failed`);
+      return 'child ok';
+    })
+    .orchestration('FlakyChild', function* (ctx) {
+      return yield ctx.df.callActivity('MaybeFail', null);
+    })
+    .orchestration('RetryParent', function* (ctx) {
+      return yield ctx.df.callSubOrchestratorWithRetry('FlakyChild', new df.RetryOptions(30, 5), null);
+    });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  try {
+    const id = await engine.start('RetryParent', {});
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
+    assert.equal(status.runtimeStatus, 'Completed', JSON.stringify(status.output));
+    assert.equal(status.output, 'child ok');
+    assert.equal(attempts, 3);
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('a retry timeout stops further attempts even when attempts remain', async () => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  let calls = 0;
+  const invoker = new DirectInvoker()
+    .activity('Never', () => {
+      calls++;
+      throw new Error('still down');
+    })
+    .orchestration('Bounded', function* (ctx) {
+      const options = new df.RetryOptions(60_000, 10);
+      options.retryTimeoutInMilliseconds = 150_000;
+      try {
+        yield ctx.df.callActivityWithRetry('Never', options, null);
+        return 'unexpected';
+      } catch {
+        return 'gave up';
+      }
+    });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, clock });
+  try {
+    const id = await engine.start('Bounded', {});
+    for (let i = 0; i < 40; i++) {
+      const s = await engine.getStatus(id);
+      if (s?.runtimeStatus === 'Completed' || s?.runtimeStatus === 'Failed') break;
+      await settle(100);
+      await clock.advanceBy(30_000);
+    }
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
+    assert.equal(status.output, 'gave up');
+    // Attempts at 0 s, 60 s and 120 s; the next one (180 s) would pass the 150 s timeout.
+    assert.equal(calls, 3);
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('an instance suspended before its first episode runs once resumed', async () => {
+  const invoker = new DirectInvoker()
+    .activity('One', () => 1)
+    .orchestration('Late', function* (ctx) {
+      return yield ctx.df.callActivity('One', null);
+    });
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, clock });
+  try {
+    const startAt = clock.now() + 60_000;
+    const id = await engine.start('Late', { startAt });
+    await engine.suspend(id, 'hold');
+    await settle(200);
+    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Pending');
+    await clock.advanceBy(61_000);
+    await waitForStatus(engine, id, ['Suspended']);
+    await engine.resume(id, 'go');
+    assert.equal((await waitForStatus(engine, id, ['Completed', 'Failed'])).output, 1);
+  } finally {
+    await engine.shutdown();
+  }
+});
