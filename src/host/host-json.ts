@@ -5,8 +5,11 @@ import { HostError } from './host-error.js';
 
 /** The host.json settings the embedded host honours. */
 export interface HostJsonSettings {
-  /** extensions.durableTask.hubName, with %SETTING% references resolved; undefined when absent. */
-  hubName: string | undefined;
+  /**
+   * extensions.durableTask.hubName with %SETTING% references resolved; undefined when absent. Resolved on demand,
+   * so that a host given its hub name explicitly does not need the setting.
+   */
+  hubName(): string | undefined;
   overridableExistingInstanceStates: 'NonRunningStates' | 'AnyState' | undefined;
   /** extensions.http.routePrefix; default `api`, may be empty. */
   routePrefix: string;
@@ -54,7 +57,7 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
   const durable = objectAt(extensions, 'durableTask', 'extensions.durableTask');
 
   const rawHub = stringAt(durable, 'hubName', 'extensions.durableTask.hubName');
-  const hubName =
+  const hubName = (): string | undefined =>
     rawHub === undefined
       ? undefined
       : validateTaskHubName(

@@ -85,7 +85,7 @@ test('host.json: %SETTING% in hubName, defaults, and errors that name the field'
   });
   const dir = tempApp({ extensions: { durableTask: { hubName: '%MY_HUB%' }, http: { routePrefix: '/v1/' } } });
   const settings = readHostJson(dir, { MY_HUB: 'HubFromEnv' });
-  assert.equal(settings.hubName, 'HubFromEnv');
+  assert.equal(settings.hubName(), 'HubFromEnv');
   assert.equal(settings.routePrefix, 'v1');
   assert.throws(() => readHostJson(dir, {}), /hubName refers to app setting "MY_HUB", which is not set/);
   assert.throws(() => readHostJson(dir, { MY_HUB: 'bad-hub!' }), { code: 'BAD_TASK_HUB' });
