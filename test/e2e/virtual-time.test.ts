@@ -1,0 +1,63 @@
+/**
+ * Time skipping: a 1-minute schedule on the embedded host's virtual clock, advanced through 24 hours, delivers
+ * 1,440 events to a real sink with the right `time` values, in seconds of real time.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { RecordingSink } from '../support/recording-sink.js';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const start = Date.UTC(2030, 0, 1, 0, 0, 0);
+const MINUTE = 60_000;
+const sink = new RecordingSink();
+let env: TestEnvironment;
+
+before(async () => {
+  await sink.start();
+  env = await createTestEnvironment({
+    appDir: root,
+    timeSkipping: true,
+    startTime: start,
+    taskHubName: 'VirtualTime',
+    env: { K_SINK: sink.url, SCHEDULE: '1m', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
+  });
+});
+
+after(async () => {
+  await env?.teardown();
+  await sink.stop();
+});
+
+test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with the right times', async () => {
+  const first = await waitForFirstFireTime();
+  const clock = env.virtualClock;
+  assert.ok(clock);
+  const ticks = 24 * 60;
+  for (let k = 0; k < ticks; k++) {
+    // Time moves to the tick exactly and waits there until the event arrived, as a real clock would.
+    await clock.advanceTo(first + k * MINUTE);
+    await sink.waitFor(k + 1, 20_000);
+  }
+  const events = sink.events;
+  assert.equal(events.length, ticks, 'one event per minute, no duplicate');
+  events.forEach((event, i) => {
+    const expected = new Date(first + i * MINUTE).toISOString();
+    assert.equal(event.time, expected, `event ${i + 1} time`);
+    assert.equal(event.data.scheduledTime, expected);
+    assert.equal(Number(event.sequence), i + 1);
+  });
+  assert.equal(first, start + MINUTE, 'the first tick is one interval after the schedule started');
+  assert.equal(Date.parse(events[ticks - 1]!.time) - Date.parse(events[0]!.time), (ticks - 1) * MINUTE);
+});
+
+async function waitForFirstFireTime(): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { body } = await env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
+    if (body && typeof body === 'object' && body.nextFireTime) return Date.parse(body.nextFireTime);
+    if (Date.now() > deadline) throw new Error('the schedule did not start');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
