@@ -78,17 +78,17 @@ test('an explicit task hub name wins over host.json; host.json routePrefix and h
 });
 
 test('host.json: %SETTING% in hubName, defaults, and errors that name the field', () => {
-  assert.deepEqual(readHostJson(tempApp({ version: '2.0' })), {
-    hubName: undefined,
-    overridableExistingInstanceStates: undefined,
-    routePrefix: 'api',
-  });
+  const defaults = readHostJson(tempApp({ version: '2.0' }));
+  assert.deepEqual(
+    { hubName: defaults.hubName(), overridableExistingInstanceStates: defaults.overridableExistingInstanceStates, routePrefix: defaults.routePrefix },
+    { hubName: undefined, overridableExistingInstanceStates: undefined, routePrefix: 'api' },
+  );
   const dir = tempApp({ extensions: { durableTask: { hubName: '%MY_HUB%' }, http: { routePrefix: '/v1/' } } });
   const settings = readHostJson(dir, { MY_HUB: 'HubFromEnv' });
   assert.equal(settings.hubName(), 'HubFromEnv');
   assert.equal(settings.routePrefix, 'v1');
-  assert.throws(() => readHostJson(dir, {}), /hubName refers to app setting "MY_HUB", which is not set/);
-  assert.throws(() => readHostJson(dir, { MY_HUB: 'bad-hub!' }), { code: 'BAD_TASK_HUB' });
+  assert.throws(() => readHostJson(dir, {}).hubName(), /hubName refers to app setting "MY_HUB", which is not set/);
+  assert.throws(() => readHostJson(dir, { MY_HUB: 'bad-hub!' }).hubName(), { code: 'BAD_TASK_HUB' });
   assert.throws(
     () => readHostJson(tempApp({ extensions: { durableTask: { overridableExistingInstanceStates: 'Sometimes' } } })),
     /overridableExistingInstanceStates must be NonRunningStates or AnyState/,
