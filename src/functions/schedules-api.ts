@@ -7,7 +7,7 @@ import * as df from 'durable-functions';
 import { isValidScheduleName } from '../eventsource/schedule-name.js';
 import { ORCHESTRATOR, instanceIdFor, scheduleNameOf } from './shared/names.js';
 import { findInstance } from './shared/instances.js';
-import { scheduleDetail, scheduleView } from './shared/views.js';
+import { scheduleDetail, scheduleRuntimeStatus, scheduleView } from './shared/views.js';
 
 const CONTROLLABLE = new Set(['Running', 'Pending', 'Suspended']);
 const clientInput = df.input.durableClient();
@@ -65,7 +65,7 @@ for (const action of ['pause', 'resume'] as const) {
       const instanceId = instanceIdFor(name as string);
       const found = await findInstance(client, instanceId);
       if (!found) return problem(404, `no schedule named ${name}`);
-      const runtimeStatus = String(found.runtimeStatus);
+      const runtimeStatus = scheduleRuntimeStatus(found);
       if (!CONTROLLABLE.has(runtimeStatus)) return problem(409, `schedule ${name} is ${runtimeStatus}; only a running or paused schedule can be paused or resumed`);
       const reason = `${action} requested through the management API`;
       if (action === 'pause') await client.suspend(instanceId, reason);

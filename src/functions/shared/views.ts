@@ -15,10 +15,19 @@ export interface ScheduleView {
   lastDelivery?: unknown;
 }
 
+/**
+ * A schedule continues-as-new after every tick; in that instant Durable reports ContinuedAsNew, which to an
+ * operator is simply Running.
+ */
+export function scheduleRuntimeStatus(status: DurableOrchestrationStatus): string {
+  const runtimeStatus = String(status.runtimeStatus);
+  return runtimeStatus === 'ContinuedAsNew' ? 'Running' : runtimeStatus;
+}
+
 export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
   const custom = asScheduleStatus(status.customStatus);
   const name = custom?.name ?? scheduleNameOf(status.instanceId) ?? status.instanceId;
-  const view: ScheduleView = { name, runtimeStatus: String(status.runtimeStatus) };
+  const view: ScheduleView = { name, runtimeStatus: scheduleRuntimeStatus(status) };
   if (!custom) return view;
   return {
     ...view,
@@ -38,7 +47,7 @@ export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleView
     ...scheduleView(status),
     instanceId: status.instanceId,
     instance: {
-      runtimeStatus: status.runtimeStatus,
+      runtimeStatus: scheduleRuntimeStatus(status),
       createdTime: status.createdTime,
       lastUpdatedTime: status.lastUpdatedTime,
     },
