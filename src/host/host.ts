@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { createDurableHttpApi } from './durable/http-api/index.js';
-import type { DurableEngineOptions, DurableEngineRuntime } from './durable/types.js';
+import { createDurableEngine } from './durable/engine.js';
+import type { DurableEngineOptions, DurableEngineRuntime, DurableHttpApi } from './durable/types.js';
 import { HostError } from './host-error.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
@@ -50,6 +51,8 @@ export interface RunningHost {
   /** Base URL, e.g. http://127.0.0.1:7071 */
   readonly url: string;
   readonly engine: DurableEngineRuntime;
+  /** The Durable extension's HTTP surface; its clientBindingData() is what a durableClient input receives. */
+  readonly durableApi: DurableHttpApi;
   readonly taskHubName: string;
   /** Names and trigger types of the loaded functions. */
   readonly functions: { name: string; trigger: string }[];
@@ -59,18 +62,6 @@ export interface RunningHost {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-/** The engine factory, loaded lazily so the host builds even while src/host/durable/engine.ts is being written. */
-function defaultEngineFactory(): EngineFactory {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('./durable/engine.js') as { createDurableEngine?: EngineFactory };
-    if (typeof mod.createDurableEngine !== 'function') throw new Error('engine.js exports no createDurableEngine');
-    return mod.createDurableEngine;
-  } catch (err) {
-    throw new HostError('ENGINE_MISSING', `the durable engine is not available: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function hookContext<T extends object>(app: WorkerApp, extra: T): HookContext & T {
@@ -136,7 +127,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       env,
     });
 
-    const engine = (options.engineFactory ?? defaultEngineFactory())({
+    const engine = (options.engineFactory ?? createDurableEngine)({
       connectionString: options.connectionString,
       taskHubName,
       invoker,
@@ -215,6 +206,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     return {
       url,
       engine,
+      durableApi,
       taskHubName,
       functions: [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type })),
       stop,
