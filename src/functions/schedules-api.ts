@@ -4,6 +4,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import type { DurableOrchestrationStatus } from 'durable-functions';
 import { isValidScheduleName } from '../eventsource/schedule-name.js';
 import { ORCHESTRATOR, instanceIdFor, scheduleNameOf } from './shared/names.js';
 import { findInstance } from './shared/instances.js';
@@ -16,9 +17,28 @@ function problem(status: number, message: string): HttpResponseInit {
   return { status, jsonBody: { error: message } };
 }
 
-function badName(name: string | undefined): HttpResponseInit | undefined {
-  if (name && isValidScheduleName(name)) return undefined;
-  return problem(400, 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+interface FoundSchedule {
+  name: string;
+  instanceId: string;
+  client: df.DurableClient;
+  status: DurableOrchestrationStatus;
+}
+
+/** Resolves the `{name}` of a request to its schedule's instance, or to the 400/404 answer. */
+async function lookup(request: HttpRequest, context: InvocationContext): Promise<FoundSchedule | HttpResponseInit> {
+  const name = request.params.name;
+  if (!name || !isValidScheduleName(name)) {
+    return problem(400, 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+  }
+  const client = df.getClient(context);
+  const instanceId = instanceIdFor(name);
+  const status = await findInstance(client, instanceId);
+  if (!status) return problem(404, `no schedule named ${name}`);
+  return { name, instanceId, client, status };
+}
+
+function isAnswer(value: FoundSchedule | HttpResponseInit): value is HttpResponseInit {
+  return !('instanceId' in value);
 }
 
 app.http('listSchedules', {
@@ -42,12 +62,9 @@ app.http('getSchedule', {
   authLevel: 'function',
   extraInputs: [clientInput],
   handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const name = request.params.name;
-    const invalid = badName(name);
-    if (invalid) return invalid;
-    const status = await findInstance(df.getClient(context), instanceIdFor(name as string));
-    if (!status) return problem(404, `no schedule named ${name}`);
-    return { status: 200, jsonBody: scheduleDetail(status) };
+    const found = await lookup(request, context);
+    if (isAnswer(found)) return found;
+    return { status: 200, jsonBody: scheduleDetail(found.status) };
   },
 });
 
@@ -58,14 +75,10 @@ for (const action of ['pause', 'resume'] as const) {
     authLevel: 'function',
     extraInputs: [clientInput],
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-      const name = request.params.name;
-      const invalid = badName(name);
-      if (invalid) return invalid;
-      const client = df.getClient(context);
-      const instanceId = instanceIdFor(name as string);
-      const found = await findInstance(client, instanceId);
-      if (!found) return problem(404, `no schedule named ${name}`);
-      const runtimeStatus = scheduleRuntimeStatus(found);
+      const found = await lookup(request, context);
+      if (isAnswer(found)) return found;
+      const { name, instanceId, client } = found;
+      const runtimeStatus = scheduleRuntimeStatus(found.status);
       if (!CONTROLLABLE.has(runtimeStatus)) return problem(409, `schedule ${name} is ${runtimeStatus}; only a running or paused schedule can be paused or resumed`);
       const reason = `${action} requested through the management API`;
       if (action === 'pause') await client.suspend(instanceId, reason);

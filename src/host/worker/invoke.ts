@@ -25,6 +25,17 @@ export interface InvocationInput {
   invocationId?: string;
 }
 
+/**
+ * Gives a hook context the fields hooks may read but not replace (hookData, appHookData, invocationContext), as the
+ * Node worker does: assigning one throws.
+ */
+function withReadOnly<T extends object>(fields: Partial<T>, readOnlyFields: Record<string, unknown>): T {
+  for (const [name, value] of Object.entries(readOnlyFields)) {
+    Object.defineProperty(fields, name, { get: () => value, set: () => readOnly(name), enumerable: true });
+  }
+  return fields as T;
+}
+
 function readOnly(name: string): never {
   throw new HostError('READ_ONLY', `Cannot assign to read only property '${name}'`);
 }
@@ -73,28 +84,8 @@ export async function invokeFunction(
     const hookData: HookData = {};
     let callback: FunctionCallback = fn.callback;
 
-    const pre: PreInvocationContext = {
-      get hookData() {
-        return hookData;
-      },
-      set hookData(_v) {
-        readOnly('hookData');
-      },
-      get appHookData() {
-        return app.appHookData;
-      },
-      set appHookData(_v) {
-        readOnly('appHookData');
-      },
-      get invocationContext() {
-        return context;
-      },
-      set invocationContext(_v) {
-        readOnly('invocationContext');
-      },
-      inputs: initialInputs,
-      functionCallback: callback,
-    };
+    const shared = { hookData, appHookData: app.appHookData, invocationContext: context };
+    const pre = withReadOnly<PreInvocationContext>({ inputs: initialInputs, functionCallback: callback }, shared);
     state = 'preInvocationHooks';
     try {
       await app.runHooks('preInvocation', pre);
@@ -104,29 +95,7 @@ export async function invokeFunction(
     const inputs = pre.inputs;
     callback = pre.functionCallback;
 
-    const post: PostInvocationContext = {
-      get hookData() {
-        return hookData;
-      },
-      set hookData(_v) {
-        readOnly('hookData');
-      },
-      get appHookData() {
-        return app.appHookData;
-      },
-      set appHookData(_v) {
-        readOnly('appHookData');
-      },
-      get invocationContext() {
-        return context;
-      },
-      set invocationContext(_v) {
-        readOnly('invocationContext');
-      },
-      inputs,
-      result: null,
-      error: null,
-    };
+    const post = withReadOnly<PostInvocationContext>({ inputs, result: null, error: null }, shared);
     state = 'invocation';
     try {
       post.result = await invocationModel.invokeFunction(context, inputs, callback);
