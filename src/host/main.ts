@@ -12,7 +12,7 @@ import { applyLocalSettings, readLocalSettings } from './local-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
 
 const logger = pino(
-  { level: process.env.LOG_LEVEL ?? 'info', base: { component: 'host' } },
+  { level: process.env.LOG_LEVEL ?? 'info', name: 'host', base: { pid: process.pid } },
   pino.destination({ dest: 1, sync: true }),
 );
 
