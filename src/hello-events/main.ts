@@ -46,6 +46,8 @@ function main(): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Started by a supervisor over an IPC channel (npm start): when it goes away, even by kill -9, stop cleanly.
+  process.once('disconnect', () => stop('SIGTERM'));
 }
 
 main();

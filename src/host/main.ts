@@ -74,6 +74,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Started by a supervisor over an IPC channel (npm start): when it goes away, even by kill -9, stop cleanly.
+  process.once('disconnect', () => onSignal('SIGTERM'));
 
   host = await startHost({ appDir, port, hostname, connectionString, taskHubName, key, logger });
   if (signals > 0) {

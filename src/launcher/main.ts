@@ -72,13 +72,36 @@ async function main(): Promise<void> {
     }
 
     const hostPort = Number(env.FUNCTIONS_PORT ?? 7071);
-    const host = startComponent('host', path.join(root, 'dist/src/host/main.js'), { ...env, FUNCTIONS_PORT: String(hostPort) }, { cwd: root, raw });
-    components.push(host);
+    const startHostProcess = (): Component => {
+      const host = startComponent('host', path.join(root, 'dist/src/host/main.js'), { ...env, FUNCTIONS_PORT: String(hostPort) }, { cwd: root, raw });
+      components.push(host);
+      void host.exited.then((code) => {
+        // A host that never became ready (a bad setting, say) is not restarted: its error line says why.
+        if (stopping || !hostReady) return;
+        components.splice(components.indexOf(host), 1);
+        // Like a container runtime: a crashed host is started again and picks up where the task hub says.
+        const now = Date.now();
+        restarts = restarts.filter((t) => now - t < 60_000);
+        if (restarts.length >= 5) {
+          say(`host exited (${code}) 5 times within a minute; stopping`);
+          void stopAll(1);
+          return;
+        }
+        restarts.push(now);
+        say(`host exited (${code}); starting it again`);
+        startHostProcess();
+      });
+      return host;
+    };
+    let restarts: number[] = [];
+    let hostReady = false;
+    const host = startHostProcess();
     await waitUntilReady(`http://127.0.0.1:${hostPort}/api/healthz`, host, 60_000);
+    hostReady = true;
     say(`functions host ready on http://127.0.0.1:${hostPort} (try: curl http://127.0.0.1:${hostPort}/api/schedules)`);
     say('events flowing; Ctrl-C stops everything');
 
-    for (const component of components) {
+    for (const component of components.filter((c) => c !== host)) {
       void component.exited.then((code) => {
         if (stopping) return;
         say(`${component.name} exited (${code}); stopping the rest`);

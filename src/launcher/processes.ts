@@ -18,8 +18,14 @@ export function startComponent(
   options: { cwd: string; raw: boolean },
 ): Component {
   // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops the components one by one
-  // (host first) with a single SIGTERM each.
-  const child = spawn(process.execPath, [entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // (host first) with a single SIGTERM each. The IPC channel ties them to the launcher: if it dies, even by
+  // kill -9, they see the channel close and stop cleanly instead of lingering on their ports.
+  const child = spawn(process.execPath, [entry], {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {

@@ -27,7 +27,7 @@ export interface RunningAzurite {
   /** Connection string for the account, with an explicit table endpoint. */
   readonly connectionString: string;
   readonly process: ChildProcess;
-  /** Stops Azurite (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
+  /** Stops Azurite gracefully (its data is flushed; SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
   /** Kills Azurite at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
@@ -73,7 +73,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 /** Starts Azurite's table service from the `azurite` npm package, on loopback only. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const tablePort = options.tablePort || (await freePort());
-  const entry = require.resolve('azurite/dist/src/table/main.js');
+  const entry = require.resolve('./azurite-process.js');
   const args = [
     entry,
     '--tableHost',
@@ -91,7 +91,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore', detached: options.detached ?? false });
+  const output = options.stdio ?? 'ignore';
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', output, output, 'ipc'],
+    detached: options.detached ?? false,
+  });
   await waitForPort(tablePort, child, 20_000);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -103,7 +107,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     process: child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
+        // Closing the IPC channel makes azurite-process close Azurite the graceful way.
+        if (child.connected) child.disconnect();
+        else child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;
         clearTimeout(timer);
