@@ -50,17 +50,18 @@ async function main(): Promise<void> {
 
   try {
     if (!env.AzureWebJobsStorage) {
-      const preferred = 10002;
+      const preferred = Number(env.AZURITE_TABLE_PORT ?? 10002);
       const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
-      azurite = await startAzurite({ tablePort, location: path.join(root, '.data', 'azurite'), detached: true });
+      const location = path.join(env.DATA_DIR ?? path.join(root, '.data'), 'azurite');
+      azurite = await startAzurite({ tablePort, location, detached: true });
       env.AzureWebJobsStorage = azurite.connectionString;
-      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in .data/azurite`);
+      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in ${path.relative(root, location) || location}`);
     } else {
       say('using the storage account named by AzureWebJobsStorage');
     }
 
     if (!env.K_SINK && !env.SINK) {
-      const port = 8080;
+      const port = Number(env.HELLO_EVENTS_PORT ?? 8080);
       if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: free it, or set K_SINK to the sink you want`);
       const hello = startComponent('hello-events', path.join(root, 'dist/src/hello-events/main.js'), { ...env, PORT: String(port), HOST: '127.0.0.1' }, { cwd: root, raw });
       components.push(hello);
