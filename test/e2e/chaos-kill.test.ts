@@ -14,7 +14,8 @@ import { checkStream } from '../support/delivery-checks.js';
 import { HostProcess, until } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
 
-const KILLS = 12;
+/** At least 10; CHAOS_KILLS=<n> for a longer soak. */
+const KILLS = Math.max(10, Number(process.env.CHAOS_KILLS ?? 12));
 /** Share of kills that land while the host is still starting (before /api/healthz answers). */
 const EARLY_SHARE = 0.25;
 /** Share of the other kills that land 0-10 ms after the sink received an event (mid-commit of the delivery). */
@@ -54,9 +55,11 @@ interface Kill {
   when: 'starting' | 'running' | 'delivering';
   /** ms after spawn (starting), after ready (running) or after the sink received an event (delivering). */
   afterMs: number;
+  /** Whether the host had logged that it listens when it was killed. */
+  listening: boolean;
 }
 
-test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequence, fixed rate, one instance`, { timeout: 180_000 }, async (t) => {
+test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequence, fixed rate, one instance`, { timeout: 180_000 + KILLS * 5_000 }, async (t) => {
   const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const random = seeded(seed);
   t.diagnostic(`chaos seed ${seed} (CHAOS_SEED=${seed} replays these choices)`);
@@ -95,7 +98,7 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
       if (early) {
         const afterMs = Math.round(50 + random() * 450);
         await sleep(afterMs);
-        kills.push({ run: runs.length, when: host.readyAt === undefined ? 'starting' : 'running', afterMs });
+        kills.push({ run: runs.length, when: 'starting', afterMs, listening: host.lines.some((l) => l.includes('host listening on')) });
         const exit = await host.kill9();
         assert.equal(exit.signal, 'SIGKILL', `run ${runs.length} should have died of SIGKILL, not ${JSON.stringify(exit)}\n${host.tail()}`);
         continue;
@@ -111,11 +114,11 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
         await sink.waitFor(count + 1, 10_000);
         const afterMs = Math.round(random() * 10);
         await sleep(afterMs);
-        kills.push({ run: runs.length, when: 'delivering', afterMs });
+        kills.push({ run: runs.length, when: 'delivering', afterMs, listening: true });
       } else {
         const afterMs = Math.round(300 + random() * 2_700);
         await sleep(afterMs);
-        kills.push({ run: runs.length, when: 'running', afterMs });
+        kills.push({ run: runs.length, when: 'running', afterMs, listening: true });
       }
       const exit = await host.kill9();
       assert.equal(exit.signal, 'SIGKILL', `run ${runs.length} should have died of SIGKILL, not ${JSON.stringify(exit)}\n${host.tail()}`);
@@ -157,7 +160,8 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
 
     const kinds = (when: Kill['when']): number => kills.filter((k) => k.when === when).length;
     t.diagnostic(
-      `kills: ${kills.length} (${kinds('starting')} before ready, ${kinds('running')} at random while running, ` +
+      `kills: ${kills.length} (${kinds('starting')} 50-500 ms after spawn, ${kills.filter((k) => !k.listening).length} of them before the host listened; ` +
+        `${kinds('running')} at random while running, ` +
         `${kinds('delivering')} just after a delivery; s/r/d + ms: ${kills.map((k) => `${k.when[0]}${k.afterMs}`).join(' ')})`,
     );
     t.diagnostic(
