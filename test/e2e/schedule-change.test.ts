@@ -1,0 +1,63 @@
+/**
+ * A changed SCHEDULE takes effect on the next start without resetting the sequence: the host runs a 1 s schedule,
+ * stops, starts again with SCHEDULE=2s; the same single instance goes on, the sequence continues with no gap, and
+ * the ticks after the change are 2 s apart.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { HostProcess, until } from '../support/host-process.js';
+import { RecordingSink } from '../support/recording-sink.js';
+
+function settings(azurite: RunningAzurite, sink: RecordingSink, schedule: string): Record<string, string> {
+  return {
+    AzureWebJobsStorage: azurite.connectionString,
+    K_SINK: sink.url,
+    SCHEDULE: schedule,
+    SCHEDULE_NAME: 'default',
+    TaskHubName: 'ScheduleChange',
+    LOG_LEVEL: 'info',
+  };
+}
+
+test('a changed SCHEDULE applies at the next start and keeps the sequence', { timeout: 90_000 }, async () => {
+  let azurite: RunningAzurite | undefined;
+  const hosts: HostProcess[] = [];
+  const sink = new RecordingSink();
+  try {
+    azurite = await startAzurite();
+    await sink.start();
+    const first = await HostProcess.start({ port: await freePort(), label: 'SCHEDULE=1s', env: settings(azurite, sink, '1s') });
+    hosts.push(first);
+    await sink.waitFor(3, 20_000);
+    assert.equal((await first.stop()).code, 0);
+    const beforeChange = Math.max(...sink.events.map((e) => e.data.sequence));
+
+    const second = await HostProcess.start({ port: await freePort(), label: 'SCHEDULE=2s', env: settings(azurite, sink, '2s') });
+    hosts.push(second);
+    await until(
+      'the starter to hand the running schedule its new spec',
+      () => (second.records().some((r) => r.msg === 'schedule changed; new spec sent to the running schedule') ? true : undefined),
+      20_000,
+    );
+    await until('three ticks on the new schedule', () => (sink.events.length >= beforeChange + 3 ? true : undefined), 30_000);
+
+    const { body } = await second.getJson<{ schedule: string; nextSequence: number }>('/api/schedules/default');
+    assert.equal(body.schedule, '2s');
+    const sequences = [...new Set(sink.events.map((e) => e.data.sequence))];
+    assert.deepEqual(sequences, sequences.map((_, i) => i + 1), 'no gap, no reset across the change');
+    const after = sink.events.filter((e) => e.data.sequence > beforeChange + 1).map((e) => Date.parse(e.time));
+    for (let i = 1; i < after.length; i++) assert.equal(after[i]! - after[i - 1]!, 2_000, 'ticks after the change are 2 s apart');
+
+    const instances = await second.getJson<Array<{ name: string }>>('/runtime/webhooks/durabletask/instances');
+    assert.equal(instances.body.filter((i) => i.name === 'scheduleOrchestrator').length, 1, 'still one schedule instance');
+    assert.equal((await second.stop()).code, 0);
+  } catch (error) {
+    for (const host of hosts) process.stderr.write(`--- ${host.tail(20)}\n`);
+    throw error;
+  } finally {
+    for (const host of hosts) await host.dispose();
+    await sink.stop();
+    await azurite?.stop();
+  }
+});
