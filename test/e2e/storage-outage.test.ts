@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -23,36 +22,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
- * Stops Azurite the way its data survives: LokiJS saves every 5 s and on close, and only SIGINT closes (SIGTERM and
- * SIGKILL end the process at once, losing the last seconds of acknowledged writes, which real storage never does).
- * After SIGINT it closes the port and saves, but does not exit by itself; it is killed once the save is on disk.
- */
-async function stopAzuriteKeepingData(azurite: RunningAzurite, location: string): Promise<void> {
-  const asked = Date.now();
-  azurite.process.kill('SIGINT');
-  await until('Azurite to close its port', async () => ((await listening(azurite.tablePort)) ? undefined : true), 5_000, 20);
-  const file = path.join(location, DB_FILE);
-  await until('Azurite to save its data', () => (statSync(file).mtimeMs >= asked - 5 ? true : undefined), 5_000, 20);
-  await sleep(100);
-  await azurite.kill();
-}
-
-/**
- * How the storage goes down. `stop`: it closes and keeps every acknowledged write (an outage). `crash`: kill -9 after
- * at least one save, so it comes back with the data of its last save, up to 5 s old: the host's latest steps are
- * gone and their deliveries are made again, with the same ids.
+ * How the storage goes down. `stop`: SIGTERM, Azurite exits keeping every acknowledged write (an outage). `crash`:
+ * kill -9 after at least one save; LokiJS saves every 5 s, so it comes back with data up to 5 s old: the host's latest
+ * steps are gone and their deliveries are made again, with the same ids (a harsher failure than real storage has).
  */
 type Outage = 'stop' | 'crash';
 
@@ -99,7 +72,7 @@ async function storageOutage(t: TestContext, outage: Outage): Promise<void> {
     const outageStart = Date.now();
     const linesBefore = running.lines.length;
     if (outage === 'crash') await azurite.kill();
-    else await stopAzuriteKeepingData(azurite, location);
+    else await azurite.stop();
     const down = Date.now();
     // The host must stay up the whole time (checked twice a second).
     while (Date.now() - outageStart < OUTAGE_MS) {
