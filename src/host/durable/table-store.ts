@@ -44,7 +44,14 @@ function isConflict(err: unknown): boolean {
 }
 
 function isNotFound(err: unknown): boolean {
-  return statusOf(err) === 404;
+  return statusOf(err) === 404 && !isTableMissing(err);
+}
+
+/** The hub's table itself is gone (storage wiped, account recreated): not a missing row. */
+function isTableMissing(err: unknown): boolean {
+  if (statusOf(err) !== 404) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === 'TableNotFound' || (typeof e.message === 'string' && e.message.includes('TableNotFound'));
 }
 
 export interface RetryControl {
@@ -84,6 +91,14 @@ export class HubTable {
       try {
         return await op();
       } catch (err) {
+        if (isTableMissing(err) && label !== 'createTable') {
+          this.logger.warn({ op: label, table: this.tableName }, 'durable: the task hub table is gone (storage wiped?); creating it again');
+          this.created = undefined;
+          await this.ensureTable();
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(BACKOFF_MAX_MS, delay * 2);
+          continue;
+        }
         if (!isTransient(err)) throw err;
         const elapsed = Date.now() - started;
         if (this.control.stopping() || (budgetMs !== undefined && elapsed >= budgetMs)) {
