@@ -40,6 +40,8 @@ function main(): void {
     server.close((error) => {
       if (error) logger.error({ err: error }, 'server close failed');
       process.exitCode = error ? 1 : 0;
+      // An IPC channel to a supervisor would keep the process alive after the server is done.
+      if (process.connected) process.disconnect();
     });
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();

@@ -42,7 +42,10 @@ export function startComponent(
     async stop(graceMs: number) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => {
+        process.stdout.write(`[start] ${name} did not stop within ${graceMs / 1000} s of SIGTERM; killing it\n`);
+        child.kill('SIGKILL');
+      }, graceMs);
       await exited;
       clearTimeout(timer);
     },

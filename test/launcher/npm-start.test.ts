@@ -100,6 +100,7 @@ test('npm start: events flow into hello-events, Ctrl-C stops cleanly, a restart 
     first.child.kill('SIGINT');
     assert.equal(await first.exit, 0, 'Ctrl-C exits 0');
     await first.waitForLine(/\[start\] stopped/, 1_000);
+    assert.equal(first.lines.filter((l) => /did not stop within/.test(l)).length, 0, 'every component stopped on its own');
     const before = receivedSequences(first.lines);
     assert.deepEqual(before, before.map((_, i) => i + 1), 'sequence 1..n, no gap');
     // No component outlives the launcher: nothing listens on their ports any more.
