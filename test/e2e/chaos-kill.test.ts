@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { checkStream } from '../support/delivery-checks.js';
-import { HostProcess, until } from '../support/host-process.js';
+import { HostProcess, until, scheduleSettings } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
 
 /** At least 10; CHAOS_KILLS=<n> for a longer soak. */
@@ -74,17 +74,7 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
     azurite = await startAzurite();
     await sink.start();
     const port = await freePort();
-    const env = {
-      AzureWebJobsStorage: azurite.connectionString,
-      K_SINK: sink.url,
-      SCHEDULE: '1s',
-      SCHEDULE_NAME: 'default',
-      TaskHubName: `ChaosKill${seed}`,
-      CATCH_UP_WINDOW: '60s',
-      DELIVERY_BACKOFF_DELAY: '500ms',
-      DELIVERY_MAX_BACKOFF: '2s',
-      LOG_LEVEL: 'info',
-    };
+    const env = scheduleSettings(azurite.connectionString, sink.url, `ChaosKill${seed}`);
     const spawn = (): HostProcess => {
       const host = HostProcess.spawn({ env, port, label: `run ${runs.length + 1}` });
       runs.push(host);

@@ -6,18 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, until } from '../support/host-process.js';
+import { HostProcess, until, scheduleSettings } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
 
 function settings(azurite: RunningAzurite, sink: RecordingSink, schedule: string): Record<string, string> {
-  return {
-    AzureWebJobsStorage: azurite.connectionString,
-    K_SINK: sink.url,
-    SCHEDULE: schedule,
-    SCHEDULE_NAME: 'default',
-    TaskHubName: 'ScheduleChange',
-    LOG_LEVEL: 'info',
-  };
+  return scheduleSettings(azurite.connectionString, sink.url, 'ScheduleChange', { SCHEDULE: schedule });
 }
 
 test('a changed SCHEDULE applies at the next start and keeps the sequence', { timeout: 90_000 }, async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { checkStream } from '../support/delivery-checks.js';
-import { HostProcess, until } from '../support/host-process.js';
+import { HostProcess, until, scheduleSettings } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
 
 const REFUSED_MS = 15_000;
@@ -62,18 +62,7 @@ test('sink down 30 s (15 s refused, 15 s 503): every tick is delivered afterward
     host = await HostProcess.start({
       port: await freePort(),
       label: 'host',
-      env: {
-        AzureWebJobsStorage: azurite.connectionString,
-        K_SINK: sink.url,
-        SCHEDULE: '1s',
-        SCHEDULE_NAME: 'default',
-        TaskHubName: 'SinkOutage',
-        CATCH_UP_WINDOW: '60s',
-        DELIVERY_TIMEOUT: '2s',
-        DELIVERY_BACKOFF_DELAY: '500ms',
-        DELIVERY_MAX_BACKOFF: '2s',
-        LOG_LEVEL: 'info',
-      },
+      env: scheduleSettings(azurite.connectionString, sink.url, 'SinkOutage', { DELIVERY_TIMEOUT: '2s' }),
     });
     const running = host;
     await sink.waitFor(3, 20_000);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { checkStream } from '../support/delivery-checks.js';
-import { HostProcess, until } from '../support/host-process.js';
+import { HostProcess, until, scheduleSettings } from '../support/host-process.js';
 import { RecordingSink, type ReceivedEvent } from '../support/recording-sink.js';
 
 const OUTAGE_MS = 10_000;
@@ -42,17 +42,7 @@ async function storageOutage(t: TestContext, outage: Outage): Promise<void> {
     host = await HostProcess.start({
       port: await freePort(),
       label: 'host',
-      env: {
-        AzureWebJobsStorage: azurite.connectionString,
-        K_SINK: sink.url,
-        SCHEDULE: '1s',
-        SCHEDULE_NAME: 'default',
-        TaskHubName: outage === 'stop' ? 'StorageOutage' : 'StorageCrash',
-        CATCH_UP_WINDOW: '60s',
-        DELIVERY_BACKOFF_DELAY: '500ms',
-        DELIVERY_MAX_BACKOFF: '2s',
-        LOG_LEVEL: 'info',
-      },
+      env: scheduleSettings(azurite.connectionString, sink.url, outage === 'stop' ? 'StorageOutage' : 'StorageCrash'),
     });
     const running = host;
     await sink.waitFor(3, 20_000);

@@ -12,6 +12,30 @@ import { createInterface } from 'node:readline';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'host', 'main.js');
 
+/**
+ * The settings of a 1 s schedule for resilience tests: storage, sink and hub from the caller, quick back-off so that
+ * recovery shows within seconds, and the default 60 s catch-up window. `overrides` wins.
+ */
+export function scheduleSettings(
+  storage: string,
+  sink: string,
+  taskHubName: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AzureWebJobsStorage: storage,
+    K_SINK: sink,
+    SCHEDULE: '1s',
+    SCHEDULE_NAME: 'default',
+    TaskHubName: taskHubName,
+    CATCH_UP_WINDOW: '60s',
+    DELIVERY_BACKOFF_DELAY: '500ms',
+    DELIVERY_MAX_BACKOFF: '2s',
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+}
+
 export interface HostProcessOptions {
   /** Settings of the host and the app; FUNCTIONS_PORT is set from `port`. */
   env: Record<string, string>;
