@@ -85,6 +85,11 @@ export function nextStep(input: ScheduleState, now: Date): NextStep {
   const dueAt = notBefore && notBefore > scheduled ? notBefore : scheduled;
   if (dueAt.getTime() > now.getTime()) return { kind: 'wait', until: dueAt, state };
 
+  // A tick already sent at least once is never skipped: the sink may have kept it, and its id must not pass to
+  // a later tick. It goes out late; the catch-up window applies to the ticks after it.
+  if (hasPendingTick(state)) {
+    return { kind: 'deliver', state, tick: tickOf(state, scheduled) };
+  }
   const plan = planFire({
     schedule: scheduleOf(state),
     scheduledTime: scheduled,
@@ -99,16 +104,22 @@ export function nextStep(input: ScheduleState, now: Date): NextStep {
     retryNotBefore: plan.skipped > 0 ? undefined : state.retryNotBefore,
   };
   if (plan.fireAt.getTime() > now.getTime()) return { kind: 'skip', state: caughtUp };
+  return { kind: 'deliver', state: caughtUp, tick: tickOf(state, plan.fireAt) };
+}
+
+function tickOf(state: ScheduleState, scheduledTime: Date): TickInput {
   return {
-    kind: 'deliver',
-    state: caughtUp,
-    tick: {
-      scheduleName: state.name,
-      generation: state.generation,
-      sequence: state.sequence,
-      scheduledTime: plan.fireAt.toISOString(),
-    },
+    scheduleName: state.name,
+    generation: state.generation,
+    sequence: state.sequence,
+    scheduledTime: scheduledTime.toISOString(),
   };
+}
+
+/** The next tick is one whose attempts ran out earlier: it was sent, maybe received, and keeps its place. */
+function hasPendingTick(state: ScheduleState): boolean {
+  const last = state.lastDelivery;
+  return last?.outcome === 'failed' && last.sequence === state.sequence && last.scheduledTime === state.nextFireTime;
 }
 
 /** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
@@ -172,6 +183,8 @@ export function afterTick(
  * fire time is recomputed from the last scheduled time under the new schedule, so no tick is invented in between.
  */
 export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): ScheduleState {
+  // A pending (already attempted) tick stays the next one; the new spec applies to the ticks after it.
+  if (hasPendingTick(state)) return { ...state, spec };
   const updated: ScheduleState = { ...state, spec, retryNotBefore: undefined };
   const last = state.lastDelivery?.scheduledTime;
   const from = last ? new Date(last) : now;

@@ -132,3 +132,39 @@ test('reconcile: starts a missing schedule, leaves a running one alone, reschedu
     assert.deepEqual(restarted.state, stateFromStatus(custom, spec, at(5_000)));
   }
 });
+
+test('regression: a tick that failed until it was older than the catch-up window is delivered late and never lends its id to a later tick', () => {
+  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const first = deliverStep(state, at(10_000));
+  state = afterTick(first.state, first.tick, 3, { ok: false, reason: 'timeout after 10000 ms', retryable: true }, at(40_000));
+  // The sink stays down: the same tick fails again and again until it is minutes old.
+  // Each round fails 10 s after it starts and pauses DELIVERY_MAX_BACKOFF (30 s) before the next.
+  for (const now of [70_000, 110_000, 150_000]) {
+    const again = deliverStep(state, at(now));
+    assert.equal(again.tick.scheduledTime, at(10_000).toISOString(), `at ${now} ms the attempted tick is retried, not skipped`);
+    assert.equal(eventId(again.tick), eventId(first.tick));
+    state = afterTick(again.state, again.tick, 3, { ok: false, reason: 'timeout after 10000 ms', retryable: true }, at(now + 10_000));
+  }
+  // The sink is back at 200 s: the attempted tick goes first, then the window applies to the ticks after it.
+  const late = deliverStep(state, at(200_000));
+  assert.equal(late.tick.scheduledTime, at(10_000).toISOString());
+  state = afterTick(late.state, late.tick, 1, { ok: true, status: 200 }, at(200_000));
+  const next = deliverStep(state, at(200_000));
+  assert.equal(next.tick.sequence, 2);
+  assert.equal(next.tick.scheduledTime, at(140_000).toISOString(), 'ticks older than 60 s after it are skipped');
+  assert.equal(next.state.skippedTicks, 12);
+  assert.notEqual(eventId(next.tick), eventId(first.tick));
+});
+
+test('regression: a changed spec does not drop a tick that is waiting for its retry', () => {
+  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const first = deliverStep(state, at(10_000));
+  state = afterTick(first.state, first.tick, 3, { ok: false, status: 503, reason: 'HTTP 503', retryable: true }, at(17_000));
+  const changed = withSpec(state, { ...spec, schedule: '1m' }, at(20_000));
+  assert.equal(changed.nextFireTime, at(10_000).toISOString(), 'the failed tick is still next');
+  assert.equal(changed.sequence, 1);
+  const retried = deliverStep(changed, at(60_000));
+  assert.equal(eventId(retried.tick), eventId(first.tick));
+  const after = afterTick(retried.state, retried.tick, 1, { ok: true, status: 200 }, at(60_000));
+  assert.equal(after.nextFireTime, at(70_000).toISOString(), 'the new 1m spec applies after it');
+});
