@@ -6,6 +6,7 @@ import { createDurableHttpApi } from './durable/http-api/index.js';
 import { createDurableEngine } from './durable/engine.js';
 import type { DurableEngineOptions, DurableEngineRuntime, DurableHttpApi } from './durable/types.js';
 import { HostError } from './host-error.js';
+import { createHostLogger } from './log-safety.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
@@ -93,7 +94,7 @@ async function listen(http: HostHttpServer, port: number, host: string): Promise
  * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
  */
 export async function startHost(options: StartHostOptions): Promise<RunningHost> {
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'info' });
   const env = options.env ?? process.env;
   const clock = options.clock ?? new SystemClock();
   const key = options.key === '' ? undefined : options.key;

@@ -4,17 +4,31 @@
  * host, and stops it cleanly on SIGTERM/SIGINT.
  */
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { describeConnectionString } from './connection-string.js';
 import { startHost, type RunningHost } from './host.js';
 import { HostError } from './host-error.js';
+import { createHostLogger } from './log-safety.js';
 import { applyLocalSettings, readLocalSettings } from './local-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
 
-const logger = pino(
-  { level: process.env.LOG_LEVEL ?? 'info', name: 'host', base: { pid: process.pid } },
-  pino.destination({ dest: 1, sync: true }),
-);
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** LOG_LEVEL is the one setting read before the logger exists: a bad one gets its own clear line. */
+function logLevel(env: NodeJS.ProcessEnv): string {
+  const level = (env.LOG_LEVEL ?? '').trim() || 'info';
+  if (!LEVELS.includes(level)) {
+    throw new HostError('BAD_SETTING', `LOG_LEVEL must be one of ${LEVELS.join(', ')}, not "${level}"`);
+  }
+  return level;
+}
+
+function createLogger(level: string): Logger {
+  return createHostLogger({ level, name: 'host', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+}
+
+// Replaced once the app's settings (local.settings.json included) have been read.
+let logger: Logger = createLogger('info');
 
 function portSetting(env: NodeJS.ProcessEnv, fallback: number | undefined): number {
   for (const name of ['FUNCTIONS_PORT', 'PORT'] as const) {
@@ -34,6 +48,7 @@ async function main(): Promise<void> {
   const local = readLocalSettings(appDir);
   applyLocalSettings(local.values);
   const env = process.env;
+  logger = createLogger(logLevel(env));
 
   const connectionString = resolveStorageConnection(env.AzureWebJobsStorage);
   const port = portSetting(env, local.localHttpPort);

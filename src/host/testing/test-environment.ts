@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
 import { startAzurite, type RunningAzurite } from '../storage/azurite.js';
 import { SystemClock } from '../system-clock.js';
@@ -73,7 +74,7 @@ async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
  * TestWorkflowEnvironment: with `timeSkipping`, hours of timers run in as long as the work takes.
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const virtualClock = options.timeSkipping ? new VirtualClock(options.startTime) : undefined;
   const clock: Clock = virtualClock ?? new SystemClock();
 
