@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { createDurableHttpApi } from './durable/http-api/index.js';
 import { createDurableEngine } from './durable/engine.js';

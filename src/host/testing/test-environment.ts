@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
