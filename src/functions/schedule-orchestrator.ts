@@ -12,13 +12,16 @@ import {
   statusOf,
   withSpec,
   type DeliveryResult,
-  type ScheduleSpec,
   type ScheduleState,
 } from '../eventsource/schedule-state.js';
+import { checkScheduleSpec } from '../eventsource/schedule-spec.js';
 import { DELIVERY_ACTIVITY, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
 
+/** First line only, bounded: the activity error's details carry a stack that has no place in the status. */
 function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const first = text.split('\n', 1)[0]?.trim() ?? '';
+  return first.length > 200 ? `${first.slice(0, 199)}…` : first;
 }
 
 export const scheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -32,8 +35,14 @@ export const scheduleOrchestrator: OrchestrationHandler = function* (context: Or
     const winner: unknown = yield context.df.Task.any([timer, change]);
     if (winner === change) {
       timer.cancel();
-      const spec = change.result as ScheduleSpec;
-      context.df.continueAsNew(withSpec(step.state, spec, context.df.currentUtcDateTime));
+      const check = checkScheduleSpec(change.result);
+      if (check.ok) {
+        context.df.continueAsNew(withSpec(step.state, check.spec, context.df.currentUtcDateTime));
+      } else {
+        // Anyone who can reach the Durable API can raise the event: a malformed spec is ignored, not fatal.
+        if (!context.df.isReplaying) context.warn(`reschedule ignored: ${check.problem}`);
+        context.df.continueAsNew(step.state);
+      }
       return;
     }
     step = nextStep(step.state, context.df.currentUtcDateTime);

@@ -175,3 +175,18 @@ test('a reschedule event while waiting cancels the timer and continues with the 
   assert.equal(carried.spec.schedule, '1m');
   assert.equal(carried.nextFireTime, at(63_000).toISOString(), 'no delivery yet: the next tick counts from now');
 });
+
+test('regression: a malformed reschedule event is ignored; the schedule neither fails nor changes', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 4, nextFireTime: at(10_000).toISOString() };
+  for (const bad of [{}, { ...spec, schedule: 'every now and then' }, { ...spec, retry: { ...spec.retry, maxAttempts: 0 } }, 'not an object']) {
+    const history = new History().started(t0, ORCHESTRATOR, input);
+    history.timerCreated(t0, at(10_000));
+    history.orchestratorCompleted(t0).played();
+    history.orchestratorStarted(at(3_000)).eventRaised(at(3_000), 'reschedule', bad);
+    const { state, actions } = await episode(history, input);
+    assert.equal(state.isDone, true);
+    assert.equal(state.error, undefined, `event ${JSON.stringify(bad)} must not fail the orchestration`);
+    const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
+    assert.deepEqual(carried, input, 'the state goes on unchanged');
+  }
+});
