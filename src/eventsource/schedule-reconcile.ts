@@ -24,10 +24,15 @@ export type Reconcile =
 
 const LIVE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
 
+/** An orchestration in one of these states is the schedule running (or paused), not one that ended. */
+export function isLive(runtimeStatus: string): boolean {
+  return LIVE.has(runtimeStatus);
+}
+
 export function reconcile(name: string, spec: ScheduleSpec, observed: ObservedInstance | undefined, now: Date): Reconcile {
   if (!observed) return { action: 'start', state: newScheduleState(name, spec, now), why: 'new' };
   const status = asScheduleStatus(observed.customStatus);
-  if (LIVE.has(observed.runtimeStatus)) {
+  if (isLive(observed.runtimeStatus)) {
     if (status && !sameSpec(status.spec, spec)) return { action: 'reschedule', spec };
     return { action: 'none', runtimeStatus: observed.runtimeStatus };
   }

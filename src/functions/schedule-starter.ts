@@ -6,27 +6,56 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { reconcile, type ObservedInstance } from '../eventsource/schedule-reconcile.js';
+import { isLive, reconcile, type ObservedInstance } from '../eventsource/schedule-reconcile.js';
+import { redactUrlsIn } from '../eventsource/redact.js';
+import { asScheduleStatus, sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
 import { config, logger, scheduleSpec } from './shared/settings.js';
 import { findInstance } from './shared/instances.js';
 
-export async function ensureSchedule(client: DurableClient): Promise<void> {
+const ATTEMPTS = 5;
+const CONFIRM_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function observe(client: DurableClient, instanceId: string): Promise<ObservedInstance | undefined> {
+  const found = await findInstance(client, instanceId);
+  return found && { runtimeStatus: String(found.runtimeStatus), customStatus: found.customStatus };
+}
+
+/**
+ * A reschedule event can be lost where a host drops events the orchestration did not wait for before it
+ * continued-as-new; it is raised again until the schedule's status shows the new spec.
+ */
+async function reschedule(client: DurableClient, instanceId: string, spec: ScheduleSpec): Promise<boolean> {
+  const deadline = Date.now() + CONFIRM_MS;
+  while (Date.now() < deadline) {
+    await client.raiseEvent(instanceId, RESCHEDULE_EVENT, spec);
+    for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
+      await sleep(500);
+      const status = asScheduleStatus((await observe(client, instanceId))?.customStatus);
+      if (status && sameSpec(status.spec, spec)) return true;
+    }
+  }
+  return false;
+}
+
+async function ensureOnce(client: DurableClient): Promise<void> {
   const name = config.scheduleName;
   const instanceId = instanceIdFor(name);
-  const found = await findInstance(client, instanceId);
-  const observed: ObservedInstance | undefined = found && {
-    runtimeStatus: String(found.runtimeStatus),
-    customStatus: found.customStatus,
-  };
-  const decision = reconcile(name, scheduleSpec(), observed, new Date());
+  const decision = reconcile(name, scheduleSpec(), await observe(client, instanceId), new Date());
   switch (decision.action) {
     case 'none':
       logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
       return;
     case 'reschedule':
-      await client.raiseEvent(instanceId, RESCHEDULE_EVENT, decision.spec);
-      logger.info({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed; new spec sent to the running schedule');
+      if (await reschedule(client, instanceId, decision.spec)) {
+        logger.info({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed; new spec sent to the running schedule');
+      } else {
+        logger.warn({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
+      }
       return;
     case 'start':
       try {
@@ -37,10 +66,25 @@ export async function ensureSchedule(client: DurableClient): Promise<void> {
         );
       } catch (error) {
         // Another host started it between our look and our start: that is the singleton doing its job.
-        const again = await findInstance(client, instanceId);
-        if (!again) throw error;
+        const again = await observe(client, instanceId);
+        if (!again || !isLive(again.runtimeStatus)) throw error;
         logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
       }
+  }
+}
+
+/** Makes sure the schedule runs; storage or host hiccups at start-up are retried rather than waiting an hour. */
+export async function ensureSchedule(client: DurableClient): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureOnce(client);
+      return;
+    } catch (error) {
+      if (attempt >= ATTEMPTS) throw error;
+      const delay = 1_000 * 2 ** (attempt - 1);
+      logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedule runs failed; retrying');
+      await sleep(delay);
+    }
   }
 }
 
