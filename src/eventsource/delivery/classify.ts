@@ -3,8 +3,10 @@ import { redactUrlsIn } from '../redact.js';
 
 /**
  * Classification of one delivery attempt, with Knative's rules: 2xx is success; network errors, timeouts and the
- * statuses 404, 408, 409, 429 and 5xx are retryable; every other status (3xx, other 4xx, 1xx) is a failure that
- * retrying will not fix. Pure: no clock (the HTTP-date form of Retry-After takes `now`).
+ * statuses 404, 408, 409, 429 and 5xx are retryable; other 4xx are failures that retrying will not fix. Knative
+ * says nothing of 3xx: a redirect is not followed (the event is not re-posted elsewhere) and counts as retryable,
+ * because dropping the tick for good would lose it over what is usually a sink being moved or misconfigured; the
+ * status shows the reason meanwhile. Pure: no clock (the HTTP-date form of Retry-After takes `now`).
  */
 export type AttemptClass =
   | { ok: true; status: number }
@@ -17,7 +19,7 @@ export function isSuccessStatus(status: number): boolean {
 }
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
+  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599) || (status >= 300 && status <= 399);
 }
 
 /** Classifies an HTTP response by its status and Retry-After header. */

@@ -10,13 +10,13 @@ import {
 const now = new Date('2025-01-01T12:00:00.000Z');
 
 describe('classifyResponse', () => {
-  it('follows Knative: 2xx success; 404, 408, 409, 429, 5xx retryable; everything else final', () => {
+  it('follows Knative: 2xx success; 404, 408, 409, 429, 5xx retryable (and 3xx, which Knative leaves open); other 4xx and 1xx final', () => {
     for (let status = 100; status <= 599; status++) {
       const verdict = classifyResponse(status, undefined, now);
       if (status >= 200 && status <= 299) {
         assert.deepEqual(verdict, { ok: true, status });
       } else {
-        const retryable = [404, 408, 409, 429].includes(status) || status >= 500;
+        const retryable = [404, 408, 409, 429].includes(status) || status >= 500 || (status >= 300 && status <= 399);
         assert.deepEqual(verdict, { ok: false, status, reason: `HTTP ${status}`, retryable }, String(status));
         assert.equal(isRetryableStatus(status), retryable);
       }
