@@ -25,13 +25,38 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
+# ---- hello-deps: only what hello-events imports ---------------------------------------------------------
+# hello-events needs cloudevents and pino, not the Functions, Durable and Storage packages. package.json is
+# cut down to those dependencies (with their ranges unchanged; a name that is not a dependency fails the
+# build) and `npm install` runs against the full lock file: it keeps every version the lock pins, for
+# these two and for everything below them, and leaves the rest out.
+FROM node:22-slim AS hello-deps
+ARG HELLO_EVENTS_DEPS="cloudevents pino"
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN node -e " \
+      const fs = require('node:fs'); \
+      const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')); \
+      const deps = {}; \
+      for (const name of process.env.HELLO_EVENTS_DEPS.split(' ').filter(Boolean)) { \
+        if (!pkg.dependencies[name]) throw new Error('not a dependency in package.json: ' + name); \
+        deps[name] = pkg.dependencies[name]; \
+      } \
+      pkg.dependencies = deps; \
+      delete pkg.devDependencies; \
+      delete pkg.optionalDependencies; \
+      fs.writeFileSync('package.json', JSON.stringify(pkg, null, 2)); \
+    " \
+ && npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
 # ---- hello-events: the receiver service ---------------------------------------------------------------
 FROM node:22-slim AS hello-events
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
-COPY package.json ./
-COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=hello-deps /app/package.json ./
+COPY --from=hello-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src/hello-events ./dist/src/hello-events
 # Files stay root-owned and read-only to the process; it runs as the image's unprivileged user.
 USER node

@@ -1,6 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './manifests.js';
 
@@ -111,7 +114,7 @@ describe('Dockerfile', () => {
       assert.ok(from, `${name} copies node_modules from a stage`);
       const npm = npmLinesOf(stages, from);
       const pruned = /npm prune[^&]*--omit=dev/.test(npm);
-      const prodOnly = /npm ci[^&]*--omit=dev/.test(npm) && /npm ci[^&]*--omit=optional/.test(npm);
+      const prodOnly = /npm (ci|install)[^&]*--omit=dev/.test(npm) && /npm (ci|install)[^&]*--omit=optional/.test(npm);
       assert.ok(prodOnly || (pruned && /--omit=optional/.test(npm)), `${from}: ${npm}`);
     }
   });
@@ -241,5 +244,78 @@ describe('package.json main', () => {
     const absolute = path.posix.resolve(workdir, destination);
     assert.equal(absolute, path.posix.join(root, 'dist/src'));
     assert.ok(path.posix.join(root, main).startsWith(`${absolute}/`));
+  });
+});
+
+/** Bare package names a compiled folder requires (relative paths and Node built-ins left out). */
+function packagesRequiredBy(dir: string): Set<string> {
+  const packages = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+    for (const match of readFileSync(path.join(dir, file), 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+      const id = String(match[1]);
+      if (id.startsWith('.') || id.startsWith('node:') || builtinModules.includes(id)) continue;
+      const parts = id.split('/');
+      packages.add(id.startsWith('@') ? parts.slice(0, 2).join('/') : String(parts[0]));
+    }
+  }
+  return packages;
+}
+
+describe('hello-events dependencies', () => {
+  const hello = stage(stages, 'hello-events');
+  const depsStage = /--from=(\S+)/.exec(args(hello, 'COPY').find((c) => /node_modules/.test(c)) ?? '')?.[1] ?? '';
+  const deps = stage(stages, depsStage);
+  const declared = /^HELLO_EVENTS_DEPS="([^"]*)"$/.exec(args(deps, 'ARG').find((a) => a.startsWith('HELLO_EVENTS_DEPS=')) ?? '');
+  const keep = (declared?.[1] ?? '').split(' ').filter(Boolean);
+  const run = args(deps, 'RUN').join(' && ');
+  /** The step of the RUN line that cuts package.json down, exactly as the image's shell runs it. */
+  const cutStep = /^node -e "[^"]*"/.exec(run)?.[0] ?? '';
+
+  function cutPackageJson(names: string): { status: number | null; stderr: string; pkg: Record<string, unknown> } {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hello-deps-'));
+    try {
+      writeFileSync(path.join(dir, 'package.json'), readFileSync(path.join(REPO_ROOT, 'package.json')));
+      const result = spawnSync('/bin/sh', ['-c', cutStep], { cwd: dir, env: { ...process.env, HELLO_EVENTS_DEPS: names }, encoding: 'utf8' });
+      return {
+        status: result.status,
+        stderr: result.stderr,
+        pkg: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('the hello-events target does not copy the full production node_modules', () => {
+    const functionsFrom = /--from=(\S+)/.exec(args(stage(stages, 'functions'), 'COPY').find((c) => /node_modules/.test(c)) ?? '')?.[1];
+    assert.ok(depsStage !== '' && depsStage !== functionsFrom, `hello-events copies node_modules from ${depsStage}, like functions`);
+    for (const copy of args(hello, 'COPY')) assert.doesNotMatch(copy, new RegExp(`--from=${functionsFrom}\\b`), copy);
+    // `npm ci` installs everything the lock holds; the cut-down install must be an `npm install` after the cut.
+    assert.doesNotMatch(run, /npm ci\b/);
+    assert.ok(cutStep !== '' && run.indexOf(cutStep) < run.search(/npm install\b/), 'package.json is cut before npm install');
+    assert.match(run, /npm install\b[^&]*--omit=dev[^&]*--omit=optional/);
+    assert.ok(args(deps, 'COPY').some((c) => /package-lock\.json/.test(c)), 'the install runs against the lock file');
+  });
+
+  test('it keeps exactly the packages the compiled hello-events requires', () => {
+    const required = packagesRequiredBy(path.join(REPO_ROOT, 'dist/src/hello-events'));
+    assert.ok(required.size > 0, 'dist/src/hello-events was built');
+    assert.deepEqual([...keep].sort(), [...required].sort());
+    const prod = Object.keys((JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    assert.ok(prod.length > keep.length, 'fewer packages than the functions image');
+  });
+
+  test('the cut step, run as the image runs it, leaves package.json with just those dependencies', () => {
+    const original = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const { status, stderr, pkg } = cutPackageJson(keep.join(' '));
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(pkg['dependencies'], Object.fromEntries(keep.map((name) => [name, original.dependencies[name]])));
+    assert.ok(!('devDependencies' in pkg) && !('optionalDependencies' in pkg));
+  });
+
+  test('the cut step fails the build on a name that is not a dependency', () => {
+    const { status, stderr } = cutPackageJson(`${keep.join(' ')} no-such-package`);
+    assert.notEqual(status, 0);
+    assert.match(stderr, /not a dependency in package\.json: no-such-package/);
   });
 });

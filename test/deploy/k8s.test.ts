@@ -38,6 +38,35 @@ const KNOWN_KINDS = new Set([
 
 const HELLO_EVENTS_REF = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello-events' };
 
+/** Secrets the user creates with kubectl (never shipped, so an apply cannot overwrite them): name -> keys. */
+const OUT_OF_BAND_SECRETS: ReadonlyMap<string, readonly string[]> = new Map([['event-source-storage', ['AzureWebJobsStorage']]]);
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The README section on images and Knative, its shell continuation lines joined. */
+function readmeDeploySection(): string {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Container images and Knative\n');
+  assert.ok(start >= 0, 'README has a "Container images and Knative" section');
+  const next = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, next < 0 ? undefined : next).replace(/\\\n\s*/g, ' ');
+}
+
+/** Every `image` value in a document, wherever it sits (containers, init containers, templates). */
+function imagesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(imagesIn);
+  if (!isRecord(value)) return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === 'image' && typeof inner === 'string' ? [inner] : imagesIn(inner)));
+}
+
+/** The tag of an image reference (`registry[:port]/path[:tag][@digest]`), if it has one. */
+function tagOf(image: string): string | undefined {
+  const withoutDigest = image.split('@')[0] ?? '';
+  const lastPart = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  const colon = lastPart.indexOf(':');
+  return colon < 0 ? undefined : lastPart.slice(colon + 1);
+}
+
 /** The pod template of whatever runs the event source in a variant (ContainerSource or Deployment). */
 function eventSourceTemplate(manifests: readonly Manifest[]): Doc {
   const runners = manifests.filter(
@@ -135,18 +164,20 @@ describe('kustomizations', () => {
   });
 });
 
-for (const [label, dir, runnerKind] of [
-  ['ContainerSource variant (k8s/)', BASE, 'ContainerSource'],
-  ['SinkBinding variant (k8s/sinkbinding/)', SINKBINDING, 'Deployment'],
-  ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource'],
-] as const) {
+/** Each variant: its folder, what runs the event source, and the Secrets it expects to be created out of band. */
+const VARIANTS: readonly (readonly [string, string, 'ContainerSource' | 'Deployment', readonly string[]])[] = [
+  ['ContainerSource variant (k8s/)', BASE, 'ContainerSource', ['event-source-storage']],
+  ['SinkBinding variant (k8s/sinkbinding/)', SINKBINDING, 'Deployment', ['event-source-storage']],
+  ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource', []],
+];
+
+for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
   describe(label, () => {
     const manifests = buildKustomization(dir);
 
-    test('holds the namespace (SinkBinding-enabled), the Secret, hello-events and the api Service', () => {
+    test('holds the namespace (SinkBinding-enabled), hello-events and the api Service', () => {
       const namespace = find(manifests, 'v1', 'Namespace', 'durable-events');
       assert.equal(asRecord(at(namespace, 'metadata.labels'))['bindings.knative.dev/include'], 'true');
-      find(manifests, 'v1', 'Secret', 'event-source-storage');
       find(manifests, 'serving.knative.dev/v1', 'Service', 'hello-events');
       find(manifests, 'v1', 'Service', 'event-source-api');
       const kinds = manifests.map(({ doc }) => doc['kind']);
@@ -170,18 +201,28 @@ for (const [label, dir, runnerKind] of [
       );
     });
 
-    test('every secretKeyRef names a key of a Secret in the variant', () => {
+    test(`every secretKeyRef names a Secret the variant ships, or one the README has created out of band`, () => {
+      const readme = readmeDeploySection();
       let refs = 0;
       for (const { doc } of manifests) {
         const text = JSON.stringify(doc);
         for (const match of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)","key":"([^"]+)"\}/g)) {
           refs += 1;
-          const secret = find(manifests, 'v1', 'Secret', String(match[1]));
+          const [name, key] = [String(match[1]), String(match[2])];
+          const shipped = manifests.filter((m) => m.doc['kind'] === 'Secret' && isRecord(m.doc['metadata']) && m.doc['metadata']['name'] === name);
+          if (outOfBand.includes(name)) {
+            assert.equal(shipped.length, 0, `${name} is created out of band: shipping it would overwrite the real one on apply`);
+            assert.ok(OUT_OF_BAND_SECRETS.get(name)?.includes(key), `out-of-band Secret ${name} is not known to have key ${key}`);
+            const create = new RegExp(`kubectl (?:-n |--namespace[= ])durable-events create secret generic ${name} [^\\n]*--from-literal=${key}=`);
+            assert.match(readme, create, `README creates Secret ${name} with key ${key} in durable-events`);
+            continue;
+          }
+          const secret = find(manifests, 'v1', 'Secret', name);
           const keys = new Set([
             ...Object.keys(isRecord(secret['stringData']) ? secret['stringData'] : {}),
             ...Object.keys(isRecord(secret['data']) ? secret['data'] : {}),
           ]);
-          assert.ok(keys.has(String(match[2])), `Secret ${match[1]} has no key ${match[2]}`);
+          assert.ok(keys.has(key), `Secret ${name} has no key ${key}`);
         }
       }
       assert.ok(refs >= 1, 'the event source reads its storage connection from the Secret');
@@ -202,6 +243,12 @@ for (const [label, dir, runnerKind] of [
         assert.equal(typeof env.get(name)?.['value'], 'string', `env ${name}`);
       }
       assert.ok(!env.has('K_SINK'), 'K_SINK is injected by Knative, not set by hand');
+      // A fixed host id, so the function keys (kept per host id) survive pod restarts; the host accepts at most
+      // 32 characters of lowercase letters, digits and single inner dashes.
+      const hostId = env.get('AzureFunctionsWebHost__hostid')?.['value'];
+      assert.equal(typeof hostId, 'string', 'env AzureFunctionsWebHost__hostid is a literal value');
+      assert.match(String(hostId), /^[a-z0-9](?:-?[a-z0-9])*$/);
+      assert.ok(String(hostId).length <= 32, 'host id length');
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         if (probe === 'startupProbe' && !(probe in container)) continue;
         assert.deepEqual(at(container, `${probe}.httpGet`), { path: '/api/healthz', port: 80 }, probe);
@@ -258,10 +305,27 @@ describe('hello-events Knative Service', () => {
 });
 
 describe('storage Secret', () => {
-  test('the base holds only a placeholder', () => {
-    const secret = find(buildKustomization(BASE), 'v1', 'Secret', 'event-source-storage');
-    assert.deepEqual(secret['stringData'], { AzureWebJobsStorage: 'REPLACE_ME' });
-    assert.ok(!('data' in secret));
+  test('only the dev-azurite overlay ships it; no Secret anywhere holds a placeholder', () => {
+    for (const dir of [BASE, SINKBINDING, path.join(K8S_DIR, 'shared')]) {
+      const secrets = buildKustomization(dir).filter(({ doc }) => doc['kind'] === 'Secret');
+      assert.deepEqual(secrets.map(({ file }) => path.relative(REPO_ROOT, file)), [], `${path.relative(REPO_ROOT, dir)} ships a Secret`);
+    }
+    find(buildKustomization(DEV_AZURITE), 'v1', 'Secret', 'event-source-storage');
+    for (const file of yamlFilesUnder(K8S_DIR)) {
+      for (const { doc } of loadYaml(file)) {
+        if (doc['kind'] === 'Secret') assert.doesNotMatch(JSON.stringify(doc), /REPLACE_ME|changeme|<[^>]*>/i, file);
+      }
+    }
+  });
+
+  test('the README applies the manifests first (creating the namespace), then creates the Secret', () => {
+    const readme = readmeDeploySection();
+    const apply = readme.indexOf('kubectl apply -k k8s/ ');
+    assert.ok(apply >= 0, 'README applies k8s/');
+    for (const name of OUT_OF_BAND_SECRETS.keys()) {
+      const create = readme.search(new RegExp(`kubectl [^\\n]*create secret generic ${name}`));
+      assert.ok(create > apply, `README creates ${name} after \`kubectl apply -k k8s/\``);
+    }
   });
 
   test('dev-azurite points it at the in-cluster Azurite Service, on the ports that Service exposes', () => {
@@ -283,9 +347,43 @@ describe('storage Secret', () => {
     assert.match(connection, /AccountName=devstoreaccount1;/);
     const deployment = find(manifests, 'apps/v1', 'Deployment', 'azurite');
     const [azurite] = asArray(at(deployment, 'spec.template.spec.containers')).map(asRecord);
-    assert.match(String(azurite?.['image']), /^mcr\.microsoft\.com\/azure-storage\/azurite(:|$)/);
+    assert.match(String(azurite?.['image']), /^mcr\.microsoft\.com\/azure-storage\/azurite:3\.\d+\.\d+$/, 'a released 3.x tag');
     assert.ok(selectorMatches(asRecord(at(service, 'spec.selector')), asRecord(at(deployment, 'spec.template.metadata.labels'))));
     const [volume] = asArray(at(deployment, 'spec.template.spec.volumes'));
     find(manifests, 'v1', 'PersistentVolumeClaim', String(at(volume, 'persistentVolumeClaim.claimName')));
+  });
+});
+
+describe('images', () => {
+  const images = yamlFilesUnder(K8S_DIR).flatMap((file) =>
+    loadYaml(file).flatMap(({ doc }) => imagesIn(doc).map((image) => ({ file: path.relative(REPO_ROOT, file), image }))),
+  );
+
+  test('every image has an explicit tag (or digest), never latest', () => {
+    assert.ok(images.length >= 3, `found only ${images.length} images`);
+    for (const { file, image } of images) {
+      const tag = tagOf(image);
+      assert.ok(tag !== undefined || image.includes('@sha256:'), `${file}: ${image} is untagged`);
+      assert.notEqual(tag, 'latest', `${file}: ${image}`);
+    }
+  });
+
+  test('our images carry the package version, as the README builds them', () => {
+    const ours = images.filter(({ image }) => /\/durable-event-source-(functions|hello-events)(:|@|$)/.test(image));
+    assert.deepEqual([...new Set(ours.map(({ image }) => /durable-event-source-[a-z-]+/.exec(image)?.[0]))].sort(), [
+      'durable-event-source-functions',
+      'durable-event-source-hello-events',
+    ]);
+    for (const { file, image } of ours) assert.equal(tagOf(image), PACKAGE_VERSION, `${file}: ${image}`);
+    const builds = [...readmeDeploySection().matchAll(/docker build [^\n]*-t \S+\/(durable-event-source-[a-z-]+):(\S+)/g)];
+    assert.equal(builds.length, 2, 'README builds both images');
+    for (const build of builds) assert.equal(build[2], PACKAGE_VERSION, `README tags ${build[1]}`);
+  });
+
+  test('the tag parser reads tags, registry ports and digests correctly', () => {
+    assert.equal(tagOf('mcr.microsoft.com/azure-storage/azurite'), undefined);
+    assert.equal(tagOf('localhost:5000/x/y'), undefined);
+    assert.equal(tagOf('localhost:5000/x/y:1.2.3'), '1.2.3');
+    assert.equal(tagOf('y:latest@sha256:abc'), 'latest');
   });
 });
