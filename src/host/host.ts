@@ -40,7 +40,7 @@ export interface StartHostOptions {
   /** The host key: non-anonymous functions and the durable webhooks demand it. */
   key?: string;
   logger?: Logger;
-  /** Stable identity of this host for the engine's leases; default the machine's hostname. */
+  /** Name of this host in the engine's lease row and logs; default the machine's hostname (the lease also records the pid). */
   workerId?: string;
   /** App settings for %NAME% references in host.json and bindings; default process.env. */
   env?: NodeJS.ProcessEnv;

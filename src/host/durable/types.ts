@@ -139,7 +139,11 @@ export interface DurableEngineOptions {
   invoker: FunctionInvoker;
   clock: import('../clock.js').Clock;
   logger: import('pino').Logger;
-  /** Stable identity of this host (e.g. hostname): a restarted host with the same id may reclaim its own lease. */
+  /**
+   * Name of this host in the lease row and logs (e.g. hostname). Taking over an unexpired lease at once does not
+   * depend on it: the lease row also records the holder's hostname and pid, and only a holder on this machine whose
+   * pid is gone (or is our own pid, a restarted container) is replaced before its lease expires.
+   */
   workerId: string;
   /** host.json `extensions.durableTask.overridableExistingInstanceStates`; default NonRunningStates. */
   overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';

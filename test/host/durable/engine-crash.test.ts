@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
@@ -11,7 +11,7 @@ import { EventType } from '../../../src/host/durable/model.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'engine-process.js');
 
@@ -150,6 +150,80 @@ test('two engine processes with different worker ids on one hub: only the lease 
     await kill9(a.child);
     b.child.kill('SIGTERM');
     await once(b.child, 'exit').catch(() => undefined);
+  }
+});
+
+async function leaseRow(hub: string): Promise<Record<string, unknown>> {
+  const { TableClient } = await import('@azure/data-tables');
+  const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
+  return table.getEntity<Record<string, unknown>>('~hub', 'lease');
+}
+
+test('the hub lease separates two host processes on one machine: the second waits while the first lives, takes over at once after kill -9', async () => {
+  const hub = uniqueHub('samehost');
+  const execLog = path.join(dir, `${hub}.log`);
+  // Same worker id (the default is the hostname, the same for both); renewals every 3 s, expiry after 12 s.
+  const common = { HUB: hub, EXEC_LOG: execLog, CHAIN_LENGTH: '4', ACTIVITY_DELAY_MS: '20', LEASE_MS: '12000', SCAN_MS: '200', WORKER_ID: 'same-machine' };
+  const a = spawnEngine(common);
+  await a.ready;
+  const b = spawnEngine(common);
+  await b.ready;
+  const client = observer(hub);
+  try {
+    await client.start('CrashChain', { instanceId: 'first', input: 4 });
+    assert.equal((await waitForStatus(client, 'first', ['Completed', 'Failed'], 30_000)).runtimeStatus, 'Completed');
+    // Let B retry at least once (every 3 s) while A lives: it must still wait.
+    await settle(3_500);
+    const held = await leaseRow(hub);
+    assert.equal(held.Pid, a.child.pid, 'the first process still holds the lease');
+    assert.equal(held.Host, hostname());
+    const firstRuns = execLines(execLog).filter((l) => l.instanceId === 'first');
+    assert.deepEqual([...new Set(firstRuns.map((l) => l.pid))], [String(a.child.pid)], 'only the lease holder ran activities');
+
+    const expiresAt = Number(held.ExpiresAt);
+    await kill9(a.child);
+    await client.start('CrashChain', { instanceId: 'second', input: 4 });
+    const second = await waitForStatus(client, 'second', ['Completed', 'Failed'], 30_000);
+    assert.equal(second.runtimeStatus, 'Completed');
+    assert.ok(Date.now() < expiresAt, 'taken over because the holder died, before its lease expired');
+    assert.equal((await leaseRow(hub)).Pid, b.child.pid);
+    const secondRuns = execLines(execLog).filter((l) => l.instanceId === 'second');
+    assert.deepEqual([...new Set(secondRuns.map((l) => l.pid))], [String(b.child.pid)]);
+  } finally {
+    await kill9(a.child);
+    b.child.kill('SIGTERM');
+    await once(b.child, 'exit').catch(() => undefined);
+  }
+});
+
+test('the hub lease: a holder with our own pid (restarted container) is replaced at once; one on another machine is waited out', async () => {
+  const { TableClient } = await import('@azure/data-tables');
+  const invoker = new DirectInvoker().orchestration('Quick', function* () {
+    return 'ran';
+  });
+  const cases = [
+    { host: hostname(), pid: process.pid, takesOver: true },
+    { host: 'another-machine', pid: process.pid, takesOver: false },
+  ];
+  for (const c of cases) {
+    const hub = uniqueHub('pidone');
+    const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
+    await table.createTable();
+    await table.createEntity({ partitionKey: '~hub', rowKey: 'lease', Owner: 'previous', Host: c.host, Pid: c.pid, Token: 'earlier-incarnation', ExpiresAt: Date.now() + 600_000 });
+    const engine = await startEngine({ connectionString: azurite.connectionString, invoker, hub, workerId: 'previous' });
+    try {
+      const id = await engine.start('Quick', {});
+      if (c.takesOver) {
+        assert.equal((await waitForStatus(engine, id, ['Completed'])).output, 'ran');
+        assert.equal((await leaseRow(hub)).Pid, process.pid);
+      } else {
+        await settle(500);
+        assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Pending', 'a holder on another machine keeps its lease until it expires');
+        assert.equal((await leaseRow(hub)).Host, 'another-machine');
+      }
+    } finally {
+      await engine.shutdown();
+    }
   }
 });
 
