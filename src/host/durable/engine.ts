@@ -595,7 +595,8 @@ class TableDurableEngine implements DurableEngineRuntime {
     const pk = partitionKeyOf(instanceId);
     const row = await this.client.get(pk, INSTANCE_ROW);
     if (!row) throw new InstanceNotFoundError(instanceId);
-    await this.client.transact([['create', inboxEntity(pk, externalMessageKey(randomUUID()), this.clock.now(), message)]]);
+    const at = this.clock.now();
+    await this.client.transact([['create', inboxEntity(pk, externalMessageKey(at, randomUUID()), at, message)]]);
     this.requestStep(instanceId);
   }
 

@@ -86,9 +86,15 @@ export function subResultKey(executionId: string, taskId: number): string {
   return `${INBOX_PREFIX}s~${executionId}~${pad(taskId, 8)}`;
 }
 
-/** Messages from outside (events, control operations): each one is new. */
-export function externalMessageKey(id: string): string {
-  return `${INBOX_PREFIX}e~${id}`;
+/** Per-process counter of external messages: orders those sent in the same millisecond (or virtual instant). */
+let externalSeq = 0;
+
+/**
+ * Messages from outside (events, control operations), each one new. The key sorts in send order: the enqueue time,
+ * then this process's counter; `unique` (a uuid) keeps keys written by different processes apart.
+ */
+export function externalMessageKey(at: number, unique: string): string {
+  return `${INBOX_PREFIX}e~${pad(Math.max(0, Math.floor(at)), 15)}~${pad(externalSeq++, 12)}~${unique}`;
 }
 
 export function outboxRowKey(seq: number): string {

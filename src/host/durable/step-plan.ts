@@ -488,7 +488,7 @@ function finishContinueAsNew(
     seenPerName.set(name, n);
     if (n > (waits.get(name) ?? 0)) {
       plan.inboxInserts.push({
-        rowKey: externalMessageKey(input.newMessageId()),
+        rowKey: externalMessageKey(now, input.newMessageId()),
         at: now,
         message: { type: 'event', event: { EventType: EventType.EventRaised, Name: name, Input: e.Input } },
       });

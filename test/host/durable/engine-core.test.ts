@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import * as df from 'durable-functions';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { createDurableEngine } from '../../../src/host/durable/engine.js';
 import { EventType } from '../../../src/host/durable/model.js';
+import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
+import type { Clock } from '../../../src/host/clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { settle, startEngine, waitFor, waitForStatus } from './harness.js';
+import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 let azurite: RunningAzurite;
 
@@ -473,5 +476,61 @@ test('an instance suspended before its first episode runs once resumed', async (
     assert.equal((await waitForStatus(engine, id, ['Completed', 'Failed'])).output, 1);
   } finally {
     await engine.shutdown();
+  }
+});
+
+/** A client of the hub that never runs (no lease): what it sends waits in storage until an engine runs. */
+function clientOf(hub: string, clock: Clock): DurableEngineRuntime {
+  return createDurableEngine({ connectionString: azurite.connectionString, taskHubName: hub, invoker: new DirectInvoker(), clock, logger: testLogger(), workerId: 'client' });
+}
+
+async function historyTypes(engine: DurableEngineRuntime, id: string): Promise<number[]> {
+  const history = (await engine.getStatus(id, { showHistory: true }))?.history as { EventType: number }[] | undefined;
+  return (history ?? []).map((e) => e.EventType);
+}
+
+test('external messages are processed in the order they were sent, even all at one virtual time', async () => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const count = 30;
+  const invoker = new DirectInvoker()
+    .orchestration('InOrder', function* (ctx) {
+      const got: number[] = [];
+      for (let i = 0; i < count; i++) got.push(yield ctx.df.waitForExternalEvent('Item'));
+      return got;
+    })
+    .orchestration('Pausable', function* (ctx) {
+      return yield ctx.df.waitForExternalEvent('Never');
+    });
+  const hub = uniqueHub('order');
+  const pausable = Array.from({ length: 8 }, (_, i) => `pausable-${i}`);
+  const first = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  try {
+    await first.start('InOrder', { instanceId: 'ordered' });
+    for (const id of pausable) await first.start('Pausable', { instanceId: id });
+    for (const id of ['ordered', ...pausable]) await waitForStatus(first, id, ['Running']);
+  } finally {
+    await first.shutdown();
+  }
+  // The burst lands while no engine runs, so one step sees all of it, every message with the same timestamp.
+  const client = clientOf(hub, clock);
+  for (let i = 0; i < count; i++) await client.raiseEvent('ordered', 'Item', i);
+  for (const id of pausable) {
+    await client.suspend(id, 'pause');
+    await client.resume(id, 'go on');
+  }
+  const second = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  try {
+    const done = await waitForStatus(second, 'ordered', ['Completed', 'Failed']);
+    assert.deepEqual(done.output, Array.from({ length: count }, (_, i) => i));
+    for (const id of pausable) {
+      const types = await waitFor(async () => {
+        const t = await historyTypes(second, id);
+        return t.includes(EventType.ExecutionSuspended) ? t : undefined;
+      }, `${id} to see its suspend`);
+      assert.ok(types.indexOf(EventType.ExecutionSuspended) < types.indexOf(EventType.ExecutionResumed), `${id}: suspend, then resume`);
+      assert.equal((await second.getStatus(id))?.runtimeStatus, 'Running', `${id}: pause then resume ends Running`);
+    }
+  } finally {
+    await second.shutdown();
   }
 });
