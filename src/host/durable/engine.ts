@@ -85,6 +85,17 @@ const MAX_TRANSACTION_BYTES = 3_800_000;
 /** History JSON per row, so that a row stays under the entity limit (UTF-16: 2 bytes a character). */
 const HISTORY_ROW_CHARS = 400_000;
 const MAX_STEP_LOOPS = 25;
+/** Operations in one entity-group transaction. */
+const MAX_TRANSACTION_OPS = 100;
+
+interface BuiltStep {
+  actions: TransactionAction[];
+  outboxRow?: Row;
+  /** Why the step does not fit one transaction, if it does not. */
+  tooLarge?: string;
+  /** It does not fit by operation count only (bytes would): never a reason to fail the orchestration. */
+  tooManyOps?: boolean;
+}
 
 class Semaphore {
   private active = 0;
@@ -271,7 +282,6 @@ class TableDurableEngine implements DurableEngineRuntime {
         now,
         invoker: this.options.invoker,
         newExecutionId: () => randomUUID().replace(/-/g, ''),
-        newMessageId: () => randomUUID(),
       };
       let plan = await planStep(base);
       if (!hasChanges(plan)) {
@@ -279,8 +289,15 @@ class TableDurableEngine implements DurableEngineRuntime {
         return;
       }
       let built = this.buildTransaction(snap, plan);
+      // Too much for one transaction: take fewer inputs (the rest wait for the next step). Only data that cannot be
+      // stored even alone (one input, or none) fails the orchestration; an operation count never does.
+      while (built.tooLarge && plan.inputs > 1) {
+        plan = await planStep({ ...base, maxInputs: Math.floor(plan.inputs / 2) });
+        built = this.buildTransaction(snap, plan);
+      }
+      if (built.tooManyOps) throw new Error(`step of ${instanceId} needs ${built.actions.length} table operations even with one input; deferred`);
       if (built.tooLarge && snap.record && !isTerminal(snap.record.status)) {
-        plan = await planStep({ ...base, forceFailure: `the step's data exceeds Azure Table limits (${built.tooLarge})` });
+        plan = await planStep({ ...base, maxInputs: 1, forceFailure: `the step's data exceeds Azure Table limits (${built.tooLarge})` });
         built = this.buildTransaction(snap, plan);
       }
       try {
@@ -327,7 +344,7 @@ class TableDurableEngine implements DurableEngineRuntime {
     }
   }
 
-  private buildTransaction(snap: PartitionSnapshot, plan: StepPlan): { actions: TransactionAction[]; outboxRow?: Row; tooLarge?: string } {
+  private buildTransaction(snap: PartitionSnapshot, plan: StepPlan): BuiltStep {
     const pk = snap.partitionKey;
     const actions: TransactionAction[] = [];
     const sized: EntityProps[] = [];
@@ -363,16 +380,19 @@ class TableDurableEngine implements DurableEngineRuntime {
     for (const rowKey of plan.consumed) actions.push(['delete', { partitionKey: pk, rowKey }]);
     // Garbage of earlier executions goes along while the transaction has room.
     for (const rowKey of snap.staleHistory) {
-      if (actions.length >= 100) break;
+      if (actions.length >= MAX_TRANSACTION_OPS) break;
       actions.push(['delete', { partitionKey: pk, rowKey }]);
     }
     const biggest = Math.max(0, ...sized.map(approxEntityBytes));
     const total = sized.reduce((sum, e) => sum + approxEntityBytes(e), 0);
-    const result: { actions: TransactionAction[]; outboxRow?: Row; tooLarge?: string } = { actions };
+    const result: BuiltStep = { actions };
     if (outboxRow) result.outboxRow = outboxRow;
     if (biggest > MAX_ENTITY_BYTES) result.tooLarge = `a row of ${biggest} bytes`;
     else if (total > MAX_TRANSACTION_BYTES) result.tooLarge = `a transaction of ${total} bytes`;
-    else if (actions.length > 100) result.tooLarge = `${actions.length} operations`;
+    else if (actions.length > MAX_TRANSACTION_OPS) {
+      result.tooLarge = `${actions.length} operations`;
+      result.tooManyOps = true;
+    }
     return result;
   }
 

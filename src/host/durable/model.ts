@@ -49,8 +49,15 @@ export interface FailureInfo {
   FailureDetails?: { ErrorType: string; ErrorMessage: string; StackTrace?: string };
 }
 
+/** A raised event carried over a continue-as-new: name and JSON text of its data. */
+export interface CarriedEvent {
+  name: string;
+  input?: string;
+}
+
 export type InboxMessage =
-  | { type: 'start'; executionId: string; name: string; input?: string; parent?: ParentRef }
+  /** `carried`: raised events the previous execution did not wait for, delivered right after the start. */
+  | { type: 'start'; executionId: string; name: string; input?: string; parent?: ParentRef; carried?: CarriedEvent[] }
   /** An event for the orchestration. executionId set: only for that execution (results); unset: any (raised events). */
   | { type: 'event'; executionId?: string; event: EventBody }
   | { type: 'terminate'; reason: string }

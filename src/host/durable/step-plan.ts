@@ -10,7 +10,7 @@
  * orchestrator code resumes in that episode, and numbering the episode's new actions after them.
  */
 import { parseActions, type ParsedAction } from './actions.js';
-import { startMessageKey, externalMessageKey, taskResultKey } from './keys.js';
+import { startMessageKey, taskResultKey } from './keys.js';
 import {
   EventType,
   freshState,
@@ -18,6 +18,7 @@ import {
   stamp,
   type EventBody,
   type FailureInfo,
+  type CarriedEvent,
   type InboxEntry,
   type InboxMessage,
   type InstanceRecord,
@@ -28,7 +29,10 @@ import {
 import { retryDelayMs, retryTimedOut } from './retry-delay.js';
 import type { FunctionInvoker, HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from './types.js';
 
-/** Messages consumed per step, so that one commit stays within the 100-operation transaction limit. */
+/**
+ * Inputs a step takes: inbox messages of every kind it consumes (each one a delete in the commit) plus due timers
+ * it fires. The rest wait for the next step, so that one commit stays within the 100-operation transaction limit.
+ */
 export const MAX_MESSAGES_PER_STEP = 50;
 
 /** Replay schema V4 with timer limits: our timers have no maximum length, so long timers never need splitting. */
@@ -49,9 +53,10 @@ export interface StepInput {
   now: number;
   invoker: FunctionInvoker;
   newExecutionId: () => string;
-  newMessageId: () => string;
   /** Fail the orchestration with this message instead of running it (e.g. its payload cannot be stored). */
   forceFailure?: string;
+  /** Inputs (consumed messages + fired timers) this step may take; default MAX_MESSAGES_PER_STEP. */
+  maxInputs?: number;
 }
 
 export interface ActivityWork {
@@ -70,6 +75,8 @@ export interface StepPlan {
   historyExecutionId?: string;
   historyEvents: HistoryEventJson[];
   consumed: string[];
+  /** Inputs taken: consumed messages plus fired timers (at most StepInput.maxInputs). */
+  inputs: number;
   inboxInserts: { rowKey: string; at: number; message: InboxMessage }[];
   outbox: OutboxMessage[];
   activities: ActivityWork[];
@@ -139,7 +146,7 @@ function errorMessage(err: unknown): string {
 }
 
 function emptyPlan(): StepPlan {
-  return { historyEvents: [], consumed: [], inboxInserts: [], outbox: [], activities: [] };
+  return { historyEvents: [], consumed: [], inputs: 0, inboxInserts: [], outbox: [], activities: [] };
 }
 
 function cloneRecord(record: InstanceRecord): InstanceRecord {
@@ -166,14 +173,21 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   const plan = emptyPlan();
   const visible = input.inbox.filter((e) => e.at <= now);
 
+  const budget = Math.max(1, Math.floor(input.maxInputs ?? MAX_MESSAGES_PER_STEP));
+  const room = (): boolean => plan.inputs < budget;
+  const consume = (entry: InboxEntry): void => {
+    plan.consumed.push(entry.rowKey);
+    plan.inputs++;
+  };
+
   if (!record) {
     // Messages for an instance that does not exist (purged, or a late result): drop them.
-    plan.consumed = input.inbox.map((e) => e.rowKey);
+    for (const e of input.inbox) if (room()) consume(e);
     return plan;
   }
   if (isTerminal(record.status)) {
     plan.record = record;
-    plan.consumed = visible.map((e) => e.rowKey);
+    for (const e of visible) if (room()) consume(e);
     return plan;
   }
 
@@ -183,10 +197,12 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   plan.historyExecutionId = runExecutionId;
   const stampNew = (body: EventBody): HistoryEventJson => stamp(body, -1, now, false);
 
+  // Terminate goes first whatever lies before it; the other messages are dropped now or by later steps.
   const terminate = visible.find((e) => e.message.type === 'terminate');
   if (terminate) {
     const reason = terminate.message.type === 'terminate' ? terminate.message.reason : '';
-    plan.consumed = visible.map((e) => e.rowKey);
+    consume(terminate);
+    for (const e of visible) if (e !== terminate && room()) consume(e);
     rec.status = 'Terminated';
     rec.output = JSON.stringify(reason);
     rec.lastUpdatedTime = now;
@@ -205,12 +221,12 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   const newEvents: EventBody[] = [];
   const waitingForStart = rec.status === 'Pending' || rec.status === 'ContinuedAsNew';
   if (waitingForStart) {
-    for (const e of visible) {
-      if (e.message.type === 'start' && e.message.executionId !== rec.executionId) plan.consumed.push(e.rowKey);
-    }
     const start = visible.find((e) => e.message.type === 'start' && e.message.executionId === rec.executionId);
+    if (start) consume(start);
+    for (const e of visible) {
+      if (e.message.type === 'start' && e.message.executionId !== rec.executionId && room()) consume(e);
+    }
     if (!start || start.message.type !== 'start') return plan;
-    plan.consumed.push(start.rowKey);
     const started: EventBody = {
       EventType: EventType.ExecutionStarted,
       Name: rec.name,
@@ -224,51 +240,77 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
       };
     }
     newEvents.push(started);
+    // Raised events the previous execution never waited for come first, in their order.
+    for (const carried of start.message.carried ?? []) newEvents.push({ EventType: EventType.EventRaised, Name: carried.name, Input: carried.input });
     rec.status = 'Running';
     rec.lastUpdatedTime = now;
     if (record.status === 'Pending') plan.outcome = 'started';
   }
 
   if (input.forceFailure !== undefined) {
-    plan.consumed = [...new Set([...plan.consumed, ...visible.filter((e) => e.message.type !== 'start' || e.message.executionId === rec.executionId).map((e) => e.rowKey)])];
+    for (const e of visible) {
+      if (plan.consumed.includes(e.rowKey) || (e.message.type === 'start' && e.message.executionId !== rec.executionId)) continue;
+      if (room()) consume(e);
+    }
     return finishFailed(plan, rec, [stampNew({ EventType: EventType.OrchestratorStarted }), ...newEvents.map(stampNew)], input.forceFailure, now);
   }
 
-  // Suspend / resume, in arrival order. While Pending they wait until the start has been processed.
-  const controlEvents: EventBody[] = [];
-  for (const e of visible) {
-    const m = e.message;
-    if (m.type !== 'suspend' && m.type !== 'resume') continue;
-    plan.consumed.push(e.rowKey);
-    if (m.type === 'suspend' && rec.status === 'Running') {
-      rec.status = 'Suspended';
-      controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
-      plan.outcome = 'suspended';
-    } else if (m.type === 'resume' && rec.status === 'Suspended') {
-      rec.status = 'Running';
-      controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
-      plan.outcome = 'resumed';
-    }
-  }
-  if (controlEvents.length > 0) rec.lastUpdatedTime = now;
-  if (rec.status === 'Suspended') {
-    // Everything else stays buffered in the inbox until resume.
-    plan.historyEvents = [...newEvents, ...controlEvents].map(stampNew);
-    return plan;
-  }
-
-  // Results, raised events and due timers, merged in time order.
+  // One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
+  // their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
+  // ones wait too, so that the orchestrator always sees them in order. A suspend that follows events taken in this
+  // step waits for the next step: those events reach the orchestrator first. (While Pending, nothing gets here:
+  // messages wait until the start has been processed.)
   const open = openTasks(input.history);
+  type Intake = { at: number; entry: InboxEntry; timer?: undefined } | { at: number; timer: number; entry?: undefined };
+  const intake: Intake[] = visible.filter((e) => e.message.type !== 'start').map((entry) => ({ at: entry.at, entry }));
+  const dueTimers = [...open.timers].filter(([, fireAt]) => fireAt <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  for (const [timer, fireAt] of dueTimers) intake.push({ at: fireAt, timer });
+  intake.sort((a, b) => a.at - b.at); // stable: messages keep their key order, and come before timers of the same time
+
+  const controlEvents: EventBody[] = [];
   const seen = new Set<string>();
   const candidates: { at: number; event: EventBody }[] = [];
-  let taken = 0;
-  for (const e of visible) {
+  let buffering = false;
+  let eventsTaken = 0;
+  for (const item of intake) {
+    if (!room()) break;
+    if (item.timer !== undefined) {
+      if (rec.status === 'Suspended' || buffering) {
+        buffering = true;
+        continue;
+      }
+      plan.inputs++;
+      eventsTaken++;
+      candidates.push({ at: item.at, event: { EventType: EventType.TimerFired, TimerId: item.timer, FireAt: new Date(item.at).toISOString() } });
+      continue;
+    }
+    const e = item.entry;
     const m = e.message;
+    if (m.type === 'suspend' || m.type === 'resume') {
+      if (m.type === 'suspend' && rec.status === 'Running') {
+        if (eventsTaken > 0) break;
+        rec.status = 'Suspended';
+        controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
+        plan.outcome = 'suspended';
+      } else if (m.type === 'resume' && rec.status === 'Suspended') {
+        rec.status = 'Running';
+        controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
+        plan.outcome = 'resumed';
+      }
+      consume(e);
+      continue;
+    }
     if (m.type !== 'event') continue;
-    if (taken >= MAX_MESSAGES_PER_STEP) break;
-    taken++;
-    plan.consumed.push(e.rowKey);
-    if (m.executionId !== undefined && m.executionId !== rec.executionId) continue; // for an earlier execution
+    if (m.executionId !== undefined && m.executionId !== rec.executionId) {
+      consume(e); // a result for an earlier execution: dropped
+      continue;
+    }
+    if (rec.status === 'Suspended' || buffering) {
+      buffering = true;
+      continue;
+    }
+    consume(e);
+    eventsTaken++;
     const ev = m.event;
     if (ev.EventType === EventType.TaskCompleted || ev.EventType === EventType.TaskFailed) {
       const id = Number(ev.TaskScheduledId);
@@ -283,10 +325,12 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
     }
     candidates.push({ at: e.at, event: ev });
   }
-  for (const [timerId, fireAt] of open.timers) {
-    if (fireAt <= now) candidates.push({ at: fireAt, event: { EventType: EventType.TimerFired, TimerId: timerId, FireAt: new Date(fireAt).toISOString() } });
+  if (controlEvents.length > 0) rec.lastUpdatedTime = now;
+  if (rec.status === 'Suspended') {
+    // Nothing was taken but control messages (see above); everything else stays buffered until resume.
+    plan.historyEvents = [...newEvents, ...controlEvents].map(stampNew);
+    return plan;
   }
-  candidates.sort((a, b) => a.at - b.at);
 
   const state = rec.state;
   const decisions: EventBody[] = [];
@@ -477,22 +521,18 @@ function finishContinueAsNew(
   plan.activities = [];
   plan.outbox = [];
   plan.inboxInserts = [];
-  // Raised events the orchestrator never waited for are carried over to the next execution, not lost.
+  // Raised events the orchestrator never waited for are carried over to the next execution, not lost. They travel in
+  // its start message (one row, however many they are) and come right after its ExecutionStarted.
   const waits = new Map<string, number>();
   for (const name of waited) waits.set(name, (waits.get(name) ?? 0) + 1);
   const seenPerName = new Map<string, number>();
+  const carried: CarriedEvent[] = [];
   for (const e of history) {
     if (e.EventType !== EventType.EventRaised) continue;
     const name = String(e.Name);
     const n = (seenPerName.get(name) ?? 0) + 1;
     seenPerName.set(name, n);
-    if (n > (waits.get(name) ?? 0)) {
-      plan.inboxInserts.push({
-        rowKey: externalMessageKey(now, input.newMessageId()),
-        at: now,
-        message: { type: 'event', event: { EventType: EventType.EventRaised, Name: name, Input: e.Input } },
-      });
-    }
+    if (n > (waits.get(name) ?? 0)) carried.push({ name, ...(typeof e.Input === 'string' ? { input: e.Input } : {}) });
   }
   const executionId = input.newExecutionId();
   rec.executionId = executionId;
@@ -506,7 +546,7 @@ function finishContinueAsNew(
   plan.inboxInserts.push({
     rowKey: startMessageKey(executionId),
     at: now,
-    message: { type: 'start', executionId, name: rec.name, ...(newInput !== undefined ? { input: newInput } : {}) },
+    message: { type: 'start', executionId, name: rec.name, ...(newInput !== undefined ? { input: newInput } : {}), ...(carried.length > 0 ? { carried } : {}) },
   });
   plan.outcome = 'continuedAsNew';
   return plan;

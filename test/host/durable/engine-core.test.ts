@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as df from 'durable-functions';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { SystemClock } from '../../../src/host/system-clock.js';
 import { createDurableEngine } from '../../../src/host/durable/engine.js';
 import { EventType } from '../../../src/host/durable/model.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
@@ -530,6 +531,65 @@ test('external messages are processed in the order they were sent, even all at o
       assert.ok(types.indexOf(EventType.ExecutionSuspended) < types.indexOf(EventType.ExecutionResumed), `${id}: suspend, then resume`);
       assert.equal((await second.getStatus(id))?.runtimeStatus, 'Running', `${id}: pause then resume ends Running`);
     }
+  } finally {
+    await second.shutdown();
+  }
+});
+
+test('a burst of messages (300 events with suspend/resume among them) is taken over several steps and never fails the orchestration', async () => {
+  const invoker = new DirectInvoker().orchestration('Collector', function* (ctx) {
+    const wanted: number = ctx.df.getInput();
+    const got: number[] = [];
+    while (got.length < wanted) {
+      got.push(yield ctx.df.waitForExternalEvent('Item'));
+      ctx.df.setCustomStatus(got.length);
+    }
+    return got;
+  });
+  const hub = uniqueHub('burst');
+  const clock = new SystemClock();
+  const first = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  try {
+    await first.start('Collector', { instanceId: 'completes', input: 300 });
+    await first.start('Collector', { instanceId: 'keeps-waiting', input: 301 });
+    await waitForStatus(first, 'completes', ['Running']);
+    await waitForStatus(first, 'keeps-waiting', ['Running']);
+  } finally {
+    await first.shutdown();
+  }
+  // 360 messages per instance, all visible to the first step of the next engine.
+  const client = clientOf(hub, clock);
+  await Promise.all(
+    ['completes', 'keeps-waiting'].map(async (id) => {
+      for (let i = 0; i < 300; i++) {
+        await client.raiseEvent(id, 'Item', i);
+        if (i % 10 === 9) {
+          await client.suspend(id, `pause ${i}`);
+          await client.resume(id, `resume ${i}`);
+        }
+      }
+    }),
+  );
+  const second = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  try {
+    const done = await waitForStatus(second, 'completes', ['Completed', 'Failed'], 60_000);
+    assert.equal(done.runtimeStatus, 'Completed', JSON.stringify(done.output));
+    assert.deepEqual(done.output, Array.from({ length: 300 }, (_, i) => i));
+    const waiting = await waitFor(async () => {
+      const s = await second.getStatus('keeps-waiting');
+      return s?.customStatus === 300 || s?.runtimeStatus !== 'Running' ? s : undefined;
+    }, 'keeps-waiting to take all 300 events', 60_000);
+    assert.equal(waiting.runtimeStatus, 'Running');
+    const waitingTypes = await waitFor(async () => {
+      const t = await historyTypes(second, 'keeps-waiting');
+      return t.filter((x) => x === EventType.ExecutionResumed).length === 30 ? t : undefined;
+    }, 'keeps-waiting to take the last resume');
+    assert.equal(waitingTypes.filter((t) => t === EventType.ExecutionSuspended).length, 30);
+    assert.equal((await second.getStatus('keeps-waiting'))?.runtimeStatus, 'Running');
+    // The completed one ended with its 300th event: the pause/resume sent after it were dropped (29 pairs seen).
+    const types = await historyTypes(second, 'completes');
+    assert.equal(types.filter((t) => t === EventType.ExecutionResumed).length, 29);
+    assert.ok(types.filter((t) => t === EventType.OrchestratorStarted).length >= 330 / 50, 'taken over several steps');
   } finally {
     await second.shutdown();
   }
