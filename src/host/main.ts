@@ -67,6 +67,11 @@ async function main(): Promise<void> {
     }
     if (!host) {
       logger.info(`${signal}: stopping once started`);
+      // Starting can wait on storage that is not there; a stop request must not wait with it for ever.
+      setTimeout(() => {
+        logger.warn('still starting 10 s after the stop request; exiting');
+        process.exit(0);
+      }, 10_000).unref();
       return;
     }
     logger.info(`${signal}: stopping`);
