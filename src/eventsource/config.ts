@@ -146,14 +146,14 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
 
 // --- schemas: each turns an optional string into a value or a one-line issue ---
 
-/** Runs `parse` (which throws with a reason) as a zod transform; `undefined` input takes `fallback`. */
-function withDefault<T>(fallback: string, parse: (text: string) => T): z.ZodType<T, string | undefined> {
+/** Runs `parse` (which throws with a reason) as a zod transform; an unset value becomes `onUnset()`. */
+function parsed<T, U>(parse: (text: string) => T, onUnset: () => U): z.ZodType<T | U, string | undefined> {
   return z
     .string()
     .optional()
     .transform((text, ctx) => {
       try {
-        return parse(text ?? fallback);
+        return text === undefined ? onUnset() : parse(text);
       } catch (error) {
         ctx.addIssue({ code: 'custom', message: oneLine(error instanceof Error ? error.message : String(error)) });
         return z.NEVER;
@@ -161,19 +161,13 @@ function withDefault<T>(fallback: string, parse: (text: string) => T): z.ZodType
     });
 }
 
+/** `parse`, with `fallback` parsed the same way when the variable is unset. */
+function withDefault<T>(fallback: string, parse: (text: string) => T): z.ZodType<T, string | undefined> {
+  return parsed(parse, () => parse(fallback));
+}
+
 function optional<T>(parse: (text: string) => T): z.ZodType<T | undefined, string | undefined> {
-  return z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      try {
-        return parse(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: oneLine(error instanceof Error ? error.message : String(error)) });
-        return z.NEVER;
-      }
-    });
+  return parsed(parse, () => undefined);
 }
 
 function duration(options: ParseDurationOptions = {}): (text: string) => number {
@@ -218,7 +212,6 @@ const legacySecondsSchema: z.ZodType<Schedule, string | undefined> = z.string().
 });
 
 function checkAttributeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(text)) throw new Error('must not contain control characters');
   return text;
 }

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import type { Server } from 'node:http';
 import { createServer } from '../../src/hello-events/server.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { until } from '../support/host-process.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -26,16 +27,6 @@ let env: TestEnvironment;
 
 function delivered(): Array<NonNullable<Received['event']>> {
   return received.filter((r) => r.msg === 'event received' && r.event).map((r) => r.event as NonNullable<Received['event']>);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 before(async () => {
@@ -63,7 +54,7 @@ after(async () => {
 });
 
 test('a 1 s schedule delivers CloudEvents to hello-events, in sequence, one second apart', async () => {
-  await until('three events at hello-events', () => (delivered().length >= 3 ? true : undefined));
+  await until('three events at hello-events', () => (delivered().length >= 3 ? true : undefined), 20_000);
   const events = delivered().slice(0, 3);
   assert.deepEqual(events.map((e) => e.data.sequence), [1, 2, 3]);
   assert.deepEqual(events.map((e) => e.sequence), ['0000000000000001', '0000000000000002', '0000000000000003']);
@@ -102,7 +93,7 @@ test('pause stops deliveries; resume continues the sequence with no gap', async 
   await until('the schedule to be Suspended', async () => {
     const one = await env.getJson<{ runtimeStatus: string }>('/api/schedules/default');
     return one.body.runtimeStatus === 'Suspended' ? true : undefined;
-  });
+  }, 20_000);
   // A delivery already under way when the suspend landed may still finish; after that, nothing.
   await new Promise((resolve) => setTimeout(resolve, 1_200));
   const countWhilePaused = delivered().length;
@@ -110,7 +101,7 @@ test('pause stops deliveries; resume continues the sequence with no gap', async 
   assert.equal(delivered().length, countWhilePaused, 'no delivery while paused');
 
   assert.equal((await env.postJson('/api/schedules/default/resume', {})).status, 202);
-  await until('deliveries after resume', () => (delivered().length >= countWhilePaused + 3 ? true : undefined));
+  await until('deliveries after resume', () => (delivered().length >= countWhilePaused + 3 ? true : undefined), 20_000);
   const sequences = delivered().map((e) => e.data.sequence);
   const distinct = [...new Set(sequences)];
   assert.deepEqual(distinct, distinct.map((_, i) => i + 1), 'the sequence has no gap and no reordering');

@@ -33,7 +33,6 @@ export function encodeEvent(event: CloudEventV1<unknown>, mode: EncodingMode): E
  * characters HTTP cannot carry at all are encoded (controls and non-ASCII); plain values pass unchanged.
  */
 function percentEncodeHeaderValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\x20-\x7e]/.test(value)) return value;
   return Array.from(value, (ch) =>
     /[\x20-\x7e]/.test(ch) ? ch : Array.from(Buffer.from(ch, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
