@@ -9,7 +9,7 @@ export { parseCeOverrides, checkExtensionName, SPEC_ATTRIBUTES, RESERVED_EXTENSI
 /** One scheduled occurrence. Everything in it is decided by the orchestrator, so it is identical on every replay. */
 export interface Tick {
   scheduleName: string;
-  /** ISO start time of the schedule's first run: survives continue-as-new, differs for a purged+recreated schedule. */
+  /** ISO time at which the schedule was first created (by the starter): survives continue-as-new and restarts, differs for a purged+recreated schedule. */
   generation: string;
   /** 1, 2, 3, ... per generation. */
   sequence: number;

@@ -36,7 +36,7 @@ export interface LastDelivery {
 export interface ScheduleState {
   name: string;
   spec: ScheduleSpec;
-  /** ISO time of the schedule's first run: part of every event id, survives continue-as-new and restarts. */
+  /** ISO time at which the schedule was first created (by the starter): part of every event id, survives continue-as-new and restarts. */
   generation: string;
   /** The sequence number the next delivered event carries (starts at 1). */
   sequence: number;
