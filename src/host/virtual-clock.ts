@@ -46,7 +46,8 @@ export class VirtualClock implements Clock {
 
   /**
    * Moves time forward to `target`, one due callback at a time. `settle` is awaited after each step so that the
-   * system under test can react (default: a few turns of the event loop).
+   * system under test can react. The default (a few turns of the event loop) does not wait for I/O: pass one that
+   * waits for the system to be idle (TestEnvironment uses the durable engine's `idle()`).
    */
   async advanceTo(target: number, settle: () => Promise<void> = defaultSettle): Promise<void> {
     for (;;) {

@@ -137,6 +137,8 @@ class TableDurableEngine implements DurableEngineRuntime {
   /** Activity results written but maybe not yet seen in history, per instance: never dispatch those again. */
   private readonly recorded = new Map<string, Set<string>>();
   private readonly delivering = new Set<string>();
+  /** Instances whose failed step waits (real time) to be retried. */
+  private readonly retryWaiting = new Set<string>();
   private readonly work = new Set<Promise<unknown>>();
 
   constructor(
@@ -201,6 +203,28 @@ class TableDurableEngine implements DurableEngineRuntime {
     this.log.info('durable: engine stopped');
   }
 
+  /**
+   * Resolves once the engine has nothing to do: no step queued, running or waiting to be retried, no activity
+   * running, no outbox delivery or scan in progress; checked twice, an event-loop turn apart, so that work started by
+   * a callback that was about to run (a due timer) is seen. With a VirtualClock this is the moment time may move on.
+   */
+  async idle(): Promise<void> {
+    let quiet = 0;
+    while (quiet < 2) {
+      if (this.abandoned) return;
+      if (this.work.size > 0) {
+        quiet = 0;
+        await Promise.allSettled([...this.work]);
+      } else if (this.queued.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0) {
+        quiet = 0;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      } else {
+        quiet++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
   private track<T>(promise: Promise<T>): void {
     const p = promise.catch((err: unknown) => {
       if (!(err instanceof StorageUnavailableError && this.stopping)) this.log.error({ error: describe(err) }, 'durable: background task failed');
@@ -261,7 +285,11 @@ class TableDurableEngine implements DurableEngineRuntime {
       const delay = Math.min(30_000, (this.stepBackoff.get(instanceId) ?? 500) * 2);
       this.stepBackoff.set(instanceId, delay);
       this.log.warn({ instanceId, error: describe(err), retryInMs: delay }, 'durable: step failed, will retry');
-      setTimeout(() => this.requestStep(instanceId), delay).unref();
+      this.retryWaiting.add(instanceId);
+      setTimeout(() => {
+        this.retryWaiting.delete(instanceId);
+        this.requestStep(instanceId);
+      }, delay).unref();
     } finally {
       this.running.delete(instanceId);
       release();

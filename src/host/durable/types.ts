@@ -155,6 +155,11 @@ export interface DurableEngineRuntime extends DurableEngine {
   run(): Promise<void>;
   /** Stops intake, lets in-flight steps finish or abandons them safely, releases leases. */
   shutdown(): Promise<void>;
+  /**
+   * Resolves when the engine has nothing in progress: no step queued or running, no activity running, no outbox
+   * delivery pending (checked stably). Test environments advance virtual time only then. Optional for test doubles.
+   */
+  idle?(): Promise<void>;
 }
 
 /** Options of `createDurableHttpApi` (src/host/durable/http-api/index.ts). */

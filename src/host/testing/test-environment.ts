@@ -38,7 +38,11 @@ export interface TestEnvironment {
   readonly virtualClock: VirtualClock | undefined;
   /** Base URL of the host, e.g. http://127.0.0.1:40123 */
   readonly url: string;
-  /** Moves virtual time forward (time skipping only), firing due timers one by one. */
+  /**
+   * Moves virtual time forward (time skipping only): waits until the engine is idle, then jumps to the next due
+   * timer, fires it, waits until the engine is idle again, and so on up to `now + ms`. Work started by a timer
+   * (storage I/O, activities, the timers it schedules) is done before time moves past it.
+   */
   advanceTime(ms: number): Promise<void>;
   /** fetch() against the host; `path` may be absolute (`/api/x`) or a full URL. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -115,6 +119,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const runningHost = host;
   const runningAzurite = azurite;
 
+  // Between due timers: let callbacks run, then wait until the engine has finished what they started.
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    await runningHost.engine.idle?.();
+  };
   const toUrl = (path: string): string => (/^https?:\/\//.test(path) ? path : `${runningHost.url}${path}`);
   let tornDown: Promise<void> | undefined;
 
@@ -126,7 +135,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     url: runningHost.url,
     async advanceTime(ms: number) {
       if (!virtualClock) throw new Error('advanceTime needs createTestEnvironment({ timeSkipping: true })');
-      await virtualClock.advanceBy(ms);
+      const target = virtualClock.now() + ms;
+      await settle();
+      await virtualClock.advanceTo(target, settle);
     },
     fetch(path, init) {
       return fetch(toUrl(path), init);
@@ -147,7 +158,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
         if (typeof body === 'object' && body && TERMINAL.has(String(body.runtimeStatus))) return body as T;
         if (Date.now() > deadline) throw new Error(`instance not finished in time; last status ${JSON.stringify(body)}`);
         const next = virtualClock?.nextDue();
-        if (virtualClock && next !== undefined) await virtualClock.advanceTo(Math.max(next, virtualClock.now()));
+        if (virtualClock && next !== undefined) {
+          await settle();
+          await virtualClock.advanceTo(Math.max(next, virtualClock.now()), settle);
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createDurableEngine } from '../../../src/host/durable/engine.js';
 import { createTestEnvironment } from '../../../src/host/testing/test-environment.js';
+import { DirectInvoker } from '../../support/direct-invoker.js';
 import { fixtureDir } from '../capture-logger.js';
 
 interface CheckStatus {
@@ -50,4 +52,39 @@ test('time skipping: timer triggers follow the virtual clock; orchestrations sti
     await env.teardown();
   }
   assert.equal(process.env.SAMPLE_APP_MARKER, undefined, 'teardown restores the environment');
+});
+
+test('virtual time waits for the engine between timers: 100 one-minute durable timers, each followed by an activity, finish in one advanceTime, on the minute', async () => {
+  const start = Date.UTC(2030, 5, 1, 12, 0, 0);
+  const invoker = new DirectInvoker()
+    .activity('Visit', async (n: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 2)); // real time passes; virtual time must not
+      return n;
+    })
+    .orchestration('MinuteLoop', function* (ctx) {
+      const woke: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
+        const n: number = yield ctx.df.callActivity('Visit', i);
+        woke.push(`${n}@${ctx.df.currentUtcDateTime.toISOString()}`);
+      }
+      return woke;
+    });
+  const env = await createTestEnvironment({
+    appDir: fixtureDir('sample-app'),
+    timeSkipping: true,
+    startTime: start,
+    // The real engine and durable-functions code, with this test's orchestration instead of the app's.
+    engineFactory: (options) => createDurableEngine({ ...options, invoker }),
+  });
+  try {
+    const id = await env.host.engine.start('MinuteLoop', {});
+    await env.advanceTime(100 * 60_000);
+    const status = await env.host.engine.getStatus(id);
+    assert.equal(status?.runtimeStatus, 'Completed', JSON.stringify(status));
+    assert.deepEqual(status?.output, Array.from({ length: 100 }, (_, i) => `${i}@${new Date(start + (i + 1) * 60_000).toISOString()}`));
+    assert.equal(env.clock.now(), start + 100 * 60_000);
+  } finally {
+    await env.teardown();
+  }
 });
