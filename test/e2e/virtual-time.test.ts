@@ -32,14 +32,10 @@ after(async () => {
 
 test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with the right times', async () => {
   const first = await waitForFirstFireTime();
-  const clock = env.virtualClock;
-  assert.ok(clock);
   const ticks = 24 * 60;
-  for (let k = 0; k < ticks; k++) {
-    // Time moves to the tick exactly and waits there until the event arrived, as a real clock would.
-    await clock.advanceTo(first + k * MINUTE);
-    await sink.waitFor(k + 1, 20_000);
-  }
+  // One call: the environment moves from due timer to due timer and lets the host go idle at each.
+  await env.advanceTime(first - start + (ticks - 1) * MINUTE);
+  await sink.waitFor(ticks, 20_000);
   const events = sink.events;
   assert.equal(events.length, ticks, 'one event per minute, no duplicate');
   events.forEach((event, i) => {
