@@ -127,7 +127,9 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
     const all = await orchestrations(final);
     assert.equal(all.length, 1, `exactly one orchestration instance in the task hub, found ${all.length}: ${JSON.stringify(all)}`);
     const only = all[0] as InstanceStatus;
-    assert.deepEqual([only.name, only.instanceId, only.runtimeStatus], ['scheduleOrchestrator', 'schedule-default', 'Running']);
+    assert.deepEqual([only.name, only.instanceId], ['scheduleOrchestrator', 'schedule-default']);
+    // Between two ticks the instance is briefly ContinuedAsNew; both mean the schedule is alive.
+    assert.ok(['Running', 'ContinuedAsNew'].includes(String(only.runtimeStatus)), `the schedule is alive, not ${String(only.runtimeStatus)}`);
     const schedule = await final.getJson<{ skippedTicks: number; rejectedTicks: number; nextSequence: number }>('/api/schedules/default');
     assert.equal(schedule.status, 200);
     assert.equal(schedule.body.skippedTicks, 0, 'no tick was older than the catch-up window, so none may be skipped');
