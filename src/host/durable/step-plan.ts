@@ -10,15 +10,14 @@
  * orchestrator code resumes in that episode, and numbering the episode's new actions after them.
  */
 import { parseActions, type ParsedAction } from './actions.js';
-import { startMessageKey, taskResultKey } from './keys.js';
+import { failureOf, finishContinueAsNew, finishFailed, toParent } from './execution-end.js';
+import { taskResultKey } from './keys.js';
 import {
   EventType,
-  freshState,
   isTerminal,
   stamp,
   type EventBody,
   type FailureInfo,
-  type CarriedEvent,
   type InboxEntry,
   type InboxMessage,
   type InstanceRecord,
@@ -26,6 +25,7 @@ import {
   type ParentRef,
   type RetryState,
 } from './model.js';
+import { openTasks } from './open-tasks.js';
 import { retryDelayMs, retryTimedOut } from './retry-delay.js';
 import type { FunctionInvoker, HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from './types.js';
 
@@ -85,44 +85,6 @@ export interface StepPlan {
   failure?: string;
 }
 
-export interface OpenTasks {
-  activities: Map<number, EventBody>;
-  subs: Map<number, EventBody>;
-  timers: Map<number, number>;
-}
-
-/** Tasks scheduled in `history` that have no result yet. */
-export function openTasks(history: readonly EventBody[]): OpenTasks {
-  const open: OpenTasks = { activities: new Map(), subs: new Map(), timers: new Map() };
-  for (const e of history) {
-    switch (e.EventType) {
-      case EventType.TaskScheduled:
-        open.activities.set(Number(e.EventId), e);
-        break;
-      case EventType.TaskCompleted:
-      case EventType.TaskFailed:
-        open.activities.delete(Number(e.TaskScheduledId));
-        break;
-      case EventType.SubOrchestrationInstanceCreated:
-        open.subs.set(Number(e.EventId), e);
-        break;
-      case EventType.SubOrchestrationInstanceCompleted:
-      case EventType.SubOrchestrationInstanceFailed:
-        open.subs.delete(Number(e.TaskScheduledId));
-        break;
-      case EventType.TimerCreated:
-        open.timers.set(Number(e.EventId), Date.parse(String(e.FireAt)));
-        break;
-      case EventType.TimerFired:
-        open.timers.delete(Number(e.TimerId));
-        break;
-      default:
-        break;
-    }
-  }
-  return open;
-}
-
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 
 /**
@@ -153,16 +115,6 @@ function cloneRecord(record: InstanceRecord): InstanceRecord {
   return JSON.parse(JSON.stringify(record)) as InstanceRecord;
 }
 
-function failureOf(message: string, details?: string): FailureInfo {
-  const info: FailureInfo = { Reason: message, FailureDetails: { ErrorType: 'Error', ErrorMessage: message } };
-  if (details !== undefined) info.Details = details;
-  return info;
-}
-
-/** Notifies the parent (if any) of this instance's end. */
-function toParent(parent: ParentRef | undefined, event: EventBody): OutboxMessage[] {
-  return parent ? [{ type: 'toParent', parent, event }] : [];
-}
 
 export function childInstanceId(parentId: string, taskId: number, requested?: string): string {
   return requested ?? `${parentId}:${taskId}`;
@@ -487,67 +439,5 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   }
   history.push(stamp({ EventType: EventType.OrchestratorCompleted }, -1, now, false));
   plan.historyEvents = history;
-  return plan;
-}
-
-function finishFailed(plan: StepPlan, rec: InstanceRecord, history: HistoryEventJson[], message: string, now: number): StepPlan {
-  const text = `Orchestrator function '${rec.name}' failed: ${message}`;
-  const failure = failureOf(message);
-  rec.status = 'Failed';
-  rec.output = JSON.stringify(text);
-  rec.failureDetails = JSON.stringify(failure.FailureDetails);
-  rec.lastUpdatedTime = now;
-  history.push(stamp({ EventType: EventType.ExecutionCompleted, OrchestrationStatus: 'Failed', Result: text, FailureDetails: failure.FailureDetails }, -1, now, false));
-  plan.historyEvents = history;
-  plan.activities = [];
-  plan.outbox = toParent(rec.parent, { EventType: EventType.SubOrchestrationInstanceFailed, TaskScheduledId: rec.parent?.taskId ?? -1, ...failureOf(text) });
-  plan.inboxInserts = [];
-  plan.outcome = 'failed';
-  plan.failure = message;
-  return plan;
-}
-
-function finishContinueAsNew(
-  plan: StepPlan,
-  rec: InstanceRecord,
-  history: HistoryEventJson[],
-  input: StepInput,
-  newInput: string | undefined,
-  waited: string[],
-): StepPlan {
-  const now = input.now;
-  history.push(stamp({ EventType: EventType.ExecutionCompleted, OrchestrationStatus: 'ContinuedAsNew', Result: newInput }, -1, now, false));
-  plan.historyEvents = history;
-  plan.activities = [];
-  plan.outbox = [];
-  plan.inboxInserts = [];
-  // Raised events the orchestrator never waited for are carried over to the next execution, not lost. They travel in
-  // its start message (one row, however many they are) and come right after its ExecutionStarted.
-  const waits = new Map<string, number>();
-  for (const name of waited) waits.set(name, (waits.get(name) ?? 0) + 1);
-  const seenPerName = new Map<string, number>();
-  const carried: CarriedEvent[] = [];
-  for (const e of history) {
-    if (e.EventType !== EventType.EventRaised) continue;
-    const name = String(e.Name);
-    const n = (seenPerName.get(name) ?? 0) + 1;
-    seenPerName.set(name, n);
-    if (n > (waits.get(name) ?? 0)) carried.push({ name, ...(typeof e.Input === 'string' ? { input: e.Input } : {}) });
-  }
-  const executionId = input.newExecutionId();
-  rec.executionId = executionId;
-  rec.status = 'ContinuedAsNew';
-  if (newInput === undefined) delete rec.input;
-  else rec.input = newInput;
-  delete rec.output;
-  delete rec.failureDetails;
-  rec.state = freshState();
-  rec.lastUpdatedTime = now;
-  plan.inboxInserts.push({
-    rowKey: startMessageKey(executionId),
-    at: now,
-    message: { type: 'start', executionId, name: rec.name, ...(newInput !== undefined ? { input: newInput } : {}), ...(carried.length > 0 ? { carried } : {}) },
-  });
-  plan.outcome = 'continuedAsNew';
   return plan;
 }

@@ -1,0 +1,174 @@
+/**
+ * The engine's client operations (start, status, query, raise event, terminate, suspend, resume, purge): they work
+ * on any process, owner of the lease or not, through a table client that retries for a bounded time.
+ */
+import { randomUUID } from 'node:crypto';
+import { getText, parseJson, toJsonText } from './chunked-text.js';
+import type { EngineContext } from './engine-context.js';
+import { startActions, inboxEntity } from './inbox-rows.js';
+import { recordFromRow } from './instance-row.js';
+import {
+  DurableConfigError,
+  externalMessageKey,
+  historyPrefix,
+  INBOX_PREFIX,
+  INSTANCE_ROW,
+  instanceIdOf,
+  partitionKeyOf,
+  startMessageKey,
+  validateInstanceId,
+} from './keys.js';
+import { EventType, isTerminal, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord } from './model.js';
+import { quote } from './partition-snapshot.js';
+import { ConflictError, type HubTable } from './table-store.js';
+import {
+  InstanceAlreadyExistsError,
+  InstanceNotFoundError,
+  type DurableEngine,
+  type HistoryEventJson,
+  type InstanceQuery,
+  type InstanceStatus,
+  type RuntimeStatus,
+  type StartOptions,
+} from './types.js';
+
+export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
+  constructor(
+    private readonly client: HubTable,
+    private readonly ctx: EngineContext,
+  ) {}
+
+  async start(orchestratorName: string, options: StartOptions): Promise<string> {
+    const instanceId = validateInstanceId(options.instanceId ?? randomUUID().replace(/-/g, ''));
+    if (!orchestratorName) throw new DurableConfigError('INVALID_NAME', 'orchestratorName', 'orchestratorName must not be empty');
+    const input = toJsonText(options.input);
+    const at = options.startAt ?? this.ctx.clock.now();
+    for (let attempt = 0; ; attempt++) {
+      const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
+      const existing = row ? recordFromRow(row) : undefined;
+      const policy = this.ctx.options.overridableExistingInstanceStates ?? 'NonRunningStates';
+      if (existing && policy === 'NonRunningStates' && !isTerminal(existing.status)) throw new InstanceAlreadyExistsError(instanceId);
+      try {
+        await this.client.transact(startActions(this.ctx.clock, instanceId, orchestratorName, input, at, existing));
+        break;
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+      }
+    }
+    this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');
+    if (at > this.ctx.clock.now()) this.ctx.timers.add(at, instanceId);
+    else this.ctx.requestStep(instanceId);
+    return instanceId;
+  }
+
+  async getStatus(instanceId: string, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean } = {}): Promise<InstanceStatus | undefined> {
+    const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
+    if (!row) return undefined;
+    const record = recordFromRow(row);
+    const status = statusOf(record, opts.showInput ?? true);
+    if (opts.showHistory) {
+      const prefix = historyPrefix(record.executionId);
+      const rows = await this.client.list(
+        `PartitionKey eq ${quote(partitionKeyOf(instanceId))} and RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)}`,
+      );
+      const events = rows.flatMap((r) => JSON.parse(getText(r, 'Events') ?? '[]') as HistoryEventJson[]);
+      status.history = opts.showHistoryOutput ? events : events.map(({ Result: _r, ...rest }) => rest);
+    }
+    return status;
+  }
+
+  async query(query: InstanceQuery): Promise<{ instances: InstanceStatus[]; continuationToken?: string }> {
+    const filter = instanceFilter(query);
+    const showInput = query.showInput ?? false;
+    if (query.top !== undefined) {
+      const page = await this.client.page(filter, Math.max(1, query.top), query.continuationToken);
+      const instances = page.rows.map((r) => statusOf(recordFromRow(r), showInput));
+      return page.continuationToken ? { instances, continuationToken: page.continuationToken } : { instances };
+    }
+    const rows = await this.client.list(filter);
+    return { instances: rows.map((r) => statusOf(recordFromRow(r), showInput)) };
+  }
+
+  private async enqueue(instanceId: string, message: InboxMessage): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    const row = await this.client.get(pk, INSTANCE_ROW);
+    if (!row) throw new InstanceNotFoundError(instanceId);
+    const at = this.ctx.clock.now();
+    await this.client.transact([['create', inboxEntity(pk, externalMessageKey(at, randomUUID()), at, message)]]);
+    this.ctx.requestStep(instanceId);
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
+    await this.enqueue(instanceId, { type: 'event', event: { EventType: EventType.EventRaised, Name: eventName, Input: toJsonText(data) } });
+  }
+
+  async terminate(instanceId: string, reason: string): Promise<void> {
+    await this.enqueue(instanceId, { type: 'terminate', reason });
+  }
+
+  async suspend(instanceId: string, reason: string): Promise<void> {
+    await this.enqueue(instanceId, { type: 'suspend', reason });
+  }
+
+  async resume(instanceId: string, reason: string): Promise<void> {
+    await this.enqueue(instanceId, { type: 'resume', reason });
+  }
+
+  async purge(instanceId: string): Promise<number> {
+    const pk = partitionKeyOf(instanceId);
+    const row = await this.client.get(pk, INSTANCE_ROW);
+    if (!row || !isTerminal(String(row.RuntimeStatus) as RuntimeStatus)) return 0;
+    const executionId = String(row.ExecutionId);
+    try {
+      await this.client.retrying('deleteEntity', () => this.client.client.deleteEntity(pk, INSTANCE_ROW, { etag: row.etag }));
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 412 || status === 404) return 0; // changed or gone meanwhile
+      throw err;
+    }
+    // The rest of the partition; a new instance started meanwhile under the same id keeps its own rows.
+    const rows = await this.client.list(`PartitionKey eq ${quote(pk)}`, ['PartitionKey', 'RowKey']);
+    const doomed = rows
+      .map((r) => r.rowKey)
+      .filter((rk) => rk !== INSTANCE_ROW && !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(executionId)));
+    await this.client.deleteRows(pk, doomed);
+    this.ctx.log.info({ instanceId }, 'durable: instance purged');
+    return 1;
+  }
+
+  async purgeMany(query: Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo'>): Promise<number> {
+    const statuses = (query.runtimeStatus ?? [...TERMINAL_STATUSES]).filter((s) => isTerminal(s));
+    if (statuses.length === 0) return 0;
+    const rows = await this.client.list(instanceFilter({ ...query, runtimeStatus: statuses }), ['PartitionKey', 'RowKey']);
+    let count = 0;
+    for (const row of rows) count += await this.purge(instanceIdOf(row.partitionKey));
+    return count;
+  }
+}
+
+function statusOf(record: InstanceRecord, showInput: boolean): InstanceStatus {
+  return {
+    name: record.name,
+    instanceId: record.instanceId,
+    runtimeStatus: record.status,
+    input: showInput ? parseJson(record.input) : undefined,
+    output: parseJson(record.output),
+    customStatus: parseJson(record.customStatus),
+    createdTime: new Date(record.createdTime).toISOString(),
+    lastUpdatedTime: new Date(record.lastUpdatedTime).toISOString(),
+  };
+}
+
+function instanceFilter(query: Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo' | 'instanceIdPrefix'>): string {
+  const parts = [`RowKey eq ${quote(INSTANCE_ROW)}`];
+  if (query.runtimeStatus && query.runtimeStatus.length > 0) {
+    parts.push(`(${query.runtimeStatus.map((s) => `RuntimeStatus eq ${quote(s)}`).join(' or ')})`);
+  }
+  if (query.createdTimeFrom) parts.push(`CreatedTime ge ${quote(query.createdTimeFrom.toISOString())}`);
+  if (query.createdTimeTo) parts.push(`CreatedTime le ${quote(query.createdTimeTo.toISOString())}`);
+  if (query.instanceIdPrefix) {
+    const prefix = partitionKeyOf(query.instanceIdPrefix);
+    parts.push(`PartitionKey ge ${quote(prefix)} and PartitionKey lt ${quote(`${prefix}\uffff`)}`);
+  }
+  return parts.join(' and ');
+}

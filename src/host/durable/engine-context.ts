@@ -1,0 +1,25 @@
+/** What the engine's parts (steps, activities, outbox, scans, client operations) share of the engine itself. */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { HubTable } from './table-store.js';
+import type { TimerQueue } from './timer-queue.js';
+import type { DurableEngineOptions } from './types.js';
+
+export interface EngineContext {
+  readonly options: DurableEngineOptions;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Table access of background work: retries until shutdown. */
+  readonly bg: HubTable;
+  readonly timers: TimerQueue;
+  /** Shutdown has begun. */
+  readonly stopping: boolean;
+  /** Shutdown gave up waiting: in-flight work is left to storage (redone on restart). */
+  readonly abandoned: boolean;
+  /** This process owns the lease and is not stopping: it may run steps and activities. */
+  readonly processing: boolean;
+  /** Runs background work that `idle()` and `shutdown()` wait for; its failure is logged. */
+  track<T>(promise: Promise<T>): void;
+  /** Queues a step of the instance (or another one after the running one). */
+  requestStep(instanceId: string): void;
+}
