@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { parseCeOverrides } from './ce-overrides.js';
 import { parseDuration, type ParseDurationOptions } from './duration.js';
@@ -17,7 +19,12 @@ export interface EventSourceConfig {
   ceSource: string;
   ceMode: 'binary' | 'structured';
   ceOverrides: Record<string, string>;
+  /** K_CA_CERTS and every `*.crt` of K_CA_CERTS_DIR, as one PEM bundle (added to the system roots). */
   caCerts?: string;
+  /** The `*.crt` files read from K_CA_CERTS_DIR, in the order they were added to `caCerts`. */
+  caCertFiles: string[];
+  /** Where Knative mounts the OIDC token for the sink's audience; re-read before each delivery. */
+  oidcTokenFile: string;
   delivery: { timeoutMs: number; retry: RetryPolicy };
   catchUpWindowMs: number;
   logLevel: string;
@@ -32,6 +39,8 @@ export const CONFIG_DEFAULTS = {
   CE_TYPE: 'com.hello.cron-event',
   CE_SOURCE: 'urn:hello-com:cron-source',
   CE_MODE: 'binary',
+  K_CA_CERTS_DIR: '/knative-custom-certs',
+  K_OIDC_TOKEN_FILE: '/oidc/token',
   DELIVERY_TIMEOUT: '10s',
   DELIVERY_RETRY: '5',
   DELIVERY_BACKOFF_POLICY: 'exponential',
@@ -81,7 +90,13 @@ export function loadConfig(env: Env): EventSourceConfig {
     return mode;
   }));
   const ceOverrides = read('K_CE_OVERRIDES', withDefault('', parseCeOverrides));
-  const caCerts = read('K_CA_CERTS', optional(checkPemBundle));
+  const envCaCerts = read('K_CA_CERTS', optional(checkPemBundle));
+  const caCertsDir = read('K_CA_CERTS_DIR', withDefault(CONFIG_DEFAULTS.K_CA_CERTS_DIR, (text) => text));
+  const dirBundles = readCaCertsDir(caCertsDir);
+  const caCertFiles = dirBundles.map((bundle) => bundle.file);
+  const bundles = [...(envCaCerts !== undefined ? [envCaCerts] : []), ...dirBundles.map((bundle) => bundle.pem)];
+  const caCerts = bundles.length > 0 ? bundles.join('') : undefined;
+  const oidcTokenFile = read('K_OIDC_TOKEN_FILE', withDefault(CONFIG_DEFAULTS.K_OIDC_TOKEN_FILE, (text) => text));
 
   const timeoutMs = read('DELIVERY_TIMEOUT', withDefault(CONFIG_DEFAULTS.DELIVERY_TIMEOUT, duration()));
   const maxAttempts = read('DELIVERY_RETRY', withDefault(CONFIG_DEFAULTS.DELIVERY_RETRY, (text) => {
@@ -121,6 +136,8 @@ export function loadConfig(env: Env): EventSourceConfig {
     ceMode,
     ceOverrides,
     ...(caCerts !== undefined ? { caCerts } : {}),
+    caCertFiles,
+    oidcTokenFile,
     delivery: { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } },
     catchUpWindowMs,
     logLevel,
@@ -138,6 +155,8 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     ceMode: c.ceMode,
     ceOverrides: c.ceOverrides,
     caCerts: c.caCerts === undefined ? 'none' : `${countCertificates(c.caCerts)} certificate(s)`,
+    caCertFiles: [...c.caCertFiles],
+    oidcTokenFile: c.oidcTokenFile,
     delivery: { timeoutMs: c.delivery.timeoutMs, retry: { ...c.delivery.retry } },
     catchUpWindowMs: c.catchUpWindowMs,
     logLevel: c.logLevel,
@@ -231,7 +250,7 @@ function checkUriReference(text: string): string {
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** K_CA_CERTS must hold at least one PEM certificate, each of which must parse. */
+/** K_CA_CERTS (and each mounted `*.crt`) must hold at least one PEM certificate, each of which must parse. */
 function checkPemBundle(text: string): string {
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) throw new Error('contains no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)');
@@ -243,6 +262,43 @@ function checkPemBundle(text: string): string {
     }
   });
   return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/**
+ * Reads every `*.crt` in `dir` (Knative's mounted trust bundles), sorted by name so the bundle is the same on every
+ * start. A missing directory means none. Entries are stat'ed (following symlinks, as Kubernetes mounts are) and only
+ * regular files count. A bad file is a ConfigError on K_CA_CERTS_DIR naming the file, never quoting its content.
+ */
+function readCaCertsDir(dir: string): Array<{ file: string; pem: string }> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw new ConfigError('K_CA_CERTS_DIR', `${dir}: cannot be listed (${errorCode(error) ?? 'error'})`);
+  }
+  const bundles: Array<{ file: string; pem: string }> = [];
+  for (const name of names.filter((n) => n.endsWith('.crt')).sort()) {
+    const file = path.join(dir, name);
+    let pem: string;
+    try {
+      if (!statSync(file).isFile()) continue;
+      pem = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('K_CA_CERTS_DIR', `${file}: cannot be read (${errorCode(error) ?? 'error'})`);
+    }
+    try {
+      bundles.push({ file, pem: checkPemBundle(pem) });
+    } catch (error) {
+      throw new ConfigError('K_CA_CERTS_DIR', `${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return bundles;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function countCertificates(pem: string): number {

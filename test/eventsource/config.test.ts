@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { CONFIG_DEFAULTS, loadConfig, redactedConfig } from '../../src/eventsource/config.js';
 import { ConfigError } from '../../src/eventsource/errors.js';
 import { createTlsFixture, type TlsFixture } from './delivery/tls-fixture.js';
@@ -178,5 +181,86 @@ describe('secrets in the sink URL', () => {
       const error = configError(env);
       assert.doesNotMatch(error.message, /hunter2|topsecretsig|alice/);
     }
+  });
+});
+
+describe('trust bundles mounted as files (K_CA_CERTS_DIR)', () => {
+  let tls: TlsFixture;
+  let dir: string;
+  before(() => {
+    tls = createTlsFixture();
+  });
+  after(() => tls?.remove());
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'eventsource-certs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads every *.crt of the directory, sorted by name, and ignores other files', () => {
+    writeFileSync(path.join(dir, 'b-server.crt'), tls.serverCert);
+    writeFileSync(path.join(dir, 'a-ca.crt'), tls.caCert);
+    writeFileSync(path.join(dir, 'notes.txt'), 'not a certificate');
+    writeFileSync(path.join(dir, 'ca.key'), 'not a certificate either');
+    mkdirSync(path.join(dir, 'sub.crt'));
+    const config = loadConfig({ K_SINK: SINK, K_CA_CERTS_DIR: dir });
+    assert.deepEqual(config.caCertFiles, [path.join(dir, 'a-ca.crt'), path.join(dir, 'b-server.crt')]);
+    assert.equal(config.caCerts, `${tls.caCert}${tls.serverCert}`);
+    const redacted = redactedConfig(config);
+    assert.equal(redacted['caCerts'], '2 certificate(s)');
+    assert.deepEqual(redacted['caCertFiles'], config.caCertFiles);
+  });
+
+  it('combines K_CA_CERTS with the directory into one bundle', () => {
+    writeFileSync(path.join(dir, 'ca.crt'), tls.caCert.trimEnd()); // no final newline: bundles must not run together
+    const config = loadConfig({ K_SINK: SINK, K_CA_CERTS: tls.serverCert, K_CA_CERTS_DIR: dir });
+    assert.equal(config.caCerts, `${tls.serverCert}${tls.caCert}`);
+    assert.equal(redactedConfig(config)['caCerts'], '2 certificate(s)');
+  });
+
+  it('treats a missing or empty directory as no bundle', () => {
+    assert.equal(loadConfig({ K_SINK: SINK, K_CA_CERTS_DIR: path.join(dir, 'absent') }).caCerts, undefined);
+    const empty = loadConfig({ K_SINK: SINK, K_CA_CERTS_DIR: dir });
+    assert.equal(empty.caCerts, undefined);
+    assert.deepEqual(empty.caCertFiles, []);
+    assert.equal(loadConfig({ K_SINK: SINK, K_CA_CERTS: tls.caCert, K_CA_CERTS_DIR: dir }).caCerts, tls.caCert);
+  });
+
+  it('defaults to /knative-custom-certs', () => {
+    assert.equal(CONFIG_DEFAULTS.K_CA_CERTS_DIR, '/knative-custom-certs');
+  });
+
+  const badFiles: Array<[string, string, RegExp]> = [
+    ['not a pem', 'secret-looking junk qwerty123', /: contains no PEM certificate/],
+    ['a broken certificate', '-----BEGIN CERTIFICATE-----\nqwerty123\n-----END CERTIFICATE-----\n', /: certificate 1 of 1 is not a valid X.509 certificate$/],
+  ];
+  for (const [what, content, why] of badFiles) {
+    it(`a .crt that is ${what} → one line naming the file, not its content`, () => {
+      writeFileSync(path.join(dir, 'good.crt'), tls.caCert);
+      const file = path.join(dir, 'zz-bad.crt');
+      writeFileSync(file, content);
+      const error = configError({ K_SINK: SINK, K_CA_CERTS_DIR: dir });
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.equal(error.variable, 'K_CA_CERTS_DIR');
+      assert.ok(error.message.startsWith(`K_CA_CERTS_DIR: ${file}: `), error.message);
+      assert.match(error.message, why);
+      assert.ok(!error.message.includes('\n'), `more than one line: ${error.message}`);
+      assert.doesNotMatch(error.message, /qwerty123/);
+    });
+  }
+
+  it('a directory that cannot be listed is an error naming it', () => {
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const error = configError({ K_SINK: SINK, K_CA_CERTS_DIR: file });
+    assert.equal(error.variable, 'K_CA_CERTS_DIR');
+    assert.equal(error.message, `K_CA_CERTS_DIR: ${file}: cannot be listed (ENOTDIR)`);
+  });
+});
+
+describe('OIDC token file (K_OIDC_TOKEN_FILE)', () => {
+  it('defaults to /oidc/token and can be overridden', () => {
+    assert.equal(loadConfig({ K_SINK: SINK }).oidcTokenFile, '/oidc/token');
+    assert.equal(loadConfig({ K_SINK: SINK, K_OIDC_TOKEN_FILE: '/var/run/token' }).oidcTokenFile, '/var/run/token');
+    assert.equal(redactedConfig(loadConfig({ K_SINK: SINK }))['oidcTokenFile'], '/oidc/token');
   });
 });
