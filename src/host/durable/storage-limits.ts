@@ -1,0 +1,25 @@
+/**
+ * The limits of Azure Table Storage that the task hub lives within, and the payload limits derived from them. The
+ * engine sizes its commits by the first group; the HTTP edge refuses larger payloads by the second, before anything
+ * is stored, so that no accepted request can produce a step that does not fit.
+ */
+
+/** One entity: 1 MiB, counted as the service counts it (strings at 2 bytes a UTF-16 unit). Headroom kept. */
+export const MAX_ENTITY_BYTES = 960_000;
+/** One entity-group transaction: 4 MiB of request body on the wire (UTF-8 JSON). Headroom kept. */
+export const MAX_TRANSACTION_BYTES = 3_800_000;
+/** Operations in one entity-group transaction. */
+export const MAX_TRANSACTION_OPS = 100;
+/** One string property: 64 KiB, i.e. 32 Ki UTF-16 units; longer text is spread over numbered properties. */
+export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
+
+/**
+ * Largest JSON text (UTF-16 units) of one start input or one raised event's data. Such a payload is stored up to
+ * three times in one commit (instance row, start message, ExecutionStarted event): 3 × 2 × 128 Ki ≈ 768 KiB, within
+ * one transaction and one entity with room for the rest of the row.
+ */
+export const MAX_PAYLOAD_UNITS = 128 * 1024;
+/** Largest custom status (JSON text, UTF-16 units), as the Durable extension allows (16 KiB). */
+export const MAX_CUSTOM_STATUS_UNITS = 16 * 1024;
+/** Largest event name / reason text (UTF-16 units) accepted from a client. */
+export const MAX_NAME_UNITS = 1024;
