@@ -172,3 +172,18 @@ export interface DurableHttpApiOptions {
   /** When set, the webhook endpoints demand it as `code` (query) or `x-functions-key` (header). */
   systemKey?: string;
 }
+
+/**
+ * A payload (start input, event data, custom status) larger than the task hub can store (storage-limits.ts). The
+ * HTTP edge answers 413 for it; nothing was stored.
+ */
+export class PayloadTooLargeError extends Error {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(
+    readonly field: string,
+    readonly units: number,
+    readonly limit: number,
+  ) {
+    super(`${field} is ${units} characters of JSON; at most ${limit} can be stored`);
+  }
+}
