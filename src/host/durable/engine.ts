@@ -83,15 +83,16 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     this.timers = new TimerQueue(this.clock, (instanceId) => this.requestStep(instanceId));
     this.background = new BackgroundWork(this.log, () => this.stopping);
     this.steps = new StepRunner(this, new ActivityRunner(this, tuning.maxConcurrentActivities), new OutboxDelivery(this), tuning.maxConcurrentSteps);
-    this.lease = new HubLease(
-      this.bg,
-      this.clock,
-      options.workerId,
-      { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
-      this.log,
-      () => this.track(recoverPendingWork(this)),
-      () => undefined,
-    );
+    this.lease = new HubLease({
+      table: this.bg,
+      workerId: options.workerId,
+      timing: { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
+      logger: this.log,
+      onAcquired: () => this.track(recoverPendingWork(this)),
+      // Intake stops by itself: `processing` asks the lease (monotonic time, no I/O) before every step, activity and
+      // delivery. Per-instance state cached while owner must be dropped here (another owner may have changed it).
+      onLost: () => undefined,
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
