@@ -14,6 +14,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { monotonicClock, SystemClock } from '../system-clock.js';
+import { DurableConfigError } from './keys.js';
 import { holderIsGone, leaseEntity, liveTokens, type LeaseHolder, type LeaseRow } from './lease-row.js';
 import { LeaseStore } from './lease-store.js';
 import { ConflictError, describe, type HubTable } from './table-store.js';
@@ -72,7 +73,7 @@ export class HubLease {
     const { durationMs, renewEveryMs } = options.timing;
     this.marginMs = options.timing.safetyMarginMs ?? Math.floor(durationMs / 6);
     if (!(renewEveryMs > 0 && renewEveryMs < durationMs - this.marginMs)) {
-      throw new Error(`lease timing: renewals (${renewEveryMs} ms) must come well within the lease (${durationMs} ms − margin ${this.marginMs} ms)`);
+      throw new DurableConfigError('INVALID_LEASE_TIMING', 'leaseRenewEveryMs', `renewals (${renewEveryMs} ms) must come well within the lease (${durationMs} ms − margin ${this.marginMs} ms)`);
     }
     this.store = new LeaseStore(options.table);
     this.mono = options.monotonic ?? monotonicClock();
