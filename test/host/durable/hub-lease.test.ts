@@ -204,3 +204,40 @@ test('readLeaseRow accepts any property values without throwing; only Released (
     { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
   );
 });
+
+test('an engine on a VirtualClock keeps its lease through a 24-hour jump of virtual time (the lease runs on real monotonic time)', async () => {
+  const { createDurableEngine } = await import('../../../src/host/durable/engine.js');
+  const { DirectInvoker } = await import('../../support/direct-invoker.js');
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const log = captureLogger('info');
+  const invoker = new DirectInvoker()
+    .activity('Stamp', () => 'stamped')
+    .orchestration('Daily', function* (ctx) {
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + DAY));
+      return yield ctx.df.callActivity('Stamp', null);
+    });
+  const hub = uniqueHub('vday');
+  const engine = createDurableEngine({ connectionString: azurite.connectionString, taskHubName: hub, invoker, clock, logger: log.logger, workerId: 'virtual' }, { leaseDurationMs: 3_000, leaseRenewEveryMs: 1_000 });
+  try {
+    await engine.run();
+    const id = await engine.start('Daily', {});
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+      await engine.idle?.();
+    };
+    await settle();
+    await clock.advanceTo(clock.now() + DAY + 1_000, settle);
+    let status = await engine.getStatus(id);
+    for (let i = 0; i < 100 && status?.runtimeStatus !== 'Completed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await engine.getStatus(id);
+    }
+    assert.equal(status?.runtimeStatus, 'Completed');
+    assert.equal(status?.output, 'stamped');
+    const lines = log.lines.map((l) => String(l.msg));
+    assert.ok(!lines.some((m) => m.includes('lease lost') || m.includes('not renewed in time')), 'the lease was never lost');
+    assert.equal(lines.filter((m) => m.includes('hub lease acquired')).length, 1);
+  } finally {
+    await engine.shutdown();
+  }
+});
