@@ -62,7 +62,7 @@ export class HubLease {
   /** When the first write since `etag` was sent whose answer we did not get (it may have committed). */
   private unconfirmedSince: number | undefined;
   /** The row as a waiting worker last saw it change: its ETag and our monotonic time then. */
-  private observed: { etag: string; at: number } | undefined;
+  private observed: { etag: string; at: number; durationMs: number } | undefined;
   private renewals = 0;
   private round: Promise<void> | undefined;
   private cancelNext: (() => void) | undefined;
@@ -105,10 +105,12 @@ export class HubLease {
   private runRound(): void {
     if (this.stopped || this.round) return;
     let failed = false;
-    this.round = (this.etag !== undefined ? this.renew() : this.acquire())
+    const renewing = this.etag !== undefined;
+    this.round = (renewing ? this.renew() : this.acquire())
       .catch((err: unknown) => {
         failed = true;
-        this.log.warn({ error: describe(err), owner: this.isOwner }, 'durable: hub lease renewal failed');
+        const what = renewing ? 'renewal' : 'look at the lease row';
+        this.log.warn({ error: describe(err), owner: this.isOwner }, `durable: hub lease ${what} failed`);
       })
       .finally(() => {
         this.round = undefined;
@@ -122,7 +124,7 @@ export class HubLease {
     let delay = failed ? Math.max(1, Math.floor(renewEveryMs / 4)) : renewEveryMs;
     if (this.etag === undefined && this.observed) {
       // Waiting: look again right when the row will have stood still long enough.
-      const due = this.observed.at + this.options.timing.durationMs - this.mono.now();
+      const due = this.observed.at + this.observed.durationMs - this.mono.now();
       if (due > 0) delay = Math.min(delay, due);
     }
     this.cancelNext?.();
@@ -198,7 +200,7 @@ export class HubLease {
   }
 
   private observe(row: LeaseRow, now = this.mono.now()): void {
-    if (this.observed?.etag !== row.etag) this.observed = { etag: row.etag, at: now };
+    if (this.observed?.etag !== row.etag) this.observed = { etag: row.etag, at: now, durationMs: row.durationMs ?? this.options.timing.durationMs };
   }
 
   private takeoverReason(row: LeaseRow, now: number): string | undefined {
@@ -206,8 +208,7 @@ export class HubLease {
     // A row written before leases named their host and pid: only the same worker id took it back at once.
     if (row.token === undefined && row.owner === this.options.workerId) return 'an old row of this worker id';
     if (holderIsGone(row, this.me)) return 'its holder is gone';
-    const duration = row.durationMs ?? this.options.timing.durationMs;
-    if (this.observed?.etag === row.etag && now - this.observed.at >= duration) return `unchanged for ${Math.round(now - this.observed.at)} ms`;
+    if (this.observed?.etag === row.etag && now - this.observed.at >= this.observed.durationMs) return `unchanged for ${Math.round(now - this.observed.at)} ms`;
     return undefined;
   }
 
