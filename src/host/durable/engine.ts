@@ -89,8 +89,9 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       timing: { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
       logger: this.log,
       onAcquired: () => this.track(recoverPendingWork(this)),
-      // Intake stops by itself: `processing` asks the lease (monotonic time, no I/O) before every step, activity and
-      // delivery. Per-instance state cached while owner must be dropped here (another owner may have changed it).
+      // Intake stops by itself: `processing` asks the lease (monotonic time, no I/O) before every step loop, before an
+      // activity is queued and before an outbox delivery. State cached while owner must be dropped here (another
+      // owner may change it meanwhile).
       onLost: () => undefined,
     });
   }
