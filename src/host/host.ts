@@ -9,6 +9,7 @@ import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
+import type { EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
 import { isLoopbackName } from './http/request-guard.js';
@@ -48,6 +49,8 @@ export interface StartHostOptions {
   workerId?: string;
   /** App settings for %NAME% references in host.json and bindings; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Overrides of the HTTP edge's limits (http/edge-limits.ts); tests use small ones. */
+  httpLimits?: Partial<EdgeLimits>;
   /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
   engineFactory?: EngineFactory;
 }
@@ -153,6 +156,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       routePrefix: hostJson.routePrefix,
       keys,
       logger: logger.child({ component: 'http' }),
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
     });
     const port = await listen(http, options.port ?? 7071, hostname);
     cleanups.push(() => http.close(2_000));
