@@ -36,7 +36,9 @@ export interface HostHttpServer {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  // Answered before the body was read (refused, not found): close rather than read the rest of an upload.
+  const unread = res.req !== undefined && !res.req.complete && hasBody(res.req) ? { connection: 'close' } : {};
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...unread, ...headers });
   res.end(text);
 }
 

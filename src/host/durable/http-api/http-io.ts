@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_PAYLOAD_UNITS } from '../storage-limits.js';
-import { BodyTooLargeError, readBodyText } from '../../http/read-body.js';
+import { BodyTooLargeError, hasBody, readBodyText } from '../../http/read-body.js';
 import { HttpApiError } from './errors.js';
 
 /**
@@ -45,9 +45,15 @@ function isJsonMediaType(contentType: string): boolean {
   return mediaType === '' || mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 
+/** Answered before the body was read (refused, unknown instance): close rather than read the rest of an upload. */
+function closeIfUnread(res: ServerResponse): Record<string, string> {
+  return res.req !== undefined && !res.req.complete && hasBody(res.req) ? { Connection: 'close' } : {};
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...closeIfUnread(res),
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
@@ -66,6 +72,7 @@ export function sendError(res: ServerResponse, error: HttpApiError): void {
     return;
   }
   res.writeHead(error.status, {
+    ...closeIfUnread(res),
     ...error.headers,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(error.message)),
