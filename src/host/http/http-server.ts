@@ -110,71 +110,55 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
   const prefix = options.routePrefix.replace(/^\/+|\/+$/g, '');
   const inFlight = new Set<Promise<void>>();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /**
+   * The checks before routing: a sound Host (and, without keys, a local caller), a parsable target, a started
+   * host, and a free slot for a body. Returns the request URL, or undefined once it has answered.
+   */
+  const admit = (req: IncomingMessage, res: ServerResponse): URL | undefined => {
     const host = checkHost(req);
-    if ('status' in host) return refuse(res, host, { connection: 'close' });
-    if (keyless) {
-      const refusal = checkLocalOnly(req, host);
-      if (refusal) return refuse(res, refusal, { connection: 'close' });
-    }
+    if ('status' in host) return void refuse(res, host, { connection: 'close' });
+    const local = keyless ? checkLocalOnly(req, host) : undefined;
+    if (local) return void refuse(res, local, { connection: 'close' });
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     } catch {
-      return refuse(res, { status: 400, error: 'BadRequest', message: 'path: malformed request target' }, { connection: 'close' });
+      return void refuse(res, { status: 400, error: 'BadRequest', message: 'path: malformed request target' }, { connection: 'close' });
     }
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname;
     if (!server.ready) {
-      return sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
+      return void sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
     }
     if (hasBody(req)) {
       const release = gate.tryEnter();
       if (!release) {
         const message = `more than ${limits.concurrentBodies} request bodies are being read; retry later`;
-        return sendJson(res, 503, { error: 'ServiceUnavailable', message }, { 'retry-after': '1', connection: 'close' });
+        return void sendJson(res, 503, { error: 'ServiceUnavailable', message }, { 'retry-after': '1', connection: 'close' });
       }
       req.once('end', release);
       res.once('close', release);
     }
+    return url;
+  };
 
-    if (path === DURABLE_WEBHOOKS || path.startsWith(`${DURABLE_WEBHOOKS}/`)) {
-      const api = server.durableApi;
-      if (api && (await api.handle(req, res))) return;
-      sendJson(res, 404, { error: 'NotFound', message: `no durable endpoint at ${path}` });
-      return;
-    }
-    if (path === '/admin/host/status') {
-      if (!opens(keys, 'admin', '', presentedKey(req, url))) return sendJson(res, 401, { error: 'Unauthorized' });
-      return sendJson(res, 200, { state: 'Running', functions: routes.length });
-    }
-
+  /** The app's HTTP function for a path and method, or the 404/405 answer. */
+  const findRoute = (path: string, method: string): { route: HttpRoute; params: Record<string, string> } | { status: number; allow?: string } => {
     let rest: string | undefined;
     if (prefix === '') rest = path.slice(1);
     else if (path.toLowerCase() === `/${prefix.toLowerCase()}`) rest = '';
     else if (path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`)) rest = path.slice(prefix.length + 2);
+    if (rest === undefined) return { status: 404 };
     const pathMatched: HttpRoute[] = [];
-    let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
-    if (rest !== undefined) {
-      for (const route of routes) {
-        const params = route.route.match(rest);
-        if (!params) continue;
-        pathMatched.push(route);
-        if (!route.methods || route.methods.includes(method)) {
-          chosen = { route, params };
-          break;
-        }
-      }
+    for (const route of routes) {
+      const params = route.route.match(rest);
+      if (!params) continue;
+      pathMatched.push(route);
+      if (!route.methods || route.methods.includes(method)) return { route, params };
     }
-    if (!chosen) {
-      if (pathMatched.length > 0) {
-        const allow = [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ');
-        return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` }, { allow });
-      }
-      return sendJson(res, 404, { error: 'NotFound', message: `no function at ${path}` });
-    }
+    if (pathMatched.length === 0) return { status: 404 };
+    return { status: 405, allow: [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ') };
+  };
 
-    const { route, params } = chosen;
+  const invokeFunction = async (req: IncomingMessage, res: ServerResponse, url: URL, route: HttpRoute, params: Record<string, string>): Promise<void> => {
     if (!opens(keys, route.authLevel, route.fn.name, presentedKey(req, url))) {
       const which = route.authLevel === 'admin' ? 'the master key' : 'a valid function key';
       return sendJson(res, 401, { error: 'Unauthorized', message: `${which} is required (x-functions-key header or code query parameter)` });
@@ -185,11 +169,11 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
       body = await readBodyBytes(req, maxBody);
     } catch (err) {
       if (err instanceof BodyTooLargeError) return sendTooLarge(res, err);
+      if (req.destroyed || res.destroyed) return; // The caller went away mid-upload: nobody to answer.
       throw err;
     }
-
     const request: RpcHttpData = {
-      method,
+      method: (req.method ?? 'GET').toUpperCase(),
       url: url.href,
       headers: flattenHeaders(req),
       params,
@@ -207,6 +191,28 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
       return;
     }
     writeRpcResponse(res, out);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = admit(req, res);
+    if (url === undefined) return;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    if (path === DURABLE_WEBHOOKS || path.startsWith(`${DURABLE_WEBHOOKS}/`)) {
+      const api = server.durableApi;
+      if (api && (await api.handle(req, res))) return;
+      return sendJson(res, 404, { error: 'NotFound', message: `no durable endpoint at ${path}` });
+    }
+    if (path === '/admin/host/status') {
+      if (!opens(keys, 'admin', '', presentedKey(req, url))) return sendJson(res, 401, { error: 'Unauthorized' });
+      return sendJson(res, 200, { state: 'Running', functions: routes.length });
+    }
+    const found = findRoute(path, method);
+    if ('route' in found) return invokeFunction(req, res, url, found.route, found.params);
+    if (found.status === 405) {
+      return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` }, { allow: found.allow ?? '' });
+    }
+    return sendJson(res, 404, { error: 'NotFound', message: `no function at ${path}` });
   };
 
   const serverOptions = {
