@@ -113,7 +113,10 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
   }
   const hostJson = readHostJson(options.appDir, env);
-  const taskHubName = validateTaskHubName(options.taskHubName ?? hostJson.hubName() ?? DEFAULT_TASK_HUB, 'task hub name');
+  // Named by where it came from (host.json names its own field when it reads it).
+  const taskHubName = options.taskHubName !== undefined
+    ? validateTaskHubName(options.taskHubName, 'TaskHubName')
+    : validateTaskHubName(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
 
   const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }) });
   const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];

@@ -104,6 +104,11 @@ test('main: a missing or bad setting is one clear line naming it, exit 1', async
   assert.equal((await wideOpen.exited).code, 1);
   assert.match(wideOpen.output(), /needs a host key \(FUNCTIONS_HOST_KEY\)/);
 
+  const badHub = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', TaskHubName: 'bad-hub!' });
+  assert.equal((await badHub.exited).code, 1);
+  assert.match(badHub.output(), /TaskHubName: task hub name \\?"bad-hub!\\?" must be 3-45 letters or digits/);
+  assert.doesNotMatch(badHub.output(), /task hub name: task hub name/);
+
   const blankKey = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_HOST_KEY: '   ' });
   assert.equal((await blankKey.exited).code, 1);
   assert.match(blankKey.output(), /FUNCTIONS_HOST_KEY is empty or whitespace only/);
