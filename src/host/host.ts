@@ -9,7 +9,10 @@ import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
+import type { EdgeLimits } from './http/edge-limits.js';
+import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
+import { isLoopbackName } from './http/request-guard.js';
 import { SystemClock } from './system-clock.js';
 import { TimerScheduler } from './timer/timer-scheduler.js';
 import { AppInvoker } from './worker/app-invoker.js';
@@ -37,13 +40,17 @@ export interface StartHostOptions {
   /** Overrides host.json's extensions.durableTask.hubName. */
   taskHubName?: string;
   clock?: Clock;
-  /** The host key: non-anonymous functions and the durable webhooks demand it. */
+  /** The host's keys (master, host, function and the Durable system key); see http/host-keys.ts. */
+  keys?: HostKeys;
+  /** Shorthand for `keys` with this one host key (a system key is then generated for the run). */
   key?: string;
   logger?: Logger;
   /** Name of this host in the engine's lease row and logs; default the machine's hostname (the lease also records the pid). */
   workerId?: string;
   /** App settings for %NAME% references in host.json and bindings; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Overrides of the HTTP edge's limits (http/edge-limits.ts); tests use small ones. */
+  httpLimits?: Partial<EdgeLimits>;
   /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
   engineFactory?: EngineFactory;
 }
@@ -61,9 +68,6 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
 
 function hookContext<T extends object>(app: WorkerApp, extra: T): HookContext & T {
   return {
@@ -89,6 +93,12 @@ async function listen(http: HostHttpServer, port: number, host: string): Promise
   return (http.server.address() as AddressInfo).port;
 }
 
+function hostKeysOf(options: StartHostOptions): HostKeys {
+  if (options.keys) return options.keys;
+  if (options.key === undefined || options.key === '') return NO_KEYS;
+  return buildHostKeys({ host: [checkKey(options.key, 'key')] });
+}
+
 /**
  * Starts the embedded Functions host for an app written in the Node v4 programming model: loads the app,
  * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
@@ -97,13 +107,16 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'info' });
   const env = options.env ?? process.env;
   const clock = options.clock ?? new SystemClock();
-  const key = options.key === '' ? undefined : options.key;
+  const keys = hostKeysOf(options);
   const hostname = options.hostname ?? '127.0.0.1';
-  if (!key && !isLoopback(hostname)) {
+  if (isKeyless(keys) && !isLoopbackName(hostname)) {
     throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
   }
   const hostJson = readHostJson(options.appDir, env);
-  const taskHubName = validateTaskHubName(options.taskHubName ?? hostJson.hubName() ?? DEFAULT_TASK_HUB, 'task hub name');
+  // Named by where it came from (host.json names its own field when it reads it).
+  const taskHubName = options.taskHubName !== undefined
+    ? validateTaskHubName(options.taskHubName, 'TaskHubName')
+    : validateTaskHubName(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
 
   const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }) });
   const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];
@@ -144,8 +157,9 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       invoker,
       routes,
       routePrefix: hostJson.routePrefix,
-      key,
+      keys,
       logger: logger.child({ component: 'http' }),
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
     });
     const port = await listen(http, options.port ?? 7071, hostname);
     cleanups.push(() => http.close(2_000));
@@ -158,7 +172,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       baseUrl: url,
       taskHubName,
       connectionName: 'AzureWebJobsStorage',
-      systemKey: key,
+      systemKey: keys.system,
+      alsoAcceptedKeys: keys.master !== undefined ? [keys.master] : [],
       logger: logger.child({ component: 'durable-http' }),
       clock,
     });

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { describeConnectionString } from './connection-string.js';
 import { startHost, type RunningHost } from './host.js';
 import { HostError } from './host-error.js';
+import { isKeyless, loadHostKeys, type HostKeys } from './http/host-keys.js';
 import { createHostLogger } from './log-safety.js';
 import { applyLocalSettings, readLocalSettings } from './local-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
@@ -43,6 +44,17 @@ function portSetting(env: NodeJS.ProcessEnv, fallback: number | undefined): numb
   return fallback ?? 7071;
 }
 
+/** Which keys are in use, never a key itself. */
+function describeKeys(keys: HostKeys): string {
+  const functionKeys = [...keys.functions.values()].reduce((n, list) => n + list.length, 0);
+  return [
+    `keys: master ${keys.master !== undefined ? 'set' : 'not set (admin endpoints closed)'}`,
+    `${keys.host.length} host key(s)`,
+    `${functionKeys} function key(s)`,
+    `system key ${keys.systemGenerated ? 'generated for this run (set FUNCTIONS_SYSTEM_KEY to call the Durable webhooks from outside)' : 'set'}`,
+  ].join(', ');
+}
+
 async function main(): Promise<void> {
   const appDir = path.resolve(process.argv[2] ?? process.env.FUNCTIONS_APP_DIR ?? process.cwd());
   const local = readLocalSettings(appDir);
@@ -52,8 +64,9 @@ async function main(): Promise<void> {
 
   const connectionString = resolveStorageConnection(env.AzureWebJobsStorage);
   const port = portSetting(env, local.localHttpPort);
-  const key = env.FUNCTIONS_HOST_KEY || undefined;
-  const hostname = env.HOST || (key ? '0.0.0.0' : '127.0.0.1');
+  const keys = loadHostKeys(env);
+  const keyless = isKeyless(keys);
+  const hostname = env.HOST || (keyless ? '127.0.0.1' : '0.0.0.0');
   const taskHubName = env.TaskHubName || undefined;
   logger.info(`storage: ${describeConnectionString(connectionString)}`);
 
@@ -97,7 +110,7 @@ async function main(): Promise<void> {
   // Started by a supervisor over an IPC channel (npm start): when it goes away, even by kill -9, stop cleanly.
   process.once('disconnect', () => onSignal('SIGTERM'));
 
-  host = await startHost({ appDir, port, hostname, connectionString, taskHubName, key, logger });
+  host = await startHost({ appDir, port, hostname, connectionString, taskHubName, keys, logger });
   if (signals > 0) {
     // A signal arrived while starting: honour it now.
     signals = 0;
@@ -106,7 +119,8 @@ async function main(): Promise<void> {
   }
   logger.info(`${host.functions.length} functions loaded: ${host.functions.map((f) => `${f.name} (${f.trigger})`).join(', ')}`);
   logger.info(`task hub: ${host.taskHubName}`);
-  logger.info(`host listening on ${host.url}${key ? '' : ' (no host key: all functions anonymous, loopback only)'}`);
+  logger.info(`host listening on ${host.url}${keyless ? ' (no keys: development mode, loopback callers only)' : ''}`);
+  if (!keyless) logger.info(describeKeys(keys));
 }
 
 main().catch((err: unknown) => {

@@ -103,4 +103,19 @@ test('main: a missing or bad setting is one clear line naming it, exit 1', async
   const wideOpen = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', HOST: '0.0.0.0', FUNCTIONS_PORT: '0' });
   assert.equal((await wideOpen.exited).code, 1);
   assert.match(wideOpen.output(), /needs a host key \(FUNCTIONS_HOST_KEY\)/);
+
+  const badHub = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', TaskHubName: 'bad-hub!' });
+  assert.equal((await badHub.exited).code, 1);
+  assert.match(badHub.output(), /TaskHubName: task hub name \\?"bad-hub!\\?" must be 3-45 letters or digits/);
+  assert.doesNotMatch(badHub.output(), /task hub name: task hub name/);
+
+  const blankKey = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_HOST_KEY: '   ' });
+  assert.equal((await blankKey.exited).code, 1);
+  assert.match(blankKey.output(), /FUNCTIONS_HOST_KEY is empty or whitespace only/);
+  assert.equal(blankKey.output().trim().split('\n').length, 1);
+
+  const shortKey = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_SYSTEM_KEY: 'tooShort1' });
+  assert.equal((await shortKey.exited).code, 1);
+  assert.match(shortKey.output(), /FUNCTIONS_SYSTEM_KEY must be at least 16/);
+  assert.ok(!shortKey.output().includes('tooShort1'), 'the key itself is not echoed');
 });

@@ -71,17 +71,26 @@ export class MemoryEngine implements DurableEngine {
     return instance ? this.view(instance, options.showInput ?? true, options.showHistory ?? false) : undefined;
   }
 
-  /** Pages by position in id order; the continuation token is the next position. */
+  /**
+   * Pages in id order; the continuation token has the table SDK's shape (base64 of {"nextPartitionKey"}), keyed by
+   * the next page's first id, so the HTTP edge's shape check sees what it sees with real storage.
+   */
   async query(query: InstanceQuery): Promise<{ instances: InstanceStatus[]; continuationToken?: string }> {
     const matching = [...this.instances.values()]
       .filter((i) => matches(i, query))
       .sort((a, b) => a.instanceId.localeCompare(b.instanceId));
-    const start = query.continuationToken !== undefined ? Number(query.continuationToken) : 0;
-    if (!Number.isInteger(start) || start < 0) throw new Error('bad continuation token');
+    let start = 0;
+    if (query.continuationToken !== undefined) {
+      const { nextPartitionKey } = JSON.parse(Buffer.from(query.continuationToken, 'base64').toString('utf8')) as { nextPartitionKey: string };
+      start = matching.findIndex((i) => i.instanceId.localeCompare(nextPartitionKey) >= 0);
+      if (start < 0) start = matching.length;
+    }
     const top = query.top ?? matching.length;
     const page = matching.slice(start, start + top).map((i) => this.view(i, query.showInput ?? true, false));
-    const next = start + top;
-    return next < matching.length ? { instances: page, continuationToken: String(next) } : { instances: page };
+    const next = matching[start + top];
+    if (next === undefined) return { instances: page };
+    const continuationToken = Buffer.from(JSON.stringify({ nextPartitionKey: next.instanceId })).toString('base64');
+    return { instances: page, continuationToken };
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {

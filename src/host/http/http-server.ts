@@ -1,13 +1,15 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { DurableHttpApi } from '../durable/types.js';
 import type { RpcHttpCookie, RpcHttpData } from '../worker/core-types.js';
 import type { AppInvoker } from '../worker/app-invoker.js';
+import { BodyGate, DEFAULT_EDGE_LIMITS, type EdgeLimits } from './edge-limits.js';
+import { isKeyless, NO_KEYS, type HostKeys } from './host-keys.js';
 import type { HttpRoute } from './http-functions.js';
+import { opens, presentedKey } from './key-check.js';
+import { BodyTooLargeError, hasBody, readBodyBytes } from './read-body.js';
+import { checkHost, checkLocalOnly, type Refusal } from './request-guard.js';
 
-/** Largest request body accepted (the Functions host's own limit is 100 MB; we stay well below). */
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const DURABLE_WEBHOOKS = '/runtime/webhooks/durabletask';
 
 export interface HostHttpOptions {
@@ -15,10 +17,11 @@ export interface HostHttpOptions {
   routes: HttpRoute[];
   /** host.json `extensions.http.routePrefix` (default `api`; empty string for none). */
   routePrefix: string;
-  /** When set, non-anonymous functions demand it (`x-functions-key` header or `code` query). */
-  key?: string;
+  /** The host's keys; none (NO_KEYS) is the keyless development mode: loopback callers only, no key demanded. */
+  keys?: HostKeys;
   logger: Logger;
-  maxBodyBytes?: number;
+  /** Overrides of the edge's limits (tests use small ones). */
+  limits?: Partial<EdgeLimits>;
 }
 
 export interface HostHttpServer {
@@ -33,37 +36,19 @@ export interface HostHttpServer {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  // Answered before the body was read (refused, not found): close rather than read the rest of an upload.
+  const unread = res.req !== undefined && !res.req.complete && hasBody(res.req) ? { connection: 'close' } : {};
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...unread, ...headers });
   res.end(text);
 }
 
-function keyMatches(given: string | undefined, key: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(key);
-  return a.length === b.length && timingSafeEqual(a, b);
+function refuse(res: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}): void {
+  sendJson(res, refusal.status, { error: refusal.error, message: refusal.message }, headers);
 }
 
-/** Reads the request body, up to `limit` bytes; resolves undefined (after answering 413) when it is larger. */
-async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    sendJson(res, 413, { error: 'PayloadTooLarge', message: `request body exceeds ${limit} bytes` }, { connection: 'close' });
-    req.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      sendJson(res, 413, { error: 'PayloadTooLarge', message: `request body exceeds ${limit} bytes` }, { connection: 'close' });
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** 413, and the connection is closed so that the rest of the upload is never read. */
+function sendTooLarge(res: ServerResponse, err: BodyTooLargeError): void {
+  sendJson(res, 413, { error: 'PayloadTooLarge', message: `body: ${err.message}` }, { connection: 'close' });
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
@@ -117,71 +102,78 @@ function writeRpcResponse(res: ServerResponse, out: RpcHttpData | undefined): vo
  * webhooks, and `/admin/host/status`.
  */
 export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
-  const { invoker, routes, key, logger } = options;
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { invoker, routes, logger } = options;
+  const keys = options.keys ?? NO_KEYS;
+  const keyless = isKeyless(keys);
+  const limits: EdgeLimits = { ...DEFAULT_EDGE_LIMITS, ...options.limits };
+  const gate = new BodyGate(limits.concurrentBodies);
   const prefix = options.routePrefix.replace(/^\/+|\/+$/g, '');
   const inFlight = new Set<Promise<void>>();
 
-  const authorized = (level: string, req: IncomingMessage, url: URL): boolean => {
-    if (level === 'anonymous' || key === undefined) return true;
-    const header = req.headers['x-functions-key'];
-    const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? undefined;
-    return keyMatches(given, key);
+  /**
+   * The checks before routing: a sound Host (and, without keys, a local caller), a parsable target, a started
+   * host, and a free slot for a body. Returns the request URL, or undefined once it has answered.
+   */
+  const admit = (req: IncomingMessage, res: ServerResponse): URL | undefined => {
+    const host = checkHost(req);
+    if ('status' in host) return void refuse(res, host, { connection: 'close' });
+    const local = keyless ? checkLocalOnly(req, host) : undefined;
+    if (local) return void refuse(res, local, { connection: 'close' });
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    } catch {
+      return void refuse(res, { status: 400, error: 'BadRequest', message: 'path: malformed request target' }, { connection: 'close' });
+    }
+    if (!server.ready) {
+      return void sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
+    }
+    if (hasBody(req)) {
+      const release = gate.tryEnter();
+      if (!release) {
+        const message = `more than ${limits.concurrentBodies} request bodies are being read; retry later`;
+        return void sendJson(res, 503, { error: 'ServiceUnavailable', message }, { 'retry-after': '1', connection: 'close' });
+      }
+      req.once('end', release);
+      res.once('close', release);
+    }
+    return url;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname;
-    if (!server.ready) {
-      return sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
-    }
-
-    if (path === DURABLE_WEBHOOKS || path.startsWith(`${DURABLE_WEBHOOKS}/`)) {
-      const api = server.durableApi;
-      if (api && (await api.handle(req, res))) return;
-      sendJson(res, 404, { error: 'NotFound', message: `no durable endpoint at ${path}` });
-      return;
-    }
-    if (path === '/admin/host/status') {
-      if (!authorized('admin', req, url)) return sendJson(res, 401, { error: 'Unauthorized' });
-      return sendJson(res, 200, { state: 'Running', functions: routes.length });
-    }
-
+  /** The app's HTTP function for a path and method, or the 404/405 answer. */
+  const findRoute = (path: string, method: string): { route: HttpRoute; params: Record<string, string> } | { status: number; allow?: string } => {
     let rest: string | undefined;
     if (prefix === '') rest = path.slice(1);
     else if (path.toLowerCase() === `/${prefix.toLowerCase()}`) rest = '';
     else if (path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`)) rest = path.slice(prefix.length + 2);
+    if (rest === undefined) return { status: 404 };
     const pathMatched: HttpRoute[] = [];
-    let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
-    if (rest !== undefined) {
-      for (const route of routes) {
-        const params = route.route.match(rest);
-        if (!params) continue;
-        pathMatched.push(route);
-        if (!route.methods || route.methods.includes(method)) {
-          chosen = { route, params };
-          break;
-        }
-      }
+    for (const route of routes) {
+      const params = route.route.match(rest);
+      if (!params) continue;
+      pathMatched.push(route);
+      if (!route.methods || route.methods.includes(method)) return { route, params };
     }
-    if (!chosen) {
-      if (pathMatched.length > 0) {
-        const allow = [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ');
-        return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` }, { allow });
-      }
-      return sendJson(res, 404, { error: 'NotFound', message: `no function at ${path}` });
-    }
+    if (pathMatched.length === 0) return { status: 404 };
+    return { status: 405, allow: [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ') };
+  };
 
-    const { route, params } = chosen;
-    if (!authorized(route.authLevel, req, url)) {
-      return sendJson(res, 401, { error: 'Unauthorized', message: 'a valid function key is required (x-functions-key header or code query parameter)' });
+  const invokeFunction = async (req: IncomingMessage, res: ServerResponse, url: URL, route: HttpRoute, params: Record<string, string>): Promise<void> => {
+    if (!opens(keys, route.authLevel, route.fn.name, presentedKey(req, url))) {
+      const which = route.authLevel === 'admin' ? 'the master key' : 'a valid function key';
+      return sendJson(res, 401, { error: 'Unauthorized', message: `${which} is required (x-functions-key header or code query parameter)` });
     }
-    const body = await readBody(req, res, maxBody);
-    if (body === undefined) return;
-
+    const maxBody = route.authLevel === 'anonymous' ? limits.anonymousBodyBytes : limits.functionBodyBytes;
+    let body: Buffer;
+    try {
+      body = await readBodyBytes(req, maxBody);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendTooLarge(res, err);
+      if (req.destroyed || res.destroyed) return; // The caller went away mid-upload: nobody to answer.
+      throw err;
+    }
     const request: RpcHttpData = {
-      method,
+      method: (req.method ?? 'GET').toUpperCase(),
       url: url.href,
       headers: flattenHeaders(req),
       params,
@@ -201,10 +193,40 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
     writeRpcResponse(res, out);
   };
 
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = admit(req, res);
+    if (url === undefined) return;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    if (path === DURABLE_WEBHOOKS || path.startsWith(`${DURABLE_WEBHOOKS}/`)) {
+      const api = server.durableApi;
+      if (api && (await api.handle(req, res))) return;
+      return sendJson(res, 404, { error: 'NotFound', message: `no durable endpoint at ${path}` });
+    }
+    if (path === '/admin/host/status') {
+      if (!opens(keys, 'admin', '', presentedKey(req, url))) return sendJson(res, 401, { error: 'Unauthorized' });
+      return sendJson(res, 200, { state: 'Running', functions: routes.length });
+    }
+    const found = findRoute(path, method);
+    if ('route' in found) return invokeFunction(req, res, url, found.route, found.params);
+    if (found.status === 405) {
+      return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${method} is not allowed on ${path}` }, { allow: found.allow ?? '' });
+    }
+    return sendJson(res, 404, { error: 'NotFound', message: `no function at ${path}` });
+  };
+
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (default 30 s).
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
   const server: HostHttpServer = {
-    server: createServer((req, res) => {
+    server: createServer(serverOptions, (req, res) => {
       const done = handle(req, res)
         .catch((err: unknown) => {
+          // The path only: the query may hold a key (code=).
           logger.error({ err, path: req.url?.split('?')[0] }, 'http request failed');
           if (!res.headersSent) sendJson(res, 500, { error: 'InternalServerError' });
           else res.destroy();

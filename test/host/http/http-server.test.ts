@@ -124,7 +124,11 @@ describe('HTTP triggers without a host key', () => {
   });
 
   test('the starter starts an orchestration through the stock DurableClient and answers 202 with status links', async () => {
-    const res = await fetch(`${host.url}/api/orchestrators/helloSequence`, { method: 'POST', body: JSON.stringify({ who: 'x' }) });
+    const res = await fetch(`${host.url}/api/orchestrators/helloSequence`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ who: 'x' }),
+    });
     assert.equal(res.status, 202);
     const links = (await res.json()) as Record<string, string>;
     assert.ok(links.id);
@@ -141,7 +145,7 @@ describe('HTTP triggers without a host key', () => {
 describe('HTTP triggers with a host key', () => {
   let host: RunningHost;
   before(async () => {
-    host = await start('s3cret-key');
+    host = await start('s3cret-key-0123456789');
   });
   after(() => host.stop());
 
@@ -152,8 +156,8 @@ describe('HTTP triggers with a host key', () => {
     const wrong = await fetch(`${host.url}/api/secret`, { headers: { 'x-functions-key': 'nope' } });
     assert.equal(wrong.status, 401);
     await wrong.body?.cancel();
-    assert.equal(await (await fetch(`${host.url}/api/secret`, { headers: { 'x-functions-key': 's3cret-key' } })).text(), 'the secret');
-    assert.equal(await (await fetch(`${host.url}/api/secret?code=s3cret-key`)).text(), 'the secret');
+    assert.equal(await (await fetch(`${host.url}/api/secret`, { headers: { 'x-functions-key': 's3cret-key-0123456789' } })).text(), 'the secret');
+    assert.equal(await (await fetch(`${host.url}/api/secret?code=s3cret-key-0123456789`)).text(), 'the secret');
     assert.equal((await fetch(`${host.url}/api/hello/anon`)).status, 200);
   });
 

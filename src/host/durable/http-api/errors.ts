@@ -1,4 +1,4 @@
-import { InstanceAlreadyExistsError, InstanceNotFoundError } from '../types.js';
+import { InstanceAlreadyExistsError, InstanceNotFoundError, PayloadTooLargeError } from '../types.js';
 
 /** An answer the API gives on purpose: a status, a stable code and a message that names the bad field. */
 export class HttpApiError extends Error {
@@ -27,6 +27,13 @@ export function toHttpApiError(error: unknown): HttpApiError {
   if (error instanceof InstanceAlreadyExistsError) {
     return new HttpApiError(409, error.code, `An instance with id '${error.instanceId}' already exists and is not in a terminal state`);
   }
+  if (error instanceof PayloadTooLargeError) {
+    return new HttpApiError(413, error.code, `${error.field}: ${error.units} characters of JSON; at most ${error.limit} can be stored`);
+  }
+  if (statusOf(error) === 413) {
+    // The storage refused a request body as too large: the caller's payload, not an outage.
+    return new HttpApiError(413, 'PAYLOAD_TOO_LARGE', 'payload: too large for the task hub\'s storage');
+  }
   const code = errorCode(error) ?? 'INTERNAL_ERROR';
   return new HttpApiError(500, code, 'Something went wrong while processing your request');
 }
@@ -35,4 +42,10 @@ function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   const code = (error as { code: unknown }).code;
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined;
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
 }

@@ -1,21 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_PAYLOAD_UNITS } from '../storage-limits.js';
+import { BodyTooLargeError, hasBody, readBodyText } from '../../http/read-body.js';
 import { HttpApiError } from './errors.js';
 
-/** Generous, but bounded: the extension takes any size; we refuse bodies that could exhaust memory. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Start inputs and event data are stored as JSON text; the task hub holds at most MAX_PAYLOAD_UNITS UTF-16 units of
+ * one (storage-limits.ts). The body is counted as sent and reading stops as soon as it is over: 413, nothing stored.
+ */
+export const MAX_BODY_UNITS = MAX_PAYLOAD_UNITS;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new HttpApiError(413, 'BODY_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+export async function readBody(req: IncomingMessage, field: string): Promise<string> {
+  try {
+    return await readBodyText(req, MAX_BODY_UNITS);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      // Connection: close, so the rest of the upload is not read.
+      throw new HttpApiError(413, 'PAYLOAD_TOO_LARGE', `${field}: larger than ${MAX_BODY_UNITS} characters of JSON`, { Connection: 'close' });
     }
-    chunks.push(buffer);
+    if (req.destroyed) throw new HttpApiError(400, 'REQUEST_ABORTED', `${field}: the client closed the connection while sending it`);
+    throw error;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -27,7 +31,7 @@ export async function readJsonBody(req: IncomingMessage, field: string): Promise
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
     throw new HttpApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `${field}: only application/json request content is supported`);
   }
-  const text = await readBody(req);
+  const text = await readBody(req, field);
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -42,9 +46,15 @@ function isJsonMediaType(contentType: string): boolean {
   return mediaType === '' || mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 
+/** Answered before the body was read (refused, unknown instance): close rather than read the rest of an upload. */
+function closeIfUnread(res: ServerResponse): Record<string, string> {
+  return res.req !== undefined && !res.req.complete && hasBody(res.req) ? { Connection: 'close' } : {};
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...closeIfUnread(res),
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
@@ -63,6 +73,7 @@ export function sendError(res: ServerResponse, error: HttpApiError): void {
     return;
   }
   res.writeHead(error.status, {
+    ...closeIfUnread(res),
     ...error.headers,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(error.message)),

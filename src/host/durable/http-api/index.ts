@@ -13,6 +13,7 @@ import { listInstances } from './operations/list-instances.js';
 import { purgeInstance, purgeInstances } from './operations/purge.js';
 import { raiseEvent } from './operations/raise-event.js';
 import { startOrchestration } from './operations/start.js';
+import { validateInstanceId } from './names.js';
 import { param } from './query-params.js';
 import { requestOrigin, requireMethod, type RequestContext } from './request-context.js';
 import { parseRoute, type Route } from './routes.js';
@@ -22,6 +23,8 @@ export { WEBHOOK_PATH } from './urls.js';
 
 /** The contract's options, plus what the host may add: a logger for unexpected failures and the host clock. */
 export interface HttpApiOptions extends DurableHttpApiOptions {
+  /** Other keys that open the webhooks (the host's master key); the links handed out carry the system key only. */
+  alsoAcceptedKeys?: string[];
   logger?: Logger;
   /** Clock for create-and-wait polling; default the system clock. */
   clock?: Clock;
@@ -86,6 +89,7 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
       return `/${segments.slice(3).join('/')}`;
     }
     if (hasSystemKey(req, query, options.systemKey)) return relative;
+    if ((options.alsoAcceptedKeys ?? []).some((key) => hasSystemKey(req, query, key))) return relative;
     throw new HttpApiError(401, 'UNAUTHORIZED', 'A valid system key is required (code query parameter or x-functions-key header)');
   }
 
@@ -96,6 +100,7 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
 }
 
 async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
+  if ('instanceId' in route && route.instanceId !== undefined) validateInstanceId(route.instanceId);
   switch (route.kind) {
     case 'start':
       requireMethod(ctx, 'POST');

@@ -21,6 +21,9 @@ export function param(query: URLSearchParams, name: string): string | undefined 
   return undefined;
 }
 
+const MIN_STORABLE_DATE = Date.UTC(1601, 0, 1);
+const MAX_STORABLE_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function badParam(name: string, problem: string): HttpApiError {
   return new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: ${problem}`);
 }
@@ -40,6 +43,8 @@ export function dateParam(query: URLSearchParams, name: string): Date | undefine
   // The stock client sends toISOString() unencoded; a '+' offset arrives as a space after form decoding.
   const date = new Date(raw.trim().replace(/ (\d\d:?\d\d)$/, '+$1'));
   if (Number.isNaN(date.getTime())) throw badParam(name, 'must be an ISO 8601 date-time');
+  // The table service's DateTime range; a date outside it would be refused by storage, not by us.
+  if (date.getTime() < MIN_STORABLE_DATE || date.getTime() > MAX_STORABLE_DATE) throw badParam(name, 'must be between the years 1601 and 9999');
   return date;
 }
 

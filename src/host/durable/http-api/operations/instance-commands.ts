@@ -1,6 +1,7 @@
 import { HttpApiError } from '../errors.js';
 import { sendEmpty } from '../http-io.js';
 import { param } from '../query-params.js';
+import { checkName } from '../names.js';
 import type { RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import type { InstanceOperation } from '../routes.js';
@@ -20,7 +21,7 @@ export async function instanceCommand(ctx: RequestContext, instanceId: string, o
   if (isTerminal(status.runtimeStatus)) {
     throw new HttpApiError(410, 'INSTANCE_ENDED', `Instance '${instanceId}' is already ${status.runtimeStatus}`);
   }
-  const reason = param(ctx.query, 'reason') ?? '';
+  const reason = checkName(param(ctx.query, 'reason') ?? '', 'reason', 'INVALID_QUERY_PARAMETER', { allowEmpty: true, multiline: true });
   switch (operation) {
     case 'terminate':
       await ctx.engine.terminate(instanceId, reason);

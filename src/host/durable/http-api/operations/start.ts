@@ -1,29 +1,24 @@
 import { HttpApiError } from '../errors.js';
 import { readJsonBody, sendJson } from '../http-io.js';
+import { checkName, validateInstanceId } from '../names.js';
 import { param } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import { instanceLinks } from '../urls.js';
 import { getStatus } from './get-status.js';
 
-const MAX_INSTANCE_ID_LENGTH = 256;
+export { validateInstanceId } from '../names.js';
 
-/** Ids land in storage keys and in URLs: refuse what cannot round-trip through either. */
-export function validateInstanceId(instanceId: string): void {
-  if (instanceId.trim() === '') throw new HttpApiError(400, 'INVALID_INSTANCE_ID', 'instanceId: must not be empty');
-  if (instanceId.length > MAX_INSTANCE_ID_LENGTH) {
-    throw new HttpApiError(400, 'INVALID_INSTANCE_ID', `instanceId: longer than ${MAX_INSTANCE_ID_LENGTH} characters`);
-  }
-  if (/[/\\#?\u0000-\u001f\u007f]/.test(instanceId)) {
-    throw new HttpApiError(400, 'INVALID_INSTANCE_ID', "instanceId: must not contain '/', '\\', '#', '?' or control characters");
-  }
-}
+/** Create-and-wait waits at most this long (the extension's own wait is bounded by the HTTP request timeout). */
+export const MAX_WAIT_MS = 60_000;
+/** And polls storage at most this often, whatever pollingInterval says. */
+export const MIN_POLLING_MS = 100;
 
 function secondsParam(ctx: RequestContext, name: string): number | undefined {
   const raw = param(ctx.query, name);
   if (raw === undefined || raw === '') return undefined;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) {
+  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
     throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: must be a number of seconds`);
   }
   return seconds;
@@ -35,12 +30,19 @@ export function sendCheckStatus(ctx: RequestContext, instanceId: string): void {
   sendJson(ctx.res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
 }
 
+/** The wait's bounds: timeout at most MAX_WAIT_MS; the interval at least MIN_POLLING_MS and at most the timeout. */
+export function waitBounds(timeoutSeconds: number, intervalSeconds: number): { timeoutMs: number; intervalMs: number } {
+  const timeoutMs = Math.min(timeoutSeconds * 1000, MAX_WAIT_MS);
+  const intervalMs = Math.max(MIN_POLLING_MS, Math.min(intervalSeconds * 1000, timeoutMs));
+  return { timeoutMs, intervalMs };
+}
+
 /**
  * POST /orchestrators/{functionName}/{instanceId?}: starts an instance with the JSON body as input (empty body: no
  * input). With `timeout` and `pollingInterval` (seconds) it waits for the end like the extension's create-and-wait.
  */
 export async function startOrchestration(ctx: RequestContext, functionName: string, instanceId: string | undefined): Promise<void> {
-  if (functionName.trim() === '') throw new HttpApiError(400, 'INVALID_FUNCTION_NAME', 'functionName: must not be empty');
+  checkName(functionName, 'functionName', 'INVALID_FUNCTION_NAME');
   if (instanceId !== undefined) validateInstanceId(instanceId);
   const timeout = secondsParam(ctx, 'timeout');
   const pollingInterval = secondsParam(ctx, 'pollingInterval');
@@ -54,24 +56,45 @@ export async function startOrchestration(ctx: RequestContext, functionName: stri
     sendCheckStatus(ctx, id);
     return;
   }
-  await waitThenAnswer(ctx, id, timeout * 1000, pollingInterval * 1000);
+  const { timeoutMs, intervalMs } = waitBounds(timeout, pollingInterval);
+  await waitThenAnswer(ctx, id, timeoutMs, intervalMs);
+}
+
+/** Aborts when the caller goes away before the answer is sent: nobody would read it, so storage is left alone. */
+function callerGone(ctx: RequestContext): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onClose = (): void => {
+    if (!ctx.res.writableFinished) controller.abort(new Error('the client closed the connection'));
+  };
+  ctx.res.once('close', onClose);
+  return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
 }
 
 async function waitThenAnswer(ctx: RequestContext, instanceId: string, timeoutMs: number, intervalMs: number): Promise<void> {
   const deadline = ctx.clock.now() + timeoutMs;
-  for (;;) {
-    const status = await ctx.engine.getStatus(instanceId, { showInput: true });
-    if (status !== undefined && status.runtimeStatus === 'Completed') {
-      sendJson(ctx.res, 200, status.output ?? null);
-      return;
+  const gone = callerGone(ctx);
+  try {
+    for (;;) {
+      const status = await ctx.engine.getStatus(instanceId, { showInput: true });
+      if (gone.signal.aborted) return;
+      if (status !== undefined && status.runtimeStatus === 'Completed') {
+        sendJson(ctx.res, 200, status.output ?? null);
+        return;
+      }
+      if (status !== undefined && isTerminal(status.runtimeStatus)) {
+        await getStatus({ ...ctx, requestUrl: instanceLinks(ctx.origin, instanceId, ctx.settings).statusQueryGetUri }, instanceId);
+        return;
+      }
+      const remaining = deadline - ctx.clock.now();
+      if (remaining <= 0) break;
+      try {
+        await ctx.clock.sleep(Math.min(intervalMs, remaining), gone.signal);
+      } catch {
+        return; // The caller left.
+      }
     }
-    if (status !== undefined && isTerminal(status.runtimeStatus)) {
-      await getStatus({ ...ctx, requestUrl: instanceLinks(ctx.origin, instanceId, ctx.settings).statusQueryGetUri }, instanceId);
-      return;
-    }
-    const remaining = deadline - ctx.clock.now();
-    if (remaining <= 0) break;
-    await ctx.clock.sleep(Math.min(intervalMs, remaining));
+    sendCheckStatus(ctx, instanceId);
+  } finally {
+    gone.dispose();
   }
-  sendCheckStatus(ctx, instanceId);
 }

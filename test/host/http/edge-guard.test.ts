@@ -1,0 +1,217 @@
+/**
+ * The host's HTTP edge against hostile callers: body limits checked while reading, a bound on bodies read at once,
+ * server timeouts, Host checks, and the keyless mode staying local (DNS rebinding, cross-site requests, forms).
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startHost, type RunningHost, type StartHostOptions } from '../../../src/host/host.js';
+import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
+import { memoryEngineFactory, type MemoryRuntime } from '../memory-runtime.js';
+
+const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
+const HOOK = '/runtime/webhooks/durabletask';
+
+async function start(extra: Partial<StartHostOptions> = {}, engines: MemoryRuntime[] = [], log = captureLogger('warn')): Promise<RunningHost> {
+  return startHost({
+    appDir: fixtureDir('sample-app'),
+    port: 0,
+    connectionString: CONNECTION,
+    clock: new VirtualClock(),
+    logger: log.logger,
+    engineFactory: memoryEngineFactory(engines),
+    ...extra,
+  });
+}
+
+/** A raw HTTP/1.1 exchange: writes `head` (and `body`), returns what came back until the server closed or `waitMs`. */
+function raw(url: string, head: string, options: { body?: string; waitMs?: number } = {}): Promise<{ text: string; closed: boolean; ms: number }> {
+  const { port } = new URL(url);
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let text = '';
+    let closed = false;
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closed, ms: Date.now() - t0 });
+    };
+    const timer = setTimeout(done, options.waitMs ?? 3_000);
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      closed = true;
+      done();
+    });
+    socket.write(head);
+    if (options.body !== undefined) socket.write(options.body);
+  });
+}
+
+function statusOf(text: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+}
+
+describe('body limits at the edge', () => {
+  let host: RunningHost;
+  const engines: MemoryRuntime[] = [];
+  before(async () => {
+    host = await start({}, engines);
+  });
+  after(() => host.stop());
+
+  test('an anonymous route refuses a declared 30 MB body before reading it (413, connection closed)', async () => {
+    const { port } = new URL(host.url);
+    const res = await raw(host.url, `GET /api/hello/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 31457280\r\n\r\n`);
+    assert.equal(statusOf(res.text), 413, res.text);
+    assert.match(res.text, /connection: close/i);
+    assert.ok(res.closed, 'the server closes the connection instead of reading 30 MB');
+  });
+
+  test('an anonymous route stops reading a chunked body past 4 KiB', async () => {
+    const { port } = new URL(host.url);
+    const chunk = 'x'.repeat(5_000);
+    const body = `${chunk.length.toString(16)}\r\n${chunk}\r\n`; // No terminating chunk: the server must not wait for it.
+    const res = await raw(host.url, `POST /api/items/1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, { body });
+    assert.equal(statusOf(res.text), 413, res.text);
+    assert.match(res.text, /4096 bytes/);
+  });
+
+  test('a 10 MB start input on the Durable API is 413 naming the field, and nothing is started', async () => {
+    const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/big-1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify('x'.repeat(10 * 1024 * 1024)),
+    }).catch((err: unknown) => err as Error);
+    if (res instanceof Response) {
+      assert.equal(res.status, 413);
+      assert.match(await res.text(), /input: larger than 131072 characters/);
+    }
+    assert.equal(engines[0]?.memory.has('big-1'), false);
+  });
+
+  test('an event just over the payload limit is 413; one at the limit is accepted', async () => {
+    await host.engine.start('helloSequence', { instanceId: 'evt-1' });
+    const over = await fetch(`${host.url}${HOOK}/instances/evt-1/raiseEvent/E`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify('y'.repeat(128 * 1024)),
+    });
+    assert.equal(over.status, 413);
+    assert.match(await over.text(), /eventData: larger than/);
+    const fits = await fetch(`${host.url}${HOOK}/instances/evt-1/raiseEvent/E`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify('y'.repeat(128 * 1024 - 2)),
+    });
+    assert.equal(fits.status, 202);
+  });
+});
+
+describe('bodies read at once, and timeouts', () => {
+  let host: RunningHost;
+  before(async () => {
+    host = await start({ httpLimits: { concurrentBodies: 2, headersTimeoutMs: 500, requestTimeoutMs: 1_000 } });
+  });
+  after(() => host.stop());
+
+  test('beyond the bound on bodies being read, a request is answered 503 with Retry-After', async () => {
+    const { port } = new URL(host.url);
+    const slowHead = `POST /api/items/1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`;
+    const slow = [raw(host.url, slowHead, { waitMs: 3_000 }), raw(host.url, slowHead, { waitMs: 3_000 })];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const third = await raw(host.url, slowHead, { waitMs: 1_000 });
+    assert.equal(statusOf(third.text), 503, third.text);
+    assert.match(third.text, /retry-after: 1/i);
+    // The two slow uploads hit the request timeout (1 s): 408 and closed.
+    for (const res of await Promise.all(slow)) assert.ok(res.closed && (statusOf(res.text) === 408 || res.text === ''), res.text);
+    const after = await fetch(`${host.url}/api/items/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(after.status, 201, 'slots are released once the slow requests are gone');
+    await after.body?.cancel();
+  });
+
+  test('headers that never finish are cut off by the headers timeout', async () => {
+    const res = await raw(host.url, 'GET /api/hello/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', { waitMs: 4_000 });
+    assert.ok(res.closed, 'the server closed the connection');
+    assert.ok(res.ms < 3_500, `closed after ${res.ms} ms`);
+  });
+});
+
+describe('keyless development mode stays local', () => {
+  let host: RunningHost;
+  let port: string;
+  let log: CapturedLogger;
+  const engines: MemoryRuntime[] = [];
+  before(async () => {
+    log = captureLogger('warn');
+    host = await start({}, engines, log);
+    port = new URL(host.url).port;
+  });
+  after(() => host.stop());
+
+  test('a malformed Host is 400 before anything else, with no error logged', async () => {
+    for (const bad of ['exa mple', 'a/b', 'x:99999', '[zz]', '']) {
+      const res = await raw(host.url, `GET /api/hello/x HTTP/1.1\r\nHost: ${bad}\r\n\r\n`);
+      assert.equal(statusOf(res.text), 400, `Host: ${bad} -> ${res.text}`);
+    }
+    assert.equal(log.lines.filter((l) => l.level >= 50).length, 0, JSON.stringify(log.lines));
+  });
+
+  test('only loopback Host names are answered (DNS rebinding): 127.evil.com is not loopback', async () => {
+    for (const name of ['evil.com', `evil.com:${port}`, `127.evil.com:${port}`, '127.0.0.1.nip.io', `10.0.0.1:${port}`]) {
+      const res = await raw(host.url, `GET /api/hello/x HTTP/1.1\r\nHost: ${name}\r\n\r\n`);
+      assert.equal(statusOf(res.text), 403, `Host: ${name} -> ${res.text}`);
+      assert.match(res.text, /Host: without keys/);
+    }
+    for (const name of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LOCALHOST', '127.0.0.2']) {
+      const res = await raw(host.url, `GET /api/hello/x HTTP/1.1\r\nHost: ${name}\r\nConnection: close\r\n\r\n`);
+      assert.equal(statusOf(res.text), 200, `Host: ${name} -> ${res.text}`);
+    }
+  });
+
+  test('a cross-site Origin or Sec-Fetch-Site: cross-site is refused (403), and nothing is started', async () => {
+    const attempts: Array<Record<string, string>> = [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://127.evil.com:${port}` },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of attempts) {
+      const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/xsite-1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+      assert.equal(res.status, 403, JSON.stringify(headers));
+      await res.body?.cancel();
+    }
+    assert.equal(engines[0]?.memory.has('xsite-1'), false);
+    const local = await fetch(`${host.url}/api/hello/x`, { headers: { origin: `http://localhost:${port}`, 'sec-fetch-site': 'same-origin' } });
+    assert.equal(local.status, 200);
+    await local.body?.cancel();
+  });
+
+  test('state-changing requests need a JSON content type or no body: a form cannot send them', async () => {
+    await host.engine.start('helloSequence', { instanceId: 'form-1' });
+    const forms: RequestInit[] = [
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' },
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' },
+      { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' },
+      { method: 'POST', body: new Blob(['{}']) }, // no content type at all, but a body
+    ];
+    for (const init of forms) {
+      const res = await fetch(`${host.url}${HOOK}/instances/form-1/terminate?reason=x`, init);
+      assert.equal(res.status, 415, JSON.stringify(init.headers));
+      await res.body?.cancel();
+    }
+    assert.equal((await host.engine.getStatus('form-1'))?.runtimeStatus, 'Pending');
+    const plain = await fetch(`${host.url}${HOOK}/instances/form-1/terminate?reason=x`, { method: 'POST' });
+    assert.equal(plain.status, 202, 'no body, no content type: fine');
+  });
+
+  test('without a key the host refuses a listening name that only looks like loopback', async () => {
+    await assert.rejects(start({ hostname: '127.evil.com' }), { code: 'KEY_REQUIRED' });
+  });
+});
