@@ -6,11 +6,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { isLive, reconcile, type ObservedInstance } from '../eventsource/schedule-reconcile.js';
+import { isLive, ownership, reconcile, type ObservedInstance, type SeenSequence } from '../eventsource/schedule-reconcile.js';
 import { redactUrlsIn } from '../eventsource/redact.js';
-import { asScheduleStatus, sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
+import { asScheduleStatus } from '../eventsource/schedule-schema.js';
+import { sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
-import { config, logger, scheduleSpec } from './shared/settings.js';
+import { config, logger, originKey, scheduleSpec } from './shared/settings.js';
 import { findInstance } from './shared/instances.js';
 
 const ATTEMPTS = 5;
@@ -22,7 +23,25 @@ function sleep(ms: number): Promise<void> {
 
 async function observe(client: DurableClient, instanceId: string): Promise<ObservedInstance | undefined> {
   const found = await findInstance(client, instanceId);
-  return found && { runtimeStatus: String(found.runtimeStatus), customStatus: found.customStatus };
+  if (!found) return undefined;
+  const created = new Date(found.createdTime);
+  return {
+    runtimeStatus: String(found.runtimeStatus),
+    customStatus: found.customStatus,
+    ...(Number.isNaN(created.getTime()) ? {} : { createdTime: created }),
+  };
+}
+
+/** The highest sequence this process saw per schedule generation it created: the sequence never goes back below it. */
+const seenSequences = new Map<string, SeenSequence>();
+
+function remember(instanceId: string, observed: ObservedInstance | undefined): void {
+  const owner = observed && ownership(config.scheduleName, observed.customStatus, originKey);
+  if (!owner?.ours) return;
+  const { generation, nextSequence } = owner.status;
+  const before = seenSequences.get(instanceId);
+  if (before?.generation === generation && before.sequence >= nextSequence) return;
+  seenSequences.set(instanceId, { generation, sequence: nextSequence });
 }
 
 /**
@@ -45,8 +64,17 @@ async function reschedule(client: DurableClient, instanceId: string, spec: Sched
 async function ensureOnce(client: DurableClient): Promise<void> {
   const name = config.scheduleName;
   const instanceId = instanceIdFor(name);
-  const decision = reconcile(name, scheduleSpec(), await observe(client, instanceId), new Date());
+  const observed = await observe(client, instanceId);
+  const seen = seenSequences.get(instanceId);
+  const decision = reconcile({ name, spec: scheduleSpec(), observed, now: new Date(), originKey, seen });
+  remember(instanceId, observed);
   switch (decision.action) {
+    case 'alert':
+      logger.error(
+        { schedule: name, instanceId, runtimeStatus: decision.runtimeStatus, problem: decision.problem },
+        `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone and no events of this schedule flow until it is gone: ${decision.advice.replaceAll('<id>', instanceId)}`,
+      );
+      return;
     case 'none':
       logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
       return;
@@ -60,10 +88,17 @@ async function ensureOnce(client: DurableClient): Promise<void> {
     case 'start':
       try {
         await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
-        logger.info(
-          { schedule: name, instanceId, spec: decision.state.spec.schedule, nextSequence: decision.state.sequence },
-          decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped',
-        );
+        const { generation, sequence } = decision.state;
+        seenSequences.set(instanceId, { generation, sequence });
+        const facts = { schedule: name, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
+        if (decision.why === 'new-generation') {
+          logger.warn(
+            { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
+            `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
+          );
+        } else {
+          logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
+        }
       } catch (error) {
         // Another host started it between our look and our start: that is the singleton doing its job.
         const again = await observe(client, instanceId);
