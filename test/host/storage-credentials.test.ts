@@ -1,0 +1,38 @@
+/**
+ * Start-up lines for storage credentials (issue #8): a wrong AccountKey used to stop the host with Azurite's
+ * multi-line XML error document; a key that is not base64 at all is refused before any storage call.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TableClient } from '@azure/data-tables';
+import { describeStorageAuthFailure } from '../../src/host/connection-string.js';
+import { startAzurite } from '../../src/host/storage/azurite.js';
+import { resolveStorageConnection } from '../../src/host/storage-settings.js';
+
+test('an AccountKey that is not base64 stops start-up with one line naming the setting, not the key', () => {
+  for (const key of ['not a key', 'abc', 'c2VjcmV0=x', 'hunter2!']) {
+    assert.throws(() => resolveStorageConnection(`AccountName=prod;AccountKey=${key};EndpointSuffix=core.windows.net`), (error: Error) => {
+      assert.match(error.message, /^AzureWebJobsStorage: AccountKey is not a base64 storage account key/);
+      assert.ok(!error.message.includes(key));
+      return true;
+    });
+  }
+});
+
+test('regression: a wrong AccountKey against real Azurite is described in one line naming AzureWebJobsStorage, not Azurite\'s XML', { timeout: 60_000 }, async () => {
+  const azurite = await startAzurite();
+  try {
+    const wrongKey = Buffer.alloc(64, 7).toString('base64');
+    const connection = resolveStorageConnection(azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`));
+    const client = TableClient.fromConnectionString(connection, 'credentialcheck', { allowInsecureConnection: true });
+    const error = await client.createTable().then(() => undefined, (err: unknown) => err);
+    assert.ok(error instanceof Error, 'Azurite refuses the wrong key');
+    assert.match(error.message, /\n/, 'the raw error is the multi-line document the host printed before');
+    const line = describeStorageAuthFailure(error);
+    assert.equal(line, 'AzureWebJobsStorage: the storage account refused its credentials (HTTP 403 AuthorizationFailure); check AccountName and AccountKey');
+    assert.ok(!line?.includes(wrongKey));
+    assert.equal(describeStorageAuthFailure(new Error('connect ECONNREFUSED 127.0.0.1:10002')), undefined, 'other failures are not credential failures');
+  } finally {
+    await azurite.stop();
+  }
+});
