@@ -13,6 +13,23 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const DOMAIN = 'durable-event-source/schedule-origin/v1';
 
+/** Azurite's documented development account key (public; src/host/storage/azurite.ts has the same). */
+const AZURITE_DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/**
+ * The secret part of a storage connection string: its AccountName and AccountKey, not the endpoints (Azurite's port
+ * may change between runs; the key must not). `UseDevelopmentStorage=true` is Azurite's well-known (public) dev
+ * account, the same one `npm start` spells out; an identity-based connection carries no key. In both cases the marker
+ * is only a checksum that a forger who knows this code can compute.
+ */
+export function originSecretFrom(connectionString: string | undefined): string {
+  const field = (name: string): string =>
+    new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*([^;]*)`, 'i').exec(connectionString ?? '')?.[1]?.trim() ?? '';
+  if (field('UseDevelopmentStorage').toLowerCase() === 'true') return `devstoreaccount1\n${AZURITE_DEV_KEY}`;
+  const key = field('AccountKey');
+  return key === '' ? '' : `${field('AccountName')}\n${key}`;
+}
+
 /** A key for originMarker from the app's secret (the same secret always gives the same key). */
 export function originKeyFrom(secret: string): Buffer {
   return createHash('sha256').update(`${DOMAIN}\n${secret}`).digest();

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconcile, STUCK_AFTER_MS, type Reconcile } from '../../src/eventsource/schedule-reconcile.js';
-import { originKeyFrom, originMarker } from '../../src/eventsource/schedule-origin.js';
+import { originKeyFrom, originMarker, originSecretFrom } from '../../src/eventsource/schedule-origin.js';
+import { DEV_KEY } from '../../src/host/storage/azurite.js';
 import { newScheduleState, statusOf, type ScheduleSpec } from '../../src/eventsource/schedule-state.js';
 
 const spec: ScheduleSpec = {
@@ -99,4 +100,15 @@ test('the sequence never goes back below one this starter saw', () => {
   assert.equal(restarted.state.sequence, 50);
   const onward = started(reconcile({ ...base, seen: { ...seen, sequence: 10 }, observed: { runtimeStatus: 'Terminated', customStatus: ours } }));
   assert.equal(onward.state.sequence, 42);
+});
+
+test('the origin secret is the account name and key of AzureWebJobsStorage, not its endpoints', () => {
+  const a = 'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/dev;';
+  const b = 'AccountName=dev; AccountKey = a2V5 ;TableEndpoint=http://127.0.0.1:41234/dev';
+  assert.equal(originSecretFrom(a), 'dev\na2V5');
+  assert.equal(originSecretFrom(a), originSecretFrom(b), 'Azurite on another port: the same schedules are still ours');
+  assert.notEqual(originSecretFrom(a), originSecretFrom(a.replace('a2V5', 'b3RoZXI=')));
+  const azurite = `AccountName=devstoreaccount1;AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;`;
+  assert.equal(originSecretFrom('UseDevelopmentStorage=true'), originSecretFrom(azurite), 'func (local.settings.json) and npm start agree');
+  assert.equal(originSecretFrom(undefined), '');
 });

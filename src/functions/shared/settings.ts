@@ -4,7 +4,7 @@
  */
 import { loadConfig, redactedConfig, type EventSourceConfig } from '../../eventsource/config.js';
 import { createLogger } from '../../eventsource/logger.js';
-import { originKeyFrom } from '../../eventsource/schedule-origin.js';
+import { originKeyFrom, originSecretFrom } from '../../eventsource/schedule-origin.js';
 import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
 
 export const config: EventSourceConfig = loadConfig(process.env);
@@ -25,8 +25,7 @@ export function scheduleSpec(c: EventSourceConfig = config): ScheduleSpec {
 }
 
 /**
- * The key of the starter's origin marker (eventsource/schedule-origin.ts), derived from the storage connection
- * string: a secret the app holds and a Durable API key holder does not. With `UseDevelopmentStorage=true` (Azurite)
- * or an identity-based connection there is no such secret and the marker only catches states not made by a starter.
+ * The key of the starter's origin marker (eventsource/schedule-origin.ts), derived from the storage account key in
+ * AzureWebJobsStorage: a secret the app holds and a Durable API key holder does not.
  */
-export const originKey: Buffer = originKeyFrom(process.env.AzureWebJobsStorage ?? '');
+export const originKey: Buffer = originKeyFrom(originSecretFrom(process.env.AzureWebJobsStorage));
