@@ -36,3 +36,27 @@ test('regression: a wrong AccountKey against real Azurite is described in one li
     await azurite.stop();
   }
 });
+
+test('fuzz: any AzureWebJobsStorage value resolves or stops with a HostError naming the setting, never quoting the key', async () => {
+  const { default: fc } = await import('fast-check');
+  const { fuzzParameters } = await import('../support/fuzz.js');
+  const { HostError } = await import('../../src/host/host-error.js');
+  const secret = fc.stringMatching(/^[A-Za-z0-9+/]{8,24}$/).map((s) => `Zz9${s}`);
+  const piece = fc.oneof(
+    fc.constantFrom('AccountName=prod', 'AccountName=', 'DefaultEndpointsProtocol=https', 'EndpointSuffix=core.windows.net', 'UseDevelopmentStorage=true', 'UseDevelopmentStorage=false', 'DevelopmentStorageProxyUri=http://azurite', 'DevelopmentStorageProxyUri=::', 'TableEndpoint=http://127.0.0.1:1/x', '=', ';;', ''),
+    fc.string(),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 5 }), secret, fc.constantFrom('', '==', '!', ' ', '%'), (pieces, key, tail) => {
+      const value = [...pieces, `AccountKey=${key}${tail}`].join(';');
+      try {
+        resolveStorageConnection(value);
+      } catch (error) {
+        assert.ok(error instanceof HostError, String(error));
+        assert.match(error.message, /^AzureWebJobsStorage[: ]/);
+        assert.ok(!error.message.includes(key), error.message);
+      }
+    }),
+    fuzzParameters({ numRuns: 200 }, 'AzureWebJobsStorage'),
+  );
+});
