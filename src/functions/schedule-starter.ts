@@ -6,7 +6,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { isLive, ownership, reconcile, type ObservedInstance, type SeenSequence } from '../eventsource/schedule-reconcile.js';
+import { isLive, ownership, reconcile, STUCK_AFTER_MS, type ObservedInstance, type SeenSequence } from '../eventsource/schedule-reconcile.js';
 import { redactUrlsIn } from '../eventsource/redact.js';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
 import { sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
@@ -76,7 +76,18 @@ async function ensureOnce(client: DurableClient): Promise<void> {
       );
       return;
     case 'none':
-      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      if (observed && ownership(name, observed.customStatus, originKey).ours) {
+        logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+        return;
+      }
+      // Live but no status yet: normal for a moment after a start; look again once it would count as stuck,
+      // rather than only at the next hourly run.
+      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; checking again in ${STUCK_AFTER_MS / 60_000} min`);
+      setTimeout(() => {
+        ensureSchedule(client).catch((error: unknown) => {
+          logger.error({ schedule: name, instanceId, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'checking the schedule again failed; the hourly run tries again');
+        });
+      }, STUCK_AFTER_MS + 5_000).unref();
       return;
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
