@@ -48,6 +48,8 @@ export type Reconcile =
   | { action: 'start'; state: ScheduleState; why: 'new-generation'; problem: string }
   | { action: 'reschedule'; spec: ScheduleSpec }
   | { action: 'none'; runtimeStatus: string }
+  /** Live without a status yet (normal just after a start): look again once it would count as stuck. */
+  | { action: 'recheck'; runtimeStatus: string; afterMs: number }
   | { action: 'alert'; runtimeStatus: string; problem: string; advice: string };
 
 /** An instance that shows no schedule status this long after its creation never ran a tick: it is stuck. */
@@ -120,7 +122,7 @@ export function reconcile(input: ReconcileInput): Reconcile {
     if (!owner.noStatus) return { action: 'alert', runtimeStatus, problem: owner.problem, advice: TERMINATE_ADVICE };
     // No status yet is normal for a moment after a start; long after it, the instance never ran.
     const age = observed.createdTime ? input.now.getTime() - observed.createdTime.getTime() : 0;
-    if (age <= STUCK_AFTER_MS) return { action: 'none', runtimeStatus };
+    if (age <= STUCK_AFTER_MS) return { action: 'recheck', runtimeStatus, afterMs: STUCK_AFTER_MS - age + 5_000 };
     const since = observed.createdTime?.toISOString() ?? '?';
     const problem = `it has shown no schedule status since it was created at ${since} (${Math.round(age / 60_000)} min): it never ran a tick (an input the task hub cannot store, or not a schedule state)`;
     return { action: 'alert', runtimeStatus, problem, advice: STUCK_ADVICE };

@@ -6,7 +6,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { isLive, ownership, reconcile, STUCK_AFTER_MS, type ObservedInstance, type SeenSequence } from '../eventsource/schedule-reconcile.js';
+import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../eventsource/schedule-reconcile.js';
 import { redactUrlsIn } from '../eventsource/redact.js';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
 import { sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
@@ -72,22 +72,15 @@ async function ensureOnce(client: DurableClient): Promise<void> {
     case 'alert':
       logger.error(
         { schedule: name, instanceId, runtimeStatus: decision.runtimeStatus, problem: decision.problem },
-        `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone and no events of this schedule flow until it is gone: ${decision.advice.replaceAll('<id>', instanceId)}`,
+        `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone (it may be in the middle of a delivery) and the schedule is not in its hands until then: ${decision.advice.replaceAll('<id>', instanceId)}`,
       );
       return;
     case 'none':
-      if (observed && ownership(name, observed.customStatus, originKey).ours) {
-        logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
-        return;
-      }
-      // Live but no status yet: normal for a moment after a start; look again once it would count as stuck,
-      // rather than only at the next hourly run.
-      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; checking again in ${STUCK_AFTER_MS / 60_000} min`);
-      setTimeout(() => {
-        ensureSchedule(client).catch((error: unknown) => {
-          logger.error({ schedule: name, instanceId, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'checking the schedule again failed; the hourly run tries again');
-        });
-      }, STUCK_AFTER_MS + 5_000).unref();
+      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      return;
+    case 'recheck':
+      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
+      recheckLater(client, decision.afterMs);
       return;
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
@@ -97,26 +90,40 @@ async function ensureOnce(client: DurableClient): Promise<void> {
       }
       return;
     case 'start':
-      try {
-        await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
-        const { generation, sequence } = decision.state;
-        seenSequences.set(instanceId, { generation, sequence });
-        const facts = { schedule: name, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
-        if (decision.why === 'new-generation') {
-          logger.warn(
-            { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
-            `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
-          );
-        } else {
-          logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
-        }
-      } catch (error) {
-        // Another host started it between our look and our start: that is the singleton doing its job.
-        const again = await observe(client, instanceId);
-        if (!again || !isLive(again.runtimeStatus)) throw error;
-        logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
-      }
+      await start(client, instanceId, decision, observed);
   }
+}
+
+async function start(client: DurableClient, instanceId: string, decision: Extract<Reconcile, { action: 'start' }>, observed: ObservedInstance | undefined): Promise<void> {
+  try {
+    await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
+  } catch (error) {
+    // Another host started it between our look and our start: that is the singleton doing its job.
+    const again = await observe(client, instanceId);
+    if (!again || !isLive(again.runtimeStatus)) throw error;
+    logger.info({ schedule: config.scheduleName, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
+    return;
+  }
+  const { generation, sequence } = decision.state;
+  seenSequences.set(instanceId, { generation, sequence });
+  const facts = { schedule: config.scheduleName, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
+  if (decision.why === 'new-generation') {
+    logger.warn(
+      { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
+      `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
+    );
+  } else {
+    logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
+  }
+}
+
+/** One more look, outside the hourly rhythm (unref'd: it never keeps a stopping host alive). */
+function recheckLater(client: DurableClient, afterMs: number): void {
+  setTimeout(() => {
+    ensureSchedule(client).catch((error: unknown) => {
+      logger.error({ schedule: config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
+    });
+  }, afterMs).unref();
 }
 
 /** Makes sure the schedule runs; storage or host hiccups at start-up are retried rather than waiting an hour. */

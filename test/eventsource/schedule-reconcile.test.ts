@@ -88,7 +88,7 @@ test('regression: an instance Pending (or without status) far too long is report
   assert.match(decision.problem, /never ran a tick/);
   assert.match(decision.advice, /terminate and purge/);
   const young = new Date(later.getTime() - 1_000);
-  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Pending', customStatus: null, createdTime: young } }), { action: 'none', runtimeStatus: 'Pending' });
+  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Pending', customStatus: null, createdTime: young } }), { action: 'recheck', runtimeStatus: 'Pending', afterMs: STUCK_AFTER_MS - 1_000 + 5_000 });
 });
 
 test('the sequence never goes back below one this starter saw', () => {
