@@ -113,11 +113,14 @@ export function loadConfig(env: Env): EventSourceConfig {
     return policy;
   }));
   const backoffDelayMs = read('DELIVERY_BACKOFF_DELAY', withDefault(CONFIG_DEFAULTS.DELIVERY_BACKOFF_DELAY, duration()));
-  const maxBackoffMs = read('DELIVERY_MAX_BACKOFF', withDefault(CONFIG_DEFAULTS.DELIVERY_MAX_BACKOFF, (text) => {
-    const ms = parseDuration(text);
-    if (ms < backoffDelayMs) throw new Error(`${JSON.stringify(text)} is shorter than DELIVERY_BACKOFF_DELAY (${backoffDelayMs} ms)`);
-    return ms;
-  }));
+  const maxBackoffMs = read('DELIVERY_MAX_BACKOFF', withDefault(CONFIG_DEFAULTS.DELIVERY_MAX_BACKOFF, duration()));
+  if (maxBackoffMs < backoffDelayMs) {
+    // Blame the variable the operator set: a long delay against the default cap is the delay's problem.
+    if (value('DELIVERY_MAX_BACKOFF') === undefined) {
+      throw new ConfigError('DELIVERY_BACKOFF_DELAY', `is longer than DELIVERY_MAX_BACKOFF (${CONFIG_DEFAULTS.DELIVERY_MAX_BACKOFF} by default); set DELIVERY_MAX_BACKOFF too`);
+    }
+    throw new ConfigError('DELIVERY_MAX_BACKOFF', `${JSON.stringify(value('DELIVERY_MAX_BACKOFF'))} is shorter than DELIVERY_BACKOFF_DELAY (${backoffDelayMs} ms)`);
+  }
   const catchUpWindowMs = read('CATCH_UP_WINDOW', withDefault(CONFIG_DEFAULTS.CATCH_UP_WINDOW, duration({ allowZero: true })));
   const logLevel = read('LOG_LEVEL', withDefault(CONFIG_DEFAULTS.LOG_LEVEL, (text) => {
     const level = text.toLowerCase();
@@ -212,8 +215,23 @@ const sinkSchema: z.ZodType<URL, string | undefined> = z
       ctx.addIssue({ code: 'custom', message: 'has no host' });
       return z.NEVER;
     }
+    // The delivery sends the userinfo as Basic credentials, percent-decoded; a bad escape would stop it later with
+    // nothing but "URI malformed".
+    if (!decodes(url.username) || !decodes(url.password)) {
+      ctx.addIssue({ code: 'custom', message: 'has a user name or password with an invalid percent-escape (write % as %25)' });
+      return z.NEVER;
+    }
     return url;
   });
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Legacy `DurationInSeconds` of the old demo: a positive number of seconds, used when SCHEDULE is unset. */
 const legacySecondsSchema: z.ZodType<Schedule, string | undefined> = z.string().transform((text, ctx) => {

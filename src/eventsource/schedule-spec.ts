@@ -8,7 +8,8 @@ import type { ScheduleSpec } from './schedule-state.js';
 
 const positiveInt = z.number().int().positive();
 
-const specSchema = z
+/** One schema for a ScheduleSpec wherever one arrives from outside (a reschedule event, an orchestration input). */
+export const specSchema = z
   .object({
     schedule: z.string().min(1),
     timeZone: z.string().min(1),

@@ -49,6 +49,8 @@ export interface ScheduleState {
   /** Ticks the sink refused for good (non-retryable status). */
   rejectedTicks: number;
   lastDelivery?: LastDelivery;
+  /** The starter's origin marker (schedule-origin.ts), carried unchanged; absent in a state the starter did not create. */
+  origin?: string;
 }
 
 export interface TickInput {
@@ -63,8 +65,16 @@ export type NextStep =
   | { kind: 'skip'; state: ScheduleState }
   | { kind: 'deliver'; tick: TickInput; state: ScheduleState };
 
-export function newScheduleState(name: string, spec: ScheduleSpec, startedAt: Date): ScheduleState {
-  return { name, spec, generation: startedAt.toISOString(), sequence: 1, skippedTicks: 0, rejectedTicks: 0 };
+/** A new generation of a schedule; the starter passes its origin marker for it (see schedule-origin.ts). */
+export function newScheduleState(
+  name: string,
+  spec: ScheduleSpec,
+  startedAt: Date,
+  marker?: (name: string, generation: string) => string,
+): ScheduleState {
+  const generation = startedAt.toISOString();
+  const state: ScheduleState = { name, spec, generation, sequence: 1, skippedTicks: 0, rejectedTicks: 0 };
+  return marker ? { ...state, origin: marker(name, generation) } : state;
 }
 
 function scheduleOf(state: ScheduleState): Schedule {
@@ -205,6 +215,7 @@ export interface ScheduleStatus {
   skippedTicks: number;
   rejectedTicks: number;
   lastDelivery?: LastDelivery;
+  origin?: string;
 }
 
 export function statusOf(state: ScheduleState): ScheduleStatus {
@@ -217,6 +228,7 @@ export function statusOf(state: ScheduleState): ScheduleStatus {
     skippedTicks: state.skippedTicks,
     rejectedTicks: state.rejectedTicks,
     ...(state.lastDelivery ? { lastDelivery: state.lastDelivery } : {}),
+    ...(state.origin ? { origin: state.origin } : {}),
   };
 }
 
@@ -234,15 +246,7 @@ export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now:
     rejectedTicks: status.rejectedTicks,
     ...(status.nextFireTime ? { nextFireTime: status.nextFireTime } : {}),
     ...(status.lastDelivery ? { lastDelivery: status.lastDelivery } : {}),
+    ...(status.origin ? { origin: status.origin } : {}),
   };
   return sameSpec(status.spec, spec) ? restored : withSpec(restored, spec, now);
-}
-
-/** Reads a ScheduleStatus back from an orchestration's custom status (unknown JSON), or undefined if it is not one. */
-export function asScheduleStatus(value: unknown): ScheduleStatus | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const v = value as Partial<ScheduleStatus>;
-  if (typeof v.name !== 'string' || typeof v.generation !== 'string' || typeof v.nextSequence !== 'number') return undefined;
-  if (!v.spec || typeof v.spec.schedule !== 'string' || typeof v.spec.timeZone !== 'string') return undefined;
-  return v as ScheduleStatus;
 }

@@ -25,8 +25,22 @@ export type Schedule =
   | { kind: 'interval'; everyMs: number; text: string }
   | { kind: 'cron'; expression: string; timeZone: string; text: string };
 
+// Successful parses, by time zone and text: an orchestrator parses its schedule several times per episode (and the
+// schema check once more), and a cron parse costs about half a millisecond. Results are immutable plain data.
+const parsedCache = new Map<string, Schedule>();
+
 /** Parses `text` as an interval (`10s`, `PT10S`, ...) or else a 5- or 6-field cron expression. */
 export function parseSchedule(text: string, timeZone = 'UTC'): Schedule {
+  const key = `${timeZone}\u0000${text}`;
+  const cached = parsedCache.get(key);
+  if (cached !== undefined) return cached;
+  const schedule = Object.freeze(parseScheduleUncached(text, timeZone));
+  if (parsedCache.size >= 64) parsedCache.clear();
+  parsedCache.set(key, schedule);
+  return schedule;
+}
+
+function parseScheduleUncached(text: string, timeZone: string): Schedule {
   const input = text.trim();
   const quoted = JSON.stringify(text);
   if (input === '') throw invalid(`${quoted} is empty; give an interval (e.g. 10s, PT10S) or a cron expression`);

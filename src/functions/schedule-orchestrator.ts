@@ -14,8 +14,9 @@ import {
   type DeliveryResult,
   type ScheduleState,
 } from '../eventsource/schedule-state.js';
+import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import { checkScheduleSpec } from '../eventsource/schedule-spec.js';
-import { DELIVERY_ACTIVITY, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
+import { DELIVERY_ACTIVITY, ORCHESTRATOR, RESCHEDULE_EVENT, scheduleNameOf } from './shared/names.js';
 
 /** First line only, bounded: the activity error's details carry a stack that has no place in the status. */
 function reasonOf(error: unknown): string {
@@ -24,8 +25,22 @@ function reasonOf(error: unknown): string {
   return first.length > 200 ? `${first.slice(0, 199)}…` : first;
 }
 
+/**
+ * The input is checked before anything is scheduled: anyone who can start `scheduleOrchestrator` through the Durable
+ * API could otherwise hand it another schedule's name (and so its event ids) or a state that is not one. A refused
+ * input fails the instance at once, deterministically, with a message naming the field; nothing is delivered.
+ */
+function validInput(context: OrchestrationContext): ScheduleState {
+  const instanceId = context.df.instanceId;
+  const checked = checkScheduleState(context.df.getInput<unknown>(), scheduleNameOf(instanceId), instanceId);
+  if (checked.ok) return checked.value;
+  const message = `refused the orchestration input: ${checked.problem}`;
+  if (!context.df.isReplaying) context.error(`${instanceId}: ${message}`);
+  throw new Error(message);
+}
+
 export const scheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<ScheduleState>();
+  const input = validInput(context);
   let step = nextStep(input, context.df.currentUtcDateTime);
 
   if (step.kind === 'wait') {

@@ -6,11 +6,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { isLive, reconcile, type ObservedInstance } from '../eventsource/schedule-reconcile.js';
+import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../eventsource/schedule-reconcile.js';
 import { redactUrlsIn } from '../eventsource/redact.js';
-import { asScheduleStatus, sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
+import { asScheduleStatus } from '../eventsource/schedule-schema.js';
+import { sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
-import { config, logger, scheduleSpec } from './shared/settings.js';
+import { config, logger, originKey, scheduleSpec } from './shared/settings.js';
 import { findInstance } from './shared/instances.js';
 
 const ATTEMPTS = 5;
@@ -22,7 +23,25 @@ function sleep(ms: number): Promise<void> {
 
 async function observe(client: DurableClient, instanceId: string): Promise<ObservedInstance | undefined> {
   const found = await findInstance(client, instanceId);
-  return found && { runtimeStatus: String(found.runtimeStatus), customStatus: found.customStatus };
+  if (!found) return undefined;
+  const created = new Date(found.createdTime);
+  return {
+    runtimeStatus: String(found.runtimeStatus),
+    customStatus: found.customStatus,
+    ...(Number.isNaN(created.getTime()) ? {} : { createdTime: created }),
+  };
+}
+
+/** The highest sequence this process saw per schedule generation it created: the sequence never goes back below it. */
+const seenSequences = new Map<string, SeenSequence>();
+
+function remember(instanceId: string, observed: ObservedInstance | undefined): void {
+  const owner = observed && ownership(config.scheduleName, observed.customStatus, originKey);
+  if (!owner?.ours) return;
+  const { generation, nextSequence } = owner.status;
+  const before = seenSequences.get(instanceId);
+  if (before?.generation === generation && before.sequence >= nextSequence) return;
+  seenSequences.set(instanceId, { generation, sequence: nextSequence });
 }
 
 /**
@@ -45,10 +64,23 @@ async function reschedule(client: DurableClient, instanceId: string, spec: Sched
 async function ensureOnce(client: DurableClient): Promise<void> {
   const name = config.scheduleName;
   const instanceId = instanceIdFor(name);
-  const decision = reconcile(name, scheduleSpec(), await observe(client, instanceId), new Date());
+  const observed = await observe(client, instanceId);
+  const seen = seenSequences.get(instanceId);
+  const decision = reconcile({ name, spec: scheduleSpec(), observed, now: new Date(), originKey, seen });
+  remember(instanceId, observed);
   switch (decision.action) {
+    case 'alert':
+      logger.error(
+        { schedule: name, instanceId, runtimeStatus: decision.runtimeStatus, problem: decision.problem },
+        `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone (it may be in the middle of a delivery) and the schedule is not in its hands until then: ${decision.advice.replaceAll('<id>', instanceId)}`,
+      );
+      return;
     case 'none':
       logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      return;
+    case 'recheck':
+      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
+      recheckLater(client, decision.afterMs);
       return;
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
@@ -58,19 +90,40 @@ async function ensureOnce(client: DurableClient): Promise<void> {
       }
       return;
     case 'start':
-      try {
-        await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
-        logger.info(
-          { schedule: name, instanceId, spec: decision.state.spec.schedule, nextSequence: decision.state.sequence },
-          decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped',
-        );
-      } catch (error) {
-        // Another host started it between our look and our start: that is the singleton doing its job.
-        const again = await observe(client, instanceId);
-        if (!again || !isLive(again.runtimeStatus)) throw error;
-        logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
-      }
+      await start(client, instanceId, decision, observed);
   }
+}
+
+async function start(client: DurableClient, instanceId: string, decision: Extract<Reconcile, { action: 'start' }>, observed: ObservedInstance | undefined): Promise<void> {
+  try {
+    await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
+  } catch (error) {
+    // Another host started it between our look and our start: that is the singleton doing its job.
+    const again = await observe(client, instanceId);
+    if (!again || !isLive(again.runtimeStatus)) throw error;
+    logger.info({ schedule: config.scheduleName, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
+    return;
+  }
+  const { generation, sequence } = decision.state;
+  seenSequences.set(instanceId, { generation, sequence });
+  const facts = { schedule: config.scheduleName, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
+  if (decision.why === 'new-generation') {
+    logger.warn(
+      { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
+      `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
+    );
+  } else {
+    logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
+  }
+}
+
+/** One more look, outside the hourly rhythm (unref'd: it never keeps a stopping host alive). */
+function recheckLater(client: DurableClient, afterMs: number): void {
+  setTimeout(() => {
+    ensureSchedule(client).catch((error: unknown) => {
+      logger.error({ schedule: config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
+    });
+  }, afterMs).unref();
 }
 
 /** Makes sure the schedule runs; storage or host hiccups at start-up are retried rather than waiting an hour. */

@@ -56,7 +56,54 @@ function checkStructured(contentType: string, body: Buffer): string | undefined 
   const record = document as Record<string, unknown>;
   const missing = REQUIRED.filter((name) => typeof record[name] !== 'string' || record[name] === '');
   if (missing.length > 0) return `missing required attribute(s): ${missing.join(', ')}`;
-  return checkSpecversion(record['specversion'] as string);
+  return (
+    checkSpecversion(record['specversion'] as string) ??
+    checkTime('time', record['time']) ??
+    checkDataBase64(record)
+  );
+}
+
+// RFC 3339 date-time (the CloudEvents `time` type): full date, 'T', full time, and a zone ('Z' or an offset).
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * The SDK turns a `time` it cannot read into the current time, so an invalid one would be logged as a real
+ * timestamp; it is refused here instead, naming the attribute (`time`, or `ce-time` in binary mode).
+ */
+function checkTime(attribute: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && isRfc3339(value)) return undefined;
+  return `${attribute}: ${quoted(value)} is not an RFC 3339 timestamp (e.g. 2030-01-01T00:00:00Z)`;
+}
+
+function isRfc3339(text: string): boolean {
+  const match = RFC3339.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, , offsetHour, offsetMinute] = match.slice(1).map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  return (
+    (month ?? 0) >= 1 && (month ?? 0) <= 12 && (day ?? 0) >= 1 && (day ?? 0) <= daysInMonth &&
+    (hour ?? 99) <= 23 && (minute ?? 99) <= 59 && (second ?? 99) <= 60 && // 60: a leap second
+    (offsetHour ?? 0) <= 23 && (offsetMinute ?? 0) <= 59
+  );
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** `data_base64` is base64 (RFC 4648) text, and never together with `data` (CloudEvents JSON format 3.1). */
+function checkDataBase64(record: Record<string, unknown>): string | undefined {
+  const value = record['data_base64'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !BASE64.test(value)) {
+    return `data_base64: ${typeof value === 'string' ? 'is not valid base64 (RFC 4648)' : `must be a base64 string, not ${quoted(value)}`}`;
+  }
+  if ('data' in record) return 'data_base64: must not be present together with data';
+  return undefined;
+}
+
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 64 ? `${text.slice(0, 63)}…` : text;
 }
 
 function checkBinary(headers: IncomingHttpHeaders): string | undefined {
@@ -65,7 +112,7 @@ function checkBinary(headers: IncomingHttpHeaders): string | undefined {
     return 'not a CloudEvent: no ce-* headers (binary mode) and content-type is not application/cloudevents+json (structured mode)';
   }
   if (missing.length > 0) return `missing required header(s): ${missing.join(', ')}`;
-  return checkSpecversion(headerValue(headers['ce-specversion']) ?? '');
+  return checkSpecversion(headerValue(headers['ce-specversion']) ?? '') ?? checkTime('ce-time', headerValue(headers['ce-time']));
 }
 
 function checkSpecversion(value: string): string | undefined {

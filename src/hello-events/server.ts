@@ -13,7 +13,16 @@ export interface HelloEventsOptions {
   readonly logDestination?: pino.DestinationStream;
   /** Largest accepted request body in bytes; default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /** Time a client has to send the request headers; default 10 s (a slow-loris client is cut off). */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request; default 30 s. */
+  readonly requestTimeoutMs?: number;
 }
+
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** An idle keep-alive connection is closed after this (the event source's pooled agent reconnects). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** The hello-events receiver as a node:http server (not yet listening). */
 export function createServer(options: HelloEventsOptions = {}): http.Server {
@@ -26,7 +35,19 @@ export function createServer(options: HelloEventsOptions = {}): http.Server {
       else res.destroy();
     });
   };
-  const server = http.createServer(onRequest);
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
+  const server = http.createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // How often Node checks the two timeouts above; its default (30 s) would let a short timeout run long.
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+      maxHeaderSize: 16 * 1024,
+    },
+    onRequest,
+  );
   // With `Expect: 100-continue` an oversize body is refused before the client sends it.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const declared = declaredLength(req);

@@ -11,6 +11,7 @@ import {
   type ScheduleState,
 } from '../../src/eventsource/schedule-state.js';
 import { reconcile } from '../../src/eventsource/schedule-reconcile.js';
+import { originKeyFrom, originMarker } from '../../src/eventsource/schedule-origin.js';
 import { eventId } from '../../src/eventsource/event.js';
 
 const spec: ScheduleSpec = {
@@ -116,17 +117,21 @@ test('a changed spec keeps sequence and generation and reckons the next tick fro
 });
 
 test('reconcile: starts a missing schedule, leaves a running one alone, reschedules a changed one, restarts an ended one where it stopped', () => {
-  const fresh = reconcile('default', spec, undefined, t0);
+  const originKey = originKeyFrom('test secret');
+  const marker = (name: string, generation: string): string => originMarker(originKey, name, generation);
+  const base = { name: 'default', spec, originKey };
+  const fresh = reconcile({ ...base, observed: undefined, now: t0 });
   assert.equal(fresh.action, 'start');
-  const running = { ...newScheduleState('default', spec, t0), sequence: 42, nextFireTime: at(10_000).toISOString() };
+  const running = { ...newScheduleState('default', spec, t0, marker), sequence: 42, nextFireTime: at(10_000).toISOString() };
   const custom = statusOf(running);
-  assert.deepEqual(reconcile('default', spec, { runtimeStatus: 'Running', customStatus: custom }, t0), { action: 'none', runtimeStatus: 'Running' });
-  assert.deepEqual(reconcile('default', spec, { runtimeStatus: 'Suspended', customStatus: custom }, t0), { action: 'none', runtimeStatus: 'Suspended' });
+  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Running', customStatus: custom }, now: t0 }), { action: 'none', runtimeStatus: 'Running' });
+  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Suspended', customStatus: custom }, now: t0 }), { action: 'none', runtimeStatus: 'Suspended' });
   const changedSpec = { ...spec, schedule: '5s' };
-  assert.deepEqual(reconcile('default', changedSpec, { runtimeStatus: 'Running', customStatus: custom }, t0), { action: 'reschedule', spec: changedSpec });
-  const restarted = reconcile('default', spec, { runtimeStatus: 'Terminated', customStatus: custom }, at(5_000));
+  assert.deepEqual(reconcile({ ...base, spec: changedSpec, observed: { runtimeStatus: 'Running', customStatus: custom }, now: t0 }), { action: 'reschedule', spec: changedSpec });
+  const restarted = reconcile({ ...base, observed: { runtimeStatus: 'Terminated', customStatus: custom }, now: at(5_000) });
   assert.equal(restarted.action, 'start');
   if (restarted.action === 'start') {
+    assert.equal(restarted.why, 'restart');
     assert.equal(restarted.state.sequence, 42);
     assert.equal(restarted.state.generation, running.generation);
     assert.deepEqual(restarted.state, stateFromStatus(custom, spec, at(5_000)));

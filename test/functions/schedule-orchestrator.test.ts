@@ -190,3 +190,42 @@ test('regression: a malformed reschedule event is ignored; the schedule neither 
     assert.deepEqual(carried, input, 'the state goes on unchanged');
   }
 });
+
+/** Runs the first episode of `instance` with `input` (which may be anything a Durable API caller sends). */
+async function firstEpisode(instance: string, input: unknown) {
+  const state = await invoker.invokeOrchestration(ORCHESTRATOR, new History().started(t0, ORCHESTRATOR, input).payload(instance, input));
+  return { state, actions: flatActions(state) };
+}
+
+test('regression: a forged state naming another schedule (its later sequence, its ids) fails the instance at once and delivers nothing', async () => {
+  const forged: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 500, nextFireTime: t0.toISOString() };
+  const { state, actions } = await firstEpisode('schedule-evil', forged);
+  assert.equal(only(actions, ActionType.CallActivity).length, 0, 'nothing is delivered');
+  assert.equal(only(actions, ActionType.CreateTimer).length, 0);
+  assert.match(String(state.error), /name: "default" does not belong to instance "schedule-evil" \(expected "evil"\)/);
+  // Deterministic: the same input fails the same way on every replay.
+  const again = await firstEpisode('schedule-evil', forged);
+  assert.equal(String(again.state.error), String(state.error));
+  const stranger = await firstEpisode('not-a-schedule', forged);
+  assert.match(String(stranger.state.error), /name: instance "not-a-schedule" is not a schedule instance/);
+});
+
+test('regression: an input that is not a schedule state fails the instance with a message naming the field', async () => {
+  const valid = newScheduleState('default', spec, t0);
+  const cases: Array<[unknown, RegExp]> = [
+    ['garbage', /\(the value\): /],
+    [null, /\(the value\): /],
+    [{ ...valid, sequence: -1 }, /sequence: /],
+    [{ ...valid, sequence: '7' }, /sequence: /],
+    [{ ...valid, generation: 'a/b' }, /generation: /],
+    [{ ...valid, spec: { ...spec, schedule: 'now and then' } }, /spec: /],
+    [{ ...valid, nextFireTime: 'tomorrow' }, /nextFireTime: /],
+    [{ ...valid, lastDelivery: { sequence: 1 } }, /lastDelivery\.\w+: /],
+  ];
+  for (const [input, field] of cases) {
+    const { state, actions } = await firstEpisode(instanceId, input);
+    assert.equal(actions.length, 0, `no action for ${JSON.stringify(input)}`);
+    assert.match(String(state.error), /refused the orchestration input/);
+    assert.match(String(state.error), field, `${JSON.stringify(input)} → ${String(state.error)}`);
+  }
+});

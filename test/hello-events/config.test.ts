@@ -19,3 +19,22 @@ test('a PORT that is not a port number is refused, naming PORT', () => {
     );
   }
 });
+
+test('fuzz: any PORT or HOST is accepted or refused with a ConfigError naming it, on one line', async () => {
+  const { default: fc } = await import('fast-check');
+  const { fuzzParameters } = await import('../support/fuzz.js');
+  const value = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 20 }), fc.integer({ min: -10, max: 100_000 }).map(String), fc.constantFrom(' ', '\n', '0x50', '1e3', '８０'));
+  fc.assert(
+    fc.property(fc.constantFrom('PORT', 'HOST'), value, (field, text) => {
+      try {
+        const config = readConfig({ [field]: text });
+        assert.ok(Number.isInteger(config.port) && config.port >= 0 && config.port <= 65535);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.equal(error.field, field);
+        assert.ok(error.message.startsWith(`${field}: `));
+      }
+    }),
+    fuzzParameters({ numRuns: 200 }, 'hello-events PORT/HOST'),
+  );
+});

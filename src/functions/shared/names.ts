@@ -1,3 +1,5 @@
+import { isValidScheduleName } from '../../eventsource/schedule-name.js';
+
 /** Names shared by the function bindings; the orchestration instance id is derived from the schedule name. */
 export const ORCHESTRATOR = 'scheduleOrchestrator';
 export const DELIVERY_ACTIVITY = 'deliverTick';
@@ -10,6 +12,9 @@ export function instanceIdFor(scheduleName: string): string {
   return `${INSTANCE_PREFIX}${scheduleName}`;
 }
 
+/** The schedule name an instance id belongs to, or undefined when it is not a schedule's instance id. */
 export function scheduleNameOf(instanceId: string): string | undefined {
-  return instanceId.startsWith(INSTANCE_PREFIX) ? instanceId.slice(INSTANCE_PREFIX.length) : undefined;
+  if (!instanceId.startsWith(INSTANCE_PREFIX)) return undefined;
+  const name = instanceId.slice(INSTANCE_PREFIX.length);
+  return isValidScheduleName(name) ? name : undefined;
 }

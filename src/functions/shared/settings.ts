@@ -4,6 +4,7 @@
  */
 import { loadConfig, redactedConfig, type EventSourceConfig } from '../../eventsource/config.js';
 import { createLogger } from '../../eventsource/logger.js';
+import { originKeyFrom, originSecretFrom } from '../../eventsource/schedule-origin.js';
 import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
 
 export const config: EventSourceConfig = loadConfig(process.env);
@@ -22,3 +23,9 @@ export function scheduleSpec(c: EventSourceConfig = config): ScheduleSpec {
     retry: c.delivery.retry,
   };
 }
+
+/**
+ * The key of the starter's origin marker (eventsource/schedule-origin.ts), derived from the storage account key in
+ * AzureWebJobsStorage: a secret the app holds and a Durable API key holder does not.
+ */
+export const originKey: Buffer = originKeyFrom(originSecretFrom(process.env.AzureWebJobsStorage));

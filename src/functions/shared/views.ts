@@ -1,5 +1,5 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { asScheduleStatus } from '../../eventsource/schedule-state.js';
+import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
 import { scheduleNameOf } from './names.js';
 
 /** A schedule as the management API shows it. */
@@ -25,10 +25,11 @@ export function scheduleRuntimeStatus(status: DurableOrchestrationStatus): strin
 }
 
 export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
-  const custom = asScheduleStatus(status.customStatus);
-  const name = custom?.name ?? scheduleNameOf(status.instanceId) ?? status.instanceId;
+  const name = scheduleNameOf(status.instanceId) ?? status.instanceId;
   const view: ScheduleView = { name, runtimeStatus: scheduleRuntimeStatus(status) };
-  if (!custom) return view;
+  // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
+  const custom = asScheduleStatus(status.customStatus);
+  if (!custom || custom.name !== name) return view;
   return {
     ...view,
     schedule: custom.spec.schedule,
