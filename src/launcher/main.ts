@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     await waitUntilReady(`http://127.0.0.1:${hostPort}/api/healthz`, host, 60_000);
     hostReady = true;
     say(`functions host ready on http://127.0.0.1:${hostPort} (try: curl http://127.0.0.1:${hostPort}/api/schedules)`);
+    // From the launcher's own start (after the build step, which prints its own time).
+    say(`ready in ${(performance.now() / 1000).toFixed(1)} s`);
     say('events flowing; Ctrl-C stops everything');
 
     for (const component of components.filter((c) => c !== host)) {

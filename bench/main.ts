@@ -1,0 +1,223 @@
+/**
+ * `npm run bench`: measures the product end to end on this machine (Azurite, and Azurite behind a proxy that adds
+ * 10 ms per storage call), prints one table and writes bench/results.json. BENCH_QUICK=1 is the smoke run (small
+ * counts, short windows) that `npm test` runs; it writes to BENCH_OUT or a temporary file, never results.json.
+ */
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startAzurite } from '../src/host/storage/azurite.js';
+import type { BenchEnv, StorageMode } from './bench-env.js';
+import { measureCeiling } from './ceiling.js';
+import { fmt, levelFigure, pct, renderTable, type Figure } from './figures.js';
+import { REPO_ROOT } from './host-runner.js';
+import { IpcChild } from './ipc-child.js';
+import { round, runLevel, type LevelResult } from './level.js';
+import { runManySchedules } from './many-schedules.js';
+import { measureNpmStart } from './npm-start-figure.js';
+import { benchPlan, type BenchPlan } from './plan.js';
+import { runTickCost } from './tick-cost.js';
+
+function say(message: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
+}
+
+async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, counts: number[]): Promise<LevelResult[]> {
+  const results: LevelResult[] = [];
+  const run = async (schedules: number, windowMs: number): Promise<LevelResult> => {
+    say(`${mode}: ${schedules} schedules at 1 s`);
+    const level = await runLevel(env, { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs });
+    say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick`);
+    results.push(level);
+    return level;
+  };
+  for (const count of counts) await run(count, plan.windowMs);
+  // Narrow down the largest count that stays on time between the last on-time level and the first late one.
+  for (let probe = 0; probe < plan.probes; probe++) {
+    const good = Math.max(0, ...results.filter((l) => l.onTime).map((l) => l.schedules));
+    const bad = Math.min(...results.filter((l) => !l.onTime && l.schedules > good).map((l) => l.schedules));
+    if (!Number.isFinite(bad) || good === 0 || bad / good < 1.5) break;
+    await run(Math.round(Math.sqrt(good * bad)), plan.probeWindowMs);
+  }
+  return results.sort((a, b) => a.schedules - b.schedules);
+}
+
+function largestOnTime(mode: StorageMode, levels: LevelResult[], goal: number): Figure {
+  const best = Math.max(0, ...levels.filter((l) => l.onTime).map((l) => l.schedules));
+  const tried = levels.map((l) => `${fmt(l.schedules)}${l.onTime ? '✓' : '✗'}`).join(' ');
+  return {
+    id: `largestOnTime.${mode}`,
+    label: `largest count on time${mode === 'azurite' ? '' : ' (+10 ms/call)'}`,
+    value: best,
+    unit: 'schedules',
+    display: `${fmt(best)} (tried ${tried})`,
+    goal: `≥ ${fmt(goal)}`,
+    met: best >= goal,
+  };
+}
+
+async function run(plan: BenchPlan, out: string): Promise<void> {
+  const began = Date.now();
+  const runId = began.toString(36).slice(-5);
+  say(`${plan.quick ? 'smoke run (BENCH_QUICK=1)' : 'full run (about 10 minutes)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const azurite = await startAzurite({});
+  const sinkChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'sink-process.js'));
+  const proxyChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'delay-proxy-process.js'), {
+    BENCH_TARGET_PORT: String(azurite.tablePort),
+    BENCH_DELAY_MS: '10',
+  });
+  const env: BenchEnv = {
+    quick: plan.quick,
+    azurite,
+    proxyPort: proxyChild.ready.port,
+    sink: sinkChild.ipc,
+    sinkUrl: `http://127.0.0.1:${sinkChild.ready.port}/`,
+    runId,
+    say,
+  };
+  const figures: Figure[] = [];
+  try {
+    say('raw undici POST ceiling');
+    const ceiling = await measureCeiling(env.sinkUrl, plan.ceilingMs);
+    const azuriteLevels = await levelsOf(env, plan, 'azurite', plan.azuriteLevels);
+    const proxyLevels = await levelsOf(env, plan, 'proxy10ms', plan.proxyLevels);
+    for (const level of azuriteLevels) figures.push(levelFigure(level, plan.goalLevel));
+    figures.push(largestOnTime('azurite', azuriteLevels, plan.goalLevel));
+    for (const level of proxyLevels) figures.push(levelFigure(level, plan.goalLevel));
+    figures.push(largestOnTime('proxy10ms', proxyLevels, plan.goalLevel));
+    figures.push(...throughputFigures(azuriteLevels, ceiling));
+
+    say(`tick ${fmt(plan.tickCost.targetTick)} of one schedule (10 ms interval, at most ${plan.tickCost.capMs / 1000} s)`);
+    const tick = await runTickCost(env, plan.tickCost);
+    figures.push({
+      id: 'tickCost',
+      label: `cost of tick ${fmt(tick.reachedTick)} / tick 10`,
+      value: tick.cpuRatio,
+      unit: 'ratio (host CPU per tick)',
+      display:
+        `host CPU ${tick.earlyCpuMsPerTick} → ${tick.lateCpuMsPerTick} ms/tick (${tick.cpuRatio}); wall ${tick.earlyWallMsPerTick} → ` +
+        `${tick.lateWallMsPerTick} ms/tick (${tick.wallRatio}); reached tick ${fmt(tick.reachedTick)} of ${fmt(tick.targetTick)} in ${tick.seconds} s`,
+      goal: `≤ 1.2 at tick ${fmt(tick.targetTick)}`,
+      met: tick.cpuRatio !== null && tick.cpuRatio <= 1.2 && tick.reachedTick >= tick.targetTick,
+      details: tick,
+    });
+
+    say(`${fmt(plan.many.schedules)} schedules at ${plan.many.every}`);
+    figures.push(...manyFigures(await runManySchedules(env, plan.many)));
+
+    say('npm start on the built tree');
+    const start = await measureNpmStart(plan.npmStartTimeoutMs);
+    figures.push(
+      {
+        id: 'npmStart.ready',
+        label: '`npm start` to ready (built tree)',
+        value: start.readyS,
+        unit: 's',
+        display: start.readyS === null ? 'not ready' : `${start.readyS} s${start.printedReady ? ` (launcher printed ${start.printedReady})` : ''}`,
+        goal: '≤ 3 s',
+        met: start.readyS !== null && start.readyS <= 3,
+      },
+      {
+        id: 'npmStart.firstEvent',
+        label: '`npm start` to the first event',
+        value: start.firstEventS,
+        unit: 's',
+        display: start.firstEventS === null ? 'none' : `${start.firstEventS} s (schedule 1s)`,
+        goal: null,
+        met: null,
+      },
+    );
+  } finally {
+    await Promise.allSettled([sinkChild.ipc.stop(), proxyChild.ipc.stop(), azurite.stop()]);
+  }
+  const results = {
+    date: new Date(began).toISOString(),
+    quick: plan.quick,
+    durationS: round((Date.now() - began) / 1000, 1),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), os: `${osType()} ${release()}`, loadAverageAtStart: loadavg() },
+    node: process.version,
+    figures,
+  };
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${renderTable(figures)}\n\n`);
+  say(`${figures.filter((f) => f.met === true).length} of ${figures.filter((f) => f.met !== null).length} goals met; ${results.durationS} s; written to ${path.relative(process.cwd(), out) || out}`);
+}
+
+function throughputFigures(levels: LevelResult[], ceiling: number): Figure[] {
+  const best = levels.reduce<LevelResult | undefined>((a, l) => (!a || l.ticksPerSecond > a.ticksPerSecond ? l : a), undefined);
+  const ticks = best?.ticksPerSecond ?? 0;
+  const ratio = ceiling > 0 ? round(ticks / ceiling, 3) : 0;
+  // Calls per tick at the largest level that kept up (else the smallest), where no backlog distorts the count.
+  const calm = [...levels].reverse().find((l) => l.onTime) ?? levels[0];
+  const kinds = Object.entries(calm?.callsPerTickByKind ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    {
+      id: 'ticksPerSecond',
+      label: 'sustained ticks/s',
+      value: ticks,
+      unit: 'ticks/s',
+      display: `${fmt(ticks)} (at ${fmt(best?.schedules ?? 0)} schedules; host CPU ${pct(best?.hostCpu ?? null)}, Azurite ${pct(best?.azuriteCpu ?? null)})`,
+      goal: '≥ 1,000',
+      met: ticks >= 1000,
+    },
+    { id: 'rawPostCeiling', label: 'raw undici POST ceiling', value: ceiling, unit: 'requests/s', display: `${fmt(ceiling)} /s`, goal: null, met: null },
+    { id: 'ticksToCeiling', label: 'ticks/s ÷ raw ceiling', value: ratio, unit: 'ratio', display: ratio.toFixed(3), goal: '≥ 0.25', met: ratio >= 0.25 },
+    {
+      id: 'callsPerTick',
+      label: 'storage calls per tick',
+      value: calm?.callsPerTick ?? null,
+      unit: 'calls',
+      display: `${calm?.callsPerTick ?? 'n/a'} (${kinds}; at ${fmt(calm?.schedules ?? 0)} schedules)`,
+      goal: '≤ 2 (stretch 1)',
+      met: calm?.callsPerTick !== null && calm?.callsPerTick !== undefined && calm.callsPerTick <= 2,
+    },
+  ];
+}
+
+function manyFigures(many: Awaited<ReturnType<typeof runManySchedules>>): Figure[] {
+  const n = fmt(many.schedules);
+  return [
+    {
+      id: 'many.rss',
+      label: `host RSS, ${n} schedules`,
+      value: many.rssMb,
+      unit: 'MB',
+      display: `${many.rssMb} MB waiting, ${many.peakRssMb} MB peak (started ${fmt(many.started)} in ${many.startSeconds} s)`,
+      goal: '≤ 300 MB',
+      met: many.rssMb !== null && many.started === many.schedules && many.rssMb <= 300,
+      details: many,
+    },
+    {
+      id: 'many.recovery',
+      label: `kill -9 → all on time again, ${n} at ${many.every}`,
+      value: many.recoveredS,
+      unit: 's',
+      display:
+        `${many.recoveredS === null ? 'not recovered' : `${many.recoveredS} s`} (host ready ${many.restartReadyS} s after the kill; ` +
+        `${fmt(many.afterKill.delivered)}/${fmt(many.afterKill.expected)} ticks due after the kill delivered in one interval, last late one ${fmt(many.afterKill.lastLatenessMs)} ms)`,
+      goal: '≤ 10 s',
+      met: many.recoveredS !== null && many.recoveredS <= 10,
+    },
+    {
+      id: 'many.idleCalls',
+      label: `idle storage calls/s, ${n} waiting`,
+      value: many.idleCallsPerSecond,
+      unit: 'calls/s',
+      display: `${many.idleCallsPerSecond} /s over ${many.idleWindowS} s`,
+      goal: '≈ 0 (≤ 1/s)',
+      met: many.idleCallsPerSecond !== null && many.idleCallsPerSecond <= 1,
+    },
+  ];
+}
+
+if (require.main === module) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const out = process.env.BENCH_OUT ?? (quick ? path.join(tmpdir(), 'durable-event-source-bench-quick.json') : path.join(REPO_ROOT, 'bench', 'results.json'));
+  run(benchPlan(quick), out).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
