@@ -194,7 +194,7 @@ function manyFigures(many: Awaited<ReturnType<typeof runManySchedules>>): Figure
       unit: 's',
       display:
         `${many.recoveredS === null ? 'not recovered' : `${many.recoveredS} s`} (host ready ${many.restartReadyS} s after the kill; ` +
-        `${fmt(many.afterKill.delivered)}/${fmt(many.afterKill.expected)} ticks due after the kill delivered in one interval, last late one ${fmt(many.afterKill.lastLatenessMs)} ms)`,
+        `${fmt(many.afterKill.delivered)}/${fmt(many.afterKill.expected)} ticks due in the ${many.watchS} s after the kill delivered, last late one ${fmt(many.afterKill.lastLatenessMs)} ms)`,
       goal: '≤ 10 s',
       met: many.recoveredS !== null && many.recoveredS <= 10,
     },

@@ -33,8 +33,8 @@ export function benchPlan(quick: boolean): BenchPlan {
       probeWindowMs: 2_500,
       startDeadlineMs: 10_000,
       ceilingMs: 1_000,
-      tickCost: { targetTick: 300, capMs: 8_000, span: 20 },
-      many: { schedules: 50, every: '2s', everyMs: 2_000, startBudgetMs: 3_000, idleMs: 1_500, onTimeMs: 1_000 },
+      tickCost: { targetTick: 200, capMs: 6_000, span: 20 },
+      many: { schedules: 30, every: '3s', everyMs: 3_000, startBudgetMs: 3_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 6_000 },
       npmStartTimeoutMs: 30_000,
     };
   }
@@ -50,7 +50,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     startDeadlineMs: 60_000,
     ceilingMs: 3_000,
     tickCost: { targetTick: 10_000, capMs: 90_000, span: 50 },
-    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, idleMs: 35_000, onTimeMs: 1_000 },
+    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
   };
 }
