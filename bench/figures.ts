@@ -26,9 +26,11 @@ export function levelFigure(level: LevelResult, goalFor: number): Figure {
     label: `${fmt(level.schedules)} schedules at 1 s${level.mode === 'azurite' ? '' : ' (+10 ms/call)'}`,
     value: l.count > 0 ? l.p99Ms : null,
     unit: 'ms (p99)',
-    display:
-      `p50 ${fmt(l.p50Ms)} / p99 ${fmt(l.p99Ms)} / max ${fmt(l.maxMs)} ms; delivered ${fmt(level.delivered)}/${fmt(level.expected)} ` +
-      `(${level.deliveredRatio.toFixed(2)}); host CPU ${pct(level.hostCpu)}, Azurite ${pct(level.azuriteCpu)}`,
+    display: level.error
+      ? `failed: ${level.error}`
+      : `p50 ${fmt(l.p50Ms)} / p99 ${fmt(l.p99Ms)} / max ${fmt(l.maxMs)} ms; delivered ${fmt(level.delivered)}/${fmt(level.expected)} ` +
+      `(${level.deliveredRatio.toFixed(2)}); CPU host ${pct(level.hostCpu)} (${level.hostCpuMsPerTick ?? 'n/a'} ms/tick), ` +
+      `Azurite ${pct(level.azuriteCpu)} (${level.azuriteCpuMsPerTick ?? 'n/a'} ms/tick)`,
     goal,
     met: atGoal ? level.onTime : null,
     details: level,

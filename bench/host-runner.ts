@@ -97,7 +97,7 @@ export class BenchHost {
   }
 
   /** The storage-call counters and RSS, as the host reports them on SIGUSR2. */
-  metrics(timeoutMs = 10_000): Promise<HostMetrics> {
+  metrics(timeoutMs = 30_000): Promise<HostMetrics> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the host did not report its metrics')), timeoutMs);
       this.metricsWaiters.push((metrics) => {

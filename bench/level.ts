@@ -30,9 +30,38 @@ export interface LevelResult {
   ticksPerSecond: number;
   callsPerTick: number | null;
   callsPerTickByKind: Partial<Record<StorageCallKind, number>>;
+  /** CPU share (1.0 = one core) during the window. */
   hostCpu: number | null;
   azuriteCpu: number | null;
+  /** CPU milliseconds per delivered tick. */
+  hostCpuMsPerTick: number | null;
+  azuriteCpuMsPerTick: number | null;
   onTime: boolean;
+  /** Set when the level could not be measured (the host died, say): reported, the run goes on. */
+  error?: string;
+}
+
+/** A level that failed: nothing delivered, the reason kept. */
+export function failedLevel(plan: LevelPlan, error: unknown): LevelResult {
+  return {
+    mode: plan.mode,
+    schedules: plan.schedules,
+    started: 0,
+    windowS: 0,
+    delivered: 0,
+    expected: 0,
+    deliveredRatio: 0,
+    lateness: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 },
+    ticksPerSecond: 0,
+    callsPerTick: null,
+    callsPerTickByKind: {},
+    hostCpu: null,
+    azuriteCpu: null,
+    hostCpuMsPerTick: null,
+    azuriteCpuMsPerTick: null,
+    onTime: false,
+    error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+  };
 }
 
 /** The on-time bar of a level: everything delivered, and the lateness goals of the mode. */
@@ -68,6 +97,10 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
     for (const [kind, count] of Object.entries(calls.calls) as [StorageCallKind, number][]) byKind[kind] = round(perTick(count));
     const deliveredRatio = expected > 0 ? Math.min(1, window.distinct / expected) : 0;
     const goal = onTimeGoal(plan.mode);
+    const hostShare = hostCpu();
+    const azuriteShare = azuriteCpu();
+    const msPerTick = (share: number | undefined): number | null =>
+      share === undefined || window.received === 0 ? null : round((share * seconds * 1000) / window.received);
     return {
       mode: plan.mode,
       schedules: plan.schedules,
@@ -80,8 +113,10 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
       ticksPerSecond: round(window.received / seconds),
       callsPerTick: window.received > 0 ? round(perTick(calls.total)) : null,
       callsPerTickByKind: byKind,
-      hostCpu: roundOrNull(hostCpu()),
-      azuriteCpu: roundOrNull(azuriteCpu()),
+      hostCpu: roundOrNull(hostShare),
+      azuriteCpu: roundOrNull(azuriteShare),
+      hostCpuMsPerTick: msPerTick(hostShare),
+      azuriteCpuMsPerTick: msPerTick(azuriteShare),
       onTime: started === plan.schedules && deliveredRatio >= 0.98 && window.lateness.p99Ms <= goal.p99Ms && window.lateness.p50Ms <= goal.p50Ms,
     };
   } finally {

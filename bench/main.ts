@@ -12,11 +12,11 @@ import { measureCeiling } from './ceiling.js';
 import { fmt, levelFigure, pct, renderTable, type Figure } from './figures.js';
 import { REPO_ROOT } from './host-runner.js';
 import { IpcChild } from './ipc-child.js';
-import { round, runLevel, type LevelResult } from './level.js';
+import { failedLevel, round, runLevel, type LevelResult } from './level.js';
 import { runManySchedules } from './many-schedules.js';
-import { measureNpmStart } from './npm-start-figure.js';
+import { measureNpmStart, type NpmStartResult } from './npm-start-figure.js';
 import { benchPlan, type BenchPlan } from './plan.js';
-import { runTickCost } from './tick-cost.js';
+import { runTickCost, type TickCostResult } from './tick-cost.js';
 
 function say(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
@@ -26,7 +26,9 @@ async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, count
   const results: LevelResult[] = [];
   const run = async (schedules: number, windowMs: number): Promise<LevelResult> => {
     say(`${mode}: ${schedules} schedules at 1 s`);
-    const level = await runLevel(env, { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs });
+    const levelPlan = { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs };
+    const level = await runLevel(env, levelPlan).catch((error: unknown) => failedLevel(levelPlan, error));
+    if (level.error) say(`  failed: ${level.error}`);
     say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick`);
     results.push(level);
     return level;
@@ -40,6 +42,20 @@ async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, count
     await run(Math.round(Math.sqrt(good * bad)), plan.probeWindowMs);
   }
   return results.sort((a, b) => a.schedules - b.schedules);
+}
+
+/**
+ * Runs one scenario; if it throws, its figures are reported as failed (value null, goal not met) and the run goes
+ * on, so that one broken part never hides the others.
+ */
+async function scenario(name: string, expected: Pick<Figure, 'id' | 'label' | 'goal' | 'unit'>[], body: () => Promise<Figure[]>): Promise<Figure[]> {
+  try {
+    return await body();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    say(`${name} failed: ${reason}`);
+    return expected.map((f) => ({ ...f, value: null, display: `failed: ${reason}`, met: f.goal === null ? null : false }));
+  }
 }
 
 function largestOnTime(mode: StorageMode, levels: LevelResult[], goal: number): Figure {
@@ -59,7 +75,9 @@ function largestOnTime(mode: StorageMode, levels: LevelResult[], goal: number): 
 async function run(plan: BenchPlan, out: string): Promise<void> {
   const began = Date.now();
   const runId = began.toString(36).slice(-5);
-  say(`${plan.quick ? 'smoke run (BENCH_QUICK=1)' : 'full run (about 10 minutes)'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  // Other work on the machine skews every figure: the load average is kept with the results.
+  const loadAtStart = loadavg().map((l) => round(l, 1));
+  say(`${plan.quick ? 'smoke run (BENCH_QUICK=1)' : 'full run (about 10 minutes)'}; load average ${loadAtStart.join(' ')}`);
   const azurite = await startAzurite({});
   const sinkChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'sink-process.js'));
   const proxyChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'delay-proxy-process.js'), {
@@ -87,45 +105,39 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
     figures.push(largestOnTime('proxy10ms', proxyLevels, plan.goalLevel));
     figures.push(...throughputFigures(azuriteLevels, ceiling));
 
-    say(`tick ${fmt(plan.tickCost.targetTick)} of one schedule (10 ms interval, at most ${plan.tickCost.capMs / 1000} s)`);
-    const tick = await runTickCost(env, plan.tickCost);
-    figures.push({
-      id: 'tickCost',
-      label: `cost of tick ${fmt(tick.reachedTick)} / tick 10`,
-      value: tick.cpuRatio,
-      unit: 'ratio (host CPU per tick)',
-      display:
-        `host CPU ${tick.earlyCpuMsPerTick} → ${tick.lateCpuMsPerTick} ms/tick (${tick.cpuRatio}); wall ${tick.earlyWallMsPerTick} → ` +
-        `${tick.lateWallMsPerTick} ms/tick (${tick.wallRatio}); reached tick ${fmt(tick.reachedTick)} of ${fmt(tick.targetTick)} in ${tick.seconds} s`,
-      goal: `≤ 1.2 at tick ${fmt(tick.targetTick)}`,
-      met: tick.cpuRatio !== null && tick.cpuRatio <= 1.2 && tick.reachedTick >= tick.targetTick,
-      details: tick,
-    });
-
-    say(`${fmt(plan.many.schedules)} schedules at ${plan.many.every}`);
-    figures.push(...manyFigures(await runManySchedules(env, plan.many)));
-
-    say('npm start on the built tree');
-    const start = await measureNpmStart(plan.npmStartTimeoutMs);
     figures.push(
-      {
-        id: 'npmStart.ready',
-        label: '`npm start` to ready (built tree)',
-        value: start.readyS,
-        unit: 's',
-        display: start.readyS === null ? 'not ready' : `${start.readyS} s${start.printedReady ? ` (launcher printed ${start.printedReady})` : ''}`,
-        goal: '≤ 3 s',
-        met: start.readyS !== null && start.readyS <= 3,
-      },
-      {
-        id: 'npmStart.firstEvent',
-        label: '`npm start` to the first event',
-        value: start.firstEventS,
-        unit: 's',
-        display: start.firstEventS === null ? 'none' : `${start.firstEventS} s (schedule 1s)`,
-        goal: null,
-        met: null,
-      },
+      ...(await scenario('tick cost', [{ id: 'tickCost', label: 'cost of tick 10,000 / tick 10', goal: '≤ 1.2', unit: 'ratio' }], async () => {
+        say(`tick ${fmt(plan.tickCost.targetTick)} of one schedule (10 ms interval, at most ${plan.tickCost.capMs / 1000} s)`);
+        return [tickFigure(await runTickCost(env, plan.tickCost))];
+      })),
+    );
+    const n = fmt(plan.many.schedules);
+    figures.push(
+      ...(await scenario(
+        'many schedules',
+        [
+          { id: 'many.rss', label: `host RSS, ${n} schedules`, goal: '≤ 300 MB', unit: 'MB' },
+          { id: 'many.recovery', label: `kill -9 → all on time again, ${n} schedules`, goal: '≤ 10 s', unit: 's' },
+          { id: 'many.idleCalls', label: `idle storage calls/s, ${n} waiting`, goal: '≈ 0 (≤ 1/s)', unit: 'calls/s' },
+        ],
+        async () => {
+          say(`${n} schedules at ${plan.many.every}`);
+          return manyFigures(await runManySchedules(env, plan.many));
+        },
+      )),
+    );
+    figures.push(
+      ...(await scenario(
+        'npm start',
+        [
+          { id: 'npmStart.ready', label: '`npm start` to ready (built tree)', goal: '≤ 3 s', unit: 's' },
+          { id: 'npmStart.firstEvent', label: '`npm start` to the first event', goal: null, unit: 's' },
+        ],
+        async () => {
+          say('npm start on the built tree');
+          return npmStartFigures(await measureNpmStart(plan.npmStartTimeoutMs));
+        },
+      )),
     );
   } finally {
     await Promise.allSettled([sinkChild.ipc.stop(), proxyChild.ipc.stop(), azurite.stop()]);
@@ -134,8 +146,9 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
     date: new Date(began).toISOString(),
     quick: plan.quick,
     durationS: round((Date.now() - began) / 1000, 1),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), os: `${osType()} ${release()}`, loadAverageAtStart: loadavg() },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), os: `${osType()} ${release()}`, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((l) => round(l, 1)) },
     node: process.version,
+    plan,
     figures,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
@@ -170,6 +183,44 @@ function throughputFigures(levels: LevelResult[], ceiling: number): Figure[] {
       display: `${calm?.callsPerTick ?? 'n/a'} (${kinds}; at ${fmt(calm?.schedules ?? 0)} schedules)`,
       goal: '≤ 2 (stretch 1)',
       met: calm?.callsPerTick !== null && calm?.callsPerTick !== undefined && calm.callsPerTick <= 2,
+    },
+  ];
+}
+
+function tickFigure(tick: TickCostResult): Figure {
+  return {
+    id: 'tickCost',
+    label: `cost of tick ${fmt(tick.reachedTick)} / tick 10`,
+    value: tick.cpuRatio,
+    unit: 'ratio (host CPU per tick)',
+    display:
+      `host CPU ${tick.earlyCpuMsPerTick} → ${tick.lateCpuMsPerTick} ms/tick (${tick.cpuRatio}); wall ${tick.earlyWallMsPerTick} → ` +
+      `${tick.lateWallMsPerTick} ms/tick (${tick.wallRatio}); reached tick ${fmt(tick.reachedTick)} of ${fmt(tick.targetTick)} in ${tick.seconds} s`,
+    goal: `≤ 1.2 at tick ${fmt(tick.targetTick)}`,
+    met: tick.cpuRatio !== null && tick.cpuRatio <= 1.2 && tick.reachedTick >= tick.targetTick,
+    details: tick,
+  };
+}
+
+function npmStartFigures(start: NpmStartResult): Figure[] {
+  return [
+    {
+      id: 'npmStart.ready',
+      label: '`npm start` to ready (built tree)',
+      value: start.readyS,
+      unit: 's',
+      display: start.readyS === null ? 'not ready' : `${start.readyS} s${start.printedReady ? ` (launcher printed ${start.printedReady})` : ''}`,
+      goal: '≤ 3 s',
+      met: start.readyS !== null && start.readyS <= 3,
+    },
+    {
+      id: 'npmStart.firstEvent',
+      label: '`npm start` to the first event',
+      value: start.firstEventS,
+      unit: 's',
+      display: start.firstEventS === null ? 'none' : `${start.firstEventS} s (schedule 1s)`,
+      goal: null,
+      met: null,
     },
   ];
 }
