@@ -7,7 +7,7 @@ import { callsBetween, BenchHost } from './host-runner.js';
 import { hubName, sleep, storageFor, type BenchEnv, type StorageMode } from './bench-env.js';
 import { cpuMeter } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
-import type { LatenessSummary } from './stats.js';
+import { round, type LatenessSummary } from './stats.js';
 import type { StorageCallKind } from '../src/host/durable/storage-metrics.js';
 
 export interface LevelPlan {
@@ -124,10 +124,6 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
   }
 }
 
-export function round(value: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 function roundOrNull(value: number | undefined): number | null {
   return value === undefined ? null : round(value);

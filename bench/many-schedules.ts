@@ -9,7 +9,7 @@ import { BenchHost } from './host-runner.js';
 import { hubName, sleep, storageFor, type BenchEnv } from './bench-env.js';
 import { rssBytes } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
-import { round } from './level.js';
+import { round } from './stats.js';
 
 export interface ManyPlan {
   schedules: number;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../src/host/storage/azurite.js';
 import { REPO_ROOT } from './host-runner.js';
-import { round } from './level.js';
+import { round } from './stats.js';
 
 export interface NpmStartResult {
   readyS: number | null;

@@ -24,17 +24,17 @@ export function benchPlan(quick: boolean): BenchPlan {
   if (quick) {
     return {
       quick,
-      azuriteLevels: [1, 20],
+      azuriteLevels: [1, 10],
       proxyLevels: [1],
       goalLevel: 1000,
       probes: 0,
       warmupMs: 1_000,
-      windowMs: 2_500,
-      probeWindowMs: 2_500,
+      windowMs: 2_000,
+      probeWindowMs: 2_000,
       startDeadlineMs: 10_000,
       ceilingMs: 1_000,
-      tickCost: { targetTick: 200, capMs: 6_000, span: 20 },
-      many: { schedules: 30, every: '3s', everyMs: 3_000, startBudgetMs: 3_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 6_000 },
+      tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
+      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
     };
   }

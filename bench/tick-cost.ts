@@ -7,7 +7,7 @@ import { BenchHost } from './host-runner.js';
 import { hubName, sleep, storageFor, type BenchEnv } from './bench-env.js';
 import { cpuSeconds } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
-import { round } from './level.js';
+import { round } from './stats.js';
 
 export interface TickCostPlan {
   targetTick: number;
