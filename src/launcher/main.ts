@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     if (!stopping) {
       stopping = true;
       say('stopping');
-      for (const component of [...components].reverse()) await component.stop(10_000);
+      // In list order: the host is always first (see startHostProcess).
+      for (const component of [...components]) await component.stop(10_000);
       await azurite?.stop();
       say('stopped');
     }
@@ -49,33 +50,16 @@ async function main(): Promise<void> {
   });
 
   try {
-    if (!env.AzureWebJobsStorage) {
-      const preferred = Number(env.AZURITE_TABLE_PORT ?? 10002);
-      const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
-      const location = path.join(env.DATA_DIR ?? path.join(root, '.data'), 'azurite');
-      azurite = await startAzurite({ tablePort, location, detached: true });
-      env.AzureWebJobsStorage = azurite.connectionString;
-      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in ${path.relative(root, location) || location}`);
-    } else {
-      say('using the storage account named by AzureWebJobsStorage');
-    }
-
-    if (!env.K_SINK && !env.SINK) {
-      const port = Number(env.HELLO_EVENTS_PORT ?? 8080);
-      if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: free it, or set K_SINK to the sink you want`);
-      const hello = startComponent('hello-events', path.join(root, 'dist/src/hello-events/main.js'), { ...env, PORT: String(port), HOST: '127.0.0.1' }, { cwd: root, raw });
-      components.push(hello);
-      await waitUntilReady(`http://127.0.0.1:${port}/`, hello, 15_000);
-      env.K_SINK = `http://127.0.0.1:${port}/`;
-      say(`hello-events ready on http://127.0.0.1:${port}`);
-    } else {
-      say(`sending events to the sink named by ${env.K_SINK ? 'K_SINK' : 'SINK'}`);
-    }
-
     const hostPort = Number(env.FUNCTIONS_PORT ?? 7071);
-    const startHostProcess = (): Component => {
-      const host = startComponent('host', path.join(root, 'dist/src/host/main.js'), { ...env, FUNCTIONS_PORT: String(hostPort) }, { cwd: root, raw });
-      components.push(host);
+    let restarts: number[] = [];
+    let hostReady = false;
+    // The host process is spawned first and loads its modules while storage and sink start; once they run it is
+    // told where they are (the go message) and starts for real. A restarted host gets its go at once.
+    const startHostProcess = (go?: NodeJS.ProcessEnv): Component => {
+      const host = startComponent('host', path.join(root, 'dist/src/launcher/host-entry.js'), { ...env, FUNCTIONS_PORT: String(hostPort) }, { cwd: root, raw });
+      // First in the list: stopAll stops the host before the others, so that no tick is cut off.
+      components.unshift(host);
+      if (go) host.child.send({ go });
       void host.exited.then((code) => {
         // A host that never became ready (a bad setting, say) is not restarted: its error line says why.
         if (stopping || !hostReady) return;
@@ -90,16 +74,47 @@ async function main(): Promise<void> {
         }
         restarts.push(now);
         say(`host exited (${code}); starting it again`);
-        startHostProcess();
+        startHostProcess({ ...env, FUNCTIONS_PORT: String(hostPort) });
       });
       return host;
     };
-    let restarts: number[] = [];
-    let hostReady = false;
     const host = startHostProcess();
+
+    const storage = (async () => {
+      if (env.AzureWebJobsStorage) {
+        say('using the storage account named by AzureWebJobsStorage');
+        return;
+      }
+      const preferred = Number(env.AZURITE_TABLE_PORT ?? 10002);
+      const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
+      const location = path.join(env.DATA_DIR ?? path.join(root, '.data'), 'azurite');
+      azurite = await startAzurite({ tablePort, location, detached: true });
+      env.AzureWebJobsStorage = azurite.connectionString;
+      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in ${path.relative(root, location) || location}`);
+    })();
+    const sink = (async () => {
+      if (env.K_SINK || env.SINK) {
+        say(`sending events to the sink named by ${env.K_SINK ? 'K_SINK' : 'SINK'}`);
+        return;
+      }
+      const port = Number(env.HELLO_EVENTS_PORT ?? 8080);
+      if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: free it, or set K_SINK to the sink you want`);
+      const hello = startComponent('hello-events', path.join(root, 'dist/src/hello-events/main.js'), { ...env, PORT: String(port), HOST: '127.0.0.1' }, { cwd: root, raw });
+      components.push(hello);
+      await waitUntilReady(`http://127.0.0.1:${port}/`, hello, 15_000);
+      env.K_SINK = `http://127.0.0.1:${port}/`;
+      say(`hello-events ready on http://127.0.0.1:${port}`);
+    })();
+    // Both settle before a failure is reported, so that stopAll knows every process that was started.
+    const [storageDone, sinkDone] = await Promise.allSettled([storage, sink]);
+    for (const done of [storageDone, sinkDone]) if (done.status === 'rejected') throw done.reason;
+
+    host.child.send({ go: { ...env, FUNCTIONS_PORT: String(hostPort) } });
     await waitUntilReady(`http://127.0.0.1:${hostPort}/api/healthz`, host, 60_000);
     hostReady = true;
     say(`functions host ready on http://127.0.0.1:${hostPort} (try: curl http://127.0.0.1:${hostPort}/api/schedules)`);
+    // From the launcher's own start (after the build step, which prints its own time).
+    say(`ready in ${(performance.now() / 1000).toFixed(1)} s`);
     say('events flowing; Ctrl-C stops everything');
 
     for (const component of components.filter((c) => c !== host)) {

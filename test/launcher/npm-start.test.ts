@@ -94,6 +94,8 @@ test('npm start: events flow into hello-events, Ctrl-C stops cleanly, a restart 
     const first = launch(env);
     runs.push(first);
     await first.waitForLine(/\[start\] events flowing/, 60_000);
+    const ready = await first.waitForLine(/\[start\] ready in \d+\.\d s$/, 1_000);
+    assert.ok(Number(/ready in ([\d.]+) s/.exec(ready)?.[1]) > 0, `the ready time is printed: ${ready}`);
     const status = await fetch(`http://127.0.0.1:${ports.FUNCTIONS_PORT}/api/schedules/default`);
     assert.equal(status.status, 200);
     await first.waitForLine(/"sequence":"0000000000000002"/, 20_000);

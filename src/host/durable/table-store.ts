@@ -1,5 +1,6 @@
 import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Logger } from 'pino';
+import { storageMetricsPolicy } from './storage-metrics.js';
 
 /** A row as read back: its properties plus the service's ETag. */
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };
@@ -82,6 +83,7 @@ export class HubTable {
       allowInsecureConnection: true,
       retryOptions: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
     });
+    this.client.pipeline.addPolicy(storageMetricsPolicy(), { afterPhase: 'Retry' });
   }
 
   async retrying<T>(label: string, op: () => Promise<T>, budgetMs = this.control.budgetMs): Promise<T> {

@@ -1,0 +1,177 @@
+/** The bench's figures: one row of the printed table and one entry of results.json each, with its goal and verdict. */
+import type { StorageMode } from './bench-env.js';
+import type { LevelResult } from './level.js';
+import { round } from './stats.js';
+import type { ManyResult } from './many-schedules.js';
+import type { NpmStartResult } from './npm-start-figure.js';
+import type { TickCostResult } from './tick-cost.js';
+
+export interface Figure {
+  id: string;
+  label: string;
+  /** The number the goal is judged on (null: not measured). */
+  value: number | null;
+  unit: string;
+  /** The figure as printed. */
+  display: string;
+  goal: string | null;
+  /** Whether the goal is met; null where the figure has no goal of its own. */
+  met: boolean | null;
+  details?: unknown;
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+export function levelFigure(level: LevelResult, goalFor: number): Figure {
+  const l = level.lateness;
+  const atGoal = level.schedules === goalFor;
+  const goal = !atGoal ? null : level.mode === 'azurite' ? 'p99 ≤ 50 ms, p50 ≤ 10 ms, all delivered' : 'p99 ≤ 100 ms, all delivered';
+  return {
+    id: `lateness.${level.mode}.${level.schedules}`,
+    label: `${fmt(level.schedules)} schedules at 1 s${level.mode === 'azurite' ? '' : ' (+10 ms/call)'}`,
+    value: l.count > 0 ? l.p99Ms : null,
+    unit: 'ms (p99)',
+    display: level.error
+      ? `failed: ${level.error}`
+      : `p50 ${fmt(l.p50Ms)} / p99 ${fmt(l.p99Ms)} / max ${fmt(l.maxMs)} ms; delivered ${fmt(level.delivered)}/${fmt(level.expected)} ` +
+      `(${level.deliveredRatio.toFixed(2)}); CPU host ${pct(level.hostCpu)} (${level.hostCpuMsPerTick ?? 'n/a'} ms/tick), ` +
+      `Azurite ${pct(level.azuriteCpu)} (${level.azuriteCpuMsPerTick ?? 'n/a'} ms/tick)`,
+    goal,
+    met: atGoal ? level.onTime : null,
+    details: level,
+  };
+}
+
+export function pct(share: number | null): string {
+  return share === null ? 'n/a' : `${Math.round(share * 100)} %`;
+}
+
+export { fmt };
+
+/** The printed table: figure | value | goal | met. */
+export function renderTable(figures: Figure[]): string {
+  const rows = figures.map((f) => [f.label, f.display, f.goal ?? '', f.met === null ? '' : f.met ? 'yes' : 'NO']);
+  const head = ['figure', 'measured', 'goal', 'met'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function largestOnTime(mode: StorageMode, levels: LevelResult[], goal: number): Figure {
+  const best = Math.max(0, ...levels.filter((l) => l.onTime).map((l) => l.schedules));
+  const tried = levels.map((l) => `${fmt(l.schedules)}${l.onTime ? '✓' : '✗'}`).join(' ');
+  return {
+    id: `largestOnTime.${mode}`,
+    label: `largest count on time${mode === 'azurite' ? '' : ' (+10 ms/call)'}`,
+    value: best,
+    unit: 'schedules',
+    display: `${fmt(best)} (tried ${tried})`,
+    goal: `≥ ${fmt(goal)}`,
+    met: best >= goal,
+  };
+}
+
+export function throughputFigures(levels: LevelResult[], ceiling: number): Figure[] {
+  const best = levels.reduce<LevelResult | undefined>((a, l) => (!a || l.ticksPerSecond > a.ticksPerSecond ? l : a), undefined);
+  const ticks = best?.ticksPerSecond ?? 0;
+  const ratio = ceiling > 0 ? round(ticks / ceiling, 3) : 0;
+  // Calls per tick at the largest level that kept up (else the smallest), where no backlog distorts the count.
+  const calm = [...levels].reverse().find((l) => l.onTime) ?? levels[0];
+  const kinds = Object.entries(calm?.callsPerTickByKind ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    {
+      id: 'ticksPerSecond',
+      label: 'sustained ticks/s',
+      value: ticks,
+      unit: 'ticks/s',
+      display: `${fmt(ticks)} (at ${fmt(best?.schedules ?? 0)} schedules; host CPU ${pct(best?.hostCpu ?? null)}, Azurite ${pct(best?.azuriteCpu ?? null)})`,
+      goal: '≥ 1,000',
+      met: ticks >= 1000,
+    },
+    { id: 'rawPostCeiling', label: 'raw undici POST ceiling', value: ceiling, unit: 'requests/s', display: `${fmt(ceiling)} /s`, goal: null, met: null },
+    { id: 'ticksToCeiling', label: 'ticks/s ÷ raw ceiling', value: ratio, unit: 'ratio', display: ratio.toFixed(3), goal: '≥ 0.25', met: ratio >= 0.25 },
+    {
+      id: 'callsPerTick',
+      label: 'storage calls per tick',
+      value: calm?.callsPerTick ?? null,
+      unit: 'calls',
+      display: `${calm?.callsPerTick ?? 'n/a'} (${kinds}; at ${fmt(calm?.schedules ?? 0)} schedules)`,
+      goal: '≤ 2 (stretch 1)',
+      met: calm?.callsPerTick !== null && calm?.callsPerTick !== undefined && calm.callsPerTick <= 2,
+    },
+  ];
+}
+
+export function tickFigure(tick: TickCostResult): Figure {
+  return {
+    id: 'tickCost',
+    label: `cost of tick ${fmt(tick.reachedTick)} / tick 10`,
+    value: tick.cpuRatio,
+    unit: 'ratio (host CPU per tick)',
+    display:
+      `host CPU ${tick.earlyCpuMsPerTick} → ${tick.lateCpuMsPerTick} ms/tick (${tick.cpuRatio}); wall ${tick.earlyWallMsPerTick} → ` +
+      `${tick.lateWallMsPerTick} ms/tick (${tick.wallRatio}); reached tick ${fmt(tick.reachedTick)} of ${fmt(tick.targetTick)} in ${tick.seconds} s`,
+    goal: `≤ 1.2 at tick ${fmt(tick.targetTick)}`,
+    met: tick.cpuRatio !== null && tick.cpuRatio <= 1.2 && tick.reachedTick >= tick.targetTick,
+    details: tick,
+  };
+}
+
+export function npmStartFigures(start: NpmStartResult): Figure[] {
+  return [
+    {
+      id: 'npmStart.ready',
+      label: '`npm start` to ready (built tree)',
+      value: start.readyS,
+      unit: 's',
+      display: start.readyS === null ? 'not ready' : `${start.readyS} s${start.printedReady ? ` (launcher printed ${start.printedReady})` : ''}`,
+      goal: '≤ 3 s',
+      met: start.readyS !== null && start.readyS <= 3,
+    },
+    {
+      id: 'npmStart.firstEvent',
+      label: '`npm start` to the first event',
+      value: start.firstEventS,
+      unit: 's',
+      display: start.firstEventS === null ? 'none' : `${start.firstEventS} s (schedule 1s)`,
+      goal: null,
+      met: null,
+    },
+  ];
+}
+
+export function manyFigures(many: ManyResult): Figure[] {
+  const n = fmt(many.schedules);
+  return [
+    {
+      id: 'many.rss',
+      label: `host RSS, ${n} schedules`,
+      value: many.rssMb,
+      unit: 'MB',
+      display: `${many.rssMb} MB waiting, ${many.peakRssMb} MB peak (started ${fmt(many.started)} in ${many.startSeconds} s)`,
+      goal: '≤ 300 MB',
+      met: many.rssMb !== null && many.started === many.schedules && many.rssMb <= 300,
+      details: many,
+    },
+    {
+      id: 'many.recovery',
+      label: `kill -9 → all on time again, ${n} at ${many.every}`,
+      value: many.recoveredS,
+      unit: 's',
+      display:
+        `${many.recoveredS === null ? 'not recovered' : `${many.recoveredS} s`} (host ready ${many.restartReadyS} s after the kill; ` +
+        `${fmt(many.afterKill.delivered)}/${fmt(many.afterKill.expected)} ticks due in the ${many.watchS} s after the kill delivered, last late one ${fmt(many.afterKill.lastLatenessMs)} ms)`,
+      goal: '≤ 10 s',
+      met: many.recoveredS !== null && many.recoveredS <= 10,
+    },
+    {
+      id: 'many.idleCalls',
+      label: `idle storage calls/s, ${n} waiting`,
+      value: many.idleCallsPerSecond,
+      unit: 'calls/s',
+      display: `${many.idleCallsPerSecond} /s over ${many.idleWindowS} s`,
+      goal: '≈ 0 (≤ 1/s)',
+      met: many.idleCallsPerSecond !== null && many.idleCallsPerSecond <= 1,
+    },
+  ];
+}

@@ -1,0 +1,56 @@
+/** How much the bench does: the full run (about 10 minutes) or the smoke run (BENCH_QUICK=1, well under a minute). */
+import type { ManyPlan } from './many-schedules.js';
+import type { TickCostPlan } from './tick-cost.js';
+
+export interface BenchPlan {
+  quick: boolean;
+  azuriteLevels: number[];
+  proxyLevels: number[];
+  /** The level whose lateness has a goal (1,000 schedules). */
+  goalLevel: number;
+  /** Extra levels tried between the largest on-time level and the first late one. */
+  probes: number;
+  warmupMs: number;
+  windowMs: number;
+  probeWindowMs: number;
+  startDeadlineMs: number;
+  ceilingMs: number;
+  tickCost: TickCostPlan;
+  many: ManyPlan;
+  npmStartTimeoutMs: number;
+}
+
+export function benchPlan(quick: boolean): BenchPlan {
+  if (quick) {
+    return {
+      quick,
+      azuriteLevels: [1, 10],
+      proxyLevels: [1],
+      goalLevel: 1000,
+      probes: 0,
+      warmupMs: 1_000,
+      windowMs: 2_000,
+      probeWindowMs: 2_000,
+      startDeadlineMs: 10_000,
+      ceilingMs: 1_000,
+      tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
+      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
+      npmStartTimeoutMs: 30_000,
+    };
+  }
+  return {
+    quick,
+    azuriteLevels: [1, 100, 1000, 3000],
+    proxyLevels: [1, 100, 1000],
+    goalLevel: 1000,
+    probes: 2,
+    warmupMs: 5_000,
+    windowMs: 20_000,
+    probeWindowMs: 10_000,
+    startDeadlineMs: 60_000,
+    ceilingMs: 3_000,
+    tickCost: { targetTick: 10_000, capMs: 90_000, span: 50 },
+    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
+    npmStartTimeoutMs: 60_000,
+  };
+}

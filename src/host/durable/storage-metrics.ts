@@ -1,0 +1,76 @@
+/**
+ * Counts the task hub's storage calls by kind, in the table client's own HTTP pipeline, so that every round trip the
+ * engine makes is seen (including the SDK's own retries: the policy sits after the retry phase). `npm run bench`
+ * divides these counts by the ticks delivered to get "storage calls per tick".
+ *
+ * Counting is always on (a few integer increments per call). Reporting is off the product's normal surface: only
+ * when the host runs with HOST_STORAGE_METRICS=1 does SIGUSR2 make it print one JSON line to stdout:
+ * `{"storageMetrics":{"calls":{"read":12,...},"total":40},"rssBytes":...,"cpuMicros":{"user":...,"system":...}}`.
+ */
+import { writeSync } from 'node:fs';
+import type { TableClient } from '@azure/data-tables';
+
+type PipelinePolicy = Parameters<TableClient['pipeline']['addPolicy']>[0];
+type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
+
+/** The kinds of storage call, named for what the engine asks of the table service. */
+export type StorageCallKind = 'read' | 'query' | 'transaction' | 'insert' | 'update' | 'delete' | 'createTable' | 'other';
+
+/** Environment variable that enables the SIGUSR2 report (read when the first policy is created). */
+export const STORAGE_METRICS_ENV = 'HOST_STORAGE_METRICS';
+
+const counts = new Map<StorageCallKind, number>();
+let reporting = false;
+
+/** Classifies one Table service request by its method and path (the REST API's shapes, Azurite's and Azure's alike). */
+export function classifyStorageCall(method: string, url: string): StorageCallKind {
+  const path = decodeURIComponent(new URL(url).pathname);
+  const verb = method.toUpperCase();
+  if (verb === 'GET') return /\(.*PartitionKey=.*RowKey=.*\)$/.test(path) ? 'read' : 'query';
+  if (verb === 'POST') {
+    if (path.endsWith('/$batch')) return 'transaction';
+    if (/\/Tables$/i.test(path)) return 'createTable';
+    return 'insert';
+  }
+  if (verb === 'PUT' || verb === 'PATCH' || verb === 'MERGE') return 'update';
+  if (verb === 'DELETE') return 'delete';
+  return 'other';
+}
+
+/** A snapshot of the counters since the process started. */
+export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, number>>; total: number } {
+  const calls: Partial<Record<StorageCallKind, number>> = {};
+  let total = 0;
+  for (const [kind, count] of counts) {
+    calls[kind] = count;
+    total += count;
+  }
+  return { calls, total };
+}
+
+function report(): void {
+  const line = {
+    storageMetrics: storageCallCounts(),
+    rssBytes: process.memoryUsage().rss,
+    cpuMicros: process.cpuUsage(),
+    at: Date.now(),
+  };
+  // Synchronous like the host's logger on fd 1, so the line is never interleaved with a log record.
+  writeSync(1, `${JSON.stringify(line)}\n`);
+}
+
+/** The pipeline policy HubTable adds to its TableClient. */
+export function storageMetricsPolicy(): PipelinePolicy {
+  if (!reporting && process.env[STORAGE_METRICS_ENV] === '1') {
+    reporting = true;
+    process.on('SIGUSR2', report);
+  }
+  return {
+    name: 'storageMetrics',
+    sendRequest(request: PipelineRequest, next) {
+      const kind = classifyStorageCall(request.method, request.url);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      return next(request);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The bench's smoke run (BENCH_QUICK=1) as `npm run bench` runs it, so that the bench cannot rot: it must finish,
+ * and produce every figure with a sane value. It never fails for poor figures: goals are the bench's business.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+interface Figure {
+  id: string;
+  value: number | null;
+  goal: string | null;
+  met: boolean | null;
+  details?: Record<string, unknown>;
+}
+
+interface Results {
+  date: string;
+  node: string;
+  machine: { cpus: number; memoryBytes: number; os: string };
+  figures: Figure[];
+}
+
+function runQuickBench(out: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'main.js')], {
+    cwd: root,
+    env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: out },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+const EXPECTED = [
+  'lateness.azurite.1',
+  'largestOnTime.azurite',
+  'lateness.proxy10ms.1',
+  'largestOnTime.proxy10ms',
+  'ticksPerSecond',
+  'rawPostCeiling',
+  'ticksToCeiling',
+  'callsPerTick',
+  'tickCost',
+  'many.rss',
+  'many.recovery',
+  'many.idleCalls',
+  'npmStart.ready',
+  'npmStart.firstEvent',
+];
+
+test('npm run bench, smoke run: every figure is produced, with sane values', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'des-bench-smoke-'));
+  try {
+    const out = path.join(dir, 'results.json');
+    const { code, output } = await runQuickBench(out);
+    assert.equal(code, 0, `the bench exits 0\n${output.slice(-3000)}`);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
+    assert.ok(!Number.isNaN(Date.parse(results.date)));
+    assert.match(results.node, /^v\d+/);
+    assert.ok(results.machine.cpus > 0 && results.machine.memoryBytes > 0 && results.machine.os.length > 0);
+
+    const byId = new Map(results.figures.map((f) => [f.id, f]));
+    for (const id of EXPECTED) assert.ok(byId.has(id), `figure ${id} is reported`);
+    for (const figure of results.figures) {
+      // A figure with a goal says whether it is met (true or false, never left open).
+      if (figure.goal !== null) assert.equal(typeof figure.met, 'boolean', `${figure.id} has a verdict`);
+    }
+
+    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.'))) {
+      const level = figure.details as { delivered: number; lateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number } };
+      assert.ok(level.delivered > 0, `${figure.id}: events were delivered`);
+      assert.ok(level.lateness.count > 0 && level.lateness.p50Ms <= level.lateness.p99Ms && level.lateness.p99Ms <= level.lateness.maxMs, `${figure.id}: lateness percentiles in order`);
+    }
+    const value = (id: string): number => {
+      const v = byId.get(id)?.value;
+      assert.equal(typeof v, 'number', `${id} has a value`);
+      return v as number;
+    };
+    assert.ok(value('callsPerTick') > 0, 'storage calls per tick are counted');
+    assert.ok(value('ticksPerSecond') > 0);
+    assert.ok(value('rawPostCeiling') > 0);
+    assert.ok(value('many.rss') > 0);
+    assert.ok(value('many.idleCalls') >= 0);
+    assert.ok(value('npmStart.ready') > 0, 'npm start became ready');
+    assert.ok(value('npmStart.firstEvent') >= value('npmStart.ready'), 'the first event came after ready');
+    const tick = byId.get('tickCost')?.details as { reachedTick: number; earlyCpuMsPerTick: number | null };
+    assert.ok(tick.reachedTick > 10, 'the one-schedule run got past tick 10');
+    assert.match(output, /\| figure +\| measured +\| goal +\| met +\|/, 'the table is printed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
