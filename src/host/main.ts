@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { describeConnectionString } from './connection-string.js';
+import { describeConnectionString, describeStorageAuthFailure } from './connection-string.js';
 import { startHost, type RunningHost } from './host.js';
 import { HostError } from './host-error.js';
 import { isKeyless, loadHostKeys, type HostKeys } from './http/host-keys.js';
@@ -124,7 +124,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof HostError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof HostError
+      ? `${err.message} [${err.code}]`
+      : (describeStorageAuthFailure(err) ?? (err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)));
   logger.fatal(`host failed to start: ${message}`);
   process.exit(1);
 });

@@ -119,3 +119,22 @@ test('main: a missing or bad setting is one clear line naming it, exit 1', async
   assert.match(shortKey.output(), /FUNCTIONS_SYSTEM_KEY must be at least 16/);
   assert.ok(!shortKey.output().includes('tooShort1'), 'the key itself is not echoed');
 });
+
+test('regression: a wrong AccountKey stops the host with one line naming AzureWebJobsStorage, not the storage\'s XML', { timeout: 60_000 }, async () => {
+  const azurite = await startAzurite();
+  const wrongKey = Buffer.alloc(64, 7).toString('base64');
+  const connectionString = azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`);
+  const r = run(fixtureDir('sample-app'), { AzureWebJobsStorage: connectionString, FUNCTIONS_PORT: String(await freePort()), TaskHubName: 'WrongKeyHub' });
+  try {
+    const { code } = await r.exited;
+    assert.equal(code, 1);
+    const fatal = r.output().split('\n').filter((line) => line.includes('host failed to start'));
+    assert.equal(fatal.length, 1, r.output());
+    assert.match(fatal[0] ?? '', /AzureWebJobsStorage: the storage account refused its credentials \(HTTP 403/);
+    assert.ok(!r.output().includes('<?xml'), 'no XML document in the log');
+    assert.ok(!r.output().includes(wrongKey), 'the key never appears in the log');
+  } finally {
+    r.child.kill('SIGKILL');
+    await azurite.stop();
+  }
+});
