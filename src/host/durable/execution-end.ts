@@ -60,12 +60,13 @@ export function finishContinueAsNew(
   plan.outbox = [];
   plan.inboxInserts = [];
   // Raised events the orchestrator never waited for are carried over to the next execution, not lost. They travel in
-  // its start message (one row, however many they are) and come right after its ExecutionStarted.
+  // its start message (one row, however many they are) and come right after its ExecutionStarted. `waited` counts the
+  // waits of the whole execution, so the events of the whole execution are counted against it (earlier steps too).
   const waits = new Map<string, number>();
   for (const name of waited) waits.set(name, (waits.get(name) ?? 0) + 1);
   const seenPerName = new Map<string, number>();
   const carried: CarriedEvent[] = [];
-  for (const e of history) {
+  for (const e of [...input.history, ...history]) {
     if (e.EventType !== EventType.EventRaised) continue;
     const name = String(e.Name);
     const n = (seenPerName.get(name) ?? 0) + 1;
