@@ -42,6 +42,11 @@ export function approxEntityBytes(entity: EntityProps): number {
   return bytes;
 }
 
+/** Bytes of an entity's JSON as the SDK sends it (UTF-8), with room for the type annotations of its properties. */
+export function wireBytes(entity: EntityProps): number {
+  return Buffer.byteLength(JSON.stringify(entity), 'utf8') + Object.keys(entity).length * 48;
+}
+
 /** Parses stored JSON text; undefined stays undefined. */
 export function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;

@@ -57,7 +57,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     }
     this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');
     if (at > this.ctx.clock.now()) this.ctx.timers.add(at, instanceId);
-    else this.ctx.requestStep(instanceId);
+    this.ctx.requestStep(instanceId, 'all');
     return instanceId;
   }
 
@@ -95,7 +95,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     if (!row) throw new InstanceNotFoundError(instanceId);
     const at = this.ctx.clock.now();
     await this.client.transact([['create', inboxEntity(pk, externalMessageKey(at, randomUUID()), at, message)]]);
-    this.ctx.requestStep(instanceId);
+    this.ctx.requestStep(instanceId, 'inbox');
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {

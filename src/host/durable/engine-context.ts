@@ -1,6 +1,7 @@
 /** What the engine's parts (steps, activities, outbox, scans, client operations) share of the engine itself. */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Refresh } from './instance-cache.js';
 import type { HubTable } from './table-store.js';
 import type { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions } from './types.js';
@@ -20,6 +21,9 @@ export interface EngineContext {
   readonly processing: boolean;
   /** Runs background work that `idle()` and `shutdown()` wait for; its failure is logged. */
   track<T>(promise: Promise<T>): void;
-  /** Queues a step of the instance (or another one after the running one). */
-  requestStep(instanceId: string): void;
+  /**
+   * Queues a step of the instance (or another one after the running one). `refresh` says what this process just
+   * wrote there behind the instance cache: 'inbox' (a message: a targeted inbox read) or 'all' (the instance row).
+   */
+  requestStep(instanceId: string, refresh?: Refresh): void;
 }

@@ -16,7 +16,9 @@ import type { EngineContext } from './engine-context.js';
 import { HubLease } from './hub-lease.js';
 import { DurableConfigError, validateTaskHubName } from './keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
-import { recoverPendingWork, scanForWork } from './recovery-scan.js';
+import { InstanceCache, type Refresh } from './instance-cache.js';
+import { OUTBOX_PREFIX, partitionKeyOf } from './keys.js';
+import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { HubTable } from './table-store.js';
 import { TimerQueue } from './timer-queue.js';
@@ -60,6 +62,8 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   private readonly lease: HubLease;
   private readonly background: BackgroundWork;
   private readonly steps: StepRunner;
+  private readonly cache = new InstanceCache();
+  private readonly outbox: OutboxDelivery;
   stopping = false;
   abandoned = false;
   private started = false;
@@ -82,15 +86,17 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     this.clientOps = new ClientOperations(client, this);
     this.timers = new TimerQueue(this.clock, (instanceId) => this.requestStep(instanceId));
     this.background = new BackgroundWork(this.log, () => this.stopping);
-    this.steps = new StepRunner(this, new ActivityRunner(this, tuning.maxConcurrentActivities), new OutboxDelivery(this), tuning.maxConcurrentSteps);
+    this.outbox = new OutboxDelivery(this);
+    const activities = new ActivityRunner(this, tuning.maxConcurrentActivities, (instanceId, entry) => this.steps.addResult(instanceId, entry));
+    this.steps = new StepRunner(this, this.cache, activities, this.outbox, tuning.maxConcurrentSteps);
     this.lease = new HubLease(
       this.bg,
       this.clock,
       options.workerId,
       { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
       this.log,
-      () => this.track(recoverPendingWork(this)),
-      () => undefined,
+      () => this.track(recoverPendingWork(this.scanContext())),
+      () => this.dropState(),
     );
   }
 
@@ -103,7 +109,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     await this.lease.start();
     if (this.tuning.safetyScanIntervalMs > 0) {
       this.scanHandle = setInterval(() => {
-        if (this.lease.isOwner && !this.stopping) this.track(scanForWork(this));
+        if (this.lease.isOwner && !this.stopping) this.track(scanForMessages(this.scanContext()));
       }, this.tuning.safetyScanIntervalMs);
       this.scanHandle.unref();
     }
@@ -146,8 +152,31 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     return this.lease.isOwner && !this.stopping;
   }
 
-  requestStep(instanceId: string): void {
-    this.steps.requestStep(instanceId);
+  requestStep(instanceId: string, refresh?: Refresh): void {
+    this.steps.requestStep(instanceId, refresh);
+  }
+
+  /**
+   * Forgets every instance's cached state, the results and timers held in memory: for when the lease is lost (the
+   * new owner may change anything). Taking the lease again recovers everything from storage. Activities already
+   * running finish, but their results are dropped (the next owner runs them again: at least once).
+   */
+  dropState(): void {
+    this.steps.dropAll();
+    this.timers.clear();
+    this.log.info('durable: cached instance state dropped');
+  }
+
+  private scanContext(): ScanContext {
+    return {
+      bg: this.bg,
+      log: this.log,
+      clock: this.clock,
+      timers: this.timers,
+      requestStep: (instanceId, refresh) => this.requestStep(instanceId, refresh),
+      knowsRow: (instanceId, rowKey) =>
+        rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(partitionKeyOf(instanceId), rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
+    };
   }
 
   // ---------------------------------------------------------------- client operations

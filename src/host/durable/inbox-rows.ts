@@ -36,6 +36,7 @@ export function startActions(
     outboxSeq: existing?.outboxSeq ?? 0,
     state: freshState(),
     etag: '*',
+    nextWakeAt: at,
   };
   if (input !== undefined) record.input = input;
   if (parent) record.parent = parent;

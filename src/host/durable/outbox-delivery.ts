@@ -15,6 +15,11 @@ export class OutboxDelivery {
 
   constructor(private readonly ctx: EngineContext) {}
 
+  /** This outbox row is being delivered by this process. */
+  isDelivering(partitionKey: string, rowKey: string): boolean {
+    return this.delivering.has(`${partitionKey}/${rowKey}`);
+  }
+
   deliverOutbox(row: Row): void {
     const id = `${row.partitionKey}/${row.rowKey}`;
     if (this.delivering.has(id) || !this.ctx.processing) return;
@@ -53,7 +58,7 @@ export class OutboxDelivery {
         if (!(err instanceof ConflictError)) throw err;
       }
     }
-    this.ctx.requestStep(m.instanceId);
+    this.ctx.requestStep(m.instanceId, 'all');
   }
 
   private async deliverToParent(parent: ParentRef, event: EventBody): Promise<void> {
@@ -63,7 +68,7 @@ export class OutboxDelivery {
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
-    this.ctx.requestStep(parent.instanceId);
+    this.ctx.requestStep(parent.instanceId, 'inbox');
   }
 }
 

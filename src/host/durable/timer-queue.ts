@@ -36,6 +36,15 @@ export class TimerQueue {
     this.arm();
   }
 
+  /** Forgets every due time (the lease was lost); the queue stays usable. */
+  clear(): void {
+    this.cancelArmed?.();
+    this.cancelArmed = undefined;
+    this.armedAt = undefined;
+    this.heap = [];
+    this.present.clear();
+  }
+
   close(): void {
     this.closed = true;
     this.cancelArmed?.();
