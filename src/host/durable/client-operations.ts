@@ -20,10 +20,12 @@ import {
 } from './keys.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord } from './model.js';
 import { quote } from './partition-snapshot.js';
+import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError, type HubTable } from './table-store.js';
 import {
   InstanceAlreadyExistsError,
   InstanceNotFoundError,
+  PayloadTooLargeError,
   type DurableEngine,
   type HistoryEventJson,
   type InstanceQuery,
@@ -41,7 +43,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   async start(orchestratorName: string, options: StartOptions): Promise<string> {
     const instanceId = validateInstanceId(options.instanceId ?? randomUUID().replace(/-/g, ''));
     if (!orchestratorName) throw new DurableConfigError('INVALID_NAME', 'orchestratorName', 'orchestratorName must not be empty');
-    const input = toJsonText(options.input);
+    const input = checked('input', toJsonText(options.input), MAX_PAYLOAD_UNITS);
     const at = options.startAt ?? this.ctx.clock.now();
     for (let attempt = 0; ; attempt++) {
       const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
@@ -99,19 +101,21 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
-    await this.enqueue(instanceId, { type: 'event', event: { EventType: EventType.EventRaised, Name: eventName, Input: toJsonText(data) } });
+    checked('eventName', eventName, MAX_NAME_UNITS);
+    const input = checked('data', toJsonText(data), MAX_PAYLOAD_UNITS);
+    await this.enqueue(instanceId, { type: 'event', event: { EventType: EventType.EventRaised, Name: eventName, Input: input } });
   }
 
   async terminate(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'terminate', reason });
+    await this.enqueue(instanceId, { type: 'terminate', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async suspend(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'suspend', reason });
+    await this.enqueue(instanceId, { type: 'suspend', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async resume(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'resume', reason });
+    await this.enqueue(instanceId, { type: 'resume', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async purge(instanceId: string): Promise<number> {
@@ -144,6 +148,12 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     for (const row of rows) count += await this.purge(instanceIdOf(row.partitionKey));
     return count;
   }
+}
+
+/** Text the task hub could not store in one step is refused before anything is written. */
+function checked<T extends string | undefined>(field: string, text: T, limit: number): T {
+  if (text !== undefined && text.length > limit) throw new PayloadTooLargeError(field, text.length, limit);
+  return text;
 }
 
 function statusOf(record: InstanceRecord, showInput: boolean): InstanceStatus {

@@ -9,16 +9,17 @@ import type { ActivityRunner } from './activity-runner.js';
 import type { EngineContext } from './engine-context.js';
 import type { InstanceCache, Refresh } from './instance-cache.js';
 import { taskResultKey } from './keys.js';
-import { isTerminal, type InboxEntry } from './model.js';
+import { isTerminal, NO_WAKE, type InboxEntry } from './model.js';
 import { nextWakeOf } from './next-wake.js';
 import type { OutboxDelivery } from './outbox-delivery.js';
 import { readInbox, readPartition, sortInbox, type PartitionSnapshot } from './partition-snapshot.js';
 import { Semaphore } from './semaphore.js';
 import { openTasks } from './open-tasks.js';
 import { planWithNewExecution } from './step-chain.js';
-import { planStep, type ActivityWork, type StepInput, type StepPlan } from './step-plan.js';
+import { MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './step-plan.js';
 import { buildTransaction, hasChanges, type BuiltStep } from './step-transaction.js';
-import { ConflictError, describe } from './table-store.js';
+import { ConflictError, describe, isTransient, StorageUnavailableError } from './table-store.js';
+import { finishPoisoned } from './execution-end.js';
 import { INSTANCE_ROW } from './keys.js';
 
 const MAX_STEP_LOOPS = 25;
@@ -154,18 +155,19 @@ export class StepRunner {
         this.afterRead(instanceId, snap, now);
         return;
       }
-      const { plan, built } = decided;
-      let etags: Map<string, string>;
-      try {
-        etags = await this.ctx.bg.transact(built.actions);
-      } catch (err) {
-        if (err instanceof ConflictError) {
-          this.ctx.log.info({ instanceId, status: err.statusCode }, 'durable: step conflict, re-reading');
-          this.cache.drop(instanceId);
-          continue;
-        }
-        throw err;
+      let { plan, built } = decided;
+      let outcome = await this.commit(instanceId, built);
+      if ('refused' in outcome && snap.record && !isTerminal(snap.record.status)) {
+        // The storage refused this step for good: fail the instance with a record that always fits.
+        ({ plan, built } = this.poisoned(snap, base, `the storage refused the step's data (${outcome.refused})`));
+        outcome = await this.commit(instanceId, built);
       }
+      if ('refused' in outcome) throw new Error(`step of ${instanceId} refused by the storage: ${outcome.refused}`);
+      if ('conflict' in outcome) {
+        this.cache.drop(instanceId);
+        continue;
+      }
+      const etags = outcome.etags;
       if (generation !== this.generation) return;
       this.cache.applyCommit(instanceId, snap, plan, built, etags.get(INSTANCE_ROW));
       this.forgetResults(instanceId, snap);
@@ -175,6 +177,29 @@ export class StepRunner {
     }
     // Still busy after many commits in a row: yield to other instances and come back.
     this.again.add(instanceId);
+  }
+
+  /** Commits a built step: the new ETags, or why not (a conflict: another writer won; refused: for good). */
+  private async commit(instanceId: string, built: BuiltStep): Promise<{ etags: Map<string, string> } | { conflict: true } | { refused: string }> {
+    try {
+      return { etags: await this.ctx.bg.transact(built.actions) };
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        this.ctx.log.info({ instanceId, status: err.statusCode }, 'durable: step conflict, re-reading');
+        return { conflict: true };
+      }
+      if (err instanceof StorageUnavailableError || isTransient(err)) throw err;
+      const refused = describe(err);
+      this.ctx.log.warn({ instanceId, error: refused }, 'durable: the storage refused a step');
+      return { refused };
+    }
+  }
+
+  /** The payload-free failure of an instance whose step cannot be stored (see finishPoisoned). */
+  private poisoned(snap: PartitionSnapshot, base: StepInput, reason: string): { plan: StepPlan; built: BuiltStep } {
+    const plan = finishPoisoned(base, reason, MAX_MESSAGES_PER_STEP);
+    if (plan.record) plan.record.nextWakeAt = NO_WAKE;
+    return { plan, built: buildTransaction(snap, plan) };
   }
 
   /** Plans the step and builds its transaction within the storage limits; undefined when there is nothing to commit. */
@@ -196,8 +221,11 @@ export class StepRunner {
     }
     if (built.tooManyOps) throw new Error(`step of ${instanceId} needs ${built.actions.length} table operations even with one input; deferred`);
     if (built.tooLarge && snap.record && !isTerminal(snap.record.status)) {
-      plan = await planFor({ maxInputs: 1, forceFailure: `the step's data exceeds Azure Table limits (${built.tooLarge})` });
+      const reason = `the step's data exceeds Azure Table limits (${built.tooLarge})`;
+      plan = await planFor({ maxInputs: 1, forceFailure: reason });
       built = buildTransaction(snap, plan);
+      // Even the failure carries too much (a huge input or start message): fail it with no payload at all.
+      if (built.tooLarge) return this.poisoned(snap, base, reason);
     }
     return { plan, built };
   }

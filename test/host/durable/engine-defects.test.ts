@@ -2,8 +2,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { TableClient } from '@azure/data-tables';
+import { inboxEntity, startActions } from '../../../src/host/durable/inbox-rows.js';
+import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
+import { PayloadTooLargeError } from '../../../src/host/durable/types.js';
+import { SystemClock } from '../../../src/host/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { startEngine, waitFor, waitForStatus } from './harness.js';
+import { startEngine, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 let azurite: RunningAzurite;
 
@@ -50,6 +55,69 @@ test('a raised event that arrives while an activity runs survives the continue-a
     assert.equal(status.output, 'heard early');
   } finally {
     release();
+    await engine.shutdown();
+  }
+});
+
+test('payloads the task hub cannot store are refused with PayloadTooLargeError before anything is written', async () => {
+  const invoker = new DirectInvoker().orchestration('Waiter', function* (ctx) {
+    return yield ctx.df.waitForExternalEvent('Go');
+  });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  try {
+    const big = 'x'.repeat(MAX_PAYLOAD_UNITS);
+    await assert.rejects(engine.start('Waiter', { instanceId: 'too-big', input: big }), (err: unknown) => {
+      assert.ok(err instanceof PayloadTooLargeError);
+      assert.equal(err.code, 'PAYLOAD_TOO_LARGE');
+      assert.equal(err.field, 'input');
+      assert.equal(err.units, MAX_PAYLOAD_UNITS + 2);
+      assert.equal(err.limit, MAX_PAYLOAD_UNITS);
+      return true;
+    });
+    assert.equal(await engine.getStatus('too-big'), undefined, 'nothing stored');
+    const id = await engine.start('Waiter', { instanceId: 'fits', input: 'x'.repeat(MAX_PAYLOAD_UNITS - 2) });
+    await waitForStatus(engine, id, ['Running']);
+    await assert.rejects(engine.raiseEvent(id, 'Go', big), { code: 'PAYLOAD_TOO_LARGE', field: 'data' }, 'event data');
+    await assert.rejects(engine.raiseEvent(id, 'G'.repeat(MAX_NAME_UNITS + 1), 1), { code: 'PAYLOAD_TOO_LARGE', field: 'eventName' }, 'event name');
+    await assert.rejects(engine.terminate(id, `${big}!`), { code: 'PAYLOAD_TOO_LARGE', field: 'reason' }, 'reason');
+    await engine.raiseEvent(id, 'Go', 'ok');
+    assert.equal((await waitForStatus(engine, id, ['Completed', 'Failed'])).output, 'ok');
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('no poison instance: a start that can never be stored as a step fails only its instance, payload-free, and can be purged', async () => {
+  const invoker = new DirectInvoker()
+    .activity('Echo', (v: string) => v)
+    .orchestration('Echoer', function* (ctx) {
+      return yield ctx.df.callActivity('Echo', ctx.df.getInput());
+    });
+  const hub = uniqueHub('poison');
+  // As an older version (or another writer) left it: a Pending instance whose start message is almost 1 MiB.
+  const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
+  await table.createTable();
+  const clock = new SystemClock();
+  const actions = startActions(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined);
+  const row = actions[0]?.[1] ?? { partitionKey: '', rowKey: '' };
+  const message = actions[1]?.[1] ?? { partitionKey: '', rowKey: '' };
+  const executionId = String(row.ExecutionId);
+  const huge = JSON.stringify('p'.repeat(490_000));
+  await table.submitTransaction([
+    ['create', row],
+    ['create', inboxEntity(String(message.partitionKey), String(message.rowKey), clock.now(), { type: 'start', executionId, name: 'Echoer', input: huge })],
+  ]);
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, hub });
+  try {
+    const healthy = await engine.start('Echoer', { instanceId: 'healthy', input: 'fine' });
+    const failed = await waitForStatus(engine, 'poisoned', ['Failed'], 15_000);
+    assert.match(String(failed.output), /exceeds Azure Table limits \(a row of \d+ bytes\)/);
+    assert.equal(failed.input, undefined, 'the failure record carries no payload');
+    assert.ok(JSON.stringify(failed).length < 2_000);
+    assert.equal((await waitForStatus(engine, healthy, ['Completed', 'Failed'])).output, 'fine', 'other instances never notice');
+    assert.equal(await engine.purge('poisoned'), 1);
+    assert.equal(await engine.getStatus('poisoned'), undefined);
+  } finally {
     await engine.shutdown();
   }
 });
