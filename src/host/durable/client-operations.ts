@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { getText, parseJson, toJsonText } from './chunked-text.js';
 import type { EngineContext } from './engine-context.js';
-import { startActions, inboxEntity } from './inbox-rows.js';
+import { startRows, inboxEntity } from './inbox-rows.js';
 import { recordFromRow } from './instance-row.js';
 import {
   DurableConfigError,
@@ -18,7 +18,7 @@ import {
   startMessageKey,
   validateInstanceId,
 } from './keys.js';
-import { EventType, isTerminal, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord } from './model.js';
+import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { quote } from './partition-snapshot.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError, type HubTable } from './table-store.js';
@@ -45,21 +45,29 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     if (!orchestratorName) throw new DurableConfigError('INVALID_NAME', 'orchestratorName', 'orchestratorName must not be empty');
     const input = checked('input', toJsonText(options.input), MAX_PAYLOAD_UNITS);
     const at = options.startAt ?? this.ctx.clock.now();
+    // A new id is created without a read first; only when the id is taken is the existing instance read.
+    let existing: InstanceRecord | undefined;
+    let created: { record: InstanceRecord; start: InboxEntry } | undefined;
     for (let attempt = 0; ; attempt++) {
-      const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
-      const existing = row ? recordFromRow(row) : undefined;
       const policy = this.ctx.options.overridableExistingInstanceStates ?? 'NonRunningStates';
       if (existing && policy === 'NonRunningStates' && !isTerminal(existing.status)) throw new InstanceAlreadyExistsError(instanceId);
+      const rows = startRows(this.ctx.clock, instanceId, orchestratorName, input, at, existing);
       try {
-        await this.client.transact(startActions(this.ctx.clock, instanceId, orchestratorName, input, at, existing));
+        const etags = await this.client.transact(rows.actions);
+        const etag = etags.get(INSTANCE_ROW);
+        if (!existing && etag) created = { record: { ...rows.record, etag }, start: rows.start };
         break;
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+        const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
+        existing = row ? recordFromRow(row) : undefined;
       }
     }
     this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');
     if (at > this.ctx.clock.now()) this.ctx.timers.add(at, instanceId);
-    this.ctx.requestStep(instanceId, 'all');
+    // A new partition holds exactly what was just written: the owner starts from that instead of reading it back.
+    if (created) this.ctx.instanceCreated(instanceId, created.record, created.start);
+    else this.ctx.requestStep(instanceId, 'all');
     return instanceId;
   }
 
@@ -136,6 +144,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       .map((r) => r.rowKey)
       .filter((rk) => rk !== INSTANCE_ROW && !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(executionId)));
     await this.client.deleteRows(pk, doomed);
+    this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it
     this.ctx.log.info({ instanceId }, 'durable: instance purged');
     return 1;
   }

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Refresh } from './instance-cache.js';
+import type { InboxEntry, InstanceRecord } from './model.js';
 import type { HubTable } from './table-store.js';
 import type { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions } from './types.js';
@@ -26,4 +27,6 @@ export interface EngineContext {
    * wrote there behind the instance cache: 'inbox' (a message: a targeted inbox read) or 'all' (the instance row).
    */
   requestStep(instanceId: string, refresh?: Refresh): void;
+  /** This process created the instance in a new partition (record with its ETag, start message): cache it, step it. */
+  instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void;
 }

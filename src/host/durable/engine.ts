@@ -16,7 +16,8 @@ import type { EngineContext } from './engine-context.js';
 import { HubLease } from './hub-lease.js';
 import { DurableConfigError, validateTaskHubName } from './keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
-import { InstanceCache, type Refresh } from './instance-cache.js';
+import { createdSnapshot, InstanceCache, type Refresh } from './instance-cache.js';
+import type { InboxEntry, InstanceRecord } from './model.js';
 import { OUTBOX_PREFIX, partitionKeyOf } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
@@ -154,6 +155,11 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
 
   requestStep(instanceId: string, refresh?: Refresh): void {
     this.steps.requestStep(instanceId, refresh);
+  }
+
+  instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void {
+    if (this.processing) this.cache.put(instanceId, createdSnapshot(record, start));
+    this.requestStep(instanceId);
   }
 
   /**

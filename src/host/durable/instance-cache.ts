@@ -5,10 +5,16 @@
  * is refreshed: messages written by this process by a targeted inbox read, everything else (a conflict on commit, a
  * start that replaced the instance, a lost lease) by dropping the entry so that the next step reads the partition.
  */
-import type { InboxEntry } from './model.js';
+import { partitionKeyOf } from './keys.js';
+import type { InboxEntry, InstanceRecord } from './model.js';
 import { sortInbox, type PartitionSnapshot } from './partition-snapshot.js';
 import type { StepPlan } from './step-plan.js';
 import type { BuiltStep } from './step-transaction.js';
+
+/** The partition of an instance this process just created: its record and start message, nothing else. */
+export function createdSnapshot(record: InstanceRecord, start: InboxEntry): PartitionSnapshot {
+  return { partitionKey: partitionKeyOf(record.instanceId), record, history: [], historyRows: [], inbox: [start], outbox: [], staleHistory: [] };
+}
 
 /** What must be read again before the next step of an instance. */
 export type Refresh = 'inbox' | 'all';
