@@ -2,13 +2,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import { TableClient } from '@azure/data-tables';
+import { TableClient, type TransactionAction } from '@azure/data-tables';
+import { externalMessageKey, partitionKeyOf } from '../../../src/host/durable/keys.js';
+import { freshState } from '../../../src/host/durable/model.js';
+import { readPartition } from '../../../src/host/durable/partition-snapshot.js';
+import { buildTransaction } from '../../../src/host/durable/step-transaction.js';
+import { HubTable } from '../../../src/host/durable/table-store.js';
 import { inboxEntity, startActions } from '../../../src/host/durable/inbox-rows.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
 import { PayloadTooLargeError } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { startEngine, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 let azurite: RunningAzurite;
 
@@ -120,4 +125,73 @@ test('no poison instance: a start that can never be stored as a step fails only 
   } finally {
     await engine.shutdown();
   }
+});
+
+test('a sub-orchestration the storage refuses to create fails the parent task with the reason (the parent never waits forever)', async () => {
+  const invoker = new DirectInvoker()
+    .orchestration('Child', function* () {
+      return 'child ran';
+    })
+    .orchestration('Parent', function* (ctx) {
+      try {
+        // An id longer than a PartitionKey may be: the storage answers 400.
+        yield ctx.df.callSubOrchestrator('Child', null, 'c'.repeat(2_000));
+        return 'unexpected';
+      } catch (err) {
+        return `caught: ${(err as Error).message}`;
+      }
+    });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  try {
+    const id = await engine.start('Parent', {});
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 15_000);
+    assert.equal(status.runtimeStatus, 'Completed');
+    assert.match(String(status.output), /^caught: .*could not be created: the storage refused it: 400/);
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('a partition read over several pages is a snapshot: a commit between two pages makes it read again', async () => {
+  const table = new HubTable(azurite.connectionString, uniqueHub('pages'), testLogger(), { stopping: () => false, budgetMs: 10_000 });
+  const clock = new SystemClock();
+  await table.transact(startActions(clock, 'paged', 'Any', undefined, clock.now(), undefined));
+  const pk = partitionKeyOf('paged');
+  // More rows than one page holds (1,000).
+  for (let batch = 0; batch < 11; batch++) {
+    await table.transact(
+      Array.from({ length: 100 }, (_, i): TransactionAction => ['create', inboxEntity(pk, externalMessageKey(clock.now(), `${batch}-${i}`), clock.now(), { type: 'resume', reason: '' })]),
+    );
+  }
+  const original = table.client.listEntities.bind(table.client);
+  let interfered = 0;
+  table.client.listEntities = ((options?: Parameters<typeof original>[0]) => {
+    const pages = original(options).byPage();
+    const changing = (async function* () {
+      for await (const page of pages) {
+        yield page;
+        if (interfered++ === 0) await table.client.updateEntity({ partitionKey: pk, rowKey: 'instance', RuntimeStatus: 'Running' }, 'Merge');
+      }
+    })();
+    return { byPage: () => changing };
+  }) as unknown as typeof table.client.listEntities;
+  const snap = await readPartition(table, 'paged');
+  table.client.listEntities = original;
+  assert.ok(interfered >= 2, 'the read took more than one page');
+  assert.equal(snap.record?.status, 'Running', 'the record after the commit, not before');
+  assert.equal(snap.record?.etag, (await table.get(pk, 'instance'))?.etag, 'the ETag belongs to the rows read');
+  assert.equal(snap.inbox.length, 1_101, '1,100 messages and the start message');
+});
+
+test('a transaction is sized by its UTF-8 bytes on the wire (the 4 MiB limit), an entity by its UTF-16 units (1 MiB)', () => {
+  const record = { instanceId: 'u', name: 'N', status: 'Running' as const, executionId: 'e', createdTime: 0, lastUpdatedTime: 0, historySeq: 0, outboxSeq: 0, state: freshState(), etag: 'W/"x"' };
+  const snap = { partitionKey: 'u', record, history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] };
+  // Eight events of 200,000 three-byte characters: 3.2 MB as UTF-16 (fits), 4.8 MB as UTF-8 on the wire (does not).
+  const wide = '€'.repeat(200_000);
+  const events = Array.from({ length: 8 }, (_, i) => ({ EventType: 15, EventId: -1, IsPlayed: false, Timestamp: '', Name: `e${i}`, Input: wide }));
+  const plan = { record, historyExecutionId: 'e', historyEvents: events, consumed: [], inputs: 8, inboxInserts: [], outbox: [], activities: [] };
+  const built = buildTransaction(snap, plan);
+  assert.match(built.tooLarge ?? '', /a transaction of \d+ bytes/);
+  const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) });
+  assert.equal(narrow.tooLarge, undefined, 'the same text in ASCII fits');
 });
