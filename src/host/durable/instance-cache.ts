@@ -21,7 +21,9 @@ export type Refresh = 'inbox' | 'all';
 
 export class InstanceCache {
   private readonly entries = new Map<string, PartitionSnapshot>();
-  private readonly refresh = new Map<string, Refresh>();
+  private readonly refresh = new Map<string, { what: Refresh; mark: number }>();
+  /** Counts marks, so that a read that began before a mark does not clear it (the message may have missed the read). */
+  private marks = 0;
 
   get size(): number {
     return this.entries.size;
@@ -32,11 +34,14 @@ export class InstanceCache {
     return this.refresh.has(instanceId) ? undefined : this.entries.get(instanceId);
   }
 
-  /** The cached state even if its inbox is due for a refresh, and what is due. */
-  peek(instanceId: string): { snap?: PartitionSnapshot; refresh?: Refresh } {
+  /**
+   * The cached state even if its inbox is due for a refresh, what is due, and the mark a read begun now must hand
+   * back to put/replaceInbox.
+   */
+  peek(instanceId: string): { snap?: PartitionSnapshot; refresh?: Refresh; mark: number } {
     const snap = this.entries.get(instanceId);
     const refresh = this.refresh.get(instanceId);
-    return { ...(snap ? { snap } : {}), ...(refresh ? { refresh } : {}) };
+    return { ...(snap ? { snap } : {}), ...(refresh ? { refresh: refresh.what } : {}), mark: this.marks };
   }
 
   /** The stored inbox row is known here (the safety net compares what it finds with this). */
@@ -46,20 +51,28 @@ export class InstanceCache {
 
   markStale(instanceId: string, what: Refresh): void {
     if (what === 'all') this.entries.delete(instanceId);
-    if (this.refresh.get(instanceId) !== 'all') this.refresh.set(instanceId, what);
+    const mark = ++this.marks;
+    const was = this.refresh.get(instanceId)?.what;
+    this.refresh.set(instanceId, { what: was === 'all' ? 'all' : what, mark });
   }
 
-  put(instanceId: string, snap: PartitionSnapshot): void {
+  /** A read begun at `mark` (see peek): stored, and the refresh cleared unless marked again since the read began. */
+  put(instanceId: string, snap: PartitionSnapshot, mark = this.marks): void {
     this.entries.set(instanceId, snap);
-    this.refresh.delete(instanceId);
+    this.clearRefresh(instanceId, mark);
   }
 
-  replaceInbox(instanceId: string, inbox: InboxEntry[]): PartitionSnapshot | undefined {
+  replaceInbox(instanceId: string, inbox: InboxEntry[], mark = this.marks): PartitionSnapshot | undefined {
     const snap = this.entries.get(instanceId);
     if (!snap) return undefined;
     snap.inbox = inbox;
-    this.refresh.delete(instanceId);
+    this.clearRefresh(instanceId, mark);
     return snap;
+  }
+
+  private clearRefresh(instanceId: string, mark: number): void {
+    const due = this.refresh.get(instanceId);
+    if (due && due.mark <= mark) this.refresh.delete(instanceId);
   }
 
   drop(instanceId: string): void {

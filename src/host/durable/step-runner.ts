@@ -112,18 +112,19 @@ export class StepRunner {
 
   /** The instance's committed state: cached, or its inbox read again, or the whole partition read. */
   private async load(instanceId: string): Promise<PartitionSnapshot> {
-    const { snap, refresh } = this.cache.peek(instanceId);
+    const { snap, refresh, mark } = this.cache.peek(instanceId);
     if (snap && !refresh) return snap;
     if (snap && refresh === 'inbox') {
       const inbox = await readInbox(this.ctx.bg, snap.partitionKey);
-      return this.cache.replaceInbox(instanceId, inbox) ?? (await this.readAll(instanceId));
+      return this.cache.replaceInbox(instanceId, inbox, mark) ?? (await this.readAll(instanceId, this.cache.peek(instanceId).mark));
     }
-    return this.readAll(instanceId);
+    return this.readAll(instanceId, mark);
   }
 
-  private async readAll(instanceId: string): Promise<PartitionSnapshot> {
+  /** `mark`: taken before the read, so that a message marked while it ran is read again by the next load. */
+  private async readAll(instanceId: string, mark: number): Promise<PartitionSnapshot> {
     const snap = await readPartition(this.ctx.bg, instanceId);
-    this.cache.put(instanceId, snap);
+    this.cache.put(instanceId, snap, mark);
     return snap;
   }
 
