@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActivityRunner } from './activity-runner.js';
 import type { EngineContext } from './engine-context.js';
 import type { InstanceCache, Refresh } from './instance-cache.js';
-import { taskResultKey } from './keys.js';
+import { INSTANCE_ROW, taskResultKey } from './keys.js';
 import { isTerminal, NO_WAKE, type InboxEntry } from './model.js';
 import { nextWakeOf } from './next-wake.js';
 import type { OutboxDelivery } from './outbox-delivery.js';
@@ -20,7 +20,6 @@ import { MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan
 import { buildTransaction, hasChanges, type BuiltStep } from './step-transaction.js';
 import { ConflictError, describe, isTransient, StorageUnavailableError } from './table-store.js';
 import { finishPoisoned } from './execution-end.js';
-import { INSTANCE_ROW } from './keys.js';
 
 const MAX_STEP_LOOPS = 25;
 
