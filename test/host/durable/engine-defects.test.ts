@@ -195,3 +195,22 @@ test('a transaction is sized by its UTF-8 bytes on the wire (the 4 MiB limit), a
   const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) });
   assert.equal(narrow.tooLarge, undefined, 'the same text in ASCII fits');
 });
+
+test('a Pending instance that has not started (delayed start) can be terminated, then purged', async () => {
+  const invoker = new DirectInvoker().orchestration('Later', function* () {
+    return 'ran';
+  });
+  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  try {
+    const id = await engine.start('Later', { instanceId: 'pending-forever', startAt: Date.now() + 3_600_000 });
+    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Pending');
+    assert.equal(await engine.purge(id), 0, 'a live instance is not purged');
+    await engine.terminate(id, 'not wanted');
+    const status = await waitForStatus(engine, id, ['Terminated'], 10_000);
+    assert.equal(status.output, 'not wanted');
+    assert.equal(await engine.purge(id), 1);
+    assert.equal(await engine.getStatus(id), undefined);
+  } finally {
+    await engine.shutdown();
+  }
+});
