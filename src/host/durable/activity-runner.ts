@@ -1,50 +1,30 @@
 /**
- * Running activities (at least once, a bounded number at once) and recording each result once: the result row's key
- * is deterministic, so a second run of the same task collides with the first result instead of adding another.
+ * Running activities (at least once, a bounded number at once). Each result goes to the instance's next step in
+ * memory; the step records it once (a duplicate result finds its task no longer open and is dropped).
  */
 import type { EngineContext } from './engine-context.js';
-import { inboxEntity } from './inbox-rows.js';
-import { partitionKeyOf, taskResultKey } from './keys.js';
-import { EventType, type EventBody, type InboxMessage } from './model.js';
-import type { PartitionSnapshot } from './partition-snapshot.js';
+import { taskResultKey } from './keys.js';
+import { EventType, type EventBody, type InboxEntry, type InboxMessage } from './model.js';
 import { Semaphore } from './semaphore.js';
-import { openTasks } from './open-tasks.js';
 import type { ActivityWork } from './step-plan.js';
-import { ConflictError } from './table-store.js';
 
 export class ActivityRunner {
   private readonly activitySlots: Semaphore;
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Activity results written but maybe not yet seen in history, per instance: never dispatch those again. */
-  private readonly recorded = new Map<string, Set<string>>();
 
+  /** `onResult` hands the result to the instance's next step (StepRunner.addResult). */
   constructor(
     private readonly ctx: EngineContext,
     maxConcurrentActivities: number,
+    private readonly onResult: (instanceId: string, entry: InboxEntry) => void,
   ) {
     this.activitySlots = new Semaphore(maxConcurrentActivities);
   }
 
-  private activityKey(work: Pick<ActivityWork, 'instanceId' | 'executionId' | 'taskId'>): string {
-    return `${work.executionId}|${work.taskId}`;
-  }
-
-  forgetRecorded(instanceId: string, snap: PartitionSnapshot): void {
-    const keys = this.recorded.get(instanceId);
-    if (!keys) return;
-    const rec = snap.record;
-    const open = rec ? openTasks(snap.history).activities : new Map<number, EventBody>();
-    for (const key of keys) {
-      const [execution, task] = key.split('|');
-      if (!rec || execution !== rec.executionId || !open.has(Number(task))) keys.delete(key);
-    }
-    if (keys.size === 0) this.recorded.delete(instanceId);
-  }
-
   dispatchActivity(work: ActivityWork): void {
     if (!this.ctx.processing || this.ctx.abandoned) return;
-    const key = `${work.instanceId}#${this.activityKey(work)}`;
-    if (this.inFlight.has(key) || this.recorded.get(work.instanceId)?.has(this.activityKey(work))) return;
+    const key = `${work.instanceId}#${work.executionId}|${work.taskId}`;
+    if (this.inFlight.has(key)) return;
     const run = this.runActivity(work).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, run);
     this.ctx.track(run);
@@ -54,7 +34,8 @@ export class ActivityRunner {
     const release = await this.activitySlots.acquire();
     let event: EventBody;
     try {
-      if (this.ctx.stopping) return;
+      // Waiting for a slot can outlast the lease (a frozen process, a long queue): ask again before the effect.
+      if (!this.ctx.processing || this.ctx.abandoned) return;
       const invoker = this.ctx.options.invoker;
       if (!invoker.hasActivity(work.name)) {
         const message = `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`;
@@ -73,21 +54,12 @@ export class ActivityRunner {
       release();
     }
     if (this.ctx.abandoned) return;
+    // No row of its own: the result goes into the instance's next commit. A crash before that commit loses it, and the
+    // activity runs again (at least once; the task id, hence the delivery's event id, is the same).
     const message: InboxMessage = { type: 'event', executionId: work.executionId, event };
-    const rowKey = taskResultKey(work.executionId, work.taskId);
-    try {
-      await this.ctx.bg.transact([['create', inboxEntity(partitionKeyOf(work.instanceId), rowKey, this.ctx.clock.now(), message)]]);
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      // Already recorded by an earlier run of the same task: recorded once.
-    }
-    let keys = this.recorded.get(work.instanceId);
-    if (!keys) this.recorded.set(work.instanceId, (keys = new Set()));
-    keys.add(this.activityKey(work));
-    this.ctx.requestStep(work.instanceId);
+    this.onResult(work.instanceId, { rowKey: taskResultKey(work.executionId, work.taskId), at: this.ctx.clock.now(), message });
   }
 }
-
 function taskFailed(taskId: number, error: { name: string; message: string; stack?: string }): EventBody {
   const failureDetails: Record<string, unknown> = { ErrorType: error.name || 'Error', ErrorMessage: error.message };
   if (error.stack) failureDetails.StackTrace = error.stack;

@@ -9,12 +9,29 @@ export type EntityProps = Record<string, unknown>;
 
 export function putText(entity: EntityProps, name: string, text: string | undefined): void {
   if (text === undefined) return;
-  const parts = Math.max(1, Math.ceil(text.length / CHUNK));
-  entity[name] = text.slice(0, CHUNK);
-  if (parts > 1) {
-    entity[`${name}__n`] = parts;
-    for (let i = 1; i < parts; i++) entity[`${name}__${i}`] = text.slice(i * CHUNK, (i + 1) * CHUNK);
+  const parts = splitText(text, CHUNK);
+  entity[name] = parts[0] ?? '';
+  if (parts.length > 1) {
+    entity[`${name}__n`] = parts.length;
+    for (let i = 1; i < parts.length; i++) entity[`${name}__${i}`] = parts[i];
   }
+}
+
+/**
+ * Cuts text into pieces of at most `size` UTF-16 units, never between the two halves of a surrogate pair (a lone
+ * half is not valid Unicode: a service may replace it, and the joined text would no longer be the original).
+ */
+export function splitText(text: string, size: number): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  do {
+    let to = Math.min(text.length, from + size);
+    const last = text.charCodeAt(to - 1);
+    if (to < text.length && to - from > 1 && last >= 0xd800 && last <= 0xdbff) to--;
+    parts.push(text.slice(from, to));
+    from = to;
+  } while (from < text.length);
+  return parts;
 }
 
 export function getText(entity: EntityProps, name: string): string | undefined {
@@ -40,6 +57,11 @@ export function approxEntityBytes(entity: EntityProps): number {
     else bytes += 8;
   }
   return bytes;
+}
+
+/** Bytes of an entity's JSON as the SDK sends it (UTF-8), with room for the type annotations of its properties. */
+export function wireBytes(entity: EntityProps): number {
+  return Buffer.byteLength(JSON.stringify(entity), 'utf8') + Object.keys(entity).length * 48;
 }
 
 /** Parses stored JSON text; undefined stays undefined. */

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { getText, parseJson, toJsonText } from './chunked-text.js';
 import type { EngineContext } from './engine-context.js';
-import { startActions, inboxEntity } from './inbox-rows.js';
+import { startRows, inboxEntity } from './inbox-rows.js';
 import { recordFromRow } from './instance-row.js';
 import {
   DurableConfigError,
@@ -18,12 +18,14 @@ import {
   startMessageKey,
   validateInstanceId,
 } from './keys.js';
-import { EventType, isTerminal, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord } from './model.js';
+import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { quote } from './partition-snapshot.js';
+import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError, type HubTable } from './table-store.js';
 import {
   InstanceAlreadyExistsError,
   InstanceNotFoundError,
+  PayloadTooLargeError,
   type DurableEngine,
   type HistoryEventJson,
   type InstanceQuery,
@@ -41,23 +43,31 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   async start(orchestratorName: string, options: StartOptions): Promise<string> {
     const instanceId = validateInstanceId(options.instanceId ?? randomUUID().replace(/-/g, ''));
     if (!orchestratorName) throw new DurableConfigError('INVALID_NAME', 'orchestratorName', 'orchestratorName must not be empty');
-    const input = toJsonText(options.input);
+    const input = checked('input', toJsonText(options.input), MAX_PAYLOAD_UNITS);
     const at = options.startAt ?? this.ctx.clock.now();
+    // A new id is created without a read first; only when the id is taken is the existing instance read.
+    let existing: InstanceRecord | undefined;
+    let created: { record: InstanceRecord; start: InboxEntry } | undefined;
     for (let attempt = 0; ; attempt++) {
-      const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
-      const existing = row ? recordFromRow(row) : undefined;
       const policy = this.ctx.options.overridableExistingInstanceStates ?? 'NonRunningStates';
       if (existing && policy === 'NonRunningStates' && !isTerminal(existing.status)) throw new InstanceAlreadyExistsError(instanceId);
+      const rows = startRows(this.ctx.clock, instanceId, orchestratorName, input, at, existing);
       try {
-        await this.client.transact(startActions(this.ctx.clock, instanceId, orchestratorName, input, at, existing));
+        const etags = await this.client.transact(rows.actions);
+        const etag = etags.get(INSTANCE_ROW);
+        if (!existing && etag) created = { record: { ...rows.record, etag }, start: rows.start };
         break;
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= 5) throw err;
+        const row = await this.client.get(partitionKeyOf(instanceId), INSTANCE_ROW);
+        existing = row ? recordFromRow(row) : undefined;
       }
     }
     this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');
     if (at > this.ctx.clock.now()) this.ctx.timers.add(at, instanceId);
-    else this.ctx.requestStep(instanceId);
+    // A new partition holds exactly what was just written: the owner starts from that instead of reading it back.
+    if (created) this.ctx.instanceCreated(instanceId, created.record, created.start);
+    else this.ctx.requestStep(instanceId, 'all');
     return instanceId;
   }
 
@@ -95,23 +105,25 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     if (!row) throw new InstanceNotFoundError(instanceId);
     const at = this.ctx.clock.now();
     await this.client.transact([['create', inboxEntity(pk, externalMessageKey(at, randomUUID()), at, message)]]);
-    this.ctx.requestStep(instanceId);
+    this.ctx.requestStep(instanceId, 'inbox');
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
-    await this.enqueue(instanceId, { type: 'event', event: { EventType: EventType.EventRaised, Name: eventName, Input: toJsonText(data) } });
+    checked('eventName', eventName, MAX_NAME_UNITS);
+    const input = checked('data', toJsonText(data), MAX_PAYLOAD_UNITS);
+    await this.enqueue(instanceId, { type: 'event', event: { EventType: EventType.EventRaised, Name: eventName, Input: input } });
   }
 
   async terminate(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'terminate', reason });
+    await this.enqueue(instanceId, { type: 'terminate', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async suspend(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'suspend', reason });
+    await this.enqueue(instanceId, { type: 'suspend', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async resume(instanceId: string, reason: string): Promise<void> {
-    await this.enqueue(instanceId, { type: 'resume', reason });
+    await this.enqueue(instanceId, { type: 'resume', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
   async purge(instanceId: string): Promise<number> {
@@ -132,6 +144,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       .map((r) => r.rowKey)
       .filter((rk) => rk !== INSTANCE_ROW && !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(executionId)));
     await this.client.deleteRows(pk, doomed);
+    this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it
     this.ctx.log.info({ instanceId }, 'durable: instance purged');
     return 1;
   }
@@ -144,6 +157,12 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     for (const row of rows) count += await this.purge(instanceIdOf(row.partitionKey));
     return count;
   }
+}
+
+/** Text the task hub could not store in one step is refused before anything is written. */
+function checked<T extends string | undefined>(field: string, text: T, limit: number): T {
+  if (text !== undefined && text.length > limit) throw new PayloadTooLargeError(field, text.length, limit);
+  return text;
 }
 
 function statusOf(record: InstanceRecord, showInput: boolean): InstanceStatus {

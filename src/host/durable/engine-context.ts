@@ -1,6 +1,8 @@
 /** What the engine's parts (steps, activities, outbox, scans, client operations) share of the engine itself. */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Refresh } from './instance-cache.js';
+import type { InboxEntry, InstanceRecord } from './model.js';
 import type { HubTable } from './table-store.js';
 import type { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions } from './types.js';
@@ -20,6 +22,11 @@ export interface EngineContext {
   readonly processing: boolean;
   /** Runs background work that `idle()` and `shutdown()` wait for; its failure is logged. */
   track<T>(promise: Promise<T>): void;
-  /** Queues a step of the instance (or another one after the running one). */
-  requestStep(instanceId: string): void;
+  /**
+   * Queues a step of the instance (or another one after the running one). `refresh` says what this process just
+   * wrote there behind the instance cache: 'inbox' (a message: a targeted inbox read) or 'all' (the instance row).
+   */
+  requestStep(instanceId: string, refresh?: Refresh): void;
+  /** This process created the instance in a new partition (record with its ETag, start message): cache it, step it. */
+  instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void;
 }

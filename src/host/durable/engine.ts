@@ -16,7 +16,10 @@ import type { EngineContext } from './engine-context.js';
 import { HubLease } from './hub-lease.js';
 import { DurableConfigError, validateTaskHubName } from './keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
-import { recoverPendingWork, scanForWork } from './recovery-scan.js';
+import { createdSnapshot, InstanceCache, type Refresh } from './instance-cache.js';
+import type { InboxEntry, InstanceRecord } from './model.js';
+import { OUTBOX_PREFIX, partitionKeyOf } from './keys.js';
+import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { HubTable } from './table-store.js';
 import { TimerQueue } from './timer-queue.js';
@@ -60,6 +63,8 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   private readonly lease: HubLease;
   private readonly background: BackgroundWork;
   private readonly steps: StepRunner;
+  private readonly cache = new InstanceCache();
+  private readonly outbox: OutboxDelivery;
   stopping = false;
   abandoned = false;
   private started = false;
@@ -82,17 +87,19 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     this.clientOps = new ClientOperations(client, this);
     this.timers = new TimerQueue(this.clock, (instanceId) => this.requestStep(instanceId));
     this.background = new BackgroundWork(this.log, () => this.stopping);
-    this.steps = new StepRunner(this, new ActivityRunner(this, tuning.maxConcurrentActivities), new OutboxDelivery(this), tuning.maxConcurrentSteps);
+    this.outbox = new OutboxDelivery(this);
+    const activities = new ActivityRunner(this, tuning.maxConcurrentActivities, (instanceId, entry) => this.steps.addResult(instanceId, entry));
+    this.steps = new StepRunner(this, this.cache, activities, this.outbox, tuning.maxConcurrentSteps);
     this.lease = new HubLease({
       table: this.bg,
       workerId: options.workerId,
       timing: { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
       logger: this.log,
-      onAcquired: () => this.track(recoverPendingWork(this)),
+      onAcquired: () => this.track(recoverPendingWork(this.scanContext())),
       // Intake stops by itself: `processing` asks the lease (monotonic time, no I/O) before every step loop, before an
-      // activity is queued and before an outbox delivery. State cached while owner must be dropped here (another
-      // owner may change it meanwhile).
-      onLost: () => undefined,
+      // activity is queued and before an outbox delivery. What was cached while owner is dropped: another owner may
+      // change it meanwhile, and taking the lease again recovers everything from storage.
+      onLost: () => this.dropState(),
     });
   }
 
@@ -105,7 +112,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     await this.lease.start();
     if (this.tuning.safetyScanIntervalMs > 0) {
       this.scanHandle = setInterval(() => {
-        if (this.lease.isOwner && !this.stopping) this.track(scanForWork(this));
+        if (this.lease.isOwner && !this.stopping) this.track(scanForMessages(this.scanContext()));
       }, this.tuning.safetyScanIntervalMs);
       this.scanHandle.unref();
     }
@@ -148,8 +155,36 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     return this.lease.isOwner && !this.stopping;
   }
 
-  requestStep(instanceId: string): void {
-    this.steps.requestStep(instanceId);
+  requestStep(instanceId: string, refresh?: Refresh): void {
+    this.steps.requestStep(instanceId, refresh);
+  }
+
+  instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void {
+    if (this.processing) this.cache.put(instanceId, createdSnapshot(record, start));
+    this.requestStep(instanceId);
+  }
+
+  /**
+   * Forgets every instance's cached state, the results and timers held in memory: for when the lease is lost (the
+   * new owner may change anything). Taking the lease again recovers everything from storage. Activities already
+   * running finish, but their results are dropped (the next owner runs them again: at least once).
+   */
+  dropState(): void {
+    this.steps.dropAll();
+    this.timers.clear();
+    this.log.info('durable: cached instance state dropped');
+  }
+
+  private scanContext(): ScanContext {
+    return {
+      bg: this.bg,
+      log: this.log,
+      clock: this.clock,
+      timers: this.timers,
+      requestStep: (instanceId, refresh) => this.requestStep(instanceId, refresh),
+      knowsRow: (instanceId, rowKey) =>
+        rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(partitionKeyOf(instanceId), rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
+    };
   }
 
   // ---------------------------------------------------------------- client operations

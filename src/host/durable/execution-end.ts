@@ -45,6 +45,31 @@ export function finishFailed(plan: StepPlan, rec: InstanceRecord, history: Histo
   return plan;
 }
 
+/**
+ * A step that cannot be stored (too large even alone, or refused by the storage service) fails its instance with a
+ * record that carries no payload: the reason and sizes only, so that it always fits. Input and custom status are
+ * dropped, the visible messages taken (the poison among them), the parent told. Other instances never notice, and
+ * the failed instance can be purged.
+ */
+export function finishPoisoned(input: StepInput, reason: string, budget: number): StepPlan {
+  const record = input.record;
+  const plan: StepPlan = { historyEvents: [], consumed: [], inputs: 0, inboxInserts: [], outbox: [], activities: [] };
+  for (const e of input.inbox) {
+    if (plan.inputs >= budget) break;
+    if (e.at > input.now) continue;
+    plan.consumed.push(e.rowKey);
+    plan.inputs++;
+  }
+  if (!record) return plan;
+  const rec: InstanceRecord = { ...record, state: freshState() };
+  delete rec.input;
+  delete rec.customStatus;
+  plan.record = rec;
+  plan.historyExecutionId = rec.executionId;
+  const history = [stamp({ EventType: EventType.OrchestratorStarted }, -1, input.now, false)];
+  return finishFailed(plan, rec, history, reason, input.now);
+}
+
 export function finishContinueAsNew(
   plan: StepPlan,
   rec: InstanceRecord,
@@ -60,12 +85,13 @@ export function finishContinueAsNew(
   plan.outbox = [];
   plan.inboxInserts = [];
   // Raised events the orchestrator never waited for are carried over to the next execution, not lost. They travel in
-  // its start message (one row, however many they are) and come right after its ExecutionStarted.
+  // its start message (one row, however many they are) and come right after its ExecutionStarted. `waited` counts the
+  // waits of the whole execution, so the events of the whole execution are counted against it (earlier steps too).
   const waits = new Map<string, number>();
   for (const name of waited) waits.set(name, (waits.get(name) ?? 0) + 1);
   const seenPerName = new Map<string, number>();
   const carried: CarriedEvent[] = [];
-  for (const e of history) {
+  for (const e of [...input.history, ...history]) {
     if (e.EventType !== EventType.EventRaised) continue;
     const name = String(e.Name);
     const n = (seenPerName.get(name) ?? 0) + 1;

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { putText, type EntityProps } from './chunked-text.js';
 import { rowFromRecord } from './instance-row.js';
 import { partitionKeyOf, startMessageKey } from './keys.js';
-import { freshState, type InboxMessage, type InstanceRecord, type ParentRef } from './model.js';
+import { freshState, type InboxEntry, type InboxMessage, type InstanceRecord, type ParentRef } from './model.js';
 
 export function inboxEntity(partitionKey: string, rowKey: string, at: number, message: InboxMessage): TableEntity<EntityProps> {
   const entity: TableEntity<EntityProps> = { partitionKey, rowKey, At: at };
@@ -13,8 +13,15 @@ export function inboxEntity(partitionKey: string, rowKey: string, at: number, me
   return entity;
 }
 
+/** The transaction that (re)creates an instance, and what it stores: the record and its start message. */
+export interface StartRows {
+  actions: TransactionAction[];
+  record: InstanceRecord;
+  start: InboxEntry;
+}
+
 /** The transaction that (re)creates an instance: its row (insert, or replace by ETag) and its start message. */
-export function startActions(
+export function startRows(
   clock: Clock,
   instanceId: string,
   name: string,
@@ -22,7 +29,7 @@ export function startActions(
   at: number,
   existing: InstanceRecord | undefined,
   parent?: ParentRef,
-): TransactionAction[] {
+): StartRows {
   const now = clock.now();
   const executionId = randomUUID().replace(/-/g, '');
   const record: InstanceRecord = {
@@ -36,14 +43,29 @@ export function startActions(
     outboxSeq: existing?.outboxSeq ?? 0,
     state: freshState(),
     etag: '*',
+    nextWakeAt: at,
   };
   if (input !== undefined) record.input = input;
   if (parent) record.parent = parent;
   const pk = partitionKeyOf(instanceId);
   const message: InboxMessage = { type: 'start', executionId, name, ...(input !== undefined ? { input } : {}), ...(parent ? { parent } : {}) };
   const row = rowFromRecord(record);
-  return [
-    existing ? ['update', row, 'Replace', { etag: existing.etag }] : ['create', row],
-    ['create', inboxEntity(pk, startMessageKey(executionId), at, message)],
-  ];
+  const start: InboxEntry = { rowKey: startMessageKey(executionId), at, message };
+  return {
+    actions: [existing ? ['update', row, 'Replace', { etag: existing.etag }] : ['create', row], ['create', inboxEntity(pk, start.rowKey, at, message)]],
+    record,
+    start,
+  };
+}
+
+export function startActions(
+  clock: Clock,
+  instanceId: string,
+  name: string,
+  input: string | undefined,
+  at: number,
+  existing: InstanceRecord | undefined,
+  parent?: ParentRef,
+): TransactionAction[] {
+  return startRows(clock, instanceId, name, input, at, existing, parent).actions;
 }

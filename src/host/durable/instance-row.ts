@@ -30,6 +30,7 @@ export function recordFromRow(row: Row): InstanceRecord {
   if (output !== undefined) record.output = output;
   if (customStatus !== undefined) record.customStatus = customStatus;
   if (failureDetails !== undefined) record.failureDetails = failureDetails;
+  if (typeof row.NextWakeAt === 'number') record.nextWakeAt = row.NextWakeAt;
   if (parentText) record.parent = JSON.parse(parentText) as ParentRef;
   return record;
 }
@@ -48,6 +49,7 @@ export function rowFromRecord(record: InstanceRecord): TableEntity<EntityProps> 
     HistorySeq: record.historySeq,
     OutboxSeq: record.outboxSeq,
   };
+  if (record.nextWakeAt !== undefined) entity.NextWakeAt = record.nextWakeAt;
   putText(entity, 'Input', record.input);
   putText(entity, 'Output', record.output);
   putText(entity, 'CustomStatus', record.customStatus);

@@ -69,6 +69,11 @@ export interface InboxEntry {
   /** Enqueue time / visibility time (epoch ms, by the engine's clock). */
   at: number;
   message: InboxMessage;
+  /**
+   * Held in memory only, never stored (an activity's result, or the start of the execution a continue-as-new begins
+   * in the same commit): consuming it deletes no row; if the step does not take it, the step stores it.
+   */
+  volatile?: boolean;
 }
 
 export type OutboxMessage =
@@ -132,7 +137,16 @@ export interface InstanceRecord {
   outboxSeq: number;
   state: EngineState;
   etag: string;
+  /**
+   * When the instance next needs a step without any new message (epoch ms): its earliest timer, its delayed start,
+   * or the commit time while an activity is open (recovery re-dispatches it). NO_WAKE: it only waits for messages.
+   * Taking the lease loads every instance's wake time with one projected query, not one read per instance.
+   */
+  nextWakeAt?: number;
 }
+
+/** nextWakeAt of an instance that waits only for messages (or is finished). */
+export const NO_WAKE = -1;
 
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
 

@@ -1,26 +1,49 @@
-/** Scans of the hub's table for work: recovery when the lease is acquired, and the periodic safety net. */
+/**
+ * Finding work in the hub's table without reading instances one by one:
+ * - on lease acquisition, ONE projected query over instance rows loads every unfinished instance's wake time into
+ *   the timer queue (due ones fire at once, in due-time order); an instance is read on its first step;
+ * - on lease acquisition and on the safety-net period, ONE projected query over inbox and outbox rows finds messages
+ *   this process does not know of (written by other processes, or before a crash). Idle instances are never stepped.
+ */
 import type { EngineContext } from './engine-context.js';
 import { INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX } from './keys.js';
-import { isTerminal } from './model.js';
+import { isTerminal, NO_WAKE } from './model.js';
 import { quote } from './partition-snapshot.js';
 import type { RuntimeStatus } from './types.js';
 
-type ScanContext = Pick<EngineContext, 'bg' | 'log' | 'requestStep'>;
-
-/** On lease acquisition: every unfinished instance, undelivered outbox and unread inbox gets a step. */
-export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
-  ctx.log.info('durable: recovering pending work');
-  await scanForWork(ctx);
+export interface ScanContext extends Pick<EngineContext, 'bg' | 'log' | 'requestStep' | 'timers' | 'clock'> {
+  /** This process knows of the row (a cached inbox row, an outbox row being delivered): no step needed for it. */
+  knowsRow(instanceId: string, rowKey: string): boolean;
 }
 
-export async function scanForWork(ctx: ScanContext): Promise<void> {
-  const instances = await ctx.bg.list(`RowKey eq ${quote(INSTANCE_ROW)}`, ['PartitionKey', 'RowKey', 'RuntimeStatus']);
-  for (const row of instances) {
-    if (!isTerminal(String(row.RuntimeStatus) as RuntimeStatus)) ctx.requestStep(instanceIdOf(row.partitionKey));
+/** On lease acquisition: every unfinished instance is woken at its wake time; unknown messages get a step. */
+export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
+  ctx.log.info('durable: recovering pending work');
+  const rows = await ctx.bg.list(`RowKey eq ${quote(INSTANCE_ROW)}`, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
+  const now = ctx.clock.now();
+  let waking = 0;
+  for (const row of rows) {
+    if (isTerminal(String(row.RuntimeStatus) as RuntimeStatus)) continue;
+    // A row written before wake times were recorded has none: it is stepped now, which records one.
+    const wake = typeof row.NextWakeAt === 'number' ? row.NextWakeAt : now;
+    if (wake === NO_WAKE) continue;
+    ctx.timers.add(wake, instanceIdOf(row.partitionKey));
+    waking++;
   }
+  ctx.log.info({ instances: rows.length, waking }, 'durable: wake times loaded');
+  await scanForMessages(ctx);
+}
+
+/** The safety net: inbox and outbox rows this process does not know of get a step of their instance. */
+export async function scanForMessages(ctx: ScanContext): Promise<void> {
   const messages = await ctx.bg.list(
     `(RowKey ge ${quote(OUTBOX_PREFIX)} and RowKey lt ${quote(`${OUTBOX_PREFIX}~`)}) or (RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)})`,
     ['PartitionKey', 'RowKey'],
   );
-  for (const pk of new Set(messages.map((r) => r.partitionKey))) ctx.requestStep(instanceIdOf(pk));
+  const unknown = new Set<string>();
+  for (const row of messages) {
+    const instanceId = instanceIdOf(row.partitionKey);
+    if (!unknown.has(instanceId) && !ctx.knowsRow(instanceId, row.rowKey)) unknown.add(instanceId);
+  }
+  for (const instanceId of unknown) ctx.requestStep(instanceId, 'all');
 }

@@ -111,8 +111,22 @@ function emptyPlan(): StepPlan {
   return { historyEvents: [], consumed: [], inputs: 0, inboxInserts: [], outbox: [], activities: [] };
 }
 
+/**
+ * A copy the plan may change without touching the cached record. Field by field: a JSON round trip of the whole
+ * record was the engine's largest own cost per step in a profile of 1,000 ticking schedules.
+ */
 function cloneRecord(record: InstanceRecord): InstanceRecord {
-  return JSON.parse(JSON.stringify(record)) as InstanceRecord;
+  const { retries } = record.state;
+  const copy: InstanceRecord = {
+    ...record,
+    state: {
+      nextEventId: record.state.nextEventId,
+      actionIds: [...record.state.actionIds],
+      retries: Object.keys(retries).length === 0 ? {} : (JSON.parse(JSON.stringify(retries)) as InstanceRecord['state']['retries']),
+    },
+  };
+  if (record.parent) copy.parent = { ...record.parent };
+  return copy;
 }
 
 

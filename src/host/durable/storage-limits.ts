@@ -10,6 +10,13 @@ export const MAX_ENTITY_BYTES = 960_000;
 export const MAX_TRANSACTION_BYTES = 3_800_000;
 /** Operations in one entity-group transaction. */
 export const MAX_TRANSACTION_OPS = 100;
+/** History JSON per row (UTF-16 units), so that a history row stays under the entity limit. */
+export const HISTORY_ROW_UNITS = 400_000;
+/**
+ * What an operation adds to a transaction's body besides its entity's JSON: the multipart boundary, the request line
+ * with the entity's URL and the headers of the change set (generous, so the estimate never falls short).
+ */
+export const TRANSACTION_OP_OVERHEAD_BYTES = 1_024;
 /** One string property: 64 KiB, i.e. 32 Ki UTF-16 units; longer text is spread over numbered properties. */
 export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
 

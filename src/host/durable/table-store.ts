@@ -1,6 +1,8 @@
 import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from './storage-limits.js';
+import { PayloadTooLargeError } from './types.js';
 
 /** A row as read back: its properties plus the service's ETag. */
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };
@@ -31,12 +33,50 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** Network errors, timeouts, throttling and 5xx are worth retrying; other answers are final. */
+/** Error codes of a connection that failed or broke: the service may well answer the next attempt. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'REQUEST_SEND_ERROR',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** A connection-level failure (no answer from the service at all). */
+function isNetworkError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  return e.cause !== undefined && e.cause !== err && isNetworkError(e.cause);
+}
+
+/**
+ * Only network errors, timeouts (408), throttling (429) and 5xx are worth retrying. Any other answer is final, and so
+ * is an error without a status that is not a network error (the SDK throws such for a bad continuation token):
+ * retrying those only turns a caller's mistake into a long wait and a 500.
+ */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof ConflictError) return false;
+  if (err instanceof ConflictError || err instanceof PayloadTooLargeError) return false;
   const status = statusOf(err);
-  if (status === undefined) return true;
+  if (status === undefined) return isNetworkError(err);
   return status === 408 || status === 429 || status >= 500;
+}
+
+/** The service refused the request as too large (413, or EntityTooLarge / RequestBodyTooLarge in a 400). */
+function isTooLarge(err: unknown): boolean {
+  const status = statusOf(err);
+  if (status === 413) return true;
+  const text = `${String((err as RestLikeError | undefined)?.code ?? '')} ${String((err as RestLikeError | undefined)?.message ?? '')}`;
+  return status === 400 && /EntityTooLarge|RequestBodyTooLarge|PropertyValueTooLarge/.test(text);
 }
 
 function isConflict(err: unknown): boolean {
@@ -136,12 +176,21 @@ export class HubTable {
 
   /** All rows matching an OData filter, in key order. */
   async list(filter: string, select?: string[]): Promise<Row[]> {
+    return (await this.listPages(filter, select)).rows;
+  }
+
+  /** All rows matching a filter, and how many pages (round trips) the service needed for them. */
+  async listPages(filter: string, select?: string[]): Promise<{ rows: Row[]; pages: number }> {
     await this.ensureTable();
     return this.retrying('listEntities', async () => {
       const rows: Row[] = [];
+      let pages = 0;
       const queryOptions = select ? { filter, select } : { filter };
-      for await (const entity of this.client.listEntities<Record<string, unknown>>({ queryOptions })) rows.push(asRow(entity));
-      return rows;
+      for await (const page of this.client.listEntities<Record<string, unknown>>({ queryOptions }).byPage()) {
+        pages++;
+        for (const entity of page) rows.push(asRow(entity));
+      }
+      return { rows, pages };
     });
   }
 
@@ -163,22 +212,31 @@ export class HubTable {
   /**
    * An entity-group transaction: all actions on one partition, all or nothing. A 409/412 answer becomes a
    * ConflictError (nothing applied). After a lost response the retry may report a conflict for a transaction that
-   * did commit: callers re-read, so both outcomes are safe.
+   * did commit: callers re-read, so both outcomes are safe. A 413 (or EntityTooLarge) becomes PayloadTooLargeError.
+   * Resolves with the new ETag of each written row, by row key (what the service reported).
    */
-  async transact(actions: TransactionAction[]): Promise<void> {
-    if (actions.length === 0) return;
-    if (actions.length > 100) throw new Error(`transaction of ${actions.length} operations exceeds 100`);
+  async transact(actions: TransactionAction[]): Promise<Map<string, string>> {
+    const etags = new Map<string, string>();
+    if (actions.length === 0) return etags;
+    if (actions.length > MAX_TRANSACTION_OPS) throw new Error(`transaction of ${actions.length} operations exceeds ${MAX_TRANSACTION_OPS}`);
     await this.ensureTable();
     await this.retrying('submitTransaction', async () => {
       try {
-        await this.client.submitTransaction(actions);
+        const response = await this.client.submitTransaction(actions);
+        // Answers come in the order of the operations; an update's answer names no row key (only an insert's does).
+        response.subResponses.forEach((sub, i) => {
+          const rowKey = sub.rowKey ?? actions[i]?.[1].rowKey;
+          if (typeof rowKey === 'string' && sub.etag) etags.set(rowKey, sub.etag);
+        });
       } catch (err) {
         if (isConflict(err) || isNotFound(err)) {
           throw new ConflictError(statusOf(err) ?? 409, `transaction conflict: ${describe(err)}`);
         }
+        if (isTooLarge(err)) throw new PayloadTooLargeError('transaction', 0, MAX_TRANSACTION_BYTES);
         throw err;
       }
     });
+    return etags;
   }
 
   /** Deletes rows of one partition in batches of 100 (unconditional). */

@@ -11,6 +11,8 @@ interface Entry {
  */
 export class TimerQueue {
   private heap: Entry[] = [];
+  /** `at|key` of every entry in the heap: a duplicate add is O(1) to refuse (10,000 schedules re-arm often). */
+  private readonly present = new Set<string>();
   private armedAt: number | undefined;
   private cancelArmed: (() => void) | undefined;
   private closed = false;
@@ -26,10 +28,21 @@ export class TimerQueue {
 
   add(at: number, key: string): void {
     if (this.closed) return;
-    if (this.heap.some((e) => e.at === at && e.key === key)) return;
+    const id = `${at}|${key}`;
+    if (this.present.has(id)) return;
+    this.present.add(id);
     this.heap.push({ at, key });
     this.up(this.heap.length - 1);
     this.arm();
+  }
+
+  /** Forgets every due time (the lease was lost); the queue stays usable. */
+  clear(): void {
+    this.cancelArmed?.();
+    this.cancelArmed = undefined;
+    this.armedAt = undefined;
+    this.heap = [];
+    this.present.clear();
   }
 
   close(): void {
@@ -37,6 +50,7 @@ export class TimerQueue {
     this.cancelArmed?.();
     this.cancelArmed = undefined;
     this.heap = [];
+    this.present.clear();
   }
 
   private arm(): void {
@@ -60,6 +74,7 @@ export class TimerQueue {
 
   private pop(): Entry {
     const top = this.heap[0] as Entry;
+    this.present.delete(`${top.at}|${top.key}`);
     const last = this.heap.pop() as Entry;
     if (this.heap.length > 0) {
       this.heap[0] = last;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { HubTable } from '../../../src/host/durable/table-store.js';
+import { ConflictError, HubTable, isTransient } from '../../../src/host/durable/table-store.js';
 import { startAzurite } from '../../../src/host/storage/azurite.js';
 
 test('a wiped table is created again and the store keeps working (reads, writes, lists)', async () => {
@@ -20,6 +20,32 @@ test('a wiped table is created again and the store keeps working (reads, writes,
     await table.transact([['create', { partitionKey: 'p', rowKey: 'b', Value: 2 }]]);
     assert.deepEqual((await table.list("PartitionKey eq 'p'")).map((r) => r.Value), [2]);
     assert.ok(lines.some((l) => l.includes('the task hub table is gone')), 'the recreation is logged');
+  } finally {
+    await azurite.stop();
+  }
+});
+
+test('only network errors, 408, 429 and 5xx are transient; an error without a status that is not a network error is not', () => {
+  const withStatus = (statusCode: number): Error => Object.assign(new Error(`status ${statusCode}`), { statusCode });
+  const withCode = (code: string): Error => Object.assign(new Error(code), { code });
+  for (const err of [withStatus(408), withStatus(429), withStatus(500), withStatus(503), withCode('ECONNRESET'), withCode('ECONNREFUSED'), withCode('REQUEST_SEND_ERROR')]) {
+    assert.equal(isTransient(err), true, err.message);
+  }
+  const wrapped = Object.assign(new Error('fetch failed'), { cause: withCode('ETIMEDOUT') });
+  assert.equal(isTransient(wrapped), true, 'a network error as the cause');
+  for (const err of [withStatus(400), withStatus(404), withStatus(413), new SyntaxError('Unexpected token in JSON'), new Error('bad continuation token'), new ConflictError(412, 'x')]) {
+    assert.equal(isTransient(err), false, err.message);
+  }
+});
+
+test('a garbage continuation token fails at once instead of being retried as a storage outage', async () => {
+  const azurite = await startAzurite();
+  try {
+    const table = new HubTable(azurite.connectionString, 'TokenHub', pino({ level: 'silent' }), { stopping: () => false, budgetMs: 20_000 });
+    await table.transact([['create', { partitionKey: 'p', rowKey: 'a' }]]);
+    const started = Date.now();
+    await assert.rejects(table.page("PartitionKey eq 'p'", 1, 'not-a-token'));
+    assert.ok(Date.now() - started < 2_000, `refused in ${Date.now() - started} ms`);
   } finally {
     await azurite.stop();
   }

@@ -1,0 +1,63 @@
+/**
+ * What a schedule's tick costs in storage round trips, counted by a proxy in front of Azurite: a timer loop with one
+ * activity and a continue-as-new per tick (the shape of the event source's schedule orchestrator).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAzurite, connectionStringFor, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { DirectInvoker } from '../../support/direct-invoker.js';
+import { startCountingProxy, type CountingProxy } from '../../support/counting-storage-proxy.js';
+import { startEngine, waitFor } from './harness.js';
+
+let azurite: RunningAzurite;
+let proxy: CountingProxy;
+
+before(async () => {
+  azurite = await startAzurite();
+  proxy = await startCountingProxy(azurite.tablePort);
+});
+
+after(async () => {
+  await proxy.close();
+  await azurite.stop();
+});
+
+export function tickingApp(periodMs: number, onTick: (n: number) => void): DirectInvoker {
+  return new DirectInvoker()
+    .activity('Deliver', (n: number) => {
+      onTick(n);
+      return n;
+    })
+    .orchestration('Ticker', function* (ctx) {
+      const n: number = ctx.df.getInput();
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + periodMs));
+      yield ctx.df.callActivity('Deliver', n);
+      ctx.df.continueAsNew(n + 1);
+      return undefined;
+    });
+}
+
+test('a schedule tick costs at most 2 storage round trips in steady state (timer step, then result + continue-as-new)', async () => {
+  const ticks: number[] = [];
+  const engine = await startEngine({
+    connectionString: connectionStringFor(proxy.port),
+    invoker: tickingApp(100, (n) => ticks.push(n)),
+    // No lease renewal or safety net inside the measured window: only the ticks' own calls are counted.
+    tuning: { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0 },
+  });
+  try {
+    await engine.start('Ticker', { instanceId: 'ticker', input: 0 });
+    await waitFor(async () => (ticks.length >= 3 ? true : undefined), 'the first ticks');
+    proxy.reset();
+    const from = ticks.length;
+    await waitFor(async () => (ticks.length >= from + 20 ? true : undefined), '20 more ticks', 30_000);
+    const counts = proxy.counts();
+    const perTick = proxy.total() / (ticks.length - from);
+    console.log(`# storage calls per tick: ${perTick.toFixed(2)} ${JSON.stringify(counts)}`);
+    assert.ok(perTick <= 2.1, `at most 2 calls per tick, got ${perTick.toFixed(2)}: ${JSON.stringify(counts)}`);
+    assert.equal(counts.query + counts.get, 0, 'no reads in steady state');
+    assert.deepEqual([...ticks].sort((a, b) => a - b), ticks, 'ticks in order');
+  } finally {
+    await engine.shutdown();
+  }
+});
