@@ -1,6 +1,6 @@
 /** Background work the engine has in progress, and `idle()`: the moment nothing is under way. */
 import type { Logger } from 'pino';
-import { describe, StorageUnavailableError } from './table-store.js';
+import { describe, StorageUnavailableError } from './store/errors.js';
 
 export class BackgroundWork {
   private readonly work = new Set<Promise<unknown>>();

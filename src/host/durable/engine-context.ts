@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Refresh } from './instance-cache.js';
 import type { InboxEntry, InstanceRecord } from './model.js';
-import type { HubTable } from './table-store.js';
+import type { HubStore } from './store/hub-store.js';
 import type { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions } from './types.js';
 
@@ -11,8 +11,8 @@ export interface EngineContext {
   readonly options: DurableEngineOptions;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Table access of background work: retries until shutdown. */
-  readonly bg: HubTable;
+  /** The task hub as background work uses it: retries until shutdown. */
+  readonly store: HubStore;
   readonly timers: TimerQueue;
   /** Shutdown has begun. */
   readonly stopping: boolean;

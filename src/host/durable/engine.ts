@@ -18,10 +18,11 @@ import { DurableConfigError, validateTaskHubName } from './keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { createdSnapshot, InstanceCache, type Refresh } from './instance-cache.js';
 import type { InboxEntry, InstanceRecord } from './model.js';
-import { OUTBOX_PREFIX, partitionKeyOf } from './keys.js';
+import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
-import { HubTable } from './table-store.js';
+import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
+import type { HubStore } from './store/hub-store.js';
 import { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
 
@@ -57,7 +58,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   readonly taskHubName: string;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly bg: HubTable;
+  readonly store: HubStore;
   readonly timers: TimerQueue;
   private readonly clientOps: ClientOperations;
   private readonly lease: HubLease;
@@ -79,8 +80,8 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     if (!options.connectionString) throw new DurableConfigError('MISSING_CONNECTION', 'connectionString', 'connectionString must be set');
     this.clock = options.clock;
     this.log = options.logger.child({ component: 'durable', hub: this.taskHubName });
-    this.bg = new HubTable(options.connectionString, this.taskHubName, this.log, { stopping: () => this.stopping });
-    const client = new HubTable(options.connectionString, this.taskHubName, this.log, {
+    this.store = createAzureTablesStore(options.connectionString, this.taskHubName, this.log, { stopping: () => this.stopping });
+    const client = createAzureTablesStore(options.connectionString, this.taskHubName, this.log, {
       stopping: () => false,
       budgetMs: tuning.clientRetryBudgetMs,
     });
@@ -91,7 +92,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     const activities = new ActivityRunner(this, tuning.maxConcurrentActivities, (instanceId, entry) => this.steps.addResult(instanceId, entry));
     this.steps = new StepRunner(this, this.cache, activities, this.outbox, tuning.maxConcurrentSteps);
     this.lease = new HubLease({
-      table: this.bg,
+      store: this.store.lease,
       workerId: options.workerId,
       timing: { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
       logger: this.log,
@@ -108,7 +109,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   async run(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.bg.ensureTable();
+    await this.store.ensureReady();
     await this.lease.start();
     if (this.tuning.safetyScanIntervalMs > 0) {
       this.scanHandle = setInterval(() => {
@@ -177,13 +178,13 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
 
   private scanContext(): ScanContext {
     return {
-      bg: this.bg,
+      store: this.store,
       log: this.log,
       clock: this.clock,
       timers: this.timers,
       requestStep: (instanceId, refresh) => this.requestStep(instanceId, refresh),
       knowsRow: (instanceId, rowKey) =>
-        rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(partitionKeyOf(instanceId), rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
+        rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(instanceId, rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
     };
   }
 

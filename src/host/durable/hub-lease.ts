@@ -15,9 +15,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { monotonicClock, SystemClock } from '../system-clock.js';
 import { DurableConfigError } from './keys.js';
-import { holderIsGone, leaseEntity, liveTokens, type LeaseHolder, type LeaseRow } from './lease-row.js';
-import { LeaseStore } from './lease-store.js';
-import { ConflictError, describe, type HubTable } from './table-store.js';
+import { holderIsGone, liveTokens, type LeaseHolder, type LeaseRow, type LeaseWrite } from './lease-row.js';
+import { ConflictError, describe } from './store/errors.js';
+import type { LeaseStore } from './store/hub-store.js';
 
 export { holderIsGone, processAlive, type LeaseHolder } from './lease-row.js';
 
@@ -31,7 +31,7 @@ export interface LeaseTiming {
 }
 
 export interface HubLeaseOptions {
-  table: HubTable;
+  store: LeaseStore;
   workerId: string;
   timing: LeaseTiming;
   logger: Logger;
@@ -75,7 +75,7 @@ export class HubLease {
     if (!(renewEveryMs > 0 && renewEveryMs < durationMs - this.marginMs)) {
       throw new DurableConfigError('INVALID_LEASE_TIMING', 'leaseRenewEveryMs', `renewals (${renewEveryMs} ms) must come well within the lease (${durationMs} ms − margin ${this.marginMs} ms)`);
     }
-    this.store = new LeaseStore(options.table);
+    this.store = options.store;
     this.mono = options.monotonic ?? monotonicClock();
     this.wall = options.wallClock ?? new SystemClock();
     this.me = options.holder ?? { host: osHostname(), pid: process.pid };
@@ -131,9 +131,9 @@ export class HubLease {
     this.cancelNext = this.mono.at(this.mono.now() + delay, () => this.runRound());
   }
 
-  private entity(released = false): ReturnType<typeof leaseEntity> {
+  private entity(released = false): LeaseWrite {
     const { durationMs } = this.options.timing;
-    return leaseEntity({
+    return {
       owner: this.options.workerId,
       holder: this.me,
       token: this.token,
@@ -141,7 +141,7 @@ export class HubLease {
       renewals: ++this.renewals,
       released,
       expiresAt: released ? 0 : this.wall.now() + durationMs,
-    });
+    };
   }
 
   /** Owner: replace the row If-Match our last ETag. */

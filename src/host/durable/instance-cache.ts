@@ -6,10 +6,9 @@
  * start that replaced the instance, a lost lease) by dropping the entry so that the next step reads the partition.
  */
 import { partitionKeyOf } from './keys.js';
-import type { InboxEntry, InstanceRecord } from './model.js';
-import { sortInbox, type PartitionSnapshot } from './partition-snapshot.js';
+import { sortInbox, type InboxEntry, type InstanceRecord } from './model.js';
 import type { StepPlan } from './step-plan.js';
-import type { BuiltStep } from './step-transaction.js';
+import type { PartitionSnapshot, PreparedStep } from './store/hub-store.js';
 
 /** The partition of an instance this process just created: its record and start message, nothing else. */
 export function createdSnapshot(record: InstanceRecord, start: InboxEntry): PartitionSnapshot {
@@ -90,7 +89,7 @@ export class InstanceCache {
    * execution, the inbox without what was consumed and with what was inserted. Without a new ETag (the service did not
    * report one) the entry is dropped: the next step reads the partition.
    */
-  applyCommit(instanceId: string, snap: PartitionSnapshot, plan: StepPlan, built: BuiltStep, etag: string | undefined): void {
+  applyCommit(instanceId: string, snap: PartitionSnapshot, plan: StepPlan, built: PreparedStep, etag: string | undefined): void {
     if (!built.record || !snap.record || etag === undefined) {
       this.drop(instanceId);
       return;

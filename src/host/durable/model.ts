@@ -157,3 +157,8 @@ export function isTerminal(status: RuntimeStatus): boolean {
 export function stamp(body: EventBody, eventId: number, timestamp: number, isPlayed: boolean): HistoryEventJson {
   return { ...body, EventId: eventId, IsPlayed: isPlayed, Timestamp: new Date(timestamp).toISOString() };
 }
+
+/** Inbox entries in the order they are taken: by time, then by row key (send order). */
+export function sortInbox(inbox: InboxEntry[]): InboxEntry[] {
+  return inbox.sort((a, b) => a.at - b.at || (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+}

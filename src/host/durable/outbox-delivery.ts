@@ -3,12 +3,11 @@
  * transactions into the target partition, then the row is deleted.
  */
 import type { EngineContext } from './engine-context.js';
-import { getText } from './chunked-text.js';
-import { inboxEntity, startActions } from './inbox-rows.js';
-import { recordFromRow } from './instance-row.js';
-import { INSTANCE_ROW, partitionKeyOf, subResultKey } from './keys.js';
+import { newExecution } from './instance-start.js';
+import { subResultKey } from './keys.js';
 import { EventType, isTerminal, type EventBody, type InboxMessage, type InstanceRecord, type OutboxMessage, type ParentRef } from './model.js';
-import { ConflictError, describe, isTransient, StorageUnavailableError, type Row } from './table-store.js';
+import { ConflictError, describe, isTransient, StorageUnavailableError } from './store/errors.js';
+import type { OutboxEntry } from './store/hub-store.js';
 
 /** Conflicts on creating one child before the parent's task fails (each one means another writer won a race). */
 const MAX_CREATE_CONFLICTS = 20;
@@ -19,22 +18,21 @@ export class OutboxDelivery {
   constructor(private readonly ctx: EngineContext) {}
 
   /** This outbox row is being delivered by this process. */
-  isDelivering(partitionKey: string, rowKey: string): boolean {
-    return this.delivering.has(`${partitionKey}/${rowKey}`);
+  isDelivering(instanceId: string, rowKey: string): boolean {
+    return this.delivering.has(`${instanceId}/${rowKey}`);
   }
 
-  deliverOutbox(row: Row): void {
-    const id = `${row.partitionKey}/${row.rowKey}`;
+  deliverOutbox(entry: OutboxEntry): void {
+    const id = `${entry.instanceId}/${entry.rowKey}`;
     if (this.delivering.has(id) || !this.ctx.processing) return;
     this.delivering.add(id);
     this.ctx.track(
       (async () => {
-        const messages = JSON.parse(getText(row, 'Msgs') ?? '[]') as OutboxMessage[];
-        for (const m of messages) {
+        for (const m of entry.messages) {
           if (m.type === 'createSub') await this.deliverCreateSub(m);
           else await this.deliverToParent(m.parent, m.event);
         }
-        await this.ctx.bg.deleteRows(row.partitionKey, [row.rowKey]);
+        await this.ctx.store.deleteRows(entry.instanceId, [entry.rowKey]);
       })().finally(() => this.delivering.delete(id)),
     );
   }
@@ -46,17 +44,16 @@ export class OutboxDelivery {
    */
   private async deliverCreateSub(m: Extract<OutboxMessage, { type: 'createSub' }>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const pk = partitionKeyOf(m.instanceId);
       let existing: InstanceRecord | undefined;
       try {
-        const row = await this.ctx.bg.get(pk, INSTANCE_ROW);
-        existing = row ? recordFromRow(row) : undefined;
+        existing = await this.ctx.store.readInstance(m.instanceId);
         if (existing && sameParent(existing.parent, m.parent)) break; // delivered before
         if (existing && !isTerminal(existing.status)) {
           await this.failParentTask(m, 'InstanceAlreadyExistsError', `An instance with id ${m.instanceId} already exists and is not in a terminal state`);
           return;
         }
-        await this.ctx.bg.transact(startActions(this.ctx.clock, m.instanceId, m.name, m.input, this.ctx.clock.now(), existing, m.parent));
+        const execution = newExecution(this.ctx.clock, m.instanceId, m.name, m.input, this.ctx.clock.now(), existing, m.parent);
+        await this.ctx.store.startInstance(execution.record, execution.start, existing);
         break;
       } catch (err) {
         if (err instanceof ConflictError && attempt < MAX_CREATE_CONFLICTS) continue;
@@ -82,7 +79,7 @@ export class OutboxDelivery {
   private async deliverToParent(parent: ParentRef, event: EventBody): Promise<void> {
     const message: InboxMessage = { type: 'event', executionId: parent.executionId, event };
     try {
-      await this.ctx.bg.transact([['create', inboxEntity(partitionKeyOf(parent.instanceId), subResultKey(parent.executionId, parent.taskId), this.ctx.clock.now(), message)]]);
+      await this.ctx.store.insertMessage(parent.instanceId, { rowKey: subResultKey(parent.executionId, parent.taskId), at: this.ctx.clock.now(), message });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }

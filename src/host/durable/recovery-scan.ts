@@ -6,12 +6,9 @@
  *   this process does not know of (written by other processes, or before a crash). Idle instances are never stepped.
  */
 import type { EngineContext } from './engine-context.js';
-import { INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX } from './keys.js';
 import { isTerminal, NO_WAKE } from './model.js';
-import { quote } from './partition-snapshot.js';
-import type { RuntimeStatus } from './types.js';
 
-export interface ScanContext extends Pick<EngineContext, 'bg' | 'log' | 'requestStep' | 'timers' | 'clock'> {
+export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requestStep' | 'timers' | 'clock'> {
   /** This process knows of the row (a cached inbox row, an outbox row being delivered): no step needed for it. */
   knowsRow(instanceId: string, rowKey: string): boolean;
 }
@@ -19,15 +16,15 @@ export interface ScanContext extends Pick<EngineContext, 'bg' | 'log' | 'request
 /** On lease acquisition: every unfinished instance is woken at its wake time; unknown messages get a step. */
 export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
   ctx.log.info('durable: recovering pending work');
-  const rows = await ctx.bg.list(`RowKey eq ${quote(INSTANCE_ROW)}`, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
+  const rows = await ctx.store.wakeTimes();
   const now = ctx.clock.now();
   let waking = 0;
   for (const row of rows) {
-    if (isTerminal(String(row.RuntimeStatus) as RuntimeStatus)) continue;
+    if (isTerminal(row.status)) continue;
     // A row written before wake times were recorded has none: it is stepped now, which records one.
-    const wake = typeof row.NextWakeAt === 'number' ? row.NextWakeAt : now;
+    const wake = row.nextWakeAt ?? now;
     if (wake === NO_WAKE) continue;
-    ctx.timers.add(wake, instanceIdOf(row.partitionKey));
+    ctx.timers.add(wake, row.instanceId);
     waking++;
   }
   ctx.log.info({ instances: rows.length, waking }, 'durable: wake times loaded');
@@ -36,14 +33,10 @@ export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
 
 /** The safety net: inbox and outbox rows this process does not know of get a step of their instance. */
 export async function scanForMessages(ctx: ScanContext): Promise<void> {
-  const messages = await ctx.bg.list(
-    `(RowKey ge ${quote(OUTBOX_PREFIX)} and RowKey lt ${quote(`${OUTBOX_PREFIX}~`)}) or (RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)})`,
-    ['PartitionKey', 'RowKey'],
-  );
+  const messages = await ctx.store.messageRefs();
   const unknown = new Set<string>();
   for (const row of messages) {
-    const instanceId = instanceIdOf(row.partitionKey);
-    if (!unknown.has(instanceId) && !ctx.knowsRow(instanceId, row.rowKey)) unknown.add(instanceId);
+    if (!unknown.has(row.instanceId) && !ctx.knowsRow(row.instanceId, row.rowKey)) unknown.add(row.instanceId);
   }
   for (const instanceId of unknown) ctx.requestStep(instanceId, 'all');
 }

@@ -455,3 +455,8 @@ export async function planStep(input: StepInput): Promise<StepPlan> {
   plan.historyEvents = history;
   return plan;
 }
+
+/** The plan writes something (otherwise there is nothing to commit). */
+export function hasChanges(plan: StepPlan): boolean {
+  return plan.consumed.length > 0 || plan.historyEvents.length > 0 || plan.inboxInserts.length > 0 || plan.outbox.length > 0;
+}

@@ -9,16 +9,15 @@ import type { ActivityRunner } from './activity-runner.js';
 import type { EngineContext } from './engine-context.js';
 import type { InstanceCache, Refresh } from './instance-cache.js';
 import { INSTANCE_ROW, taskResultKey } from './keys.js';
-import { isTerminal, NO_WAKE, type InboxEntry } from './model.js';
+import { isTerminal, NO_WAKE, sortInbox, type InboxEntry } from './model.js';
 import { nextWakeOf } from './next-wake.js';
 import type { OutboxDelivery } from './outbox-delivery.js';
-import { readInbox, readPartition, sortInbox, type PartitionSnapshot } from './partition-snapshot.js';
+import type { PartitionSnapshot, PreparedStep } from './store/hub-store.js';
 import { Semaphore } from './semaphore.js';
 import { openTasks } from './open-tasks.js';
 import { planWithNewExecution } from './step-chain.js';
-import { MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './step-plan.js';
-import { buildTransaction, hasChanges, type BuiltStep } from './step-transaction.js';
-import { ConflictError, describe, isTransient, StorageUnavailableError } from './table-store.js';
+import { hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './step-plan.js';
+import { ConflictError, describe, isTransient, StorageUnavailableError } from './store/errors.js';
 import { finishPoisoned } from './execution-end.js';
 
 const MAX_STEP_LOOPS = 25;
@@ -114,7 +113,7 @@ export class StepRunner {
     const { snap, refresh, mark } = this.cache.peek(instanceId);
     if (snap && !refresh) return snap;
     if (snap && refresh === 'inbox') {
-      const inbox = await readInbox(this.ctx.bg, snap.partitionKey);
+      const inbox = await this.ctx.store.readInbox(instanceId);
       return this.cache.replaceInbox(instanceId, inbox, mark) ?? (await this.readAll(instanceId, this.cache.peek(instanceId).mark));
     }
     return this.readAll(instanceId, mark);
@@ -122,7 +121,7 @@ export class StepRunner {
 
   /** `mark`: taken before the read, so that a message marked while it ran is read again by the next load. */
   private async readAll(instanceId: string, mark: number): Promise<PartitionSnapshot> {
-    const snap = await readPartition(this.ctx.bg, instanceId);
+    const snap = await this.ctx.store.loadInstance(instanceId);
     this.cache.put(instanceId, snap, mark);
     return snap;
   }
@@ -173,16 +172,16 @@ export class StepRunner {
       this.forgetResults(instanceId, snap);
       this.logOutcome(instanceId, plan);
       if (!this.ctx.abandoned) for (const work of plan.activities) this.activities.dispatchActivity(work);
-      if (built.outboxRow) this.outbox.deliverOutbox(built.outboxRow);
+      if (built.outbox) this.outbox.deliverOutbox(built.outbox);
     }
     // Still busy after many commits in a row: yield to other instances and come back.
     this.again.add(instanceId);
   }
 
   /** Commits a built step: the new ETags, or why not (a conflict: another writer won; refused: for good). */
-  private async commit(instanceId: string, built: BuiltStep): Promise<{ etags: Map<string, string> } | { conflict: true } | { refused: string }> {
+  private async commit(instanceId: string, built: PreparedStep): Promise<{ etags: Map<string, string> } | { conflict: true } | { refused: string }> {
     try {
-      return { etags: await this.ctx.bg.transact(built.actions) };
+      return { etags: await this.ctx.store.commitStep(built) };
     } catch (err) {
       if (err instanceof ConflictError) {
         this.ctx.log.info({ instanceId, status: err.statusCode }, 'durable: step conflict, re-reading');
@@ -196,14 +195,14 @@ export class StepRunner {
   }
 
   /** The payload-free failure of an instance whose step cannot be stored (see finishPoisoned). */
-  private poisoned(snap: PartitionSnapshot, base: StepInput, reason: string): { plan: StepPlan; built: BuiltStep } {
+  private poisoned(snap: PartitionSnapshot, base: StepInput, reason: string): { plan: StepPlan; built: PreparedStep } {
     const plan = finishPoisoned(base, reason, MAX_MESSAGES_PER_STEP);
     if (plan.record) plan.record.nextWakeAt = NO_WAKE;
-    return { plan, built: buildTransaction(snap, plan) };
+    return { plan, built: this.ctx.store.prepareStep(snap, plan) };
   }
 
   /** Plans the step and builds its transaction within the storage limits; undefined when there is nothing to commit. */
-  private async decide(instanceId: string, snap: PartitionSnapshot, base: StepInput): Promise<{ plan: StepPlan; built: BuiltStep } | undefined> {
+  private async decide(instanceId: string, snap: PartitionSnapshot, base: StepInput): Promise<{ plan: StepPlan; built: PreparedStep } | undefined> {
     const planFor = async (extra: Pick<StepInput, 'maxInputs' | 'forceFailure'>): Promise<StepPlan> => {
       const plan = await planWithNewExecution({ ...base, ...extra });
       keepUntakenResults(plan, snap);
@@ -212,18 +211,18 @@ export class StepRunner {
     };
     let plan = await planFor({});
     if (!hasChanges(plan)) return undefined;
-    let built = buildTransaction(snap, plan);
+    let built = this.ctx.store.prepareStep(snap, plan);
     // Too much for one transaction: take fewer inputs (the rest wait for the next step). Only data that cannot be
     // stored even alone (one input, or none) fails the orchestration; an operation count never does.
     while (built.tooLarge && plan.inputs > 1) {
       plan = await planFor({ maxInputs: Math.floor(plan.inputs / 2) });
-      built = buildTransaction(snap, plan);
+      built = this.ctx.store.prepareStep(snap, plan);
     }
-    if (built.tooManyOps) throw new Error(`step of ${instanceId} needs ${built.actions.length} table operations even with one input; deferred`);
+    if (built.tooManyOps) throw new Error(`step of ${instanceId} needs ${built.operations} storage operations even with one input; deferred`);
     if (built.tooLarge && snap.record && !isTerminal(snap.record.status)) {
       const reason = `the step's data exceeds Azure Table limits (${built.tooLarge})`;
       plan = await planFor({ maxInputs: 1, forceFailure: reason });
-      built = buildTransaction(snap, plan);
+      built = this.ctx.store.prepareStep(snap, plan);
       // Even the failure carries too much (a huge input or start message): fail it with no payload at all.
       if (built.tooLarge) return this.poisoned(snap, base, reason);
     }
@@ -280,7 +279,7 @@ export class StepRunner {
   private afterRead(instanceId: string, snap: PartitionSnapshot, now: number): void {
     const stored = this.cache.get(instanceId);
     for (const row of snap.outbox) this.outbox.deliverOutbox(row);
-    if (snap.staleHistory.length > 0) this.ctx.track(this.ctx.bg.deleteRows(snap.partitionKey, snap.staleHistory));
+    if (snap.staleHistory.length > 0) this.ctx.track(this.ctx.store.deleteRows(instanceId, snap.staleHistory));
     if (stored) {
       // Handed to delivery and deletion: the cache no longer lists them (the safety net finds an outbox row again).
       stored.outbox = [];

@@ -5,10 +5,10 @@ import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azu
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { externalMessageKey, partitionKeyOf } from '../../../src/host/durable/keys.js';
 import { freshState } from '../../../src/host/durable/model.js';
-import { readPartition } from '../../../src/host/durable/partition-snapshot.js';
-import { buildTransaction } from '../../../src/host/durable/step-transaction.js';
-import { HubTable } from '../../../src/host/durable/table-store.js';
-import { inboxEntity, startActions } from '../../../src/host/durable/inbox-rows.js';
+import { readPartition } from '../../../src/host/durable/store/azure-tables/partition-snapshot.js';
+import { buildTransaction } from '../../../src/host/durable/store/azure-tables/step-transaction.js';
+import { HubTable } from '../../../src/host/durable/store/azure-tables/table-store.js';
+import { inboxEntity, startActions } from '../../../src/host/durable/store/azure-tables/inbox-rows.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
 import { PayloadTooLargeError } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { HubLease, type LeaseTiming } from '../../../src/host/durable/hub-lease.js';
-import { readLeaseRow } from '../../../src/host/durable/lease-row.js';
-import { HubTable } from '../../../src/host/durable/table-store.js';
+import { readLeaseRow } from '../../../src/host/durable/store/azure-tables/lease-codec.js';
+import { createAzureTablesStore } from '../../../src/host/durable/store/azure-tables/azure-tables-store.js';
 import { connectionStringFor, startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import type { Clock } from '../../../src/host/clock.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
@@ -43,7 +43,7 @@ function makeLease(opts: { hub: string; workerId: string; mono: VirtualClock; wa
   const events: string[] = [];
   const connection = connectionStringFor(opts.port ?? azurite.tablePort);
   const lease = new HubLease({
-    table: new HubTable(connection, opts.hub, log.logger, { stopping: () => false }),
+    store: createAzureTablesStore(connection, opts.hub, log.logger, { stopping: () => false }).lease,
     workerId: opts.workerId,
     timing: opts.timing ?? TIMING,
     logger: log.logger,

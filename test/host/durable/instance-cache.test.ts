@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InstanceCache } from '../../../src/host/durable/instance-cache.js';
-import type { PartitionSnapshot } from '../../../src/host/durable/partition-snapshot.js';
+import type { PartitionSnapshot } from '../../../src/host/durable/store/hub-store.js';
 
 const empty = (): PartitionSnapshot => ({ partitionKey: 'a', history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] });
 

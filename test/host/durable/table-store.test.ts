@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { ConflictError, HubTable, isTransient } from '../../../src/host/durable/table-store.js';
+import { ConflictError, HubTable, isTransient } from '../../../src/host/durable/store/azure-tables/table-store.js';
 import { startAzurite } from '../../../src/host/storage/azurite.js';
 
 test('a wiped table is created again and the store keeps working (reads, writes, lists)', async () => {

@@ -1,42 +1,27 @@
 /** A step plan turned into ONE entity-group transaction, and whether it fits Azure Table Storage's limits. */
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
-import { approxEntityBytes, putText, wireBytes, type EntityProps } from './chunked-text.js';
+import { approxEntityBytes, putText, wireBytes, type EntityProps } from '../../chunked-text.js';
 import { inboxEntity } from './inbox-rows.js';
 import { rowFromRecord } from './instance-row.js';
-import { historyRowKey, outboxRowKey } from './keys.js';
-import type { InstanceRecord } from './model.js';
-import type { PartitionSnapshot } from './partition-snapshot.js';
-import type { StepPlan } from './step-plan.js';
-import { HISTORY_ROW_UNITS, MAX_ENTITY_BYTES, TRANSACTION_OP_OVERHEAD_BYTES, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from './storage-limits.js';
-import type { Row } from './table-store.js';
-import type { HistoryEventJson } from './types.js';
+import { historyRowKey, outboxRowKey } from '../../keys.js';
+import type { InstanceRecord } from '../../model.js';
+import type { PartitionSnapshot, PreparedStep } from '../hub-store.js';
+import { instanceIdOf } from '../../keys.js';
+import type { StepPlan } from '../../step-plan.js';
+import { HISTORY_ROW_UNITS, MAX_ENTITY_BYTES, TRANSACTION_OP_OVERHEAD_BYTES, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
+import type { HistoryEventJson } from '../../types.js';
 
 
-export interface BuiltStep {
+/** A prepared step with the transaction that commits it. */
+export interface BuiltStep extends PreparedStep {
   actions: TransactionAction[];
-  /** The instance record as written (counters advanced); its ETag is the one the commit was guarded by. */
-  record?: InstanceRecord;
-  /** Row keys of the history rows written (all of the record's current execution). */
-  historyRows: string[];
-  /** History rows of other executions this commit deletes. */
-  deletedHistory: string[];
-  outboxRow?: Row;
-  /** Why the step does not fit one transaction, if it does not. */
-  tooLarge?: string;
-  /** It does not fit by operation count only (bytes would): never a reason to fail the orchestration. */
-  tooManyOps?: boolean;
-}
-
-export function hasChanges(plan: StepPlan): boolean {
-  return plan.consumed.length > 0 || plan.historyEvents.length > 0 || plan.inboxInserts.length > 0 || plan.outbox.length > 0;
 }
 
 export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan): BuiltStep {
   const pk = snap.partitionKey;
   const actions: TransactionAction[] = [];
   const sized: EntityProps[] = [];
-  const result: BuiltStep = { actions, historyRows: [], deletedHistory: [] };
-  let outboxRow: Row | undefined;
+  const result: BuiltStep = { actions, historyRows: [], deletedHistory: [], operations: 0 };
   let stale = snap.staleHistory;
   if (plan.record && snap.record) {
     const rec: InstanceRecord = { ...plan.record };
@@ -60,7 +45,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan): Built
       putText(entity, 'Msgs', JSON.stringify(plan.outbox));
       actions.push(['create', entity]);
       sized.push(entity);
-      outboxRow = { ...entity, etag: '*' };
+      result.outbox = { instanceId: instanceIdOf(pk), rowKey: entity.rowKey, messages: plan.outbox };
     }
     const row = rowFromRecord(rec);
     actions.unshift(['update', row, 'Replace', { etag: snap.record.etag }]);
@@ -84,7 +69,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan): Built
   const biggest = Math.max(0, ...sized.map(approxEntityBytes));
   // The entity limit counts UTF-16 units; the transaction limit counts the request body's UTF-8 bytes on the wire.
   const total = sized.reduce((sum, e) => sum + wireBytes(e), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;
-  if (outboxRow) result.outboxRow = outboxRow;
+  result.operations = actions.length;
   if (biggest > MAX_ENTITY_BYTES) result.tooLarge = `a row of ${biggest} bytes`;
   else if (total > MAX_TRANSACTION_BYTES) result.tooLarge = `a transaction of ${total} bytes`;
   else if (actions.length > MAX_TRANSACTION_OPS) {

@@ -1,75 +1,14 @@
 import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from './storage-limits.js';
-import { PayloadTooLargeError } from './types.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
+import { PayloadTooLargeError } from '../../types.js';
+import { ConflictError, describe, isTransient, statusOf, StorageUnavailableError, type RestLikeError } from '../errors.js';
+
+export { ConflictError, describe, isTransient, StorageUnavailableError } from '../errors.js';
 
 /** A row as read back: its properties plus the service's ETag. */
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };
-
-/** Another writer changed the row first (412) or the row exists already (409): nothing of ours was applied. */
-export class ConflictError extends Error {
-  readonly code = 'STORAGE_CONFLICT';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class StorageUnavailableError extends Error {
-  readonly code = 'STORAGE_UNAVAILABLE';
-}
-
-interface RestLikeError {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-}
-
-function statusOf(err: unknown): number | undefined {
-  const status = (err as RestLikeError | undefined)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** Error codes of a connection that failed or broke: the service may well answer the next attempt. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'REQUEST_SEND_ERROR',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** A connection-level failure (no answer from the service at all). */
-function isNetworkError(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: unknown; cause?: unknown } | undefined;
-  if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
-  return e.cause !== undefined && e.cause !== err && isNetworkError(e.cause);
-}
-
-/**
- * Only network errors, timeouts (408), throttling (429) and 5xx are worth retrying. Any other answer is final, and so
- * is an error without a status that is not a network error (the SDK throws such for a bad continuation token):
- * retrying those only turns a caller's mistake into a long wait and a 500.
- */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof ConflictError || err instanceof PayloadTooLargeError) return false;
-  const status = statusOf(err);
-  if (status === undefined) return isNetworkError(err);
-  return status === 408 || status === 429 || status >= 500;
-}
 
 /** The service refused the request as too large (413, or EntityTooLarge / RequestBodyTooLarge in a 400). */
 function isTooLarge(err: unknown): boolean {
@@ -267,11 +206,3 @@ function asRow(entity: TableEntityResult<Record<string, unknown>>): Row {
   return { ...rest, partitionKey: partitionKey ?? '', rowKey: rowKey ?? '', etag: etag ?? '*' };
 }
 
-/** An error in a form fit for logs: status and message only (never the request, which holds the account). */
-export function describe(err: unknown): string {
-  const e = err as RestLikeError | undefined;
-  const status = statusOf(err);
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  const message = (e?.message ?? String(err)).split('\n')[0]?.slice(0, 300) ?? '';
-  return [status, code, message].filter((p) => p !== undefined && p !== '').join(' ');
-}

@@ -3,25 +3,13 @@
  * that takes several pages is checked against the instance row afterwards: a commit between two pages would pair the
  * new ETag with old history, so such a read is done again.
  */
-import { getText } from './chunked-text.js';
+import { getText } from '../../chunked-text.js';
+import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../model.js';
+import type { HistoryEventJson } from '../../types.js';
+import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
 import { recordFromRow } from './instance-row.js';
-import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, OUTBOX_PREFIX, partitionKeyOf } from './keys.js';
-import type { InboxEntry, InboxMessage, InstanceRecord } from './model.js';
 import type { HubTable, Row } from './table-store.js';
-import type { HistoryEventJson } from './types.js';
-
-export interface PartitionSnapshot {
-  partitionKey: string;
-  record?: InstanceRecord;
-  history: HistoryEventJson[];
-  /** Row keys of the current execution's history rows. */
-  historyRows: string[];
-  /** Stored inbox rows, ordered by (at, rowKey). */
-  inbox: InboxEntry[];
-  outbox: Row[];
-  /** History rows of executions other than the current one (after continue-as-new or a restart). */
-  staleHistory: string[];
-}
 
 export function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -58,10 +46,6 @@ function inboxEntryOf(row: Row): InboxEntry {
   return { rowKey: row.rowKey, at: Number(row.At ?? 0), message: JSON.parse(getText(row, 'Msg') ?? '{}') as InboxMessage };
 }
 
-export function sortInbox(inbox: InboxEntry[]): InboxEntry[] {
-  return inbox.sort((a, b) => a.at - b.at || (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
-}
-
 function sortRows(partitionKey: string, rows: Row[]): PartitionSnapshot {
   const snap: PartitionSnapshot = { partitionKey, history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] };
   const instanceRow = rows.find((r) => r.rowKey === INSTANCE_ROW);
@@ -77,9 +61,13 @@ function sortRows(partitionKey: string, rows: Row[]): PartitionSnapshot {
     } else if (row.rowKey.startsWith(INBOX_PREFIX)) {
       snap.inbox.push(inboxEntryOf(row));
     } else if (row.rowKey.startsWith(OUTBOX_PREFIX)) {
-      snap.outbox.push(row);
+      snap.outbox.push(outboxEntryOf(row));
     }
   }
   sortInbox(snap.inbox);
   return snap;
+}
+
+export function outboxEntryOf(row: Row): OutboxEntry {
+  return { instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey, messages: JSON.parse(getText(row, 'Msgs') ?? '[]') as OutboxMessage[] };
 }

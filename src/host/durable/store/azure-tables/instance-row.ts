@@ -1,10 +1,10 @@
 /** The `instance` row of a partition ⇄ InstanceRecord; the row's ETag is the instance's concurrency token. */
 import type { TableEntity } from '@azure/data-tables';
-import { getText, putText, type EntityProps } from './chunked-text.js';
-import { INSTANCE_ROW, partitionKeyOf } from './keys.js';
-import { freshState, type EngineState, type InstanceRecord, type ParentRef } from './model.js';
+import { getText, putText, type EntityProps } from '../../chunked-text.js';
+import { INSTANCE_ROW, partitionKeyOf } from '../../keys.js';
+import { freshState, type EngineState, type InstanceRecord, type ParentRef } from '../../model.js';
 import type { Row } from './table-store.js';
-import type { RuntimeStatus } from './types.js';
+import type { RuntimeStatus } from '../../types.js';
 
 export function recordFromRow(row: Row): InstanceRecord {
   const text = (name: string): string | undefined => getText(row, name);

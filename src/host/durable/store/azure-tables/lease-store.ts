@@ -4,9 +4,10 @@
  * make the time it was sent meaningless. 409/412/404 on a write become ConflictError (nothing of ours applied by
  * THIS attempt; an earlier attempt whose answer was lost may have been).
  */
-import type { TableEntity } from '@azure/data-tables';
-import { HUB_PARTITION, LEASE_ROW } from './keys.js';
-import { readLeaseRow, type LeaseRow } from './lease-row.js';
+import { HUB_PARTITION, LEASE_ROW } from '../../keys.js';
+import type { LeaseRow, LeaseWrite } from '../../lease-row.js';
+import type { LeaseStore } from '../hub-store.js';
+import { leaseEntity, readLeaseRow } from './lease-codec.js';
 import { ConflictError, describe, type HubTable } from './table-store.js';
 
 function statusOf(err: unknown): number | undefined {
@@ -21,7 +22,7 @@ function rowMissing(err: unknown): boolean {
   return e.code !== 'TableNotFound' && !(typeof e.message === 'string' && e.message.includes('TableNotFound'));
 }
 
-export class LeaseStore {
+export class TableLeaseStore implements LeaseStore {
   constructor(private readonly table: HubTable) {}
 
   async read(): Promise<LeaseRow | undefined> {
@@ -42,13 +43,13 @@ export class LeaseStore {
   }
 
   /** Creates the row; resolves to its new ETag (undefined if the service did not say). */
-  create(entity: TableEntity<Record<string, unknown>>): Promise<string | undefined> {
-    return this.write('lease create', async () => (await this.table.client.createEntity(entity)).etag);
+  create(write: LeaseWrite): Promise<string | undefined> {
+    return this.write('lease create', async () => (await this.table.client.createEntity(leaseEntity(write))).etag);
   }
 
   /** Replaces the row if it still has `etag`; resolves to its new ETag. */
-  replace(entity: TableEntity<Record<string, unknown>>, etag: string): Promise<string | undefined> {
-    return this.write('lease replace', async () => (await this.table.client.updateEntity(entity, 'Replace', { etag })).etag);
+  replace(write: LeaseWrite, etag: string): Promise<string | undefined> {
+    return this.write('lease replace', async () => (await this.table.client.updateEntity(leaseEntity(write), 'Replace', { etag })).etag);
   }
 
   private async write(label: string, op: () => Promise<string | undefined>): Promise<string | undefined> {

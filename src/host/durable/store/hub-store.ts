@@ -1,0 +1,118 @@
+/**
+ * The storage seam: everything the engine asks of its task hub, in the engine's own terms (records, history, inbox
+ * entries, outbox messages), never rows, filters or batches. `azure-tables/` is the production implementation,
+ * `memory/` one for fast tests with the same semantics (ETags, 409/412 conflicts, one instance's writes atomic).
+ *
+ * Errors: a write another writer got to first throws `ConflictError` (nothing of it applied); a storage that stays
+ * unavailable throws `StorageUnavailableError` (see errors.ts).
+ */
+import type { LeaseRow, LeaseWrite } from '../lease-row.js';
+import type { InboxEntry, InstanceRecord, OutboxMessage } from '../model.js';
+import type { StepPlan } from '../step-plan.js';
+import type { HistoryEventJson, InstanceQuery, RuntimeStatus } from '../types.js';
+
+/** An instance's committed state as one consistent read (or as the owner's cache holds it). */
+export interface PartitionSnapshot {
+  partitionKey: string;
+  record?: InstanceRecord;
+  history: HistoryEventJson[];
+  /** Keys of the current execution's history rows. */
+  historyRows: string[];
+  /** Stored inbox entries, ordered by (at, rowKey). */
+  inbox: InboxEntry[];
+  outbox: OutboxEntry[];
+  /** History rows of executions other than the current one (after continue-as-new or a restart). */
+  staleHistory: string[];
+}
+
+/** One step's outbox: messages for other instances, delivered after the commit, then deleted. */
+export interface OutboxEntry {
+  instanceId: string;
+  rowKey: string;
+  messages: OutboxMessage[];
+}
+
+/** A step ready to commit: what it writes, and whether it fits the store's limits. */
+export interface PreparedStep {
+  /** The instance record as written (counters advanced); its ETag is the one the commit is guarded by. */
+  record?: InstanceRecord;
+  /** Keys of the history rows written. */
+  historyRows: string[];
+  /** History rows of other executions this commit deletes. */
+  deletedHistory: string[];
+  outbox?: OutboxEntry;
+  /** Storage operations the commit takes. */
+  operations: number;
+  /** Why the step does not fit one commit, if it does not. */
+  tooLarge?: string;
+  /** It does not fit by operation count only: never a reason to fail the orchestration. */
+  tooManyOps?: boolean;
+}
+
+/** What taking the lease needs of an unfinished instance: when it wakes. */
+export interface WakeTime {
+  instanceId: string;
+  status: RuntimeStatus;
+  /** Epoch ms; -1: waits for messages only; undefined: written before wake times were recorded. */
+  nextWakeAt?: number;
+}
+
+/** A stored inbox or outbox row, named only (the safety net compares these with what the owner knows). */
+export interface MessageRef {
+  instanceId: string;
+  rowKey: string;
+}
+
+export type InstanceFilter = Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo' | 'instanceIdPrefix'>;
+
+/** The hub's lease row. Each call is ONE attempt: the lease times its writes itself. */
+export interface LeaseStore {
+  read(): Promise<LeaseRow | undefined>;
+  /** Creates the row; its new ETag. ConflictError when it exists. */
+  create(write: LeaseWrite): Promise<string | undefined>;
+  /** Replaces the row if it still has `etag`; its new ETag. ConflictError otherwise. */
+  replace(write: LeaseWrite, etag: string): Promise<string | undefined>;
+}
+
+export interface HubStore {
+  /** Creates the hub's storage if it is missing (idempotent). */
+  ensureReady(): Promise<void>;
+
+  // ------------------------------------------------------------ the owner's steps
+  /** The whole instance as one consistent snapshot (record, current history, inbox, outbox, garbage). */
+  loadInstance(instanceId: string): Promise<PartitionSnapshot>;
+  /** The instance's stored inbox alone (the targeted read after this process wrote a message there). */
+  readInbox(instanceId: string): Promise<InboxEntry[]>;
+  /** The plan as one atomic commit on top of `snap`, sized against the store's limits (pure, no I/O). */
+  prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep;
+  /** Commits a step prepared by THIS store: guarded by the snapshot's record ETag. The new ETags by row key. */
+  commitStep(step: PreparedStep): Promise<Map<string, string>>;
+  /** Deletes rows of an instance (garbage, delivered outbox rows); missing ones are ignored. */
+  deleteRows(instanceId: string, rowKeys: string[]): Promise<void>;
+
+  // ------------------------------------------------------------ finding work
+  /** Every instance's status and wake time (one projected query, no per-instance reads). */
+  wakeTimes(): Promise<WakeTime[]>;
+  /** Every stored inbox and outbox row, by key only. */
+  messageRefs(): Promise<MessageRef[]>;
+
+  // ------------------------------------------------------------ client side (any process)
+  readInstance(instanceId: string): Promise<InstanceRecord | undefined>;
+  readHistory(instanceId: string, executionId: string): Promise<HistoryEventJson[]>;
+  /**
+   * Writes a new execution: the record (created, or replacing `replacing` by its ETag) and its start message, as one
+   * commit. The record's new ETag.
+   */
+  startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined>;
+  /** Inserts a message into an instance's inbox (ConflictError when that row exists: delivered before). */
+  insertMessage(instanceId: string, entry: InboxEntry): Promise<void>;
+  listInstances(filter: InstanceFilter): Promise<InstanceRecord[]>;
+  pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }>;
+  listInstanceIds(filter: InstanceFilter): Promise<string[]>;
+  /** Deletes the instance row if it still has `etag`: false when it changed or is gone. */
+  deleteInstanceRow(instanceId: string, etag: string): Promise<boolean>;
+  /** Keys of every row of the instance's partition. */
+  rowKeysOf(instanceId: string): Promise<string[]>;
+
+  readonly lease: LeaseStore;
+}
