@@ -26,7 +26,7 @@ export interface EngineContext {
    * Queues a step of the instance (or another one after the running one). `refresh` says what this process just
    * wrote there behind the instance cache: 'inbox' (a message: a targeted inbox read) or 'all' (the instance row).
    */
-  requestStep(instanceId: string, refresh?: Refresh): void;
+  requestStep(instanceId: string, refresh?: Refresh, dueAt?: number): void;
   /** This process created the instance in a new partition (record with its ETag, start message): cache it, step it. */
   instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void;
 }

@@ -22,7 +22,7 @@ import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
-import type { HubStore } from './store/hub-store.js';
+import type { HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
 
@@ -50,8 +50,9 @@ const DEFAULTS: Required<EngineTuning> = {
   clientRetryBudgetMs: 20_000,
 };
 
-export function createDurableEngine(options: DurableEngineOptions, tuning: EngineTuning = {}): DurableEngineRuntime {
-  return new TableDurableEngine(options, { ...DEFAULTS, ...tuning });
+/** `openStore`: the task hub's storage; by default Azure Table Storage at `options.connectionString`. */
+export function createDurableEngine(options: DurableEngineOptions, tuning: EngineTuning = {}, openStore?: StoreFactory): DurableEngineRuntime {
+  return new TableDurableEngine(options, { ...DEFAULTS, ...tuning }, openStore);
 }
 
 class TableDurableEngine implements DurableEngineRuntime, EngineContext {
@@ -74,19 +75,21 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   constructor(
     readonly options: DurableEngineOptions,
     private readonly tuning: Required<EngineTuning>,
+    openStore?: StoreFactory,
   ) {
     this.taskHubName = validateTaskHubName(options.taskHubName);
     if (!options.workerId) throw new DurableConfigError('INVALID_WORKER_ID', 'workerId', 'workerId must not be empty');
     if (!options.connectionString) throw new DurableConfigError('MISSING_CONNECTION', 'connectionString', 'connectionString must be set');
     this.clock = options.clock;
     this.log = options.logger.child({ component: 'durable', hub: this.taskHubName });
-    this.store = createAzureTablesStore(options.connectionString, this.taskHubName, this.log, { stopping: () => this.stopping });
-    const client = createAzureTablesStore(options.connectionString, this.taskHubName, this.log, {
+    const open: StoreFactory = openStore ?? ((control) => createAzureTablesStore(options.connectionString, this.taskHubName, this.log, control));
+    this.store = open({ stopping: () => this.stopping });
+    const client = open({
       stopping: () => false,
       budgetMs: tuning.clientRetryBudgetMs,
     });
     this.clientOps = new ClientOperations(client, this);
-    this.timers = new TimerQueue(this.clock, (instanceId) => this.requestStep(instanceId));
+    this.timers = new TimerQueue(this.clock, (instanceId, at) => this.requestStep(instanceId, undefined, at));
     this.background = new BackgroundWork(this.log, () => this.stopping);
     this.outbox = new OutboxDelivery(this);
     const activities = new ActivityRunner(this, tuning.maxConcurrentActivities, (instanceId, entry) => this.steps.addResult(instanceId, entry));
@@ -156,8 +159,8 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     return this.lease.isOwner && !this.stopping;
   }
 
-  requestStep(instanceId: string, refresh?: Refresh): void {
-    this.steps.requestStep(instanceId, refresh);
+  requestStep(instanceId: string, refresh?: Refresh, dueAt?: number): void {
+    this.steps.requestStep(instanceId, refresh, dueAt);
   }
 
   instanceCreated(instanceId: string, record: InstanceRecord, start: InboxEntry): void {

@@ -13,20 +13,21 @@ import { isTerminal, NO_WAKE, sortInbox, type InboxEntry } from './model.js';
 import { nextWakeOf } from './next-wake.js';
 import type { OutboxDelivery } from './outbox-delivery.js';
 import type { PartitionSnapshot, PreparedStep } from './store/hub-store.js';
-import { Semaphore } from './semaphore.js';
 import { openTasks } from './open-tasks.js';
 import { planWithNewExecution } from './step-chain.js';
 import { hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './step-plan.js';
 import { ConflictError, describe, isTransient, StorageUnavailableError } from './store/errors.js';
 import { finishPoisoned } from './execution-end.js';
+import { WorkQueue } from './work-queue.js';
 
 const MAX_STEP_LOOPS = 25;
 
 export class StepRunner {
-  private readonly stepSlots: Semaphore;
-  private readonly queued = new Set<string>();
+  /** Instances waiting for a step slot, in order of the time their work became due. */
+  private readonly ready = new WorkQueue();
   private readonly running = new Set<string>();
-  private readonly again = new Set<string>();
+  /** Instances asked for again while their step ran, with the time that work became due. */
+  private readonly again = new Map<string, number>();
   private readonly stepBackoff = new Map<string, number>();
   /** Instances whose failed step waits (real time) to be retried. */
   private readonly retryWaiting = new Set<string>();
@@ -40,26 +41,34 @@ export class StepRunner {
     private readonly cache: InstanceCache,
     private readonly activities: ActivityRunner,
     private readonly outbox: OutboxDelivery,
-    maxConcurrentSteps: number,
-  ) {
-    this.stepSlots = new Semaphore(maxConcurrentSteps);
-  }
+    private readonly maxConcurrentSteps: number,
+  ) {}
 
   /** A step is queued, running or waiting to be retried. */
   get pending(): boolean {
-    return this.queued.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0;
+    return this.ready.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0;
   }
 
-  requestStep(instanceId: string, refresh?: Refresh): void {
+  /** `dueAt`: when the work became due (a timer's fire time; now for a message or result). */
+  requestStep(instanceId: string, refresh?: Refresh, dueAt = this.ctx.clock.now()): void {
     if (refresh) this.cache.markStale(instanceId, refresh);
     if (!this.ctx.processing) return;
     if (this.running.has(instanceId)) {
-      this.again.add(instanceId);
+      this.again.set(instanceId, Math.min(dueAt, this.again.get(instanceId) ?? dueAt));
       return;
     }
-    if (this.queued.has(instanceId)) return;
-    this.queued.add(instanceId);
-    this.ctx.track(this.runStep(instanceId));
+    this.ready.offer(instanceId, dueAt);
+    this.pump();
+  }
+
+  /** Starts steps from the ready queue, earliest due first, while slots are free. */
+  private pump(): void {
+    while (this.running.size < this.maxConcurrentSteps) {
+      const next = this.ready.take();
+      if (!next) return;
+      this.running.add(next.key);
+      this.ctx.track(this.runStep(next.key));
+    }
   }
 
   /** An activity's result: kept in memory and taken by the instance's next commit. */
@@ -76,17 +85,12 @@ export class StepRunner {
     this.results.clear();
     this.cache.clear();
     this.stepBackoff.clear();
+    this.ready.clear();
   }
 
   private async runStep(instanceId: string): Promise<void> {
-    const release = await this.stepSlots.acquire();
-    this.queued.delete(instanceId);
-    if (this.running.has(instanceId)) {
-      this.again.add(instanceId);
-      release();
-      return;
-    }
-    this.running.add(instanceId);
+    // Its slot is taken (pump); the step itself begins on a later turn, as callers expect of a request.
+    await Promise.resolve();
     try {
       await this.step(instanceId);
       this.stepBackoff.delete(instanceId);
@@ -103,8 +107,12 @@ export class StepRunner {
       }, delay).unref();
     } finally {
       this.running.delete(instanceId);
-      release();
-      if (this.again.delete(instanceId)) this.ctx.requestStep(instanceId);
+      const againAt = this.again.get(instanceId);
+      if (againAt !== undefined) {
+        this.again.delete(instanceId);
+        this.ctx.requestStep(instanceId, undefined, againAt);
+      }
+      this.pump();
     }
   }
 
@@ -175,7 +183,7 @@ export class StepRunner {
       if (built.outbox) this.outbox.deliverOutbox(built.outbox);
     }
     // Still busy after many commits in a row: yield to other instances and come back.
-    this.again.add(instanceId);
+    this.again.set(instanceId, Math.min(this.ctx.clock.now(), this.again.get(instanceId) ?? Infinity));
   }
 
   /** Commits a built step: the new ETags, or why not (a conflict: another writer won; refused: for good). */

@@ -7,7 +7,7 @@ interface Entry {
 
 /**
  * Due times of durable timers and delayed messages, held in memory as a min-heap with ONE clock callback armed for
- * the earliest. `onDue(key)` runs within the clock's precision of each time (no polling).
+ * the earliest. `onDue(key, at)` runs within the clock's precision of each time (no polling).
  */
 export class TimerQueue {
   private heap: Entry[] = [];
@@ -19,7 +19,7 @@ export class TimerQueue {
 
   constructor(
     private readonly clock: Clock,
-    private readonly onDue: (key: string) => void,
+    private readonly onDue: (key: string, at: number) => void,
   ) {}
 
   get size(): number {
@@ -66,9 +66,13 @@ export class TimerQueue {
     this.armedAt = undefined;
     this.cancelArmed = undefined;
     const now = this.clock.now();
-    const due: string[] = [];
-    while (this.heap[0] && this.heap[0].at <= now) due.push(this.pop().key);
-    for (const key of new Set(due)) this.onDue(key);
+    // Popped in time order: each key is handed on once, with its earliest due time.
+    const due = new Map<string, number>();
+    while (this.heap[0] && this.heap[0].at <= now) {
+      const { key, at } = this.pop();
+      if (!due.has(key)) due.set(key, at);
+    }
+    for (const [key, at] of due) this.onDue(key, at);
     this.arm();
   }
 

@@ -74,6 +74,17 @@ export interface LeaseStore {
   replace(write: LeaseWrite, etag: string): Promise<string | undefined>;
 }
 
+/** How hard a store retries an unavailable storage: until shutdown, or for a bounded time (client operations). */
+export interface StoreControl {
+  /** Stop retrying when this turns true (shutdown). */
+  stopping(): boolean;
+  /** Give up after this many ms of failures (undefined: keep going until stopping). */
+  budgetMs?: number;
+}
+
+/** Opens the hub's store; the engine opens one for its background work and one for client operations. */
+export type StoreFactory = (control: StoreControl) => HubStore;
+
 export interface HubStore {
   /** Creates the hub's storage if it is missing (idempotent). */
   ensureReady(): Promise<void>;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import { PayloadTooLargeError } from '../../types.js';
+import type { StoreControl } from '../hub-store.js';
 import { ConflictError, describe, isTransient, statusOf, StorageUnavailableError, type RestLikeError } from '../errors.js';
 
 export { ConflictError, describe, isTransient, StorageUnavailableError } from '../errors.js';
@@ -34,12 +35,7 @@ function isTableMissing(err: unknown): boolean {
   return e.code === 'TableNotFound' || (typeof e.message === 'string' && e.message.includes('TableNotFound'));
 }
 
-export interface RetryControl {
-  /** Stop retrying when this turns true (shutdown). */
-  stopping(): boolean;
-  /** Give up after this many ms of failures (undefined: keep going until stopping). */
-  budgetMs?: number;
-}
+export type RetryControl = StoreControl;
 
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
