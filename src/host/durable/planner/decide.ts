@@ -34,21 +34,20 @@ export function scheduleTask(plan: StepPlan, rec: InstanceRecord, now: number, i
       plan.activities.push({ instanceId: rec.instanceId, executionId: rec.executionId, taskId: id, name: r.name, ...(r.input !== undefined ? { input: r.input } : {}) });
     }
     return decision;
-  } else {
-    const childId = childInstanceId(rec.instanceId, id, r.childInstanceId);
-    const decision: EventBody = { EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, Name: r.name, Input: r.input, InstanceId: childId };
-    const parent: ParentRef = { instanceId: rec.instanceId, executionId: rec.executionId, taskId: id };
-    if (failFast) {
-      plan.inboxInserts.push({
-        rowKey: taskResultKey(rec.executionId, id),
-        at: now,
-        message: { type: 'event', executionId: rec.executionId, event: { EventType: EventType.SubOrchestrationInstanceFailed, TaskScheduledId: id, ...failFast } },
-      });
-    } else {
-      plan.outbox.push({ type: 'createSub', instanceId: childId, name: r.name, ...(r.input !== undefined ? { input: r.input } : {}), parent });
-    }
-    return decision;
   }
+  const childId = childInstanceId(rec.instanceId, id, r.childInstanceId);
+  const decision: EventBody = { EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, Name: r.name, Input: r.input, InstanceId: childId };
+  const parent: ParentRef = { instanceId: rec.instanceId, executionId: rec.executionId, taskId: id };
+  if (failFast) {
+    plan.inboxInserts.push({
+      rowKey: taskResultKey(rec.executionId, id),
+      at: now,
+      message: { type: 'event', executionId: rec.executionId, event: { EventType: EventType.SubOrchestrationInstanceFailed, TaskScheduledId: id, ...failFast } },
+    });
+  } else {
+    plan.outbox.push({ type: 'createSub', instanceId: childId, name: r.name, ...(r.input !== undefined ? { input: r.input } : {}), parent });
+  }
+  return decision;
 }
 
 /** The step's inputs sorted for the episode: retry events (which take task ids on replay) before the others. */

@@ -8,7 +8,7 @@
 import { failureOf, finishFailed, toParent } from '../execution-end.js';
 import { EventType, isTerminal, stamp, type EventBody, type InboxEntry, type InstanceRecord } from '../model.js';
 import { openTasks } from '../open-tasks.js';
-import type { HistoryEventJson } from '../types.js';
+import type { HistoryEventJson, RuntimeStatus } from '../types.js';
 import { cloneRecord, emptyPlan, MAX_MESSAGES_PER_STEP, type StepInput, type StepPlan } from './plan.js';
 
 /** An input taken for the orchestrator: a result, a raised event or a fired timer, with the time it became due. */
@@ -31,6 +31,14 @@ export type IntakeResult =
       /** Results, raised events and fired timers in time order. */
       candidates: Candidate[];
     };
+
+/** What the parts of intake share: the plan being built, the step's time, the budget and how an entry is taken. */
+interface Taking {
+  plan: StepPlan;
+  now: number;
+  room: () => boolean;
+  consume: (entry: InboxEntry) => void;
+}
 
 export function intake(input: StepInput): IntakeResult {
   const { record, now } = input;
@@ -61,54 +69,16 @@ export function intake(input: StepInput): IntakeResult {
   plan.historyExecutionId = runExecutionId;
   const stampNew = (body: EventBody): HistoryEventJson => stamp(body, -1, now, false);
 
+  const taking: Taking = { plan, now, room, consume };
   // Terminate goes first whatever lies before it; the other messages are dropped now or by later steps.
   const terminate = visible.find((e) => e.message.type === 'terminate');
-  if (terminate) {
-    const reason = terminate.message.type === 'terminate' ? terminate.message.reason : '';
-    consume(terminate);
-    for (const e of visible) if (e !== terminate && room()) consume(e);
-    rec.status = 'Terminated';
-    rec.output = JSON.stringify(reason);
-    rec.lastUpdatedTime = now;
-    plan.historyEvents.push(stampNew({ EventType: EventType.ExecutionTerminated, Input: reason }));
-    plan.outbox.push(
-      ...toParent(rec.parent, {
-        EventType: EventType.SubOrchestrationInstanceFailed,
-        TaskScheduledId: rec.parent?.taskId ?? -1,
-        ...failureOf(`Sub-orchestration ${rec.instanceId} was terminated: ${reason}`),
-      }),
-    );
-    plan.outcome = 'terminated';
-    return { plan };
-  }
+  if (terminate) return { plan: terminated(taking, rec, visible, terminate) };
 
   const newEvents: EventBody[] = [];
-  const waitingForStart = rec.status === 'Pending' || rec.status === 'ContinuedAsNew';
-  if (waitingForStart) {
-    const start = visible.find((e) => e.message.type === 'start' && e.message.executionId === rec.executionId);
-    if (start) consume(start);
-    for (const e of visible) {
-      if (e.message.type === 'start' && e.message.executionId !== rec.executionId && room()) consume(e);
-    }
-    if (!start || start.message.type !== 'start') return { plan };
-    const started: EventBody = {
-      EventType: EventType.ExecutionStarted,
-      Name: rec.name,
-      Input: start.message.input,
-      OrchestrationInstance: { InstanceId: rec.instanceId, ExecutionId: rec.executionId },
-    };
-    if (rec.parent) {
-      started.ParentInstance = {
-        OrchestrationInstance: { InstanceId: rec.parent.instanceId, ExecutionId: rec.parent.executionId },
-        TaskScheduleId: rec.parent.taskId,
-      };
-    }
-    newEvents.push(started);
-    // Raised events the previous execution never waited for come first, in their order.
-    for (const carried of start.message.carried ?? []) newEvents.push({ EventType: EventType.EventRaised, Name: carried.name, Input: carried.input });
-    rec.status = 'Running';
-    rec.lastUpdatedTime = now;
-    if (record.status === 'Pending') plan.outcome = 'started';
+  if (rec.status === 'Pending' || rec.status === 'ContinuedAsNew') {
+    const started = takeStart(taking, rec, record.status, visible);
+    if (!started) return { plan };
+    newEvents.push(...started);
   }
 
   if (input.forceFailure !== undefined) {
@@ -119,76 +89,7 @@ export function intake(input: StepInput): IntakeResult {
     return { plan: finishFailed(plan, rec, [stampNew({ EventType: EventType.OrchestratorStarted }), ...newEvents.map(stampNew)], input.forceFailure, now) };
   }
 
-  // One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
-  // their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
-  // ones wait too, so that the orchestrator always sees them in order. A suspend that follows events taken in this
-  // step waits for the next step: those events reach the orchestrator first. (While Pending, nothing gets here:
-  // messages wait until the start has been processed.)
-  const open = openTasks(input.history);
-  type Intake = { at: number; entry: InboxEntry; timer?: undefined } | { at: number; timer: number; entry?: undefined };
-  const intake: Intake[] = visible.filter((e) => e.message.type !== 'start').map((entry) => ({ at: entry.at, entry }));
-  const dueTimers = [...open.timers].filter(([, fireAt]) => fireAt <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-  for (const [timer, fireAt] of dueTimers) intake.push({ at: fireAt, timer });
-  intake.sort((a, b) => a.at - b.at); // stable: messages keep their key order, and come before timers of the same time
-
-  const controlEvents: EventBody[] = [];
-  const seen = new Set<string>();
-  const candidates: { at: number; event: EventBody }[] = [];
-  let buffering = false;
-  let eventsTaken = 0;
-  for (const item of intake) {
-    if (!room()) break;
-    if (item.timer !== undefined) {
-      if (rec.status === 'Suspended' || buffering) {
-        buffering = true;
-        continue;
-      }
-      plan.inputs++;
-      eventsTaken++;
-      candidates.push({ at: item.at, event: { EventType: EventType.TimerFired, TimerId: item.timer, FireAt: new Date(item.at).toISOString() } });
-      continue;
-    }
-    const e = item.entry;
-    const m = e.message;
-    if (m.type === 'suspend' || m.type === 'resume') {
-      if (m.type === 'suspend' && rec.status === 'Running') {
-        if (eventsTaken > 0) break;
-        rec.status = 'Suspended';
-        controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
-        plan.outcome = 'suspended';
-      } else if (m.type === 'resume' && rec.status === 'Suspended') {
-        rec.status = 'Running';
-        controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
-        plan.outcome = 'resumed';
-      }
-      consume(e);
-      continue;
-    }
-    if (m.type !== 'event') continue;
-    if (m.executionId !== undefined && m.executionId !== rec.executionId) {
-      consume(e); // a result for an earlier execution: dropped
-      continue;
-    }
-    if (rec.status === 'Suspended' || buffering) {
-      buffering = true;
-      continue;
-    }
-    consume(e);
-    eventsTaken++;
-    const ev = m.event;
-    if (ev.EventType === EventType.TaskCompleted || ev.EventType === EventType.TaskFailed) {
-      const id = Number(ev.TaskScheduledId);
-      if (!open.activities.has(id) || seen.has(`t${id}`)) continue; // duplicate result: recorded once
-      seen.add(`t${id}`);
-    } else if (ev.EventType === EventType.SubOrchestrationInstanceCompleted || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
-      const id = Number(ev.TaskScheduledId);
-      if (!open.subs.has(id) || seen.has(`s${id}`)) continue;
-      seen.add(`s${id}`);
-    } else if (ev.EventType !== EventType.EventRaised) {
-      continue;
-    }
-    candidates.push({ at: e.at, event: ev });
-  }
+  const { controlEvents, candidates } = takeInputs(taking, rec, input.history, visible);
   if (controlEvents.length > 0) rec.lastUpdatedTime = now;
   if (rec.status === 'Suspended') {
     // Nothing was taken but control messages (see above); everything else stays buffered until resume.
@@ -197,4 +98,140 @@ export function intake(input: StepInput): IntakeResult {
   }
 
   return { plan, rec, newEvents, controlEvents, candidates };
+}
+
+/** A terminate message: the execution ends Terminated, the parent is told, the other visible messages are dropped. */
+function terminated({ plan, now, room, consume }: Taking, rec: InstanceRecord, visible: InboxEntry[], terminate: InboxEntry): StepPlan {
+  const stampNew = (body: EventBody): HistoryEventJson => stamp(body, -1, now, false);
+  const reason = terminate.message.type === 'terminate' ? terminate.message.reason : '';
+  consume(terminate);
+  for (const e of visible) if (e !== terminate && room()) consume(e);
+  rec.status = 'Terminated';
+  rec.output = JSON.stringify(reason);
+  rec.lastUpdatedTime = now;
+  plan.historyEvents.push(stampNew({ EventType: EventType.ExecutionTerminated, Input: reason }));
+  plan.outbox.push(
+    ...toParent(rec.parent, {
+      EventType: EventType.SubOrchestrationInstanceFailed,
+      TaskScheduledId: rec.parent?.taskId ?? -1,
+      ...failureOf(`Sub-orchestration ${rec.instanceId} was terminated: ${reason}`),
+    }),
+  );
+  plan.outcome = 'terminated';
+  return plan;
+}
+
+/** A Pending (or continued) execution starts with its own start message: ExecutionStarted and the carried events. */
+function takeStart({ plan, now, room, consume }: Taking, rec: InstanceRecord, wasStatus: RuntimeStatus, visible: InboxEntry[]): EventBody[] | undefined {
+  const start = visible.find((e) => e.message.type === 'start' && e.message.executionId === rec.executionId);
+  if (start) consume(start);
+  for (const e of visible) {
+    if (e.message.type === 'start' && e.message.executionId !== rec.executionId && room()) consume(e);
+  }
+  if (!start || start.message.type !== 'start') return undefined;
+  const started: EventBody = {
+    EventType: EventType.ExecutionStarted,
+    Name: rec.name,
+    Input: start.message.input,
+    OrchestrationInstance: { InstanceId: rec.instanceId, ExecutionId: rec.executionId },
+  };
+  if (rec.parent) {
+    started.ParentInstance = {
+      OrchestrationInstance: { InstanceId: rec.parent.instanceId, ExecutionId: rec.parent.executionId },
+      TaskScheduleId: rec.parent.taskId,
+    };
+  }
+  const newEvents: EventBody[] = [started];
+  // Raised events the previous execution never waited for come first, in their order.
+  for (const carried of start.message.carried ?? []) newEvents.push({ EventType: EventType.EventRaised, Name: carried.name, Input: carried.input });
+  rec.status = 'Running';
+  rec.lastUpdatedTime = now;
+  if (wasStatus === 'Pending') plan.outcome = 'started';
+  return newEvents;
+}
+
+/**
+ * One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
+ * their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
+ * ones wait too, so that the orchestrator always sees them in order. A suspend that follows events taken in this
+ * step waits for the next step: those events reach the orchestrator first. (While Pending, nothing gets here:
+ * messages wait until the start has been processed.)
+ */
+function takeInputs(
+  { plan, now, room, consume }: Taking,
+  rec: InstanceRecord,
+  history: HistoryEventJson[],
+  visible: InboxEntry[],
+): { controlEvents: EventBody[]; candidates: Candidate[] } {
+// One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
+// their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
+// ones wait too, so that the orchestrator always sees them in order. A suspend that follows events taken in this
+// step waits for the next step: those events reach the orchestrator first. (While Pending, nothing gets here:
+// messages wait until the start has been processed.)
+const open = openTasks(history);
+type Intake = { at: number; entry: InboxEntry; timer?: undefined } | { at: number; timer: number; entry?: undefined };
+const intake: Intake[] = visible.filter((e) => e.message.type !== 'start').map((entry) => ({ at: entry.at, entry }));
+const dueTimers = [...open.timers].filter(([, fireAt]) => fireAt <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+for (const [timer, fireAt] of dueTimers) intake.push({ at: fireAt, timer });
+intake.sort((a, b) => a.at - b.at); // stable: messages keep their key order, and come before timers of the same time
+
+const controlEvents: EventBody[] = [];
+const seen = new Set<string>();
+const candidates: { at: number; event: EventBody }[] = [];
+let buffering = false;
+let eventsTaken = 0;
+for (const item of intake) {
+  if (!room()) break;
+  if (item.timer !== undefined) {
+    if (rec.status === 'Suspended' || buffering) {
+      buffering = true;
+      continue;
+    }
+    plan.inputs++;
+    eventsTaken++;
+    candidates.push({ at: item.at, event: { EventType: EventType.TimerFired, TimerId: item.timer, FireAt: new Date(item.at).toISOString() } });
+    continue;
+  }
+  const e = item.entry;
+  const m = e.message;
+  if (m.type === 'suspend' || m.type === 'resume') {
+    if (m.type === 'suspend' && rec.status === 'Running') {
+      if (eventsTaken > 0) break;
+      rec.status = 'Suspended';
+      controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
+      plan.outcome = 'suspended';
+    } else if (m.type === 'resume' && rec.status === 'Suspended') {
+      rec.status = 'Running';
+      controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
+      plan.outcome = 'resumed';
+    }
+    consume(e);
+    continue;
+  }
+  if (m.type !== 'event') continue;
+  if (m.executionId !== undefined && m.executionId !== rec.executionId) {
+    consume(e); // a result for an earlier execution: dropped
+    continue;
+  }
+  if (rec.status === 'Suspended' || buffering) {
+    buffering = true;
+    continue;
+  }
+  consume(e);
+  eventsTaken++;
+  const ev = m.event;
+  if (ev.EventType === EventType.TaskCompleted || ev.EventType === EventType.TaskFailed) {
+    const id = Number(ev.TaskScheduledId);
+    if (!open.activities.has(id) || seen.has(`t${id}`)) continue; // duplicate result: recorded once
+    seen.add(`t${id}`);
+  } else if (ev.EventType === EventType.SubOrchestrationInstanceCompleted || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
+    const id = Number(ev.TaskScheduledId);
+    if (!open.subs.has(id) || seen.has(`s${id}`)) continue;
+    seen.add(`s${id}`);
+  } else if (ev.EventType !== EventType.EventRaised) {
+    continue;
+  }
+  candidates.push({ at: e.at, event: ev });
+}
+  return { controlEvents, candidates };
 }

@@ -5,7 +5,7 @@
  * a missing row in a commit a 404 one (nothing applied). Not modelled: size limits (only the 100-operation one) and
  * paging by bytes. Values are copied in and out, so callers never share objects with the store.
  */
-import { historyPrefix, historyRowKey, HISTORY_PREFIX, INBOX_PREFIX, instanceIdOf, outboxRowKey, partitionKeyOf } from '../../keys.js';
+import { executionOfHistoryRow, historyPrefix, historyRowKey, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, outboxRowKey, partitionKeyOf } from '../../keys.js';
 import type { LeaseRow, LeaseWrite } from '../../lease-row.js';
 import { sortInbox, type InboxEntry, type InstanceRecord, type OutboxMessage } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
@@ -13,7 +13,6 @@ import { MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import type { HistoryEventJson } from '../../types.js';
 import { ConflictError } from '../errors.js';
 import type { HubStore, InstanceFilter, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
-import { executionOfHistoryRow } from '../../keys.js';
 
 /** One instance's rows: the record, history rows, inbox and outbox, each by row key. */
 interface Partition {
@@ -29,7 +28,7 @@ type Write =
   | { kind: 'history'; rowKey: string; events: HistoryEventJson[] }
   | { kind: 'outbox'; rowKey: string; messages: OutboxMessage[] }
   | { kind: 'inbox'; entry: InboxEntry }
-  | { kind: 'delete'; rowKey: string; mustExist: boolean };
+  | { kind: 'delete'; rowKey: string };
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -96,10 +95,10 @@ export class MemoryStore implements HubStore {
     }
     for (const insert of plan.inboxInserts) writes.push({ kind: 'inbox', entry: copy(insert) });
     const stored = new Set(snap.inbox.filter((e) => !e.volatile).map((e) => e.rowKey));
-    for (const rowKey of plan.consumed) if (stored.has(rowKey)) writes.push({ kind: 'delete', rowKey, mustExist: true });
+    for (const rowKey of plan.consumed) if (stored.has(rowKey)) writes.push({ kind: 'delete', rowKey });
     for (const rowKey of stale) {
       if (writes.length >= MAX_TRANSACTION_OPS) break;
-      writes.push({ kind: 'delete', rowKey, mustExist: true });
+      writes.push({ kind: 'delete', rowKey });
       step.deletedHistory.push(rowKey);
     }
     step.operations = writes.length;
@@ -127,14 +126,14 @@ export class MemoryStore implements HubStore {
       } else if (w.kind === 'history' && p.history.has(w.rowKey)) throw new ConflictError(409, `row ${w.rowKey} exists`);
       else if (w.kind === 'outbox' && p.outbox.has(w.rowKey)) throw new ConflictError(409, `row ${w.rowKey} exists`);
       else if (w.kind === 'inbox' && p.inbox.has(w.entry.rowKey)) throw new ConflictError(409, `row ${w.entry.rowKey} exists`);
-      else if (w.kind === 'delete' && w.mustExist && !hasRow(p, w.rowKey)) throw new ConflictError(404, `row ${w.rowKey} is gone`);
+      else if (w.kind === 'delete' && !hasRow(p, w.rowKey)) throw new ConflictError(404, `row ${w.rowKey} is gone`);
     }
     const etags = new Map<string, string>();
     for (const w of writes) {
       if (w.kind === 'record') {
         const etag = this.nextEtag();
         p.record = { ...copy(w.record), etag };
-        etags.set('instance', etag);
+        etags.set(INSTANCE_ROW, etag);
       } else if (w.kind === 'history') p.history.set(w.rowKey, copy(w.events));
       else if (w.kind === 'outbox') p.outbox.set(w.rowKey, copy(w.messages));
       else if (w.kind === 'inbox') p.inbox.set(w.entry.rowKey, copy(w.entry));
@@ -178,7 +177,7 @@ export class MemoryStore implements HubStore {
 
   async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
     const write: Write = replacing ? { kind: 'record', record, ifMatch: replacing.etag } : { kind: 'record', record, create: true };
-    return this.commit(record.instanceId, [write, { kind: 'inbox', entry: start }]).get('instance');
+    return this.commit(record.instanceId, [write, { kind: 'inbox', entry: start }]).get(INSTANCE_ROW);
   }
 
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
@@ -211,7 +210,7 @@ export class MemoryStore implements HubStore {
   async rowKeysOf(instanceId: string): Promise<string[]> {
     const p = this.partitions.get(instanceId);
     if (!p) return [];
-    return [...(p.record ? ['instance'] : []), ...p.history.keys(), ...p.inbox.keys(), ...p.outbox.keys()].sort();
+    return [...(p.record ? [INSTANCE_ROW] : []), ...p.history.keys(), ...p.inbox.keys(), ...p.outbox.keys()].sort();
   }
 
   /** Instance records matching the filter, in partition-key order (as the table service returns them). */
@@ -228,14 +227,14 @@ export class MemoryStore implements HubStore {
 }
 
 function hasRow(p: Partition, rowKey: string): boolean {
-  if (rowKey === 'instance') return p.record !== undefined;
+  if (rowKey === INSTANCE_ROW) return p.record !== undefined;
   if (rowKey.startsWith(HISTORY_PREFIX)) return p.history.has(rowKey);
   if (rowKey.startsWith(INBOX_PREFIX)) return p.inbox.has(rowKey);
   return p.outbox.has(rowKey);
 }
 
 function deleteRow(p: Partition, rowKey: string): void {
-  if (rowKey === 'instance') delete p.record;
+  if (rowKey === INSTANCE_ROW) delete p.record;
   else if (rowKey.startsWith(HISTORY_PREFIX)) p.history.delete(rowKey);
   else if (rowKey.startsWith(INBOX_PREFIX)) p.inbox.delete(rowKey);
   else p.outbox.delete(rowKey);
