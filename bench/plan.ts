@@ -20,7 +20,21 @@ export interface BenchPlan {
   npmStartTimeoutMs: number;
 }
 
-export function benchPlan(quick: boolean): BenchPlan {
+/** `BENCH_LEVELS=azurite:100,1000;proxy10ms:100` replaces the level lists (for experiments; the rest still runs). */
+function levelOverride(spec: string | undefined, mode: 'azurite' | 'proxy10ms'): number[] | undefined {
+  const part = spec?.split(';').find((p) => p.startsWith(`${mode}:`));
+  if (spec === undefined || spec === '') return undefined;
+  return part ? part.slice(mode.length + 1).split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
+}
+
+export function benchPlan(quick: boolean, levels = process.env.BENCH_LEVELS): BenchPlan {
+  const plan = basePlan(quick);
+  const azurite = levelOverride(levels, 'azurite');
+  const proxy = levelOverride(levels, 'proxy10ms');
+  return azurite || proxy ? { ...plan, azuriteLevels: azurite ?? [], proxyLevels: proxy ?? [], probes: 0 } : plan;
+}
+
+function basePlan(quick: boolean): BenchPlan {
   if (quick) {
     return {
       quick,
