@@ -48,7 +48,7 @@ function basePlan(quick: boolean): BenchPlan {
       startDeadlineMs: 10_000,
       ceilingMs: 1_000,
       tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
-      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
+      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
     };
   }
@@ -64,7 +64,7 @@ function basePlan(quick: boolean): BenchPlan {
     startDeadlineMs: 60_000,
     ceilingMs: 3_000,
     tickCost: { targetTick: 10_000, capMs: 90_000, span: 50 },
-    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
+    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, settleBudgetMs: 60_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
   };
 }
