@@ -169,7 +169,7 @@ export function manyFigures(many: ManyResult): Figure[] {
       label: `idle storage calls/s, ${n} waiting`,
       value: many.idleCallsPerSecond,
       unit: 'calls/s',
-      display: `${many.idleCallsPerSecond} /s over ${many.idleWindowS} s`,
+      display: `${many.idleCallsPerSecond} /s over ${many.idleWindowS} s (measured once the first steps were done, ${many.settleS === null ? 'not within the settle budget' : `${many.settleS} s after the last start`})`,
       goal: '≈ 0 (≤ 1/s)',
       met: many.idleCallsPerSecond !== null && many.idleCallsPerSecond <= 1,
     },

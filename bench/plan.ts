@@ -20,7 +20,21 @@ export interface BenchPlan {
   npmStartTimeoutMs: number;
 }
 
-export function benchPlan(quick: boolean): BenchPlan {
+/** `BENCH_LEVELS=azurite:100,1000;proxy10ms:100` replaces the level lists (for experiments; the rest still runs). */
+function levelOverride(spec: string | undefined, mode: 'azurite' | 'proxy10ms'): number[] | undefined {
+  const part = spec?.split(';').find((p) => p.startsWith(`${mode}:`));
+  if (spec === undefined || spec === '') return undefined;
+  return part ? part.slice(mode.length + 1).split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0) : [];
+}
+
+export function benchPlan(quick: boolean, levels = process.env.BENCH_LEVELS): BenchPlan {
+  const plan = basePlan(quick);
+  const azurite = levelOverride(levels, 'azurite');
+  const proxy = levelOverride(levels, 'proxy10ms');
+  return azurite || proxy ? { ...plan, azuriteLevels: azurite ?? [], proxyLevels: proxy ?? [], probes: 0 } : plan;
+}
+
+function basePlan(quick: boolean): BenchPlan {
   if (quick) {
     return {
       quick,
@@ -34,7 +48,7 @@ export function benchPlan(quick: boolean): BenchPlan {
       startDeadlineMs: 10_000,
       ceilingMs: 1_000,
       tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
-      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
+      many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
     };
   }
@@ -50,7 +64,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     startDeadlineMs: 60_000,
     ceilingMs: 3_000,
     tickCost: { targetTick: 10_000, capMs: 90_000, span: 50 },
-    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
+    many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, settleBudgetMs: 60_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
   };
 }
