@@ -65,6 +65,8 @@ export class BenchHost {
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         HOST_STORAGE_METRICS: '1',
         FUNCTIONS_PORT: String(port),
+        // BENCH_HOST_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host.
+        ...(process.env.BENCH_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HOST_NODE_OPTIONS } : {}),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,6 +113,11 @@ export class BenchHost {
   }
 
   async kill9(): Promise<void> {
+    if (this.running && process.env.BENCH_HOST_NODE_OPTIONS) {
+      // A profiled host writes its profile only when it exits by itself: ask it first.
+      this.child.kill('SIGTERM');
+      await Promise.race([this.exited, sleep(10_000)]);
+    }
     if (this.running) this.child.kill('SIGKILL');
     await this.exited;
   }

@@ -30,7 +30,7 @@ async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, count
     const levelPlan = { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs };
     const level = await runLevel(env, levelPlan).catch((error: unknown) => failedLevel(levelPlan, error));
     if (level.error) say(`  failed: ${level.error}`);
-    say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick`);
+    say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick, CPU ms/tick host ${level.hostCpuMsPerTick} (${level.hostCpu}) Azurite ${level.azuriteCpuMsPerTick} (${level.azuriteCpu})`);
     results.push(level);
     return level;
   };

@@ -43,7 +43,7 @@ test('main: starts with env settings, logs milestones without secrets, SIGTERM e
   try {
     await waitFor(r, /host listening on http:\/\/127\.0\.0\.1:\d+/, 30_000);
     assert.match(r.output(), new RegExp(`host listening on http://127\\.0\\.0\\.1:${port}`));
-    assert.match(r.output(), /16 functions loaded: .*helloSequence \(orchestrationTrigger\)/);
+    assert.match(r.output(), /17 functions loaded: .*helloSequence \(orchestrationTrigger\)/);
     assert.match(r.output(), /task hub: MainTestHub/);
     assert.match(r.output(), /storage: account devstoreaccount1 at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/);
     const res = await fetch(`http://127.0.0.1:${port}/api/hello/main`);

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /**
  * The OIDC token Knative mounts for the sink's audience (`authentication-oidc`), read before each delivery because
@@ -34,7 +35,14 @@ export function createOidcTokenSource(file: string): OidcTokenSource {
     let changedNs: bigint;
     try {
       // stat follows symlinks, so an atomic swap of a Kubernetes projected volume shows as a new inode.
-      const info = await stat(file, { bigint: true });
+      // Synchronous on purpose: this runs on every delivery, and on a local or tmpfs path (a projected volume) the
+      // syscall takes about 2 µs, while the promise version costs about 55 µs of CPU (an Error with a stack for
+      // every missing file, the thread-pool round trip), a measurable share of a tick.
+      const info = statSync(file, { bigint: true, throwIfNoEntry: false });
+      if (info === undefined) {
+        cached = undefined;
+        return { ok: true, headers: {} };
+      }
       key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
       changedNs = info.ctimeNs > info.mtimeNs ? info.ctimeNs : info.mtimeNs;
     } catch (error) {

@@ -6,7 +6,7 @@ import type {
 import { HostError } from '../host-error.js';
 import type { RpcHttpData, RpcParameterBinding, RpcTypedData } from './core-types.js';
 import { invokeFunction } from './invoke.js';
-import { fromTypedData, jsonTypedData, stringTypedData } from './typed-data.js';
+import { fromTypedData, jsonTypedData, metadataStringTypedData, stringTypedData } from './typed-data.js';
 import type { RegisteredFunction, WorkerApp } from './worker-app.js';
 
 /** The label `durable-functions` puts before the orchestrator state in a failed episode's error message. */
@@ -49,7 +49,7 @@ export class AppInvoker implements FunctionInvoker {
     try {
       const response = await invokeFunction(this.app, fn, {
         inputData,
-        triggerMetadata: { instanceId: stringTypedData(payload.instanceId) },
+        triggerMetadata: { instanceId: metadataStringTypedData(payload.instanceId) },
       });
       const state = fromTypedData(response.returnValue);
       if (typeof state === 'string') return JSON.parse(state) as OrchestratorStateJson;
@@ -75,7 +75,7 @@ export class AppInvoker implements FunctionInvoker {
     const inputData: RpcParameterBinding[] = [...(data ? [{ name: fn.triggerName, data }] : []), ...this.extraInputs(fn)];
     const response = await invokeFunction(this.app, fn, {
       inputData,
-      triggerMetadata: { instanceId: stringTypedData(meta.instanceId) },
+      triggerMetadata: { instanceId: metadataStringTypedData(meta.instanceId) },
     });
     return fromTypedData(response.returnValue);
   }

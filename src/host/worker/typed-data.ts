@@ -11,6 +11,20 @@ export function stringTypedData(value: string): RpcTypedData {
   return { string: value };
 }
 
+/** The first character of any text JSON.parse accepts (after JSON's whitespace). */
+const COULD_BE_JSON = /^[ \t\n\r]*[{["\-0-9tfn]/;
+
+/**
+ * A string the worker's converter must see exactly as stringTypedData would hand it over, sent the cheap way. The
+ * converter tries JSON.parse on a `string` and keeps the text when that throws; for text that cannot be JSON (an
+ * instance id such as `schedule-a`) the throw costs an Error with a stack on every invocation. Sent as `json` of the
+ * string instead, the converter gets the very same string back without throwing. Text that could parse still goes as
+ * `string`, so "42" or "true" become what they always became.
+ */
+export function metadataStringTypedData(value: string): RpcTypedData {
+  return COULD_BE_JSON.test(value) ? stringTypedData(value) : { json: JSON.stringify(value) };
+}
+
 /** Converts what a function returned (RpcTypedData) back to a JS value, as the host would deserialise it. */
 export function fromTypedData(data: RpcTypedData | null | undefined): unknown {
   if (!data) return undefined;

@@ -14,7 +14,7 @@ test('loads every function the sample app registers through @azure/functions and
     const byName = Object.fromEntries([...app.functions.values()].map((f) => [f.name, f]));
     assert.deepEqual(
       Object.keys(byName).sort(),
-      ['awaitApproval', 'createItem', 'failActivity', 'fails', 'hello', 'helloSequence', 'hooks', 'itemByName', 'noContent', 'optionalName', 'sayHello', 'secret', 'sleepALongTime', 'startOrchestration', 'tick', 'ticks'],
+      ['awaitApproval', 'createItem', 'echoInstanceId', 'failActivity', 'fails', 'hello', 'helloSequence', 'hooks', 'itemByName', 'noContent', 'optionalName', 'sayHello', 'secret', 'sleepALongTime', 'startOrchestration', 'tick', 'ticks'],
     );
     assert.equal(byName.helloSequence?.trigger.type, 'orchestrationTrigger');
     assert.equal(byName.sayHello?.trigger.type, 'activityTrigger');
