@@ -50,9 +50,7 @@ export class BenchHost {
   /** Starts a host and waits until /api/healthz answers. */
   static async start(options: BenchHostOptions, readyTimeoutMs = 60_000): Promise<BenchHost> {
     const port = options.port ?? (await freePort());
-    // BENCH_HOST_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host.
-    const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-    const child = spawn(process.execPath, [...nodeArgs, MAIN, REPO_ROOT], {
+    const child = spawn(process.execPath, [MAIN, REPO_ROOT], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
