@@ -1,55 +1,93 @@
 /**
- * A TCP proxy on loopback in front of a storage port (Azurite), to make storage misbehave for one client:
+ * An HTTP proxy on loopback in front of a storage port (Azurite): it sees what a client really sends (no hook inside
+ * the client) and can make storage misbehave for that client alone.
+ * - counts(): storage round trips by kind: `transaction` ($batch), `query` (a GET listing entities), `get` (a GET of
+ *   one entity), `write` (single-entity PUT/POST/PATCH/MERGE/DELETE), `table` (table ops); reset() starts again;
  * - cut(): every connection is reset and new ones are refused until restore();
  * - loseResponses(true): requests still reach storage (and commit), but their answers are swallowed and the
  *   connection is reset: the "lost response" a retry then trips over.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type CallKind = 'transaction' | 'query' | 'get' | 'write' | 'table';
 
 export interface StorageProxy {
-  port: number;
+  readonly port: number;
+  counts(): Record<CallKind, number>;
+  total(): number;
+  reset(): void;
   cut(): void;
   restore(): void;
   loseResponses(on: boolean): void;
   close(): Promise<void>;
 }
 
+function kindOf(req: IncomingMessage): CallKind {
+  const url = req.url ?? '';
+  if (url.includes('$batch')) return 'transaction';
+  if (/\/Tables(\(|\?|$)/.test(url)) return 'table';
+  if (req.method === 'GET') return /\(PartitionKey=/.test(decodeURIComponent(url)) ? 'get' : 'query';
+  return 'write';
+}
+
+function empty(): Record<CallKind, number> {
+  return { transaction: 0, query: 0, get: 0, write: 0, table: 0 };
+}
+
 export async function startStorageProxy(targetPort: number): Promise<StorageProxy> {
+  let counts = empty();
   let down = false;
   let losing = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
+  const clients = new Set<Socket>();
+  const inFlight = new Set<ClientRequest>();
+  const server = createServer((req, res) => {
+    counts[kindOf(req)]++;
+    const upstream = request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        if (losing) {
+          answer.destroy();
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    inFlight.add(upstream);
+    upstream.on('close', () => inFlight.delete(upstream));
+    // Storage unreachable (or cut off mid-request) looks to the client as it would without a proxy: a reset.
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket: Socket) => {
     if (down) {
-      client.destroy();
+      socket.destroy();
       return;
     }
-    const upstream = connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      if (losing) drop();
-      else client.write(chunk);
-    });
+    clients.add(socket);
+    socket.on('close', () => clients.delete(socket));
   });
+  server.keepAliveTimeout = 1_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const resetAll = (): void => {
-    for (const s of sockets) s.destroy();
-    sockets.clear();
+    for (const s of clients) s.destroy();
+    for (const r of inFlight) r.destroy();
+    clients.clear();
+    inFlight.clear();
   };
   return {
     port,
+    counts: () => ({ ...counts }),
+    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
+    reset: () => {
+      counts = empty();
+    },
     cut() {
       down = true;
       resetAll();
@@ -63,6 +101,7 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     close: () =>
       new Promise<void>((resolve) => {
         resetAll();
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

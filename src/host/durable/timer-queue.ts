@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { MinHeap } from './min-heap.js';
 
 interface Entry {
   at: number;
@@ -10,7 +11,7 @@ interface Entry {
  * the earliest. `onDue(key, at)` runs within the clock's precision of each time (no polling).
  */
 export class TimerQueue {
-  private heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>((a, b) => a.at < b.at);
   /** `at|key` of every entry in the heap: a duplicate add is O(1) to refuse (10,000 schedules re-arm often). */
   private readonly present = new Set<string>();
   private armedAt: number | undefined;
@@ -23,7 +24,7 @@ export class TimerQueue {
   ) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   add(at: number, key: string): void {
@@ -32,7 +33,6 @@ export class TimerQueue {
     if (this.present.has(id)) return;
     this.present.add(id);
     this.heap.push({ at, key });
-    this.up(this.heap.length - 1);
     this.arm();
   }
 
@@ -41,7 +41,7 @@ export class TimerQueue {
     this.cancelArmed?.();
     this.cancelArmed = undefined;
     this.armedAt = undefined;
-    this.heap = [];
+    this.heap.clear();
     this.present.clear();
   }
 
@@ -49,12 +49,12 @@ export class TimerQueue {
     this.closed = true;
     this.cancelArmed?.();
     this.cancelArmed = undefined;
-    this.heap = [];
+    this.heap.clear();
     this.present.clear();
   }
 
   private arm(): void {
-    const first = this.heap[0];
+    const first = this.heap.peek();
     if (!first || this.closed) return;
     if (this.armedAt !== undefined && this.armedAt <= first.at) return;
     this.cancelArmed?.();
@@ -68,7 +68,7 @@ export class TimerQueue {
     const now = this.clock.now();
     // Popped in time order: each key is handed on once, with its earliest due time.
     const due = new Map<string, number>();
-    while (this.heap[0] && this.heap[0].at <= now) {
+    for (let top = this.heap.peek(); top && top.at <= now; top = this.heap.peek()) {
       const { key, at } = this.pop();
       if (!due.has(key)) due.set(key, at);
     }
@@ -77,37 +77,8 @@ export class TimerQueue {
   }
 
   private pop(): Entry {
-    const top = this.heap[0] as Entry;
+    const top = this.heap.pop() as Entry;
     this.present.delete(`${top.at}|${top.key}`);
-    const last = this.heap.pop() as Entry;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.down(0);
-    }
     return top;
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if ((h[p] as Entry).at <= (h[i] as Entry).at) break;
-      [h[p], h[i]] = [h[i] as Entry, h[p] as Entry];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && (h[l] as Entry).at < (h[m] as Entry).at) m = l;
-      if (r < h.length && (h[r] as Entry).at < (h[m] as Entry).at) m = r;
-      if (m === i) return;
-      [h[m], h[i]] = [h[i] as Entry, h[m] as Entry];
-      i = m;
-    }
   }
 }

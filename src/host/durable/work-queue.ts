@@ -1,3 +1,5 @@
+import { MinHeap } from './min-heap.js';
+
 /**
  * Instances ready for a step, taken in order of the time their work became due (a due timer: its fire time; a
  * message or result: when it arrived), not first-in-first-out: a timer that fell behind is stepped before work that
@@ -12,12 +14,15 @@ interface Entry {
 }
 
 export class WorkQueue {
-  private readonly heap: Entry[] = [];
   private readonly index = new Map<string, number>();
+  private readonly heap = new MinHeap<Entry>(
+    (a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq),
+    (entry, at) => this.index.set(entry.key, at),
+  );
   private seq = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   has(key: string): boolean {
@@ -28,71 +33,26 @@ export class WorkQueue {
   offer(key: string, dueAt: number): void {
     const at = this.index.get(key);
     if (at !== undefined) {
-      const entry = this.heap[at] as Entry;
+      const entry = this.heap.at(at) as Entry;
       if (dueAt < entry.dueAt) {
         entry.dueAt = dueAt;
-        this.up(at);
+        this.heap.up(at);
       }
       return;
     }
     this.heap.push({ key, dueAt, seq: this.seq++ });
-    this.index.set(key, this.heap.length - 1);
-    this.up(this.heap.length - 1);
   }
 
   /** The instance whose work became due first, removed from the queue. */
   take(): { key: string; dueAt: number } | undefined {
-    const top = this.heap[0];
+    const top = this.heap.pop();
     if (!top) return undefined;
-    const last = this.heap.pop() as Entry;
     this.index.delete(top.key);
-    if (last !== top) {
-      this.heap[0] = last;
-      this.index.set(last.key, 0);
-      this.down(0);
-    }
     return { key: top.key, dueAt: top.dueAt };
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.heap.clear();
     this.index.clear();
-  }
-
-  private before(a: Entry, b: Entry): boolean {
-    return a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq);
-  }
-
-  private swap(i: number, j: number): void {
-    const h = this.heap;
-    const a = h[i] as Entry;
-    const b = h[j] as Entry;
-    h[i] = b;
-    h[j] = a;
-    this.index.set(b.key, i);
-    this.index.set(a.key, j);
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.before(this.heap[i] as Entry, this.heap[p] as Entry)) return;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.before(h[l] as Entry, h[m] as Entry)) m = l;
-      if (r < h.length && this.before(h[r] as Entry, h[m] as Entry)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
-      i = m;
-    }
   }
 }

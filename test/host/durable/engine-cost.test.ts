@@ -6,15 +6,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAzurite, connectionStringFor, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { startCountingProxy, type CountingProxy } from '../../support/counting-storage-proxy.js';
+import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
 import { startEngine, waitFor } from './harness.js';
 
 let azurite: RunningAzurite;
-let proxy: CountingProxy;
+let proxy: StorageProxy;
 
 before(async () => {
   azurite = await startAzurite();
-  proxy = await startCountingProxy(azurite.tablePort);
+  proxy = await startStorageProxy(azurite.tablePort);
 });
 
 after(async () => {

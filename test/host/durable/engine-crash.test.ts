@@ -11,6 +11,7 @@ import { EventType } from '../../../src/host/durable/model.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
+import { startStorageProxy } from '../../support/storage-proxy.js';
 import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'engine-process.js');
@@ -256,52 +257,9 @@ test('the hub lease: a holder with our own pid (restarted container) is replaced
   }
 });
 
-/** A TCP proxy in front of Azurite that can cut storage off (resetting every connection) and restore it. */
-async function storageProxy(targetPort: number): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
-  const { createServer, connect } = await import('node:net');
-  let down = false;
-  const sockets = new Set<import('node:net').Socket>();
-  const server = createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    cut() {
-      down = true;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
-    restore() {
-      down = false;
-    },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 test('the engine rides out a storage outage (8 s without storage) and finishes the work afterwards', async () => {
   const { connectionStringFor } = await import('../../../src/host/storage/azurite.js');
-  const proxy = await storageProxy(azurite.tablePort);
+  const proxy = await startStorageProxy(azurite.tablePort);
   let engine: DurableEngineRuntime | undefined;
   try {
     let runs = 0;

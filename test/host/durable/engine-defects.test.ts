@@ -8,7 +8,8 @@ import { freshState } from '../../../src/host/durable/model.js';
 import { readPartition } from '../../../src/host/durable/store/azure-tables/partition-snapshot.js';
 import { buildTransaction } from '../../../src/host/durable/store/azure-tables/step-transaction.js';
 import { HubTable } from '../../../src/host/durable/store/azure-tables/table-store.js';
-import { inboxEntity, startActions } from '../../../src/host/durable/store/azure-tables/inbox-rows.js';
+import { inboxEntity, startTransaction } from '../../../src/host/durable/store/azure-tables/inbox-rows.js';
+import { newExecution } from '../../../src/host/durable/instance-start.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
 import { PayloadTooLargeError } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
@@ -103,7 +104,7 @@ test('no poison instance: a start that can never be stored as a step fails only 
   const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
   await table.createTable();
   const clock = new SystemClock();
-  const actions = startActions(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined);
+  const actions = startTransaction(newExecution(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined));
   const row = actions[0]?.[1] ?? { partitionKey: '', rowKey: '' };
   const message = actions[1]?.[1] ?? { partitionKey: '', rowKey: '' };
   const executionId = String(row.ExecutionId);
@@ -155,7 +156,7 @@ test('a sub-orchestration the storage refuses to create fails the parent task wi
 test('a partition read over several pages is a snapshot: a commit between two pages makes it read again', async () => {
   const table = new HubTable(azurite.connectionString, uniqueHub('pages'), testLogger(), { stopping: () => false, budgetMs: 10_000 });
   const clock = new SystemClock();
-  await table.transact(startActions(clock, 'paged', 'Any', undefined, clock.now(), undefined));
+  await table.transact(startTransaction(newExecution(clock, 'paged', 'Any', undefined, clock.now(), undefined)));
   const pk = partitionKeyOf('paged');
   // More rows than one page holds (1,000).
   for (let batch = 0; batch < 11; batch++) {

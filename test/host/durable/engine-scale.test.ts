@@ -11,18 +11,18 @@ import { connectionStringFor, startAzurite, type RunningAzurite } from '../../..
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { startCountingProxy, type CountingProxy } from '../../support/counting-storage-proxy.js';
+import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
 import { settle, startEngine, uniqueHub } from './harness.js';
 
 const COUNT = Number(process.env.SCALE_INSTANCES ?? 2_000);
 const PERIOD = 60_000;
 
 let azurite: RunningAzurite;
-let proxy: CountingProxy;
+let proxy: StorageProxy;
 
 before(async () => {
   azurite = await startAzurite();
-  proxy = await startCountingProxy(azurite.tablePort);
+  proxy = await startStorageProxy(azurite.tablePort);
 });
 
 after(async () => {

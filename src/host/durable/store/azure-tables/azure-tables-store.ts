@@ -87,7 +87,7 @@ export class AzureTablesStore implements HubStore {
   }
 
   async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
-    const etags = await this.table.transact(startTransaction(record, start, replacing));
+    const etags = await this.table.transact(startTransaction({ record, start }, replacing));
     return etags.get(INSTANCE_ROW);
   }
 
