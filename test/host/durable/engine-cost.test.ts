@@ -5,9 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAzurite, connectionStringFor, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import { DirectInvoker } from '../../support/direct-invoker.js';
 import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
-import { startEngine, waitFor } from './harness.js';
+import { startEngine, tickingApp, waitFor } from './harness.js';
 
 let azurite: RunningAzurite;
 let proxy: StorageProxy;
@@ -21,21 +20,6 @@ after(async () => {
   await proxy.close();
   await azurite.stop();
 });
-
-export function tickingApp(periodMs: number, onTick: (n: number) => void): DirectInvoker {
-  return new DirectInvoker()
-    .activity('Deliver', (n: number) => {
-      onTick(n);
-      return n;
-    })
-    .orchestration('Ticker', function* (ctx) {
-      const n: number = ctx.df.getInput();
-      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + periodMs));
-      yield ctx.df.callActivity('Deliver', n);
-      ctx.df.continueAsNew(n + 1);
-      return undefined;
-    });
-}
 
 test('a schedule tick costs at most 2 storage round trips in steady state (timer step, then result + continue-as-new)', async () => {
   const ticks: number[] = [];

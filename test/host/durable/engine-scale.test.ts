@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { connectionStringFor, startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
-import { DirectInvoker } from '../../support/direct-invoker.js';
+import type { DirectInvoker } from '../../support/direct-invoker.js';
 import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
-import { settle, startEngine, uniqueHub } from './harness.js';
+import { settle, startEngine, tickingApp, uniqueHub } from './harness.js';
 
 const COUNT = Number(process.env.SCALE_INSTANCES ?? 2_000);
 const PERIOD = 60_000;
@@ -32,20 +32,11 @@ after(async () => {
 
 /** Fire times seen by the delivery activity, per instance, in virtual time. */
 function scheduleApp(clock: VirtualClock, seen: Map<string, number[]>): DirectInvoker {
-  return new DirectInvoker()
-    .activity('Deliver', (_n: number, meta) => {
-      const list = seen.get(meta.instanceId) ?? [];
-      list.push(clock.now());
-      seen.set(meta.instanceId, list);
-      return null;
-    })
-    .orchestration('Schedule', function* (ctx) {
-      const n: number = ctx.df.getInput();
-      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + PERIOD));
-      yield ctx.df.callActivity('Deliver', n);
-      ctx.df.continueAsNew(n + 1);
-      return undefined;
-    });
+  return tickingApp(PERIOD, (_n, meta) => {
+    const list = seen.get(meta.instanceId) ?? [];
+    list.push(clock.now());
+    seen.set(meta.instanceId, list);
+  });
 }
 
 async function inBatches(count: number, width: number, run: (i: number) => Promise<unknown>): Promise<void> {
@@ -76,7 +67,7 @@ test(`${COUNT} schedules on a virtual clock: every tick on time, idle costs noth
   const first = await startEngine(setup);
   const began = Date.now();
   try {
-    await inBatches(COUNT, 32, (i) => first.start('Schedule', { instanceId: `s${i}`, input: 1 }));
+    await inBatches(COUNT, 32, (i) => first.start('Ticker', { instanceId: `s${i}`, input: 1 }));
     await first.idle?.();
     console.log(`# ${COUNT} started in ${Date.now() - began} ms`);
     proxy.reset();

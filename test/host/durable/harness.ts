@@ -4,7 +4,7 @@ import type { Clock } from '../../../src/host/clock.js';
 import { createDurableEngine, type EngineTuning } from '../../../src/host/durable/engine.js';
 import type { DurableEngineRuntime, InstanceStatus, RuntimeStatus } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
-import type { DirectInvoker } from '../../support/direct-invoker.js';
+import { DirectInvoker } from '../../support/direct-invoker.js';
 
 let hubCounter = 0;
 
@@ -74,4 +74,23 @@ export async function waitForStatus(
 /** Lets the engine work for a while in real time (to show that something does NOT happen). */
 export function settle(ms = 300): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The shape of the event source's schedule orchestrator without the event source: `Ticker` waits `periodMs`, calls
+ * `Deliver` with its tick number, and continues as new with the next one. `onTick` sees each delivery.
+ */
+export function tickingApp(periodMs: number, onTick: (n: number, meta: { instanceId: string }) => void): DirectInvoker {
+  return new DirectInvoker()
+    .activity('Deliver', (n: number, meta) => {
+      onTick(n, meta);
+      return n;
+    })
+    .orchestration('Ticker', function* (ctx) {
+      const n: number = ctx.df.getInput();
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + periodMs));
+      yield ctx.df.callActivity('Deliver', n);
+      ctx.df.continueAsNew(n + 1);
+      return undefined;
+    });
 }
