@@ -29,6 +29,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    // Asynchronous like the host's (src/host/main.ts): pino flushes it on exit.
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

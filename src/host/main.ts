@@ -24,8 +24,13 @@ function logLevel(env: NodeJS.ProcessEnv): string {
   return level;
 }
 
+/**
+ * Asynchronous stdout: lines written while a write is in flight go out together in the next one (fewer system calls
+ * under load; a line per tick cost about 5 % of the host's CPU written one by one). pino flushes it on exit; a kill -9
+ * loses at most the write in flight.
+ */
 function createLogger(level: string): Logger {
-  return createHostLogger({ level, name: 'host', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+  return createHostLogger({ level, name: 'host', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: false }));
 }
 
 // Replaced once the app's settings (local.settings.json included) have been read.

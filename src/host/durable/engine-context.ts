@@ -18,8 +18,13 @@ export interface EngineContext {
   readonly stopping: boolean;
   /** Shutdown gave up waiting: in-flight work is left to storage (redone on restart). */
   readonly abandoned: boolean;
-  /** This process owns the lease and is not stopping: it may run steps and activities. */
+  /** This process owns the lease and is not stopping: it may run steps and start activities and deliveries. */
   readonly processing: boolean;
+  /**
+   * It may commit steps: as `processing`, and also while a shutdown waits for in-flight work, so that an activity that
+   * finishes then is recorded (a clean stop redoes nothing) though nothing new is started.
+   */
+  readonly committing: boolean;
   /** Runs background work that `idle()` and `shutdown()` wait for; its failure is logged. */
   track<T>(promise: Promise<T>): void;
   /**

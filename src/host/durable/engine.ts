@@ -159,6 +159,10 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     return this.lease.isOwner && !this.stopping;
   }
 
+  get committing(): boolean {
+    return this.lease.isOwner && !this.abandoned;
+  }
+
   requestStep(instanceId: string, refresh?: Refresh, dueAt?: number): void {
     this.steps.requestStep(instanceId, refresh, dueAt);
   }
@@ -188,6 +192,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       requestStep: (instanceId, refresh) => this.requestStep(instanceId, refresh),
       knowsRow: (instanceId, rowKey) =>
         rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(instanceId, rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
+      cache: this.cache,
     };
   }
 

@@ -49,6 +49,7 @@ export class InstanceCache {
   }
 
   markStale(instanceId: string, what: Refresh): void {
+    this.touched?.add(instanceId);
     if (what === 'all') this.entries.delete(instanceId);
     const mark = ++this.marks;
     const was = this.refresh.get(instanceId)?.what;
@@ -57,8 +58,28 @@ export class InstanceCache {
 
   /** A read begun at `mark` (see peek): stored, and the refresh cleared unless marked again since the read began. */
   put(instanceId: string, snap: PartitionSnapshot, mark = this.marks): void {
+    this.touched?.add(instanceId);
     this.entries.set(instanceId, snap);
     this.clearRefresh(instanceId, mark);
+  }
+
+  /** Instances this process read, wrote or was told about while a preload scan ran: the scan's copy may be older. */
+  private touched: Set<string> | undefined;
+
+  /** A preload scan begins (see recovery-scan.ts): from now on, what the process learns of an instance wins. */
+  beginPreload(): void {
+    this.touched = new Set();
+  }
+
+  /** A snapshot the preload scan read: kept only if the process learnt nothing of that instance since it began. */
+  preload(instanceId: string, snap: PartitionSnapshot): boolean {
+    if (!this.touched || this.touched.has(instanceId) || this.entries.has(instanceId)) return false;
+    this.entries.set(instanceId, snap);
+    return true;
+  }
+
+  endPreload(): void {
+    this.touched = undefined;
   }
 
   replaceInbox(instanceId: string, inbox: InboxEntry[], mark = this.marks): PartitionSnapshot | undefined {
@@ -75,6 +96,7 @@ export class InstanceCache {
   }
 
   drop(instanceId: string): void {
+    this.touched?.add(instanceId);
     this.entries.delete(instanceId);
     this.refresh.delete(instanceId);
   }
@@ -82,6 +104,7 @@ export class InstanceCache {
   clear(): void {
     this.entries.clear();
     this.refresh.clear();
+    this.touched = undefined;
   }
 
   /**
@@ -90,6 +113,7 @@ export class InstanceCache {
    * report one) the entry is dropped: the next step reads the partition.
    */
   applyCommit(instanceId: string, snap: PartitionSnapshot, plan: StepPlan, built: PreparedStep, etag: string | undefined): void {
+    this.touched?.add(instanceId);
     if (!built.record || !snap.record || etag === undefined) {
       this.drop(instanceId);
       return;

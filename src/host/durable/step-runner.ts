@@ -52,7 +52,7 @@ export class StepRunner {
   /** `dueAt`: when the work became due (a timer's fire time; now for a message or result). */
   requestStep(instanceId: string, refresh?: Refresh, dueAt = this.ctx.clock.now()): void {
     if (refresh) this.cache.markStale(instanceId, refresh);
-    if (!this.ctx.processing) return;
+    if (!this.ctx.committing) return;
     if (this.running.has(instanceId)) {
       this.again.set(instanceId, Math.min(dueAt, this.again.get(instanceId) ?? dueAt));
       return;
@@ -144,7 +144,7 @@ export class StepRunner {
   private async step(instanceId: string): Promise<void> {
     const generation = this.generation;
     for (let loop = 0; loop < MAX_STEP_LOOPS; loop++) {
-      if (!this.ctx.processing) return;
+      if (!this.ctx.committing) return;
       const stored = await this.load(instanceId);
       if (generation !== this.generation) return;
       const snap = this.withResults(instanceId, stored);

@@ -81,21 +81,23 @@ export async function invokeFunction(
   return runInApp(app, async () => {
     const invocationModel = await model.getInvocationModel(coreCtx);
     const { context, inputs: initialInputs } = await invocationModel.getArguments();
-    const hookData: HookData = {};
+    // Hook contexts are built only when a hook is registered: invisible to the app, and cheaper on every tick.
+    const shared = { hookData: {} as HookData, appHookData: app.appHookData, invocationContext: context };
+    let inputs = initialInputs;
     let callback: FunctionCallback = fn.callback;
-
-    const shared = { hookData, appHookData: app.appHookData, invocationContext: context };
-    const pre = withReadOnly<PreInvocationContext>({ inputs: initialInputs, functionCallback: callback }, shared);
-    state = 'preInvocationHooks';
-    try {
-      await app.runHooks('preInvocation', pre);
-    } finally {
-      state = undefined;
+    if (app.hasHooks('preInvocation')) {
+      const pre = withReadOnly<PreInvocationContext>({ inputs, functionCallback: callback }, shared);
+      state = 'preInvocationHooks';
+      try {
+        await app.runHooks('preInvocation', pre);
+      } finally {
+        state = undefined;
+      }
+      inputs = pre.inputs;
+      callback = pre.functionCallback;
     }
-    const inputs = pre.inputs;
-    callback = pre.functionCallback;
 
-    const post = withReadOnly<PostInvocationContext>({ inputs, result: null, error: null }, shared);
+    const post: Pick<PostInvocationContext, 'result' | 'error'> = { result: null, error: null };
     state = 'invocation';
     try {
       post.result = await invocationModel.invokeFunction(context, inputs, callback);
@@ -104,11 +106,16 @@ export async function invokeFunction(
     } finally {
       state = undefined;
     }
-    state = 'postInvocationHooks';
-    try {
-      await app.runHooks('postInvocation', post);
-    } finally {
-      state = undefined;
+    if (app.hasHooks('postInvocation')) {
+      const hookContext = withReadOnly<PostInvocationContext>({ inputs, result: post.result, error: post.error }, shared);
+      state = 'postInvocationHooks';
+      try {
+        await app.runHooks('postInvocation', hookContext);
+      } finally {
+        state = undefined;
+      }
+      post.result = hookContext.result;
+      post.error = hookContext.error;
     }
     if (post.error !== null && post.error !== undefined) {
       throw post.error instanceof Error ? post.error : new Error(String(post.error));

@@ -103,6 +103,10 @@ export class WorkerApp {
   }
 
   /** Runs the hooks of one kind in registration order; the first failure propagates. */
+  hasHooks(hookName: string): boolean {
+    return (this.hooks.get(hookName)?.length ?? 0) > 0;
+  }
+
   async runHooks(hookName: string, context: Parameters<HookCallback>[0]): Promise<void> {
     const list = [...(this.hooks.get(hookName) ?? [])];
     for (const callback of list) await callback(context);

@@ -45,3 +45,33 @@ test('a schedule tick costs at most 2 storage round trips in steady state (timer
     await engine.shutdown();
   }
 });
+
+test('a new owner preloads its instances with one scan: their first steps read no partition one by one', async () => {
+  const hub = `preload${process.pid}`;
+  const ticks = new Map<string, number[]>();
+  const app = tickingApp(1_500, (n, { instanceId }) => ticks.set(instanceId, [...(ticks.get(instanceId) ?? []), n]));
+  const tuning = { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0 };
+  const ids = Array.from({ length: 30 }, (_, i) => `t${i}`);
+  const first = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'first', tuning });
+  try {
+    for (const id of ids) await first.start('Ticker', { instanceId: id, input: 0 });
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) >= 1) ? true : undefined), 'a tick of each');
+  } finally {
+    await first.shutdown(); // releases the lease: the next owner takes it at once
+  }
+  const before = new Map(ids.map((id) => [id, ticks.get(id)?.length ?? 0]));
+  proxy.reset();
+  const second = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'second', tuning });
+  try {
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) > (before.get(id) ?? 0)) ? true : undefined), 'a tick of each under the new owner');
+    const counts = proxy.counts();
+    console.log(`# storage calls taking over 30 instances and ticking each: ${JSON.stringify(counts)}`);
+    assert.ok(counts.query <= 6, `a few queries (wake times, the scan, the message scan), not one per instance: ${JSON.stringify(counts)}`);
+    for (const id of ids) {
+      const seen = ticks.get(id) ?? [];
+      assert.deepEqual(seen, seen.map((_, i) => i), `${id}: every tick once, in order`);
+    }
+  } finally {
+    await second.shutdown();
+  }
+});

@@ -298,3 +298,32 @@ test('the engine rides out a storage outage (8 s without storage) and finishes t
     await proxy.close();
   }
 });
+
+test('a clean shutdown records the activity that finishes during it: the next owner does not run it again', async () => {
+  const hub = uniqueHub('drain');
+  let runs = 0;
+  let started!: () => void;
+  const activityStarted = new Promise<void>((resolve) => (started = resolve));
+  const app = new DirectInvoker()
+    .activity('Slow', async () => {
+      runs++;
+      started();
+      await new Promise((r) => setTimeout(r, 400));
+      return 'done';
+    })
+    .orchestration('Once', function* (ctx) {
+      return (yield ctx.df.callActivity('Slow')) as string;
+    });
+  const first = await startEngine({ connectionString: azurite.connectionString, invoker: app, hub, workerId: 'first' });
+  await first.start('Once', { instanceId: 'once' });
+  await activityStarted;
+  await first.shutdown(); // the activity is still running: the shutdown waits for it, and commits its result
+  const second = await startEngine({ connectionString: azurite.connectionString, invoker: app, hub, workerId: 'second' });
+  try {
+    const status = await waitForStatus(second, 'once', ['Completed']);
+    assert.equal(status.output, 'done');
+    assert.equal(runs, 1, 'the activity ran once: its result was recorded before the first owner stopped');
+  } finally {
+    await second.shutdown();
+  }
+});

@@ -92,6 +92,12 @@ export interface HubStore {
   // ------------------------------------------------------------ the owner's steps
   /** The whole instance as one consistent snapshot (record, current history, inbox, outbox, garbage). */
   loadInstance(instanceId: string): Promise<PartitionSnapshot>;
+  /**
+   * Every instance's partition from one scan of the hub, handed to `visit` one by one (what taking the lease preloads
+   * instead of reading instances one at a time). A snapshot is consistent as loadInstance's is; an instance whose rows
+   * the scan could not read as one snapshot is left out (its first step reads it).
+   */
+  scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void>;
   /** The instance's stored inbox alone (the targeted read after this process wrote a message there). */
   readInbox(instanceId: string): Promise<InboxEntry[]>;
   /** The plan as one atomic commit on top of `snap`, sized against the store's limits (pure, no I/O). */

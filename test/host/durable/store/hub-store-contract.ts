@@ -10,7 +10,7 @@ import type { LeaseWrite } from '../../../../src/host/durable/lease-row.js';
 import { EventType, type InboxEntry, type InstanceRecord } from '../../../../src/host/durable/model.js';
 import type { StepPlan } from '../../../../src/host/durable/step-plan.js';
 import { ConflictError } from '../../../../src/host/durable/store/errors.js';
-import type { HubStore } from '../../../../src/host/durable/store/hub-store.js';
+import type { HubStore, PartitionSnapshot } from '../../../../src/host/durable/store/hub-store.js';
 import { VirtualClock } from '../../../../src/host/virtual-clock.js';
 
 /** A fresh, empty hub per test. */
@@ -97,6 +97,25 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     await assert.rejects(store.commitStep(stale), (err: unknown) => err instanceof ConflictError);
     assert.deepEqual((await store.loadInstance('stepper')).inbox.map((e) => e.message.type), ['resume']);
     assert.deepEqual(await store.readInbox('stepper'), after.inbox);
+  });
+
+  test(`${kind}: one scan hands over every instance's snapshot, each as loadInstance reads it`, async () => {
+    const store = await open();
+    const ids = ['s1', "s'2", 's 3', 'stepper'];
+    for (const id of ids) await started(store, id);
+    const snap = await store.loadInstance('stepper');
+    const { record, start } = { record: snap.record as InstanceRecord, start: snap.inbox[0] as InboxEntry };
+    await store.commitStep(store.prepareStep(snap, firstStep(record, start)));
+    assert.equal(await store.deleteInstanceRow('s1', (await store.readInstance('s1'))?.etag ?? ''), true); // its start message stays: rows without a record
+    const seen: PartitionSnapshot[] = [];
+    await store.scanInstances((s) => seen.push(s));
+    const expected = await Promise.all(["s'2", 's 3', 'stepper'].map((id) => store.loadInstance(id)));
+    assert.deepEqual(
+      seen.map((s) => s.record?.instanceId).sort(),
+      expected.map((s) => s.record?.instanceId).sort(),
+      'every partition with a record, once',
+    );
+    for (const s of seen) assert.deepEqual(s, expected.find((e) => e.partitionKey === s.partitionKey));
   });
 
   test(`${kind}: a message is inserted once (409 for the same key) and the inbox reads in send order`, async () => {

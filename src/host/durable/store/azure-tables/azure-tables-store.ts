@@ -13,7 +13,7 @@ import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedS
 import { inboxEntity, startTransaction } from './inbox-rows.js';
 import { recordFromRow } from './instance-row.js';
 import { TableLeaseStore } from './lease-store.js';
-import { quote, readInbox, readPartition } from './partition-snapshot.js';
+import { quote, readInbox, readPartition, scanPartitions } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
 import { HubTable, type RetryControl } from './table-store.js';
 
@@ -36,6 +36,10 @@ export class AzureTablesStore implements HubStore {
 
   loadInstance(instanceId: string): Promise<PartitionSnapshot> {
     return readPartition(this.table, instanceId);
+  }
+
+  scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+    return scanPartitions(this.table, visit);
   }
 
   readInbox(instanceId: string): Promise<InboxEntry[]> {

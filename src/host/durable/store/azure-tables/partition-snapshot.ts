@@ -36,6 +36,51 @@ async function sameRecord(table: HubTable, snap: PartitionSnapshot): Promise<boo
   return now?.etag === snap.record?.etag;
 }
 
+/** The most rows the service returns in one page. */
+const SCAN_PAGE_ROWS = 1_000;
+
+/**
+ * Every partition of the table from one scan in key order (a page at a time, so a big hub is never held in memory at
+ * once). A partition whose rows straddle two pages is left out: a commit between the two reads could pair a new
+ * ETag with old history, which a one-page read cannot.
+ */
+export async function scanPartitions(table: HubTable, visit: (snap: PartitionSnapshot) => void, pageRows = SCAN_PAGE_ROWS): Promise<void> {
+  let pending: { partitionKey: string; rows: Row[] } | undefined; // the last partition of a page: may go on
+  let straddling: string | undefined;
+  const emit = (group: { partitionKey: string; rows: Row[] }): void => {
+    const snap = sortRows(group.partitionKey, group.rows);
+    if (snap.record) visit(snap);
+  };
+  let token: string | undefined;
+  do {
+    const page = await table.page(undefined, pageRows, token);
+    const groups = groupByPartition(page.rows);
+    for (const [i, group] of groups.entries()) {
+      const continues = i === 0 && (pending?.partitionKey === group.partitionKey || straddling === group.partitionKey);
+      if (i === 0 && pending && !continues) emit(pending);
+      if (i === 0) pending = undefined;
+      if (continues) {
+        straddling = group.partitionKey;
+        continue;
+      }
+      if (i === groups.length - 1) pending = group;
+      else emit(group);
+    }
+    token = page.continuationToken;
+  } while (token);
+  if (pending && pending.partitionKey !== straddling) emit(pending);
+}
+
+function groupByPartition(rows: Row[]): { partitionKey: string; rows: Row[] }[] {
+  const groups: { partitionKey: string; rows: Row[] }[] = [];
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last?.partitionKey === row.partitionKey) last.rows.push(row);
+    else groups.push({ partitionKey: row.partitionKey, rows: [row] });
+  }
+  return groups;
+}
+
 /** The stored inbox of one partition alone (a targeted read after this process wrote a message there). */
 export async function readInbox(table: HubTable, partitionKey: string): Promise<InboxEntry[]> {
   const rows = await table.list(`PartitionKey eq ${quote(partitionKey)} and RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)}`);

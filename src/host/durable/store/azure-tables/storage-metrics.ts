@@ -55,7 +55,7 @@ function report(): void {
     cpuMicros: process.cpuUsage(),
     at: Date.now(),
   };
-  // Synchronous like the host's logger on fd 1, so the line is never interleaved with a log record.
+  // One synchronous write of one whole line: the loggers on fd 1 also write whole lines, so none is ever cut.
   writeSync(1, `${JSON.stringify(line)}\n`);
 }
 

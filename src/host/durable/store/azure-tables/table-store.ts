@@ -1,6 +1,8 @@
 import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError, type HttpClient } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
+import { batchRequest, odataError, parseBatchResponse } from './batch-wire.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import { PayloadTooLargeError } from '../../types.js';
 import type { StoreControl } from '../hub-store.js';
@@ -47,6 +49,10 @@ const BACKOFF_MAX_MS = 5_000;
 export class HubTable {
   readonly client: TableClient;
   private created: Promise<void> | undefined;
+  /** Transport for the `$batch` requests HubTable builds itself (the client's pipeline still authenticates and counts them). */
+  private readonly httpClient: HttpClient = createDefaultHttpClient();
+  private readonly tableUrl: string;
+  private readonly batchUrl: string;
 
   constructor(
     connectionString: string,
@@ -59,6 +65,10 @@ export class HubTable {
       retryOptions: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
     });
     this.client.pipeline.addPolicy(storageMetricsPolicy(), { afterPhase: 'Retry' });
+    // A SAS connection string puts its token in the account URL's query: it follows `$batch`, as the SDK does it.
+    const [account = '', sas] = this.client.url.split('?');
+    this.tableUrl = `${account.replace(/\/+$/, '')}/${tableName}`;
+    this.batchUrl = `${account.replace(/\/+$/, '')}/$batch${sas ? `?${sas}` : ''}`;
   }
 
   async retrying<T>(label: string, op: () => Promise<T>, budgetMs = this.control.budgetMs): Promise<T> {
@@ -129,12 +139,12 @@ export class HubTable {
     });
   }
 
-  /** One page of rows for a filter (query with continuation). */
-  async page(filter: string, maxPageSize: number, continuationToken?: string): Promise<{ rows: Row[]; continuationToken?: string }> {
+  /** One page of rows for a filter, or of the whole table (query with continuation). */
+  async page(filter: string | undefined, maxPageSize: number, continuationToken?: string): Promise<{ rows: Row[]; continuationToken?: string }> {
     await this.ensureTable();
     return this.retrying('listEntities(page)', async () => {
       const pages = this.client
-        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .listEntities<Record<string, unknown>>(filter === undefined ? {} : { queryOptions: { filter } })
         .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) });
       const next = await pages.next();
       if (next.done || !next.value) return { rows: [] };
@@ -157,11 +167,10 @@ export class HubTable {
     await this.ensureTable();
     await this.retrying('submitTransaction', async () => {
       try {
-        const response = await this.client.submitTransaction(actions);
-        // Answers come in the order of the operations; an update's answer names no row key (only an insert's does).
-        response.subResponses.forEach((sub, i) => {
-          const rowKey = sub.rowKey ?? actions[i]?.[1].rowKey;
-          if (typeof rowKey === 'string' && sub.etag) etags.set(rowKey, sub.etag);
+        // Answers come in the order of the operations.
+        (await this.submit(actions)).forEach((answer, i) => {
+          const rowKey = actions[i]?.[1].rowKey;
+          if (typeof rowKey === 'string' && answer.etag) etags.set(rowKey, answer.etag);
         });
       } catch (err) {
         if (isConflict(err) || isNotFound(err)) {
@@ -172,6 +181,35 @@ export class HubTable {
       }
     });
     return etags;
+  }
+
+  /** One `$batch` round trip; a failed change set throws a RestError with the failing operation's status and code. */
+  private async submit(actions: TransactionAction[]): Promise<ReturnType<typeof parseBatchResponse>> {
+    const { body, contentType } = batchRequest(this.tableUrl, actions);
+    const request = createPipelineRequest({
+      url: this.batchUrl,
+      method: 'POST',
+      body,
+      headers: createHttpHeaders({
+        'Content-Type': contentType,
+        Accept: 'application/json',
+        'x-ms-version': '2019-02-02',
+        DataServiceVersion: '3.0;',
+        MaxDataServiceVersion: '3.0;NetFx',
+      }),
+      allowInsecureConnection: true,
+    });
+    const response = await this.client.pipeline.sendRequest(this.httpClient, request);
+    const text = response.bodyAsText ?? '';
+    if (response.status < 200 || response.status >= 300) {
+      const { code, message } = odataError(text);
+      throw new RestError(message ?? `$batch answered ${response.status}`, { statusCode: response.status, ...(code ? { code } : {}) });
+    }
+    const answers = parseBatchResponse(text);
+    const failed = answers.find((a) => a.status < 200 || a.status >= 300);
+    if (failed) throw new RestError(failed.message ?? `transaction failed with ${failed.status}`, { statusCode: failed.status, ...(failed.code ? { code: failed.code } : {}) });
+    if (answers.length !== actions.length) throw new RestError(`$batch answered ${answers.length} of ${actions.length} operations`, { statusCode: 500 });
+    return answers;
   }
 
   /** Deletes rows of one partition in batches of 100 (unconditional). */

@@ -67,6 +67,13 @@ export class MemoryStore implements HubStore {
     return snap;
   }
 
+  async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+    for (const instanceId of [...this.partitions.keys()].sort()) {
+      const snap = await this.loadInstance(instanceId);
+      if (snap.record) visit(snap);
+    }
+  }
+
   async readInbox(instanceId: string): Promise<InboxEntry[]> {
     return sortInbox([...this.partition(instanceId).inbox.values()].map(copy));
   }
