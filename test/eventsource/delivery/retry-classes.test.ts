@@ -56,7 +56,7 @@ describe('retry classes against a loopback sink', () => {
     assert.equal(nextDelay(outcome), 100);
   });
 
-  for (const status of [404, 408, 409, 500, 502, 503, 504]) {
+  for (const status of [404, 408, 409, 429, 500, 502, 503, 504]) {
     it(`${status} is retried with the policy's back-off`, async () => {
       sink.respond = (_req, res) => res.writeHead(status).end('nope');
       const outcome = await attempt(sink.url());
