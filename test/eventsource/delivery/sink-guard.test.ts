@@ -196,6 +196,15 @@ describe('the connect-time address guard', () => {
     await pools.close();
   });
 
+  it('with the real resolver, an ordinary name (localhost, from /etc/hosts) connects as before', async () => {
+    const pools = createDispatcher();
+    sink.respond = (_req, res) => res.writeHead(202).end();
+    const outcome = await createDelivery({ sink: new URL(`http://localhost:${sink.port}/`), mode: 'binary', timeoutMs: 2_000, dispatcher: pools }).deliver(event);
+    await pools.close();
+    // localhost may resolve to ::1 first, where the sink (on 127.0.0.1) does not listen: autoSelectFamily tries both.
+    assert.deepEqual([outcome.ok, outcome.status], [true, 202]);
+  });
+
   it('an IP literal of a metadata address is refused without connecting, whatever the caller checked', async () => {
     const dns = fakeDns(['127.0.0.1']);
     const pools = createDispatcher({ lookup: dns.lookup, connectTimeoutMs: 500 });
