@@ -9,6 +9,8 @@ import { redactUrl } from './redact.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { canonicalTimeZone, describeSchedule, parseSchedule, type Schedule } from './schedule.js';
 import { isValidScheduleName } from './schedule-name.js';
+import { DEFAULT_CONNECTIONS_PER_ORIGIN } from './delivery/dispatcher.js';
+import { forbiddenHost, parseSinkAllowlist } from './delivery/sink-guard.js';
 
 /** The event source's configuration, read from the environment once at start-up. */
 export interface EventSourceConfig {
@@ -28,6 +30,12 @@ export interface EventSourceConfig {
   delivery: { timeoutMs: number; retry: RetryPolicy };
   catchUpWindowMs: number;
   logLevel: string;
+  /** Sinks (delivery/sink-guard.ts): the dead-letter sink of every schedule without its own. */
+  deadLetterSink?: URL;
+  /** Origins a per-schedule sink or dead-letter sink may have (default: the origin of K_SINK). */
+  sinkAllowlist: string[];
+  /** Open connections per sink origin at most, shared by all schedules (delivery/dispatcher.ts). */
+  sinkMaxConnections: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,6 +56,7 @@ export const CONFIG_DEFAULTS = {
   DELIVERY_MAX_BACKOFF: '30s',
   CATCH_UP_WINDOW: '60s',
   LOG_LEVEL: 'info',
+  SINK_MAX_CONNECTIONS: String(DEFAULT_CONNECTIONS_PER_ORIGIN),
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -130,6 +139,8 @@ export function loadConfig(env: Env): EventSourceConfig {
     return level;
   }));
 
+  const sinks = readSinks(read, sink, sinkVariable);
+
   return {
     sink,
     scheduleName,
@@ -144,7 +155,36 @@ export function loadConfig(env: Env): EventSourceConfig {
     delivery: { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } },
     catchUpWindowMs,
     logLevel,
+    ...sinks,
   };
+}
+
+type Read = <T>(name: string, schema: z.ZodType<T, string | undefined>) => T;
+
+/**
+ * DEAD_LETTER_SINK, SINK_ALLOWLIST and SINK_MAX_CONNECTIONS (delivery/sink-guard.ts, dispatcher.ts). The operator's
+ * own K_SINK and DEAD_LETTER_SINK need no allowlist entry, but no sink may be a link-local or metadata address.
+ */
+function readSinks(
+  read: Read,
+  sink: URL,
+  sinkVariable: string,
+): Pick<EventSourceConfig, 'deadLetterSink' | 'sinkAllowlist' | 'sinkMaxConnections'> {
+  if (forbiddenHost(sink.hostname)) {
+    throw new ConfigError(sinkVariable, 'is a link-local or cloud metadata address, never allowed as a sink');
+  }
+  const deadLetterSink = read('DEAD_LETTER_SINK', sinkSchema.optional());
+  if (deadLetterSink !== undefined && forbiddenHost(deadLetterSink.hostname)) {
+    throw new ConfigError('DEAD_LETTER_SINK', 'is a link-local or cloud metadata address, never allowed as a sink');
+  }
+  const sinkAllowlist = read('SINK_ALLOWLIST', withDefault(sink.origin, parseSinkAllowlist));
+  const sinkMaxConnections = read('SINK_MAX_CONNECTIONS', withDefault(CONFIG_DEFAULTS.SINK_MAX_CONNECTIONS, (text) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) {
+      throw new Error(`${JSON.stringify(text)} must be a whole number of connections per sink origin from 1 to 10000`);
+    }
+    return Number(text);
+  }));
+  return { ...(deadLetterSink !== undefined ? { deadLetterSink } : {}), sinkAllowlist, sinkMaxConnections };
 }
 
 /** The configuration in a form that is safe to log: the sink without userinfo or query, the CA bundle summarised. */
@@ -163,6 +203,9 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     delivery: { timeoutMs: c.delivery.timeoutMs, retry: { ...c.delivery.retry } },
     catchUpWindowMs: c.catchUpWindowMs,
     logLevel: c.logLevel,
+    deadLetterSink: c.deadLetterSink === undefined ? 'none' : redactUrl(c.deadLetterSink),
+    sinkAllowlist: [...c.sinkAllowlist],
+    sinkMaxConnections: c.sinkMaxConnections,
   };
 }
 

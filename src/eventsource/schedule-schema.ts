@@ -27,7 +27,7 @@ const lastDeliverySchema = z.object({
   sequence: sequenceNumber,
   id: z.string().min(1).max(64),
   scheduledTime: isoTime,
-  outcome: z.enum(['delivered', 'rejected', 'failed']),
+  outcome: z.enum(['delivered', 'rejected', 'failed', 'deadLettered']),
   status: z.number().int().min(0).max(999).optional(),
   attempts: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   reason: z.string().max(2_000).optional(),
@@ -42,6 +42,7 @@ export const scheduleStateSchema = z.object({
   retryNotBefore: isoTime.optional(),
   skippedTicks: count,
   rejectedTicks: count,
+  deadLetteredTicks: count.optional(),
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
 });
@@ -54,6 +55,7 @@ export const scheduleStatusSchema = z.object({
   generation,
   skippedTicks: count,
   rejectedTicks: count,
+  deadLetteredTicks: count.optional(),
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
 });

@@ -21,13 +21,13 @@ export interface ScheduleSpec {
 
 export type DeliveryResult =
   | { ok: true; status: number }
-  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number };
+  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; deadLettered?: boolean };
 
 export interface LastDelivery {
   sequence: number;
   id: string;
   scheduledTime: string;
-  outcome: 'delivered' | 'rejected' | 'failed';
+  outcome: 'delivered' | 'rejected' | 'failed' | 'deadLettered';
   status?: number;
   attempts: number;
   reason?: string;
@@ -48,6 +48,8 @@ export interface ScheduleState {
   skippedTicks: number;
   /** Ticks the sink refused for good (non-retryable status). */
   rejectedTicks: number;
+  /** Ticks sent to the dead-letter sink (attempts ran out or refused for good); absent in states from before it. */
+  deadLetteredTicks?: number;
   lastDelivery?: LastDelivery;
   /** The starter's origin marker (schedule-origin.ts), carried unchanged; absent in a state the starter did not create. */
   origin?: string;
@@ -134,7 +136,8 @@ function hasPendingTick(state: ScheduleState): boolean {
 
 /** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
 export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult): number | undefined {
-  if (result.ok) return undefined;
+  // Dead-lettered: the activity already ended the tick.
+  if (result.ok || result.deadLettered === true) return undefined;
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
@@ -168,6 +171,16 @@ export function afterTick(
       nextFireTime: following,
       retryNotBefore: undefined,
       lastDelivery: { ...base, outcome: 'delivered' },
+    };
+  }
+  if (result.deadLettered === true) {
+    return {
+      ...state,
+      sequence: tick.sequence + 1,
+      nextFireTime: following,
+      retryNotBefore: undefined,
+      deadLetteredTicks: (state.deadLetteredTicks ?? 0) + 1,
+      lastDelivery: { ...base, outcome: 'deadLettered', reason: result.reason },
     };
   }
   if (!result.retryable) {
@@ -214,6 +227,7 @@ export interface ScheduleStatus {
   generation: string;
   skippedTicks: number;
   rejectedTicks: number;
+  deadLetteredTicks?: number;
   lastDelivery?: LastDelivery;
   origin?: string;
 }
@@ -227,6 +241,7 @@ export function statusOf(state: ScheduleState): ScheduleStatus {
     generation: state.generation,
     skippedTicks: state.skippedTicks,
     rejectedTicks: state.rejectedTicks,
+    ...(state.deadLetteredTicks !== undefined ? { deadLetteredTicks: state.deadLetteredTicks } : {}),
     ...(state.lastDelivery ? { lastDelivery: state.lastDelivery } : {}),
     ...(state.origin ? { origin: state.origin } : {}),
   };
@@ -244,6 +259,7 @@ export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now:
     sequence: status.nextSequence,
     skippedTicks: status.skippedTicks,
     rejectedTicks: status.rejectedTicks,
+    ...(status.deadLetteredTicks !== undefined ? { deadLetteredTicks: status.deadLetteredTicks } : {}),
     ...(status.nextFireTime ? { nextFireTime: status.nextFireTime } : {}),
     ...(status.lastDelivery ? { lastDelivery: status.lastDelivery } : {}),
     ...(status.origin ? { origin: status.origin } : {}),

@@ -1,30 +1,56 @@
-/** The delivery activity: one attempt to post one tick's CloudEvent to the sink. */
+/** The delivery activity: one attempt to post one tick's CloudEvent to the sink (and, when it ends the tick, to the dead-letter sink). */
 import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
-import { createDelivery } from '../eventsource/delivery/deliver.js';
+import { createDelivery, type Delivery } from '../eventsource/delivery/deliver.js';
+import { createDispatcher } from '../eventsource/delivery/dispatcher.js';
 import { createOidcTokenSource } from '../eventsource/delivery/oidc-token.js';
 import { sendTick } from '../eventsource/delivery/send-tick.js';
-import type { DeliveryResult, TickInput } from '../eventsource/schedule-state.js';
+import { targetsOf, type TickRequest } from '../eventsource/delivery/tick-request.js';
+import type { DeliveryResult } from '../eventsource/schedule-state.js';
 import { DELIVERY_ACTIVITY } from './shared/names.js';
 import { config, logger } from './shared/settings.js';
 
-// One pooled keep-alive dispatcher per worker process.
-const delivery = createDelivery({
-  sink: config.sink,
-  mode: config.ceMode,
-  timeoutMs: config.delivery.timeoutMs,
+// The connection pools of the worker process, one per sink origin, bounded by SINK_MAX_CONNECTIONS and shared by
+// every schedule.
+const pools = createDispatcher({
+  connectTimeoutMs: config.delivery.timeoutMs,
+  connectionsPerOrigin: config.sinkMaxConnections,
   ...(config.caCerts ? { caCerts: config.caCerts } : {}),
 });
 
 // Re-read before every attempt: Knative rotates the token.
 const oidcToken = createOidcTokenSource(config.oidcTokenFile);
 
-export const deliverTick: ActivityHandler = async (tick: TickInput): Promise<DeliveryResult> =>
-  sendTick(tick, {
-    delivery,
-    oidcToken,
-    event: { type: config.ceType, source: config.ceSource, overrides: config.ceOverrides },
-    logger,
-  });
+const defaults = {
+  sink: config.sink,
+  timeoutMs: config.delivery.timeoutMs,
+  allowlist: config.sinkAllowlist,
+  ...(config.deadLetterSink ? { deadLetterSink: config.deadLetterSink } : {}),
+};
+
+/** A delivery costs nothing to make (it holds no connections: the pools do). */
+function deliveryTo(sink: URL, timeoutMs: number): Delivery {
+  return createDelivery({ sink, mode: config.ceMode, timeoutMs, dispatcher: pools });
+}
+
+export const deliverTick: ActivityHandler = async (request: TickRequest): Promise<DeliveryResult> => {
+  const resolved = targetsOf(request, defaults);
+  if (!resolved.ok) {
+    logger.error({ schedule: request.scheduleName, sequence: request.sequence, reason: resolved.problem }, 'event delivery refused');
+    return { ok: false, reason: resolved.problem, retryable: false };
+  }
+  const { sink, timeoutMs, deadLetterSink } = resolved.targets;
+  return sendTick(
+    request,
+    {
+      delivery: deliveryTo(sink, timeoutMs),
+      ...(deadLetterSink ? { deadLetter: deliveryTo(deadLetterSink, timeoutMs) } : {}),
+      oidcToken,
+      event: { type: config.ceType, source: config.ceSource, overrides: config.ceOverrides },
+      logger,
+    },
+    { lastAttempt: request.lastAttempt === true },
+  );
+};
 
 df.app.activity(DELIVERY_ACTIVITY, { handler: deliverTick });

@@ -74,7 +74,9 @@ export const scheduleOrchestrator: OrchestrationHandler = function* (context: Or
   for (;;) {
     attempts += 1;
     try {
-      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, step.tick)) as DeliveryResult;
+      // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
+      const lastAttempt = attempts >= step.state.spec.retry.maxAttempts;
+      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, { ...step.tick, lastAttempt })) as DeliveryResult;
     } catch (error) {
       // The activity itself failed (not the sink): retry like a network error.
       result = { ok: false, reason: reasonOf(error), retryable: true };

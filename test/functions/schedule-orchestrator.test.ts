@@ -86,7 +86,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.functionName, ACTIVITY);
   const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  assert.deepEqual(calls[0]?.input, tick);
+  assert.deepEqual(calls[0]?.input, { ...tick, lastAttempt: false });
 
   const taskId = history.taskScheduled(at(10_040), ACTIVITY, tick);
   history.orchestratorCompleted(at(10_040)).played();
@@ -127,6 +127,8 @@ test('failed attempts back off on durable timers; after the last one the schedul
     seen = actions;
     assert.equal(added.length, 1);
     assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
+    // The activity is told which attempt is the last: its failure goes to the dead-letter sink, if one is set.
+    assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, { ...tick, lastAttempt: attempt === spec.retry.maxAttempts });
     const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
     history.orchestratorCompleted(at(now)).played();
     now += 100;
@@ -158,6 +160,31 @@ test('failed attempts back off on durable timers; after the last one the schedul
   assert.equal(carried.lastDelivery?.outcome, 'failed');
   assert.equal(carried.lastDelivery?.attempts, 3);
   assert.equal(carried.lastDelivery?.id, eventId(tick), 'a kept tick keeps its event id');
+});
+
+test('a dead-lettered attempt ends the tick at once: no back-off, the sequence moves on, the count grows', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(at(10_000), ORCHESTRATOR, input);
+  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const first = await episode(history, input);
+  const taskId = history.taskScheduled(at(10_000), ACTIVITY, { ...tick, lastAttempt: false });
+  history.orchestratorCompleted(at(10_000)).played();
+  // A 400 on the first attempt: the activity sent the event to the dead-letter sink and says so.
+  history.orchestratorStarted(at(10_050)).taskCompleted(at(10_050), taskId, {
+    ok: false, status: 400, reason: 'HTTP 400', retryable: false, deadLettered: true,
+  });
+  const second = await episode(history, input);
+  assert.equal(second.state.isDone, true);
+  const added = newSince(first.actions, second.actions);
+  assert.equal(only(added, ActionType.CreateTimer).length, 0, 'no back-off timer');
+  const carried = carriedState(only(added, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.sequence, 2);
+  assert.equal(carried.nextFireTime, at(20_000).toISOString());
+  assert.equal(carried.deadLetteredTicks, 1);
+  assert.equal(carried.rejectedTicks, 0);
+  assert.deepEqual(carried.lastDelivery, {
+    sequence: 1, id: eventId(tick), scheduledTime: tick.scheduledTime, attempts: 1, status: 400, outcome: 'deadLettered', reason: 'HTTP 400',
+  });
 });
 
 test('a reschedule event while waiting cancels the timer and continues with the new spec, keeping the sequence', async () => {

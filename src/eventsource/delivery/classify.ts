@@ -1,31 +1,34 @@
 import { oneLine } from '../errors.js';
 import { redactUrlsIn } from '../redact.js';
+import { SinkAddressRefused } from './sink-guard.js';
 
 /**
- * Classification of one delivery attempt, with Knative's rules: 2xx is success; network errors, timeouts and the
- * statuses 404, 408, 409, 429 and 5xx are retryable; other 4xx are failures that retrying will not fix. Knative
- * says nothing of 3xx: a redirect is not followed (the event is not re-posted elsewhere) and counts as retryable,
- * because dropping the tick for good would lose it over what is usually a sink being moved or misconfigured; the
- * status shows the reason meanwhile. Pure: no clock (the HTTP-date form of Retry-After takes `now`).
+ * Classification of one delivery attempt, with Knative's rules (its dispatcher's checkRetry): 2xx is success;
+ * network errors, timeouts and the statuses 404, 408, 409, 429 and 5xx are retryable; every other status is a
+ * failure that retrying will not fix: other 4xx, and 1xx/3xx too (a redirect is not followed: the sink is the URL
+ * Knative resolved, and Knative does not retry one either). Retry-After is honoured on 429 and 503, the statuses it
+ * belongs to (RFC 9110 §10.2.3; Knative's `delivery-retryafter` reads it on the same two); the delay it asks for
+ * is capped by the policy's maxBackoff (retry-policy.ts). Pure: no clock (an HTTP-date Retry-After takes `now`).
  */
 export type AttemptClass =
   | { ok: true; status: number }
   | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number };
 
 const RETRYABLE_STATUSES = new Set([404, 408, 409, 429]);
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
 
 export function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
 }
 
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599) || (status >= 300 && status <= 399);
+  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
 }
 
 /** Classifies an HTTP response by its status and Retry-After header. */
 export function classifyResponse(status: number, retryAfter: string | undefined, now: Date): AttemptClass {
   if (isSuccessStatus(status)) return { ok: true, status };
-  const retryAfterMs = parseRetryAfter(retryAfter, now);
+  const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(retryAfter, now) : undefined;
   return {
     ok: false,
     status,
@@ -37,7 +40,8 @@ export function classifyResponse(status: number, retryAfter: string | undefined,
 
 /**
  * Parses a Retry-After header (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. Returns milliseconds from `now`
- * (0 for a date in the past), or undefined when absent or unparseable.
+ * (0 for a date in the past; a delay too large to count in milliseconds is MAX_SAFE_INTEGER, which the policy caps),
+ * or undefined when absent or unparseable.
  */
 export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
@@ -45,7 +49,7 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   if (text === '') return undefined;
   if (/^\d+$/.test(text)) {
     const ms = Number(text) * 1_000;
-    return Number.isSafeInteger(ms) ? ms : undefined;
+    return Number.isSafeInteger(ms) ? ms : Number.MAX_SAFE_INTEGER;
   }
   // An HTTP-date always names a weekday and GMT ("Wed, 21 Oct 2015 07:28:00 GMT"); refuse other free text that
   // Date.parse would happily guess at.
@@ -91,7 +95,10 @@ export function classifyNetworkError(
 ): { ok: false; reason: string; retryable: true } {
   const code = findErrorCode(error);
   let reason: string;
-  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code)) || isTimeoutError(error)) {
+  const refused = findRefusal(error);
+  if (refused !== undefined) {
+    reason = refused.message;
+  } else if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code)) || isTimeoutError(error)) {
     reason = `timeout after ${timeoutMs} ms`;
   } else if (code !== undefined && TLS_CODES.has(code)) {
     reason = `TLS certificate of the sink not trusted (${code})`;
@@ -114,6 +121,14 @@ function findErrorCode(error: unknown, depth = 0): string | undefined {
   const inner = findErrorCode(cause, depth + 1) ?? (Array.isArray(errors) ? findErrorCode(errors[0], depth + 1) : undefined);
   if (inner !== undefined) return inner;
   return typeof code === 'string' && code !== 'UND_ERR_ABORTED' ? code : undefined;
+}
+
+/** The address guard's refusal, wherever undici put it in the error chain. */
+function findRefusal(error: unknown, depth = 0): SinkAddressRefused | undefined {
+  if (error instanceof SinkAddressRefused) return error;
+  if (depth > 5 || typeof error !== 'object' || error === null) return undefined;
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown };
+  return findRefusal(cause, depth + 1) ?? (Array.isArray(errors) ? findRefusal(errors[0], depth + 1) : undefined);
 }
 
 function isTimeoutError(error: unknown): boolean {

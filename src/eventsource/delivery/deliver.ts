@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CloudEventV1 } from 'cloudevents';
-import { request, type Agent } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { EventSourceError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { classifyNetworkError, classifyResponse } from './classify.js';
@@ -9,7 +9,19 @@ import { encodeEvent, type EncodingMode } from './encode.js';
 
 export type DeliveryOutcome =
   | { ok: true; status: number; durationMs: number }
-  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; durationMs: number };
+  | {
+      ok: false;
+      status?: number;
+      reason: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      durationMs: number;
+      /** The start of a failure response's body (at most ERROR_BODY_BYTES), for a dead letter's knativeerrordata. */
+      body?: Uint8Array;
+    };
+
+/** How much of a failure response's body is kept: base64 of it fits Knative's 1,024-character knativeerrordata. */
+export const ERROR_BODY_BYTES = 768;
 
 export interface DeliveryOptions {
   sink: URL;
@@ -20,6 +32,11 @@ export interface DeliveryOptions {
   caCerts?: string;
   /** Extra headers on every request (e.g. Authorization). CloudEvents headers always win. */
   headers?: Record<string, string>;
+  /**
+   * The shared connection pools (createDispatcher) to send through; the delivery then leaves them open on close().
+   * Without one, the delivery makes its own (with caCerts) and closes it.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface DeliverOptions {
@@ -28,6 +45,8 @@ export interface DeliverOptions {
 }
 
 export interface Delivery {
+  /** The sink without credentials, query or fragment (scheme, host, port, path): what a dead letter names. */
+  readonly destination: string;
   /** One attempt to POST the event to the sink. Never throws for HTTP or network problems: returns an outcome. */
   deliver(event: CloudEventV1<unknown>, options?: DeliverOptions): Promise<DeliveryOutcome>;
   /** Closes the pooled connections. */
@@ -60,10 +79,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   sink.hash = '';
   const target = sink.href;
   const timeoutMs = options.timeoutMs;
-  const dispatcher: Agent = createDispatcher({
+  const owned = options.dispatcher === undefined;
+  const dispatcher: Dispatcher = options.dispatcher ?? createDispatcher({
     connectTimeoutMs: timeoutMs,
     ...(options.caCerts !== undefined ? { caCerts: options.caCerts } : {}),
   });
+  const destination = `${sink.protocol}//${sink.host}${sink.pathname}`;
 
   async function deliver(event: CloudEventV1<unknown>, deliverOptions: DeliverOptions = {}): Promise<DeliveryOutcome> {
     const encoded = encodeEvent(event, options.mode);
@@ -73,6 +94,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     const elapsed = (): number => Math.round(performance.now() - started);
     let status: number;
     let retryAfter: string | undefined;
+    let body: Uint8Array | undefined;
     try {
       const response = await request(target, {
         method: 'POST',
@@ -86,8 +108,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       status = response.statusCode;
       const header = response.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
-      // Drain the body so the connection goes back to the pool. Its outcome does not change the status verdict.
-      await response.body.dump({ limit: BODY_DUMP_LIMIT, signal }).catch(() => undefined);
+      if (status >= 200 && status <= 299) {
+        // Drain the body so the connection goes back to the pool. Its outcome does not change the status verdict.
+        await response.body.dump({ limit: BODY_DUMP_LIMIT, signal }).catch(() => undefined);
+      } else {
+        body = await readStart(response.body);
+      }
       // undici marks the connection idle on a later turn of the event loop; yield once so that a delivery sent
       // right after this one reuses it instead of opening a second connection.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -95,15 +121,45 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       return { ...classifyNetworkError(error, timeoutMs, signal.aborted), durationMs: elapsed() };
     }
     const verdict = classifyResponse(status, retryAfter, new Date());
-    return { ...verdict, durationMs: elapsed() };
+    if (verdict.ok) return { ...verdict, durationMs: elapsed() };
+    return { ...verdict, durationMs: elapsed(), ...(body !== undefined ? { body } : {}) };
   }
 
   return {
+    destination,
     deliver,
     async close(): Promise<void> {
-      await dispatcher.close();
+      if (owned) await dispatcher.close();
     },
   };
+}
+
+/**
+ * Keeps the first ERROR_BODY_BYTES of a failure response and drains the rest (up to BODY_DUMP_LIMIT, so the
+ * connection can be reused; a longer body is cut off, which closes that connection). A body that breaks off is
+ * kept as far as it came: the status already decided the attempt.
+ */
+async function readStart(stream: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<Uint8Array> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      total += chunk.length;
+      if (keptBytes < ERROR_BODY_BYTES) {
+        const part = chunk.subarray(0, ERROR_BODY_BYTES - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
+      if (total > BODY_DUMP_LIMIT) {
+        stream.destroy();
+        break;
+      }
+    }
+  } catch {
+    // Broken off or timed out: what arrived is what there is.
+  }
+  return new Uint8Array(Buffer.concat(kept));
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -12,6 +12,7 @@ export interface ScheduleView {
   nextSequence?: number;
   skippedTicks?: number;
   rejectedTicks?: number;
+  deadLetteredTicks?: number;
   lastDelivery?: unknown;
 }
 
@@ -38,6 +39,7 @@ export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
     nextSequence: custom.nextSequence,
     skippedTicks: custom.skippedTicks,
     rejectedTicks: custom.rejectedTicks,
+    deadLetteredTicks: custom.deadLetteredTicks ?? 0,
     ...(custom.lastDelivery ? { lastDelivery: custom.lastDelivery } : {}),
   };
 }

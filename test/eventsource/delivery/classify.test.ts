@@ -10,21 +10,25 @@ import {
 const now = new Date('2025-01-01T12:00:00.000Z');
 
 describe('classifyResponse', () => {
-  it('follows Knative: 2xx success; 404, 408, 409, 429, 5xx retryable (and 3xx, which Knative leaves open); other 4xx and 1xx final', () => {
+  it('follows Knative: 2xx success; 404, 408, 409, 429, 5xx retryable; every other status (1xx, 3xx, other 4xx) final', () => {
     for (let status = 100; status <= 599; status++) {
       const verdict = classifyResponse(status, undefined, now);
       if (status >= 200 && status <= 299) {
         assert.deepEqual(verdict, { ok: true, status });
       } else {
-        const retryable = [404, 408, 409, 429].includes(status) || status >= 500 || (status >= 300 && status <= 399);
+        const retryable = [404, 408, 409, 429].includes(status) || status >= 500;
         assert.deepEqual(verdict, { ok: false, status, reason: `HTTP ${status}`, retryable }, String(status));
         assert.equal(isRetryableStatus(status), retryable);
       }
     }
   });
 
-  it('carries Retry-After on failures', () => {
+  it('carries Retry-After on 429 and 503, the statuses it belongs to, and on no other', () => {
     assert.deepEqual(classifyResponse(503, '120', now), { ok: false, status: 503, reason: 'HTTP 503', retryable: true, retryAfterMs: 120_000 });
+    assert.deepEqual(classifyResponse(429, '2', now), { ok: false, status: 429, reason: 'HTTP 429', retryable: true, retryAfterMs: 2_000 });
+    for (const status of [500, 502, 404, 408, 409, 400, 301]) {
+      assert.equal(classifyResponse(status, '120', now).ok === false && 'retryAfterMs' in classifyResponse(status, '120', now), false, String(status));
+    }
   });
 });
 

@@ -74,7 +74,7 @@ describe('delivery over http', () => {
 
   const failures: Array<[number, boolean]> = [
     [500, true], [503, true], [404, true], [408, true], [409, true], [429, true],
-    [400, false], [401, false], [403, false], [413, false], [301, true], [307, true],
+    [400, false], [401, false], [403, false], [413, false], [301, false], [307, false],
   ];
   for (const [status, retryable] of failures) {
     it(`treats ${status} as a ${retryable ? 'retryable' : 'non-retryable'} failure`, async () => {

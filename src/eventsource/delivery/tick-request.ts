@@ -1,0 +1,53 @@
+/**
+ * What the delivery activity is given for one attempt, and where it posts. The orchestrator passes the tick plus
+ * what only it knows: whether this is the tick's last attempt, and the schedule's own sink and delivery policy
+ * (absent: the environment's K_SINK, DELIVERY_TIMEOUT, DEAD_LETTER_SINK).
+ */
+import type { TickInput } from '../schedule-state.js';
+import type { DeliveryPolicy } from './delivery-policy.js';
+import { checkSink } from './sink-guard.js';
+
+export interface TickRequest extends TickInput {
+  /** This attempt is the tick's last (attempts >= maxAttempts): a failure ends the tick, to the dead-letter sink if set. */
+  lastAttempt?: boolean;
+  /** The schedule's own sink; absent: K_SINK. */
+  sink?: string;
+  /** The schedule's delivery policy, as far as one attempt needs it. */
+  delivery?: Pick<DeliveryPolicy, 'timeout' | 'deadLetterSink'>;
+}
+
+export interface SinkDefaults {
+  sink: URL;
+  timeoutMs: number;
+  deadLetterSink?: URL;
+  allowlist: readonly string[];
+}
+
+export interface Targets {
+  sink: URL;
+  timeoutMs: number;
+  deadLetterSink?: URL;
+}
+
+/**
+ * The sink, dead-letter sink and timeout of one attempt. A schedule's own sink and dead-letter sink are checked
+ * against the allowlist again here, although the schedule's schema checked them when it was accepted: anyone with
+ * a Durable API key can start an orchestration with any state. The environment's own sinks need no entry.
+ */
+export function targetsOf(request: TickRequest, defaults: SinkDefaults): { ok: true; targets: Targets } | { ok: false; problem: string } {
+  let sink = defaults.sink;
+  if (request.sink !== undefined) {
+    const checked = checkSink(request.sink, defaults.allowlist);
+    if (!checked.ok) return { ok: false, problem: `sink: ${checked.problem}` };
+    sink = checked.url;
+  }
+  let deadLetterSink = defaults.deadLetterSink;
+  const own = request.delivery?.deadLetterSink;
+  if (own !== undefined) {
+    const checked = checkSink(own, defaults.allowlist);
+    if (!checked.ok) return { ok: false, problem: `deadLetterSink: ${checked.problem}` };
+    deadLetterSink = checked.url;
+  }
+  const timeoutMs = request.delivery?.timeout ?? defaults.timeoutMs;
+  return { ok: true, targets: { sink, timeoutMs, ...(deadLetterSink !== undefined ? { deadLetterSink } : {}) } };
+}
