@@ -1,8 +1,9 @@
 import { TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError, type HttpClient } from '@azure/core-rest-pipeline';
+import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
 import { batchRequest, odataError, parseBatchResponse } from './batch-wire.js';
+import { createUndiciHttpClient } from './undici-http-client.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import { PayloadTooLargeError } from '../../types.js';
 import type { StoreControl } from '../hub-store.js';
@@ -49,8 +50,8 @@ const BACKOFF_MAX_MS = 5_000;
 export class HubTable {
   readonly client: TableClient;
   private created: Promise<void> | undefined;
-  /** Transport for the `$batch` requests HubTable builds itself (the client's pipeline still authenticates and counts them). */
-  private readonly httpClient: HttpClient = createDefaultHttpClient();
+  /** The client's transport, also for the `$batch` requests HubTable builds itself (see undici-http-client.ts). */
+  private readonly httpClient = createUndiciHttpClient();
   private readonly tableUrl: string;
   private readonly batchUrl: string;
 
@@ -63,6 +64,7 @@ export class HubTable {
     this.client = TableClient.fromConnectionString(connectionString, tableName, {
       allowInsecureConnection: true,
       retryOptions: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
+      httpClient: this.httpClient,
     });
     this.client.pipeline.addPolicy(storageMetricsPolicy(), { afterPhase: 'Retry' });
     // A SAS connection string puts its token in the account URL's query: it follows `$batch`, as the SDK does it.
