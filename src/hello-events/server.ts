@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type pino from 'pino';
+import type { CloudEventV1 } from 'cloudevents';
 import { createLogger, type Logger } from './logger.js';
 import { BodyTooLargeError, declaredLength, readBody } from './read-body.js';
 import { parseCloudEvent } from './parse-event.js';
@@ -126,7 +127,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, conte
   const seen = context.dedup.check(event.source, event.id);
   if (seen.duplicate) {
     logDuplicate(logger, event, seen.firstSeen);
-    // Still a 2xx. Knative's data-plane contract says a sink MUST be able to handle duplicate events (its delivery
+    // Still a 2xx. Knative's data-plane contract (knative/specs, specs/eventing/data-plane.md) says a sink MUST be able to handle duplicate events (its delivery
     // is at-least-once), and its senders retry 404, 408, 409, 429 and 5xx and dead-letter other 4xx at once: a sink
     // that answered a duplicate with 409 would have the sender retry it until the retries ran out and then
     // dead-letter it, another 4xx would dead-letter it straight away. The event was processed the first time.
@@ -148,7 +149,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, conte
   send(res, 200, 'Processed');
 }
 
-function logDuplicate(logger: Logger, event: { id: string; source: string; type: string; [key: string]: unknown }, firstSeen: Date): void {
+function logDuplicate(logger: Logger, event: CloudEventV1<unknown>, firstSeen: Date): void {
   const at = firstSeen.toISOString();
   logger.info(
     { duplicate: true, firstSeen: at, event: { type: event.type, id: event.id, source: event.source, sequence: event['sequence'] } },
