@@ -1,6 +1,9 @@
+import { DEFAULT_DEDUP, type DedupSettings } from './dedup-window.js';
+
 export interface HelloEventsConfig {
   readonly port: number;
   readonly host: string;
+  readonly dedup: DedupSettings;
 }
 
 export class ConfigError extends Error {
@@ -14,14 +17,29 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads PORT (default 8080) and HOST (default 0.0.0.0), once, at start-up. */
+/** Upper bounds that keep the window's memory small (about 150 bytes a pair: 1,000,000 pairs ≈ 150 MB at most). */
+const MAX_DEDUP_ENTRIES = 1_000_000;
+const MAX_DEDUP_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Reads, once, at start-up: PORT (default 8080), HOST (default 0.0.0.0), DEDUP_WINDOW_SIZE (how many recent
+ * (source, id) pairs are remembered, default 10000) and DEDUP_WINDOW_SECONDS (how long one is remembered, default
+ * 3600).
+ */
 export function readConfig(env: NodeJS.ProcessEnv): HelloEventsConfig {
-  const rawPort = env['PORT'] ?? '8080';
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || !Number.isInteger(port) || port > 65535) {
-    throw new ConfigError('PORT', `must be an integer from 0 to 65535, got "${rawPort}"`);
-  }
+  const port = integerSetting(env, 'PORT', 8080, 0, 65535);
   const host = env['HOST'] ?? '0.0.0.0';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
-  return { port, host };
+  const maxEntries = integerSetting(env, 'DEDUP_WINDOW_SIZE', DEFAULT_DEDUP.maxEntries, 1, MAX_DEDUP_ENTRIES);
+  const seconds = integerSetting(env, 'DEDUP_WINDOW_SECONDS', DEFAULT_DEDUP.maxAgeMs / 1000, 1, MAX_DEDUP_SECONDS);
+  return { port, host, dedup: { maxEntries, maxAgeMs: seconds * 1000 } };
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, field: string, fallback: number, min: number, max: number): number {
+  const raw = env[field] ?? String(fallback);
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`); // quoted: one line, whatever the value holds
+  }
+  return value;
 }

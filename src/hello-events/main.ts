@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, readConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
+import { DedupWindow } from './dedup-window.js';
 
 /** Requests still running this long after SIGTERM are cut off (Kubernetes' grace period is 30 s). */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,14 +22,15 @@ function main(): void {
     throw error;
   }
 
-  const server = createServer({ logger });
+  const server = createServer({ logger, dedupWindow: new DedupWindow(config.dedup) });
   server.on('error', (error: NodeJS.ErrnoException) => {
     logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
     process.exitCode = 1;
   });
   server.listen(config.port, config.host, () => {
     const address = server.address() as AddressInfo;
-    logger.info({ host: address.address, port: address.port }, 'hello-events listening');
+    const { maxEntries, maxAgeMs } = config.dedup;
+    logger.info({ host: address.address, port: address.port, dedup: { maxEntries, seconds: maxAgeMs / 1000 } }, 'hello-events listening');
   });
 
   let stopping = false;

@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type pino from 'pino';
+import type { CloudEventV1 } from 'cloudevents';
 import { createLogger, type Logger } from './logger.js';
 import { BodyTooLargeError, declaredLength, readBody } from './read-body.js';
 import { parseCloudEvent } from './parse-event.js';
+import { DedupWindow } from './dedup-window.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -17,6 +19,8 @@ export interface HelloEventsOptions {
   readonly headersTimeoutMs?: number;
   /** Time a client has to send the whole request; default 30 s. */
   readonly requestTimeoutMs?: number;
+  /** The recent (source, id) pairs; default: a window with DEFAULT_DEDUP's bounds. */
+  readonly dedupWindow?: DedupWindow;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -27,9 +31,14 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** The hello-events receiver as a node:http server (not yet listening). */
 export function createServer(options: HelloEventsOptions = {}): http.Server {
   const logger = options.logger ?? createLogger(options.logDestination);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const context: Context = {
+    logger,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    dedup: options.dedupWindow ?? new DedupWindow(),
+  };
+  const { maxBodyBytes } = context;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    handle(req, res, logger, maxBodyBytes).catch((error: unknown) => {
+    handle(req, res, context).catch((error: unknown) => {
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) send(res, 500, 'Internal Server Error');
       else res.destroy();
@@ -61,13 +70,21 @@ export function createServer(options: HelloEventsOptions = {}): http.Server {
   return server;
 }
 
-async function handle(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  logger: Logger,
-  maxBodyBytes: number,
-): Promise<void> {
+interface Context {
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly dedup: DedupWindow;
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, context: Context): Promise<void> {
+  const { logger, maxBodyBytes } = context;
   const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/healthz') {
+    // What the Kubernetes/Knative probes call: the process is up and its event loop answers.
+    if (req.method === 'GET' || req.method === 'HEAD') send(res, 200, 'ok');
+    else send(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+    return;
+  }
   if (path !== '/') {
     send(res, 404, 'Not Found');
     return;
@@ -107,6 +124,16 @@ async function handle(
     return;
   }
   const { event } = result;
+  const seen = context.dedup.check(event.source, event.id);
+  if (seen.duplicate) {
+    logDuplicate(logger, event, seen.firstSeen);
+    // Still a 2xx. Knative's data-plane contract (knative/specs, specs/eventing/data-plane.md) says a sink MUST be able to handle duplicate events (its delivery
+    // is at-least-once), and its senders retry 404, 408, 409, 429 and 5xx and dead-letter other 4xx at once: a sink
+    // that answered a duplicate with 409 would have the sender retry it until the retries ran out and then
+    // dead-letter it, another 4xx would dead-letter it straight away. The event was processed the first time.
+    send(res, 200, 'Processed');
+    return;
+  }
   logger.info(
     {
       event: {
@@ -120,6 +147,20 @@ async function handle(
     'event received',
   );
   send(res, 200, 'Processed');
+}
+
+function logDuplicate(logger: Logger, event: CloudEventV1<unknown>, firstSeen: Date): void {
+  const at = firstSeen.toISOString();
+  logger.info(
+    { duplicate: true, firstSeen: at, event: { type: event.type, id: event.id, source: event.source, sequence: event['sequence'] } },
+    `duplicate event ${oneLine(event.id)} from ${oneLine(event.source)} (first seen ${at})`,
+  );
+}
+
+/** An attribute as it can stand in a log message: control characters escaped, long ones cut (the fields keep it whole). */
+function oneLine(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1);
+  return escaped.length > 120 ? `${escaped.slice(0, 119)}…` : escaped;
 }
 
 /** Binary data is logged as base64; anything else as it came. */

@@ -293,12 +293,12 @@ describe('hello-events Knative Service', () => {
   const hello = find(buildKustomization(BASE), 'serving.knative.dev/v1', 'Service', 'hello-events');
   const [container] = asArray(at(hello, 'spec.template.spec.containers')).map(asRecord);
 
-  test('listens on 8080, probed on /, runs as non-root', () => {
+  test('listens on 8080, probed on /healthz, runs as non-root', () => {
     assert.ok(container);
     assert.match(String(container['image']), /durable-event-source-hello-events/);
     assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [8080]);
-    assert.equal(at(container, 'readinessProbe.httpGet.path'), '/');
-    assert.equal(at(container, 'livenessProbe.httpGet.path'), '/');
+    assert.equal(at(container, 'readinessProbe.httpGet.path'), '/healthz');
+    assert.equal(at(container, 'livenessProbe.httpGet.path'), '/healthz');
     assert.equal(at(container, 'securityContext.runAsNonRoot'), true);
     assert.notEqual(at(container, 'securityContext.runAsUser'), 0);
   });
