@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { parseCeOverrides } from './ce-overrides.js';
 import { parseDuration, type ParseDurationOptions } from './duration.js';
 import { ConfigError, oneLine } from './errors.js';
@@ -247,24 +248,6 @@ const legacySecondsSchema: z.ZodType<Schedule, string | undefined> = z.string().
     return z.NEVER;
   }
 });
-
-function checkAttributeText(text: string): string {
-  if (/[\x00-\x1f\x7f]/.test(text)) throw new Error('must not contain control characters');
-  return text;
-}
-
-/** CloudEvents `source` is a URI-reference (RFC 3986): absolute (`urn:x:y`, `https://...`) or relative (`/a/b`). */
-function checkUriReference(text: string): string {
-  if (/[\s\x00-\x1f\x7f<>"{}|\\^`]/.test(text)) {
-    throw new Error(`${JSON.stringify(text)} is not a URI-reference (no spaces or <>"{}|\\^\` allowed; e.g. urn:example:source or /my/source)`);
-  }
-  try {
-    new URL(text, 'http://base.invalid/');
-  } catch {
-    throw new Error(`${JSON.stringify(text)} is not a URI-reference (e.g. urn:example:source or /my/source)`);
-  }
-  return text;
-}
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
