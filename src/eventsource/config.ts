@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { parseCeOverrides } from './ce-overrides.js';
 import { parseDuration, type ParseDurationOptions } from './duration.js';
+import { envScheduleSpec } from './env-schedule.js';
 import { ConfigError, oneLine } from './errors.js';
+import type { NormalizedSpec } from './normalized-spec.js';
 import { redactUrl } from './redact.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { canonicalTimeZone, describeSchedule, parseSchedule, type Schedule } from './schedule.js';
@@ -29,6 +31,8 @@ export interface EventSourceConfig {
   delivery: { timeoutMs: number; retry: RetryPolicy };
   catchUpWindowMs: number;
   logLevel: string;
+  /** The schedule above as a schedule definition, normalised by the one schema (env-schedule.ts). */
+  scheduleSpec: NormalizedSpec;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -72,8 +76,9 @@ export function loadConfig(env: Env): EventSourceConfig {
   const sink = read(sinkVariable, sinkSchema);
 
   const timeZone = read('SCHEDULE_TIMEZONE', withDefault(CONFIG_DEFAULTS.SCHEDULE_TIMEZONE, canonicalTimeZone));
+  const scheduleVariable = value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined ? 'DurationInSeconds' : 'SCHEDULE';
   const schedule =
-    value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined
+    scheduleVariable === 'DurationInSeconds'
       ? read('DurationInSeconds', legacySecondsSchema)
       : read('SCHEDULE', withDefault(CONFIG_DEFAULTS.SCHEDULE, (text) => parseSchedule(text, timeZone)));
 
@@ -131,6 +136,11 @@ export function loadConfig(env: Env): EventSourceConfig {
     return level;
   }));
 
+  const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
+  const scheduleSpec = envScheduleSpec({
+    scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
+  });
+
   return {
     sink,
     scheduleName,
@@ -142,9 +152,10 @@ export function loadConfig(env: Env): EventSourceConfig {
     ...(caCerts !== undefined ? { caCerts } : {}),
     caCertFiles,
     oidcTokenFile,
-    delivery: { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } },
+    delivery: { timeoutMs, retry },
     catchUpWindowMs,
     logLevel,
+    scheduleSpec,
   };
 }
 
