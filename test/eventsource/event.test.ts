@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloudEvent, HTTP } from 'cloudevents';
+import fc from 'fast-check';
 import { EventSourceError } from '../../src/eventsource/errors.js';
 import { buildEvent, eventId, formatSequence, manualEventId, parseCeOverrides, type Tick } from '../../src/eventsource/event.js';
 import { DNS_NAMESPACE, URL_NAMESPACE, uuidV5 } from '../../src/eventsource/uuid-v5.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
 const tick: Tick = {
   scheduleName: 'default',
@@ -81,6 +83,26 @@ describe('eventId', () => {
     assert.throws(() => eventId({ ...tick, scheduleName: 'a/b' }), isCode('EVENT_INVALID'));
     assert.throws(() => eventId({ ...tick, generation: 'x/1' }), isCode('EVENT_INVALID'));
     assert.throws(() => eventId({ ...tick, scheduledTime: 'soon' }), isCode('EVENT_INVALID'));
+  });
+});
+
+describe('eventId: properties', () => {
+  const generation = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) }).map((ms) => new Date(ms).toISOString());
+  const key = fc.record({
+    scheduleName: fc.constantFrom('a', 'b', 'nightly', 'every-5s'),
+    generation: fc.oneof(fc.constant('2025-01-01T00:00:00.000Z'), generation),
+    scheduledMs: fc.oneof(fc.constant(Date.UTC(2030, 0, 1)), fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) })),
+  });
+
+  it('equal for equal (schedule, generation, scheduled time), different otherwise', () => {
+    fc.assert(
+      fc.property(key, key, (x, y) => {
+        const id = (k: typeof x): string => eventId({ scheduleName: k.scheduleName, generation: k.generation, scheduledTime: new Date(k.scheduledMs).toISOString() });
+        const same = x.scheduleName === y.scheduleName && x.generation === y.generation && x.scheduledMs === y.scheduledMs;
+        assert.equal(id(x) === id(y), same);
+      }),
+      fuzzParameters({ numRuns: 1_000 }, 'event ids'),
+    );
   });
 });
 
