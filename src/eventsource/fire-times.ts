@@ -41,20 +41,20 @@ export const MAX_BACKFILL_TICKS = 10_000;
  * The schedule's first tick: `at` itself (even when it is already past: the catch-up policy decides), else the
  * first tick at or after the origin. Undefined when the schedule never fires.
  */
-export function firstFireTime(tl: Timeline): number | undefined {
+export function firstTick(tl: Timeline): number | undefined {
   const t = tl.spec.trigger;
   return tickAtOrAfter(tl, t.kind === 'at' ? t.atMs : tl.originMs);
 }
 
 /** The first tick strictly after `afterMs`, or undefined when the schedule has no more (then it completes). */
-export function nextFireTime(tl: Timeline, afterMs: number): number | undefined {
+export function nextTick(tl: Timeline, afterMs: number): number | undefined {
   return tickAtOrAfter(tl, Math.floor(afterMs) + 1);
 }
 
 /** The next `n` ticks after `afterMs` (fewer when the schedule ends): the describe view's `upcoming`. */
 export function upcoming(tl: Timeline, afterMs: number, n: number): number[] {
   const result: number[] = [];
-  for (let t = nextFireTime(tl, afterMs); t !== undefined && result.length < n; t = nextFireTime(tl, t)) result.push(t);
+  for (let t = nextTick(tl, afterMs); t !== undefined && result.length < n; t = nextTick(tl, t)) result.push(t);
   return result;
 }
 
@@ -67,7 +67,7 @@ export function ticksBetween(tl: Timeline, fromMs: number, toMs: number): number
     throw new EventSourceError('BACKFILL_INVALID', 'to: is before from; a backfill covers [from, to)');
   }
   const result: number[] = [];
-  for (let t = tickAtOrAfter(tl, Math.ceil(fromMs)); t !== undefined && t < toMs; t = nextFireTime(tl, t)) {
+  for (let t = tickAtOrAfter(tl, Math.ceil(fromMs)); t !== undefined && t < toMs; t = nextTick(tl, t)) {
     if (result.length === MAX_BACKFILL_TICKS) {
       throw new EventSourceError(
         'BACKFILL_TOO_LARGE',

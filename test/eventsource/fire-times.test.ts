@@ -8,9 +8,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { EventSourceError } from '../../src/eventsource/errors.js';
 import {
-  firstFireTime,
+  firstTick,
   MAX_BACKFILL_TICKS,
-  nextFireTime,
+  nextTick,
   ticksBetween,
   timeline,
   upcoming,
@@ -29,10 +29,10 @@ function specOf(value: Record<string, unknown>): NormalizedSpec {
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 const at = (text: string): number => Date.parse(text);
 
-/** The ticks the schedule fires, in order: firstFireTime, then nextFireTime until it ends or `limit` ticks. */
+/** The ticks the schedule fires, in order: firstTick, then nextTick until it ends or `limit` ticks. */
 function fired(tl: Timeline, limit: number): number[] {
   const ticks: number[] = [];
-  for (let t = firstFireTime(tl); t !== undefined && ticks.length < limit; t = nextFireTime(tl, t)) ticks.push(t);
+  for (let t = firstTick(tl); t !== undefined && ticks.length < limit; t = nextTick(tl, t)) ticks.push(t);
   return ticks;
 }
 
@@ -58,15 +58,15 @@ describe('every with offset', () => {
     assert.deepEqual(upcoming(tl, at('2030-01-01T10:20:00Z'), 3).map(iso), [
       '2030-01-01T11:15:00.000Z', '2030-01-01T12:15:00.000Z', '2030-01-01T13:15:00.000Z',
     ]);
-    assert.equal(iso(firstFireTime(tl)), '2030-01-01T11:15:00.000Z');
+    assert.equal(iso(firstTick(tl)), '2030-01-01T11:15:00.000Z');
     const daily = timeline(specOf({ every: '1d' }), at('2030-01-01T10:20:00Z'));
-    assert.equal(iso(firstFireTime(daily)), '2030-01-02T00:00:00.000Z', 'every 1d fires at midnight UTC');
+    assert.equal(iso(firstTick(daily)), '2030-01-02T00:00:00.000Z', 'every 1d fires at midnight UTC');
   });
 
   it('a tick exactly at the creation instant is the first', () => {
     const tl = timeline(specOf({ every: '5s', offset: '2s' }), at('2030-01-01T00:00:07Z'));
-    assert.equal(iso(firstFireTime(tl)), '2030-01-01T00:00:07.000Z');
-    assert.equal(iso(nextFireTime(tl, at('2030-01-01T00:00:07Z'))), '2030-01-01T00:00:12.000Z');
+    assert.equal(iso(firstTick(tl)), '2030-01-01T00:00:07.000Z');
+    assert.equal(iso(nextTick(tl, at('2030-01-01T00:00:07Z'))), '2030-01-01T00:00:12.000Z');
   });
 });
 
@@ -85,14 +85,14 @@ describe('startAt, endAt, maxCount, at', () => {
     assert.deepEqual(fired(fromStart, 100).map(iso), ['2029-12-31T23:59:00.000Z', '2029-12-31T23:59:10.000Z']);
     const cron = timeline(specOf({ cron: '0 0 * * * *', maxCount: 5 }), created);
     assert.deepEqual(fired(cron, 100).map(iso), [1, 2, 3, 4, 5].map((h) => `2030-01-01T0${h}:00:00.000Z`));
-    assert.equal(nextFireTime(cron, at('2030-01-01T05:00:00Z')), undefined, 'complete after the 5th');
+    assert.equal(nextTick(cron, at('2030-01-01T05:00:00Z')), undefined, 'complete after the 5th');
   });
 
   it('at fires once, even when the schedule is created after it (the catch-up policy decides then)', () => {
     const spec = specOf({ at: '2030-01-01T00:00:00Z' });
     assert.deepEqual(fired(timeline(spec, at('2029-01-01T00:00:00Z')), 10).map(iso), ['2030-01-01T00:00:00.000Z']);
     assert.deepEqual(fired(timeline(spec, at('2031-01-01T00:00:00Z')), 10).map(iso), ['2030-01-01T00:00:00.000Z']);
-    assert.equal(nextFireTime(timeline(spec, 0), at('2030-01-01T00:00:00Z')), undefined);
+    assert.equal(nextTick(timeline(spec, 0), at('2030-01-01T00:00:00Z')), undefined);
   });
 });
 
@@ -183,12 +183,12 @@ describe('fire times: properties', () => {
     );
   });
 
-  it('upcoming(n) equals n successive nextFireTime calls', () => {
+  it('upcoming(n) equals n successive nextTick calls', () => {
     fc.assert(
       fc.property(cases, instantMs, fc.integer({ min: 0, max: 20 }), ({ spec, created }, after, n) => {
         const tl = timeline(spec, created);
         const expected: number[] = [];
-        for (let t = nextFireTime(tl, after); t !== undefined && expected.length < n; t = nextFireTime(tl, t)) expected.push(t);
+        for (let t = nextTick(tl, after); t !== undefined && expected.length < n; t = nextTick(tl, t)) expected.push(t);
         assert.deepEqual(upcoming(tl, after, n), expected);
       }),
       fuzzParameters({ numRuns: 200 }, 'upcoming'),
