@@ -11,6 +11,7 @@ import { redactUrl } from './redact.js';
 import {
   DEFINITION_LIMITS,
   definitionSchema,
+  triggerProblems,
   type JsonValue,
   type ScheduleDefinition,
 } from './schedule-definition.js';
@@ -176,7 +177,17 @@ export type DefinitionCheck =
  */
 export function checkDefinition(value: unknown, options: CheckOptions = {}): DefinitionCheck {
   const parsed = definitionSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      // The trigger rules, which zod skipped because a field failed; each problem once, in field order.
+      for (const { path, message } of triggerProblems(value as Record<string, unknown>)) {
+        const field = fieldPath(path);
+        if (!problems.some((p) => p.field === field)) problems.push({ field, why: message });
+      }
+    }
+    return { ok: false, problems };
+  }
   const spec = normalize(parsed.data);
   const problems = specProblems(spec, options);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, definition: parsed.data, spec };

@@ -132,16 +132,27 @@ export const definitionFields = {
 /** The trigger fields: exactly one of these is given. */
 export const TRIGGER_FIELDS = ['every', 'cron', 'at'] as const;
 
+/**
+ * The rules between trigger fields, on presence alone: exactly one of every, cron or at; offset only with every;
+ * timezone only with cron. They hold for raw input too, so checkDefinition reports them even when a field's value
+ * is bad (zod runs refinements only on an object whose fields all passed).
+ */
+export function triggerProblems(d: Record<string, unknown>): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  const given = TRIGGER_FIELDS.filter((key) => d[key] !== undefined);
+  if (given.length === 0) problems.push({ path: [], message: 'needs one of every, cron or at' });
+  for (const extra of given.slice(1)) {
+    problems.push({ path: [extra], message: `cannot be combined with ${given[0]}; give exactly one of every, cron or at` });
+  }
+  if (d['offset'] !== undefined && d['every'] === undefined) problems.push({ path: ['offset'], message: 'is a phase of every; give every too' });
+  if (d['timezone'] !== undefined && d['cron'] === undefined) problems.push({ path: ['timezone'], message: 'applies to cron only' });
+  return problems;
+}
+
 export const definitionSchema = z
   .strictObject({ name, ...definitionFields }, { error: 'must be an object' })
   .superRefine((d, ctx) => {
-    const given = TRIGGER_FIELDS.filter((key) => d[key] !== undefined);
-    if (given.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'needs one of every, cron or at' });
-    for (const extra of given.slice(1)) {
-      ctx.addIssue({ code: 'custom', path: [extra], message: `cannot be combined with ${given[0]}; give exactly one of every, cron or at` });
-    }
-    if (d.offset !== undefined && d.every === undefined) ctx.addIssue({ code: 'custom', path: ['offset'], message: 'is a phase of every; give every too' });
-    if (d.timezone !== undefined && d.cron === undefined) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'applies to cron only' });
+    for (const problem of triggerProblems(d)) ctx.addIssue({ code: 'custom', ...problem });
     if (d.cron !== undefined && d.timezone !== undefined) {
       try {
         parseCron(d.cron, d.timezone);

@@ -123,6 +123,13 @@ describe('schedule definition: the issue\'s examples', () => {
   it('reports every bad field of a definition, not just the first', () => {
     const problems = problemsOf({ name: 'a', every: '1s', jitter: 'x', overlap: 'y', delivery: { timeout: 0 } });
     assert.deepEqual(problems.map((line) => line.split(':')[0]), ['jitter', 'overlap', 'delivery.timeout']);
+    // The trigger rules are reported alongside a bad value too.
+    const both = problemsOf({ name: 'a', every: '1s', cron: '@daily', offset: '1s', timezone: 'UTC', jitter: 'x' });
+    assert.deepEqual(both.map((line) => line.split(':')[0]), ['jitter', 'cron']);
+    assert.deepEqual(problemsOf({ name: 'a', jitter: 'x' }), [
+      'jitter: "x" is not a duration (e.g. 500ms, 10s, 5m, 1h, 1d, 1m30s, PT10S, PT0.2S)',
+      'needs one of every, cron or at',
+    ]);
   });
 
   it('asks the allow-list seam about both sinks, and reports its answer at the field', () => {
