@@ -193,6 +193,19 @@ export function checkDefinition(value: unknown, options: CheckOptions = {}): Def
   return problems.length > 0 ? { ok: false, problems } : { ok: true, definition: parsed.data, spec };
 }
 
+/**
+ * Checks the body of `PUT /schedules/{name}`: `name` may be left out (the path names the schedule) and must match the
+ * path when given. Otherwise as checkDefinition.
+ */
+export function checkDefinitionFor(pathName: string, value: unknown, options: CheckOptions = {}): DefinitionCheck {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return checkDefinition(value, options);
+  const body = value as Record<string, unknown>;
+  if (body['name'] !== undefined && body['name'] !== pathName) {
+    return { ok: false, problems: [{ field: 'name', why: `${JSON.stringify(body['name'])} does not match the schedule's name in the path (${JSON.stringify(pathName)}); leave it out or make it equal` }] };
+  }
+  return checkDefinition({ ...body, name: pathName }, options);
+}
+
 /** The schema's issues as problems; an unknown key is `<path>.<key>: unknown field`. */
 export function zodProblems(error: z.ZodError): Problem[] {
   const problems: Problem[] = [];

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   checkDefinition,
+  checkDefinitionFor,
   describeSpec,
   problemLine,
   SPEC_DEFAULTS,
@@ -146,6 +147,23 @@ describe('schedule definition: the issue\'s examples', () => {
     assert.deepEqual(asked, ['sink http://a.example', 'delivery.deadLetterSink http://169.254.169.254']);
     assert.ok(!checked.ok);
     assert.deepEqual(checked.problems.map((p) => problemLine(p)), ['delivery.deadLetterSink: is a link-local address']);
+  });
+});
+
+describe('checkDefinitionFor (PUT /schedules/{name})', () => {
+  it('takes the name from the path when the body leaves it out, and refuses a different one', () => {
+    const ok = checkDefinitionFor('nightly', { cron: '@daily' });
+    assert.ok(ok.ok);
+    assert.equal(ok.spec.name, 'nightly');
+    assert.ok(checkDefinitionFor('nightly', { name: 'nightly', cron: '@daily' }).ok);
+    const other = checkDefinitionFor('nightly', { name: 'daily', cron: '@daily' });
+    assert.ok(!other.ok);
+    assert.deepEqual(other.problems.map((p) => problemLine(p)), [
+      'name: "daily" does not match the schedule\'s name in the path ("nightly"); leave it out or make it equal',
+    ]);
+    const badPath = checkDefinitionFor('Bad Name', { cron: '@daily' });
+    assert.ok(!badPath.ok && badPath.problems[0]?.field === 'name');
+    assert.ok(!checkDefinitionFor('a', 'text').ok);
   });
 });
 
