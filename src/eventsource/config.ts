@@ -2,9 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { parseCeOverrides } from './ce-overrides.js';
 import { parseDuration, type ParseDurationOptions } from './duration.js';
+import { envScheduleSpec } from './env-schedule.js';
 import { ConfigError, oneLine } from './errors.js';
+import type { NormalizedSpec } from './normalized-spec.js';
 import { redactUrl } from './redact.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { canonicalTimeZone, describeSchedule, parseSchedule, type Schedule } from './schedule.js';
@@ -36,6 +39,8 @@ export interface EventSourceConfig {
   sinkAllowlist: string[];
   /** Open connections per sink origin at most, shared by all schedules (delivery/dispatcher.ts). */
   sinkMaxConnections: number;
+  /** The schedule above as a schedule definition, normalised by the one schema (env-schedule.ts). */
+  scheduleSpec: NormalizedSpec;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,8 +85,9 @@ export function loadConfig(env: Env): EventSourceConfig {
   const sink = read(sinkVariable, sinkSchema);
 
   const timeZone = read('SCHEDULE_TIMEZONE', withDefault(CONFIG_DEFAULTS.SCHEDULE_TIMEZONE, canonicalTimeZone));
+  const scheduleVariable = value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined ? 'DurationInSeconds' : 'SCHEDULE';
   const schedule =
-    value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined
+    scheduleVariable === 'DurationInSeconds'
       ? read('DurationInSeconds', legacySecondsSchema)
       : read('SCHEDULE', withDefault(CONFIG_DEFAULTS.SCHEDULE, (text) => parseSchedule(text, timeZone)));
 
@@ -140,6 +146,10 @@ export function loadConfig(env: Env): EventSourceConfig {
   }));
 
   const sinks = readSinks(read, sink, sinkVariable);
+  const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
+  const scheduleSpec = envScheduleSpec({
+    scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
+  });
 
   return {
     sink,
@@ -152,10 +162,11 @@ export function loadConfig(env: Env): EventSourceConfig {
     ...(caCerts !== undefined ? { caCerts } : {}),
     caCertFiles,
     oidcTokenFile,
-    delivery: { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } },
+    delivery: { timeoutMs, retry },
     catchUpWindowMs,
     logLevel,
     ...sinks,
+    scheduleSpec,
   };
 }
 
@@ -290,24 +301,6 @@ const legacySecondsSchema: z.ZodType<Schedule, string | undefined> = z.string().
     return z.NEVER;
   }
 });
-
-function checkAttributeText(text: string): string {
-  if (/[\x00-\x1f\x7f]/.test(text)) throw new Error('must not contain control characters');
-  return text;
-}
-
-/** CloudEvents `source` is a URI-reference (RFC 3986): absolute (`urn:x:y`, `https://...`) or relative (`/a/b`). */
-function checkUriReference(text: string): string {
-  if (/[\s\x00-\x1f\x7f<>"{}|\\^`]/.test(text)) {
-    throw new Error(`${JSON.stringify(text)} is not a URI-reference (no spaces or <>"{}|\\^\` allowed; e.g. urn:example:source or /my/source)`);
-  }
-  try {
-    new URL(text, 'http://base.invalid/');
-  } catch {
-    throw new Error(`${JSON.stringify(text)} is not a URI-reference (e.g. urn:example:source or /my/source)`);
-  }
-  return text;
-}
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

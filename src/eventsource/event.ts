@@ -45,19 +45,50 @@ export function formatSequence(n: number): string {
 const EVENT_ID_NAMESPACE = uuidV5('urn:durable-event-source:event-id', URL_NAMESPACE);
 
 /**
- * The event id of a tick: a name-based (v5) UUID of `${scheduleName}/${generation}/${sequence}`. The same tick gets
- * the same id on every retry and redelivery (sinks can deduplicate on it); different ticks get different ids.
+ * The event id of a tick: a name-based (v5) UUID of `${scheduleName}/${generation}/${scheduledTime}` (the scheduled
+ * time as a canonical ISO string, milliseconds included). It depends on when the tick was scheduled, not on its
+ * sequence, so the original tick, every retry and redelivery, and a backfill of the same time all carry the same id
+ * (sinks deduplicate on it); different times, schedules or generations get different ids. A schedule's fire times
+ * strictly increase, so two ticks of one generation never share a time. (Ids before this change named the sequence
+ * instead, `.../42`: a time never looks like a sequence number, so old and new ids cannot collide.)
  */
-export function eventId(tick: Pick<Tick, 'scheduleName' | 'generation' | 'sequence'>): string {
-  // The '/'-joined name is unambiguous only if the parts cannot contain '/'.
-  if (!isValidScheduleName(tick.scheduleName)) {
-    throw new EventSourceError('EVENT_INVALID', `schedule name ${JSON.stringify(tick.scheduleName)} is not valid`);
+export function eventId(tick: Pick<Tick, 'scheduleName' | 'generation' | 'scheduledTime'>): string {
+  return uuidV5(`${idPrefix(tick)}/${canonicalTime(tick.scheduledTime)}`, EVENT_ID_NAMESPACE);
+}
+
+/** Request ids of a manual trigger: what a Durable or HTTP request id looks like, and never a '/'. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The id of a manually triggered event (`POST /schedules/{name}/trigger`): a v5 UUID of
+ * `${scheduleName}/${generation}/trigger/${requestId}`, in the same namespace as tick ids. It has four parts where a
+ * tick id has three, so a manual event never takes the id of a scheduled tick, even one at the same instant: a
+ * receiver that deduplicates by id keeps both. The same request (a retried trigger, a replayed orchestration) gives
+ * the same id; each new request gives a new one.
+ */
+export function manualEventId(trigger: { scheduleName: string; generation: string; requestId: string }): string {
+  if (!REQUEST_ID.test(trigger.requestId)) {
+    throw new EventSourceError('EVENT_INVALID', `request id ${JSON.stringify(trigger.requestId)} must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', ':', '-'`);
   }
-  if (tick.generation === '' || tick.generation.includes('/')) {
-    throw new EventSourceError('EVENT_INVALID', `generation ${JSON.stringify(tick.generation)} is not valid`);
+  return uuidV5(`${idPrefix(trigger)}/trigger/${trigger.requestId}`, EVENT_ID_NAMESPACE);
+}
+
+/** `${scheduleName}/${generation}`, checked: the '/'-joined name is unambiguous only if the parts cannot contain '/'. */
+function idPrefix(parts: { scheduleName: string; generation: string }): string {
+  if (!isValidScheduleName(parts.scheduleName)) {
+    throw new EventSourceError('EVENT_INVALID', `schedule name ${JSON.stringify(parts.scheduleName)} is not valid`);
   }
-  formatSequence(tick.sequence);
-  return uuidV5(`${tick.scheduleName}/${tick.generation}/${tick.sequence}`, EVENT_ID_NAMESPACE);
+  if (parts.generation === '' || parts.generation.includes('/')) {
+    throw new EventSourceError('EVENT_INVALID', `generation ${JSON.stringify(parts.generation)} is not valid`);
+  }
+  return `${parts.scheduleName}/${parts.generation}`;
+}
+
+/** One spelling per instant ("2030-01-01T00:00:00Z" and "...00.000Z" are the same tick, so the same id). */
+function canonicalTime(text: string): string {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new EventSourceError('EVENT_INVALID', `scheduledTime ${JSON.stringify(text)} is not a date`);
+  return new Date(ms).toISOString();
 }
 
 /**

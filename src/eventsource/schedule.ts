@@ -25,9 +25,14 @@ export type Schedule =
   | { kind: 'interval'; everyMs: number; text: string }
   | { kind: 'cron'; expression: string; timeZone: string; text: string };
 
+export type CronSchedule = Extract<Schedule, { kind: 'cron' }>;
+
 // Successful parses, by time zone and text: an orchestrator parses its schedule several times per episode (and the
 // schema check once more), and a cron parse costs about half a millisecond. Results are immutable plain data.
 const parsedCache = new Map<string, Schedule>();
+
+/** Entries per cache (cleared when full): enough for one host's schedules (issue #9: 1,000 from one file). */
+const CACHE_ENTRIES = 2_048;
 
 /** Parses `text` as an interval (`10s`, `PT10S`, ...) or else a 5- or 6-field cron expression. */
 export function parseSchedule(text: string, timeZone = 'UTC'): Schedule {
@@ -35,7 +40,7 @@ export function parseSchedule(text: string, timeZone = 'UTC'): Schedule {
   const cached = parsedCache.get(key);
   if (cached !== undefined) return cached;
   const schedule = Object.freeze(parseScheduleUncached(text, timeZone));
-  if (parsedCache.size >= 64) parsedCache.clear();
+  if (parsedCache.size >= CACHE_ENTRIES) parsedCache.clear();
   parsedCache.set(key, schedule);
   return schedule;
 }
@@ -58,15 +63,36 @@ function parseScheduleUncached(text: string, timeZone: string): Schedule {
         'not a duration, and a cron expression has 5 or 6 space-separated fields',
     );
   }
-  const zone = canonicalTimeZone(timeZone);
+  return cronSchedule(input, canonicalTimeZone(timeZone), (why) =>
+    `${quoted} is not an interval (e.g. 10s, 500ms, PT10S) nor a cron expression: ${why}`);
+}
+
+/**
+ * Parses `expression` as a cron expression only (5 or 6 fields, or a macro such as `@hourly`): a schedule
+ * definition's `cron` field, where `10s` is a mistake rather than an interval. Same rules and DST behaviour as
+ * parseSchedule. Throws EventSourceError `SCHEDULE_INVALID` with a one-line reason.
+ */
+export function parseCron(expression: string, timeZone = 'UTC'): CronSchedule {
+  const key = `cron\u0000${timeZone}\u0000${expression}`;
+  const cached = parsedCache.get(key);
+  if (cached?.kind === 'cron') return cached;
+  const input = expression.trim();
+  const quoted = JSON.stringify(expression);
+  if (input === '') throw invalid(`${quoted} is empty; give a cron expression (e.g. "0 30 2 * * *" or @hourly)`);
+  const schedule = Object.freeze(cronSchedule(input, canonicalTimeZone(timeZone), (why) => `${quoted} is not a cron expression: ${why}`));
+  if (parsedCache.size >= CACHE_ENTRIES) parsedCache.clear();
+  parsedCache.set(key, schedule);
+  return schedule;
+}
+
+function cronSchedule(input: string, zone: string, notCron: (why: string) => string): CronSchedule {
+  const quoted = JSON.stringify(input);
   let cron: Cron;
   try {
     cron = createCron(input, zone);
   } catch (error) {
     const why = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : String(error);
-    throw invalid(
-      `${quoted} is not an interval (e.g. 10s, 500ms, PT10S) nor a cron expression: ${oneLine(why)}`,
-    );
+    throw invalid(notCron(oneLine(why)));
   }
   // A pattern like "0 0 30 2 *" (30 February) parses but never fires. Without a year field, anything that fires at
   // all fires within 8 years of any date (leap days), so probing from a fixed reference date is enough.
@@ -137,12 +163,12 @@ function createCron(expression: string, timeZone: string): Cron {
 // Parsed patterns are cached: a Cron without a callback holds no timer and nextRun(date) depends only on its input.
 const cronCache = new Map<string, Cron>();
 
-function cronFor(schedule: Extract<Schedule, { kind: 'cron' }>): Cron {
+function cronFor(schedule: CronSchedule): Cron {
   const key = `${schedule.timeZone}\u0000${schedule.expression}`;
   let cron = cronCache.get(key);
   if (cron === undefined) {
     cron = createCron(schedule.expression, schedule.timeZone);
-    if (cronCache.size >= 64) cronCache.clear();
+    if (cronCache.size >= CACHE_ENTRIES) cronCache.clear();
     cronCache.set(key, cron);
   }
   return cron;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { formatDuration, parseDuration } from '../../src/eventsource/duration.js';
 import { EventSourceError } from '../../src/eventsource/errors.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
 describe('parseDuration', () => {
   const valid: Array<[string, number]> = [
@@ -71,5 +73,27 @@ describe('formatDuration', () => {
     }
     assert.equal(formatDuration(90_000), '1m30s');
     assert.equal(formatDuration(250), '250ms');
+  });
+});
+
+describe('durations: properties', () => {
+  /** d, h, m, s, ms parts of a duration, written as `1d2h3m4s5ms` with the zero parts left out. */
+  const parts = fc.record({ d: fc.nat({ max: 400 }), h: fc.nat({ max: 23 }), m: fc.nat({ max: 59 }), s: fc.nat({ max: 59 }), ms: fc.nat({ max: 999 }) });
+
+  it('every way of writing a duration reads as the same milliseconds, and formatDuration round-trips', () => {
+    fc.assert(
+      fc.property(parts, fc.boolean(), ({ d, h, m, s, ms }, upper) => {
+        const total = (((d * 24 + h) * 60 + m) * 60 + s) * 1_000 + ms;
+        fc.pre(total > 0);
+        const short = [[d, 'd'], [h, 'h'], [m, 'm'], [s, 's'], [ms, 'ms']].filter(([n]) => n !== 0).map(([n, u]) => `${n}${u}`).join('');
+        const seconds = (s * 1_000 + ms) / 1_000;
+        const iso = `P${d > 0 ? `${d}D` : ''}T${h}H${m}M${seconds}S`;
+        assert.equal(parseDuration(upper ? short.toUpperCase() : short), total, short);
+        assert.equal(parseDuration(iso), total, iso);
+        assert.equal(parseDuration(`${total}ms`), total);
+        assert.equal(parseDuration(formatDuration(total)), total, formatDuration(total));
+      }),
+      fuzzParameters({ numRuns: 500 }, 'durations'),
+    );
   });
 });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloudEvent, HTTP } from 'cloudevents';
+import fc from 'fast-check';
 import { EventSourceError } from '../../src/eventsource/errors.js';
-import { buildEvent, eventId, formatSequence, parseCeOverrides, type Tick } from '../../src/eventsource/event.js';
+import { buildEvent, eventId, formatSequence, manualEventId, parseCeOverrides, type Tick } from '../../src/eventsource/event.js';
 import { DNS_NAMESPACE, URL_NAMESPACE, uuidV5 } from '../../src/eventsource/uuid-v5.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
 const tick: Tick = {
   scheduleName: 'default',
@@ -55,17 +57,73 @@ describe('eventId', () => {
     assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('differs when sequence, schedule or generation differ', () => {
+  it('is pinned: a v5 UUID of <schedule>/<generation>/<scheduled time> (receivers may rely on it across versions)', () => {
+    const namespace = uuidV5('urn:durable-event-source:event-id', URL_NAMESPACE);
+    assert.equal(eventId(tick), uuidV5('default/2025-01-01T00:00:00.000Z/2025-01-01T00:07:00.000Z', namespace));
+  });
+
+  it('depends on the scheduled time, not the sequence: a redelivery or backfill of the same time has the same id', () => {
+    const sameTime: Tick = { ...tick, sequence: 7 };
+    assert.equal(eventId(sameTime), eventId(tick));
+    assert.equal(buildEvent({ ...tick, sequence: 7 }, options).id, eventId(tick));
+    // Another spelling of the same instant is the same tick.
+    assert.equal(eventId({ ...tick, scheduledTime: '2025-01-01T00:07:00Z' }), eventId(tick));
+  });
+
+  it('differs when the scheduled time, schedule or generation differ', () => {
     const ids = new Set<string>();
-    for (let sequence = 1; sequence <= 10_000; sequence++) ids.add(eventId({ ...tick, sequence }));
+    const start = Date.parse(tick.scheduledTime);
+    for (let n = 0; n < 10_000; n++) ids.add(eventId({ ...tick, scheduledTime: new Date(start + n).toISOString() }));
     assert.equal(ids.size, 10_000);
     assert.notEqual(eventId({ ...tick, scheduleName: 'other' }), eventId(tick));
     assert.notEqual(eventId({ ...tick, generation: '2025-01-02T00:00:00.000Z' }), eventId(tick));
   });
 
-  it('refuses names that would make the id ambiguous', () => {
+  it('refuses names that would make the id ambiguous, and times that are not dates', () => {
     assert.throws(() => eventId({ ...tick, scheduleName: 'a/b' }), isCode('EVENT_INVALID'));
     assert.throws(() => eventId({ ...tick, generation: 'x/1' }), isCode('EVENT_INVALID'));
+    assert.throws(() => eventId({ ...tick, scheduledTime: 'soon' }), isCode('EVENT_INVALID'));
+  });
+});
+
+describe('eventId: properties', () => {
+  const generation = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) }).map((ms) => new Date(ms).toISOString());
+  const key = fc.record({
+    scheduleName: fc.constantFrom('a', 'b', 'nightly', 'every-5s'),
+    generation: fc.oneof(fc.constant('2025-01-01T00:00:00.000Z'), generation),
+    scheduledMs: fc.oneof(fc.constant(Date.UTC(2030, 0, 1)), fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) })),
+  });
+
+  it('equal for equal (schedule, generation, scheduled time), different otherwise', () => {
+    fc.assert(
+      fc.property(key, key, (x, y) => {
+        const id = (k: typeof x): string => eventId({ scheduleName: k.scheduleName, generation: k.generation, scheduledTime: new Date(k.scheduledMs).toISOString() });
+        const same = x.scheduleName === y.scheduleName && x.generation === y.generation && x.scheduledMs === y.scheduledMs;
+        assert.equal(id(x) === id(y), same);
+      }),
+      fuzzParameters({ numRuns: 1_000 }, 'event ids'),
+    );
+  });
+});
+
+describe('manualEventId', () => {
+  const trigger = { scheduleName: tick.scheduleName, generation: tick.generation, requestId: '5b7c0e3a-1f2d-4c59-9a0e-4a1b2c3d4e5f' };
+
+  it('is the same for the same request, different for another request', () => {
+    assert.equal(manualEventId({ ...trigger }), manualEventId(trigger));
+    assert.notEqual(manualEventId({ ...trigger, requestId: 'other-request' }), manualEventId(trigger));
+    assert.notEqual(manualEventId({ ...trigger, generation: '2025-01-02T00:00:00.000Z' }), manualEventId(trigger));
+  });
+
+  it('never equals a tick id, even when the request id is a scheduled time', () => {
+    const asTime = { ...trigger, requestId: tick.scheduledTime };
+    assert.notEqual(manualEventId(asTime), eventId(tick));
+  });
+
+  it('refuses request ids that could make the id ambiguous', () => {
+    for (const requestId of ['', 'a/b', 'x'.repeat(129), 'has space']) {
+      assert.throws(() => manualEventId({ ...trigger, requestId }), isCode('EVENT_INVALID'));
+    }
   });
 });
 
