@@ -2,6 +2,7 @@
  * The embedded host as the bench runs it: `node dist/src/host/main.js <repo>` as a child process (as `npm start`
  * and the e2e tests do), with HOST_STORAGE_METRICS=1 so that SIGUSR2 makes it print its storage-call counters.
  */
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -140,6 +141,8 @@ export class BenchHost {
       return;
     }
     this.keep(line);
+    // BENCH_HOST_LOG=<file> keeps every host's log lines there (to see what a host did during a figure).
+    if (process.env.BENCH_HOST_LOG) appendFileSync(process.env.BENCH_HOST_LOG, `${line}\n`);
   }
 }
 

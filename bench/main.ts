@@ -59,6 +59,18 @@ async function scenario(name: string, expected: Pick<Figure, 'id' | 'label' | 'g
   }
 }
 
+/** `BENCH_ONLY=many,tickCost` runs just those scenarios (an experiment: printed, nothing written). */
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+async function experiment(env: BenchEnv, plan: BenchPlan, scenarios: string[]): Promise<void> {
+  for (const name of scenarios) {
+    if (name === 'tickCost') say(JSON.stringify(tickFigure(await runTickCost(env, plan.tickCost))));
+    else if (name === 'many') say(JSON.stringify(manyFigures(await runManySchedules(env, plan.many))));
+    else if (name === 'npmStart') say(JSON.stringify(npmStartFigures(await measureNpmStart(plan.npmStartTimeoutMs))));
+    else throw new Error(`BENCH_ONLY: unknown scenario ${name} (tickCost, many, npmStart; levels: BENCH_LEVELS)`);
+  }
+}
+
 async function run(plan: BenchPlan, out: string): Promise<void> {
   const began = Date.now();
   const runId = began.toString(36).slice(-5);
@@ -82,6 +94,10 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
   };
   const figures: Figure[] = [];
   try {
+    if (only) {
+      await experiment(env, plan, only);
+      return;
+    }
     say('raw undici POST ceiling');
     const ceiling = await measureCeiling(env.sinkUrl, plan.ceilingMs);
     const azuriteLevels = await levelsOf(env, plan, 'azurite', plan.azuriteLevels);

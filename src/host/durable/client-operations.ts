@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseJson, toJsonText } from './chunked-text.js';
 import type { EngineContext } from './engine-context.js';
 import { newExecution } from './instance-start.js';
-import { DurableConfigError, externalMessageKey, INBOX_PREFIX, INSTANCE_ROW, startMessageKey, validateInstanceId } from './keys.js';
+import { DurableConfigError, externalMessageKey, INBOX_PREFIX, startMessageKey, validateInstanceId } from './keys.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError } from './store/errors.js';
@@ -109,7 +109,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     if (!(await this.store.deleteInstanceRow(instanceId, record.etag))) return 0; // changed or gone meanwhile
     // The rest of the partition; a new instance started meanwhile under the same id keeps its own rows.
     const doomed = (await this.store.rowKeysOf(instanceId)).filter(
-      (rk) => rk !== INSTANCE_ROW && !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(record.executionId)),
+      (rk) => !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(record.executionId)),
     );
     await this.store.deleteRows(instanceId, doomed);
     this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it

@@ -50,10 +50,13 @@ export function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+/** The instance row's logical key (commits report its ETag under it); an Azure hub names the row per its layout. */
 export const INSTANCE_ROW = 'instance';
 /** The hub-wide partition; `~` never occurs in an escaped instance id. */
 export const HUB_PARTITION = '~hub';
 export const LEASE_ROW = 'lease';
+/** Hub partition row naming how the hub names its instance rows (store/azure-tables/instance-row-key.ts). */
+export const LAYOUT_ROW = 'layout';
 
 export const HISTORY_PREFIX = 'h~';
 export const INBOX_PREFIX = 'i~';

@@ -55,7 +55,7 @@ test('a new owner preloads its instances with one scan: their first steps read n
   const first = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'first', tuning });
   try {
     for (const id of ids) await first.start('Ticker', { instanceId: id, input: 0 });
-    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) >= 1) ? true : undefined), 'a tick of each');
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) >= 1) ? true : undefined), 'a tick of each', 60_000);
   } finally {
     await first.shutdown(); // releases the lease: the next owner takes it at once
   }
@@ -63,7 +63,7 @@ test('a new owner preloads its instances with one scan: their first steps read n
   proxy.reset();
   const second = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'second', tuning });
   try {
-    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) > (before.get(id) ?? 0)) ? true : undefined), 'a tick of each under the new owner');
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) > (before.get(id) ?? 0)) ? true : undefined), 'a tick of each under the new owner', 60_000);
     const counts = proxy.counts();
     console.log(`# storage calls taking over 30 instances and ticking each: ${JSON.stringify(counts)}`);
     assert.ok(counts.query <= 6, `a few queries (wake times, the scan, the message scan), not one per instance: ${JSON.stringify(counts)}`);

@@ -6,6 +6,7 @@ import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { externalMessageKey, partitionKeyOf } from '../../../src/host/durable/keys.js';
 import { freshState } from '../../../src/host/durable/model.js';
 import { readPartition } from '../../../src/host/durable/store/azure-tables/partition-snapshot.js';
+import { HASHED_KEYS } from '../../../src/host/durable/store/azure-tables/instance-row-key.js';
 import { buildTransaction } from '../../../src/host/durable/store/azure-tables/step-transaction.js';
 import { HubTable } from '../../../src/host/durable/store/azure-tables/table-store.js';
 import { inboxEntity, startTransaction } from '../../../src/host/durable/store/azure-tables/inbox-rows.js';
@@ -104,7 +105,8 @@ test('no poison instance: a start that can never be stored as a step fails only 
   const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
   await table.createTable();
   const clock = new SystemClock();
-  const actions = startTransaction(newExecution(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined));
+  // A new hub: the engine names instance rows the hashed way (instance-row-key.ts).
+  const actions = startTransaction(newExecution(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined), HASHED_KEYS.of(partitionKeyOf('poisoned')));
   const row = actions[0]?.[1] ?? { partitionKey: '', rowKey: '' };
   const message = actions[1]?.[1] ?? { partitionKey: '', rowKey: '' };
   const executionId = String(row.ExecutionId);
@@ -156,8 +158,8 @@ test('a sub-orchestration the storage refuses to create fails the parent task wi
 test('a partition read over several pages is a snapshot: a commit between two pages makes it read again', async () => {
   const table = new HubTable(azurite.connectionString, uniqueHub('pages'), testLogger(), { stopping: () => false, budgetMs: 10_000 });
   const clock = new SystemClock();
-  await table.transact(startTransaction(newExecution(clock, 'paged', 'Any', undefined, clock.now(), undefined)));
   const pk = partitionKeyOf('paged');
+  await table.transact(startTransaction(newExecution(clock, 'paged', 'Any', undefined, clock.now(), undefined), HASHED_KEYS.of(pk)));
   // More rows than one page holds (1,000).
   for (let batch = 0; batch < 11; batch++) {
     await table.transact(
@@ -171,16 +173,16 @@ test('a partition read over several pages is a snapshot: a commit between two pa
     const changing = (async function* () {
       for await (const page of pages) {
         yield page;
-        if (interfered++ === 0) await table.client.updateEntity({ partitionKey: pk, rowKey: 'instance', RuntimeStatus: 'Running' }, 'Merge');
+        if (interfered++ === 0) await table.client.updateEntity({ partitionKey: pk, rowKey: HASHED_KEYS.of(pk), RuntimeStatus: 'Running' }, 'Merge');
       }
     })();
     return { byPage: () => changing };
   }) as unknown as typeof table.client.listEntities;
-  const snap = await readPartition(table, 'paged');
+  const snap = await readPartition(table, 'paged', HASHED_KEYS);
   table.client.listEntities = original;
   assert.ok(interfered >= 2, 'the read took more than one page');
   assert.equal(snap.record?.status, 'Running', 'the record after the commit, not before');
-  assert.equal(snap.record?.etag, (await table.get(pk, 'instance'))?.etag, 'the ETag belongs to the rows read');
+  assert.equal(snap.record?.etag, (await table.get(pk, HASHED_KEYS.of(pk)))?.etag, 'the ETag belongs to the rows read');
   assert.equal(snap.inbox.length, 1_101, '1,100 messages and the start message');
 });
 
@@ -191,9 +193,9 @@ test('a transaction is sized by its UTF-8 bytes on the wire (the 4 MiB limit), a
   const wide = '€'.repeat(200_000);
   const events = Array.from({ length: 8 }, (_, i) => ({ EventType: 15, EventId: -1, IsPlayed: false, Timestamp: '', Name: `e${i}`, Input: wide }));
   const plan = { record, historyExecutionId: 'e', historyEvents: events, consumed: [], inputs: 8, inboxInserts: [], outbox: [], activities: [] };
-  const built = buildTransaction(snap, plan);
+  const built = buildTransaction(snap, plan, HASHED_KEYS);
   assert.match(built.tooLarge ?? '', /a transaction of \d+ bytes/);
-  const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) });
+  const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) }, HASHED_KEYS);
   assert.equal(narrow.tooLarge, undefined, 'the same text in ASCII fits');
 });
 

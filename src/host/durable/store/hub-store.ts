@@ -128,7 +128,7 @@ export interface HubStore {
   listInstanceIds(filter: InstanceFilter): Promise<string[]>;
   /** Deletes the instance row if it still has `etag`: false when it changed or is gone. */
   deleteInstanceRow(instanceId: string, etag: string): Promise<boolean>;
-  /** Keys of every row of the instance's partition. */
+  /** Keys of every row of the instance's partition but its instance row (a new instance's row is never purged). */
   rowKeysOf(instanceId: string): Promise<string[]>;
 
   readonly lease: LeaseStore;

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { readPartition, scanPartitions } from '../../../../src/host/durable/store/azure-tables/partition-snapshot.js';
 import { HubTable } from '../../../../src/host/durable/store/azure-tables/table-store.js';
 import { rowFromRecord } from '../../../../src/host/durable/store/azure-tables/instance-row.js';
+import { HASHED_KEYS } from '../../../../src/host/durable/store/azure-tables/instance-row-key.js';
 import { newExecution } from '../../../../src/host/durable/instance-start.js';
 import { instanceIdOf, partitionKeyOf } from '../../../../src/host/durable/keys.js';
 import type { PartitionSnapshot } from '../../../../src/host/durable/store/hub-store.js';
@@ -31,7 +32,7 @@ async function fill(table: HubTable, extra: number[], withRecord: boolean[]): Pr
   for (const [i, id] of ids.entries()) {
     const pk = partitionKeyOf(id);
     const rows = Array.from({ length: extra[i] ?? 0 }, (_, r) => ['create', { partitionKey: pk, rowKey: `i~${String(r).padStart(4, '0')}`, At: r, Msg: '{"type":"resume"}' }] as const);
-    if (withRecord[i]) rows.unshift(['create', rowFromRecord(newExecution(clock, id, 'Orch', '1', clock.now(), undefined).record)] as never);
+    if (withRecord[i]) rows.unshift(['create', rowFromRecord(newExecution(clock, id, 'Orch', '1', clock.now(), undefined).record, HASHED_KEYS.of(pk))] as never);
     for (let k = 0; k < rows.length; k += 100) await table.transact(rows.slice(k, k + 100).map((r) => [...r]) as never);
   }
   return ids;
@@ -46,7 +47,7 @@ test('every partition within one page is handed over as a partition read gives i
         const table = new HubTable(azurite.connectionString, `Scan${tables++}`, pino({ level: 'silent' }), { stopping: () => false, budgetMs: 10_000 });
         const ids = await fill(table, parts.map(([n]) => n), parts.map(([, r]) => r));
         const seen: PartitionSnapshot[] = [];
-        await scanPartitions(table, (s) => seen.push(s), pageRows);
+        await scanPartitions(table, (s) => seen.push(s), HASHED_KEYS, pageRows);
 
         // Where the pages break, from the row counts: partition i holds rows [start, end) of the table.
         let start = 0;
@@ -59,7 +60,7 @@ test('every partition within one page is handed over as a partition read gives i
           start = end;
         }
         assert.deepEqual(seen.map((s) => instanceIdOf(s.partitionKey)), expectedIds, `pages of ${pageRows}`);
-        for (const s of seen) assert.deepEqual(s, await readPartition(table, instanceIdOf(s.partitionKey)));
+        for (const s of seen) assert.deepEqual(s, await readPartition(table, instanceIdOf(s.partitionKey), HASHED_KEYS));
         await table.client.deleteTable();
       },
     ),

@@ -12,6 +12,7 @@ import { statusOf } from '../errors.js';
 import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
 import { recordFromRow } from './instance-row.js';
+import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
 import { TableLeaseStore } from './lease-store.js';
 import { quote, readInbox, readPartition, scanPartitions } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
@@ -25,21 +26,36 @@ export class AzureTablesStore implements HubStore {
   readonly lease: TableLeaseStore;
   /** The transaction of each step this store prepared (a PreparedStep stays free of table types). */
   private readonly prepared = new WeakMap<PreparedStep, BuiltStep>();
+  /** How the hub names its instance rows: read (or decided) once, before the first call that needs it. */
+  private layout: Promise<InstanceRowKeys> | undefined;
+  private known: InstanceRowKeys | undefined;
 
   constructor(readonly table: HubTable) {
     this.lease = new TableLeaseStore(table);
   }
 
-  ensureReady(): Promise<void> {
-    return this.table.ensureTable();
+  private async keys(): Promise<InstanceRowKeys> {
+    this.layout ??= this.table
+      .ensureTable()
+      .then(() => hubInstanceRowKeys(this.table))
+      .then((keys) => (this.known = keys))
+      .catch((err: unknown) => {
+        this.layout = undefined;
+        throw err;
+      });
+    return this.layout;
   }
 
-  loadInstance(instanceId: string): Promise<PartitionSnapshot> {
-    return readPartition(this.table, instanceId);
+  async ensureReady(): Promise<void> {
+    await this.keys();
   }
 
-  scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
-    return scanPartitions(this.table, visit);
+  async loadInstance(instanceId: string): Promise<PartitionSnapshot> {
+    return readPartition(this.table, instanceId, await this.keys());
+  }
+
+  async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+    return scanPartitions(this.table, visit, await this.keys());
   }
 
   readInbox(instanceId: string): Promise<InboxEntry[]> {
@@ -47,7 +63,9 @@ export class AzureTablesStore implements HubStore {
   }
 
   prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep {
-    const built = buildTransaction(snap, plan);
+    // A snapshot only comes from a read or a start of this store, so the layout is known by now.
+    if (!this.known) throw new Error('prepareStep: the hub layout is not read yet (no instance was read or started)');
+    const built = buildTransaction(snap, plan, this.known);
     this.prepared.set(built, built);
     return built;
   }
@@ -55,7 +73,8 @@ export class AzureTablesStore implements HubStore {
   async commitStep(step: PreparedStep): Promise<Map<string, string>> {
     const built = this.prepared.get(step);
     if (!built) throw new Error('commitStep: a step this store did not prepare');
-    return this.table.transact(built.actions);
+    const etags = await this.table.transact(built.actions);
+    return withInstanceEtag(etags, built.actions[0]?.[1].partitionKey, this.known);
   }
 
   deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
@@ -63,7 +82,7 @@ export class AzureTablesStore implements HubStore {
   }
 
   async wakeTimes(): Promise<WakeTime[]> {
-    const rows = await this.table.list(`RowKey eq ${quote(INSTANCE_ROW)}`, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
+    const rows = await this.table.list((await this.keys()).filter, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
     return rows.map((row) => ({
       instanceId: instanceIdOf(row.partitionKey),
       status: String(row.RuntimeStatus) as RuntimeStatus,
@@ -80,7 +99,8 @@ export class AzureTablesStore implements HubStore {
   }
 
   async readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    const row = await this.table.get(partitionKeyOf(instanceId), INSTANCE_ROW);
+    const pk = partitionKeyOf(instanceId);
+    const row = await this.table.get(pk, (await this.keys()).of(pk));
     return row ? recordFromRow(row) : undefined;
   }
 
@@ -91,8 +111,10 @@ export class AzureTablesStore implements HubStore {
   }
 
   async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
-    const etags = await this.table.transact(startTransaction({ record, start }, replacing));
-    return etags.get(INSTANCE_ROW);
+    const keys = await this.keys();
+    const pk = partitionKeyOf(record.instanceId);
+    const etags = await this.table.transact(startTransaction({ record, start }, keys.of(pk), replacing));
+    return etags.get(keys.of(pk));
   }
 
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
@@ -100,23 +122,25 @@ export class AzureTablesStore implements HubStore {
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
-    return (await this.table.list(instanceFilter(filter))).map(recordFromRow);
+    return (await this.table.list(instanceFilter(filter, await this.keys()))).map(recordFromRow);
   }
 
   async pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
-    const page = await this.table.page(instanceFilter(filter), top, continuationToken);
+    const page = await this.table.page(instanceFilter(filter, await this.keys()), top, continuationToken);
     const records = page.rows.map(recordFromRow);
     return page.continuationToken ? { records, continuationToken: page.continuationToken } : { records };
   }
 
   async listInstanceIds(filter: InstanceFilter): Promise<string[]> {
-    const rows = await this.table.list(instanceFilter(filter), ['PartitionKey', 'RowKey']);
+    const rows = await this.table.list(instanceFilter(filter, await this.keys()), ['PartitionKey', 'RowKey']);
     return rows.map((r) => instanceIdOf(r.partitionKey));
   }
 
   async deleteInstanceRow(instanceId: string, etag: string): Promise<boolean> {
+    const pk = partitionKeyOf(instanceId);
+    const rowKey = (await this.keys()).of(pk);
     try {
-      await this.table.retrying('deleteEntity', () => this.table.client.deleteEntity(partitionKeyOf(instanceId), INSTANCE_ROW, { etag }));
+      await this.table.retrying('deleteEntity', () => this.table.client.deleteEntity(pk, rowKey, { etag }));
       return true;
     } catch (err) {
       const status = statusOf(err);
@@ -126,13 +150,21 @@ export class AzureTablesStore implements HubStore {
   }
 
   async rowKeysOf(instanceId: string): Promise<string[]> {
+    const keys = await this.keys();
     const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`, ['PartitionKey', 'RowKey']);
-    return rows.map((r) => r.rowKey);
+    return rows.map((r) => r.rowKey).filter((rk) => !keys.is(rk));
   }
 }
 
-function instanceFilter(query: InstanceFilter): string {
-  const parts = [`RowKey eq ${quote(INSTANCE_ROW)}`];
+/** The commit's ETags, with the instance row's also under the logical key INSTANCE_ROW (what the engine asks for). */
+function withInstanceEtag(etags: Map<string, string>, partitionKey: unknown, keys: InstanceRowKeys | undefined): Map<string, string> {
+  const etag = typeof partitionKey === 'string' && keys ? etags.get(keys.of(partitionKey)) : undefined;
+  if (etag !== undefined) etags.set(INSTANCE_ROW, etag);
+  return etags;
+}
+
+function instanceFilter(query: InstanceFilter, keys: InstanceRowKeys): string {
+  const parts = [`(${keys.filter})`];
   if (query.runtimeStatus && query.runtimeStatus.length > 0) {
     parts.push(`(${query.runtimeStatus.map((s) => `RuntimeStatus eq ${quote(s)}`).join(' or ')})`);
   }

@@ -14,10 +14,10 @@ export function inboxEntity(partitionKey: string, rowKey: string, at: number, me
 
 /**
  * The transaction that (re)creates an instance: its row (insert, or replace by ETag) and its start message. Tests write
- * instances with it directly: `startTransaction(newExecution(...))`.
+ * instances with it directly: `startTransaction(newExecution(...), keys.of(partitionKey))`.
  */
-export function startTransaction({ record, start }: NewExecution, replacing?: InstanceRecord): TransactionAction[] {
-  const row = rowFromRecord(record);
+export function startTransaction({ record, start }: NewExecution, instanceRowKey: string, replacing?: InstanceRecord): TransactionAction[] {
+  const row = rowFromRecord(record, instanceRowKey);
   return [
     replacing ? ['update', row, 'Replace', { etag: replacing.etag }] : ['create', row],
     ['create', inboxEntity(partitionKeyOf(record.instanceId), start.rowKey, start.at, start.message)],

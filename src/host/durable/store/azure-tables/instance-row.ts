@@ -1,7 +1,7 @@
 /** The `instance` row of a partition ⇄ InstanceRecord; the row's ETag is the instance's concurrency token. */
 import type { TableEntity } from '@azure/data-tables';
 import { getText, putText, type EntityProps } from '../../chunked-text.js';
-import { INSTANCE_ROW, partitionKeyOf } from '../../keys.js';
+import { partitionKeyOf } from '../../keys.js';
 import { freshState, type EngineState, type InstanceRecord, type ParentRef } from '../../model.js';
 import type { Row } from './table-store.js';
 import type { RuntimeStatus } from '../../types.js';
@@ -35,10 +35,11 @@ export function recordFromRow(row: Row): InstanceRecord {
   return record;
 }
 
-export function rowFromRecord(record: InstanceRecord): TableEntity<EntityProps> {
+/** `rowKey`: the hub's name for the instance row (instance-row-key.ts). */
+export function rowFromRecord(record: InstanceRecord, rowKey: string): TableEntity<EntityProps> {
   const entity: TableEntity<EntityProps> = {
     partitionKey: partitionKeyOf(record.instanceId),
-    rowKey: INSTANCE_ROW,
+    rowKey,
     InstanceId: record.instanceId,
     Name: record.name,
     RuntimeStatus: record.status,

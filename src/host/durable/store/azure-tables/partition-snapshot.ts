@@ -4,7 +4,8 @@
  * new ETag with old history, so such a read is done again.
  */
 import { getText } from '../../chunked-text.js';
-import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import type { InstanceRowKeys } from './instance-row-key.js';
 import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../model.js';
 import type { HistoryEventJson } from '../../types.js';
 import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
@@ -17,22 +18,22 @@ export function quote(value: string): string {
 
 const MAX_SNAPSHOT_ATTEMPTS = 5;
 
-export async function readPartition(table: HubTable, instanceId: string): Promise<PartitionSnapshot> {
+export async function readPartition(table: HubTable, instanceId: string, keys: InstanceRowKeys): Promise<PartitionSnapshot> {
   const partitionKey = partitionKeyOf(instanceId);
   for (let attempt = 1; ; attempt++) {
     const { rows, pages } = await table.listPages(`PartitionKey eq ${quote(partitionKey)}`);
-    const snap = sortRows(partitionKey, rows);
+    const snap = sortRows(partitionKey, rows, keys);
     if (pages <= 1 || attempt >= MAX_SNAPSHOT_ATTEMPTS) {
-      if (pages > 1 && !(await sameRecord(table, snap))) throw new Error(`partition of ${instanceId} keeps changing while it is read`);
+      if (pages > 1 && !(await sameRecord(table, snap, keys))) throw new Error(`partition of ${instanceId} keeps changing while it is read`);
       return snap;
     }
-    if (await sameRecord(table, snap)) return snap;
+    if (await sameRecord(table, snap, keys)) return snap;
   }
 }
 
 /** The instance row is still the one the snapshot holds (no commit happened while the pages were read). */
-async function sameRecord(table: HubTable, snap: PartitionSnapshot): Promise<boolean> {
-  const now = await table.get(snap.partitionKey, INSTANCE_ROW);
+async function sameRecord(table: HubTable, snap: PartitionSnapshot, keys: InstanceRowKeys): Promise<boolean> {
+  const now = await table.get(snap.partitionKey, keys.of(snap.partitionKey));
   return now?.etag === snap.record?.etag;
 }
 
@@ -44,11 +45,11 @@ const SCAN_PAGE_ROWS = 1_000;
  * once). A partition whose rows straddle two pages is left out: a commit between the two reads could pair a new
  * ETag with old history, which a one-page read cannot.
  */
-export async function scanPartitions(table: HubTable, visit: (snap: PartitionSnapshot) => void, pageRows = SCAN_PAGE_ROWS): Promise<void> {
+export async function scanPartitions(table: HubTable, visit: (snap: PartitionSnapshot) => void, keys: InstanceRowKeys, pageRows = SCAN_PAGE_ROWS): Promise<void> {
   let pending: { partitionKey: string; rows: Row[] } | undefined; // the last partition of a page: may go on
   let straddling: string | undefined;
   const emit = (group: { partitionKey: string; rows: Row[] }): void => {
-    const snap = sortRows(group.partitionKey, group.rows);
+    const snap = sortRows(group.partitionKey, group.rows, keys);
     if (snap.record) visit(snap);
   };
   let token: string | undefined;
@@ -91,9 +92,9 @@ function inboxEntryOf(row: Row): InboxEntry {
   return { rowKey: row.rowKey, at: Number(row.At ?? 0), message: JSON.parse(getText(row, 'Msg') ?? '{}') as InboxMessage };
 }
 
-function sortRows(partitionKey: string, rows: Row[]): PartitionSnapshot {
+function sortRows(partitionKey: string, rows: Row[], keys: InstanceRowKeys): PartitionSnapshot {
   const snap: PartitionSnapshot = { partitionKey, history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] };
-  const instanceRow = rows.find((r) => r.rowKey === INSTANCE_ROW);
+  const instanceRow = rows.find((r) => keys.is(r.rowKey));
   if (instanceRow) snap.record = recordFromRow(instanceRow);
   for (const row of rows) {
     if (row.rowKey.startsWith(HISTORY_PREFIX)) {

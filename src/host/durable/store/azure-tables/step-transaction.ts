@@ -3,6 +3,7 @@ import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { approxEntityBytes, putText, wireBytes, type EntityProps } from '../../chunked-text.js';
 import { inboxEntity } from './inbox-rows.js';
 import { rowFromRecord } from './instance-row.js';
+import type { InstanceRowKeys } from './instance-row-key.js';
 import { historyRowKey, outboxRowKey } from '../../keys.js';
 import type { InstanceRecord } from '../../model.js';
 import type { PartitionSnapshot, PreparedStep } from '../hub-store.js';
@@ -17,7 +18,7 @@ export interface BuiltStep extends PreparedStep {
   actions: TransactionAction[];
 }
 
-export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan): BuiltStep {
+export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: InstanceRowKeys): BuiltStep {
   const pk = snap.partitionKey;
   const actions: TransactionAction[] = [];
   const sized: EntityProps[] = [];
@@ -47,7 +48,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan): Built
       sized.push(entity);
       result.outbox = { instanceId: instanceIdOf(pk), rowKey: entity.rowKey, messages: plan.outbox };
     }
-    const row = rowFromRecord(rec);
+    const row = rowFromRecord(rec, keys.of(pk));
     actions.unshift(['update', row, 'Replace', { etag: snap.record.etag }]);
     sized.push(row);
   }

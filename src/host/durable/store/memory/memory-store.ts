@@ -217,7 +217,7 @@ export class MemoryStore implements HubStore {
   async rowKeysOf(instanceId: string): Promise<string[]> {
     const p = this.partitions.get(instanceId);
     if (!p) return [];
-    return [...(p.record ? [INSTANCE_ROW] : []), ...p.history.keys(), ...p.inbox.keys(), ...p.outbox.keys()].sort();
+    return [...p.history.keys(), ...p.inbox.keys(), ...p.outbox.keys()].sort();
   }
 
   /** Instance records matching the filter, in partition-key order (as the table service returns them). */
