@@ -1,20 +1,17 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import type { ScheduleStatus } from '../../eventsource/schedule-status.js';
 import { scheduleNameOf } from './names.js';
 
-/** A schedule as the management API shows it. */
-export interface ScheduleView {
-  name: string;
-  runtimeStatus: string;
-  schedule?: string;
-  timeZone?: string;
-  nextFireTime?: string;
-  nextSequence?: number;
-  skippedTicks?: number;
-  rejectedTicks?: number;
-  deadLetteredTicks?: number;
-  lastDelivery?: unknown;
-}
+/**
+ * A schedule as the management API shows it: its runtime status plus the describe view the orchestration keeps as
+ * its custom status (spec, upcoming, recent, counters, paused, and the fields before them), without the internals
+ * (the normalised spec and the queue). A schedule that shows no valid status shows only name and runtimeStatus.
+ */
+export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<ScheduleStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
+  /** Manual and backfill ticks waiting to be sent. */
+  queued?: number;
+};
 
 /**
  * A schedule continues-as-new after every tick; in that instant Durable reports ContinuedAsNew, which to an
@@ -31,17 +28,8 @@ export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
   // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return view;
-  return {
-    ...view,
-    schedule: custom.spec.schedule,
-    timeZone: custom.spec.timeZone,
-    ...(custom.nextFireTime ? { nextFireTime: custom.nextFireTime } : {}),
-    nextSequence: custom.nextSequence,
-    skippedTicks: custom.skippedTicks,
-    rejectedTicks: custom.rejectedTicks,
-    deadLetteredTicks: custom.deadLetteredTicks ?? 0,
-    ...(custom.lastDelivery ? { lastDelivery: custom.lastDelivery } : {}),
-  };
+  const { name: _name, normalizedSpec: _spec, queue, origin: _origin, ...describe } = custom;
+  return { ...view, ...describe, queued: queue.length };
 }
 
 /** The detailed view adds the Durable instance behind the schedule. */
