@@ -136,10 +136,15 @@ export function fireAt(state: ScheduleState, scheduledMs: number): number {
   return scheduledMs + jitterDelay(state.spec.jitterMs, state.name, state.generation, scheduledMs);
 }
 
-/** Anchors a fresh schedule at its first tick (from startAt, else the generation's start). */
-function anchored(state: ScheduleState): ScheduleState {
+/**
+ * Anchors a fresh schedule at its first tick: from startAt (else the generation's start), but after the instant its
+ * first execution runs: a new schedule does not catch up ticks from before it ran (an `at` already past does; the
+ * catch-up policy decides about it).
+ */
+function anchored(state: ScheduleState, now: Date): ScheduleState {
   if (state.nextFireTime !== undefined || state.completed === true) return state;
-  const first = firstTick(timelineOf(state));
+  const tl = timelineOf(state);
+  const first = tl.spec.trigger.kind === 'at' ? firstTick(tl) : nextTick(tl, Math.max(tl.originMs - 1, now.getTime()));
   return first === undefined ? { ...state, completed: true } : { ...state, nextFireTime: iso(first) };
 }
 
@@ -150,7 +155,7 @@ export function hasPendingTick(state: ScheduleState): boolean {
 
 /** Decides what this execution does at orchestration time `now`. */
 export function nextStep(input: ScheduleState, now: Date): NextStep {
-  const state = anchored(input);
+  const state = anchored(input, now);
   if (state.paused) return { kind: 'wait', until: undefined, state };
   const due = dueScheduled(state, now.getTime());
   if (due.kind === 'deliver') return due;

@@ -9,6 +9,9 @@ import { scheduleNameOf } from './names.js';
  * (the normalised spec and the queue). A schedule that shows no valid status shows only name and runtimeStatus.
  */
 export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<ScheduleStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
+  /** The trigger as written (`every`, the cron expression, or the `at` instant) and its time zone, as before the describe view. */
+  schedule?: string;
+  timeZone?: string;
   /** Manual and backfill ticks waiting to be sent. */
   queued?: number;
 };
@@ -28,8 +31,11 @@ export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
   // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return view;
-  const { name: _name, normalizedSpec: _spec, queue, origin: _origin, ...describe } = custom;
-  return { ...view, ...describe, queued: queue.length };
+  const { name: _name, normalizedSpec, queue, origin: _origin, ...describe } = custom;
+  const t = normalizedSpec.trigger;
+  // `schedule` and `timeZone`: the fields of the view before the describe view, for the tools that read them.
+  const schedule = t.kind === 'cron' ? t.expression : String(custom.spec[t.kind]);
+  return { ...view, schedule, timeZone: t.kind === 'cron' ? t.timeZone : 'UTC', ...describe, queued: queue.length };
 }
 
 /** The detailed view adds the Durable instance behind the schedule. */
