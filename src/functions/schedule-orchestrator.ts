@@ -160,8 +160,12 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
     const delay = retryAfter(state, attempts, result);
     if (delay === undefined) break;
     context.df.setCustomStatus(statusOf(state));
-    const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delay));
-    while ((yield context.df.Task.any([timer, ...waiters.tasks()])) !== timer) {
+    const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delay);
+    for (;;) {
+      // A new timer for each wait: a timer yielded again in a new Task.any would be scheduled again by the host.
+      const timer = context.df.createTimer(fireAt);
+      if ((yield context.df.Task.any([timer, ...waiters.tasks()])) === timer) break;
+      timer.cancel();
       state = withArrived(context, state, waiters, true).state;
       context.df.setCustomStatus(statusOf(state));
     }

@@ -264,3 +264,46 @@ test('regression: an input that is not a schedule state fails the instance with 
     assert.match(String(state.error), field, `${JSON.stringify(input)} → ${String(state.error)}`);
   }
 });
+
+test('triggers raised during a back-off are applied by the overlap policy; the retry goes on and ends the tick', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  // The execution first waits for the tick (its event waiters open), then delivers it.
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const tickTimer = history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const first = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  history.orchestratorCompleted(at(10_000)).played();
+  history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), first, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+  const backoff = await episode(history, input);
+  const timer = only(backoff.actions, ActionType.CreateTimer).at(-1);
+  const fireAt = new Date(String(timer?.fireAt));
+  assert.equal(fireAt.toISOString(), at(11_100).toISOString());
+  let timerId = history.timerCreated(at(10_100), fireAt);
+  history.orchestratorCompleted(at(10_100)).played();
+  let seen = backoff.actions;
+  for (const [ms, requestId] of [[10_500, 'a'], [10_600, 'b']] as const) {
+    history.orchestratorStarted(at(ms)).eventRaised(at(ms), 'trigger', { requestId });
+    const next = await episode(history, input);
+    const timers = only(next.actions.slice(seen.length), ActionType.CreateTimer);
+    seen = next.actions;
+    // The back-off goes on to the same instant, on a new timer (a timer is never yielded twice).
+    assert.deepEqual(timers.map((t) => new Date(String(t.fireAt)).toISOString()), [fireAt.toISOString()]);
+    timerId = history.timerCreated(at(ms), fireAt);
+    history.orchestratorCompleted(at(ms)).played();
+  }
+  history.orchestratorStarted(at(11_100)).timerFired(at(11_100), timerId, fireAt);
+  const retry = await episode(history, input);
+  const calls = only(retry.actions, ActionType.CallActivity);
+  assert.equal(calls.length, 2, 'the second attempt');
+  const second = history.taskScheduled(at(11_100), ACTIVITY, calls[1]?.input);
+  history.orchestratorCompleted(at(11_100)).played();
+  history.orchestratorStarted(at(11_200)).taskCompleted(at(11_200), second, { ok: true, status: 202 });
+  const done = await episode(history, input);
+  assert.equal(done.state.isDone, true);
+  const carried = carriedState(only(done.actions, ActionType.ContinueAsNew)[0]);
+  assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b'], 'bufferAll keeps both');
+  assert.equal(carried.sequence, 2);
+});
+
