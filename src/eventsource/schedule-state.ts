@@ -156,7 +156,8 @@ export function hasPendingTick(state: ScheduleState): boolean {
 /** Decides what this execution does at orchestration time `now`. */
 export function nextStep(input: ScheduleState, now: Date): NextStep {
   const state = anchored(input, now);
-  if (state.paused) return { kind: 'wait', until: undefined, state };
+  // Paused: the schedule's own ticks wait; a trigger or backfill the operator asks for still goes out.
+  if (state.paused) return queuedTick(state) ?? { kind: 'wait', until: undefined, state };
   const due = dueScheduled(state, now.getTime());
   if (due.kind === 'deliver') return due;
   const queued = queuedTick(due.state);

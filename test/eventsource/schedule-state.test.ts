@@ -330,3 +330,15 @@ test('reconcile: starts a missing schedule, leaves a running one alone, reschedu
   const ended = reconcile({ ...base, observed: { runtimeStatus: 'Terminated', customStatus: running } });
   assert.equal(ended.action === 'start' && ended.state.sequence, 3);
 });
+
+test('while paused, a trigger still goes out; the schedule\'s own ticks wait', () => {
+  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: iso(10_000) };
+  state = applyEvent(state, { kind: 'pause' }, at(1_000)).state;
+  state = applyEvent(state, { kind: 'trigger', requestId: 'now' }, at(20_000)).state;
+  const step = nextStep(state, at(20_000));
+  assert.equal(step.kind === 'deliver' && step.tick.trigger, 'manual');
+  if (step.kind !== 'deliver') return;
+  const after = afterTick(step.state, step.tick, 1, OK, at(20_010), at(20_000));
+  const waiting = nextStep(after, at(30_000));
+  assert.equal(waiting.kind === 'wait' && waiting.until, undefined);
+});

@@ -307,3 +307,21 @@ test('triggers raised during a back-off are applied by the overlap policy; the r
   assert.equal(carried.sequence, 2);
 });
 
+
+test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the same on every replay; the activity gets the scheduled time', async () => {
+  const jittered = specOf({ every: '10s', jitter: '5s' });
+  const input = newScheduleState('default', jittered, g0);
+  const first = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  const again = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  const fireAt = new Date(String(only(first.actions, ActionType.CreateTimer)[0]?.fireAt));
+  assert.deepEqual(first.actions, again.actions);
+  const delay = fireAt.getTime() - at(10_000).getTime();
+  assert.ok(delay >= 0 && delay < 5_000, `jitter ${delay} ms`);
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const timerId = history.timerCreated(t0, fireAt);
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(fireAt).timerFired(fireAt, timerId, fireAt);
+  const fired = await episode(history, input);
+  const call = only(fired.actions, ActionType.CallActivity)[0];
+  assert.equal((call?.input as { scheduledTime: string }).scheduledTime, at(10_000).toISOString(), 'the event time stays the scheduled time');
+});
