@@ -325,3 +325,20 @@ test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the
   const call = only(fired.actions, ActionType.CallActivity)[0];
   assert.equal((call?.input as { scheduledTime: string }).scheduledTime, at(10_000).toISOString(), 'the event time stays the scheduled time');
 });
+
+test('an event raised while an attempt runs is applied when the attempt ends (pause: the tick completes, then the schedule holds)', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const tickTimer = history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  history.orchestratorCompleted(at(10_000)).played();
+  history.orchestratorStarted(at(10_100)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' }).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  const { state, actions } = await episode(history, input);
+  assert.equal(state.isDone, true);
+  const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.sequence, 2, 'the tick completed');
+  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_100).toISOString() });
+});
