@@ -4,7 +4,7 @@
  * malformed one is reported and ignored by the orchestrator, never fatal. The handlers are pure.
  */
 import { z } from 'zod';
-import { MAX_BACKFILL_TICKS, ticksBetween } from './fire-times.js';
+import { ticksBetween } from './fire-times.js';
 import { checkNormalizedSpec } from './normalized-spec-schema.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { hasPendingTick, MAX_QUEUE, timelineOf, withSpec, type QueuedTick, type ScheduleState } from './schedule-state.js';
@@ -129,4 +129,3 @@ export function backfillCount(state: ScheduleState, from: string, to: string): {
   }
 }
 
-export { MAX_BACKFILL_TICKS };

@@ -156,3 +156,20 @@ test('an at schedule fires once and completes', async () => {
   assert.equal(done.customStatus?.completed, true);
   assert.deepEqual(flaky.events.filter((e) => e.source === 'urn:test:launch').map((e) => e.time), [at]);
 });
+
+test('pauseOnFailure: after N ticks in a row refused, the schedule pauses with a note saying why', async () => {
+  const spec = specOf({ name: 'fragile', every: '1m', pauseOnFailure: 2, sink: flaky.url, event: { source: 'urn:test:fragile' } });
+  assert.equal((await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-fragile`, newScheduleState('fragile', spec, new Date(env.clock.now())))).status, 202);
+  flaky.failWith = 400;
+  try {
+    await env.advanceTime(5 * MINUTE);
+  } finally {
+    flaky.failWith = undefined;
+  }
+  const paused = (await status('fragile')).customStatus!;
+  assert.match(paused.paused?.note ?? '', /^paused after 2 ticks in a row failed or were dead-lettered \(last rejected: HTTP 400/);
+  assert.equal(paused.counters.rejected, 2, 'nothing was tried after the pause');
+  assert.equal(paused.recent.length, 2);
+  await env.advanceTime(3 * MINUTE);
+  assert.equal((await status('fragile')).customStatus?.counters.rejected, 2, 'still paused');
+});
