@@ -20,7 +20,7 @@ export interface ScheduleBatch {
 
 export function specFor(every: string, catchUpWindow = '60s'): ScheduleSpec {
   const config = loadConfig({ K_SINK: 'http://127.0.0.1:1/', SCHEDULE: every, CATCH_UP_WINDOW: catchUpWindow });
-  return { schedule: config.schedule.text, timeZone: 'UTC', catchUpWindowMs: config.catchUpWindowMs, retry: config.delivery.retry };
+  return config.scheduleSpec;
 }
 
 async function startOne(hostUrl: string, name: string, state: ScheduleState): Promise<void> {

@@ -8,6 +8,10 @@ export { parseCeOverrides, checkExtensionName, SPEC_ATTRIBUTES, RESERVED_EXTENSI
 
 /** One scheduled occurrence. Everything in it is decided by the orchestrator, so it is identical on every replay. */
 export interface Tick {
+  /** A manual or backfilled event: the extension `trigger` says which. */
+  trigger?: 'manual' | 'backfill';
+  /** A manual trigger's request id: the event's id is manualEventId of it, not the tick's. */
+  requestId?: string;
   scheduleName: string;
   /** ISO time at which the schedule was first created (by the starter): survives continue-as-new and restarts, differs for a purged+recreated schedule. */
   generation: string;
@@ -20,8 +24,11 @@ export interface Tick {
 export interface EventOptions {
   type: string;
   source: string;
-  /** Extension attributes from K_CE_OVERRIDES. */
+  /** Extension attributes from K_CE_OVERRIDES (or the schedule's `event.extensions`). */
   overrides: Record<string, string>;
+  subject?: string;
+  /** The schedule's own data (any JSON); absent: TickEventData. */
+  data?: unknown;
 }
 
 /** The JSON payload of a tick event. */
@@ -95,7 +102,7 @@ function canonicalTime(text: string): string {
  * Builds the CloudEvent of a tick. Pure (id and time are given, so the SDK reads no clock and draws no random id).
  * Throws EventSourceError (`CE_OVERRIDES_INVALID` naming the attribute, or `EVENT_INVALID`).
  */
-export function buildEvent(tick: Tick, options: EventOptions): CloudEvent<TickEventData> {
+export function buildEvent(tick: Tick, options: EventOptions): CloudEvent<unknown> {
   const time = new Date(tick.scheduledTime);
   if (Number.isNaN(time.getTime())) {
     throw new EventSourceError('EVENT_INVALID', `scheduledTime ${JSON.stringify(tick.scheduledTime)} is not a date`);
@@ -107,16 +114,20 @@ export function buildEvent(tick: Tick, options: EventOptions): CloudEvent<TickEv
   }
   const scheduledTime = time.toISOString();
   try {
-    return new CloudEvent<TickEventData>({
+    const id = tick.trigger === 'manual' && tick.requestId !== undefined ? manualEventId({ ...tick, requestId: tick.requestId }) : eventId(tick);
+    const data: unknown = options.data !== undefined ? options.data : ({ schedule: tick.scheduleName, sequence: tick.sequence, scheduledTime } satisfies TickEventData);
+    return new CloudEvent<unknown>({
       ...extensions,
+      ...(tick.trigger !== undefined ? { trigger: tick.trigger } : {}),
       specversion: '1.0',
-      id: eventId(tick),
+      id,
       type: options.type,
       source: options.source,
+      ...(options.subject !== undefined ? { subject: options.subject } : {}),
       time: scheduledTime,
       datacontenttype: 'application/json',
       sequence: formatSequence(tick.sequence),
-      data: { schedule: tick.scheduleName, sequence: tick.sequence, scheduledTime },
+      data,
     });
   } catch (error) {
     if (error instanceof EventSourceError) throw error;

@@ -116,7 +116,7 @@ export function reconcile(input: ReconcileInput): Reconcile {
         const problem = `its sequence went back from ${seen?.sequence} to ${owner.status.nextSequence} (a copy of the schedule's state was started over it)`;
         return { action: 'alert', runtimeStatus, problem, advice: TERMINATE_ADVICE };
       }
-      if (!sameSpec(owner.status.spec, input.spec)) return { action: 'reschedule', spec: input.spec };
+      if (!sameSpec(owner.status.normalizedSpec, input.spec)) return { action: 'reschedule', spec: input.spec };
       return { action: 'none', runtimeStatus };
     }
     if (!owner.noStatus) return { action: 'alert', runtimeStatus, problem: owner.problem, advice: TERMINATE_ADVICE };

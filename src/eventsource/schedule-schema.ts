@@ -5,9 +5,11 @@
  * status, so nothing read back is trusted by shape alone. A failure names the field (`sequence: ...`).
  */
 import { z } from 'zod';
+import { checkNormalizedSpec } from './normalized-spec-schema.js';
+import type { NormalizedSpec } from './normalized-spec.js';
 import { isValidScheduleName } from './schedule-name.js';
-import { specSchema } from './schedule-spec.js';
-import type { ScheduleState, ScheduleStatus } from './schedule-state.js';
+import { MAX_QUEUE, RECENT_SIZE, type ScheduleState } from './schedule-state.js';
+import type { ScheduleStatus } from './schedule-status.js';
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const sequenceNumber = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -23,39 +25,85 @@ const generation = isoTime;
 /** The starter's origin marker (see schedule-origin.ts): hex, fixed length. */
 const origin = z.string().regex(/^[0-9a-f]{32}$/, { message: 'must be 32 lowercase hex digits' });
 
+/** A normalised spec: shape and content, by the one definition schema (normalized-spec-schema.ts). */
+const normalizedSpec = z.unknown().transform((value, ctx): NormalizedSpec => {
+  const checked = checkNormalizedSpec(value);
+  if (checked.ok) return checked.spec;
+  ctx.addIssue({ code: 'custom', message: checked.problem });
+  return z.NEVER;
+});
+
+const outcome = z.enum(['delivered', 'rejected', 'failed', 'deadLettered']);
+const httpStatus = z.number().int().min(0).max(999);
+const attempts = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
 const lastDeliverySchema = z.object({
   sequence: sequenceNumber,
   id: z.string().min(1).max(64),
   scheduledTime: isoTime,
-  outcome: z.enum(['delivered', 'rejected', 'failed', 'deadLettered']),
-  status: z.number().int().min(0).max(999).optional(),
-  attempts: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  outcome,
+  status: httpStatus.optional(),
+  attempts,
   reason: z.string().max(2_000).optional(),
 });
 
+const recentSchema = z.array(z.object({
+  sequence: count,
+  id: z.string().min(1).max(64),
+  scheduledTime: isoTime,
+  sentTime: isoTime,
+  attempts,
+  status: httpStatus.optional(),
+  outcome,
+  trigger: z.enum(['manual', 'backfill']).optional(),
+})).max(RECENT_SIZE);
+
+const countersSchema = z.object({
+  delivered: count, rejected: count, failed: count, deadLettered: count, skipped: count, triggered: count, backfilled: count,
+});
+
+const pausedSchema = z.object({ note: z.string().max(1_000), since: isoTime });
+
+const queueSchema = z.array(z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('manual'), requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/), time: isoTime }),
+  z.object({ kind: z.literal('backfill'), from: isoTime, to: isoTime }),
+])).max(MAX_QUEUE);
+
 export const scheduleStateSchema = z.object({
   name: scheduleName,
-  spec: specSchema,
+  spec: normalizedSpec,
   generation,
   sequence: sequenceNumber,
   nextFireTime: isoTime.optional(),
+  completed: z.boolean().optional(),
   retryNotBefore: isoTime.optional(),
-  skippedTicks: count,
-  rejectedTicks: count,
-  deadLetteredTicks: count.optional(),
+  pendingSince: isoTime.optional(),
+  overlapWindow: z.object({ from: isoTime, until: isoTime }).optional(),
+  counters: countersSchema,
+  recent: recentSchema,
+  paused: pausedSchema.optional(),
+  consecutiveFailures: count,
+  queue: queueSchema,
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
 });
 
 export const scheduleStatusSchema = z.object({
   name: scheduleName,
-  spec: specSchema,
+  spec: z.record(z.string(), z.unknown()).and(z.object({ name: z.string() })),
+  normalizedSpec,
   nextFireTime: isoTime.optional(),
+  upcoming: z.array(isoTime).max(100),
   nextSequence: sequenceNumber,
   generation,
+  counters: countersSchema,
+  recent: recentSchema,
+  paused: pausedSchema.optional(),
+  completed: z.boolean().optional(),
+  queue: queueSchema,
   skippedTicks: count,
   rejectedTicks: count,
-  deadLetteredTicks: count.optional(),
+  deadLetteredTicks: count,
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
 });
@@ -68,7 +116,7 @@ function firstProblem(error: z.ZodError): string {
   return `${where}: ${issue?.message ?? 'invalid'}`;
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
+function check<T>(schema: z.ZodType<T, unknown>, value: unknown): Checked<T> {
   const result = schema.safeParse(value);
   return result.success ? { ok: true, value: result.data } : { ok: false, problem: firstProblem(result.error) };
 }
@@ -78,7 +126,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
  * (`expectedName` undefined: the instance id is not a schedule's at all).
  */
 export function checkScheduleState(value: unknown, expectedName: string | undefined, instanceId: string): Checked<ScheduleState> {
-  const checked = check<ScheduleState>(scheduleStateSchema, value);
+  const checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, value);
   if (!checked.ok) return checked;
   if (expectedName === undefined) {
     return { ok: false, problem: `name: instance ${JSON.stringify(instanceId)} is not a schedule instance (schedule-<name>)` };
@@ -94,7 +142,7 @@ export function checkScheduleState(value: unknown, expectedName: string | undefi
 
 /** Reads a ScheduleStatus back from an orchestration's custom status (unknown JSON). */
 export function checkScheduleStatus(value: unknown): Checked<ScheduleStatus> {
-  return check<ScheduleStatus>(scheduleStatusSchema, value);
+  return check<ScheduleStatus>(scheduleStatusSchema as z.ZodType<ScheduleStatus>, value);
 }
 
 /** The status when it is one, else undefined (for views that show what they can). */

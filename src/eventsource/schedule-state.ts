@@ -3,53 +3,90 @@
  * whole decision logic stays deterministic and testable without Durable Functions: no clock (the caller passes the
  * orchestration's own time), no random, no I/O.
  *
- * One orchestration execution handles one tick, then continues-as-new with the next state, so history stays bounded.
+ * One orchestration execution handles one tick (or one event), then continues-as-new with the next state, so
+ * history stays bounded. The policies (catch-up, overlap) are in schedule-policies.ts, the external events in
+ * schedule-events.ts, the status (describe) in schedule-status.ts.
  */
-import { planFire } from './catch-up.js';
-import { eventId } from './event.js';
+import { eventId, manualEventId } from './event.js';
+import { firstTick, nextTick, timeline, type Timeline } from './fire-times.js';
+import { jitterDelay } from './jitter.js';
+import type { NormalizedSpec } from './normalized-spec.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
-import { firstFireTime, nextFireTime, parseSchedule, type Schedule } from './schedule.js';
+import { catchUp, overlap, type Plan } from './schedule-policies.js';
 
-/** What the operator configured; carried in the state so that replays never read the environment. */
-export interface ScheduleSpec {
-  /** Interval (`10s`, `PT10S`) or cron expression, as written. */
-  schedule: string;
-  timeZone: string;
-  catchUpWindowMs: number;
-  retry: RetryPolicy;
-}
+/** What the operator configured: the normalised spec, carried in the state so that replays never read the environment. */
+export type ScheduleSpec = NormalizedSpec;
 
 export type DeliveryResult =
   | { ok: true; status: number }
   | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; deadLettered?: boolean };
 
+export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
+
 export interface LastDelivery {
   sequence: number;
   id: string;
   scheduledTime: string;
-  outcome: 'delivered' | 'rejected' | 'failed' | 'deadLettered';
+  outcome: Outcome;
   status?: number;
   attempts: number;
   reason?: string;
 }
+
+/** One delivery in the describe view's `recent` (newest first). Manual and backfilled events have sequence 0. */
+export interface RecentDelivery {
+  sequence: number;
+  id: string;
+  scheduledTime: string;
+  sentTime: string;
+  attempts: number;
+  status?: number;
+  outcome: Outcome;
+  trigger?: 'manual' | 'backfill';
+}
+
+export interface Counters {
+  delivered: number;
+  rejected: number;
+  failed: number;
+  deadLettered: number;
+  skipped: number;
+  triggered: number;
+  backfilled: number;
+}
+
+/** A tick waiting to be sent apart from the schedule's own: a manual trigger, or what is left of a backfill range. */
+export type QueuedTick =
+  | { kind: 'manual'; requestId: string; time: string }
+  | { kind: 'backfill'; from: string; to: string };
+
+/** Most entries the queue holds (a backfill range is one entry); a trigger beyond it is dropped and counted as skipped. */
+export const MAX_QUEUE = 100;
+export const RECENT_SIZE = 10;
 
 export interface ScheduleState {
   name: string;
   spec: ScheduleSpec;
   /** ISO time at which the schedule was first created (by the starter): part of every event id, survives continue-as-new and restarts. */
   generation: string;
-  /** The sequence number the next delivered event carries (starts at 1). */
+  /** The sequence number the next in-order tick carries (starts at 1). */
   sequence: number;
-  /** ISO scheduled time of the next tick; absent until the first execution anchors the schedule. */
+  /** ISO scheduled time of the next in-order tick; absent until the first execution anchors the schedule. */
   nextFireTime?: string;
+  /** The schedule has no tick left (at, endAt, maxCount): the orchestration completes once its queue is empty. */
+  completed?: boolean;
   /** After a tick exhausted its retries: no new attempt before this ISO time (avoids a hot loop on a dead sink). */
   retryNotBefore?: string;
-  /** Ticks older than the catch-up window that were never sent. */
-  skippedTicks: number;
-  /** Ticks the sink refused for good (non-retryable status). */
-  rejectedTicks: number;
-  /** Ticks sent to the dead-letter sink (attempts ran out or refused for good); absent in states from before it. */
-  deadLetteredTicks?: number;
+  /** When the first attempt of the kept tick (the one retried after retryNotBefore) was made. */
+  pendingSince?: string;
+  /** Ticks in (from, until] fell due while an earlier tick was being delivered: the overlap policy decides them. */
+  overlapWindow?: { from: string; until: string };
+  counters: Counters;
+  recent: RecentDelivery[];
+  paused?: { note: string; since: string };
+  /** Ticks in a row that failed, were refused or dead-lettered (pauseOnFailure). */
+  consecutiveFailures: number;
+  queue: QueuedTick[];
   lastDelivery?: LastDelivery;
   /** The starter's origin marker (schedule-origin.ts), carried unchanged; absent in a state the starter did not create. */
   origin?: string;
@@ -58,14 +95,22 @@ export interface ScheduleState {
 export interface TickInput {
   scheduleName: string;
   generation: string;
+  /** The in-order sequence; 0 for a manual or backfilled event (they do not take a place in the sequence). */
   sequence: number;
   scheduledTime: string;
+  /** A manual or backfilled event (the CloudEvents extension `trigger`). */
+  trigger?: 'manual' | 'backfill';
+  /** A manual trigger's request id: its event id is manualEventId of it. */
+  requestId?: string;
 }
 
 export type NextStep =
-  | { kind: 'wait'; until: Date; state: ScheduleState }
-  | { kind: 'skip'; state: ScheduleState }
+  | { kind: 'complete'; state: ScheduleState }
+  /** Nothing to send before `until` (undefined: only an event can change that, e.g. while paused). */
+  | { kind: 'wait'; until: Date | undefined; state: ScheduleState }
   | { kind: 'deliver'; tick: TickInput; state: ScheduleState };
+
+export const ZERO_COUNTERS: Counters = { delivered: 0, rejected: 0, failed: 0, deadLettered: 0, skipped: 0, triggered: 0, backfilled: 0 };
 
 /** A new generation of a schedule; the starter passes its origin marker for it (see schedule-origin.ts). */
 export function newScheduleState(
@@ -75,63 +120,117 @@ export function newScheduleState(
   marker?: (name: string, generation: string) => string,
 ): ScheduleState {
   const generation = startedAt.toISOString();
-  const state: ScheduleState = { name, spec, generation, sequence: 1, skippedTicks: 0, rejectedTicks: 0 };
+  const state: ScheduleState = {
+    name, spec, generation, sequence: 1, counters: { ...ZERO_COUNTERS }, recent: [], consecutiveFailures: 0, queue: [],
+    ...(spec.paused ? { paused: { note: spec.note ?? 'paused in the spec', since: generation } } : {}),
+  };
   return marker ? { ...state, origin: marker(name, generation) } : state;
 }
 
-function scheduleOf(state: ScheduleState): Schedule {
-  return parseSchedule(state.spec.schedule, state.spec.timeZone);
+export function timelineOf(state: Pick<ScheduleState, 'spec' | 'generation'>): Timeline {
+  return timeline(state.spec, Date.parse(state.generation));
 }
 
-/** Anchors a fresh schedule: the first fire time counts from the orchestration's own start time. */
+/** The instant the timer for tick `scheduledMs` waits for: the scheduled time plus the tick's own jitter. */
+export function fireAt(state: ScheduleState, scheduledMs: number): number {
+  return scheduledMs + jitterDelay(state.spec.jitterMs, state.name, state.generation, scheduledMs);
+}
+
+/**
+ * Anchors a fresh schedule at its first tick: from startAt (else the generation's start), but after the instant its
+ * first execution runs: a new schedule does not catch up ticks from before it ran (an `at` already past does; the
+ * catch-up policy decides about it).
+ */
 function anchored(state: ScheduleState, now: Date): ScheduleState {
-  if (state.nextFireTime) return state;
-  return { ...state, nextFireTime: firstFireTime(scheduleOf(state), now).toISOString() };
+  if (state.nextFireTime !== undefined || state.completed === true) return state;
+  const tl = timelineOf(state);
+  const first = tl.spec.trigger.kind === 'at' ? firstTick(tl) : nextTick(tl, Math.max(tl.originMs - 1, now.getTime()));
+  return first === undefined ? { ...state, completed: true } : { ...state, nextFireTime: iso(first) };
+}
+
+/** The tick whose attempts ran out earlier is kept: it was sent, maybe received, and keeps its place. */
+export function hasPendingTick(state: ScheduleState): boolean {
+  return state.pendingSince !== undefined && state.nextFireTime !== undefined;
 }
 
 /** Decides what this execution does at orchestration time `now`. */
 export function nextStep(input: ScheduleState, now: Date): NextStep {
   const state = anchored(input, now);
-  const scheduled = new Date(state.nextFireTime as string);
-  const notBefore = state.retryNotBefore ? new Date(state.retryNotBefore) : undefined;
-  const dueAt = notBefore && notBefore > scheduled ? notBefore : scheduled;
-  if (dueAt.getTime() > now.getTime()) return { kind: 'wait', until: dueAt, state };
+  // Paused: the schedule's own ticks wait; a trigger or backfill the operator asks for still goes out.
+  if (state.paused) return queuedTick(state) ?? { kind: 'wait', until: undefined, state };
+  const due = dueScheduled(state, now.getTime());
+  if (due.kind === 'deliver') return due;
+  const queued = queuedTick(due.state);
+  if (queued) return queued;
+  if (due.state.completed === true) return { kind: 'complete', state: due.state };
+  return due;
+}
 
-  // A tick already sent at least once is never skipped: the sink may have kept it, and its id must not pass to
-  // a later tick. It goes out late; the catch-up window applies to the ticks after it.
-  if (hasPendingTick(state)) {
-    return { kind: 'deliver', state, tick: tickOf(state, scheduled) };
+/** The schedule's own next tick: due now (after the policies), or the time to wait for. */
+function dueScheduled(input: ScheduleState, now: number): NextStep {
+  let state = input;
+  for (;;) {
+    if (state.completed === true || state.nextFireTime === undefined) return { kind: 'wait', until: undefined, state };
+    const scheduled = Date.parse(state.nextFireTime);
+    const notBefore = state.retryNotBefore === undefined ? -Infinity : Date.parse(state.retryNotBefore);
+    const dueAt = Math.max(fireAt(state, scheduled), notBefore);
+    if (dueAt > now) return { kind: 'wait', until: new Date(dueAt), state };
+    // A tick already sent at least once is never skipped: the sink may have kept it, and its id must not be lost.
+    if (hasPendingTick(state)) return { kind: 'deliver', state, tick: scheduledTick(state, scheduled) };
+    const plan = planFor(state, scheduled, now);
+    state = advanced(state, plan);
+    if (plan.send !== undefined) return { kind: 'deliver', state, tick: scheduledTick(state, plan.send) };
   }
-  const plan = planFire({
-    schedule: scheduleOf(state),
-    scheduledTime: scheduled,
-    now,
-    catchUpWindowMs: state.spec.catchUpWindowMs,
-  });
-  const caughtUp: ScheduleState = {
-    ...state,
-    nextFireTime: plan.fireAt.toISOString(),
-    skippedTicks: state.skippedTicks + plan.skipped,
-    // A skipped tick takes its pending retry pause with it.
-    retryNotBefore: plan.skipped > 0 ? undefined : state.retryNotBefore,
-  };
-  if (plan.fireAt.getTime() > now.getTime()) return { kind: 'skip', state: caughtUp };
-  return { kind: 'deliver', state: caughtUp, tick: tickOf(state, plan.fireAt) };
 }
 
-function tickOf(state: ScheduleState, scheduledTime: Date): TickInput {
-  return {
-    scheduleName: state.name,
-    generation: state.generation,
-    sequence: state.sequence,
-    scheduledTime: scheduledTime.toISOString(),
-  };
+function planFor(state: ScheduleState, scheduled: number, now: number): Plan {
+  const tl = timelineOf(state);
+  const window = state.overlapWindow;
+  if (window !== undefined && scheduled > Date.parse(window.from) && scheduled <= Date.parse(window.until)) {
+    return overlap(tl, scheduled, Date.parse(window.until), state.spec.overlap);
+  }
+  return catchUp(tl, scheduled, now, state.spec.catchUp, state.spec.jitterMs);
 }
 
-/** The next tick is one whose attempts ran out earlier: it was sent, maybe received, and keeps its place. */
-function hasPendingTick(state: ScheduleState): boolean {
-  const last = state.lastDelivery;
-  return last?.outcome === 'failed' && last.sequence === state.sequence && last.scheduledTime === state.nextFireTime;
+function advanced(state: ScheduleState, plan: Plan): ScheduleState {
+  const { overlapWindow, nextFireTime: _next, ...rest } = state;
+  const next: ScheduleState = {
+    ...rest,
+    ...(plan.next === undefined ? { completed: true } : { nextFireTime: iso(plan.next) }),
+    counters: { ...state.counters, skipped: state.counters.skipped + plan.skipped },
+  };
+  // The overlap window is used up once the schedule is past it.
+  const keep = overlapWindow !== undefined && plan.next !== undefined && plan.next <= Date.parse(overlapWindow.until);
+  return keep ? { ...next, overlapWindow } : next;
+}
+
+function scheduledTick(state: ScheduleState, scheduledMs: number): TickInput {
+  return { scheduleName: state.name, generation: state.generation, sequence: state.sequence, scheduledTime: iso(scheduledMs) };
+}
+
+/** The queue's head as a tick to send, when the schedule's own tick is not pending. */
+function queuedTick(state: ScheduleState): NextStep | undefined {
+  if (hasPendingTick(state)) return undefined;
+  let queue = state.queue;
+  while (queue.length > 0) {
+    const head = queue[0] as QueuedTick;
+    const base = { scheduleName: state.name, generation: state.generation, sequence: 0 };
+    if (head.kind === 'manual') {
+      return { kind: 'deliver', state: { ...state, queue }, tick: { ...base, scheduledTime: head.time, trigger: 'manual', requestId: head.requestId } };
+    }
+    const tick = nextTick(timelineOf(state), Date.parse(head.from) - 1);
+    if (tick !== undefined && tick < Date.parse(head.to)) {
+      return { kind: 'deliver', state: { ...state, queue }, tick: { ...base, scheduledTime: iso(tick), trigger: 'backfill' } };
+    }
+    queue = queue.slice(1);
+  }
+  return undefined;
+}
+
+/** The retry policy of the spec's delivery (Knative's `retry` counts retries after the first attempt). */
+export function retryPolicyOfSpec(spec: ScheduleSpec): RetryPolicy {
+  const d = spec.delivery;
+  return { maxAttempts: d.retry + 1, backoffPolicy: d.backoffPolicy, backoffDelayMs: d.backoffDelayMs, maxBackoffMs: d.maxBackoffMs };
 }
 
 /** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
@@ -141,128 +240,117 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
-  return retryDelay(state.spec.retry, attempts, failure);
+  return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+}
+
+export function idOf(tick: TickInput): string {
+  return tick.trigger === 'manual' && tick.requestId !== undefined ? manualEventId({ ...tick, requestId: tick.requestId }) : eventId(tick);
+}
+
+function outcomeOf(result: DeliveryResult): Outcome {
+  if (result.ok) return 'delivered';
+  if (result.deadLettered === true) return 'deadLettered';
+  return result.retryable ? 'failed' : 'rejected';
 }
 
 /**
- * The state after a tick's last attempt. Delivered or refused for good: the sequence moves on. Retries exhausted:
- * the same tick is tried again after a pause (nothing is lost; the catch-up window decides when it is too old).
+ * The state after a tick's last attempt. `startedAt` is when its first attempt of this execution began. Delivered,
+ * dead-lettered or refused for good: the schedule moves on. Retries exhausted: the same tick is tried again after a
+ * pause (nothing is lost). Manual and backfilled events are not kept: they leave the queue either way.
  */
-export function afterTick(
-  state: ScheduleState,
-  tick: TickInput,
-  attempts: number,
-  result: DeliveryResult,
-  now: Date,
-): ScheduleState {
-  const id = eventId(tick);
-  const base = {
-    sequence: tick.sequence,
-    id,
-    scheduledTime: tick.scheduledTime,
-    attempts,
-    ...(result.status === undefined ? {} : { status: result.status }),
+export function afterTick(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date = now): ScheduleState {
+  const outcome = outcomeOf(result);
+  const status = result.status === undefined ? {} : { status: result.status };
+  const entry: RecentDelivery = {
+    sequence: tick.sequence, id: idOf(tick), scheduledTime: tick.scheduledTime, sentTime: now.toISOString(), attempts, ...status, outcome,
+    ...(tick.trigger ? { trigger: tick.trigger } : {}),
   };
-  const following = nextFireTime(scheduleOf(state), new Date(tick.scheduledTime)).toISOString();
-  if (result.ok) {
+  const counters = { ...state.counters, [outcome]: state.counters[outcome] + 1 };
+  if (tick.trigger === 'manual') counters.triggered += 1;
+  if (tick.trigger === 'backfill') counters.backfilled += 1;
+  const failures = outcome === 'delivered' ? 0 : state.consecutiveFailures + 1;
+  const base: ScheduleState = { ...state, counters, recent: [entry, ...state.recent].slice(0, RECENT_SIZE), consecutiveFailures: failures };
+  const moved = tick.trigger === undefined ? afterScheduled(base, tick, outcome, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
+  const last: LastDelivery = {
+    sequence: tick.sequence, id: entry.id, scheduledTime: tick.scheduledTime, outcome, attempts, ...status,
+    ...(result.ok ? {} : { reason: result.reason }),
+  };
+  const withLast = tick.trigger === undefined ? { ...moved, lastDelivery: last } : moved;
+  return pausedOnFailure(withLast, outcome, result, now);
+}
+
+function afterScheduled(state: ScheduleState, tick: TickInput, outcome: Outcome, now: Date, startedAt: Date): ScheduleState {
+  const scheduled = Date.parse(tick.scheduledTime);
+  if (outcome === 'failed') {
     return {
       ...state,
-      sequence: tick.sequence + 1,
-      nextFireTime: following,
-      retryNotBefore: undefined,
-      lastDelivery: { ...base, outcome: 'delivered' },
+      retryNotBefore: iso(now.getTime() + state.spec.delivery.maxBackoffMs),
+      pendingSince: state.pendingSince ?? startedAt.toISOString(),
     };
   }
-  if (result.deadLettered === true) {
-    return {
-      ...state,
-      sequence: tick.sequence + 1,
-      nextFireTime: following,
-      retryNotBefore: undefined,
-      deadLetteredTicks: (state.deadLetteredTicks ?? 0) + 1,
-      lastDelivery: { ...base, outcome: 'deadLettered', reason: result.reason },
-    };
-  }
-  if (!result.retryable) {
-    return {
-      ...state,
-      sequence: tick.sequence + 1,
-      nextFireTime: following,
-      retryNotBefore: undefined,
-      rejectedTicks: state.rejectedTicks + 1,
-      lastDelivery: { ...base, outcome: 'rejected', reason: result.reason },
-    };
-  }
+  const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;
+  const following = nextTick(timelineOf(state), scheduled);
+  const from = Math.max(scheduled, Date.parse(pendingSince ?? startedAt.toISOString()));
+  const window = mergedWindow(state.overlapWindow, from, now.getTime());
   return {
-    ...state,
-    nextFireTime: tick.scheduledTime,
-    retryNotBefore: new Date(now.getTime() + state.spec.retry.maxBackoffMs).toISOString(),
-    lastDelivery: { ...base, outcome: 'failed', reason: result.reason },
+    ...rest,
+    sequence: tick.sequence + 1,
+    ...(following === undefined ? { completed: true } : { nextFireTime: iso(following) }),
+    ...(window ? { overlapWindow: window } : {}),
   };
 }
 
+/** The ticks that fell due during this delivery join those of the deliveries right before it. */
+function mergedWindow(old: ScheduleState['overlapWindow'], from: number, until: number): ScheduleState['overlapWindow'] {
+  if (until <= from) return old;
+  const start = old !== undefined && Date.parse(old.until) >= from ? Math.min(Date.parse(old.from), from) : from;
+  return { from: iso(start), until: iso(until) };
+}
+
+function afterQueued(state: ScheduleState, tick: TickInput): QueuedTick[] {
+  const [head, ...rest] = state.queue;
+  if (head === undefined) return [];
+  if (head.kind === 'manual') return rest;
+  const from = iso(Date.parse(tick.scheduledTime) + 1);
+  return Date.parse(from) >= Date.parse(head.to) ? rest : [{ ...head, from }, ...rest];
+}
+
+function pausedOnFailure(state: ScheduleState, outcome: Outcome, result: DeliveryResult, now: Date): ScheduleState {
+  const limit = state.spec.pauseOnFailure;
+  if (limit === undefined || limit < 1 || outcome === 'delivered' || state.paused || state.consecutiveFailures < limit) return state;
+  const reason = result.ok ? '' : `: ${result.reason}`;
+  const note = `paused after ${state.consecutiveFailures} ticks in a row failed or were dead-lettered (last ${outcome}${reason})`;
+  return { ...state, paused: { note: note.length > 500 ? `${note.slice(0, 499)}…` : note, since: now.toISOString() } };
+}
+
 /**
- * A changed spec (new SCHEDULE, time zone, window or retry policy) keeps the sequence and generation. The next
- * fire time is recomputed from the last scheduled time under the new schedule, so no tick is invented in between.
+ * A changed spec keeps the sequence and generation; it applies from the next tick: the next fire time is recomputed
+ * after the last scheduled time (or now) under the new spec, so no tick is invented in between. A pending (already
+ * attempted) tick stays the next one. `paused` in the spec pauses or resumes only when it changes.
  */
 export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): ScheduleState {
-  // A pending (already attempted) tick stays the next one; the new spec applies to the ticks after it.
-  if (hasPendingTick(state)) return { ...state, spec };
-  const updated: ScheduleState = { ...state, spec, retryNotBefore: undefined };
+  const pause = spec.paused === state.spec.paused ? {} : spec.paused
+    ? { paused: { note: spec.note ?? 'paused in the spec', since: now.toISOString() } }
+    : { paused: undefined };
+  const updated: ScheduleState = stripUndefined({ ...state, spec, ...pause });
+  if (hasPendingTick(state) || state.nextFireTime === undefined) return updated;
+  const { retryNotBefore: _r, completed: _c, nextFireTime: _n, ...rest } = updated;
   const last = state.lastDelivery?.scheduledTime;
-  const from = last ? new Date(last) : now;
-  return { ...updated, nextFireTime: nextFireTime(scheduleOf(updated), from).toISOString() };
+  const from = last !== undefined ? Date.parse(last) : now.getTime() - 1;
+  const next = nextTick(timelineOf(updated), Math.max(from, Math.min(now.getTime() - 1, Date.parse(state.nextFireTime) - 1)));
+  return next === undefined ? { ...rest, completed: true } : { ...rest, nextFireTime: iso(next) };
 }
 
 export function sameSpec(a: ScheduleSpec, b: ScheduleSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** What the schedule shows as the orchestration's custom status (and the management API returns). */
-export interface ScheduleStatus {
-  name: string;
-  spec: ScheduleSpec;
-  nextFireTime?: string;
-  nextSequence: number;
-  generation: string;
-  skippedTicks: number;
-  rejectedTicks: number;
-  deadLetteredTicks?: number;
-  lastDelivery?: LastDelivery;
-  origin?: string;
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function statusOf(state: ScheduleState): ScheduleStatus {
-  return {
-    name: state.name,
-    spec: state.spec,
-    ...(state.nextFireTime ? { nextFireTime: state.nextFireTime } : {}),
-    nextSequence: state.sequence,
-    generation: state.generation,
-    skippedTicks: state.skippedTicks,
-    rejectedTicks: state.rejectedTicks,
-    ...(state.deadLetteredTicks !== undefined ? { deadLetteredTicks: state.deadLetteredTicks } : {}),
-    ...(state.lastDelivery ? { lastDelivery: state.lastDelivery } : {}),
-    ...(state.origin ? { origin: state.origin } : {}),
-  };
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
-/**
- * Rebuilds the state of a schedule whose orchestration ended (terminated by an operator, or failed) from its last
- * custom status, so that starting it again continues the sequence and keeps the generation.
- */
-export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now: Date): ScheduleState {
-  const restored: ScheduleState = {
-    name: status.name,
-    spec: status.spec,
-    generation: status.generation,
-    sequence: status.nextSequence,
-    skippedTicks: status.skippedTicks,
-    rejectedTicks: status.rejectedTicks,
-    ...(status.deadLetteredTicks !== undefined ? { deadLetteredTicks: status.deadLetteredTicks } : {}),
-    ...(status.nextFireTime ? { nextFireTime: status.nextFireTime } : {}),
-    ...(status.lastDelivery ? { lastDelivery: status.lastDelivery } : {}),
-    ...(status.origin ? { origin: status.origin } : {}),
-  };
-  return sameSpec(status.spec, spec) ? restored : withSpec(restored, spec, now);
-}
+export { statusOf, stateFromStatus, type ScheduleStatus } from './schedule-status.js';

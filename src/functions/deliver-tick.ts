@@ -5,6 +5,7 @@ import { createDelivery, type Delivery } from '../eventsource/delivery/deliver.j
 import { createDispatcher } from '../eventsource/delivery/dispatcher.js';
 import { createOidcTokenSource } from '../eventsource/delivery/oidc-token.js';
 import { sendTick } from '../eventsource/delivery/send-tick.js';
+import type { EventOptions } from '../eventsource/event.js';
 import { targetsOf, type TickRequest } from '../eventsource/delivery/tick-request.js';
 import type { DeliveryResult } from '../eventsource/schedule-state.js';
 import { DELIVERY_ACTIVITY } from './shared/names.js';
@@ -29,8 +30,21 @@ const defaults = {
 };
 
 /** A delivery costs nothing to make (it holds no connections: the pools do). */
-function deliveryTo(sink: URL, timeoutMs: number): Delivery {
-  return createDelivery({ sink, mode: config.ceMode, timeoutMs, dispatcher: pools });
+function deliveryTo(sink: URL, timeoutMs: number, mode: 'binary' | 'structured'): Delivery {
+  return createDelivery({ sink, mode, timeoutMs, dispatcher: pools });
+}
+
+/** The schedule's own event attributes, else the environment's. */
+function eventOptions(request: TickRequest): EventOptions {
+  const own = request.event;
+  if (own === undefined) return { type: config.ceType, source: config.ceSource, overrides: config.ceOverrides };
+  return {
+    type: own.type,
+    source: own.source,
+    overrides: own.extensions,
+    ...(own.subject !== undefined ? { subject: own.subject } : {}),
+    ...(own.data !== undefined ? { data: own.data } : {}),
+  };
 }
 
 export const deliverTick: ActivityHandler = async (request: TickRequest): Promise<DeliveryResult> => {
@@ -40,13 +54,14 @@ export const deliverTick: ActivityHandler = async (request: TickRequest): Promis
     return { ok: false, reason: resolved.problem, retryable: false };
   }
   const { sink, timeoutMs, deadLetterSink } = resolved.targets;
+  const mode = request.event?.mode ?? config.ceMode;
   return sendTick(
     request,
     {
-      delivery: deliveryTo(sink, timeoutMs),
-      ...(deadLetterSink ? { deadLetter: deliveryTo(deadLetterSink, timeoutMs) } : {}),
+      delivery: deliveryTo(sink, timeoutMs, mode),
+      ...(deadLetterSink ? { deadLetter: deliveryTo(deadLetterSink, timeoutMs, mode) } : {}),
       oidcToken,
-      event: { type: config.ceType, source: config.ceSource, overrides: config.ceOverrides },
+      event: eventOptions(request),
       logger,
     },
     { lastAttempt: request.lastAttempt === true },

@@ -1,22 +1,30 @@
 /**
- * One schedule as an eternal orchestration: each execution waits for one tick, delivers it (with retries), and
- * continues-as-new. All decisions come from the pure state machine in eventsource/schedule-state; this generator
- * only turns them into durable timers, activity calls and events. Deterministic: time comes from the context.
+ * One schedule as an eternal orchestration: each execution waits for its next tick (answering the schedule's events
+ * meanwhile), delivers it (with retries), then continues-as-new. All decisions come from the pure state machine in
+ * eventsource/schedule-state (and schedule-events); this generator only turns them into durable timers, activity
+ * calls and events. Deterministic: time comes from the context.
+ *
+ * Events: one waiter per event name stays open for the whole execution (while waiting, during an attempt and during
+ * a back-off), so an event raised at any time is applied: while waiting at once, during a delivery as soon as the
+ * attempt or back-off ends (a trigger then honours the overlap policy). A waiter is renewed once it has its event.
+ * Events raised while no waiter is yielded yet are buffered by the SDK and handed to the next one.
  */
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-events.js';
+import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import {
   afterTick,
   nextStep,
   retryAfter,
+  retryPolicyOfSpec,
   statusOf,
-  withSpec,
   type DeliveryResult,
   type ScheduleState,
+  type TickInput,
 } from '../eventsource/schedule-state.js';
-import { checkScheduleState } from '../eventsource/schedule-schema.js';
-import { checkScheduleSpec } from '../eventsource/schedule-spec.js';
-import { DELIVERY_ACTIVITY, ORCHESTRATOR, RESCHEDULE_EVENT, scheduleNameOf } from './shared/names.js';
+import type { TickRequest } from '../eventsource/delivery/tick-request.js';
+import { DELIVERY_ACTIVITY, ORCHESTRATOR, SCHEDULE_EVENTS, scheduleNameOf } from './shared/names.js';
 
 /** First line only, bounded: the activity error's details carry a stack that has no place in the status. */
 function reasonOf(error: unknown): string {
@@ -39,55 +47,130 @@ function validInput(context: OrchestrationContext): ScheduleState {
   throw new Error(message);
 }
 
-export const scheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = validInput(context);
-  let step = nextStep(input, context.df.currentUtcDateTime);
+/** The state after event `name` with `payload`; a malformed payload is logged and ignored, never fatal. */
+function withEvent(context: OrchestrationContext, state: ScheduleState, name: EventName, payload: unknown, delivering: boolean): ScheduleState {
+  const checked = checkEvent(name, payload);
+  if (!checked.ok) {
+    if (!context.df.isReplaying) context.warn(`${name} ignored: ${checked.problem}`);
+    return state;
+  }
+  const applied = applyEvent(state, checked.event, context.df.currentUtcDateTime, delivering);
+  if (applied.ignored !== undefined && !context.df.isReplaying) context.warn(`${name}: ${applied.ignored}`);
+  return applied.state;
+}
 
-  if (step.kind === 'wait') {
-    context.df.setCustomStatus(statusOf(step.state));
-    const timer = context.df.createTimer(step.until);
-    const change = context.df.waitForExternalEvent(RESCHEDULE_EVENT);
-    const winner: unknown = yield context.df.Task.any([timer, change]);
-    if (winner === change) {
-      timer.cancel();
-      const check = checkScheduleSpec(change.result);
-      if (check.ok) {
-        context.df.continueAsNew(withSpec(step.state, check.spec, context.df.currentUtcDateTime));
-      } else {
-        // Anyone who can reach the Durable API can raise the event: a malformed spec is ignored, not fatal.
-        if (!context.df.isReplaying) context.warn(`reschedule ignored: ${check.problem}`);
-        context.df.continueAsNew(step.state);
-      }
+/** An execution answers at most this many events before it continues-as-new (bounds its history). */
+const MAX_EVENTS_PER_EXECUTION = 20;
+
+/** The open waiters of the schedule's events: one per name, renewed once it has its event. */
+class EventWaiters {
+  private readonly open = new Map<EventName, Task>();
+
+  constructor(private readonly context: OrchestrationContext) {}
+
+  /** Every name's waiter, a fresh one for a name whose last waiter was taken. */
+  tasks(): Task[] {
+    for (const name of SCHEDULE_EVENTS) if (!this.open.has(name)) this.open.set(name, this.context.df.waitForExternalEvent(name));
+    return [...this.open.values()];
+  }
+
+  /** The events that arrived (in the order of SCHEDULE_EVENTS); their waiters are taken. */
+  take(): Array<{ name: EventName; payload: unknown }> {
+    const arrived: Array<{ name: EventName; payload: unknown }> = [];
+    for (const [name, task] of this.open) {
+      if (!task.isCompleted) continue;
+      arrived.push({ name, payload: task.result });
+      this.open.delete(name);
+    }
+    return arrived;
+  }
+}
+
+/** The state after the events that arrived; `delivering`: a tick is being delivered now (overlap policy). */
+function withArrived(context: OrchestrationContext, state: ScheduleState, waiters: EventWaiters, delivering: boolean): { state: ScheduleState; count: number } {
+  const arrived = waiters.take();
+  let next = state;
+  for (const { name, payload } of arrived) next = withEvent(context, next, name, payload, delivering);
+  return { state: next, count: arrived.length };
+}
+
+export const scheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  let state = validInput(context);
+  const waiters = new EventWaiters(context);
+  let events = 0;
+  for (let round = 0; ; round++) {
+    const step = nextStep(state, context.df.currentUtcDateTime);
+    state = step.state;
+    if (step.kind === 'complete') {
+      // No tick left (at, endAt, maxCount) and nothing queued: the orchestration completes, its status says so.
+      context.df.setCustomStatus(statusOf({ ...state, completed: true }));
       return;
     }
-    step = nextStep(step.state, context.df.currentUtcDateTime);
+    context.df.setCustomStatus(statusOf(state));
+    if (step.kind === 'deliver') {
+      state = yield* deliver(context, state, step.tick, waiters);
+      break;
+    }
+    if (events >= MAX_EVENTS_PER_EXECUTION || round >= MAX_EVENTS_PER_EXECUTION) break;
+    const timer = step.until === undefined ? undefined : context.df.createTimer(step.until);
+    const winner: unknown = yield context.df.Task.any([...(timer ? [timer] : []), ...waiters.tasks()]);
+    if (winner === timer) continue;
+    timer?.cancel();
+    const arrived = withArrived(context, state, waiters, false);
+    state = arrived.state;
+    events += arrived.count;
   }
-  if (step.kind !== 'deliver') {
-    context.df.setCustomStatus(statusOf(step.state));
-    context.df.continueAsNew(step.state);
-    return;
-  }
+  state = withArrived(context, state, waiters, false).state;
+  context.df.setCustomStatus(statusOf(state));
+  context.df.continueAsNew(state);
+};
 
-  context.df.setCustomStatus(statusOf(step.state));
+/** What the delivery activity is given for one attempt of `tick`: the schedule's own event, sink and delivery policy. */
+function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean): TickRequest {
+  const { spec } = state;
+  return {
+    ...tick,
+    lastAttempt,
+    event: spec.event,
+    ...(spec.sink !== undefined ? { sink: spec.sink } : {}),
+    delivery: {
+      timeout: spec.delivery.timeoutMs,
+      ...(spec.delivery.deadLetterSink !== undefined ? { deadLetterSink: spec.delivery.deadLetterSink } : {}),
+    },
+  };
+}
+
+/** Delivers one tick with the spec's retries; events that arrive meanwhile are applied as a delivery runs. */
+function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: TickInput, waiters: EventWaiters): Generator<Task, ScheduleState, unknown> {
+  let state = initial;
+  const startedAt = context.df.currentUtcDateTime;
   let attempts = 0;
   let result: DeliveryResult;
   for (;;) {
     attempts += 1;
     try {
       // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
-      const lastAttempt = attempts >= step.state.spec.retry.maxAttempts;
-      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, { ...step.tick, lastAttempt })) as DeliveryResult;
+      const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
+      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, requestOf(state, tick, last))) as DeliveryResult;
     } catch (error) {
       // The activity itself failed (not the sink): retry like a network error.
       result = { ok: false, reason: reasonOf(error), retryable: true };
     }
-    const delay = retryAfter(step.state, attempts, result);
+    state = withArrived(context, state, waiters, true).state;
+    const delay = retryAfter(state, attempts, result);
     if (delay === undefined) break;
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delay));
+    context.df.setCustomStatus(statusOf(state));
+    const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delay);
+    for (;;) {
+      // A new timer for each wait: a timer yielded again in a new Task.any would be scheduled again by the host.
+      const timer = context.df.createTimer(fireAt);
+      if ((yield context.df.Task.any([timer, ...waiters.tasks()])) === timer) break;
+      timer.cancel();
+      state = withArrived(context, state, waiters, true).state;
+      context.df.setCustomStatus(statusOf(state));
+    }
   }
-  const next = afterTick(step.state, step.tick, attempts, result, context.df.currentUtcDateTime);
-  context.df.setCustomStatus(statusOf(next));
-  context.df.continueAsNew(next);
-};
+  return afterTick(state, tick, attempts, result, context.df.currentUtcDateTime, startedAt);
+}
 
 df.app.orchestration(ORCHESTRATOR, scheduleOrchestrator);

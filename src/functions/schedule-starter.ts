@@ -10,6 +10,13 @@ import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, ty
 import { redactUrlsIn } from '../eventsource/redact.js';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
 import { sameSpec, type ScheduleSpec } from '../eventsource/schedule-state.js';
+import { describeSpec } from '../eventsource/normalized-spec.js';
+
+/** The trigger fields of a spec, for a log line. */
+function describeTrigger(spec: ScheduleSpec): string {
+  const { every, offset, cron, timezone, at } = describeSpec(spec);
+  return JSON.stringify({ every, offset, cron, timezone, at });
+}
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './shared/names.js';
 import { config, logger, originKey, scheduleSpec } from './shared/settings.js';
 import { findInstance } from './shared/instances.js';
@@ -51,11 +58,11 @@ function remember(instanceId: string, observed: ObservedInstance | undefined): v
 async function reschedule(client: DurableClient, instanceId: string, spec: ScheduleSpec): Promise<boolean> {
   const deadline = Date.now() + CONFIRM_MS;
   while (Date.now() < deadline) {
-    await client.raiseEvent(instanceId, RESCHEDULE_EVENT, spec);
+    await client.raiseEvent(instanceId, RESCHEDULE_EVENT, { spec });
     for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
       await sleep(500);
       const status = asScheduleStatus((await observe(client, instanceId))?.customStatus);
-      if (status && sameSpec(status.spec, spec)) return true;
+      if (status && sameSpec(status.normalizedSpec, spec)) return true;
     }
   }
   return false;
@@ -84,9 +91,9 @@ async function ensureOnce(client: DurableClient): Promise<void> {
       return;
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
-        logger.info({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed; new spec sent to the running schedule');
+        logger.info({ schedule: name, instanceId, spec: describeTrigger(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
       } else {
-        logger.warn({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
+        logger.warn({ schedule: name, instanceId, spec: describeTrigger(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
       }
       return;
     case 'start':
@@ -106,7 +113,7 @@ async function start(client: DurableClient, instanceId: string, decision: Extrac
   }
   const { generation, sequence } = decision.state;
   seenSequences.set(instanceId, { generation, sequence });
-  const facts = { schedule: config.scheduleName, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
+  const facts = { schedule: config.scheduleName, instanceId, spec: describeTrigger(decision.state.spec), generation, nextSequence: sequence };
   if (decision.why === 'new-generation') {
     logger.warn(
       { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },

@@ -45,7 +45,10 @@ test('the starter reports a forged instance, then starts a new generation instea
     const genuine = await runtimeStatus(first, 'Running');
     assert.equal(await post(first, `${API}/instances/schedule-default/terminate?reason=test`), 202);
     await runtimeStatus(first, 'Terminated');
-    const forged = { name: 'default', spec: genuine['spec'], generation: genuine['generation'], sequence: 1, skippedTicks: 0, rejectedTicks: 0 };
+    const forged = {
+      name: 'default', spec: genuine['normalizedSpec'], generation: genuine['generation'], sequence: 1,
+      counters: genuine['counters'], recent: [], consecutiveFailures: 0, queue: [],
+    };
     assert.equal(await post(first, `${API}/orchestrators/scheduleOrchestrator/schedule-default`, forged), 202);
     await until('the forged status', async () => {
       const { body } = await first.getJson<{ customStatus?: { origin?: string; nextSequence?: number } }>(`${API}/instances/schedule-default`);

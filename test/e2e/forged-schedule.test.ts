@@ -65,8 +65,8 @@ test('a forged schedule state neither pre-empts nor reuses the schedule\'s event
 
   // 1. Another instance id, the real schedule's name and marker, a later sequence: refused, nothing delivered.
   const preempt = {
-    name: 'default', spec: copied['spec'], generation: copied['generation'], origin: copied['origin'],
-    sequence: 1_000, nextFireTime: new Date(start).toISOString(), skippedTicks: 0, rejectedTicks: 0,
+    name: 'default', spec: copied['normalizedSpec'], generation: copied['generation'], origin: copied['origin'],
+    sequence: 1_000, nextFireTime: new Date(start).toISOString(), counters: copied['counters'], recent: [], consecutiveFailures: 0, queue: [],
   };
   const started = await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-evil`, preempt);
   assert.equal(started.status, 202);

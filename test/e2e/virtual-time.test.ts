@@ -44,7 +44,7 @@ test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with t
     assert.equal(event.data.scheduledTime, expected);
     assert.equal(Number(event.sequence), i + 1);
   });
-  assert.equal(first, start + MINUTE, 'the first tick is one interval after the schedule started');
+  assert.equal(first, start + MINUTE, 'the first tick is the first whole minute (the every grid) after the schedule started');
   assert.equal(Date.parse(events[ticks - 1]!.time) - Date.parse(events[0]!.time), (ticks - 1) * MINUTE);
 });
 

@@ -8,10 +8,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { EventSourceError } from '../../src/eventsource/errors.js';
 import { nextFireTime, parseSchedule } from '../../src/eventsource/schedule.js';
-import { checkScheduleSpec } from '../../src/eventsource/schedule-spec.js';
 import { checkScheduleState } from '../../src/eventsource/schedule-schema.js';
-import { newScheduleState, nextStep, statusOf, type ScheduleSpec } from '../../src/eventsource/schedule-state.js';
+import { newScheduleState, nextStep, statusOf } from '../../src/eventsource/schedule-state.js';
 import { fuzzParameters } from '../support/fuzz.js';
+import { TEN_SECONDS } from '../support/specs.js';
 
 const cronField = fc.constantFrom('*', '0', '5', '59', '23', '*/5', '*/13', '1-5', '5-1', 'MON', 'SUN-SAT', 'JAN', 'L', '5L', '1#2', '?', '60', '*/0', '1,2', 'W', '15W', '-1', '31', '29', '2', '0/5');
 const cron = fc.array(cronField, { minLength: 1, maxLength: 7 }).map((fields) => fields.join(' '));
@@ -25,12 +25,7 @@ const scheduleText = fc.oneof(cron, duration, isoDuration, fc.string(), fc.const
 const zone = fc.oneof(fc.constantFrom(...Intl.supportedValuesOf('timeZone'), 'utc', 'Mars/Olympus', '+01:00', ''), fc.string());
 const instant = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }).map((ms) => new Date(ms));
 
-const spec: ScheduleSpec = {
-  schedule: '10s',
-  timeZone: 'UTC',
-  catchUpWindowMs: 60_000,
-  retry: { maxAttempts: 3, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-};
+const spec = TEN_SECONDS;
 
 describe('schedule fuzz', () => {
   it('parseSchedule: a schedule with strictly increasing fire times, or an EventSourceError on one line', () => {
@@ -58,26 +53,6 @@ describe('schedule fuzz', () => {
     );
   });
 
-  it('checkScheduleSpec (the reschedule event): a spec or a problem naming the field, never a throw', () => {
-    const specLike = fc.record(
-      {
-        schedule: fc.oneof(scheduleText, fc.jsonValue()),
-        timeZone: fc.oneof(zone, fc.jsonValue()),
-        catchUpWindowMs: fc.oneof(fc.integer(), fc.double(), fc.jsonValue()),
-        retry: fc.oneof(fc.constant(spec.retry), fc.jsonValue(), fc.record({ maxAttempts: fc.integer(), backoffPolicy: fc.string(), backoffDelayMs: fc.integer(), maxBackoffMs: fc.integer() })),
-      },
-      { requiredKeys: [] },
-    );
-    fc.assert(
-      fc.property(fc.oneof(specLike, fc.jsonValue()), (value) => {
-        const checked = checkScheduleSpec(value);
-        if (!checked.ok) assert.ok(checked.problem.length > 0);
-        else parseSchedule(checked.spec.schedule, checked.spec.timeZone);
-      }),
-      fuzzParameters({ numRuns: 300 }, 'reschedule specs'),
-    );
-  });
-
   it('checkScheduleState: what the schema accepts can be planned at any time; what it refuses is named', () => {
     const base = { ...newScheduleState('default', spec, new Date('2030-01-01T00:00:00Z')), nextFireTime: '2030-01-01T00:00:10.000Z' };
     const mutation = fc.record(
@@ -87,8 +62,15 @@ describe('schedule fuzz', () => {
         sequence: fc.oneof(fc.integer(), fc.double(), fc.jsonValue()),
         nextFireTime: fc.oneof(instant.map((d) => d.toISOString()), fc.string()),
         retryNotBefore: fc.oneof(instant.map((d) => d.toISOString()), fc.string()),
-        skippedTicks: fc.oneof(fc.nat(), fc.integer(), fc.jsonValue()),
-        spec: fc.oneof(fc.constant(spec), fc.record({ schedule: scheduleText, timeZone: zone }).map((s) => ({ ...spec, ...s })), fc.jsonValue()),
+        counters: fc.oneof(fc.constant(spec && base.counters), fc.record({ delivered: fc.integer(), skipped: fc.jsonValue() }), fc.jsonValue()),
+        queue: fc.oneof(fc.constant([]), fc.array(fc.record({ kind: fc.constantFrom('manual', 'backfill', 'x'), requestId: fc.string(), time: instant.map((d) => d.toISOString()), from: instant.map((d) => d.toISOString()), to: instant.map((d) => d.toISOString()) }, { requiredKeys: ['kind'] }), { maxLength: 3 }), fc.jsonValue()),
+        paused: fc.oneof(fc.constant(undefined), fc.record({ note: fc.string(), since: instant.map((d) => d.toISOString()) }), fc.jsonValue()),
+        spec: fc.oneof(
+          fc.constant(spec),
+          fc.record({ cron: fc.oneof(fc.constantFrom('0 30 2 * * *', '@hourly', '*/5 * * * *'), scheduleText), timeZone: zone }).map((s) => ({ ...spec, trigger: { kind: 'cron', expression: s.cron, timeZone: s.timeZone } })),
+          fc.record({ everyMs: fc.integer(), offsetMs: fc.integer() }).map((t) => ({ ...spec, trigger: { kind: 'every', ...t } })),
+          fc.jsonValue(),
+        ),
         lastDelivery: fc.oneof(fc.constant(undefined), fc.jsonValue(), fc.record({ sequence: fc.integer(), id: fc.uuid(), scheduledTime: instant.map((d) => d.toISOString()), outcome: fc.constantFrom('delivered', 'failed', 'rejected', 'lost'), attempts: fc.integer() })),
       },
       { requiredKeys: [] },

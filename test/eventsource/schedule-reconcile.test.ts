@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import { reconcile, STUCK_AFTER_MS, type Reconcile } from '../../src/eventsource/schedule-reconcile.js';
 import { originKeyFrom, originMarker, originSecretFrom } from '../../src/eventsource/schedule-origin.js';
 import { DEV_KEY } from '../../src/host/storage/azurite.js';
-import { newScheduleState, statusOf, type ScheduleSpec } from '../../src/eventsource/schedule-state.js';
+import { newScheduleState, statusOf } from '../../src/eventsource/schedule-state.js';
+import { TEN_SECONDS } from '../support/specs.js';
 
-const spec: ScheduleSpec = {
-  schedule: '10s',
-  timeZone: 'UTC',
-  catchUpWindowMs: 60_000,
-  retry: { maxAttempts: 3, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-};
+const spec = TEN_SECONDS;
 const t0 = new Date('2030-01-01T00:00:00.000Z');
 const later = new Date('2030-01-02T00:00:00.000Z');
 const originKey = originKeyFrom('the app secret');

@@ -1,5 +1,11 @@
+/**
+ * The schedule's pure state machine: fire times from the normalised spec, catch-up and overlap policies, jitter,
+ * pauseOnFailure and the external events, driven by a simulated clock (a tick's delivery takes the time the test
+ * says, the sink answers what the test says).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   afterTick,
   newScheduleState,
@@ -7,169 +13,332 @@ import {
   stateFromStatus,
   statusOf,
   withSpec,
-  type ScheduleSpec,
+  type DeliveryResult,
   type ScheduleState,
+  type TickInput,
 } from '../../src/eventsource/schedule-state.js';
+import { applyEvent, checkEvent } from '../../src/eventsource/schedule-events.js';
+import { checkScheduleState, checkScheduleStatus } from '../../src/eventsource/schedule-schema.js';
 import { reconcile } from '../../src/eventsource/schedule-reconcile.js';
 import { originKeyFrom, originMarker } from '../../src/eventsource/schedule-origin.js';
-import { eventId } from '../../src/eventsource/event.js';
+import { eventId, manualEventId } from '../../src/eventsource/event.js';
+import { jitterDelay } from '../../src/eventsource/jitter.js';
+import { specOf, TEN_SECONDS } from '../support/specs.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
-const spec: ScheduleSpec = {
-  schedule: '10s',
-  timeZone: 'UTC',
-  catchUpWindowMs: 60_000,
-  retry: { maxAttempts: 3, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-};
+const spec = TEN_SECONDS;
 const t0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number): Date => new Date(t0.getTime() + ms);
+const iso = (ms: number): string => at(ms).toISOString();
+const OK: DeliveryResult = { ok: true, status: 202 };
+const DOWN: DeliveryResult = { ok: false, status: 503, reason: 'HTTP 503', retryable: true };
 
-function deliverStep(state: ScheduleState, now: Date) {
-  const step = nextStep(state, now);
-  assert.equal(step.kind, 'deliver', `expected a delivery at ${now.toISOString()}, got ${step.kind}`);
-  if (step.kind !== 'deliver') throw new Error('unreachable');
-  return step;
+interface Sent { tick: TickInput; at: number; outcome: string }
+
+/**
+ * Runs the state machine from `state` until `untilMs` (ms after t0): each delivery takes `tookMs` and gets
+ * `answer(tick, time)`. Returns the ticks sent and the final state.
+ */
+function run(state: ScheduleState, untilMs: number, answer: (tick: TickInput, now: number) => DeliveryResult = () => OK, tookMs = 10): { sent: Sent[]; state: ScheduleState } {
+  const sent: Sent[] = [];
+  let now = t0.getTime();
+  for (let i = 0; i < 100_000; i++) {
+    const step = nextStep(state, new Date(now));
+    if (step.kind === 'complete') return { sent, state: { ...step.state, completed: true } };
+    if (step.kind === 'wait') {
+      if (step.until === undefined || step.until.getTime() > t0.getTime() + untilMs) return { sent, state: step.state };
+      now = step.until.getTime();
+      state = step.state;
+      continue;
+    }
+    const result = answer(step.tick, now - t0.getTime());
+    const started = now;
+    now += tookMs;
+    state = afterTick(step.state, step.tick, 1, result, new Date(now), new Date(started));
+    sent.push({ tick: step.tick, at: started - t0.getTime(), outcome: result.ok ? 'ok' : 'fail' });
+  }
+  throw new Error('did not settle');
 }
 
-test('a new schedule anchors its first tick one interval after the orchestration starts', () => {
-  const step = nextStep(newScheduleState('default', spec, t0), t0);
-  assert.deepEqual(step.kind, 'wait');
-  if (step.kind !== 'wait') return;
-  assert.equal(step.until.toISOString(), at(10_000).toISOString());
-  assert.equal(step.state.nextFireTime, at(10_000).toISOString());
+const times = (sent: Sent[]): string[] => sent.map((s) => s.tick.scheduledTime);
+
+test('every with offset: the ticks are on the epoch grid plus the offset, from the generation on, sequence 1, 2, 3', () => {
+  const s = newScheduleState('default', specOf({ every: '10s', offset: '3s' }), t0);
+  const { sent, state } = run(s, 35_000);
+  assert.deepEqual(times(sent), [iso(3_000), iso(13_000), iso(23_000), iso(33_000)]);
+  assert.deepEqual(sent.map((x) => x.tick.sequence), [1, 2, 3, 4]);
+  assert.equal(state.counters.delivered, 4);
+  assert.equal(state.recent[0]?.scheduledTime, iso(33_000), 'recent: newest first');
+  assert.equal(state.recent[0]?.id, eventId(sent[3]!.tick));
 });
 
-test('ticks are fixed-rate: the next fire time comes from the scheduled time, not from when delivery ended', () => {
-  let state = newScheduleState('default', spec, t0);
-  const wait = nextStep(state, t0);
-  if (wait.kind !== 'wait') throw new Error('expected wait');
-  state = wait.state;
-  // Delivery happens 2.7 s late and takes a while: the following tick is still exactly 10 s after the first.
-  const step = deliverStep(state, at(12_700));
-  assert.equal(step.tick.scheduledTime, at(10_000).toISOString());
-  assert.equal(step.tick.sequence, 1);
-  const next = afterTick(step.state, step.tick, 1, { ok: true, status: 202 }, at(13_900));
-  assert.equal(next.nextFireTime, at(20_000).toISOString());
-  assert.equal(next.sequence, 2);
-  assert.deepEqual(next.lastDelivery, {
-    sequence: 1,
-    id: eventId(step.tick),
-    scheduledTime: at(10_000).toISOString(),
-    attempts: 1,
-    status: 202,
-    outcome: 'delivered',
-  });
+test('at: fires once, then the schedule completes; startAt/endAt and maxCount end it too', () => {
+  const once = run(newScheduleState('default', specOf({ at: iso(5_000) }), t0), 60_000);
+  assert.deepEqual(times(once.sent), [iso(5_000)]);
+  assert.equal(once.state.completed, true);
+  assert.deepEqual(statusOf(once.state).upcoming, []);
+
+  const windowed = run(newScheduleState('default', specOf({ every: '10s', startAt: iso(20_000), endAt: iso(50_000) }), t0), 120_000);
+  assert.deepEqual(times(windowed.sent), [iso(20_000), iso(30_000), iso(40_000)]);
+  assert.equal(windowed.state.completed, true);
+
+  const counted = run(newScheduleState('default', specOf({ every: '10s', maxCount: 2, startAt: iso(20_000) }), t0), 120_000);
+  assert.deepEqual(times(counted.sent), [iso(20_000), iso(30_000)]);
+  assert.equal(counted.state.completed, true);
+  // A completed schedule restarted from its status stays completed: an `at` never fires twice.
+  const restarted = stateFromStatus(statusOf(once.state), once.state.spec, at(70_000));
+  assert.equal(nextStep(restarted, at(70_000)).kind, 'complete');
 });
 
-test('missed ticks inside the catch-up window are delivered late and in order; older ones are skipped and counted', () => {
-  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  // The host was down for 100 s: ticks at 10..40 s are older than the 60 s window at t=100 s.
-  const now = at(100_000);
-  const first = deliverStep(state, now);
-  assert.equal(first.tick.scheduledTime, at(40_000).toISOString());
-  assert.equal(first.state.skippedTicks, 3);
-  state = afterTick(first.state, first.tick, 1, { ok: true, status: 200 }, now);
-  const sequences: number[] = [first.tick.sequence];
-  const times: string[] = [first.tick.scheduledTime];
-  for (;;) {
-    const step = nextStep(state, now);
-    if (step.kind !== 'deliver') break;
-    sequences.push(step.tick.sequence);
-    times.push(step.tick.scheduledTime);
-    state = afterTick(step.state, step.tick, 1, { ok: true, status: 200 }, now);
+test('cron across both DST changes in two zones, for days: the ticks the fire-time rule gives, no more, no fewer', () => {
+  for (const timezone of ['Europe/Berlin', 'America/New_York']) {
+    const start = timezone === 'Europe/Berlin' ? Date.parse('2030-03-30T00:00:00Z') : Date.parse('2030-03-09T00:00:00Z');
+    const autumn = timezone === 'Europe/Berlin' ? Date.parse('2030-10-26T00:00:00Z') : Date.parse('2030-11-02T00:00:00Z');
+    for (const from of [start, autumn]) {
+      const s = newScheduleState('default', specOf({ cron: '0 30 2 * * *', timezone }), new Date(from));
+      const result = run({ ...s }, 0);
+      // run() starts at t0; drive it explicitly from `from` for 4 days instead.
+      let state = result.state;
+      const fired: string[] = [];
+      let now = from;
+      for (let i = 0; i < 20; i++) {
+        const step = nextStep(state, new Date(now));
+        if (step.kind === 'wait') { now = step.until!.getTime(); state = step.state; if (now > from + 4 * 86_400_000) break; continue; }
+        if (step.kind !== 'deliver') break;
+        fired.push(step.tick.scheduledTime);
+        state = afterTick(step.state, step.tick, 1, OK, new Date(now + 5), new Date(now));
+      }
+      assert.equal(fired.length, 4, `${timezone}: one tick a day, the change day included: ${fired.join(' ')}`);
+      const local = fired.map((t) => new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit' }).format(new Date(t)));
+      assert.ok(local.filter((l) => l === '02:30').length >= 3, `${timezone}: ${local.join(' ')}`);
+    }
   }
-  assert.deepEqual(sequences, [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(times, [40, 50, 60, 70, 80, 90, 100].map((s) => at(s * 1000).toISOString()));
-  assert.equal(state.skippedTicks, 3);
 });
 
-test('a tick whose retries ran out is kept, retried after a pause, and keeps its sequence and id', () => {
-  const state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  const step = deliverStep(state, at(10_000));
-  const failed = afterTick(step.state, step.tick, 3, { ok: false, status: 503, reason: 'HTTP 503', retryable: true }, at(17_000));
-  assert.equal(failed.sequence, 1, 'sequence not consumed');
-  assert.equal(failed.nextFireTime, at(10_000).toISOString(), 'same tick again');
-  assert.equal(failed.lastDelivery?.outcome, 'failed');
-  const pause = nextStep(failed, at(17_000));
-  assert.equal(pause.kind, 'wait');
-  if (pause.kind === 'wait') assert.equal(pause.until.toISOString(), at(47_000).toISOString());
-  const again = deliverStep(failed, at(47_000));
-  assert.equal(eventId(again.tick), eventId(step.tick));
+test('catch-up all: every missed tick within the window goes out in order; older ones are counted as skipped', () => {
+  const s = { ...newScheduleState('default', spec, t0), nextFireTime: iso(0) };
+  // The host comes back 5 min late: 30 ticks missed, the window (60 s) holds 7 of them (-60 s inclusive .. now).
+  const step = nextStep(s, at(300_000));
+  assert.equal(step.kind, 'deliver');
+  if (step.kind !== 'deliver') return;
+  assert.equal(step.tick.scheduledTime, iso(240_000));
+  assert.equal(step.state.counters.skipped, 24);
+  const { sent } = run(step.state, 300_000);
+  assert.equal(sent.length, 7);
 });
 
-test('a tick the sink refuses for good (non-retryable) is counted and the schedule moves on', () => {
-  const state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  const step = deliverStep(state, at(10_000));
-  const next = afterTick(step.state, step.tick, 1, { ok: false, status: 400, reason: 'HTTP 400', retryable: false }, at(10_100));
-  assert.equal(next.sequence, 2);
-  assert.equal(next.rejectedTicks, 1);
-  assert.equal(next.nextFireTime, at(20_000).toISOString());
-  assert.equal(next.lastDelivery?.outcome, 'rejected');
+test('catch-up latest sends only the newest missed tick; skip sends none; both count the rest, arithmetically for a million', () => {
+  const latest = { ...newScheduleState('default', specOf({ every: '1s', catchUp: { window: '1m', policy: 'latest' } }), t0), nextFireTime: iso(0) };
+  const late = 1_000_000_000; // 11.5 days behind at one tick a second
+  const step = nextStep(latest, at(late + 400));
+  assert.equal(step.kind, 'deliver');
+  if (step.kind !== 'deliver') return;
+  assert.equal(step.tick.scheduledTime, iso(late));
+  assert.equal(step.state.counters.skipped, late / 1_000);
+
+  const skip = { ...newScheduleState('default', specOf({ every: '1s', catchUp: { window: '1m', policy: 'skip' } }), t0), nextFireTime: iso(0) };
+  // 30 s late: the ticks missed are dropped, the one due now (400 ms ago, on time) goes out.
+  const onTime = nextStep(skip, at(late + 30_400));
+  assert.equal(onTime.kind === 'deliver' && onTime.tick.scheduledTime, iso(late + 30_000));
+  assert.equal(onTime.state.counters.skipped, late / 1_000 + 30);
+  // Nothing due on time (the last tick is older than the on-time grace): none is sent.
+  const none = nextStep({ ...skip, spec: specOf({ every: '1m', catchUp: { window: '1h', policy: 'skip' } }) }, at(late + 30_400));
+  assert.equal(none.kind, 'wait');
+  if (none.kind === 'wait') assert.equal(none.state.nextFireTime, new Date(Math.ceil(at(late + 30_400).getTime() / 60_000) * 60_000).toISOString());
 });
 
-test('a changed spec keeps sequence and generation and reckons the next tick from the last scheduled one', () => {
-  const state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  const step = deliverStep(state, at(10_000));
-  const delivered = afterTick(step.state, step.tick, 1, { ok: true, status: 200 }, at(10_050));
-  const changed = withSpec(delivered, { ...spec, schedule: '1m' }, at(15_000));
-  assert.equal(changed.sequence, 2);
+test('overlap: ticks that fell due while a tick was retried: bufferAll sends all in order, bufferOne the newest, skip none', () => {
+  // The first tick takes 35 s to deliver (retries): the ticks at 10, 20 and 30 s fall due meanwhile.
+  const drive = (policy: string) => {
+    let state: ScheduleState = { ...newScheduleState('default', specOf({ every: '10s', overlap: policy, catchUp: { window: '10m', policy: 'skip' } }), t0), nextFireTime: iso(0) };
+    const step = nextStep(state, t0);
+    if (step.kind !== 'deliver') throw new Error(step.kind);
+    state = afterTick(step.state, step.tick, 4, OK, at(35_000), t0);
+    return run2(state, 35_000, 45_000);
+  };
+  assert.deepEqual(drive('bufferAll').map((x) => x.tick.scheduledTime), [iso(10_000), iso(20_000), iso(30_000), iso(40_000)]);
+  const one = drive('bufferOne');
+  assert.deepEqual(one.map((x) => x.tick.scheduledTime), [iso(30_000), iso(40_000)]);
+  assert.deepEqual(drive('skip').map((x) => x.tick.scheduledTime), [iso(40_000)]);
+});
+
+/** Like run(), from `fromMs`. */
+function run2(state: ScheduleState, fromMs: number, untilMs: number): Sent[] {
+  const sent: Sent[] = [];
+  let now = t0.getTime() + fromMs;
+  for (let i = 0; i < 1_000; i++) {
+    const step = nextStep(state, new Date(now));
+    if (step.kind === 'complete') return sent;
+    if (step.kind === 'wait') {
+      if (step.until === undefined || step.until.getTime() > t0.getTime() + untilMs) return sent;
+      now = step.until.getTime();
+      state = step.state;
+      continue;
+    }
+    sent.push({ tick: step.tick, at: now, outcome: 'ok' });
+    state = afterTick(step.state, step.tick, 1, OK, new Date(now + 10), new Date(now));
+    now += 10;
+  }
+  return sent;
+}
+
+test('jitter: the timer waits scheduled + a delay that is the same on every replay; the tick keeps its scheduled time', () => {
+  const s = newScheduleState('default', specOf({ every: '1m', jitter: '30s' }), t0);
+  const first = nextStep(s, at(1));
+  const again = nextStep(s, at(1));
+  assert.deepEqual(first, again);
+  if (first.kind !== 'wait') throw new Error(first.kind);
+  const delay = jitterDelay(30_000, 'default', s.generation, t0.getTime() + 60_000);
+  assert.ok(delay > 0 && delay < 30_000);
+  assert.equal(first.until?.toISOString(), iso(60_000 + delay));
+  const step = nextStep(first.state, first.until!);
+  assert.equal(step.kind, 'deliver');
+  if (step.kind === 'deliver') assert.equal(step.tick.scheduledTime, iso(60_000));
+});
+
+test('a kept tick (retries ran out, no dead-letter sink) is retried after a pause with its sequence and id; pauseOnFailure pauses with a note', () => {
+  let state: ScheduleState = { ...newScheduleState('default', specOf({ every: '10s', pauseOnFailure: 3 }), t0), nextFireTime: iso(100_000) };
+  const ids = new Set<string>();
+  for (let round = 0; round < 3; round++) {
+    const step = nextStep(state, at(100_000 * (round + 1)));
+    assert.equal(step.kind, 'deliver');
+    if (step.kind !== 'deliver') return;
+    assert.equal(step.tick.sequence, 1);
+    ids.add(eventId(step.tick));
+    state = afterTick(step.state, step.tick, 3, DOWN, at(100_000 * (round + 1) + 5), at(100_000 * (round + 1)));
+  }
+  assert.equal(ids.size, 1, 'the same tick, the same id');
+  assert.equal(state.counters.failed, 3);
+  assert.match(state.paused?.note ?? '', /paused after 3 ticks in a row failed or were dead-lettered \(last failed: HTTP 503\)/);
+  assert.equal(nextStep(state, at(1_000_000)).kind, 'wait', 'paused: nothing is sent');
+  // Resume: the kept tick goes first, the count starts again.
+  const resumed = applyEvent(state, { kind: 'resume' }, at(1_000_000)).state;
+  assert.equal(resumed.paused, undefined);
+  assert.equal(resumed.consecutiveFailures, 0);
+  const step = nextStep(resumed, at(1_000_000));
+  assert.equal(step.kind === 'deliver' && step.tick.scheduledTime, iso(100_000));
+});
+
+test('pause with a note holds the ticks; on resume the catch-up policy decides about the ones missed', () => {
+  let state: ScheduleState = { ...newScheduleState('default', specOf({ every: '10s', catchUp: { window: '30s', policy: 'all' } }), t0), nextFireTime: iso(10_000) };
+  state = applyEvent(state, { kind: 'pause', note: 'maintenance' }, at(5_000)).state;
+  assert.deepEqual(state.paused, { note: 'maintenance', since: iso(5_000) });
+  assert.deepEqual(statusOf(state).paused, { note: 'maintenance', since: iso(5_000) });
+  const waiting = nextStep(state, at(100_000));
+  assert.equal(waiting.kind === 'wait' && waiting.until, undefined);
+  state = applyEvent(state, { kind: 'resume' }, at(100_000)).state;
+  const sent = run2(state, 100_000, 100_000);
+  assert.deepEqual(times(sent), [iso(70_000), iso(80_000), iso(90_000), iso(100_000)]);
+});
+
+test('trigger: one event now with its own id and trigger=manual, not taking a place in the sequence; honours the overlap policy while a tick is kept', () => {
+  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: iso(10_000) };
+  state = applyEvent(state, { kind: 'trigger', requestId: 'r-1' }, at(3_000)).state;
+  const step = nextStep(state, at(3_000));
+  assert.equal(step.kind, 'deliver');
+  if (step.kind !== 'deliver') return;
+  assert.deepEqual(step.tick, { scheduleName: 'default', generation: t0.toISOString(), sequence: 0, scheduledTime: iso(3_000), trigger: 'manual', requestId: 'r-1' });
+  state = afterTick(step.state, step.tick, 1, OK, at(3_010), at(3_000));
+  assert.equal(state.counters.triggered, 1);
+  assert.equal(state.recent[0]?.id, manualEventId({ scheduleName: 'default', generation: t0.toISOString(), requestId: 'r-1' }));
+  assert.equal(state.sequence, 1);
+  assert.equal(state.queue.length, 0);
+
+  for (const [overlap, queued] of [['bufferAll', ['a', 'b']], ['bufferOne', ['b']], ['skip', []]] as const) {
+    let kept: ScheduleState = { ...newScheduleState('default', specOf({ every: '10s', overlap }), t0), nextFireTime: iso(10_000) };
+    const first = nextStep(kept, at(10_000));
+    if (first.kind !== 'deliver') throw new Error(first.kind);
+    kept = afterTick(first.state, first.tick, 3, DOWN, at(10_100), at(10_000));
+    kept = applyEvent(kept, { kind: 'trigger', requestId: 'a' }, at(11_000)).state;
+    kept = applyEvent(kept, { kind: 'trigger', requestId: 'b' }, at(12_000)).state;
+    assert.deepEqual(kept.queue.map((q) => (q.kind === 'manual' ? q.requestId : '')), queued, overlap);
+    const next = nextStep(kept, at(50_000));
+    assert.equal(next.kind === 'deliver' && next.tick.trigger, undefined, `${overlap}: the kept tick goes first`);
+  }
+});
+
+test('backfill: the ticks of [from, to) in order, with the ids the original ticks had, trigger=backfill, bounded', () => {
+  const original = run(newScheduleState('default', spec, t0), 60_000).sent.map((s) => eventId(s.tick));
+  let state = run(newScheduleState('default', spec, t0), 60_000).state;
+  state = applyEvent(state, { kind: 'backfill', from: iso(20_000), to: iso(50_000) }, at(60_500)).state;
+  const sent = run2(state, 60_500, 60_500);
+  assert.deepEqual(sent.map((s) => s.tick.trigger), ['backfill', 'backfill', 'backfill']);
+  assert.deepEqual(sent.map((s) => eventId(s.tick)), original.slice(1, 4), 'the ticks of 20, 30 and 40 s');
+  const huge = applyEvent(state, { kind: 'backfill', from: iso(0), to: iso(10_000 * 20_000) }, at(60_500));
+  assert.match(huge.ignored ?? '', /more than 10000 ticks/);
+  assert.deepEqual(huge.state, state);
+});
+
+test('reschedule: the new spec applies from the next tick; sequence and generation kept; a kept tick stays next', () => {
+  const state = { ...newScheduleState('default', spec, t0), sequence: 7, nextFireTime: iso(10_000) };
+  const changed = withSpec(state, specOf({ every: '1m' }), at(3_000));
+  assert.equal(changed.sequence, 7);
   assert.equal(changed.generation, state.generation);
-  assert.equal(changed.nextFireTime, at(70_000).toISOString());
+  assert.equal(changed.nextFireTime, iso(60_000));
+  const kept = { ...state, pendingSince: iso(10_000), retryNotBefore: iso(40_000) };
+  assert.equal(withSpec(kept, specOf({ every: '1m' }), at(20_000)).nextFireTime, iso(10_000));
+});
+
+test('events from outside are checked; a malformed one is a problem naming the field, never a throw (fast-check)', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('reschedule', 'pause', 'resume', 'trigger', 'backfill' as const), fc.jsonValue(), (name, payload) => {
+      const checked = checkEvent(name, payload);
+      if (!checked.ok) assert.match(checked.problem, /^[\w.()\s[\]]+: \S/, checked.problem);
+      else applyEvent({ ...newScheduleState('default', spec, t0), nextFireTime: iso(10_000) }, checked.event, at(1_000));
+    }),
+    fuzzParameters({ numRuns: 300 }, 'schedule events'),
+  );
+  assert.deepEqual(checkEvent('trigger', { requestId: 'a/b' }).ok, false);
+  assert.match((checkEvent('backfill', { from: iso(10), to: iso(0) }) as { problem: string }).problem, /^to: /);
+  assert.match((checkEvent('reschedule', { spec: { ...spec, overlap: 'sometimes' } }) as { problem: string }).problem, /^spec\.overlap: /);
+});
+
+test('the state and the status pass their one schema; a forged one is refused naming the field; the status restarts the schedule where it stopped', () => {
+  const { state } = run(newScheduleState('default', specOf({ every: '10s', pauseOnFailure: 5 }), t0), 30_000);
+  const paused = applyEvent(state, { kind: 'pause', note: 'n' }, at(31_000)).state;
+  assert.deepEqual(checkScheduleState(paused, 'default', 'schedule-default'), { ok: true, value: paused });
+  const status = statusOf(paused);
+  assert.equal(status.upcoming.length, 10);
+  assert.equal(status.upcoming[0], status.nextFireTime);
+  assert.equal((status.spec as { every?: string }).every, '10s', 'spec: the describe view');
+  assert.deepEqual(checkScheduleStatus(JSON.parse(JSON.stringify(status))), { ok: true, value: status });
+  const restarted = stateFromStatus(status, paused.spec, at(40_000));
+  assert.equal(restarted.sequence, paused.sequence);
+  assert.deepEqual(restarted.counters, paused.counters);
+  assert.deepEqual(restarted.paused, paused.paused);
+  for (const [forged, field] of [
+    [{ ...paused, counters: { ...paused.counters, skipped: -1 } }, /^counters\.skipped: /],
+    [{ ...paused, spec: { ...paused.spec, overlap: 'never' } }, /^spec: overlap: /],
+    [{ ...paused, queue: [{ kind: 'manual', requestId: 'x', time: 'now' }] }, /^queue\.0\.time: /],
+    [{ ...paused, recent: Array(11).fill(paused.recent[0]) }, /^recent: /],
+  ] as const) {
+    const checked = checkScheduleState(forged, 'default', 'schedule-default');
+    assert.equal(checked.ok, false);
+    if (!checked.ok) assert.match(checked.problem, field);
+  }
 });
 
 test('reconcile: starts a missing schedule, leaves a running one alone, reschedules a changed one, restarts an ended one where it stopped', () => {
-  const originKey = originKeyFrom('test secret');
-  const marker = (name: string, generation: string): string => originMarker(originKey, name, generation);
-  const base = { name: 'default', spec, originKey };
-  const fresh = reconcile({ ...base, observed: undefined, now: t0 });
-  assert.equal(fresh.action, 'start');
-  const running = { ...newScheduleState('default', spec, t0, marker), sequence: 42, nextFireTime: at(10_000).toISOString() };
-  const custom = statusOf(running);
-  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Running', customStatus: custom }, now: t0 }), { action: 'none', runtimeStatus: 'Running' });
-  assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Suspended', customStatus: custom }, now: t0 }), { action: 'none', runtimeStatus: 'Suspended' });
-  const changedSpec = { ...spec, schedule: '5s' };
-  assert.deepEqual(reconcile({ ...base, spec: changedSpec, observed: { runtimeStatus: 'Running', customStatus: custom }, now: t0 }), { action: 'reschedule', spec: changedSpec });
-  const restarted = reconcile({ ...base, observed: { runtimeStatus: 'Terminated', customStatus: custom }, now: at(5_000) });
-  assert.equal(restarted.action, 'start');
-  if (restarted.action === 'start') {
-    assert.equal(restarted.why, 'restart');
-    assert.equal(restarted.state.sequence, 42);
-    assert.equal(restarted.state.generation, running.generation);
-    assert.deepEqual(restarted.state, stateFromStatus(custom, spec, at(5_000)));
-  }
+  const key = originKeyFrom('secret');
+  const marker = (n: string, g: string): string => originMarker(key, n, g);
+  const base = { name: 'default', spec, originKey: key, now: at(5_000) };
+  assert.equal(reconcile({ ...base, observed: undefined }).action, 'start');
+  const running = statusOf({ ...newScheduleState('default', spec, t0, marker), sequence: 3, nextFireTime: iso(10_000) });
+  assert.equal(reconcile({ ...base, observed: { runtimeStatus: 'Running', customStatus: running } }).action, 'none');
+  const changed = reconcile({ ...base, spec: specOf({ every: '1m' }), observed: { runtimeStatus: 'Running', customStatus: running } });
+  assert.equal(changed.action, 'reschedule');
+  const ended = reconcile({ ...base, observed: { runtimeStatus: 'Terminated', customStatus: running } });
+  assert.equal(ended.action === 'start' && ended.state.sequence, 3);
 });
 
-test('regression: a tick that failed until it was older than the catch-up window is delivered late and never lends its id to a later tick', () => {
-  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  const first = deliverStep(state, at(10_000));
-  state = afterTick(first.state, first.tick, 3, { ok: false, reason: 'timeout after 10000 ms', retryable: true }, at(40_000));
-  // The sink stays down: the same tick fails again and again until it is minutes old.
-  // Each round fails 10 s after it starts and pauses DELIVERY_MAX_BACKOFF (30 s) before the next.
-  for (const now of [70_000, 110_000, 150_000]) {
-    const again = deliverStep(state, at(now));
-    assert.equal(again.tick.scheduledTime, at(10_000).toISOString(), `at ${now} ms the attempted tick is retried, not skipped`);
-    assert.equal(eventId(again.tick), eventId(first.tick));
-    state = afterTick(again.state, again.tick, 3, { ok: false, reason: 'timeout after 10000 ms', retryable: true }, at(now + 10_000));
-  }
-  // The sink is back at 200 s: the attempted tick goes first, then the window applies to the ticks after it.
-  const late = deliverStep(state, at(200_000));
-  assert.equal(late.tick.scheduledTime, at(10_000).toISOString());
-  state = afterTick(late.state, late.tick, 1, { ok: true, status: 200 }, at(200_000));
-  const next = deliverStep(state, at(200_000));
-  assert.equal(next.tick.sequence, 2);
-  assert.equal(next.tick.scheduledTime, at(140_000).toISOString(), 'ticks older than 60 s after it are skipped');
-  assert.equal(next.state.skippedTicks, 12);
-  assert.notEqual(eventId(next.tick), eventId(first.tick));
-});
-
-test('regression: a changed spec does not drop a tick that is waiting for its retry', () => {
-  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
-  const first = deliverStep(state, at(10_000));
-  state = afterTick(first.state, first.tick, 3, { ok: false, status: 503, reason: 'HTTP 503', retryable: true }, at(17_000));
-  const changed = withSpec(state, { ...spec, schedule: '1m' }, at(20_000));
-  assert.equal(changed.nextFireTime, at(10_000).toISOString(), 'the failed tick is still next');
-  assert.equal(changed.sequence, 1);
-  const retried = deliverStep(changed, at(60_000));
-  assert.equal(eventId(retried.tick), eventId(first.tick));
-  const after = afterTick(retried.state, retried.tick, 1, { ok: true, status: 200 }, at(60_000));
-  assert.equal(after.nextFireTime, at(70_000).toISOString(), 'the new 1m spec applies after it');
+test('while paused, a trigger still goes out; the schedule\'s own ticks wait', () => {
+  let state: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: iso(10_000) };
+  state = applyEvent(state, { kind: 'pause' }, at(1_000)).state;
+  state = applyEvent(state, { kind: 'trigger', requestId: 'now' }, at(20_000)).state;
+  const step = nextStep(state, at(20_000));
+  assert.equal(step.kind === 'deliver' && step.tick.trigger, 'manual');
+  if (step.kind !== 'deliver') return;
+  const after = afterTick(step.state, step.tick, 1, OK, at(20_010), at(20_000));
+  const waiting = nextStep(after, at(30_000));
+  assert.equal(waiting.kind === 'wait' && waiting.until, undefined);
 });

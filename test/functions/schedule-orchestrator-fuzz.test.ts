@@ -13,16 +13,12 @@ import { AppInvoker } from '../../src/host/worker/app-invoker.js';
 import { newScheduleState, type TickInput } from '../../src/eventsource/schedule-state.js';
 import { ActionType, History, flatActions } from '../support/history.js';
 import { fuzzParameters } from '../support/fuzz.js';
+import { TEN_SECONDS } from '../support/specs.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const ORCHESTRATOR = 'scheduleOrchestrator';
 const t0 = new Date('2030-01-01T00:00:00.000Z');
-const spec = {
-  schedule: '10s',
-  timeZone: 'UTC',
-  catchUpWindowMs: 60_000,
-  retry: { maxAttempts: 3, backoffPolicy: 'exponential' as const, backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-};
+const spec = TEN_SECONDS;
 
 let invoker: AppInvoker;
 
@@ -39,7 +35,7 @@ test('orchestrator input fuzz: refused naming the field, or delivering only its 
     sequence,
     nextFireTime: new Date(t0.getTime() + offset).toISOString(),
   }));
-  const field = fc.constantFrom('name', 'spec', 'generation', 'sequence', 'nextFireTime', 'retryNotBefore', 'skippedTicks', 'rejectedTicks', 'lastDelivery', 'origin');
+  const field = fc.constantFrom('name', 'spec', 'generation', 'sequence', 'nextFireTime', 'retryNotBefore', 'counters', 'recent', 'queue', 'paused', 'overlapWindow', 'lastDelivery', 'origin');
   const mutated = fc.tuple(valid, field, fc.jsonValue()).map(([state, key, value]) => ({ ...state, [key]: value }));
   const input = fc.oneof(valid, mutated, fc.jsonValue());
   const instanceId = fc.oneof(names.map((n) => `schedule-${n}`), fc.constantFrom('schedule-', 'x', 'schedule-A', 'schedule-a/b'));

@@ -12,6 +12,7 @@ import { AppInvoker } from '../../src/host/worker/app-invoker.js';
 import { newScheduleState, type ScheduleState } from '../../src/eventsource/schedule-state.js';
 import { eventId } from '../../src/eventsource/event.js';
 import { ActionType, History, flatActions, type FlatAction } from '../support/history.js';
+import { specOf, TEN_SECONDS } from '../support/specs.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const ORCHESTRATOR = 'scheduleOrchestrator';
@@ -19,12 +20,15 @@ const ACTIVITY = 'deliverTick';
 const instanceId = 'schedule-default';
 const t0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number): Date => new Date(t0.getTime() + ms);
-const spec = {
-  schedule: '10s',
-  timeZone: 'UTC',
-  catchUpWindowMs: 60_000,
-  retry: { maxAttempts: 3, backoffPolicy: 'exponential' as const, backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-};
+const spec = TEN_SECONDS;
+const maxAttempts = spec.delivery.retry + 1;
+// The generation starts 1 ms after t0: the first tick on the 10 s grid after it is t0 + 10 s.
+const g0 = at(1);
+
+/** What the orchestrator hands the delivery activity for one attempt: the tick, whether it is the last, the spec's event and delivery. */
+function request(tick: object, lastAttempt: boolean): object {
+  return { ...tick, lastAttempt, event: spec.event, delivery: { timeout: spec.delivery.timeoutMs } };
+}
 
 let invoker: AppInvoker;
 
@@ -57,7 +61,7 @@ async function episode(history: History, input: ScheduleState) {
 }
 
 test('first run waits on a durable timer for the first tick, one interval after the start, and listens for a new spec', async () => {
-  const input = newScheduleState('default', spec, t0);
+  const input = newScheduleState('default', spec, g0);
   const { state, actions } = await episode(new History().started(t0, ORCHESTRATOR, input), input);
   assert.equal(state.isDone, false);
   const timers = only(actions, ActionType.CreateTimer);
@@ -69,7 +73,7 @@ test('first run waits on a durable timer for the first tick, one interval after 
 });
 
 test('timer fired → the delivery activity for sequence 1 at the scheduled time; completed → continue-as-new with sequence 2; replays add no action twice', async () => {
-  const input = newScheduleState('default', spec, t0);
+  const input = newScheduleState('default', spec, g0);
   const history = new History().started(t0, ORCHESTRATOR, input);
   const timerId = history.timerCreated(t0, at(10_000));
   history.orchestratorCompleted(t0).played();
@@ -85,8 +89,8 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   const calls = only(added, ActionType.CallActivity);
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.functionName, ACTIVITY);
-  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  assert.deepEqual(calls[0]?.input, { ...tick, lastAttempt: false });
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  assert.deepEqual(calls[0]?.input, request(tick, false));
 
   const taskId = history.taskScheduled(at(10_040), ACTIVITY, tick);
   history.orchestratorCompleted(at(10_040)).played();
@@ -102,7 +106,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   const carried = carriedState(next[0]);
   assert.equal(carried.sequence, 2);
   assert.equal(carried.nextFireTime, at(20_000).toISOString(), 'fixed rate: from the scheduled time, not the late fire');
-  assert.equal(carried.generation, t0.toISOString());
+  assert.equal(carried.generation, g0.toISOString());
   assert.deepEqual(carried.lastDelivery, {
     sequence: 1,
     id: eventId(tick),
@@ -114,13 +118,13 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
 });
 
 test('failed attempts back off on durable timers; after the last one the schedule continues with the same tick, it does not end', async () => {
-  const input: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
   const history = new History().started(at(10_000), ORCHESTRATOR, input);
-  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
   let now = 10_000;
   const backoffs: number[] = [];
   let seen: FlatAction[] = [];
-  for (let attempt = 1; attempt <= spec.retry.maxAttempts; attempt++) {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const { actions, state } = await episode(history, input);
     assert.equal(state.isDone, false);
     const added = newSince(seen, actions);
@@ -128,7 +132,7 @@ test('failed attempts back off on durable timers; after the last one the schedul
     assert.equal(added.length, 1);
     assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
     // The activity is told which attempt is the last: its failure goes to the dead-letter sink, if one is set.
-    assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, { ...tick, lastAttempt: attempt === spec.retry.maxAttempts });
+    assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, request(tick, attempt === maxAttempts));
     const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
     history.orchestratorCompleted(at(now)).played();
     now += 100;
@@ -136,7 +140,7 @@ test('failed attempts back off on durable timers; after the last one the schedul
     // Attempt 2 fails inside the activity itself (TaskFailed); the others get a 503 from the sink.
     if (attempt === 2) history.taskFailed(at(now), taskId, 'worker crashed');
     else history.taskCompleted(at(now), taskId, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
-    if (attempt === spec.retry.maxAttempts) break;
+    if (attempt === maxAttempts) break;
     const retry = await episode(history, input);
     const timer = only(newSince(seen, retry.actions), ActionType.CreateTimer);
     seen = retry.actions;
@@ -163,9 +167,9 @@ test('failed attempts back off on durable timers; after the last one the schedul
 });
 
 test('a dead-lettered attempt ends the tick at once: no back-off, the sequence moves on, the count grows', async () => {
-  const input: ScheduleState = { ...newScheduleState('default', spec, t0), nextFireTime: at(10_000).toISOString() };
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
   const history = new History().started(at(10_000), ORCHESTRATOR, input);
-  const tick = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
   const first = await episode(history, input);
   const taskId = history.taskScheduled(at(10_000), ACTIVITY, { ...tick, lastAttempt: false });
   history.orchestratorCompleted(at(10_000)).played();
@@ -180,41 +184,43 @@ test('a dead-lettered attempt ends the tick at once: no back-off, the sequence m
   const carried = carriedState(only(added, ActionType.ContinueAsNew)[0]);
   assert.equal(carried.sequence, 2);
   assert.equal(carried.nextFireTime, at(20_000).toISOString());
-  assert.equal(carried.deadLetteredTicks, 1);
-  assert.equal(carried.rejectedTicks, 0);
+  assert.equal(carried.counters.deadLettered, 1);
+  assert.equal(carried.counters.rejected, 0);
   assert.deepEqual(carried.lastDelivery, {
     sequence: 1, id: eventId(tick), scheduledTime: tick.scheduledTime, attempts: 1, status: 400, outcome: 'deadLettered', reason: 'HTTP 400',
   });
 });
 
-test('a reschedule event while waiting cancels the timer and continues with the new spec, keeping the sequence', async () => {
-  const input: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 7, nextFireTime: at(10_000).toISOString() };
+test('a reschedule event while waiting takes the new spec from the next tick, keeping the sequence, and waits for that tick', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), sequence: 7, nextFireTime: at(10_000).toISOString() };
   const history = new History().started(t0, ORCHESTRATOR, input);
   history.timerCreated(t0, at(10_000));
   history.orchestratorCompleted(t0).played();
-  const newSpec = { ...spec, schedule: '1m' };
-  history.orchestratorStarted(at(3_000)).eventRaised(at(3_000), 'reschedule', newSpec);
+  const newSpec = specOf({ every: '1m' });
+  history.orchestratorStarted(at(3_000)).eventRaised(at(3_000), 'reschedule', { spec: newSpec });
   const { state, actions } = await episode(history, input);
-  assert.equal(state.isDone, true);
+  assert.equal(state.isDone, false);
   assert.equal(only(actions, ActionType.CallActivity).length, 0);
-  const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
-  assert.equal(carried.sequence, 7);
-  assert.equal(carried.spec.schedule, '1m');
-  assert.equal(carried.nextFireTime, at(63_000).toISOString(), 'no delivery yet: the next tick counts from now');
+  const timers = only(actions, ActionType.CreateTimer);
+  assert.equal(new Date(String(timers.at(-1)?.fireAt)).toISOString(), at(60_000).toISOString(), 'the next tick of the new spec');
+  const status = state.customStatus as { nextSequence: number; normalizedSpec: unknown; nextFireTime: string };
+  assert.equal(status.nextSequence, 7);
+  assert.deepEqual(status.normalizedSpec, newSpec);
 });
 
 test('regression: a malformed reschedule event is ignored; the schedule neither fails nor changes', async () => {
-  const input: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 4, nextFireTime: at(10_000).toISOString() };
-  for (const bad of [{}, { ...spec, schedule: 'every now and then' }, { ...spec, retry: { ...spec.retry, maxAttempts: 0 } }, 'not an object']) {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), sequence: 4, nextFireTime: at(10_000).toISOString() };
+  for (const bad of [{}, { spec: { ...spec, trigger: { kind: 'every', everyMs: -1, offsetMs: 0 } } }, { spec: { ...spec, delivery: { ...spec.delivery, retry: 1.5 } } }, spec, 'not an object']) {
     const history = new History().started(t0, ORCHESTRATOR, input);
     history.timerCreated(t0, at(10_000));
     history.orchestratorCompleted(t0).played();
     history.orchestratorStarted(at(3_000)).eventRaised(at(3_000), 'reschedule', bad);
-    const { state, actions } = await episode(history, input);
-    assert.equal(state.isDone, true);
+    const { state } = await episode(history, input);
     assert.equal(state.error, undefined, `event ${JSON.stringify(bad)} must not fail the orchestration`);
-    const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
-    assert.deepEqual(carried, input, 'the state goes on unchanged');
+    const status = state.customStatus as { nextSequence: number; normalizedSpec: unknown; nextFireTime: string };
+    assert.deepEqual(status.normalizedSpec, spec, 'the spec is unchanged');
+    assert.equal(status.nextSequence, 4);
+    assert.equal(status.nextFireTime, at(10_000).toISOString());
   }
 });
 
@@ -225,7 +231,7 @@ async function firstEpisode(instance: string, input: unknown) {
 }
 
 test('regression: a forged state naming another schedule (its later sequence, its ids) fails the instance at once and delivers nothing', async () => {
-  const forged: ScheduleState = { ...newScheduleState('default', spec, t0), sequence: 500, nextFireTime: t0.toISOString() };
+  const forged: ScheduleState = { ...newScheduleState('default', spec, g0), sequence: 500, nextFireTime: t0.toISOString() };
   const { state, actions } = await firstEpisode('schedule-evil', forged);
   assert.equal(only(actions, ActionType.CallActivity).length, 0, 'nothing is delivered');
   assert.equal(only(actions, ActionType.CreateTimer).length, 0);
@@ -238,7 +244,7 @@ test('regression: a forged state naming another schedule (its later sequence, it
 });
 
 test('regression: an input that is not a schedule state fails the instance with a message naming the field', async () => {
-  const valid = newScheduleState('default', spec, t0);
+  const valid = newScheduleState('default', spec, g0);
   const cases: Array<[unknown, RegExp]> = [
     ['garbage', /\(the value\): /],
     [null, /\(the value\): /],
@@ -246,6 +252,8 @@ test('regression: an input that is not a schedule state fails the instance with 
     [{ ...valid, sequence: '7' }, /sequence: /],
     [{ ...valid, generation: 'a/b' }, /generation: /],
     [{ ...valid, spec: { ...spec, schedule: 'now and then' } }, /spec: /],
+    [{ ...valid, counters: { ...valid.counters, delivered: -1 } }, /counters\.delivered: /],
+    [{ ...valid, queue: [{ kind: 'manual', requestId: 'a/b', time: t0.toISOString() }] }, /queue\.0\.requestId: /],
     [{ ...valid, nextFireTime: 'tomorrow' }, /nextFireTime: /],
     [{ ...valid, lastDelivery: { sequence: 1 } }, /lastDelivery\.\w+: /],
   ];
@@ -255,4 +263,82 @@ test('regression: an input that is not a schedule state fails the instance with 
     assert.match(String(state.error), /refused the orchestration input/);
     assert.match(String(state.error), field, `${JSON.stringify(input)} → ${String(state.error)}`);
   }
+});
+
+test('triggers raised during a back-off are applied by the overlap policy; the retry goes on and ends the tick', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  // The execution first waits for the tick (its event waiters open), then delivers it.
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const tickTimer = history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const first = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  history.orchestratorCompleted(at(10_000)).played();
+  history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), first, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+  const backoff = await episode(history, input);
+  const timer = only(backoff.actions, ActionType.CreateTimer).at(-1);
+  const fireAt = new Date(String(timer?.fireAt));
+  assert.equal(fireAt.toISOString(), at(11_100).toISOString());
+  let timerId = history.timerCreated(at(10_100), fireAt);
+  history.orchestratorCompleted(at(10_100)).played();
+  let seen = backoff.actions;
+  for (const [ms, requestId] of [[10_500, 'a'], [10_600, 'b']] as const) {
+    history.orchestratorStarted(at(ms)).eventRaised(at(ms), 'trigger', { requestId });
+    const next = await episode(history, input);
+    const timers = only(next.actions.slice(seen.length), ActionType.CreateTimer);
+    seen = next.actions;
+    // The back-off goes on to the same instant, on a new timer (a timer is never yielded twice).
+    assert.deepEqual(timers.map((t) => new Date(String(t.fireAt)).toISOString()), [fireAt.toISOString()]);
+    timerId = history.timerCreated(at(ms), fireAt);
+    history.orchestratorCompleted(at(ms)).played();
+  }
+  history.orchestratorStarted(at(11_100)).timerFired(at(11_100), timerId, fireAt);
+  const retry = await episode(history, input);
+  const calls = only(retry.actions, ActionType.CallActivity);
+  assert.equal(calls.length, 2, 'the second attempt');
+  const second = history.taskScheduled(at(11_100), ACTIVITY, calls[1]?.input);
+  history.orchestratorCompleted(at(11_100)).played();
+  history.orchestratorStarted(at(11_200)).taskCompleted(at(11_200), second, { ok: true, status: 202 });
+  const done = await episode(history, input);
+  assert.equal(done.state.isDone, true);
+  const carried = carriedState(only(done.actions, ActionType.ContinueAsNew)[0]);
+  assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b'], 'bufferAll keeps both');
+  assert.equal(carried.sequence, 2);
+});
+
+
+test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the same on every replay; the activity gets the scheduled time', async () => {
+  const jittered = specOf({ every: '10s', jitter: '5s' });
+  const input = newScheduleState('default', jittered, g0);
+  const first = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  const again = await episode(new History().started(t0, ORCHESTRATOR, input), input);
+  const fireAt = new Date(String(only(first.actions, ActionType.CreateTimer)[0]?.fireAt));
+  assert.deepEqual(first.actions, again.actions);
+  const delay = fireAt.getTime() - at(10_000).getTime();
+  assert.ok(delay >= 0 && delay < 5_000, `jitter ${delay} ms`);
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const timerId = history.timerCreated(t0, fireAt);
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(fireAt).timerFired(fireAt, timerId, fireAt);
+  const fired = await episode(history, input);
+  const call = only(fired.actions, ActionType.CallActivity)[0];
+  assert.equal((call?.input as { scheduledTime: string }).scheduledTime, at(10_000).toISOString(), 'the event time stays the scheduled time');
+});
+
+test('an event raised while an attempt runs is applied when the attempt ends (pause: the tick completes, then the schedule holds)', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  const tickTimer = history.timerCreated(t0, at(10_000));
+  history.orchestratorCompleted(t0).played();
+  history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  history.orchestratorCompleted(at(10_000)).played();
+  history.orchestratorStarted(at(10_100)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' }).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  const { state, actions } = await episode(history, input);
+  assert.equal(state.isDone, true);
+  const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.sequence, 2, 'the tick completed');
+  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_100).toISOString() });
 });

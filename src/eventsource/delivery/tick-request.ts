@@ -3,6 +3,7 @@
  * what only it knows: whether this is the tick's last attempt, and the schedule's own sink and delivery policy
  * (absent: the environment's K_SINK, DELIVERY_TIMEOUT, DEAD_LETTER_SINK).
  */
+import type { SpecEvent } from '../normalized-spec.js';
 import type { TickInput } from '../schedule-state.js';
 import type { DeliveryPolicy } from './delivery-policy.js';
 import { checkSink } from './sink-guard.js';
@@ -10,6 +11,8 @@ import { checkSink } from './sink-guard.js';
 export interface TickRequest extends TickInput {
   /** This attempt is the tick's last (attempts >= maxAttempts): a failure ends the tick, to the dead-letter sink if set. */
   lastAttempt?: boolean;
+  /** The schedule's own event attributes and data; absent: the environment's CE_* and K_CE_OVERRIDES. */
+  event?: SpecEvent;
   /** The schedule's own sink; absent: K_SINK. */
   sink?: string;
   /** The schedule's delivery policy, as far as one attempt needs it. */

@@ -4,6 +4,12 @@ import { isValidScheduleName } from '../../eventsource/schedule-name.js';
 export const ORCHESTRATOR = 'scheduleOrchestrator';
 export const DELIVERY_ACTIVITY = 'deliverTick';
 export const RESCHEDULE_EVENT = 'reschedule';
+/** The events a schedule answers; payloads: reschedule `{spec}`, pause/resume `{note?}`, trigger `{requestId}`, backfill `{from, to}` (schedule-events.ts). */
+export const PAUSE_EVENT = 'pause';
+export const RESUME_EVENT = 'resume';
+export const TRIGGER_EVENT = 'trigger';
+export const BACKFILL_EVENT = 'backfill';
+export const SCHEDULE_EVENTS = [RESCHEDULE_EVENT, PAUSE_EVENT, RESUME_EVENT, TRIGGER_EVENT, BACKFILL_EVENT] as const;
 
 const INSTANCE_PREFIX = 'schedule-';
 

@@ -16,12 +16,7 @@ logger.info({ config: redactedConfig(config) }, 'event source configuration');
 
 /** The part of the configuration the orchestration carries (replays never read the environment). */
 export function scheduleSpec(c: EventSourceConfig = config): ScheduleSpec {
-  return {
-    schedule: c.schedule.text,
-    timeZone: c.schedule.kind === 'cron' ? c.schedule.timeZone : 'UTC',
-    catchUpWindowMs: c.catchUpWindowMs,
-    retry: c.delivery.retry,
-  };
+  return c.scheduleSpec;
 }
 
 /**

@@ -1,20 +1,20 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import type { ScheduleStatus } from '../../eventsource/schedule-status.js';
 import { scheduleNameOf } from './names.js';
 
-/** A schedule as the management API shows it. */
-export interface ScheduleView {
-  name: string;
-  runtimeStatus: string;
+/**
+ * A schedule as the management API shows it: its runtime status plus the describe view the orchestration keeps as
+ * its custom status (spec, upcoming, recent, counters, paused, and the fields before them), without the internals
+ * (the normalised spec and the queue). A schedule that shows no valid status shows only name and runtimeStatus.
+ */
+export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<ScheduleStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
+  /** The trigger as written (`every`, the cron expression, or the `at` instant) and its time zone, as before the describe view. */
   schedule?: string;
   timeZone?: string;
-  nextFireTime?: string;
-  nextSequence?: number;
-  skippedTicks?: number;
-  rejectedTicks?: number;
-  deadLetteredTicks?: number;
-  lastDelivery?: unknown;
-}
+  /** Manual and backfill ticks waiting to be sent. */
+  queued?: number;
+};
 
 /**
  * A schedule continues-as-new after every tick; in that instant Durable reports ContinuedAsNew, which to an
@@ -31,17 +31,11 @@ export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
   // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return view;
-  return {
-    ...view,
-    schedule: custom.spec.schedule,
-    timeZone: custom.spec.timeZone,
-    ...(custom.nextFireTime ? { nextFireTime: custom.nextFireTime } : {}),
-    nextSequence: custom.nextSequence,
-    skippedTicks: custom.skippedTicks,
-    rejectedTicks: custom.rejectedTicks,
-    deadLetteredTicks: custom.deadLetteredTicks ?? 0,
-    ...(custom.lastDelivery ? { lastDelivery: custom.lastDelivery } : {}),
-  };
+  const { name: _name, normalizedSpec, queue, origin: _origin, ...describe } = custom;
+  const t = normalizedSpec.trigger;
+  // `schedule` and `timeZone`: the fields of the view before the describe view, for the tools that read them.
+  const schedule = t.kind === 'cron' ? t.expression : String(custom.spec[t.kind]);
+  return { ...view, schedule, timeZone: t.kind === 'cron' ? t.timeZone : 'UTC', ...describe, queued: queue.length };
 }
 
 /** The detailed view adds the Durable instance behind the schedule. */
