@@ -74,3 +74,14 @@ test('inputs beyond the budget wait; messages not yet visible are not taken; the
   assert.equal(plan.consumed.includes(later.rowKey), false);
   assert.equal(JSON.stringify(record), before);
 });
+
+test('raised events come before the results taken in the same step, each kind in its own order', () => {
+  const scheduled = [...history, { EventType: EventType.TaskScheduled, EventId: 0, Name: 'A', IsPlayed: true, Timestamp: new Date(NOW).toISOString() }];
+  const result = entry({ type: 'event', event: { EventType: EventType.TaskCompleted, TaskScheduledId: 0, Result: '1' } }, NOW - 20);
+  const taken = intake(input([result, raised(7), raised(8)], { history: scheduled }));
+  assert.ok(taken.rec);
+  assert.deepEqual(
+    taken.candidates.map((c) => [c.event.EventType, c.event.Input ?? c.event.Result]),
+    [[EventType.EventRaised, '7'], [EventType.EventRaised, '8'], [EventType.TaskCompleted, '1']],
+  );
+});

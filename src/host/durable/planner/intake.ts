@@ -28,7 +28,7 @@ export type IntakeResult =
       newEvents: EventBody[];
       /** ExecutionSuspended / ExecutionResumed. */
       controlEvents: EventBody[];
-      /** Results, raised events and fired timers in time order. */
+      /** Raised events, then results and fired timers; each kind in time order. */
       candidates: Candidate[];
     };
 
@@ -233,5 +233,14 @@ for (const item of intake) {
   }
   candidates.push({ at: e.at, event: ev });
 }
+  // Raised events go before the results and timers taken with them (a stable sort: each kind keeps its order). They
+  // arrived independently, so either order is one that could have happened; this one lets an orchestrator that checks
+  // a waiter when a task completes (Task.any left it open) see an event that came in the same step, instead of the
+  // SDK handing it to that waiter after the orchestrator has moved on and continued as new.
+  candidates.sort((a, b) => rank(a.event) - rank(b.event));
   return { controlEvents, candidates };
+}
+
+function rank(event: EventBody): number {
+  return event.EventType === EventType.EventRaised ? 0 : 1;
 }
