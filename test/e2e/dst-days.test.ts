@@ -3,42 +3,24 @@
  * clock: a daily cron at a local time that falls in the spring gap (02:30 Europe/Berlin) and one in the autumn's
  * repeated hour (01:30 America/New_York) each fire exactly once on every local day, the change days included.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { newScheduleState } from '../../src/eventsource/schedule-state.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const start = Date.UTC(2030, 2, 1, 12, 0, 0); // before the spring change in both zones (New York 10 March, Berlin 31 March)
 const end = Date.UTC(2030, 10, 8, 12, 0, 0); // after the autumn change in both zones
 const API = '/runtime/webhooks/durabletask';
-const sink = new RecordingSink();
-let env: TestEnvironment;
 
 const zones = [
   { name: 'berlin', timezone: 'Europe/Berlin', cron: '0 30 2 * * *', local: '02:30' },
   { name: 'new-york', timezone: 'America/New_York', cron: '0 30 1 * * *', local: '01:30' },
 ];
 
-before(async () => {
-  await sink.start();
-  env = await createTestEnvironment({
-    appDir: root,
-    timeSkipping: true,
-    startTime: start,
-    taskHubName: 'DstDays',
-    // The environment's own schedule stays out of the way: one tick a year.
-    env: { K_SINK: sink.url, SCHEDULE: '0 0 0 1 1 *', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
-  });
-});
-
-after(async () => {
-  await env?.teardown();
-  await sink.stop();
-});
+const app = useAppEnvironment({ taskHubName: 'DstDays', startTime: start, schedule: '0 0 0 1 1 *' });
+const sink = app.sinks[0] as RecordingSink;
 
 function localDay(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
@@ -49,13 +31,13 @@ function localTime(iso: string, timeZone: string): string {
 }
 
 test('a daily cron fires once on every local day across both DST changes, in two zones', async () => {
-  const from = env.clock.now();
+  const from = app.env.clock.now();
   for (const zone of zones) {
     const spec = specOf({ name: zone.name, cron: zone.cron, timezone: zone.timezone, event: { source: `urn:test:${zone.name}` } });
-    const started = await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-${zone.name}`, newScheduleState(zone.name, spec, new Date(from)));
+    const started = await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-${zone.name}`, newScheduleState(zone.name, spec, new Date(from)));
     assert.equal(started.status, 202);
   }
-  await env.advanceTime(end - from);
+  await app.env.advanceTime(end - from);
 
   for (const zone of zones) {
     const times = sink.events.filter((e) => e.source === `urn:test:${zone.name}`).map((e) => e.time);

@@ -6,18 +6,14 @@
  * - Over the terminated schedule, with its generation and sequence 1: when the starter next runs, it does not
  *   "restart where it stopped" (which re-sent ids the sink already had) but starts a new generation.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { useAppEnvironment } from '../support/app-environment.js';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const start = Date.UTC(2030, 0, 1, 0, 0, 0);
 const MINUTE = 60_000;
 const API = '/runtime/webhooks/durabletask';
-const sink = new RecordingSink();
-let env: TestEnvironment;
 
 interface InstanceStatus {
   runtimeStatus: string;
@@ -25,24 +21,11 @@ interface InstanceStatus {
   output: unknown;
 }
 
-before(async () => {
-  await sink.start();
-  env = await createTestEnvironment({
-    appDir: root,
-    timeSkipping: true,
-    startTime: start,
-    taskHubName: 'ForgedSchedule',
-    env: { K_SINK: sink.url, SCHEDULE: '1m', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
-  });
-});
-
-after(async () => {
-  await env?.teardown();
-  await sink.stop();
-});
+const app = useAppEnvironment({ taskHubName: 'ForgedSchedule', startTime: start });
+const sink = app.sinks[0] as RecordingSink;
 
 async function status(instanceId: string): Promise<InstanceStatus> {
-  const reply = await env.getJson<InstanceStatus>(`${API}/instances/${instanceId}`);
+  const reply = await app.env.getJson<InstanceStatus>(`${API}/instances/${instanceId}`);
   assert.ok(reply.status === 200 || reply.status === 202, `status of ${instanceId}: HTTP ${reply.status}`);
   return reply.body;
 }
@@ -50,7 +33,7 @@ async function status(instanceId: string): Promise<InstanceStatus> {
 async function waitFor(instanceId: string, check: (s: InstanceStatus) => boolean, what: string): Promise<InstanceStatus> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const reply = await env.getJson<InstanceStatus>(`${API}/instances/${instanceId}`);
+    const reply = await app.env.getJson<InstanceStatus>(`${API}/instances/${instanceId}`);
     if ((reply.status === 200 || reply.status === 202) && check(reply.body)) return reply.body;
     if (Date.now() > deadline) throw new Error(`${instanceId}: ${what} did not happen (last: ${JSON.stringify(reply.body)})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -59,7 +42,7 @@ async function waitFor(instanceId: string, check: (s: InstanceStatus) => boolean
 
 test('a forged schedule state neither pre-empts nor reuses the schedule\'s event ids', async () => {
   await waitFor('schedule-default', (s) => typeof s.customStatus?.['nextFireTime'] === 'string', 'the first status');
-  await env.advanceTime(2 * MINUTE);
+  await app.env.advanceTime(2 * MINUTE);
   await sink.waitFor(2, 20_000);
   const copied = (await status('schedule-default')).customStatus ?? {};
 
@@ -68,24 +51,24 @@ test('a forged schedule state neither pre-empts nor reuses the schedule\'s event
     name: 'default', spec: copied['normalizedSpec'], generation: copied['generation'], origin: copied['origin'],
     sequence: 1_000, nextFireTime: new Date(start).toISOString(), counters: copied['counters'], recent: [], consecutiveFailures: 0, queue: [],
   };
-  const started = await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-evil`, preempt);
+  const started = await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-evil`, preempt);
   assert.equal(started.status, 202);
   const evil = await waitFor('schedule-evil', (s) => s.runtimeStatus === 'Failed', 'failing');
   assert.match(JSON.stringify(evil.output), /name: \\"default\\" does not belong to instance \\"schedule-evil\\"/);
 
   // 2. Over the terminated schedule: its generation, sequence 1 (its ids again), no marker.
-  assert.equal((await env.fetch(`${API}/instances/schedule-default/terminate?reason=test`, { method: 'POST' })).status, 202);
+  assert.equal((await app.env.fetch(`${API}/instances/schedule-default/terminate?reason=test`, { method: 'POST' })).status, 202);
   await waitFor('schedule-default', (s) => s.runtimeStatus === 'Terminated', 'terminating');
   const reset = { ...preempt, origin: undefined, sequence: 1, nextFireTime: undefined };
-  assert.equal((await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-default`, reset)).status, 202);
+  assert.equal((await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-default`, reset)).status, 202);
   await waitFor('schedule-default', (s) => s.runtimeStatus === 'Running' && s.customStatus?.['nextSequence'] === 1, 'the forged start');
   // The operator notices and terminates it before its first tick; the hourly starter run takes over.
-  assert.equal((await env.fetch(`${API}/instances/schedule-default/terminate?reason=forged`, { method: 'POST' })).status, 202);
+  assert.equal((await app.env.fetch(`${API}/instances/schedule-default/terminate?reason=forged`, { method: 'POST' })).status, 202);
   await waitFor('schedule-default', (s) => s.runtimeStatus === 'Terminated', 'terminating the forged one');
-  await env.advanceTime(60 * MINUTE);
+  await app.env.advanceTime(60 * MINUTE);
   const restarted = await waitFor('schedule-default', (s) => s.runtimeStatus === 'Running' && s.customStatus?.['generation'] !== copied['generation'], 'a new generation');
   assert.equal(restarted.customStatus?.['nextSequence'], 1);
-  await env.advanceTime(3 * MINUTE);
+  await app.env.advanceTime(3 * MINUTE);
   await sink.waitFor(4, 20_000);
 
   const ids = sink.events.map((e) => e.id);

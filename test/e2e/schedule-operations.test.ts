@@ -3,47 +3,25 @@
  * ids of the original ticks), trigger (its own id, trigger=manual) under each overlap policy while a tick is being
  * retried, pause with a note and resume (catch-up), an `at` schedule that completes, and the describe status.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { eventId, manualEventId } from '../../src/eventsource/event.js';
 import { newScheduleState } from '../../src/eventsource/schedule-state.js';
 import type { ScheduleStatus } from '../../src/eventsource/schedule-status.js';
 import { RecordingSink, type ReceivedEvent } from '../support/recording-sink.js';
+import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const start = Date.UTC(2030, 0, 1, 0, 0, 0);
 const MINUTE = 60_000;
 const API = '/runtime/webhooks/durabletask';
-const sink = new RecordingSink();
-const flaky = new RecordingSink();
-let env: TestEnvironment;
 
-before(async () => {
-  await sink.start();
-  await flaky.start();
-  env = await createTestEnvironment({
-    appDir: root,
-    timeSkipping: true,
-    startTime: start,
-    taskHubName: 'ScheduleOps',
-    env: {
-      K_SINK: sink.url, SCHEDULE: '1m', SCHEDULE_NAME: 'default', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      SINK_ALLOWLIST: `${new URL(sink.url).origin},${new URL(flaky.url).origin}`,
-    },
-  });
-});
-
-after(async () => {
-  await env?.teardown();
-  await sink.stop();
-  await flaky.stop();
-});
+const app = useAppEnvironment({ taskHubName: 'ScheduleOps', startTime: start, extraSinks: 1 });
+const sink = app.sinks[0] as RecordingSink;
+const flaky = app.sinks[1] as RecordingSink;
 
 async function status(name: string): Promise<{ runtimeStatus: string; customStatus?: ScheduleStatus }> {
-  return (await env.getJson<{ runtimeStatus: string; customStatus?: ScheduleStatus }>(`${API}/instances/schedule-${name}`)).body;
+  return (await app.env.getJson<{ runtimeStatus: string; customStatus?: ScheduleStatus }>(`${API}/instances/schedule-${name}`)).body;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -57,10 +35,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 }
 
 async function raise(name: string, event: string, payload: unknown): Promise<void> {
-  const reply = await env.postJson(`${API}/instances/schedule-${name}/raiseEvent/${event}`, payload);
+  const reply = await app.env.postJson(`${API}/instances/schedule-${name}/raiseEvent/${event}`, payload);
   assert.equal(reply.status, 202, `${event}: ${JSON.stringify(reply.body)}`);
   // Let the host take the event at the current virtual instant.
-  await env.advanceTime(0);
+  await app.env.advanceTime(0);
 }
 
 const of = (events: ReceivedEvent[], schedule: string): ReceivedEvent[] => events.filter((e) => e.data.schedule === schedule || e.source.endsWith(schedule));
@@ -68,7 +46,7 @@ const of = (events: ReceivedEvent[], schedule: string): ReceivedEvent[] => event
 test('backfill sends the ticks of [from, to) again with their original ids; trigger sends one event with its own id', async () => {
   const first = Date.parse((await until('the first status', async () => (await status('default')).customStatus?.nextFireTime)));
   assert.equal(first, start + MINUTE);
-  await env.advanceTime(3 * MINUTE);
+  await app.env.advanceTime(3 * MINUTE);
   await sink.waitFor(3, 20_000);
   const originals = sink.events.slice(0, 3);
   const generation = (await status('default')).customStatus?.generation ?? '';
@@ -100,7 +78,7 @@ test('pause with a note holds the schedule (it still answers events); resume cat
   await raise('default', 'pause', { note: 'maintenance window' });
   const paused = (await status('default')).customStatus!;
   assert.equal(paused.paused?.note, 'maintenance window');
-  await env.advanceTime(5 * MINUTE);
+  await app.env.advanceTime(5 * MINUTE);
   assert.equal(sink.events.length, before, 'nothing is sent while paused');
   await raise('default', 'resume', {});
   await sink.waitFor(before + 2, 20_000);
@@ -111,7 +89,7 @@ test('pause with a note holds the schedule (it still answers events); resume cat
 });
 
 test('trigger while a tick is being retried honours the overlap policy: bufferAll both, bufferOne the newest, skip none', async () => {
-  const now = env.clock.now();
+  const now = app.env.clock.now();
   const policies = ['bufferAll', 'bufferOne', 'skip'] as const;
   flaky.failWith = 503;
   for (const overlap of policies) {
@@ -122,17 +100,17 @@ test('trigger while a tick is being retried honours the overlap policy: bufferAl
       delivery: { retry: 2, backoffPolicy: 'linear', backoffDelay: '15s', maxBackoff: '15s' },
     });
     const state = newScheduleState(name, spec, new Date(now));
-    assert.equal((await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-${name}`, state)).status, 202);
+    assert.equal((await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-${name}`, state)).status, 202);
   }
   const firstTick = Math.ceil((now + 1) / MINUTE) * MINUTE;
   // The first tick fails (503): its second attempt comes 15 s later. Two triggers arrive in between.
-  await env.advanceTime(firstTick + 5_000 - env.clock.now());
+  await app.env.advanceTime(firstTick + 5_000 - app.env.clock.now());
   for (const overlap of policies) {
     await raise(`ovl-${overlap.toLowerCase()}`, 'trigger', { requestId: 'a' });
     await raise(`ovl-${overlap.toLowerCase()}`, 'trigger', { requestId: 'b' });
   }
   flaky.failWith = undefined;
-  await env.advanceTime(firstTick + MINUTE + 1_000 - env.clock.now());
+  await app.env.advanceTime(firstTick + MINUTE + 1_000 - app.env.clock.now());
   const expected = { bufferAll: ['tick', 'a', 'b', 'tick'], bufferOne: ['tick', 'b', 'tick'], skip: ['tick', 'tick'] };
   for (const overlap of policies) {
     const name = `ovl-${overlap.toLowerCase()}`;
@@ -145,10 +123,10 @@ test('trigger while a tick is being retried honours the overlap policy: bufferAl
 });
 
 test('an at schedule fires once and completes', async () => {
-  const at = new Date(Math.ceil(env.clock.now() / MINUTE) * MINUTE + 30_000).toISOString();
+  const at = new Date(Math.ceil(app.env.clock.now() / MINUTE) * MINUTE + 30_000).toISOString();
   const spec = specOf({ name: 'launch', at, sink: flaky.url, event: { source: 'urn:test:launch' } });
-  assert.equal((await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-launch`, newScheduleState('launch', spec, new Date(env.clock.now())))).status, 202);
-  await env.advanceTime(2 * MINUTE);
+  assert.equal((await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-launch`, newScheduleState('launch', spec, new Date(app.env.clock.now())))).status, 202);
+  await app.env.advanceTime(2 * MINUTE);
   const done = await until('completion', async () => {
     const s = await status('launch');
     return s.runtimeStatus === 'Completed' ? s : undefined;
@@ -159,10 +137,10 @@ test('an at schedule fires once and completes', async () => {
 
 test('pauseOnFailure: after N ticks in a row refused, the schedule pauses with a note saying why', async () => {
   const spec = specOf({ name: 'fragile', every: '1m', pauseOnFailure: 2, sink: flaky.url, event: { source: 'urn:test:fragile' } });
-  assert.equal((await env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-fragile`, newScheduleState('fragile', spec, new Date(env.clock.now())))).status, 202);
+  assert.equal((await app.env.postJson(`${API}/orchestrators/scheduleOrchestrator/schedule-fragile`, newScheduleState('fragile', spec, new Date(app.env.clock.now())))).status, 202);
   flaky.failWith = 400;
   try {
-    await env.advanceTime(5 * MINUTE);
+    await app.env.advanceTime(5 * MINUTE);
   } finally {
     flaky.failWith = undefined;
   }
@@ -170,6 +148,6 @@ test('pauseOnFailure: after N ticks in a row refused, the schedule pauses with a
   assert.match(paused.paused?.note ?? '', /^paused after 2 ticks in a row failed or were dead-lettered \(last rejected: HTTP 400/);
   assert.equal(paused.counters.rejected, 2, 'nothing was tried after the pause');
   assert.equal(paused.recent.length, 2);
-  await env.advanceTime(3 * MINUTE);
+  await app.env.advanceTime(3 * MINUTE);
   assert.equal((await status('fragile')).customStatus?.counters.rejected, 2, 'still paused');
 });

@@ -2,39 +2,22 @@
  * Time skipping: a 1-minute schedule on the embedded host's virtual clock, advanced through 24 hours, delivers
  * 1,440 events to a real sink with the right `time` values, in seconds of real time.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { useAppEnvironment } from '../support/app-environment.js';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const start = Date.UTC(2030, 0, 1, 0, 0, 0);
 const MINUTE = 60_000;
-const sink = new RecordingSink();
-let env: TestEnvironment;
 
-before(async () => {
-  await sink.start();
-  env = await createTestEnvironment({
-    appDir: root,
-    timeSkipping: true,
-    startTime: start,
-    taskHubName: 'VirtualTime',
-    env: { K_SINK: sink.url, SCHEDULE: '1m', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
-  });
-});
-
-after(async () => {
-  await env?.teardown();
-  await sink.stop();
-});
+const app = useAppEnvironment({ taskHubName: 'VirtualTime', startTime: start });
+const sink = app.sinks[0] as RecordingSink;
 
 test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with the right times', async () => {
   const first = await waitForFirstFireTime();
   const ticks = 24 * 60;
   // One call: the environment moves from due timer to due timer and lets the host go idle at each.
-  await env.advanceTime(first - start + (ticks - 1) * MINUTE);
+  await app.env.advanceTime(first - start + (ticks - 1) * MINUTE);
   await sink.waitFor(ticks, 20_000);
   const events = sink.events;
   assert.equal(events.length, ticks, 'one event per minute, no duplicate');
@@ -51,7 +34,7 @@ test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with t
 async function waitForFirstFireTime(): Promise<number> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const { body } = await env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
+    const { body } = await app.env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
     if (body && typeof body === 'object' && body.nextFireTime) return Date.parse(body.nextFireTime);
     if (Date.now() > deadline) throw new Error('the schedule did not start');
     await new Promise((resolve) => setTimeout(resolve, 50));

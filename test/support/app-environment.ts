@@ -1,0 +1,58 @@
+/**
+ * The app on the embedded host with a virtual clock and real loopback sinks, for one test file: started before its
+ * tests, torn down after them. `sinks[0]` is K_SINK; the others are allowed as schedules' own sinks.
+ */
+import { after, before } from 'node:test';
+import path from 'node:path';
+import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { RecordingSink } from './recording-sink.js';
+
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface AppEnvironmentOptions {
+  taskHubName: string;
+  startTime: number;
+  /** The environment's own schedule (default `1m`). */
+  schedule?: string;
+  /** Extra sinks besides K_SINK (allowed as schedules' own sinks). */
+  extraSinks?: number;
+}
+
+export interface AppEnvironment {
+  /** The running environment (set once `before` ran). */
+  readonly env: TestEnvironment;
+  readonly sinks: RecordingSink[];
+}
+
+export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironment {
+  const sinks = Array.from({ length: 1 + (options.extraSinks ?? 0) }, () => new RecordingSink());
+  let env: TestEnvironment | undefined;
+  before(async () => {
+    for (const sink of sinks) await sink.start();
+    const main = sinks[0] as RecordingSink;
+    env = await createTestEnvironment({
+      appDir: APP_ROOT,
+      timeSkipping: true,
+      startTime: options.startTime,
+      taskHubName: options.taskHubName,
+      env: {
+        K_SINK: main.url,
+        SCHEDULE: options.schedule ?? '1m',
+        SCHEDULE_NAME: 'default',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        ...(sinks.length > 1 ? { SINK_ALLOWLIST: sinks.map((s) => new URL(s.url).origin).join(',') } : {}),
+      },
+    });
+  });
+  after(async () => {
+    await env?.teardown();
+    for (const sink of sinks) await sink.stop();
+  });
+  return {
+    get env(): TestEnvironment {
+      if (!env) throw new Error('the app environment is not started yet (use it inside a test)');
+      return env;
+    },
+    sinks,
+  };
+}
