@@ -41,6 +41,13 @@ export interface EventSourceConfig {
   sinkMaxConnections: number;
   /** The schedule above as a schedule definition, normalised by the one schema (env-schedule.ts). */
   scheduleSpec: NormalizedSpec;
+  /** SCHEDULES_FILE: the path of the schedules file (YAML or JSON), read and watched by the starter. */
+  schedulesFile?: string;
+  /**
+   * Whether the environment's schedule runs: always without SCHEDULES_FILE; with it, only when SCHEDULE (or
+   * DurationInSeconds) is set, so a file of schedules does not bring the default 10 s schedule along.
+   */
+  envSchedule: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +153,8 @@ export function loadConfig(env: Env): EventSourceConfig {
   }));
 
   const sinks = readSinks(read, sink, sinkVariable);
+  const schedulesFile = value('SCHEDULES_FILE');
+  const envSchedule = schedulesFile === undefined || value('SCHEDULE') !== undefined || value('DurationInSeconds') !== undefined;
   const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
   const scheduleSpec = envScheduleSpec({
     scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
@@ -167,6 +176,8 @@ export function loadConfig(env: Env): EventSourceConfig {
     logLevel,
     ...sinks,
     scheduleSpec,
+    ...(schedulesFile !== undefined ? { schedulesFile } : {}),
+    envSchedule,
   };
 }
 
@@ -217,6 +228,8 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     deadLetterSink: c.deadLetterSink === undefined ? 'none' : redactUrl(c.deadLetterSink),
     sinkAllowlist: [...c.sinkAllowlist],
     sinkMaxConnections: c.sinkMaxConnections,
+    schedulesFile: c.schedulesFile ?? 'none',
+    envSchedule: c.envSchedule,
   };
 }
 

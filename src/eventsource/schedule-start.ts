@@ -1,0 +1,61 @@
+/**
+ * The one place that turns a normalised spec into what the orchestration carries: the initial state of a new
+ * generation, the payload of a `reschedule` event, and the test whether a running schedule already has a spec.
+ * Every start (environment, schedules file, management API) goes through here, so when the orchestration's state
+ * changes shape only this file follows it.
+ *
+ * Today's state (schedule-state.ts) carries a ScheduleSpec (an interval or cron text, a time zone, a catch-up window
+ * and a retry policy); a NormalizedSpec maps onto it for `every` without offset and `cron`; `at` and an offset are
+ * refused by name. The other fields (event, sink, jitter, catch-up and overlap policies, pauseOnFailure) are not
+ * applied by today's orchestration: it sends every schedule's events with the app's CE_* settings to K_SINK. The
+ * orchestration on the NormalizedSpec (branch orch9) carries the whole spec; then this file maps nothing.
+ */
+import { formatDuration } from './duration.js';
+import type { NormalizedSpec } from './normalized-spec.js';
+import { originMarker, type OriginKind } from './schedule-origin.js';
+import { newScheduleState, sameSpec, type ScheduleSpec, type ScheduleState } from './schedule-state.js';
+
+export type StateSpec = { ok: true; spec: ScheduleSpec } | { ok: false; field: string; why: string };
+
+const NOT_YET = 'is not carried by the running orchestration yet';
+
+/** The spec a schedule's state carries for `spec`, or the field it cannot carry. */
+export function stateSpecOf(spec: NormalizedSpec): StateSpec {
+  const t = spec.trigger;
+  if (t.kind === 'at') return { ok: false, field: 'at', why: NOT_YET };
+  if (t.kind === 'every' && t.offsetMs !== 0) return { ok: false, field: 'offset', why: NOT_YET };
+  return {
+    ok: true,
+    spec: {
+      schedule: t.kind === 'every' ? formatDuration(t.everyMs) : t.expression,
+      timeZone: t.kind === 'cron' ? t.timeZone : 'UTC',
+      catchUpWindowMs: spec.catchUp.windowMs,
+      retry: {
+        maxAttempts: spec.delivery.retry + 1,
+        backoffPolicy: spec.delivery.backoffPolicy,
+        backoffDelayMs: spec.delivery.backoffDelayMs,
+        maxBackoffMs: spec.delivery.maxBackoffMs,
+      },
+    },
+  };
+}
+
+/** The state of a new generation of a schedule, marked as created by `kind` (schedule-origin.ts). */
+export function newScheduleStateFor(
+  spec: ScheduleSpec,
+  name: string,
+  now: Date,
+  origin: { key: Buffer; kind: OriginKind },
+): ScheduleState {
+  return newScheduleState(name, spec, now, (n, generation) => originMarker(origin.key, n, generation, origin.kind));
+}
+
+/** The payload of the `reschedule` event for a running schedule. */
+export function reschedulePayload(spec: ScheduleSpec): unknown {
+  return spec;
+}
+
+/** Whether a running schedule's spec (from its status) already is `spec`. */
+export function hasSpec(running: ScheduleSpec, spec: ScheduleSpec): boolean {
+  return sameSpec(running, spec);
+}
