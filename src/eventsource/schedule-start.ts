@@ -11,7 +11,9 @@
  * orchestration on the NormalizedSpec (branch orch9) carries the whole spec; then this file maps nothing.
  */
 import { formatDuration } from './duration.js';
+import type { TimingSpec } from './fire-times.js';
 import type { NormalizedSpec } from './normalized-spec.js';
+import { parseSchedule } from './schedule.js';
 import { originMarker, type OriginKind } from './schedule-origin.js';
 import { newScheduleState, sameSpec, type ScheduleSpec, type ScheduleState } from './schedule-state.js';
 
@@ -58,4 +60,15 @@ export function reschedulePayload(spec: ScheduleSpec): unknown {
 /** Whether a running schedule's spec (from its status) already is `spec`. */
 export function hasSpec(running: ScheduleSpec, spec: ScheduleSpec): boolean {
   return sameSpec(running, spec);
+}
+
+/** The fire-time fields of a running schedule's spec (from its status): what a backfill counts ticks by. */
+export function timingOf(running: ScheduleSpec): TimingSpec {
+  const schedule = parseSchedule(running.schedule, running.timeZone);
+  return {
+    trigger:
+      schedule.kind === 'interval'
+        ? { kind: 'every', everyMs: schedule.everyMs, offsetMs: 0 }
+        : { kind: 'cron', expression: schedule.expression, timeZone: schedule.timeZone },
+  };
 }
