@@ -6,6 +6,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
+import { asScheduleStatus } from '../eventsource/schedule-schema.js';
 import { checkListQuery, continuationTokenAfter, type ListStatus } from '../eventsource/schedules-api-requests.js';
 import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
@@ -70,6 +71,10 @@ app.http('getSchedule', {
     const found = await lookup(request, context);
     if (!found.ok) return found.answer;
     const { name, status } = found.value;
-    return { status: 200, jsonBody: { ...scheduleDetail(status), status: listStatusOf(status), origin: originOf(name, status) ?? 'unknown' } };
+    const generation = asScheduleStatus(status.customStatus)?.generation;
+    return {
+      status: 200,
+      jsonBody: { ...scheduleDetail(status), status: listStatusOf(status), origin: originOf(name, status) ?? 'unknown', ...(generation ? { generation } : {}) },
+    };
   },
 });
