@@ -15,7 +15,7 @@ import type { TimingSpec } from './fire-times.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { parseSchedule } from './schedule.js';
 import { originMarker, type OriginKind } from './schedule-origin.js';
-import { newScheduleState, sameSpec, type ScheduleSpec, type ScheduleState } from './schedule-state.js';
+import { newScheduleState, sameSpec, type ScheduleSpec, type ScheduleState, type ScheduleStatus } from './schedule-state.js';
 
 export type StateSpec = { ok: true; spec: ScheduleSpec } | { ok: false; field: string; why: string };
 
@@ -57,7 +57,17 @@ export function reschedulePayload(spec: ScheduleSpec): unknown {
   return spec;
 }
 
-/** Whether a running schedule's spec (from its status) already is `spec`. */
+/** The spec a running schedule runs on, as its status shows it. */
+export function runningSpecOf(status: ScheduleStatus): ScheduleSpec {
+  return status.spec;
+}
+
+/** A spec's trigger in a word, for log lines. */
+export function specSummary(spec: ScheduleSpec): string {
+  return spec.schedule;
+}
+
+/** Whether a running schedule's spec (runningSpecOf its status) already is `spec`. */
 export function hasSpec(running: ScheduleSpec, spec: ScheduleSpec): boolean {
   return sameSpec(running, spec);
 }

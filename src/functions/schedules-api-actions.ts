@@ -9,7 +9,7 @@ import { manualEventId } from '../eventsource/event.js';
 import { MAX_BACKFILL_TICKS, ticksBetween, timeline } from '../eventsource/fire-times.js';
 import { EventSourceError } from '../eventsource/errors.js';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
-import { timingOf } from '../eventsource/schedule-start.js';
+import { runningSpecOf, timingOf } from '../eventsource/schedule-start.js';
 import type { ScheduleStatus } from '../eventsource/schedule-state.js';
 import { checkBackfillBody, checkNoteBody } from '../eventsource/schedules-api-requests.js';
 import { badRequest, clientInput, jsonBody, lookup, problem, type FoundSchedule, type Or } from './shared/api-answers.js';
@@ -73,7 +73,7 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
   const { fromMs, toMs } = body.value;
   let ticks: number;
   try {
-    ticks = ticksBetween(timeline(timingOf(schedule.spec), Date.parse(schedule.generation)), fromMs, toMs).length;
+    ticks = ticksBetween(timeline(timingOf(runningSpecOf(schedule)), Date.parse(schedule.generation)), fromMs, toMs).length;
   } catch (error) {
     if (error instanceof EventSourceError && error.code === 'BACKFILL_TOO_LARGE') {
       return badRequest([{ field: 'to', why: `the range holds more than ${MAX_BACKFILL_TICKS} ticks (MAX_BACKFILL_TICKS); split it` }]);

@@ -9,7 +9,7 @@ import type { DurableClient } from 'durable-functions';
 import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/schedule-reconcile.js';
 import type { OriginKind } from '../../eventsource/schedule-origin.js';
 import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import { hasSpec, reschedulePayload } from '../../eventsource/schedule-start.js';
+import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/schedule-start.js';
 import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
@@ -55,7 +55,7 @@ async function reschedule(client: DurableClient, instanceId: string, spec: Sched
     for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
       await sleep(500);
       const status = asScheduleStatus((await observe(client, instanceId))?.customStatus);
-      if (status && hasSpec(status.spec, spec)) return true;
+      if (status && hasSpec(runningSpecOf(status), spec)) return true;
     }
   }
   return false;
@@ -96,10 +96,10 @@ export async function ensureScheduleRuns(client: DurableClient, schedule: Schedu
       return { outcome: 'recheck', afterMs: decision.afterMs };
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
-        logger.info({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed; new spec sent to the running schedule');
+        logger.info({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
         return { outcome: 'rescheduled' };
       }
-      logger.warn({ schedule: name, instanceId, spec: decision.spec.schedule }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
+      logger.warn({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
       return { outcome: 'not-confirmed' };
     case 'start':
       return start(client, name, instanceId, decision, observed);
@@ -124,7 +124,7 @@ async function start(
   }
   const { generation, sequence } = decision.state;
   seenSequences.set(instanceId, { generation, sequence });
-  const facts = { schedule: name, instanceId, spec: decision.state.spec.schedule, generation, nextSequence: sequence };
+  const facts = { schedule: name, instanceId, spec: specSummary(decision.state.spec), generation, nextSequence: sequence };
   if (decision.why === 'new-generation') {
     logger.warn(
       { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
