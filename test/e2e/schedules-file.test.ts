@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite } from '../../src/host/storage/azurite.js';
@@ -145,6 +145,31 @@ test('at start, a bad entry stops the host with one line naming the file, the en
     assert.equal(lines.length, 1, host.lines.join('\n'));
     assert.match(lines[0] ?? '', new RegExp(`SCHEDULES_FILE: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: schedules\\[1\\] \\(nightly\\)\\.cron: `));
   } finally {
+    await host.dispose();
+    await azurite.stop();
+  }
+});
+
+test('later, a bad edit is one log line naming the file, the entry and the field; the schedule keeps running', { timeout: 90_000 }, async () => {
+  const azurite = await startAzurite();
+  const later = path.join(dir, 'later', 'schedules.json');
+  mkdirSync(path.dirname(later));
+  writeFileSync(later, JSON.stringify({ schedules: [{ name: 'solo', every: '1h' }] }));
+  const host = await HostProcess.start({
+    port: await freePort(),
+    env: { AzureWebJobsStorage: azurite.connectionString, K_SINK: sink.url, SCHEDULES_FILE: later, TaskHubName: 'SchedulesFileLater', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+  });
+  try {
+    await until('the first reconcile', () => host.records().find((r) => r.msg === 'schedules file reconciled'), 30_000);
+    writeFileSync(later, JSON.stringify({ schedules: [{ name: 'solo', every: 'soon' }] }));
+    const logged = await until('the bad edit logged', () => host.records().find((r) => String(r.msg).startsWith('schedules file not applied')), 30_000);
+    assert.match(String(logged.msg), /the running schedules stay as they are: .*schedules\.json: schedules\[0\] \(solo\)\.every: /);
+    await sleep(1_500);
+    assert.equal(host.records().filter((r) => String(r.msg).startsWith('schedules file not applied')).length, 1, 'one line for one bad edit');
+    const solo = await fetch(`${host.url}/api/schedules/solo`);
+    assert.equal(((await solo.json()) as Shown).runtimeStatus, 'Running');
+  } finally {
+    await host.stop().catch(() => undefined);
     await host.dispose();
     await azurite.stop();
   }
