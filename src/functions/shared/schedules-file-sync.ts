@@ -68,14 +68,18 @@ let previous: readonly FileSchedule[] | undefined;
 let watching: SchedulesFileWatch | undefined;
 let running: Promise<void> = Promise.resolve();
 
-/** Brings the schedules in line with a read of the file; reconciles run one after another. */
-function reconcileWith(client: DurableClient, read: FileRead<FileSchedule>): Promise<void> {
+/**
+ * Brings the schedules in line with a read of the file; reconciles run one after another. `full`: every entry is
+ * looked at (the starter's runs: a file schedule terminated by hand starts again); otherwise only what changed in
+ * the file since the last reconcile (a change the watcher saw).
+ */
+function reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
   const step = running.then(async () => {
     if (!read.ok) {
       logger.error({ file: config.schedulesFile, problems: read.problems }, `schedules file not applied, the running schedules stay as they are: ${read.problems[0] ?? 'invalid'}`);
       return;
     }
-    const actions = planFileReconcile(previous, read.entries, await existingSchedules(client));
+    const actions = planFileReconcile(full ? undefined : previous, read.entries, await existingSchedules(client));
     await applyAll(client, actions);
     previous = read.entries;
     logger.info({ file: config.schedulesFile, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
@@ -90,9 +94,9 @@ export async function syncSchedulesFile(client: DurableClient): Promise<void> {
   const path = config.schedulesFile;
   if (path === undefined) return;
   const read = watching ? await readSchedulesFile(path, validateScheduleFile) : schedulesFileAtStart ?? (await readSchedulesFile(path, validateScheduleFile));
-  await reconcileWith(client, read);
+  await reconcileWith(client, read, true);
   watching ??= watchSchedulesFile(path, validateScheduleFile, (changed) => {
-    reconcileWith(client, changed).catch((error: unknown) => {
+    reconcileWith(client, changed, false).catch((error: unknown) => {
       logger.error({ file: path, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: reconciling a change failed; the hourly run tries again');
     });
   }, { since: read });

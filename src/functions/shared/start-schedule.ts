@@ -89,7 +89,8 @@ export async function ensureScheduleRuns(client: DurableClient, schedule: Schedu
       );
       return { outcome: 'alert' };
     case 'none':
-      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      // The file's hourly look at every entry would write a line per schedule: those are debug.
+      logger[kind === 'file' ? 'debug' : 'info']({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
       return { outcome: 'unchanged' };
     case 'recheck':
       logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
