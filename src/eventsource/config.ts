@@ -199,7 +199,8 @@ function readSinks(
   if (deadLetterSink !== undefined && forbiddenHost(deadLetterSink.hostname)) {
     throw new ConfigError('DEAD_LETTER_SINK', 'is a link-local or cloud metadata address, never allowed as a sink');
   }
-  const sinkAllowlist = read('SINK_ALLOWLIST', withDefault(sink.origin, parseSinkAllowlist));
+  // The default is K_SINK's origin itself, not parsed as a list: a host name may hold a ',' (WHATWG URL allows it).
+  const sinkAllowlist = read('SINK_ALLOWLIST', parsed(parseSinkAllowlist, () => [sink.origin]));
   const sinkMaxConnections = read('SINK_MAX_CONNECTIONS', withDefault(CONFIG_DEFAULTS.SINK_MAX_CONNECTIONS, (text) => {
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) {
       throw new Error(`${JSON.stringify(text)} must be a whole number of connections per sink origin from 1 to 10000`);
