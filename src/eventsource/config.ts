@@ -41,6 +41,13 @@ export interface EventSourceConfig {
   sinkMaxConnections: number;
   /** The schedule above as a schedule definition, normalised by the one schema (env-schedule.ts). */
   scheduleSpec: NormalizedSpec;
+  /** SCHEDULES_FILE: the path of the schedules file (YAML or JSON), read and watched by the starter. */
+  schedulesFile?: string;
+  /**
+   * Whether the environment's schedule runs: always without SCHEDULES_FILE; with it, only when SCHEDULE (or
+   * DurationInSeconds) is set, so a file of schedules does not bring the default 10 s schedule along.
+   */
+  envSchedule: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +153,8 @@ export function loadConfig(env: Env): EventSourceConfig {
   }));
 
   const sinks = readSinks(read, sink, sinkVariable);
+  const schedulesFile = value('SCHEDULES_FILE');
+  const envSchedule = schedulesFile === undefined || value('SCHEDULE') !== undefined || value('DurationInSeconds') !== undefined;
   const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
   const scheduleSpec = envScheduleSpec({
     scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
@@ -167,6 +176,8 @@ export function loadConfig(env: Env): EventSourceConfig {
     logLevel,
     ...sinks,
     scheduleSpec,
+    ...(schedulesFile !== undefined ? { schedulesFile } : {}),
+    envSchedule,
   };
 }
 
@@ -188,7 +199,8 @@ function readSinks(
   if (deadLetterSink !== undefined && forbiddenHost(deadLetterSink.hostname)) {
     throw new ConfigError('DEAD_LETTER_SINK', 'is a link-local or cloud metadata address, never allowed as a sink');
   }
-  const sinkAllowlist = read('SINK_ALLOWLIST', withDefault(sink.origin, parseSinkAllowlist));
+  // The default is K_SINK's origin itself, not parsed as a list: a host name may hold a ',' (WHATWG URL allows it).
+  const sinkAllowlist = read('SINK_ALLOWLIST', parsed(parseSinkAllowlist, () => [sink.origin]));
   const sinkMaxConnections = read('SINK_MAX_CONNECTIONS', withDefault(CONFIG_DEFAULTS.SINK_MAX_CONNECTIONS, (text) => {
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) {
       throw new Error(`${JSON.stringify(text)} must be a whole number of connections per sink origin from 1 to 10000`);
@@ -217,6 +229,8 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     deadLetterSink: c.deadLetterSink === undefined ? 'none' : redactUrl(c.deadLetterSink),
     sinkAllowlist: [...c.sinkAllowlist],
     sinkMaxConnections: c.sinkMaxConnections,
+    schedulesFile: c.schedulesFile ?? 'none',
+    envSchedule: c.envSchedule,
   };
 }
 

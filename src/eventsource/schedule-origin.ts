@@ -35,14 +35,38 @@ export function originKeyFrom(secret: string): Buffer {
   return createHash('sha256').update(`${DOMAIN}\n${secret}`).digest();
 }
 
-export function originMarker(key: Buffer, name: string, generation: string): string {
-  return createHmac('sha256', key).update(`${name}\n${generation}`).digest('hex').slice(0, 32);
+/**
+ * Who created a schedule: the environment's SCHEDULE (`env`), the schedules file (`file`) or the management API
+ * (`api`). The kind is bound into the marker, so it needs no field of its own and cannot be claimed by a key holder:
+ * the file's reconcile acts only on markers of kind `file`, the API replaces only those of kind `api`.
+ */
+export type OriginKind = 'env' | 'file' | 'api';
+
+export const ORIGIN_KINDS: readonly OriginKind[] = ['env', 'file', 'api'];
+
+/**
+ * The marker of (name, generation, kind). `env` keeps the input it had before there were kinds, so the markers of
+ * schedules running since then stay valid.
+ */
+export function originMarker(key: Buffer, name: string, generation: string, kind: OriginKind = 'env'): string {
+  const input = kind === 'env' ? `${name}\n${generation}` : `${name}\n${generation}\n${kind}`;
+  return createHmac('sha256', key).update(input).digest('hex').slice(0, 32);
 }
 
-/** Whether `marker` is the one this key gives for (name, generation); constant-time. */
-export function hasOrigin(key: Buffer, name: string, generation: string, marker: string | undefined): boolean {
+/** Whether `marker` is the one this key gives for (name, generation, kind); constant-time. */
+export function hasOriginOf(key: Buffer, name: string, generation: string, kind: OriginKind, marker: string | undefined): boolean {
   if (marker === undefined) return false;
-  const expected = Buffer.from(originMarker(key, name, generation));
+  const expected = Buffer.from(originMarker(key, name, generation, kind));
   const given = Buffer.from(marker);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The kind whose marker `marker` is, or undefined when this key made none of them. */
+export function originKindOf(key: Buffer, name: string, generation: string, marker: string | undefined): OriginKind | undefined {
+  return ORIGIN_KINDS.find((kind) => hasOriginOf(key, name, generation, kind, marker));
+}
+
+/** Whether this key made `marker` for (name, generation), of any kind. */
+export function hasOrigin(key: Buffer, name: string, generation: string, marker: string | undefined): boolean {
+  return originKindOf(key, name, generation, marker) !== undefined;
 }

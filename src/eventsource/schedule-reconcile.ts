@@ -11,9 +11,9 @@
  * delivering a tick) with an error that says what to do.
  */
 import { checkScheduleStatus } from './schedule-schema.js';
-import { hasOrigin, originMarker } from './schedule-origin.js';
+import { hasOriginOf, type OriginKind } from './schedule-origin.js';
+import { newScheduleStateFor } from './schedule-start.js';
 import {
-  newScheduleState,
   sameSpec,
   stateFromStatus,
   type ScheduleSpec,
@@ -41,6 +41,8 @@ export interface ReconcileInput {
   now: Date;
   originKey: Buffer;
   seen?: SeenSequence | undefined;
+  /** Who starts the schedule (default `env`): only a generation with this kind's marker is continued or changed. */
+  kind?: OriginKind;
 }
 
 export type Reconcile =
@@ -66,8 +68,8 @@ export type Ownership =
   | { ours: true; status: ScheduleStatus }
   | { ours: false; problem: string; noStatus: boolean };
 
-/** Whether a custom status is a schedule status of `name` that this starter (its origin key) created. */
-export function ownership(name: string, customStatus: unknown, originKey: Buffer): Ownership {
+/** Whether a custom status is a schedule status of `name` that this starter (its origin key) created as `kind`. */
+export function ownership(name: string, customStatus: unknown, originKey: Buffer, kind: OriginKind = 'env'): Ownership {
   if (customStatus === null || customStatus === undefined || customStatus === '') {
     return { ours: false, problem: 'it shows no schedule status', noStatus: true };
   }
@@ -77,10 +79,10 @@ export function ownership(name: string, customStatus: unknown, originKey: Buffer
   if (status.name !== name) {
     return { ours: false, problem: `its status is schedule ${JSON.stringify(status.name)}'s, not ${JSON.stringify(name)}'s`, noStatus: false };
   }
-  if (!hasOrigin(originKey, status.name, status.generation, status.origin)) {
+  if (!hasOriginOf(originKey, status.name, status.generation, kind, status.origin)) {
     return {
       ours: false,
-      problem: `it was not created by this starter (no valid origin marker for generation ${status.generation})`,
+      problem: `it was not created by this starter as a schedule of origin ${kind} (no valid origin marker for generation ${status.generation})`,
       noStatus: false,
     };
   }
@@ -97,7 +99,7 @@ const STUCK_ADVICE =
   '(host restart, or hourly)';
 
 function fresh(input: ReconcileInput): ScheduleState {
-  return newScheduleState(input.name, input.spec, input.now, (name, generation) => originMarker(input.originKey, name, generation));
+  return newScheduleStateFor(input.spec, input.name, input.now, { key: input.originKey, kind: input.kind ?? 'env' });
 }
 
 function sequenceWentBack(status: ScheduleStatus, seen: SeenSequence | undefined): boolean {
@@ -107,7 +109,7 @@ function sequenceWentBack(status: ScheduleStatus, seen: SeenSequence | undefined
 export function reconcile(input: ReconcileInput): Reconcile {
   const { observed, seen } = input;
   if (!observed) return { action: 'start', state: fresh(input), why: 'new' };
-  const owner = ownership(input.name, observed.customStatus, input.originKey);
+  const owner = ownership(input.name, observed.customStatus, input.originKey, input.kind);
   const { runtimeStatus } = observed;
 
   if (isLive(runtimeStatus)) {

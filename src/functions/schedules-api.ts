@@ -1,44 +1,39 @@
 /**
- * Management endpoints (function-level auth) over the stock DurableClient: list schedules, show one, pause
- * (durable suspend) and resume. They never touch storage directly.
+ * Management endpoints that read (function-level auth): list the schedules, describe one. Writing endpoints are in
+ * schedules-api-write.ts (PUT, DELETE), the schedule's own actions in schedules-api-actions.ts. They go through the
+ * stock DurableClient and never touch storage directly.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { isValidScheduleName } from '../eventsource/schedule-name.js';
-import { ORCHESTRATOR, instanceIdFor, scheduleNameOf } from './shared/names.js';
-import { findInstance } from './shared/instances.js';
+import { asScheduleStatus } from '../eventsource/schedule-schema.js';
+import { checkListQuery, continuationTokenAfter, type ListStatus } from '../eventsource/schedules-api-requests.js';
+import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.js';
+import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { scheduleDetail, scheduleRuntimeStatus, scheduleView } from './shared/views.js';
 
-const CONTROLLABLE = new Set(['Running', 'Pending', 'Suspended']);
-const clientInput = df.input.durableClient();
-
-function problem(status: number, message: string): HttpResponseInit {
-  return { status, jsonBody: { error: message } };
-}
-
-interface FoundSchedule {
-  name: string;
-  instanceId: string;
-  client: df.DurableClient;
-  status: DurableOrchestrationStatus;
-}
-
-/** Resolves the `{name}` of a request to its schedule's instance, or to the 400/404 answer. */
-async function lookup(request: HttpRequest, context: InvocationContext): Promise<FoundSchedule | HttpResponseInit> {
-  const name = request.params.name;
-  if (!name || !isValidScheduleName(name)) {
-    return problem(400, 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+/**
+ * The `status` a schedule is listed under: paused when its orchestration says so (a `paused` block in its status, or
+ * a durable suspend), failed when it failed or was terminated, completed when it ran out of ticks.
+ */
+export function listStatusOf(status: DurableOrchestrationStatus): ListStatus | undefined {
+  const runtimeStatus = scheduleRuntimeStatus(status);
+  const custom: unknown = status.customStatus;
+  const pausedInside = typeof custom === 'object' && custom !== null && typeof (custom as { paused?: unknown }).paused === 'object';
+  switch (runtimeStatus) {
+    case 'Running':
+    case 'Pending':
+      return pausedInside ? 'paused' : 'running';
+    case 'Suspended':
+      return 'paused';
+    case 'Failed':
+    case 'Terminated':
+      return 'failed';
+    case 'Completed':
+      return 'completed';
+    default:
+      return undefined;
   }
-  const client = df.getClient(context);
-  const instanceId = instanceIdFor(name);
-  const status = await findInstance(client, instanceId);
-  if (!status) return problem(404, `no schedule named ${name}`);
-  return { name, instanceId, client, status };
-}
-
-function isAnswer(value: FoundSchedule | HttpResponseInit): value is HttpResponseInit {
-  return !('instanceId' in value);
 }
 
 app.http('listSchedules', {
@@ -46,13 +41,24 @@ app.http('listSchedules', {
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [clientInput],
-  handler: async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const query = checkListQuery(request.query.entries());
+    if (!query.ok) return badRequest(query.problems);
+    const { status, top, after } = query.value;
     const client = df.getClient(context);
     const all = await client.getStatusAll();
-    const schedules = all
+    // Name order: a page ends at a name, and the next starts after it, whatever was created or deleted in between.
+    const matching = all
       .filter((s) => s.name === ORCHESTRATOR && scheduleNameOf(s.instanceId) !== undefined)
-      .map(scheduleView);
-    return { status: 200, jsonBody: { schedules } };
+      .filter((s) => status === undefined || listStatusOf(s) === status)
+      .map((s) => ({ s, name: scheduleNameOf(s.instanceId) as string }))
+      .filter(({ name }) => after === undefined || name > after)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const page = matching.slice(0, top);
+    const schedules = page.map(({ s, name }) => ({ ...scheduleView(s), status: listStatusOf(s), origin: originOf(name, s) ?? 'unknown' }));
+    const last = page[page.length - 1];
+    const more = matching.length > page.length && last !== undefined;
+    return { status: 200, jsonBody: { schedules, ...(more ? { continuationToken: continuationTokenAfter(last.name) } : {}) } };
   },
 });
 
@@ -63,27 +69,12 @@ app.http('getSchedule', {
   extraInputs: [clientInput],
   handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const found = await lookup(request, context);
-    if (isAnswer(found)) return found;
-    return { status: 200, jsonBody: scheduleDetail(found.status) };
+    if (!found.ok) return found.answer;
+    const { name, status } = found.value;
+    const generation = asScheduleStatus(status.customStatus)?.generation;
+    return {
+      status: 200,
+      jsonBody: { ...scheduleDetail(status), status: listStatusOf(status), origin: originOf(name, status) ?? 'unknown', ...(generation ? { generation } : {}) },
+    };
   },
 });
-
-for (const action of ['pause', 'resume'] as const) {
-  app.http(`${action}Schedule`, {
-    route: `schedules/{name}/${action}`,
-    methods: ['POST'],
-    authLevel: 'function',
-    extraInputs: [clientInput],
-    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-      const found = await lookup(request, context);
-      if (isAnswer(found)) return found;
-      const { name, instanceId, client } = found;
-      const runtimeStatus = scheduleRuntimeStatus(found.status);
-      if (!CONTROLLABLE.has(runtimeStatus)) return problem(409, `schedule ${name} is ${runtimeStatus}; only a running or paused schedule can be paused or resumed`);
-      const reason = `${action} requested through the management API`;
-      if (action === 'pause') await client.suspend(instanceId, reason);
-      else await client.resume(instanceId, reason);
-      return { status: 202, jsonBody: { name, instanceId, accepted: action } };
-    },
-  });
-}

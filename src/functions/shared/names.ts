@@ -3,8 +3,13 @@ import { isValidScheduleName } from '../../eventsource/schedule-name.js';
 /** Names shared by the function bindings; the orchestration instance id is derived from the schedule name. */
 export const ORCHESTRATOR = 'scheduleOrchestrator';
 export const DELIVERY_ACTIVITY = 'deliverTick';
+
+/**
+ * The external events a schedule's orchestration handles, and their payloads (the management API and the starter
+ * raise them): `reschedule {spec}`, `pause {note?}`, `resume {note?}`, `trigger {requestId}`, `backfill {from, to}`
+ * (ISO times).
+ */
 export const RESCHEDULE_EVENT = 'reschedule';
-/** The events a schedule answers; payloads: reschedule `{spec}`, pause/resume `{note?}`, trigger `{requestId}`, backfill `{from, to}` (schedule-events.ts). */
 export const PAUSE_EVENT = 'pause';
 export const RESUME_EVENT = 'resume';
 export const TRIGGER_EVENT = 'trigger';

@@ -1,0 +1,91 @@
+/**
+ * Creating, replacing and deleting schedules through the management API (function-level auth).
+ *
+ * The API owns the schedules it creates (origin `api`, bound into the origin marker) and only those: a schedule of
+ * the schedules file or of the environment is refused with 409 (change it where it is declared; the file's reconcile
+ * would otherwise undo the change). A DELETE terminates and purges; the same name can be created again, as a new
+ * generation whose event ids never repeat the earlier ones.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { checkSink } from '../eventsource/delivery/sink-guard.js';
+import { checkDefinitionFor } from '../eventsource/normalized-spec.js';
+import { describeSpec } from '../eventsource/normalized-spec.js';
+import { stateSpecOf } from '../eventsource/schedule-start.js';
+import { badRequest, clientInput, jsonBody, lookup, originOf, pathName, problem } from './shared/api-answers.js';
+import { findInstance } from './shared/instances.js';
+import { instanceIdFor } from './shared/names.js';
+import { config } from './shared/settings.js';
+import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
+import { stopSchedule } from './shared/stop-schedule.js';
+
+const DECLARED_ELSEWHERE = {
+  file: 'was declared in the schedules file (SCHEDULES_FILE); change or remove it there',
+  env: "is the environment's schedule (SCHEDULE, SCHEDULE_NAME); change it there",
+} as const;
+
+function putAnswer(name: string, outcome: EnsureOutcome, body: Record<string, unknown>): HttpResponseInit {
+  switch (outcome.outcome) {
+    case 'started':
+    case 'new-generation':
+    case 'started-elsewhere':
+      return { status: 201, jsonBody: { ...body, result: 'created' } };
+    case 'restarted':
+    case 'rescheduled':
+    case 'unchanged':
+      return { status: 200, jsonBody: { ...body, result: 'replaced' } };
+    case 'not-confirmed':
+      return { status: 202, jsonBody: { ...body, result: 'accepted', note: 'the running schedule has not shown the new spec yet' } };
+    case 'recheck':
+      return problem(409, `schedule ${name} was started a moment ago and shows no status yet; try again shortly`);
+    case 'alert':
+      return problem(409, `the instance behind schedule ${name} was not created by this app (see the log); delete it first`);
+  }
+}
+
+app.http('putSchedule', {
+  route: 'schedules/{name}',
+  methods: ['PUT'],
+  authLevel: 'function',
+  extraInputs: [clientInput],
+  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const named = pathName(request);
+    if (!named.ok) return named.answer;
+    const name = named.value;
+    const read = await jsonBody(request);
+    if (!read.ok) return read.answer;
+    if (read.value === undefined) return badRequest([{ field: 'body', why: 'is required: a schedule definition' }]);
+    const checked = checkDefinitionFor(name, read.value, {
+      checkSink: (url) => {
+        const sink = checkSink(url, config.sinkAllowlist);
+        return sink.ok ? undefined : sink.problem;
+      },
+    });
+    if (!checked.ok) return badRequest(checked.problems);
+    if (config.envSchedule && name === config.scheduleName) return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE.env}`);
+    const state = stateSpecOf(checked.spec);
+    if (!state.ok) return badRequest([{ field: state.field, why: state.why }]);
+    const client = df.getClient(context);
+    const existing = await findInstance(client, instanceIdFor(name));
+    const origin = existing && originOf(name, existing);
+    if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
+    const outcome = await ensureScheduleRuns(client, { name, spec: state.spec, kind: 'api' });
+    return putAnswer(name, outcome, { name, spec: describeSpec(checked.spec, { redact: true }) });
+  },
+});
+
+app.http('deleteSchedule', {
+  route: 'schedules/{name}',
+  methods: ['DELETE'],
+  authLevel: 'function',
+  extraInputs: [clientInput],
+  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const found = await lookup(request, context);
+    if (!found.ok) return found.answer;
+    const { name, client, status } = found.value;
+    const origin = originOf(name, status);
+    if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
+    if (!(await stopSchedule(client, name, 'deleted through the management API'))) return problem(404, `no schedule named ${name}`);
+    return { status: 204 };
+  },
+});

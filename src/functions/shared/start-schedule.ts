@@ -1,0 +1,138 @@
+/**
+ * The one way a schedule is started or changed, whoever asks (the environment's SCHEDULE, the schedules file, the
+ * management API): look at its instance, decide with the pure reconcile (eventsource/schedule-reconcile.ts), then
+ * start a generation, restart where it stopped, or hand the running schedule its new spec. The instance id is
+ * deterministic, so two hosts starting at once are refused by the Durable setting
+ * overridableExistingInstanceStates=NonRunningStates, and the loser leaves the winner alone.
+ */
+import type { DurableClient } from 'durable-functions';
+import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/schedule-reconcile.js';
+import type { OriginKind } from '../../eventsource/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/schedule-start.js';
+import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
+import { findInstance } from './instances.js';
+import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
+import { logger, originKey } from './settings.js';
+
+const CONFIRM_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function observe(client: DurableClient, instanceId: string): Promise<ObservedInstance | undefined> {
+  const found = await findInstance(client, instanceId);
+  if (!found) return undefined;
+  const created = new Date(found.createdTime);
+  return {
+    runtimeStatus: String(found.runtimeStatus),
+    customStatus: found.customStatus,
+    ...(Number.isNaN(created.getTime()) ? {} : { createdTime: created }),
+  };
+}
+
+/** The highest sequence this process saw per schedule generation it created: the sequence never goes back below it. */
+const seenSequences = new Map<string, SeenSequence>();
+
+function remember(name: string, kind: OriginKind, instanceId: string, observed: ObservedInstance | undefined): void {
+  const owner = observed && ownership(name, observed.customStatus, originKey, kind);
+  if (!owner?.ours) return;
+  const { generation, nextSequence } = owner.status;
+  const before = seenSequences.get(instanceId);
+  if (before?.generation === generation && before.sequence >= nextSequence) return;
+  seenSequences.set(instanceId, { generation, sequence: nextSequence });
+}
+
+/**
+ * A reschedule event can be lost where a host drops events the orchestration did not wait for before it
+ * continued-as-new; it is raised again until the schedule's status shows the new spec.
+ */
+async function reschedule(client: DurableClient, instanceId: string, spec: ScheduleSpec): Promise<boolean> {
+  const deadline = Date.now() + CONFIRM_MS;
+  while (Date.now() < deadline) {
+    await client.raiseEvent(instanceId, RESCHEDULE_EVENT, reschedulePayload(spec));
+    for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
+      await sleep(500);
+      const status = asScheduleStatus((await observe(client, instanceId))?.customStatus);
+      if (status && hasSpec(runningSpecOf(status), spec)) return true;
+    }
+  }
+  return false;
+}
+
+export interface ScheduleToRun {
+  name: string;
+  spec: ScheduleSpec;
+  kind: OriginKind;
+}
+
+/** What ensureScheduleRuns did; `recheck` asks the caller to look again after `afterMs`. */
+export type EnsureOutcome =
+  | { outcome: 'started' | 'restarted' | 'new-generation' | 'rescheduled' | 'unchanged' | 'started-elsewhere' | 'alert' }
+  | { outcome: 'not-confirmed' }
+  | { outcome: 'recheck'; afterMs: number };
+
+/** Makes sure `schedule` runs with its spec; every decision is logged with the schedule's name. */
+export async function ensureScheduleRuns(client: DurableClient, schedule: ScheduleToRun): Promise<EnsureOutcome> {
+  const { name, kind } = schedule;
+  const instanceId = instanceIdFor(name);
+  const observed = await observe(client, instanceId);
+  const seen = seenSequences.get(instanceId);
+  const decision = reconcile({ name, spec: schedule.spec, observed, now: new Date(), originKey, seen, kind });
+  remember(name, kind, instanceId, observed);
+  switch (decision.action) {
+    case 'alert':
+      logger.error(
+        { schedule: name, instanceId, runtimeStatus: decision.runtimeStatus, problem: decision.problem },
+        `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone (it may be in the middle of a delivery) and the schedule is not in its hands until then: ${decision.advice.replaceAll('<id>', instanceId)}`,
+      );
+      return { outcome: 'alert' };
+    case 'none':
+      // The file's hourly look at every entry would write a line per schedule: those are debug.
+      logger[kind === 'file' ? 'debug' : 'info']({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      return { outcome: 'unchanged' };
+    case 'recheck':
+      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
+      return { outcome: 'recheck', afterMs: decision.afterMs };
+    case 'reschedule':
+      if (await reschedule(client, instanceId, decision.spec)) {
+        logger.info({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
+        return { outcome: 'rescheduled' };
+      }
+      logger.warn({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
+      return { outcome: 'not-confirmed' };
+    case 'start':
+      return start(client, name, instanceId, decision, observed);
+  }
+}
+
+async function start(
+  client: DurableClient,
+  name: string,
+  instanceId: string,
+  decision: Extract<Reconcile, { action: 'start' }>,
+  observed: ObservedInstance | undefined,
+): Promise<EnsureOutcome> {
+  try {
+    await client.startNew(ORCHESTRATOR, { instanceId, input: decision.state });
+  } catch (error) {
+    // Another host started it between our look and our start: that is the singleton doing its job.
+    const again = await observe(client, instanceId);
+    if (!again || !isLive(again.runtimeStatus)) throw error;
+    logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
+    return { outcome: 'started-elsewhere' };
+  }
+  const { generation, sequence } = decision.state;
+  seenSequences.set(instanceId, { generation, sequence });
+  const facts = { schedule: name, instanceId, spec: specSummary(decision.state.spec), generation, nextSequence: sequence };
+  if (decision.why === 'new-generation') {
+    logger.warn(
+      { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
+      `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
+    );
+    return { outcome: 'new-generation' };
+  }
+  logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
+  return { outcome: decision.why === 'new' ? 'started' : 'restarted' };
+}
