@@ -2,6 +2,7 @@
 import type { StorageMode } from './bench-env.js';
 import type { LevelResult } from './level.js';
 import { round } from './stats.js';
+import type { FileResult } from './file-schedules.js';
 import type { ManyResult } from './many-schedules.js';
 import type { NpmStartResult } from './npm-start-figure.js';
 import type { TickCostResult } from './tick-cost.js';
@@ -100,6 +101,22 @@ export function throughputFigures(levels: LevelResult[], ceiling: number): Figur
       met: calm?.callsPerTick !== null && calm?.callsPerTick !== undefined && calm.callsPerTick <= 2,
     },
   ];
+}
+
+export function fileFigure(file: FileResult): Figure {
+  const l = file.lateness;
+  return {
+    id: 'file.lateness',
+    label: `${fmt(file.schedules)} schedules from one SCHEDULES_FILE (every ${fmt(file.everyS)} s, phases spread)`,
+    value: l.count > 0 ? l.p99Ms : null,
+    unit: 'ms (p99)',
+    display:
+      `p50 ${fmt(l.p50Ms)} / p99 ${fmt(l.p99Ms)} / max ${fmt(l.maxMs)} ms; delivered ${fmt(file.delivered)}/${fmt(file.expected)}; ` +
+      `all running ${file.settledS === null ? 'not within the budget' : `${file.settledS} s after the host started`}; CPU host ${pct(file.hostCpu)}`,
+    goal: 'p99 ≤ 50 ms, p50 ≤ 10 ms, all delivered',
+    met: file.onTime,
+    details: file,
+  };
 }
 
 export function tickFigure(tick: TickCostResult): Figure {

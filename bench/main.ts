@@ -9,12 +9,13 @@ import path from 'node:path';
 import { startAzurite } from '../src/host/storage/azurite.js';
 import type { BenchEnv, StorageMode } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';
-import { fmt, largestOnTime, levelFigure, manyFigures, npmStartFigures, renderTable, throughputFigures, tickFigure, type Figure } from './figures.js';
+import { fileFigure, fmt, largestOnTime, levelFigure, manyFigures, npmStartFigures, renderTable, throughputFigures, tickFigure, type Figure } from './figures.js';
 import { REPO_ROOT } from './host-runner.js';
 import { IpcChild } from './ipc-child.js';
 import { failedLevel, runLevel, type LevelResult } from './level.js';
 import { round } from './stats.js';
 import { runManySchedules } from './many-schedules.js';
+import { runFileSchedules } from './file-schedules.js';
 import { measureNpmStart } from './npm-start-figure.js';
 import { benchPlan, type BenchPlan } from './plan.js';
 import { runTickCost } from './tick-cost.js';
@@ -66,8 +67,9 @@ async function experiment(env: BenchEnv, plan: BenchPlan, scenarios: string[]): 
   for (const name of scenarios) {
     if (name === 'tickCost') say(JSON.stringify(tickFigure(await runTickCost(env, plan.tickCost))));
     else if (name === 'many') say(JSON.stringify(manyFigures(await runManySchedules(env, plan.many))));
+    else if (name === 'file') say(JSON.stringify(fileFigure(await runFileSchedules(env, plan.file))));
     else if (name === 'npmStart') say(JSON.stringify(npmStartFigures(await measureNpmStart(plan.npmStartTimeoutMs))));
-    else throw new Error(`BENCH_ONLY: unknown scenario ${name} (tickCost, many, npmStart; levels: BENCH_LEVELS)`);
+    else throw new Error(`BENCH_ONLY: unknown scenario ${name} (tickCost, many, file, npmStart; levels: BENCH_LEVELS)`);
   }
 }
 
@@ -113,6 +115,12 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
       ...(await scenario('tick cost', [{ id: 'tickCost', label: 'cost of tick 10,000 / tick 10', goal: '≤ 1.2', unit: 'ratio' }], async () => {
         say(`tick ${fmt(plan.tickCost.targetTick)} of one schedule (10 ms interval, at most ${plan.tickCost.capMs / 1000} s)`);
         return [tickFigure(await runTickCost(env, plan.tickCost))];
+      })),
+    );
+    figures.push(
+      ...(await scenario('schedules file', [{ id: 'file.lateness', label: 'schedules from one SCHEDULES_FILE', goal: 'p99 ≤ 50 ms, p50 ≤ 10 ms, all delivered', unit: 'ms (p99)' }], async () => {
+        say(`${fmt(plan.file.schedules)} schedules from one SCHEDULES_FILE, every ${plan.file.everyMs / 1000} s`);
+        return [fileFigure(await runFileSchedules(env, plan.file))];
       })),
     );
     const n = fmt(plan.many.schedules);

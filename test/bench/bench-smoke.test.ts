@@ -54,6 +54,7 @@ const EXPECTED = [
   'ticksToCeiling',
   'callsPerTick',
   'tickCost',
+  'file.lateness',
   'many.rss',
   'many.recovery',
   'many.idleCalls',
@@ -92,6 +93,8 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
     assert.ok(value('callsPerTick') > 0, 'storage calls per tick are counted');
     assert.ok(value('ticksPerSecond') > 0);
     assert.ok(value('rawPostCeiling') > 0);
+    assert.ok(value('file.lateness') >= 0, 'the schedules of the file delivered');
+    assert.equal((byId.get('file.lateness')?.details as { schedules: number; delivered: number }).delivered > 0, true, 'events from the file');
     assert.ok(value('many.rss') > 0);
     assert.ok(value('many.idleCalls') >= 0);
     assert.ok(value('npmStart.ready') > 0, 'npm start became ready');
