@@ -18,7 +18,9 @@ import {
   type Doc,
   type Manifest,
 } from './manifests.js';
+import { parse as parseYaml } from 'yaml';
 import { DEV_KEY } from '../../src/host/storage/azurite.js';
+import { parseSchedulesDocument } from '../../src/eventsource/schedules-document.js';
 
 const BASE = K8S_DIR;
 const SINKBINDING = path.join(K8S_DIR, 'sinkbinding');
@@ -27,6 +29,7 @@ const DEV_AZURITE = path.join(K8S_DIR, 'dev-azurite');
 const KNOWN_KINDS = new Set([
   'v1/Namespace',
   'v1/Secret',
+  'v1/ConfigMap',
   'v1/Service',
   'v1/PersistentVolumeClaim',
   'apps/v1/Deployment',
@@ -255,6 +258,24 @@ for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
       }
       assert.ok('readinessProbe' in container && 'livenessProbe' in container);
       assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [80]);
+    });
+
+    test('SCHEDULES_FILE names a file of the mounted schedules ConfigMap, and that file passes the schedule schema', () => {
+      const template = eventSourceTemplate(manifests);
+      const [container] = containersOf(template);
+      assert.ok(container);
+      const file = String(envOf(container).get('SCHEDULES_FILE')?.['value']);
+      const mount = asArray(container['volumeMounts']).map(asRecord).find((m) => file.startsWith(`${String(m['mountPath'])}/`));
+      assert.ok(mount, `SCHEDULES_FILE ${file} lies in a mounted volume`);
+      assert.equal(mount['readOnly'], true);
+      const volume = asArray(at(template, 'spec.volumes')).map(asRecord).find((v) => v['name'] === mount['name']);
+      const configMapName = String(at(volume, 'configMap.name'));
+      const configMap = find(manifests, 'v1', 'ConfigMap', configMapName);
+      const text = asRecord(at(configMap, 'data'))[path.posix.basename(file)];
+      assert.equal(typeof text, 'string', `the ConfigMap ${configMapName} holds ${path.posix.basename(file)}`);
+      const checked = parseSchedulesDocument(parseYaml(String(text)) as unknown);
+      assert.ok(checked.ok, `the shipped schedules are valid: ${JSON.stringify(checked)}`);
+      assert.ok(checked.entries.length > 0);
     });
 
     test('the sink is the hello-events Knative Service, with ceOverrides extensions', () => {
