@@ -14,8 +14,19 @@ export interface ScheduleBatch {
   /** Interval, e.g. `1s`. */
   every: string;
   catchUpWindow?: string;
-  /** Scheduled time of schedule i's first tick (epoch ms); default: one interval after its start. */
+  /** Scheduled time of schedule i's first tick (epoch ms); default: the first after its start. */
   firstFireAt?: (index: number) => number;
+}
+
+/**
+ * Schedule i of n: `every` ticks lie on a grid from the epoch (fire-times.ts), so n schedules of one interval would
+ * all fire in the same millisecond; as an operator spreading load would, each gets its own `offset`, evenly over the
+ * interval (the phases the schedules' own start times gave them before `every` was aligned to the epoch).
+ */
+function phased(spec: ScheduleSpec, name: string, index: number, count: number): ScheduleSpec {
+  const trigger = spec.trigger;
+  if (trigger.kind !== 'every') return { ...spec, name };
+  return { ...spec, name, trigger: { ...trigger, offsetMs: Math.floor((index * trigger.everyMs) / count) % trigger.everyMs } };
 }
 
 export function specFor(every: string, catchUpWindow = '60s'): ScheduleSpec {
@@ -51,7 +62,7 @@ export async function startSchedules(hostUrl: string, batch: ScheduleBatch, dead
     while (next < batch.count && Date.now() < deadline) {
       const index = next++;
       const name = `${batch.prefix}-${index}`;
-      const state = newScheduleState(name, spec, new Date());
+      const state = newScheduleState(name, phased(spec, name, index, batch.count), new Date());
       if (batch.firstFireAt) state.nextFireTime = new Date(batch.firstFireAt(index)).toISOString();
       await startOne(hostUrl, name, state);
       started++;

@@ -90,10 +90,8 @@ export const scheduleStateSchema = z.object({
 
 export const scheduleStatusSchema = z.object({
   name: scheduleName,
-  spec: z.record(z.string(), z.unknown()).and(z.object({ name: z.string() })),
   normalizedSpec,
   nextFireTime: isoTime.optional(),
-  upcoming: z.array(isoTime).max(100),
   nextSequence: sequenceNumber,
   generation,
   counters: countersSchema,
@@ -125,7 +123,26 @@ function check<T>(schema: z.ZodType<T, unknown>, value: unknown): Checked<T> {
  * Checks an orchestration input: a valid ScheduleState whose name is the one its instance id belongs to
  * (`expectedName` undefined: the instance id is not a schedule's at all).
  */
+/**
+ * States found valid, by instance and JSON text, with the text of what the schema made of them: an orchestration
+ * checks the same input on every episode of an execution (three per tick). Bounded; a miss only costs the check.
+ */
+const validStates = new Map<string, string>();
+const VALID_STATES_MAX = 4_096;
+
 export function checkScheduleState(value: unknown, expectedName: string | undefined, instanceId: string): Checked<ScheduleState> {
+  const key = `${instanceId}\u0000${expectedName ?? ''}\u0000${JSON.stringify(value)}`;
+  const known = validStates.get(key);
+  if (known !== undefined) return { ok: true, value: JSON.parse(known) as ScheduleState };
+  const checked = checkStateUncached(value, expectedName, instanceId);
+  if (checked.ok) {
+    if (validStates.size >= VALID_STATES_MAX) validStates.clear();
+    validStates.set(key, JSON.stringify(checked.value));
+  }
+  return checked;
+}
+
+function checkStateUncached(value: unknown, expectedName: string | undefined, instanceId: string): Checked<ScheduleState> {
   const checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, value);
   if (!checked.ok) return checked;
   if (expectedName === undefined) {

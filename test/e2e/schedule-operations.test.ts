@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventId, manualEventId } from '../../src/eventsource/event.js';
 import { newScheduleState } from '../../src/eventsource/schedule-state.js';
-import type { ScheduleStatus } from '../../src/eventsource/schedule-status.js';
+import { describeStatus, type ScheduleStatus } from '../../src/eventsource/schedule-status.js';
 import { RecordingSink, type ReceivedEvent } from '../support/recording-sink.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';
@@ -69,8 +69,9 @@ test('backfill sends the ticks of [from, to) again with their original ids; trig
   assert.deepEqual({ ...described.counters }, { delivered: 7, rejected: 0, failed: 0, deadLettered: 0, skipped: 0, triggered: 1, backfilled: 3 });
   assert.equal(described.nextSequence, 4, 'backfilled and manual events take no place in the sequence');
   assert.equal(described.recent[0]?.trigger, 'manual');
-  assert.equal(described.upcoming.length, 10);
-  assert.equal((described.spec as { every?: string }).every, '1m');
+  const view = describeStatus(described);
+  assert.equal(view.upcoming.length, 10);
+  assert.equal((view.spec as { every?: string }).every, '1m');
 });
 
 test('pause with a note holds the schedule (it still answers events); resume catches up by the policy', async () => {

@@ -20,6 +20,7 @@ import {
 import { applyEvent, checkEvent } from '../../src/eventsource/schedule-events.js';
 import { checkScheduleState, checkScheduleStatus } from '../../src/eventsource/schedule-schema.js';
 import { reconcile } from '../../src/eventsource/schedule-reconcile.js';
+import { describeStatus } from '../../src/eventsource/schedule-status.js';
 import { originKeyFrom, originMarker } from '../../src/eventsource/schedule-origin.js';
 import { eventId, manualEventId } from '../../src/eventsource/event.js';
 import { jitterDelay } from '../../src/eventsource/jitter.js';
@@ -76,7 +77,7 @@ test('at: fires once, then the schedule completes; startAt/endAt and maxCount en
   const once = run(newScheduleState('default', specOf({ at: iso(5_000) }), t0), 60_000);
   assert.deepEqual(times(once.sent), [iso(5_000)]);
   assert.equal(once.state.completed, true);
-  assert.deepEqual(statusOf(once.state).upcoming, []);
+  assert.deepEqual(describeStatus(statusOf(once.state)).upcoming, []);
 
   const windowed = run(newScheduleState('default', specOf({ every: '10s', startAt: iso(20_000), endAt: iso(50_000) }), t0), 120_000);
   assert.deepEqual(times(windowed.sent), [iso(20_000), iso(30_000), iso(40_000)]);
@@ -298,9 +299,10 @@ test('the state and the status pass their one schema; a forged one is refused na
   const paused = applyEvent(state, { kind: 'pause', note: 'n' }, at(31_000)).state;
   assert.deepEqual(checkScheduleState(paused, 'default', 'schedule-default'), { ok: true, value: paused });
   const status = statusOf(paused);
-  assert.equal(status.upcoming.length, 10);
-  assert.equal(status.upcoming[0], status.nextFireTime);
-  assert.equal((status.spec as { every?: string }).every, '10s', 'spec: the describe view');
+  const described = describeStatus(status);
+  assert.equal(described.upcoming.length, 10);
+  assert.equal(described.upcoming[0], status.nextFireTime);
+  assert.equal((described.spec as { every?: string }).every, '10s', 'spec: the describe view');
   assert.deepEqual(checkScheduleStatus(JSON.parse(JSON.stringify(status))), { ok: true, value: status });
   const restarted = stateFromStatus(status, paused.spec, at(40_000));
   assert.equal(restarted.sequence, paused.sequence);

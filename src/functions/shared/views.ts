@@ -1,6 +1,6 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { ScheduleStatus } from '../../eventsource/schedule-status.js';
+import { describeStatus, type DescribedStatus } from '../../eventsource/schedule-status.js';
 import { scheduleNameOf } from './names.js';
 
 /**
@@ -8,7 +8,7 @@ import { scheduleNameOf } from './names.js';
  * its custom status (spec, upcoming, recent, counters, paused, and the fields before them), without the internals
  * (the normalised spec and the queue). A schedule that shows no valid status shows only name and runtimeStatus.
  */
-export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<ScheduleStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
+export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<DescribedStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
   /** The trigger as written (`every`, the cron expression, or the `at` instant) and its time zone, as before the describe view. */
   schedule?: string;
   timeZone?: string;
@@ -31,10 +31,11 @@ export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
   // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return view;
-  const { name: _name, normalizedSpec, queue, origin: _origin, ...describe } = custom;
+  const described = describeStatus(custom);
+  const { name: _name, normalizedSpec, queue, origin: _origin, ...describe } = described;
   const t = normalizedSpec.trigger;
   // `schedule` and `timeZone`: the fields of the view before the describe view, for the tools that read them.
-  const schedule = t.kind === 'cron' ? t.expression : String(custom.spec[t.kind]);
+  const schedule = t.kind === 'cron' ? t.expression : String(described.spec[t.kind]);
   return { ...view, schedule, timeZone: t.kind === 'cron' ? t.timeZone : 'UTC', ...describe, queued: queue.length };
 }
 
