@@ -14,9 +14,12 @@ export class BackgroundWork {
     return this.work.size;
   }
 
-  /** Settles once all work tracked so far has settled. */
-  settled(): Promise<PromiseSettledResult<unknown>[]> {
-    return Promise.allSettled([...this.work]);
+  /**
+   * Settles once no work is left, including work tracked while it waits: during a shutdown, the step that commits the
+   * result of an activity that just finished (the shutdown starts nothing else, so this ends).
+   */
+  async settled(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }
 
   track<T>(promise: Promise<T>): void {
