@@ -23,10 +23,12 @@ export interface ScheduleBatch {
  * all fire in the same millisecond; as an operator spreading load would, each gets its own `offset`, evenly over the
  * interval (the phases the schedules' own start times gave them before `every` was aligned to the epoch).
  */
-function phased(spec: ScheduleSpec, name: string, index: number, count: number): ScheduleSpec {
+function phased(spec: ScheduleSpec, name: string, index: number, count: number, firstFireAt?: number): ScheduleSpec {
   const trigger = spec.trigger;
   if (trigger.kind !== 'every') return { ...spec, name };
-  return { ...spec, name, trigger: { ...trigger, offsetMs: Math.floor((index * trigger.everyMs) / count) % trigger.everyMs } };
+  // A given first tick sets the phase, so that every tick after it is one interval after the one before.
+  const offsetMs = firstFireAt !== undefined ? firstFireAt % trigger.everyMs : Math.floor((index * trigger.everyMs) / count) % trigger.everyMs;
+  return { ...spec, name, trigger: { ...trigger, offsetMs } };
 }
 
 export function specFor(every: string, catchUpWindow = '60s'): ScheduleSpec {
@@ -62,8 +64,9 @@ export async function startSchedules(hostUrl: string, batch: ScheduleBatch, dead
     while (next < batch.count && Date.now() < deadline) {
       const index = next++;
       const name = `${batch.prefix}-${index}`;
-      const state = newScheduleState(name, phased(spec, name, index, batch.count), new Date());
-      if (batch.firstFireAt) state.nextFireTime = new Date(batch.firstFireAt(index)).toISOString();
+      const first = batch.firstFireAt?.(index);
+      const state = newScheduleState(name, phased(spec, name, index, batch.count, first), new Date());
+      if (first !== undefined) state.nextFireTime = new Date(first).toISOString();
       await startOne(hostUrl, name, state);
       started++;
     }
