@@ -265,16 +265,22 @@ test('regression: an input that is not a schedule state fails the instance with 
   }
 });
 
-test('triggers raised during a back-off are applied by the overlap policy; the retry goes on and ends the tick', async () => {
-  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
-  // The execution first waits for the tick (its event waiters open), then delivers it.
+/** A history in which the execution waited for its tick at 10 s and scheduled the tick's first attempt. */
+function deliveringTick(input: ScheduleState): { history: History; taskId: number } {
   const history = new History().started(t0, ORCHESTRATOR, input);
   const tickTimer = history.timerCreated(t0, at(10_000));
   history.orchestratorCompleted(t0).played();
   history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
   const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  const first = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
   history.orchestratorCompleted(at(10_000)).played();
+  return { history, taskId };
+}
+
+test('triggers raised during a back-off are applied by the overlap policy; the retry goes on and ends the tick', async () => {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  // The execution first waits for the tick (its event waiters open), then delivers it.
+  const { history, taskId: first } = deliveringTick(input);
   history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), first, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
   const backoff = await episode(history, input);
   const timer = only(backoff.actions, ActionType.CreateTimer).at(-1);
@@ -328,13 +334,7 @@ test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the
 
 test('an event raised while an attempt runs is applied when the attempt ends (pause: the tick completes, then the schedule holds)', async () => {
   const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
-  const history = new History().started(t0, ORCHESTRATOR, input);
-  const tickTimer = history.timerCreated(t0, at(10_000));
-  history.orchestratorCompleted(t0).played();
-  history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
-  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
-  history.orchestratorCompleted(at(10_000)).played();
+  const { history, taskId } = deliveringTick(input);
   history.orchestratorStarted(at(10_100)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' }).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
   const { state, actions } = await episode(history, input);
   assert.equal(state.isDone, true);
