@@ -5,6 +5,7 @@
  * status, so nothing read back is trusted by shape alone. A failure names the field (`sequence: ...`).
  */
 import { z } from 'zod';
+import { upgradeLegacyState } from './legacy-state.js';
 import { checkNormalizedSpec } from './normalized-spec-schema.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { isValidScheduleName } from './schedule-name.js';
@@ -143,7 +144,10 @@ export function checkScheduleState(value: unknown, expectedName: string | undefi
 }
 
 function checkStateUncached(value: unknown, expectedName: string | undefined, instanceId: string): Checked<ScheduleState> {
-  const checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, value);
+  let checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, value);
+  // A state the version before the schedules file wrote (a schedule running across the upgrade) is read as today's.
+  const upgraded = checked.ok ? undefined : upgradeLegacyState(value);
+  if (upgraded) checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, upgraded);
   if (!checked.ok) return checked;
   if (expectedName === undefined) {
     return { ok: false, problem: `name: instance ${JSON.stringify(instanceId)} is not a schedule instance (schedule-<name>)` };
