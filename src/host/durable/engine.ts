@@ -14,6 +14,7 @@ import { BackgroundWork } from './background-work.js';
 import { ClientOperations } from './client-operations.js';
 import type { EngineContext } from './engine-context.js';
 import { HubLease } from './hub-lease.js';
+import { exposeEngineGauges } from './engine-metrics.js';
 import { DurableConfigError, validateTaskHubName } from './keys.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { createdSnapshot, InstanceCache, type Refresh } from './instance-cache.js';
@@ -71,6 +72,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   abandoned = false;
   private started = false;
   private scanHandle: NodeJS.Timeout | undefined;
+  private hideGauges: (() => void) | undefined;
 
   constructor(
     readonly options: DurableEngineOptions,
@@ -114,6 +116,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     this.started = true;
     await this.store.ensureReady();
     await this.lease.start();
+    this.hideGauges = exposeEngineGauges({ timersPending: () => this.timers.size, leaseOwned: () => this.lease.isOwner });
     if (this.tuning.safetyScanIntervalMs > 0) {
       this.scanHandle = setInterval(() => {
         if (this.lease.isOwner && !this.stopping) this.track(scanForMessages(this.scanContext()));
@@ -127,6 +130,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     if (this.stopping) return;
     this.stopping = true;
     if (this.scanHandle) clearInterval(this.scanHandle);
+    this.hideGauges?.();
     this.timers.close();
     const pending = this.background.settled();
     let graceTimer: NodeJS.Timeout | undefined;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityRunner } from './activity-runner.js';
 import type { EngineContext } from './engine-context.js';
+import { stepDuration, stepsTotal } from './engine-metrics.js';
 import type { InstanceCache, Refresh } from './instance-cache.js';
 import { INSTANCE_ROW, taskResultKey } from './keys.js';
 import { isTerminal, NO_WAKE, sortInbox, type InboxEntry } from './model.js';
@@ -145,6 +146,7 @@ export class StepRunner {
     const generation = this.generation;
     for (let loop = 0; loop < MAX_STEP_LOOPS; loop++) {
       if (!this.ctx.committing) return;
+      const started = performance.now();
       const stored = await this.load(instanceId);
       if (generation !== this.generation) return;
       const snap = this.withResults(instanceId, stored);
@@ -175,6 +177,8 @@ export class StepRunner {
         continue;
       }
       const etags = outcome.etags;
+      stepsTotal.inc();
+      stepDuration.observe((performance.now() - started) / 1000);
       if (generation !== this.generation) return;
       this.cache.applyCommit(instanceId, snap, plan, built, etags.get(INSTANCE_ROW));
       this.forgetResults(instanceId, snap);

@@ -3,12 +3,16 @@
  * engine makes is seen (including the SDK's own retries: the policy sits after the retry phase). `npm run bench`
  * divides these counts by the ticks delivered to get "storage calls per tick".
  *
- * Counting is always on (a few integer increments per call). Reporting is off the product's normal surface: only
+ * Counting is always on (a few integer increments per call). Prometheus reads the counts at scrape time as
+ * `durable_storage_requests_total{operation}`, and each call's duration goes to
+ * `durable_storage_request_duration_seconds{operation}`. The bench's report is off the product's normal surface: only
  * when the host runs with HOST_STORAGE_METRICS=1 does SIGUSR2 make it print one JSON line to stdout:
  * `{"storageMetrics":{"calls":{"read":12,...},"total":40},"rssBytes":...,"cpuMicros":{"user":...,"system":...}}`.
  */
 import { writeSync } from 'node:fs';
 import type { TableClient } from '@azure/data-tables';
+import { Counter, Histogram } from 'prom-client';
+import { once } from '../../engine-metrics.js';
 
 type PipelinePolicy = Parameters<TableClient['pipeline']['addPolicy']>[0];
 type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
@@ -36,6 +40,23 @@ export function classifyStorageCall(method: string, url: string): StorageCallKin
   if (verb === 'DELETE') return 'delete';
   return 'other';
 }
+
+once('durable_storage_requests_total', () => new Counter({
+  name: 'durable_storage_requests_total',
+  help: 'Requests to the task hub storage, by operation (SDK retries included)',
+  labelNames: ['operation'] as const,
+  collect() {
+    this.reset();
+    for (const [operation, count] of counts) this.inc({ operation }, count);
+  },
+}));
+
+const requestDuration = once('durable_storage_request_duration_seconds', () => new Histogram({
+  name: 'durable_storage_request_duration_seconds',
+  help: 'Duration of one task hub storage request, by operation',
+  labelNames: ['operation'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+}));
 
 /** A snapshot of the counters since the process started. */
 export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, number>>; total: number } {
@@ -70,7 +91,11 @@ export function storageMetricsPolicy(): PipelinePolicy {
     sendRequest(request: PipelineRequest, next) {
       const kind = classifyStorageCall(request.method, request.url);
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      return next(request);
+      const started = performance.now();
+      const observe = (): void => requestDuration.observe({ operation: kind }, (performance.now() - started) / 1000);
+      const sent = next(request);
+      sent.then(observe, observe);
+      return sent;
     },
   };
 }
