@@ -18,7 +18,7 @@ import { TimerScheduler } from './timer/timer-scheduler.js';
 import { AppInvoker } from './worker/app-invoker.js';
 import { runInApp } from './worker/core-module.js';
 import type { AppStartContext, HookContext } from './worker/core-types.js';
-import { loadApp, releaseApp } from './worker/load-app.js';
+import { ignoreUnsupportedSetting, loadApp, releaseApp } from './worker/load-app.js';
 import type { WorkerApp } from './worker/worker-app.js';
 
 /** Default task hub name when neither the caller nor host.json names one (as `func start` uses locally). */
@@ -118,7 +118,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     ? validateTaskHubName(options.taskHubName, 'TaskHubName')
     : validateTaskHubName(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
 
-  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }) });
+  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }), ignoreUnsupported: ignoreUnsupportedSetting(env) });
   const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.reverse()) {

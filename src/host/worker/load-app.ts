@@ -13,6 +13,23 @@ const SUPPORTED_BINDINGS = new Set(['http', 'durableclient', 'orchestrationclien
 
 export interface LoadAppOptions {
   logger: Logger;
+  /**
+   * Skip (with a warning each) functions whose trigger, and bindings whose type, the host does not run, instead of
+   * refusing the app. Off by default: an app that seems to work while its blob output writes nothing is worse than
+   * one that does not start.
+   */
+  ignoreUnsupported?: boolean;
+}
+
+/** The setting that turns `ignoreUnsupported` on (app setting or environment). */
+export const IGNORE_UNSUPPORTED_SETTING = 'EMBEDDED_HOST_IGNORE_UNSUPPORTED';
+
+/** Reads IGNORE_UNSUPPORTED_SETTING: `true`/`false` (any case) or unset; anything else stops the host naming it. */
+export function ignoreUnsupportedSetting(env: NodeJS.ProcessEnv): boolean {
+  const raw = env[IGNORE_UNSUPPORTED_SETTING]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new HostError('BAD_SETTING', `${IGNORE_UNSUPPORTED_SETTING} must be true or false, got ${JSON.stringify(env[IGNORE_UNSUPPORTED_SETTING])}`);
 }
 
 interface PackageJson {
@@ -26,7 +43,8 @@ let loadQueue: Promise<unknown> = Promise.resolve();
 /**
  * Loads a Node v4 programming-model app the way the Node worker does: reads package.json `main` (a file or a
  * glob), requires (CommonJS) or imports (ESM) each matching file, and collects what the app registered through
- * `@azure/functions-core`. Functions with trigger types the host cannot drive are logged and skipped.
+ * `@azure/functions-core`. An app with a trigger or binding the host cannot run is refused with one line naming each
+ * (function and type), unless `ignoreUnsupported` says to skip them with a warning.
  */
 export function loadApp(appDir: string, options: LoadAppOptions): Promise<WorkerApp> {
   const run = loadQueue.then(() => loadAppNow(path.resolve(appDir), options));
@@ -34,7 +52,7 @@ export function loadApp(appDir: string, options: LoadAppOptions): Promise<Worker
   return run;
 }
 
-async function loadAppNow(appDir: string, { logger }: LoadAppOptions): Promise<WorkerApp> {
+async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }: LoadAppOptions): Promise<WorkerApp> {
   installCoreModule(logger);
   const packageJsonPath = path.join(appDir, 'package.json');
   if (!existsSync(packageJsonPath)) {
@@ -99,8 +117,20 @@ async function loadAppNow(appDir: string, { logger }: LoadAppOptions): Promise<W
     );
   }
 
-  for (const fn of [...app.functions.values()]) {
-    if (!checkSupported(fn, logger)) app.functions.delete(fn.name.toLowerCase());
+  const unsupported = [...app.functions.values()].flatMap(unsupportedParts);
+  if (unsupported.length > 0 && !ignoreUnsupported) {
+    throw new HostError(
+      'UNSUPPORTED_BINDING',
+      `the embedded host does not run ${unsupported.map((u) => u.what).join(', ')}; ` +
+        `run the app under func, or set ${IGNORE_UNSUPPORTED_SETTING}=true to skip them`,
+    );
+  }
+  for (const part of unsupported) {
+    logger.warn({ function: part.fn.name, binding: part.binding, bindingType: part.type }, `${part.what} ${part.binding === undefined ? 'skipped' : 'ignored: its input stays undefined, its output is dropped'} (${IGNORE_UNSUPPORTED_SETTING}=true)`);
+    if (part.binding === undefined) app.functions.delete(part.fn.name.toLowerCase());
+  }
+  for (const fn of app.functions.values()) {
+    if (fn.metadata.retryOptions) logger.warn({ function: fn.name }, `function "${fn.name}": retry policies are not applied by the embedded host`);
   }
   if (app.functions.size === 0) {
     throw new HostError(
@@ -174,27 +204,26 @@ export function releaseApp(app: WorkerApp): void {
   app.ownedModules.length = 0;
 }
 
-function checkSupported(fn: RegisteredFunction, logger: Logger): boolean {
+interface UnsupportedPart {
+  fn: RegisteredFunction;
+  /** The binding's name; undefined for the trigger (the whole function is unsupported). */
+  binding?: string;
+  type: string;
+  what: string;
+}
+
+/** The function's trigger if the host cannot drive it, else its bindings the host does not run. */
+function unsupportedParts(fn: RegisteredFunction): UnsupportedPart[] {
   const triggerType = fn.trigger.type.toLowerCase();
   if (!(SUPPORTED_TRIGGERS as readonly string[]).includes(triggerType)) {
-    logger.warn(
-      { function: fn.name, triggerType: fn.trigger.type },
-      `function "${fn.name}" has trigger type "${fn.trigger.type}", which the embedded host does not support; skipped`,
-    );
-    return false;
+    return [{ fn, type: fn.trigger.type, what: `function "${fn.name}" (trigger type "${fn.trigger.type}")` }];
   }
-  if (fn.metadata.retryOptions) {
-    logger.warn({ function: fn.name }, `function "${fn.name}": retry policies are not applied by the embedded host`);
-  }
-  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
-    if (name === fn.triggerName) continue;
-    const type = String(binding.type ?? '').toLowerCase();
-    if (!SUPPORTED_BINDINGS.has(type)) {
-      logger.warn(
-        { function: fn.name, binding: name, bindingType: binding.type },
-        `function "${fn.name}": binding "${name}" of type "${binding.type}" is not supported by the embedded host (inputs stay undefined, outputs are dropped)`,
-      );
-    }
-  }
-  return true;
+  return Object.entries(fn.metadata.bindings)
+    .filter(([name, binding]) => name !== fn.triggerName && !SUPPORTED_BINDINGS.has(String(binding.type ?? '').toLowerCase()))
+    .map(([name, binding]) => ({
+      fn,
+      binding: name,
+      type: String(binding.type),
+      what: `function "${fn.name}" binding "${name}" (type "${String(binding.type)}")`,
+    }));
 }

@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
+import fc from 'fast-check';
+import { ignoreUnsupportedSetting, loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
+import { fuzzParameters } from '../../support/fuzz.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
 
@@ -42,11 +44,11 @@ test('loading the same app twice in one process registers its functions again (e
   const { logger } = captureLogger();
   // The process itself has loaded a fixture module and @azure/functions (in "test mode") before the host does.
   await import('../fixtures/unsupported-app/index.js');
-  const first = await loadApp(fixtureDir('unsupported-app'), { logger });
-  const second = await loadApp(fixtureDir('unsupported-app'), { logger });
+  const first = await loadApp(fixtureDir('unsupported-app'), { logger, ignoreUnsupported: true });
+  const second = await loadApp(fixtureDir('unsupported-app'), { logger, ignoreUnsupported: true });
   try {
-    assert.deepEqual([...first.functions.keys()], ['ping']);
-    assert.deepEqual([...second.functions.keys()], ['ping']);
+    assert.deepEqual([...first.functions.keys()], ['archiveitem', 'ping']);
+    assert.deepEqual([...second.functions.keys()], ['archiveitem', 'ping']);
     assert.notEqual(first.get('ping')?.callback, second.get('ping')?.callback);
   } finally {
     releaseApp(first);
@@ -54,18 +56,49 @@ test('loading the same app twice in one process registers its functions again (e
   }
 });
 
-test('a function with a trigger the host cannot drive is skipped with a warning naming it', async () => {
+test('an app with a trigger or binding the host does not run is refused with one line naming each', async () => {
+  const { logger } = captureLogger();
+  await assert.rejects(loadApp(fixtureDir('unsupported-app'), { logger }), (err: unknown) => {
+    assert.ok(err instanceof HostError);
+    assert.equal(err.code, 'UNSUPPORTED_BINDING');
+    assert.doesNotMatch(err.message, /\n/);
+    assert.match(err.message, /function "queueWorker" \(trigger type "queueTrigger"\)/);
+    assert.match(err.message, /function "archiveItem" binding "\w+" \(type "blob"\)/);
+    assert.doesNotMatch(err.message, /ping/);
+    assert.match(err.message, /EMBEDDED_HOST_IGNORE_UNSUPPORTED=true/);
+    return true;
+  });
+});
+
+test('with EMBEDDED_HOST_IGNORE_UNSUPPORTED the function is skipped and the binding ignored, each with a warning', async () => {
   const { logger, lines } = captureLogger();
-  const app = await loadApp(fixtureDir('unsupported-app'), { logger });
+  const app = await loadApp(fixtureDir('unsupported-app'), { logger, ignoreUnsupported: true });
   try {
     assert.equal(app.get('queueWorker'), undefined);
     assert.ok(app.get('ping'));
-    const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('queueWorker'));
-    assert.ok(warning, 'expected a warning about queueWorker');
-    assert.match(String(warning.msg), /queueTrigger/);
+    assert.ok(app.get('archiveItem'), 'the function runs; only its blob output is dropped');
+    const warnings = lines.filter((l) => l.level === 40).map((l) => String(l.msg));
+    assert.ok(warnings.some((w) => /queueWorker.*queueTrigger.*skipped/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /archiveItem.*blob.*output is dropped/.test(w)), warnings.join('\n'));
   } finally {
     releaseApp(app);
   }
+});
+
+test('EMBEDDED_HOST_IGNORE_UNSUPPORTED takes true or false only, and names itself otherwise', () => {
+  assert.equal(ignoreUnsupportedSetting({}), false);
+  assert.equal(ignoreUnsupportedSetting({ EMBEDDED_HOST_IGNORE_UNSUPPORTED: ' TRUE ' }), true);
+  assert.equal(ignoreUnsupportedSetting({ EMBEDDED_HOST_IGNORE_UNSUPPORTED: 'false' }), false);
+  fc.assert(
+    fc.property(fc.string().filter((v) => !['', 'true', 'false'].includes(v.trim().toLowerCase())), (value) => {
+      assert.throws(() => ignoreUnsupportedSetting({ EMBEDDED_HOST_IGNORE_UNSUPPORTED: value }), (err: unknown) => {
+        assert.ok(err instanceof HostError);
+        assert.match(err.message, /^EMBEDDED_HOST_IGNORE_UNSUPPORTED must be true or false/);
+        return true;
+      });
+    }),
+    fuzzParameters({ numRuns: 200 }, 'ignore-unsupported setting'),
+  );
 });
 
 test('an app that registers nothing fails with "No job functions found"', async () => {
