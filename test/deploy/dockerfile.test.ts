@@ -6,73 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { K8S_DIR, REPO_ROOT, asArray, asRecord, at, buildKustomization } from './manifests.js';
-
-interface Instruction {
-  readonly keyword: string;
-  readonly args: string;
-}
-
-interface Stage {
-  readonly base: string;
-  readonly name: string | undefined;
-  readonly instructions: Instruction[];
-}
-
-/** Splits a Dockerfile into stages of instructions (continuation lines joined, comments dropped). */
-function parseDockerfile(text: string): Stage[] {
-  const logical: string[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#') || (line === '' && pending === '')) continue;
-    if (line.endsWith('\\')) {
-      pending += `${line.slice(0, -1).trim()} `;
-      continue;
-    }
-    logical.push((pending + line).trim());
-    pending = '';
-  }
-  if (pending !== '') logical.push(pending.trim());
-  const stages: Stage[] = [];
-  for (const line of logical.filter((l) => l !== '')) {
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    const args = rest.join(' ');
-    if (keyword.toUpperCase() === 'FROM') {
-      const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
-      assert.ok(match, `bad FROM: ${line}`);
-      stages.push({ base: String(match[1]), name: match[2], instructions: [] });
-      continue;
-    }
-    const current = stages.at(-1);
-    assert.ok(current, `instruction before FROM: ${line}`);
-    current.instructions.push({ keyword: keyword.toUpperCase(), args });
-  }
-  return stages;
-}
-
-function stage(stages: readonly Stage[], name: string): Stage {
-  const found = stages.find((s) => s.name === name);
-  assert.ok(found, `no stage named ${name}`);
-  return found;
-}
-
-function args(s: Stage, keyword: string): string[] {
-  return s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
-}
-
-/** ENV in both forms: `ENV A=1 B=2` and the legacy `ENV A 1`. */
-function envOf(s: Stage): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const text of args(s, 'ENV')) {
-    if (/^\S+=/.test(text)) {
-      for (const match of text.matchAll(/(\S+?)=("[^"]*"|\S+)/g)) env.set(String(match[1]), String(match[2]).replace(/^"|"$/g, ''));
-    } else {
-      const [key = '', ...value] = text.split(/\s+/);
-      env.set(key, value.join(' '));
-    }
-  }
-  return env;
-}
+import { args, envOf, localSourceOf, parseDockerfile, stage, type Stage } from './dockerfile.js';
 
 /** The `npm ci` / `npm prune` lines that produced the node_modules a stage copies from `from`. */
 function npmLinesOf(stages: readonly Stage[], from: string): string {
@@ -150,31 +84,6 @@ describe('Dockerfile', () => {
   });
 });
 
-/** Where a path inside the image comes from on this machine after `npm run build`, following the stage's COPY lines. */
-function localSourceOf(s: Stage, imagePath: string): string | undefined {
-  const workdir = args(s, 'WORKDIR').at(-1) ?? '/';
-  for (const copy of args(s, 'COPY')) {
-    const parts = copy.split(/\s+/);
-    const from = /^--from=(\S+)$/.exec(parts[0] ?? '')?.[1];
-    const paths = parts.filter((p) => !p.startsWith('--'));
-    const rawDestination = paths.at(-1) ?? '';
-    const sources = paths.slice(0, -1);
-    const intoFolder = sources.length > 1 || rawDestination.endsWith('/');
-    for (const source of sources) {
-      // Several sources, or a destination ending in "/": each lands in that folder under its own name; else at it.
-      const destination = path.posix.resolve(workdir, rawDestination);
-      const landed = intoFolder ? path.posix.join(destination, path.posix.basename(source)) : destination;
-      if (imagePath !== landed && !imagePath.startsWith(`${landed}/`)) continue;
-      const rest = imagePath.slice(landed.length);
-      if (from === undefined) return path.join(REPO_ROOT, source, rest);
-      // The stage copied from built the repository in its WORKDIR, as `npm run build` does here.
-      const fromWorkdir = args(stage(stages, from), 'WORKDIR').at(-1) ?? '/';
-      return path.join(REPO_ROOT, path.posix.relative(fromWorkdir, path.posix.resolve(fromWorkdir, source)), rest);
-    }
-  }
-  return undefined;
-}
-
 /** Compiled modules reachable by require from the entry files, and the bare package names they require. */
 function requireClosure(entries: readonly string[]): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();
@@ -230,23 +139,23 @@ describe('the embedded target', () => {
       }
       const destination = path.posix.resolve(workdir, parts.at(-1) ?? '');
       if (fromContext || /node_modules/.test(copy)) continue;
-      const local = localSourceOf(embedded, destination);
+      const local = localSourceOf(stages, embedded, destination);
       assert.ok(local && existsSync(local), `COPY ${copy}: ${String(local)} was not built`);
     }
   });
 
   test('the CMD script, host.json and package.json land in the app folder the host reads (its working directory)', () => {
     for (const file of [cmd[1] ?? '', 'host.json', 'package.json']) {
-      const local = localSourceOf(embedded, path.posix.resolve(workdir, file));
+      const local = localSourceOf(stages, embedded, path.posix.resolve(workdir, file));
       assert.ok(local, `nothing is copied to ${file}`);
       assert.ok(existsSync(local), `${path.relative(REPO_ROOT, local)} does not exist after the build`);
     }
     // The mapping itself: a file the build does not produce is missing, a path nothing copies has no source.
-    assert.ok(!existsSync(localSourceOf(embedded, path.posix.resolve(workdir, 'dist/src/host/no-such-file.js')) ?? ''));
-    assert.equal(localSourceOf(embedded, path.posix.resolve(workdir, 'dist/test/deploy/k8s.test.js')), undefined);
+    assert.ok(!existsSync(localSourceOf(stages, embedded, path.posix.resolve(workdir, 'dist/src/host/no-such-file.js')) ?? ''));
+    assert.equal(localSourceOf(stages, embedded, path.posix.resolve(workdir, 'dist/test/deploy/k8s.test.js')), undefined);
     // package.json "main" (the functions glob) resolves inside the copied dist/src, as in the functions image.
     const main = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string }).main;
-    const functionsDir = localSourceOf(embedded, path.posix.resolve(workdir, path.posix.dirname(main)));
+    const functionsDir = localSourceOf(stages, embedded, path.posix.resolve(workdir, path.posix.dirname(main)));
     assert.ok(functionsDir && readdirSync(functionsDir).some((f) => globToRegExp(path.posix.basename(main)).test(f)));
   });
 
