@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite } from '../../src/host/storage/azurite.js';
@@ -43,6 +43,17 @@ function layOut(root: string): void {
   }
 }
 
+/** Every file under `root` with its size and mtime, node_modules (a link to this machine's) left out. */
+function snapshot(root: string): string[] {
+  return (readdirSync(root, { recursive: true }) as string[])
+    .filter((name) => !name.startsWith('node_modules'))
+    .map((name) => {
+      const stat = statSync(path.join(root, name));
+      return `${name} ${stat.size} ${stat.mtimeMs}`;
+    })
+    .sort();
+}
+
 test('the embedded image layout starts as its CMD runs it, ticks to the sink, keeps the API keyed, stops on SIGTERM', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'embedded-image-'));
   const azurite = await startAzurite();
@@ -52,6 +63,7 @@ test('the embedded image layout starts as its CMD runs it, ticks to the sink, ke
   const [command, ...cmdArgs] = JSON.parse(args(embedded, 'CMD').at(-1) ?? '[]') as string[];
   assert.equal(command, 'node');
   layOut(root);
+  const before = snapshot(root);
   const port = await freePort();
   const key = randomBytes(24).toString('hex');
   const child = spawn(process.execPath, cmdArgs, {
@@ -95,6 +107,8 @@ test('the embedded image layout starts as its CMD runs it, ticks to the sink, ke
     assert.equal(keyed.status, 200, await keyed.text());
     child.kill('SIGTERM');
     assert.equal(await exit, 0, lines.join(''));
+    // k8s/embedded mounts the root filesystem read-only: the host must not write into its app folder.
+    assert.deepEqual(snapshot(root), before);
   } finally {
     if (exited === undefined) child.kill('SIGKILL');
     await sink.stop();
