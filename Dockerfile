@@ -66,11 +66,10 @@ CMD ["node", "dist/src/hello-events/main.js"]
 
 # ---- embedded: the event source on the project's embedded host ---------------------------------------
 # The same compiled app and production dependencies as the functions image, run by the embedded host
-# (src/host/main.js) on a slim Node 22 image: no .NET host, no extension bundle download, a start in about a
-# second. It reads host.json and package.json "main" from its app folder (the working directory) like the real host,
-# its settings from the environment: AzureWebJobsStorage (a real Azure Storage connection string, or Azurite's),
-# TaskHubName, PORT, and at least one key (FUNCTIONS_HOST_KEY, or FUNCTIONS_SECRETS_DIR), without which it listens on
-# loopback only.
+# (src/host/main.js) on a slim Node 22 image: no .NET host, no extension bundle to load. It reads host.json and
+# package.json "main" from its app folder (the working directory) like the real host, and its settings from the
+# environment: AzureWebJobsStorage (a real Azure Storage connection string, or Azurite's), TaskHubName, PORT, and
+# at least one key (FUNCTIONS_HOST_KEY, or FUNCTIONS_SECRETS_DIR), without which it listens on loopback only.
 FROM node:22-slim AS embedded
 ENV NODE_ENV=production \
     PORT=8080
