@@ -381,6 +381,8 @@ describe('scale-out variant', () => {
     const sinkbinding = containersOf(eventSourceTemplate(buildKustomization(SINKBINDING)))[0] ?? {};
     const base = envOf(sinkbinding);
     assert.notEqual(env.get('TaskHubName')?.['value'], base.get('TaskHubName')?.['value']);
+    // The patch merges env by name (as kustomize does): every setting of the SinkBinding container is still there.
+    assert.deepEqual([...env.keys()].sort(), [...base.keys(), PARTITION_COUNT].sort());
     const changed = [...env.keys()].filter((name) => JSON.stringify(env.get(name)) !== JSON.stringify(base.get(name)));
     assert.deepEqual(changed.sort(), [PARTITION_COUNT, 'TaskHubName'].sort());
     assert.deepEqual({ ...container, env: [] }, { ...sinkbinding, env: [] });
