@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 #
-# Two images from one build:
+# Three images from one build:
 #   docker build --target functions    -t durable-event-source-functions .
+#   docker build --target embedded     -t durable-event-source-embedded .
 #   docker build --target hello-events -t durable-event-source-hello-events .
 # (Without --target the last stage, functions, is built.)
 
@@ -62,6 +63,24 @@ COPY --from=build /app/dist/src/hello-events ./dist/src/hello-events
 USER node
 EXPOSE 8080
 CMD ["node", "dist/src/hello-events/main.js"]
+
+# ---- embedded: the event source on the project's embedded host ---------------------------------------
+# The same compiled app and production dependencies as the functions image, run by the embedded host
+# (src/host/main.js) on a slim Node 22 image: no .NET host, no extension bundle to load. It reads host.json and
+# package.json "main" from its app folder (the working directory) like the real host, and its settings from the
+# environment: AzureWebJobsStorage (a real Azure Storage connection string, or Azurite's), TaskHubName, PORT, and
+# at least one key (FUNCTIONS_HOST_KEY, or FUNCTIONS_SECRETS_DIR), without which it listens on loopback only.
+FROM node:22-slim AS embedded
+ENV NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+COPY host.json package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+# Files stay root-owned and read-only to the process; it runs as the image's unprivileged user.
+USER node
+EXPOSE 8080
+CMD ["node", "dist/src/host/main.js"]
 
 # ---- functions: the event source on the Azure Functions host ----------------------------------------
 FROM mcr.microsoft.com/azure-functions/node:4-node22 AS functions

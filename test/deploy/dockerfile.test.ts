@@ -5,74 +5,8 @@ import { builtinModules } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './manifests.js';
-
-interface Instruction {
-  readonly keyword: string;
-  readonly args: string;
-}
-
-interface Stage {
-  readonly base: string;
-  readonly name: string | undefined;
-  readonly instructions: Instruction[];
-}
-
-/** Splits a Dockerfile into stages of instructions (continuation lines joined, comments dropped). */
-function parseDockerfile(text: string): Stage[] {
-  const logical: string[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#') || (line === '' && pending === '')) continue;
-    if (line.endsWith('\\')) {
-      pending += `${line.slice(0, -1).trim()} `;
-      continue;
-    }
-    logical.push((pending + line).trim());
-    pending = '';
-  }
-  if (pending !== '') logical.push(pending.trim());
-  const stages: Stage[] = [];
-  for (const line of logical.filter((l) => l !== '')) {
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    const args = rest.join(' ');
-    if (keyword.toUpperCase() === 'FROM') {
-      const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
-      assert.ok(match, `bad FROM: ${line}`);
-      stages.push({ base: String(match[1]), name: match[2], instructions: [] });
-      continue;
-    }
-    const current = stages.at(-1);
-    assert.ok(current, `instruction before FROM: ${line}`);
-    current.instructions.push({ keyword: keyword.toUpperCase(), args });
-  }
-  return stages;
-}
-
-function stage(stages: readonly Stage[], name: string): Stage {
-  const found = stages.find((s) => s.name === name);
-  assert.ok(found, `no stage named ${name}`);
-  return found;
-}
-
-function args(s: Stage, keyword: string): string[] {
-  return s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
-}
-
-/** ENV in both forms: `ENV A=1 B=2` and the legacy `ENV A 1`. */
-function envOf(s: Stage): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const text of args(s, 'ENV')) {
-    if (/^\S+=/.test(text)) {
-      for (const match of text.matchAll(/(\S+?)=("[^"]*"|\S+)/g)) env.set(String(match[1]), String(match[2]).replace(/^"|"$/g, ''));
-    } else {
-      const [key = '', ...value] = text.split(/\s+/);
-      env.set(key, value.join(' '));
-    }
-  }
-  return env;
-}
+import { K8S_DIR, REPO_ROOT, asArray, asRecord, at, buildKustomization } from './manifests.js';
+import { args, envOf, localSourceOf, parseDockerfile, stage, type Stage } from './dockerfile.js';
 
 /** The `npm ci` / `npm prune` lines that produced the node_modules a stage copies from `from`. */
 function npmLinesOf(stages: readonly Stage[], from: string): string {
@@ -89,10 +23,13 @@ const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const stages = parseDockerfile(dockerfile);
 
 describe('Dockerfile', () => {
-  test('has a node:22-slim build stage and the two targets on their named bases', () => {
+  test('has a node:22-slim build stage and the three targets on their named bases', () => {
     assert.equal(stage(stages, 'build').base, 'node:22-slim');
     assert.equal(stage(stages, 'functions').base, 'mcr.microsoft.com/azure-functions/node:4-node22');
+    assert.equal(stage(stages, 'embedded').base, 'node:22-slim');
     assert.equal(stage(stages, 'hello-events').base, 'node:22-slim');
+    // Without --target the last stage is built: that stays the functions image.
+    assert.equal(stages.at(-1)?.name, 'functions');
     const build = npmLinesOf(stages, 'build');
     assert.match(build, /npm ci\b/);
     assert.match(args(stage(stages, 'build'), 'RUN').join('\n'), /npm run build/);
@@ -107,7 +44,7 @@ describe('Dockerfile', () => {
   });
 
   test('images get production node_modules only: no devDependencies, no optional core tools', () => {
-    for (const name of ['functions', 'hello-events']) {
+    for (const name of ['functions', 'embedded', 'hello-events']) {
       const copies = args(stage(stages, name), 'COPY').filter((c) => /node_modules/.test(c));
       assert.equal(copies.length, 1, `${name} copies node_modules once`);
       const from = /--from=(\S+)/.exec(copies[0] ?? '')?.[1];
@@ -144,6 +81,106 @@ describe('Dockerfile', () => {
     assert.equal(envOf(hello).get('PORT'), '8080');
     assert.deepEqual(args(hello, 'EXPOSE'), ['8080']);
     assert.deepEqual(JSON.parse(args(hello, 'CMD').at(-1) ?? '[]'), ['node', 'dist/src/hello-events/main.js']);
+  });
+});
+
+/** Compiled modules reachable by require from the entry files, and the bare package names they require. */
+function requireClosure(entries: readonly string[]): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [...entries];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+      const id = String(match[1]);
+      if (id.startsWith('.')) {
+        const base = path.resolve(path.dirname(file), id);
+        const resolved = [base, `${base}.js`, path.join(base, 'index.js')].find((candidate) => existsSync(candidate) && candidate.endsWith('.js'));
+        assert.ok(resolved, `${path.relative(REPO_ROOT, file)} requires ${id}, which was not built`);
+        pending.push(resolved);
+      } else if (!id.startsWith('node:') && !builtinModules.includes(id)) {
+        const parts = id.split('/');
+        packages.add(id.startsWith('@') ? parts.slice(0, 2).join('/') : String(parts[0]));
+      }
+    }
+  }
+  return { files, packages };
+}
+
+describe('the embedded target', () => {
+  const embedded = stage(stages, 'embedded');
+  const workdir = args(embedded, 'WORKDIR').at(-1) ?? '';
+  const cmd = JSON.parse(args(embedded, 'CMD').at(-1) ?? '[]') as string[];
+
+  test('runs the embedded host as a non-root user, on the PORT it exposes', () => {
+    const users = args(embedded, 'USER');
+    assert.ok(users.length > 0, 'sets USER');
+    assert.doesNotMatch(users.at(-1) ?? '', /^(root|0)(:|$)/);
+    const order = embedded.instructions.map((i) => i.keyword);
+    assert.ok(order.lastIndexOf('USER') < order.lastIndexOf('CMD'), 'USER comes before CMD');
+    const port = envOf(embedded).get('PORT');
+    assert.deepEqual(args(embedded, 'EXPOSE'), [port]);
+    assert.equal(envOf(embedded).get('FUNCTIONS_PORT'), undefined, 'FUNCTIONS_PORT would win over PORT');
+    assert.equal(envOf(embedded).get('NODE_ENV'), 'production');
+    assert.deepEqual(cmd, ['node', 'dist/src/host/main.js']);
+  });
+
+  test('every COPY source exists (after the build) and is not hidden by .dockerignore', () => {
+    const ignored = new Set(readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()));
+    for (const copy of args(embedded, 'COPY')) {
+      const parts = copy.split(/\s+/);
+      const fromContext = !parts[0]?.startsWith('--from=');
+      for (const source of parts.filter((p) => !p.startsWith('--')).slice(0, -1)) {
+        if (fromContext) {
+          assert.ok(existsSync(path.join(REPO_ROOT, source)), `COPY ${source}: not in the build context`);
+          assert.ok(!ignored.has(source), `COPY ${source}: hidden by .dockerignore`);
+        }
+      }
+      const destination = path.posix.resolve(workdir, parts.at(-1) ?? '');
+      if (fromContext || /node_modules/.test(copy)) continue;
+      const local = localSourceOf(stages, embedded, destination);
+      assert.ok(local && existsSync(local), `COPY ${copy}: ${String(local)} was not built`);
+    }
+  });
+
+  test('the CMD script, host.json and package.json land in the app folder the host reads (its working directory)', () => {
+    for (const file of [cmd[1] ?? '', 'host.json', 'package.json']) {
+      const local = localSourceOf(stages, embedded, path.posix.resolve(workdir, file));
+      assert.ok(local, `nothing is copied to ${file}`);
+      assert.ok(existsSync(local), `${path.relative(REPO_ROOT, local)} does not exist after the build`);
+    }
+    // The mapping itself: a file the build does not produce is missing, a path nothing copies has no source.
+    assert.ok(!existsSync(localSourceOf(stages, embedded, path.posix.resolve(workdir, 'dist/src/host/no-such-file.js')) ?? ''));
+    assert.equal(localSourceOf(stages, embedded, path.posix.resolve(workdir, 'dist/test/deploy/k8s.test.js')), undefined);
+    // package.json "main" (the functions glob) resolves inside the copied dist/src, as in the functions image.
+    const main = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string }).main;
+    const functionsDir = localSourceOf(stages, embedded, path.posix.resolve(workdir, path.posix.dirname(main)));
+    assert.ok(functionsDir && readdirSync(functionsDir).some((f) => globToRegExp(path.posix.basename(main)).test(f)));
+  });
+
+  test('everything the host and the app require is a production dependency (the image has no others)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; main: string };
+    const functionsDir = path.join(REPO_ROOT, path.dirname(pkg.main));
+    const entries = [
+      path.join(REPO_ROOT, cmd[1] ?? ''),
+      ...readdirSync(functionsDir).filter((f) => globToRegExp(path.basename(pkg.main)).test(f)).map((f) => path.join(functionsDir, f)),
+    ];
+    const { files, packages } = requireClosure(entries);
+    assert.ok(files.size > 20, `the closure holds ${files.size} modules`);
+    assert.ok(packages.has('durable-functions') && packages.has('@azure/data-tables'), [...packages].join(' '));
+    const missing = [...packages].filter((name) => !(name in pkg.dependencies));
+    assert.deepEqual(missing, [], 'required but not in dependencies');
+  });
+
+  test('k8s/embedded listens where the image does: container port and probes on PORT', () => {
+    const port = Number(envOf(embedded).get('PORT'));
+    const deployment = buildKustomization(path.join(K8S_DIR, 'embedded')).find(({ doc }) => doc['kind'] === 'Deployment');
+    assert.ok(deployment);
+    const [container] = asArray(at(deployment.doc, 'spec.template.spec.containers')).map(asRecord);
+    assert.deepEqual(asArray(container?.['ports']).map((p) => asRecord(p)['containerPort']), [port]);
+    assert.equal(at(container, 'readinessProbe.httpGet.port'), port);
+    assert.match(String(container?.['image']), /\/durable-event-source-embedded:/);
   });
 });
 

@@ -25,6 +25,8 @@ import { parseSchedulesDocument } from '../../src/eventsource/schedules-document
 const BASE = K8S_DIR;
 const SINKBINDING = path.join(K8S_DIR, 'sinkbinding');
 const DEV_AZURITE = path.join(K8S_DIR, 'dev-azurite');
+const SCALE_OUT = path.join(K8S_DIR, 'scale-out');
+const EMBEDDED = path.join(K8S_DIR, 'embedded');
 
 const KNOWN_KINDS = new Set([
   'v1/Namespace',
@@ -37,12 +39,16 @@ const KNOWN_KINDS = new Set([
   'sources.knative.dev/v1/ContainerSource',
   'sources.knative.dev/v1/SinkBinding',
   'kustomize.config.k8s.io/v1beta1/Kustomization',
+  'monitoring.coreos.com/v1/PodMonitor',
 ]);
 
 const HELLO_EVENTS_REF = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello-events' };
 
 /** Secrets the user creates with kubectl (never shipped, so an apply cannot overwrite them): name -> keys. */
-const OUT_OF_BAND_SECRETS: ReadonlyMap<string, readonly string[]> = new Map([['event-source-storage', ['AzureWebJobsStorage']]]);
+const OUT_OF_BAND_SECRETS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['event-source-storage', ['AzureWebJobsStorage']],
+  ['event-source-keys', ['FUNCTIONS_HOST_KEY']],
+]);
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -132,9 +138,9 @@ describe('every manifest', () => {
 describe('kustomizations', () => {
   const dirs = kustomizationDirs(K8S_DIR);
 
-  test('the base, shared, sinkbinding and dev-azurite kustomizations exist', () => {
+  test('the base, shared, sinkbinding, dev-azurite, scale-out and embedded kustomizations exist', () => {
     const names = dirs.map((dir) => path.relative(K8S_DIR, dir) || '.').sort();
-    assert.deepEqual(names, ['.', 'dev-azurite', 'shared', 'sinkbinding']);
+    assert.deepEqual(names, ['.', 'dev-azurite', 'embedded', 'scale-out', 'shared', 'sinkbinding']);
   });
 
   test('each lists every manifest in its folder, and everything it lists exists', () => {
@@ -161,20 +167,34 @@ describe('kustomizations', () => {
     assert.ok(!resources.some((r) => r === '..' || r === '../' || r.includes('container-source')));
   });
 
+  test('the scale-out variant builds on the SinkBinding variant; the embedded one on the shared parts only', () => {
+    assert.deepEqual(readKustomization(SCALE_OUT).resources, ['../sinkbinding']);
+    const embedded = readKustomization(EMBEDDED).resources ?? [];
+    assert.ok(embedded.includes('../shared'));
+    assert.ok(!embedded.some((r) => r === '..' || r === '../' || r.startsWith('../sinkbinding') || r.includes('container-source')));
+  });
+
   test('the dev-azurite overlay builds on the base', () => {
     const resources = readKustomization(DEV_AZURITE).resources ?? [];
     assert.ok(resources.includes('../') || resources.includes('..'));
   });
 });
 
-/** Each variant: its folder, what runs the event source, and the Secrets it expects to be created out of band. */
-const VARIANTS: readonly (readonly [string, string, 'ContainerSource' | 'Deployment', readonly string[]])[] = [
-  ['ContainerSource variant (k8s/)', BASE, 'ContainerSource', ['event-source-storage']],
-  ['SinkBinding variant (k8s/sinkbinding/)', SINKBINDING, 'Deployment', ['event-source-storage']],
-  ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource', []],
+type HostKind = 'functions' | 'embedded';
+
+/** Each variant: its folder, what runs the event source, the Secrets it expects to be created out of band, and which host. */
+const VARIANTS: readonly (readonly [string, string, 'ContainerSource' | 'Deployment', readonly string[], HostKind])[] = [
+  ['ContainerSource variant (k8s/)', BASE, 'ContainerSource', ['event-source-storage'], 'functions'],
+  ['SinkBinding variant (k8s/sinkbinding/)', SINKBINDING, 'Deployment', ['event-source-storage'], 'functions'],
+  ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource', [], 'functions'],
+  ['scale-out variant (k8s/scale-out/)', SCALE_OUT, 'Deployment', ['event-source-storage'], 'functions'],
+  ['embedded host variant (k8s/embedded/)', EMBEDDED, 'Deployment', ['event-source-storage', 'event-source-keys'], 'embedded'],
 ];
 
-for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
+/** The port each host listens on inside its container (the functions image's ASPNETCORE_URLS, the embedded image's PORT). */
+const HOST_PORT: Readonly<Record<HostKind, number>> = { functions: 80, embedded: 8080 };
+
+for (const [label, dir, runnerKind, outOfBand, hostKind] of VARIANTS) {
   describe(label, () => {
     const manifests = buildKustomization(dir);
 
@@ -191,17 +211,30 @@ for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
       }
     });
 
-    test('the api Service selects the event source pod template, on port 80', () => {
+    test(`the api Service selects the event source pod template, on port 80 to the host's port ${HOST_PORT[hostKind]}`, () => {
       const api = find(manifests, 'v1', 'Service', 'event-source-api');
       const selector = asRecord(at(api, 'spec.selector'));
       assert.ok(Object.keys(selector).length > 0);
-      const labels = asRecord(at(eventSourceTemplate(manifests), 'metadata.labels'));
+      const template = eventSourceTemplate(manifests);
+      const labels = asRecord(at(template, 'metadata.labels'));
       assert.ok(selectorMatches(selector, labels), `selector ${JSON.stringify(selector)} vs ${JSON.stringify(labels)}`);
       const ports = asArray(at(api, 'spec.ports')).map(asRecord);
       assert.deepEqual(
-        ports.map((p) => [p['port'], p['targetPort']]),
-        [[80, 80]],
+        ports.map((p) => p['port']),
+        [80],
       );
+      // A named targetPort resolves to the container port of that name; it must be the one the host listens on.
+      const target = ports[0]?.['targetPort'];
+      const containerPorts = containersOf(template).flatMap((c) => asArray(c['ports']).map(asRecord));
+      const resolved = typeof target === 'string' ? containerPorts.find((p) => p['name'] === target)?.['containerPort'] : target;
+      assert.equal(resolved, HOST_PORT[hostKind], `targetPort ${String(target)}`);
+    });
+
+    test('the pod template carries the Prometheus scrape annotations for /api/metrics on the host port', () => {
+      const annotations = asRecord(at(eventSourceTemplate(manifests), 'metadata.annotations'));
+      assert.equal(annotations['prometheus.io/scrape'], 'true');
+      assert.equal(annotations['prometheus.io/port'], String(HOST_PORT[hostKind]));
+      assert.equal(annotations['prometheus.io/path'], '/api/metrics');
     });
 
     test(`every secretKeyRef names a Secret the variant ships, or one the README has created out of band`, () => {
@@ -231,33 +264,42 @@ for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
       assert.ok(refs >= 1, 'the event source reads its storage connection from the Secret');
     });
 
-    test('the event source container: image, env, probes on /api/healthz:80', () => {
+    test(`the event source container: image, env, probes on /api/healthz:${HOST_PORT[hostKind]}`, () => {
       const [container, ...others] = containersOf(eventSourceTemplate(manifests));
       assert.ok(container);
       assert.equal(others.length, 0);
-      assert.match(String(container['image']), /durable-event-source-functions/);
+      assert.match(String(container['image']), new RegExp(`durable-event-source-${hostKind}:`));
       const env = envOf(container);
       assert.deepEqual(at(env.get('AzureWebJobsStorage'), 'valueFrom.secretKeyRef'), {
         name: 'event-source-storage',
         key: 'AzureWebJobsStorage',
       });
-      assert.equal(env.get('FUNCTIONS_WORKER_RUNTIME')?.['value'], 'node');
       for (const name of ['TaskHubName', 'SCHEDULE', 'SCHEDULE_NAME']) {
         assert.equal(typeof env.get(name)?.['value'], 'string', `env ${name}`);
       }
+      // Azure Storage task hub names: 3 to 45 letters and digits, starting with a letter.
+      assert.match(String(env.get('TaskHubName')?.['value']), /^[A-Za-z][A-Za-z0-9]{2,44}$/);
       assert.ok(!env.has('K_SINK'), 'K_SINK is injected by Knative, not set by hand');
-      // A fixed host id, so the function keys (kept per host id) survive pod restarts; the host accepts at most
-      // 32 characters of lowercase letters, digits and single inner dashes.
-      const hostId = env.get('AzureFunctionsWebHost__hostid')?.['value'];
-      assert.equal(typeof hostId, 'string', 'env AzureFunctionsWebHost__hostid is a literal value');
-      assert.match(String(hostId), /^[a-z0-9](?:-?[a-z0-9])*$/);
-      assert.ok(String(hostId).length <= 32, 'host id length');
+      if (hostKind === 'functions') {
+        assert.equal(env.get('FUNCTIONS_WORKER_RUNTIME')?.['value'], 'node');
+        // A fixed host id, so the function keys (kept per host id) survive pod restarts; the host accepts at most
+        // 32 characters of lowercase letters, digits and single inner dashes.
+        const hostId = env.get('AzureFunctionsWebHost__hostid')?.['value'];
+        assert.equal(typeof hostId, 'string', 'env AzureFunctionsWebHost__hostid is a literal value');
+        assert.match(String(hostId), /^[a-z0-9](?:-?[a-z0-9])*$/);
+        assert.ok(String(hostId).length <= 32, 'host id length');
+      } else {
+        // Without a key the embedded host listens on loopback only and the probes below could never pass.
+        assert.deepEqual(at(env.get('FUNCTIONS_HOST_KEY'), 'valueFrom.secretKeyRef'), { name: 'event-source-keys', key: 'FUNCTIONS_HOST_KEY' });
+        assert.ok(!env.has('HOST') || env.get('HOST')?.['value'] === '0.0.0.0', 'HOST is all interfaces');
+        assert.ok(!env.has('FUNCTIONS_PORT'), 'FUNCTIONS_PORT would override the image PORT');
+      }
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         if (probe === 'startupProbe' && !(probe in container)) continue;
-        assert.deepEqual(at(container, `${probe}.httpGet`), { path: '/api/healthz', port: 80 }, probe);
+        assert.deepEqual(at(container, `${probe}.httpGet`), { path: '/api/healthz', port: HOST_PORT[hostKind] }, probe);
       }
       assert.ok('readinessProbe' in container && 'livenessProbe' in container);
-      assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [80]);
+      assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [HOST_PORT[hostKind]]);
     });
 
     test('SCHEDULES_FILE names a file of the mounted schedules ConfigMap, and that file passes the schedule schema', () => {
@@ -302,11 +344,75 @@ for (const [label, dir, runnerKind, outOfBand] of VARIANTS) {
 }
 
 describe('the two variants run the same container', () => {
-  test('ContainerSource template and SinkBinding Deployment template: same containers and labels', () => {
+  test('ContainerSource template and SinkBinding Deployment template: same containers, labels and annotations', () => {
     const containerSource = eventSourceTemplate(buildKustomization(BASE));
     const deployment = eventSourceTemplate(buildKustomization(SINKBINDING));
     assert.deepEqual(containersOf(deployment), containersOf(containerSource));
     assert.deepEqual(at(deployment, 'metadata.labels'), at(containerSource, 'metadata.labels'));
+    assert.deepEqual(at(deployment, 'metadata.annotations'), at(containerSource, 'metadata.annotations'));
+  });
+});
+
+describe('scale-out variant', () => {
+  const PARTITION_COUNT = 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__partitionCount';
+  const manifests = buildKustomization(SCALE_OUT);
+  const deployment = find(manifests, 'apps/v1', 'Deployment', 'event-source');
+  const [container] = containersOf(eventSourceTemplate(manifests));
+  const env = envOf(container ?? {});
+
+  test('several replicas, no more than the partitions that spread the orchestrations over them (1 to 16)', () => {
+    const replicas = Number(at(deployment, 'spec.replicas'));
+    const partitions = Number(env.get(PARTITION_COUNT)?.['value']);
+    assert.equal(typeof env.get(PARTITION_COUNT)?.['value'], 'string', 'an env value is a string');
+    assert.ok(Number.isInteger(partitions) && partitions >= 1 && partitions <= 16, `partitionCount ${partitions}`);
+    assert.ok(replicas > 1 && replicas <= partitions, `replicas ${replicas}, partitions ${partitions}`);
+  });
+
+  test('the override names a setting host.json has (a misspelt one would change nothing), with another value', () => {
+    const host = JSON.parse(readFileSync(path.join(REPO_ROOT, 'host.json'), 'utf8')) as Doc;
+    const [prefix, ...pathInHost] = PARTITION_COUNT.split('__');
+    assert.equal(prefix, 'AzureFunctionsJobHost');
+    const inHost = at(host, pathInHost.join('.'));
+    assert.equal(typeof inHost, 'number');
+    assert.notEqual(Number(env.get(PARTITION_COUNT)?.['value']), inHost);
+  });
+
+  test('its own task hub (the partition count is fixed when a hub is created); otherwise the SinkBinding container', () => {
+    const sinkbinding = containersOf(eventSourceTemplate(buildKustomization(SINKBINDING)))[0] ?? {};
+    const base = envOf(sinkbinding);
+    assert.notEqual(env.get('TaskHubName')?.['value'], base.get('TaskHubName')?.['value']);
+    // The patch merges env by name (as kustomize does): every setting of the SinkBinding container is still there.
+    assert.deepEqual([...env.keys()].sort(), [...base.keys(), PARTITION_COUNT].sort());
+    const changed = [...env.keys()].filter((name) => JSON.stringify(env.get(name)) !== JSON.stringify(base.get(name)));
+    assert.deepEqual(changed.sort(), [PARTITION_COUNT, 'TaskHubName'].sort());
+    assert.deepEqual({ ...container, env: [] }, { ...sinkbinding, env: [] });
+    find(manifests, 'sources.knative.dev/v1', 'SinkBinding', 'event-source');
+  });
+});
+
+describe('embedded host variant', () => {
+  const manifests = buildKustomization(EMBEDDED);
+  const deployment = find(manifests, 'apps/v1', 'Deployment', 'event-source');
+  const [container] = containersOf(eventSourceTemplate(manifests));
+
+  test('one replica, replaced by Recreate: the embedded host holds the hub under a lease', () => {
+    assert.equal(at(deployment, 'spec.replicas'), 1);
+    assert.equal(at(deployment, 'spec.strategy.type'), 'Recreate');
+  });
+
+  test('its own task hub, apart from the Functions host variants', () => {
+    const embeddedHub = envOf(container ?? {}).get('TaskHubName')?.['value'];
+    for (const dir of [BASE, SINKBINDING, SCALE_OUT]) {
+      const [other] = containersOf(eventSourceTemplate(buildKustomization(dir)));
+      assert.notEqual(envOf(other ?? {}).get('TaskHubName')?.['value'], embeddedHub, path.relative(REPO_ROOT, dir));
+    }
+  });
+
+  test('runs as the image user, non-root, on a read-only root filesystem', () => {
+    assert.equal(at(container, 'securityContext.runAsNonRoot'), true);
+    assert.equal(at(container, 'securityContext.runAsUser'), 1000);
+    assert.equal(at(container, 'securityContext.readOnlyRootFilesystem'), true);
+    assert.equal(at(container, 'securityContext.allowPrivilegeEscalation'), false);
   });
 });
 
@@ -327,7 +433,7 @@ describe('hello-events Knative Service', () => {
 
 describe('storage Secret', () => {
   test('only the dev-azurite overlay ships it; no Secret anywhere holds a placeholder', () => {
-    for (const dir of [BASE, SINKBINDING, path.join(K8S_DIR, 'shared')]) {
+    for (const dir of [BASE, SINKBINDING, SCALE_OUT, EMBEDDED, path.join(K8S_DIR, 'shared')]) {
       const secrets = buildKustomization(dir).filter(({ doc }) => doc['kind'] === 'Secret');
       assert.deepEqual(secrets.map(({ file }) => path.relative(REPO_ROOT, file)), [], `${path.relative(REPO_ROOT, dir)} ships a Secret`);
     }
@@ -390,14 +496,15 @@ describe('images', () => {
   });
 
   test('our images carry the package version, as the README builds them', () => {
-    const ours = images.filter(({ image }) => /\/durable-event-source-(functions|hello-events)(:|@|$)/.test(image));
+    const ours = images.filter(({ image }) => /\/durable-event-source-(functions|embedded|hello-events)(:|@|$)/.test(image));
     assert.deepEqual([...new Set(ours.map(({ image }) => /durable-event-source-[a-z-]+/.exec(image)?.[0]))].sort(), [
+      'durable-event-source-embedded',
       'durable-event-source-functions',
       'durable-event-source-hello-events',
     ]);
     for (const { file, image } of ours) assert.equal(tagOf(image), PACKAGE_VERSION, `${file}: ${image}`);
     const builds = [...readmeDeploySection().matchAll(/docker build [^\n]*-t \S+\/(durable-event-source-[a-z-]+):(\S+)/g)];
-    assert.equal(builds.length, 2, 'README builds both images');
+    assert.equal(builds.length, 3, 'README builds the three images');
     for (const build of builds) assert.equal(build[2], PACKAGE_VERSION, `README tags ${build[1]}`);
   });
 

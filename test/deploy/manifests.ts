@@ -93,12 +93,29 @@ export function buildKustomization(dir: string): Manifest[] {
   return patched;
 }
 
-/** Maps merge key by key; anything else (lists, scalars) is replaced, as a strategic merge does for our fields. */
+/**
+ * A strategic merge as far as our patches need it: maps merge key by key; lists whose items are all maps with a
+ * `name` (containers, env, volumes: the lists whose merge key is `name` in the Kubernetes API) merge item by item,
+ * unmatched patch items appended; any other list or scalar is replaced.
+ */
 function mergeInto(target: Doc, patch: Doc): void {
   for (const [key, value] of Object.entries(patch)) {
     const existing = target[key];
     if (isRecord(existing) && isRecord(value)) mergeInto(existing, value);
+    else if (isNamedList(existing) && isNamedList(value)) mergeNamedLists(existing, value);
     else target[key] = structuredClone(value);
+  }
+}
+
+function isNamedList(value: unknown): value is Doc[] {
+  return Array.isArray(value) && value.length > 0 && value.every((item) => isRecord(item) && typeof item['name'] === 'string');
+}
+
+function mergeNamedLists(target: Doc[], patch: readonly Doc[]): void {
+  for (const item of patch) {
+    const match = target.find((candidate) => candidate['name'] === item['name']);
+    if (match) mergeInto(match, item);
+    else target.push(structuredClone(item));
   }
 }
 
