@@ -31,7 +31,7 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --forc
 # build) and `npm install` runs against the full lock file: it keeps every version the lock pins, for
 # these two and for everything below them, and leaves the rest out.
 FROM node:22-slim AS hello-deps
-ARG HELLO_EVENTS_DEPS="cloudevents pino"
+ARG HELLO_EVENTS_DEPS="pino @opentelemetry/api @opentelemetry/core @opentelemetry/sdk-trace @opentelemetry/resources @opentelemetry/exporter-trace-otlp-http"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN node -e " \
