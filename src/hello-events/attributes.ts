@@ -93,3 +93,8 @@ export function quoted(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 64 ? `${text.slice(0, 63)}…` : text;
 }
+
+/** Without a prototype, so an attribute named `__proto__` is kept (and then refused by name) rather than swallowed. */
+export function emptyAttributes(): Record<string, AttributeValue> {
+  return Object.create(null) as Record<string, AttributeValue>;
+}

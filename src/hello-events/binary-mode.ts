@@ -3,7 +3,7 @@
  * percent-decoded, §3.1.3.2), `Content-Type` is `datacontenttype`, the body is the data.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { attributesProblem, type AttributeValue } from './attributes.js';
+import { attributesProblem, emptyAttributes } from './attributes.js';
 import { decodeHeaderValue } from './header-value.js';
 import { isJson, isText, parseMediaType } from './media-type.js';
 import type { ParseResult, ReceivedEvent } from './received-event.js';
@@ -12,7 +12,7 @@ import { decodeUtf8 } from './utf8.js';
 const PREFIX = 'ce-';
 
 export function parseBinary(headers: IncomingHttpHeaders, body: Buffer): ParseResult {
-  const attributes: Record<string, AttributeValue> = {};
+  const attributes = emptyAttributes();
   for (const [header, raw] of Object.entries(headers)) {
     if (!header.startsWith(PREFIX) || raw === undefined) continue; // Node lower-cases header names
     const name = header.slice(PREFIX.length);

@@ -2,7 +2,7 @@
  * Structured and batched content modes with the JSON event format (CloudEvents JSON format; HTTP binding §3.2, §3.3):
  * the body is one event as a JSON object, or a JSON array of them.
  */
-import { attributesProblem, quoted, type AttributeValue } from './attributes.js';
+import { attributesProblem, emptyAttributes, quoted, type AttributeValue } from './attributes.js';
 import { charsetProblem, type MediaType } from './media-type.js';
 import type { ParseResult, ReceivedEvent } from './received-event.js';
 import { decodeUtf8 } from './utf8.js';
@@ -45,7 +45,7 @@ function eventFromJson(document: unknown): OneEvent {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return { problem: 'an event must be a JSON object' };
   }
-  const attributes: Record<string, AttributeValue> = {};
+  const attributes = emptyAttributes();
   let data: { readonly present: boolean; readonly value?: unknown } = { present: false };
   let dataBase64: unknown;
   for (const [name, value] of Object.entries(document as Record<string, unknown>)) {

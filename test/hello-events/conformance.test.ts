@@ -156,6 +156,8 @@ const requiredCases: Case[] = [
   structured('a numeric id', CE_JSON, { id: 5 }, /^id: must be a string, not 5/),
   structured('an upper-case extension name', CE_JSON, { Upper: 'x' }, /^"Upper" is not a valid attribute name/),
   binary('a header attribute name with a dash', { 'ce-my-ext': 'x' }, '', /^"ce-my-ext" is not a valid attribute name/),
+  { name: 'a __proto__ member is an attribute name like any other, and refused', headers: { 'content-type': CE_JSON }, body: '{"specversion":"1.0","id":"p","source":"/s","type":"t","__proto__":"x"}', expect: { refused: /^"__proto__" is not a valid attribute name/ } },
+  binary('a ce-__proto__ header is refused by name', { 'ce-__proto__': 'x' }, '', /^"ce-__proto__" is not a valid attribute name/),
   structured('an object extension value', CE_JSON, { ext: { a: 1 } }, /^ext: must be a string, number or boolean/),
   structured('an integer extension out of 32 bits', CE_JSON, { ext: 2 ** 31 }, /^ext: 2147483648 is not a 32-bit integer/),
   structured('integer and boolean extensions', CE_JSON, { count: -2147483648, flag: true }, {}),
