@@ -65,7 +65,7 @@ function valueProblem(name: string, value: AttributeValue, specversion: '1.0' | 
     case 'schemaurl':
       return specversion === '0.3' ? uriReferenceProblem(value) : undefined;
     case 'subject':
-      return specversion === '1.0' && value === '' ? 'must not be empty' : undefined;
+      return value === '' ? 'must not be empty' : undefined;
     case 'datacontentencoding':
       return specversion === '0.3' && value !== 'base64' ? `${quoted(value)} is not supported (only "base64")` : undefined;
     default:

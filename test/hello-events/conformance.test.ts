@@ -123,6 +123,7 @@ const headerValueCases: Case[] = [
 
 const specversionCases: Case[] = [
   binary('0.3 binary', { 'ce-specversion': '0.3', 'ce-time': TIME, 'content-type': 'application/json', 'ce-comexampleextension1': 'value' }, JSON_BODY, { time: TIME, datacontenttype: 'application/json', comexampleextension1: 'value', data: JSON_DATA }),
+  binary('0.3 binary, an extension holding JSON with raw quotes and a space', { 'ce-specversion': '0.3', 'ce-comexampleextension2': '{"othervalue": 5}' }, '', { comexampleextension2: '{"othervalue": 5}' }),
   binary('0.3 binary with schemaurl', { 'ce-specversion': '0.3', 'ce-schemaurl': 'https://example.com/schema' }, '', { schemaurl: 'https://example.com/schema' }),
   structured('0.3 structured, with extensions', CE_JSON, { specversion: '0.3', time: TIME, comexampleextension1: 'value', comexampleextension2: '{"othervalue": 5}', data: { world: 'hello' } }, { data: { world: 'hello' } }),
   structured('0.3 structured, base64 data', CE_JSON, { specversion: '0.3', datacontentencoding: 'base64', data: 'aGVsbG8=' }, { data_base64: 'aGVsbG8=' }),
@@ -131,6 +132,8 @@ const specversionCases: Case[] = [
   structured('1.0 dataschema, an absolute URI', CE_JSON, { dataschema: 'https://example.com/s.json' }, {}),
   structured('1.0 dataschema, a relative reference', CE_JSON, { dataschema: '/s.json' }, /^dataschema: "\/s.json" is not an absolute URI/),
   structured('1.0 empty subject', CE_JSON, { subject: '' }, /^subject: must not be empty/),
+  structured('0.3 empty subject', CE_JSON, { specversion: '0.3', subject: '' }, /^subject: must not be empty/),
+  structured('0.3 empty schemaurl', CE_JSON, { specversion: '0.3', schemaurl: '' }, /^schemaurl: must not be empty/),
   structured('an unknown specversion', CE_JSON, { specversion: '2.0' }, /^unsupported specversion "2.0" \(supported: "1.0", "0.3"\)/),
   structured('a numeric specversion', CE_JSON, { specversion: 1 }, /^unsupported specversion 1/),
   binary('an unknown specversion (binary)', { 'ce-specversion': '0.2' }, '', /^unsupported ce-specversion "0.2"/),
