@@ -3,6 +3,7 @@ import { ConfigError, readConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
 import { DedupWindow } from './dedup-window.js';
+import { createTracerProvider } from './tracing-setup.js';
 
 /** Requests still running this long after SIGTERM are cut off (Kubernetes' grace period is 30 s). */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,7 +23,9 @@ function main(): void {
     throw error;
   }
 
-  const server = createServer({ logger, dedupWindow: new DedupWindow(config.dedup) });
+  const { provider, exporting } = createTracerProvider(process.env);
+  const tracer = provider.getTracer('hello-events');
+  const server = createServer({ logger, dedupWindow: new DedupWindow(config.dedup), tracer });
   server.on('error', (error: NodeJS.ErrnoException) => {
     logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
     process.exitCode = 1;
@@ -30,7 +33,7 @@ function main(): void {
   server.listen(config.port, config.host, () => {
     const address = server.address() as AddressInfo;
     const { maxEntries, maxAgeMs } = config.dedup;
-    logger.info({ host: address.address, port: address.port, dedup: { maxEntries, seconds: maxAgeMs / 1000 } }, 'hello-events listening');
+    logger.info({ host: address.address, port: address.port, dedup: { maxEntries, seconds: maxAgeMs / 1000 }, exportingTraces: exporting }, 'hello-events listening');
   });
 
   let stopping = false;
@@ -42,8 +45,14 @@ function main(): void {
     server.close((error) => {
       if (error) logger.error({ err: error }, 'server close failed');
       process.exitCode = error ? 1 : 0;
-      // An IPC channel to a supervisor would keep the process alive after the server is done.
-      if (process.connected) process.disconnect();
+      // The last spans are exported before the process goes (with no exporter this resolves at once).
+      provider
+        .shutdown()
+        .catch((flushError: unknown) => logger.warn({ err: flushError }, 'exporting the last spans failed'))
+        .finally(() => {
+          // An IPC channel to a supervisor would keep the process alive after the server is done.
+          if (process.connected) process.disconnect();
+        });
     });
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();

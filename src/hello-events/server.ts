@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type pino from 'pino';
-import type { CloudEventV1 } from 'cloudevents';
+import { trace, type Tracer } from '@opentelemetry/api';
 import { createLogger, type Logger } from './logger.js';
 import { BodyTooLargeError, declaredLength, readBody } from './read-body.js';
-import { parseCloudEvent } from './parse-event.js';
+import { parseCloudEvents } from './parse-event.js';
 import { DedupWindow } from './dedup-window.js';
+import type { ReceivedEvent } from './received-event.js';
+import { incomingContext, startEventSpan, traceFields } from './trace-context.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,6 +23,8 @@ export interface HelloEventsOptions {
   readonly requestTimeoutMs?: number;
   /** The recent (source, id) pairs; default: a window with DEFAULT_DEDUP's bounds. */
   readonly dedupWindow?: DedupWindow;
+  /** Makes the span of each received event; default: the global tracer provider's (a no-op unless one is registered). */
+  readonly tracer?: Tracer;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -35,6 +39,7 @@ export function createServer(options: HelloEventsOptions = {}): http.Server {
     logger,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     dedup: options.dedupWindow ?? new DedupWindow(),
+    tracer: options.tracer ?? trace.getTracer('hello-events'),
   };
   const { maxBodyBytes } = context;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -74,6 +79,7 @@ interface Context {
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly dedup: DedupWindow;
+  readonly tracer: Tracer;
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, context: Context): Promise<void> {
@@ -117,44 +123,40 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, conte
     return;
   }
 
-  const result = parseCloudEvent(req.headers, body);
+  const result = parseCloudEvents(req.headers, body);
   if (!result.ok) {
     logger.warn({ status: 400, problem: result.problem }, 'rejected request: not a valid CloudEvent');
     send(res, 400, result.problem);
     return;
   }
-  const { event } = result;
-  const seen = context.dedup.check(event.source, event.id);
-  if (seen.duplicate) {
-    logDuplicate(logger, event, seen.firstSeen);
-    // Still a 2xx. Knative's data-plane contract (knative/specs, specs/eventing/data-plane.md) says a sink MUST be able to handle duplicate events (its delivery
-    // is at-least-once), and its senders retry 404, 408, 409, 429 and 5xx and dead-letter other 4xx at once: a sink
-    // that answered a duplicate with 409 would have the sender retry it until the retries ran out and then
-    // dead-letter it, another 4xx would dead-letter it straight away. The event was processed the first time.
-    send(res, 200, 'Processed');
-    return;
-  }
-  logger.info(
-    {
-      event: {
-        type: event.type,
-        id: event.id,
-        source: event.source,
-        sequence: event['sequence'],
-        ...loggableData(event.data, event.data_base64),
-      },
-    },
-    'event received',
-  );
+  for (const event of result.events) receive(req, event, context);
+  // A duplicate is still a 2xx. Knative's data-plane contract (knative/specs, specs/eventing/data-plane.md) says a
+  // sink MUST be able to handle duplicate events (its delivery is at-least-once), and its senders retry 404, 408,
+  // 409, 429 and 5xx and dead-letter other 4xx at once: a sink that answered a duplicate with 409 would have the
+  // sender retry it until the retries ran out and then dead-letter it, another 4xx would dead-letter it straight
+  // away. The event was processed the first time.
   send(res, 200, 'Processed');
 }
 
-function logDuplicate(logger: Logger, event: CloudEventV1<unknown>, firstSeen: Date): void {
-  const at = firstSeen.toISOString();
-  logger.info(
-    { duplicate: true, firstSeen: at, event: { type: event.type, id: event.id, source: event.source, sequence: event['sequence'] } },
-    `duplicate event ${oneLine(event.id)} from ${oneLine(event.source)} (first seen ${at})`,
-  );
+/** Deduplicates, continues the trace with a span of its own and logs one line, with the trace id on it. */
+function receive(req: http.IncomingMessage, event: ReceivedEvent, context: Context): void {
+  const { logger } = context;
+  const { id, source } = event.attributes;
+  const seen = context.dedup.check(String(source), String(id));
+  const span = startEventSpan(context.tracer, incomingContext(req.headers, event), event, seen.duplicate);
+  try {
+    if (seen.duplicate) {
+      const at = seen.firstSeen.toISOString();
+      logger.info(
+        { ...traceFields(span), duplicate: true, firstSeen: at, event: event.attributes },
+        `duplicate event ${oneLine(String(id))} from ${oneLine(String(source))} (first seen ${at})`,
+      );
+      return;
+    }
+    logger.info({ ...traceFields(span), event: { ...event.attributes, ...loggableData(event) } }, 'event received');
+  } finally {
+    span.end();
+  }
 }
 
 /** An attribute as it can stand in a log message: control characters escaped, long ones cut (the fields keep it whole). */
@@ -164,13 +166,9 @@ function oneLine(text: string): string {
 }
 
 /** Binary data is logged as base64; anything else as it came. */
-function loggableData(data: unknown, dataBase64: string | undefined): { data?: unknown; data_base64?: string } {
-  if (dataBase64 !== undefined) return { data_base64: dataBase64 };
-  if (Buffer.isBuffer(data) || ArrayBuffer.isView(data)) {
-    const view = data as ArrayBufferView;
-    return { data_base64: Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64') };
-  }
-  return data === undefined ? {} : { data };
+function loggableData(event: ReceivedEvent): { data?: unknown; data_base64?: string } {
+  if (event.dataBase64 !== undefined) return { data_base64: event.dataBase64 };
+  return 'data' in event ? { data: event.data } : {};
 }
 
 function tooLarge(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger, limit: number): void {

@@ -94,7 +94,7 @@ describe('hello-events server', () => {
     assert.match(String(reply.headers['content-type']), /^text\/plain/);
   });
 
-  test('a binary-mode POST is processed and logged once with type, id, sequence and data', async () => {
+  test('a binary-mode POST is processed and logged once with all its attributes and data', async () => {
     const message = HTTP.binary(sampleEvent('41', { greeting: 'binary' }));
     const reply = await send(port, {
       method: 'POST',
@@ -109,6 +109,9 @@ describe('hello-events server', () => {
     });
     assert.equal(logged.length, 1);
     assert.deepEqual(logged[0]?.['event'], {
+      specversion: '1.0',
+      time: message.headers['ce-time'],
+      datacontenttype: 'application/json',
       type: 'dev.example.hello',
       id: 'evt-41',
       source: '/durable-event-source/test',
