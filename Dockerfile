@@ -30,7 +30,7 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --forc
 # hello-events needs pino and the OpenTelemetry packages, not the Functions, Durable and Storage packages. package.json is
 # cut down to those dependencies (with their ranges unchanged; a name that is not a dependency fails the
 # build) and `npm install` runs against the full lock file: it keeps every version the lock pins, for
-# these two and for everything below them, and leaves the rest out.
+# these and for everything below them, and leaves the rest out.
 FROM node:22-slim AS hello-deps
 ARG HELLO_EVENTS_DEPS="pino @opentelemetry/api @opentelemetry/core @opentelemetry/sdk-trace @opentelemetry/resources @opentelemetry/exporter-trace-otlp-http"
 WORKDIR /app
