@@ -234,3 +234,16 @@ describe('purge', () => {
     await s.client.terminate(running, 'test done');
   });
 });
+
+describe('events raised before the orchestration waits for them', () => {
+  test('are kept, and handed to its waits in the order they were raised', async () => {
+    const id = await s.client.startNew('eventCounter', { instanceId: 'client-early-events', input: 0 });
+    // No wait for Running: the instance may still be Pending.
+    await s.client.raiseEvent(id, 'add', 1);
+    await s.client.raiseEvent(id, 'add', 2);
+    await s.client.raiseEvent(id, 'add', 4);
+    await total(id, 7);
+    await s.client.raiseEvent(id, 'stop', 'early');
+    assert.deepEqual((await s.settle(id, 'Completed')).output, { total: 7, stoppedBy: 'early' });
+  });
+});

@@ -38,3 +38,16 @@ test('without an input the orchestration fails with the message it threw', async
   const failed = await s.settle(id, 'Failed');
   assert.match(String(failed.output), /^Orchestrator function 'backupSiteContent' failed: .*A directory input is required\./);
 });
+
+test('one failing copy among 75 fails the orchestration with that failure; the other copies still ran', async () => {
+  const id = await s.client.startNew('backupSiteContent', { instanceId: 'backup-fails', input: { count: 75, failOn: 'file-040.txt' } });
+  const failed = await s.settle(id, 'Failed', 30_000);
+  assert.match(String(failed.output), /^Orchestrator function 'backupSiteContent' failed: .*disk full while copying file-040\.txt/s);
+  const deadline = Date.now() + 10_000;
+  // Activities already scheduled are not cancelled by the failure (as on the extension): 74 copies land.
+  while ((await s.world<string[]>('copies/backup-fails')).length < 74) {
+    if (Date.now() > deadline) throw new Error('the other copies did not all run');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.ok(!(await s.world<string[]>('copies/backup-fails')).includes('file-040.txt'));
+});
