@@ -22,7 +22,7 @@ test('without an id: the child runs to completion and its output is the parent o
   );
   assert.equal(children.length, 1, 'exactly one child instance');
   const child = await s.client.getStatus(children[0]?.instanceId ?? '', { showInput: true });
-  assert.notEqual(child.instanceId, id);
+  assert.match(child.instanceId, /^[0-9a-f]{32}:0$/, 'named `<parent executionId>:<task id>` as DurableTask.Core names it');
   assert.equal(child.input, 'Rome');
   assert.equal(child.output, 'Hello Rome');
 });
@@ -46,4 +46,16 @@ test('a failing child fails the parent that does not catch, naming the child fai
   const child = await s.client.getStatus('sub-fails:child');
   assert.equal(child.runtimeStatus, 'Failed');
   assert.match(String(child.output), /^Orchestrator function 'throwsErrorInLine' failed: throwsErrorInLine does what it says on the tin\./);
+});
+
+test('a child without an id is named after the parent EXECUTION, so each execution of an eternal parent gets its own', async () => {
+  const id = await s.client.startNew('childPerExecution', { instanceId: 'sub-eternal', input: { round: 0, rounds: 3, greetings: [] } });
+  const done = await s.settle(id, 'Completed');
+  assert.deepEqual(done.output, ['Hello round 0', 'Hello round 1', 'Hello round 2']);
+  // As DurableTask.Core names them: `<parent executionId>:<task id>` (the extension passes no id down).
+  const children = (await s.client.getStatusAll()).filter((x) => x.name === 'sayHelloWithActivity' && String(x.output).startsWith('Hello round'));
+  const ids = children.map((x) => x.instanceId);
+  assert.equal(children.length, 3, `three child instances, not one replaced: ${ids.join(', ')}`);
+  for (const child of ids) assert.match(child, /^[0-9a-f]{32}:0$/);
+  assert.deepEqual(children.map((x) => x.output).sort(), ['Hello round 0', 'Hello round 1', 'Hello round 2']);
 });
