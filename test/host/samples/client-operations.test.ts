@@ -54,6 +54,18 @@ describe('startNew and getStatus', () => {
     await s.client.terminate(id, 'test done');
   });
 
+  test('startNew on an id whose instance has ended starts it afresh with the new input', async () => {
+    const id = await s.client.startNew('sayHelloWithActivity', { instanceId: 'client-again', input: 'first' });
+    await s.settle(id, 'Completed');
+    assert.equal(await s.client.startNew('sayHelloWithActivity', { instanceId: id, input: 'second' }), id);
+    const deadline = Date.now() + 10_000;
+    while ((await s.client.getStatus(id)).output !== 'Hello second') {
+      if (Date.now() > deadline) throw new Error('the second run did not complete');
+      await sleep(25);
+    }
+    assert.equal((await s.client.getStatus(id)).input, 'second');
+  });
+
   test('getStatus with its flags: input shown by default and on request; history requested', async () => {
     const id = await s.client.startNew('sayHelloWithActivity', { instanceId: 'client-flags', input: 'Graz' });
     await s.settle(id, 'Completed');

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSamples, type SamplesEnv } from './samples-env.js';
+import { startSamples, sleep, type SamplesEnv } from './samples-env.js';
 
 let s: SamplesEnv;
 before(async () => {
@@ -47,7 +47,7 @@ test('one failing copy among 75 fails the orchestration with that failure; the o
   // Activities already scheduled are not cancelled by the failure (as on the extension): 74 copies land.
   while ((await s.world<string[]>('copies/backup-fails')).length < 74) {
     if (Date.now() > deadline) throw new Error('the other copies did not all run');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
   assert.ok(!(await s.world<string[]>('copies/backup-fails')).includes('file-040.txt'));
 });

@@ -28,6 +28,15 @@ test('fails twice, then succeeds on the third attempt, after the retry intervals
   assert.ok(Date.now() - started >= 200, 'two retry intervals of 100 ms were waited');
 });
 
+test('with a back-off coefficient of 2 the intervals double: 100 ms, then 200 ms', async () => {
+  const started = Date.now();
+  const id = await s.client.startNew('callActivityWithRetry', {
+    input: { key: 'backoff', failures: 2, maxAttempts: 3, firstRetryMs: 100, backoffCoefficient: 2 },
+  });
+  assert.deepEqual((await s.settle(id, 'Completed')).output, { result: 'backoff succeeded on attempt 3' });
+  assert.ok(Date.now() - started >= 300, 'waited 100 + 200 ms');
+});
+
 test('exhausts its attempts: the orchestrator catches the last failure', async () => {
   const id = await s.client.startNew('callActivityWithRetry', {
     input: { key: 'always', failures: 99, maxAttempts: 2, firstRetryMs: 100 },
