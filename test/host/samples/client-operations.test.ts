@@ -27,7 +27,7 @@ async function total(id: string, wanted: number): Promise<void> {
 
 describe('startNew and getStatus', () => {
   test('startNew with an id returns that id; getStatus reports name, input, status and times', async () => {
-    const before = Date.now();
+    const startedAt = Date.now();
     const id = await s.client.startNew('sayHelloWithActivity', { instanceId: 'client-with-id', input: 'Bern' });
     assert.equal(id, 'client-with-id');
     const done = await s.settle(id, 'Completed');
@@ -35,7 +35,7 @@ describe('startNew and getStatus', () => {
     assert.equal(done.name, 'sayHelloWithActivity');
     assert.equal(done.input, 'Bern');
     assert.equal(done.output, 'Hello Bern');
-    assert.ok(done.createdTime.getTime() >= before - 1_000 && done.createdTime <= done.lastUpdatedTime);
+    assert.ok(done.createdTime.getTime() >= startedAt - 1_000 && done.createdTime <= done.lastUpdatedTime);
   });
 
   test('startNew without an id gets a new GUID-like id each time', async () => {
