@@ -226,7 +226,10 @@ test('a sub-orchestration runs as its own instance and returns its output to the
     const child = await engine.getStatus('parent-1-named-child');
     assert.equal(child?.runtimeStatus, 'Completed');
     assert.equal(child?.output, 20);
-    assert.equal((await engine.getStatus('parent-1:0'))?.output, 10);
+    // The unnamed child is `<parent executionId>:<task id>`, as DurableTask.Core names it.
+    const unnamed = (await engine.query({})).instances.filter((x) => x.name === 'Child' && x.instanceId !== 'parent-1-named-child');
+    assert.deepEqual(unnamed.map((x) => x.output), [10]);
+    assert.match(unnamed[0]?.instanceId ?? '', /^[0-9a-f]{32}:0$/);
   } finally {
     await engine.shutdown();
   }

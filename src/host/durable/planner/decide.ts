@@ -35,7 +35,7 @@ export function scheduleTask(plan: StepPlan, rec: InstanceRecord, now: number, i
     }
     return decision;
   }
-  const childId = childInstanceId(rec.instanceId, id, r.childInstanceId);
+  const childId = childInstanceId(rec.executionId, id, r.childInstanceId);
   const decision: EventBody = { EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, Name: r.name, Input: r.input, InstanceId: childId };
   const parent: ParentRef = { instanceId: rec.instanceId, executionId: rec.executionId, taskId: id };
   if (failFast) {

@@ -71,9 +71,13 @@ export function cloneRecord(record: InstanceRecord): InstanceRecord {
   return copy;
 }
 
-
-export function childInstanceId(parentId: string, taskId: number, requested?: string): string {
-  return requested ?? `${parentId}:${taskId}`;
+/**
+ * A sub-orchestration's instance id: the one the orchestrator asked for, else `<parent executionId>:<task id>`, as
+ * DurableTask.Core names it (the extension passes no id down). Named after the EXECUTION, so an eternal parent that
+ * calls a child in each execution gets a new child each time instead of reusing (or colliding with) the last one.
+ */
+export function childInstanceId(parentExecutionId: string, taskId: number, requested?: string): string {
+  return requested !== undefined && requested.trim() !== '' ? requested : `${parentExecutionId}:${taskId}`;
 }
 
 /** The plan writes something (otherwise there is nothing to commit). */
