@@ -1,0 +1,80 @@
+/**
+ * The few browser APIs the dashboard uses, typed here instead of adding the DOM library to the project's one
+ * tsconfig (that would change the types of Node's timers for every other file). Elements are only ever built
+ * with textContent and attributes: nothing from the API is parsed as HTML.
+ */
+
+export interface Node_ {
+  textContent: string | null;
+}
+
+export interface Element_ extends Node_ {
+  className: string;
+  hidden: boolean;
+  readonly dataset: Record<string, string | undefined>;
+  readonly classList: { toggle(name: string, force?: boolean): boolean };
+  append(...nodes: Array<Element_ | string>): void;
+  replaceChildren(...nodes: Array<Element_ | string>): void;
+  setAttribute(name: string, value: string): void;
+  addEventListener(type: string, listener: (event: Event_) => void): void;
+  querySelector(selectors: string): Element_ | null;
+  remove(): void;
+}
+
+export interface Input_ extends Element_ {
+  value: string;
+  disabled: boolean;
+  focus(): void;
+}
+
+export interface Event_ {
+  preventDefault(): void;
+}
+
+interface Document_ {
+  createElement(tag: string): Element_;
+  createElementNS(namespace: string, tag: string): Element_;
+  getElementById(id: string): Element_ | null;
+}
+
+interface Storage_ {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+interface Browser {
+  document: Document_;
+  sessionStorage: Storage_;
+}
+
+export const browser = globalThis as unknown as Browser;
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+type Attrs = Record<string, string | number | undefined>;
+
+function withAttrs(element: Element_, attrs: Attrs): Element_ {
+  for (const [name, value] of Object.entries(attrs)) if (value !== undefined) element.setAttribute(name, String(value));
+  return element;
+}
+
+/** An HTML element with attributes and children; strings become text, never markup. */
+export function h(tag: string, attrs: Attrs = {}, ...children: Array<Element_ | string>): Element_ {
+  const element = withAttrs(browser.document.createElement(tag), attrs);
+  element.append(...children);
+  return element;
+}
+
+/** An SVG element with attributes and children. */
+export function svg(tag: string, attrs: Attrs = {}, ...children: Array<Element_ | string>): Element_ {
+  const element = withAttrs(browser.document.createElementNS(SVG_NS, tag), attrs);
+  element.append(...children);
+  return element;
+}
+
+export function byId(id: string): Element_ {
+  const element = browser.document.getElementById(id);
+  if (element === null) throw new Error(`the page has no #${id}`);
+  return element;
+}
