@@ -100,7 +100,8 @@ export function parseDurationMs(text: string): number | undefined {
   if (!/^(\d+(\.\d+)?(ms|d|h|m|s))+$/.test(trimmed)) return undefined;
   let total = 0;
   for (const m of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|d|h|m|s)/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
-  return total;
+  // `4.005s` is 4.005 × 1000 = 4004.999…: the view writes whole milliseconds.
+  return Math.round(total);
 }
 
 /** A skipped fire time the page can place: between two in-order ticks of an interval schedule, where a tick is missing. */
