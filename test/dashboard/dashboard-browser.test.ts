@@ -249,7 +249,9 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
       await stateShown(page, 'slow-consumer', 'paused');
       await page.waitForTimeout(10_000);
       await row(page, 'slow-consumer').locator('button[data-action="resume"]').click();
-      await page.waitForTimeout(20_000);
+      await page.waitForTimeout(17_000);
+      await row(page, 'orders-sync').locator('button[data-action="trigger"]').click();
+      await detail(page, 'orders-sync').locator('svg.timeline g.tick[data-trigger="manual"]').first().waitFor({ timeout: 10_000 });
     }
     await detail(page, 'orders-sync').locator('svg.timeline g.tick').first().waitFor({ timeout: 10_000 });
     const file = UPDATE_SCREENSHOT ? path.join(ROOT, 'docs', 'dashboard.png') : path.join(dir, 'dashboard.png');

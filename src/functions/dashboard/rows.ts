@@ -14,6 +14,7 @@ import {
   specText,
   stateOf,
   type Counters,
+  type Outcome,
   type ScheduleView,
 } from './ticks.js';
 
@@ -27,6 +28,8 @@ export interface Row {
 }
 
 const COLUMNS = 7;
+
+const OUTCOME_LABELS: Record<Outcome, string> = { delivered: 'delivered', failed: 'failed', rejected: 'rejected', deadLettered: 'dead-lettered' };
 
 function button(action: string, label: string, name: string): Element_ & { disabled: boolean } {
   return h('button', { type: 'button', 'data-action': action, 'data-name': name }, label) as Element_ & { disabled: boolean };
@@ -94,9 +97,10 @@ export function fillRow(r: Row, view: ScheduleView, nowMs: number, busy: boolean
     ...(last === undefined
       ? ['—']
       : [
-          h('span', { class: `outcome outcome-${last.outcome}` }, `#${last.sequence} ${last.outcome}`),
+          h('span', { class: `outcome outcome-${last.outcome}` }, `#${last.sequence} ${OUTCOME_LABELS[last.outcome]}`),
           h('div', { class: 'sub' }, `${clockTime(last.scheduledTime, nowMs)} · ${last.attempts} attempt${last.attempts === 1 ? '' : 's'}${last.status ? ` · HTTP ${last.status}` : ''}`),
-          ...(last.reason ? [h('div', { class: 'sub reason' }, last.reason)] : []),
+          // The reason, when it says more than the status already shown (a timeout, a network error, ...).
+          ...(last.reason && last.reason !== `HTTP ${last.status}` ? [h('div', { class: 'sub reason', title: last.reason }, last.reason)] : []),
         ]),
   );
   r.cells.counters.replaceChildren(...countersText(view.counters));
@@ -117,8 +121,17 @@ export function fillDetail(r: Row, view: ScheduleView, nowMs: number): void {
   ];
   r.detail.replaceChildren(
     h('div', { class: 'facts' }, facts.join(' · ')),
-    h('div', { class: 'charts' }, h('figure', {}, h('figcaption', {}, 'recent ticks: scheduled → sent'), timelineChart(view, nowMs)), h('figure', {}, h('figcaption', {}, 'lateness (sent − scheduled)'), latenessChart(view))),
-    recent.length === 0 ? h('p', { class: 'sub' }, 'no tick sent yet') : recentTable(view, nowMs),
+    h(
+      'div',
+      { class: 'panes' },
+      h(
+        'div',
+        { class: 'charts' },
+        h('figure', {}, h('figcaption', {}, 'recent ticks: scheduled → sent'), timelineChart(view, nowMs)),
+        h('figure', {}, h('figcaption', {}, 'lateness (sent − scheduled)'), latenessChart(view)),
+      ),
+      recent.length === 0 ? h('p', { class: 'sub' }, 'no tick sent yet') : recentTable(view, nowMs),
+    ),
   );
 }
 

@@ -88,7 +88,8 @@ tr.detail-row > td { padding: 4px 8px 12px 24px; background: #fbfcfd; }
 .actions { white-space: nowrap; }
 .actions button { font: inherit; font-size: 12px; margin-right: 4px; }
 .facts { color: #5c667a; font-size: 12px; margin-bottom: 4px; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.panes { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+.charts { display: flex; flex-direction: column; gap: 6px; }
 figure { margin: 0; }
 figcaption { font-size: 12px; color: #5c667a; }
 svg.timeline, svg.lateness { width: 560px; max-width: 100%; background: #fff; border: 1px solid #eceff3; }
@@ -108,7 +109,7 @@ svg .tick .link { stroke: var(--c); stroke-width: 1.5; opacity: 0.7; }
 svg .tick > circle:not(.scheduled), svg .tick > rect { fill: var(--c); }
 svg path.tick-skipped { stroke: var(--c); stroke-width: 2; }
 svg .bar { fill: var(--c); }
-table.recent { border-collapse: collapse; margin-top: 8px; font-size: 12px; }
+table.recent { border-collapse: collapse; font-size: 12px; }
 table.recent th, table.recent td { padding: 2px 10px 2px 0; text-align: left; }
 table.recent th { color: #5c667a; font-weight: 600; }
 tr.recent td:last-child { color: var(--c); font-weight: 600; }
