@@ -115,6 +115,9 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
     assert.match(csp, /default-src 'self'/);
     assert.doesNotMatch(csp, /unsafe|\*|https?:|data:/, 'nothing but self: no inline code, no other origin');
     const html = await page.text();
+    assert.match(html, /src="\/api\/dashboard\/app\.js"/, 'the script hangs off the page’s own path');
+    const slashed = await fetch(`${base}/api/dashboard/`);
+    assert.match(await slashed.text(), /src="\/api\/dashboard\/app\.js"/, 'a trailing slash changes no URL in the page');
     assert.doesNotMatch(html, /<script>|<style|\sstyle=|\son[a-z]+=/, 'no inline script, style or handler');
     const files: Array<[string, string]> = [
       ['app.js', 'text/javascript; charset=utf-8'],
@@ -155,6 +158,24 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
     assert.ok((await detail(page, 'orders-sync').locator('svg.lateness rect.bar').count()) > 0);
     await detail(page, 'billing-export').locator('tr.recent td', { hasText: 'dead-lettered' }).first().waitFor({ timeout: 5_000 });
     assert.match((await row(page, 'orders-sync').locator('[data-field="counters"]').textContent()) ?? '', /delivered \d+/);
+    await page.close();
+  });
+
+  it('refreshes by itself and keeps the user\'s place: the same rows, the scroll position, a closed detail', async () => {
+    const page = await open();
+    await page.setViewportSize({ width: 1280, height: 500 });
+    await page.goto(`${base}/api/dashboard`);
+    await detail(page, 'nightly-report').waitFor({ timeout: 20_000 });
+    await row(page, 'nightly-report').locator('button[data-action="toggle"]').click();
+    await detail(page, 'nightly-report').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.evaluate('document.querySelector(\'tr.schedule[data-name="orders-sync"]\').dataset.marker = "kept"; window.scrollTo(0, 700)');
+    const before = await page.locator('#updated').textContent();
+    await page.locator('#updated').filter({ hasNotText: before ?? '' }).waitFor({ timeout: 12_000 });
+    assert.equal(await page.evaluate('document.querySelector(\'tr.schedule[data-name="orders-sync"]\').dataset.marker'), 'kept', 'the row was updated, not rebuilt');
+    assert.equal(await page.evaluate('window.scrollY'), 700, 'the scroll position is kept');
+    assert.equal(await detail(page, 'nightly-report').isVisible(), false, 'the closed detail stays closed');
+    await row(page, 'nightly-report').locator('button[data-action="toggle"]').click();
+    await detail(page, 'nightly-report').waitFor({ timeout: 5_000 });
     await page.close();
   });
 

@@ -13,6 +13,7 @@ import { fuzzParameters } from '../support/fuzz.js';
 // ES modules (the page's own): loaded with import(), as the browser loads them.
 const ticks = import('../../src/functions/dashboard/ticks.js');
 const layout = import('../../src/functions/dashboard/chart-layout.js');
+const paging = import('../../src/functions/dashboard/paging.js');
 
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -135,5 +136,27 @@ describe('dashboard: chart layout', () => {
     );
     const bars = latenessBars([tick(2, T0 + 1_000, 2_000), tick(1, T0, 5)]);
     assert.deepEqual(bars.map((b) => [b.tick.sequence, b.ms, b.cls]), [[1, 5, 'onTime'], [2, 2_000, 'late']]);
+  });
+});
+
+describe('dashboard: paging', () => {
+  it('reads page after page, passing each continuation token on, until a page has none', async () => {
+    const { allPages } = await paging;
+    const names = Array.from({ length: 250 }, (_, i) => `s-${String(i).padStart(3, '0')}`);
+    const asked: Array<string | undefined> = [];
+    const all = await allPages(async (token) => {
+      asked.push(token);
+      const from = token === undefined ? 0 : names.indexOf(token) + 1;
+      const page = names.slice(from, from + 100);
+      const last = page[page.length - 1];
+      return from + 100 < names.length && last !== undefined ? { schedules: page, continuationToken: last } : { schedules: page };
+    });
+    assert.deepEqual(all, names);
+    assert.deepEqual(asked, [undefined, 's-099', 's-199']);
+  });
+
+  it('gives up on a list that never ends instead of spinning', async () => {
+    const { allPages } = await paging;
+    await assert.rejects(allPages(async () => ({ schedules: [1], continuationToken: 'again' }), 5), /did not end after 5 pages/);
   });
 });

@@ -4,6 +4,7 @@
  * script (`/api/dashboard/api.js` → `/api/schedules`), so the page works under any route prefix.
  */
 import { browser } from './dom.js';
+import { allPages, type Page } from './paging.js';
 import type { ScheduleView } from './ticks.js';
 
 const KEY_ITEM = 'durable-event-source.functions-key';
@@ -59,24 +60,12 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promi
 /** The API's default page size; a larger fleet is read page by page. */
 const PAGE_SIZE = 100;
 
-interface Page {
-  schedules: ScheduleView[];
-  continuationToken?: string;
-}
-
 /** Every schedule, following continuationToken page by page (in name order). */
 export async function listSchedules(): Promise<ScheduleView[]> {
-  const all: ScheduleView[] = [];
-  let token: string | undefined;
-  // A bound on pages, so that a token that never ends cannot spin the page forever.
-  for (let page = 0; page < 1_000; page++) {
+  return allPages(async (token) => {
     const query = token === undefined ? '' : `&continuationToken=${encodeURIComponent(token)}`;
-    const answer = (await call('GET', `schedules?top=${PAGE_SIZE}${query}`)) as Page;
-    all.push(...answer.schedules);
-    token = answer.continuationToken;
-    if (token === undefined) break;
-  }
-  return all;
+    return (await call('GET', `schedules?top=${PAGE_SIZE}${query}`)) as Page<ScheduleView>;
+  });
 }
 
 export async function describeSchedule(name: string): Promise<ScheduleView> {
