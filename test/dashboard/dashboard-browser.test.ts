@@ -68,6 +68,8 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
   const pageErrors: string[] = [];
 
   before(async () => {
+    // First the browser: without one the test fails at once, saying what to install.
+    browser = await startChromium();
     await sink.start();
     azuritePort = await freePort();
     launcher = new LauncherRun(
@@ -84,7 +86,6 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
     const line = await launcher.waitForLine(/\[start\] dashboard: http:\/\/\S+/, 90_000);
     base = (/dashboard: (http:\/\/\S+)\/api\/dashboard$/.exec(line) ?? [])[1] ?? '';
     assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, `npm start prints the dashboard URL: ${line}`);
-    browser = await startChromium();
   });
 
   after(async () => {
