@@ -4,7 +4,7 @@
  * API as is (keyless local mode); on 401 it asks for the key once and keeps it for the tab's session.
  */
 import { act, ApiError, describeSchedule, forgetKey, listSchedules, storeKey, storedKey, Unauthorized, type Action } from './api.js';
-import { browser, byId, type Element_, type Input_ } from './dom.js';
+import { browser, byId, type DomInput } from './dom.js';
 import { fillDetail, fillRow, newRow, type Row } from './rows.js';
 import type { ScheduleView } from './ticks.js';
 
@@ -120,11 +120,11 @@ function askForKey(why: string): void {
   forgetKey();
   byId('key-form').hidden = false;
   byId('key-message').textContent = `${why}: enter a Functions key (host or function key). It is kept for this browser tab only.`;
-  (byId('key') as Input_).focus();
+  (byId('key') as DomInput).focus();
 }
 
 function onKeySubmit(): void {
-  const input = byId('key') as Input_;
+  const input = byId('key') as DomInput;
   const key = input.value.trim();
   if (key === '') return;
   storeKey(key);
@@ -143,6 +143,9 @@ async function onAction(name: string, action: Action | 'toggle'): Promise<void> 
     return refreshNow();
   }
   busy.add(name);
+  const r = rows.get(name);
+  // No second click while the first is on its way; the next refresh enables what the new state allows.
+  if (r) for (const b of [r.buttons.pause, r.buttons.resume, r.buttons.trigger]) b.disabled = true;
   try {
     await act(name, action);
     say(`${action} of ${name} accepted`);
@@ -159,9 +162,8 @@ async function onAction(name: string, action: Action | 'toggle'): Promise<void> 
 
 function start(): void {
   byId('rows').addEventListener('click', (event) => {
-    const target = (event as unknown as { target: Element_ | null }).target;
-    const action = target?.dataset.action;
-    const name = target?.dataset.name;
+    const action = event.target?.dataset.action;
+    const name = event.target?.dataset.name;
     if (action === undefined || name === undefined) return;
     if (action !== 'toggle' && action !== 'pause' && action !== 'resume' && action !== 'trigger') return;
     void onAction(name, action);

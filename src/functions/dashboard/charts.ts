@@ -4,7 +4,7 @@
  * (`tick-late`, `tick-failed`, ...), so the page and its legend agree.
  */
 import { LATENESS_GRID_MS, latenessBars, latenessHeight, timelineLayout } from './chart-layout.js';
-import { svg, type Element_ } from './dom.js';
+import { svg, type DomElement } from './dom.js';
 import { CLASS_LABELS, clockTime, formatDuration, latenessMs, skippedTicks, type ScheduleView } from './ticks.js';
 
 const WIDTH = 560;
@@ -12,12 +12,12 @@ const TIMELINE_HEIGHT = 74;
 const LANE_SCHEDULED = 22;
 const LANE_SENT = 54;
 
-function title(text: string): Element_ {
+function title(text: string): DomElement {
   return svg('title', {}, text);
 }
 
 /** Scheduled (upper lane) vs sent (lower lane) for each recent tick, skipped fire times as crosses, now and next. */
-export function timelineChart(view: ScheduleView, nowMs: number): Element_ {
+export function timelineChart(view: ScheduleView, nowMs: number): DomElement {
   const recent = view.recent ?? [];
   const layout = timelineLayout(recent, skippedTicks(recent, view.spec), view.nextFireTime, nowMs, WIDTH);
   const root = svg('svg', { class: 'timeline', viewBox: `0 0 ${WIDTH} ${TIMELINE_HEIGHT}`, role: 'img', 'aria-label': `recent ticks of ${view.name}` });
@@ -62,7 +62,7 @@ const LATE_TOP = 6;
 const LATE_BOTTOM = 8;
 
 /** One bar per recent tick, oldest left: sent − scheduled on a log scale from 1 ms to 60 s. */
-export function latenessChart(view: ScheduleView): Element_ {
+export function latenessChart(view: ScheduleView): DomElement {
   const bars = latenessBars(view.recent ?? []);
   const plot = LATE_HEIGHT - LATE_TOP - LATE_BOTTOM;
   const y = (h: number): number => LATE_TOP + plot * (1 - h);

@@ -4,48 +4,53 @@
  * with textContent and attributes: nothing from the API is parsed as HTML.
  */
 
-export interface Node_ {
+export interface DomNode {
   textContent: string | null;
 }
 
-export interface Element_ extends Node_ {
+export interface DomElement extends DomNode {
   className: string;
   hidden: boolean;
   readonly dataset: Record<string, string | undefined>;
   readonly classList: { toggle(name: string, force?: boolean): boolean };
-  append(...nodes: Array<Element_ | string>): void;
-  replaceChildren(...nodes: Array<Element_ | string>): void;
+  append(...nodes: Array<DomElement | string>): void;
+  replaceChildren(...nodes: Array<DomElement | string>): void;
   setAttribute(name: string, value: string): void;
-  addEventListener(type: string, listener: (event: Event_) => void): void;
-  querySelector(selectors: string): Element_ | null;
+  addEventListener(type: string, listener: (event: DomEvent) => void): void;
+  querySelector(selectors: string): DomElement | null;
   remove(): void;
 }
 
-export interface Input_ extends Element_ {
+export interface DomInput extends DomElement {
   value: string;
   disabled: boolean;
   focus(): void;
 }
 
-export interface Event_ {
+export interface DomEvent {
+  readonly target: DomElement | null;
   preventDefault(): void;
 }
 
-interface Document_ {
-  createElement(tag: string): Element_;
-  createElementNS(namespace: string, tag: string): Element_;
-  getElementById(id: string): Element_ | null;
+export interface DomButton extends DomElement {
+  disabled: boolean;
 }
 
-interface Storage_ {
+interface DomDocument {
+  createElement(tag: string): DomElement;
+  createElementNS(namespace: string, tag: string): DomElement;
+  getElementById(id: string): DomElement | null;
+}
+
+interface DomStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
 }
 
 interface Browser {
-  document: Document_;
-  sessionStorage: Storage_;
+  document: DomDocument;
+  sessionStorage: DomStorage;
 }
 
 export const browser = globalThis as unknown as Browser;
@@ -54,26 +59,26 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 
 type Attrs = Record<string, string | number | undefined>;
 
-function withAttrs(element: Element_, attrs: Attrs): Element_ {
+function withAttrs(element: DomElement, attrs: Attrs): DomElement {
   for (const [name, value] of Object.entries(attrs)) if (value !== undefined) element.setAttribute(name, String(value));
   return element;
 }
 
 /** An HTML element with attributes and children; strings become text, never markup. */
-export function h(tag: string, attrs: Attrs = {}, ...children: Array<Element_ | string>): Element_ {
+export function h(tag: string, attrs: Attrs = {}, ...children: Array<DomElement | string>): DomElement {
   const element = withAttrs(browser.document.createElement(tag), attrs);
   element.append(...children);
   return element;
 }
 
 /** An SVG element with attributes and children. */
-export function svg(tag: string, attrs: Attrs = {}, ...children: Array<Element_ | string>): Element_ {
+export function svg(tag: string, attrs: Attrs = {}, ...children: Array<DomElement | string>): DomElement {
   const element = withAttrs(browser.document.createElementNS(SVG_NS, tag), attrs);
   element.append(...children);
   return element;
 }
 
-export function byId(id: string): Element_ {
+export function byId(id: string): DomElement {
   const element = browser.document.getElementById(id);
   if (element === null) throw new Error(`the page has no #${id}`);
   return element;

@@ -3,7 +3,7 @@
  * refilled on every refresh, so a refresh keeps the user's place (scroll, focus, which details are open).
  */
 import { latenessChart, timelineChart } from './charts.js';
-import { h, type Element_ } from './dom.js';
+import { h, type DomButton, type DomElement } from './dom.js';
 import {
   CLASS_LABELS,
   classifyTick,
@@ -20,19 +20,19 @@ import {
 
 export interface Row {
   name: string;
-  row: Element_;
-  detailRow: Element_;
-  cells: Record<'state' | 'spec' | 'next' | 'last' | 'counters', Element_>;
-  buttons: Record<'pause' | 'resume' | 'trigger' | 'toggle', Element_ & { disabled: boolean }>;
-  detail: Element_;
+  row: DomElement;
+  detailRow: DomElement;
+  cells: Record<'state' | 'spec' | 'next' | 'last' | 'counters', DomElement>;
+  buttons: Record<'pause' | 'resume' | 'trigger' | 'toggle', DomButton>;
+  detail: DomElement;
 }
 
 const COLUMNS = 7;
 
 const OUTCOME_LABELS: Record<Outcome, string> = { delivered: 'delivered', failed: 'failed', rejected: 'rejected', deadLettered: 'dead-lettered' };
 
-function button(action: string, label: string, name: string): Element_ & { disabled: boolean } {
-  return h('button', { type: 'button', 'data-action': action, 'data-name': name }, label) as Element_ & { disabled: boolean };
+function button(action: string, label: string, name: string): DomButton {
+  return h('button', { type: 'button', 'data-action': action, 'data-name': name }, label) as DomButton;
 }
 
 /** A new row (and its hidden detail row) for `name`; its cells are filled by fillRow. */
@@ -67,7 +67,7 @@ export function newRow(name: string): Row {
   return { name, row, detailRow, cells, buttons, detail };
 }
 
-function countersText(counters: Counters | undefined): Element_[] {
+function countersText(counters: Counters | undefined): DomElement[] {
   if (counters === undefined) return [];
   const shown: Array<[keyof Counters, string]> = [
     ['delivered', 'delivered'],
@@ -135,7 +135,7 @@ export function fillDetail(r: Row, view: ScheduleView, nowMs: number): void {
   );
 }
 
-function recentTable(view: ScheduleView, nowMs: number): Element_ {
+function recentTable(view: ScheduleView, nowMs: number): DomElement {
   const head = h('tr', {}, ...['tick', 'scheduled', 'sent', 'lateness', 'attempts', 'HTTP', 'outcome'].map((t) => h('th', { scope: 'col' }, t)));
   const rows = (view.recent ?? []).map((tick) => {
     const cls = classifyTick(tick);
