@@ -123,6 +123,21 @@ describe('dashboard: chart layout', () => {
     );
   });
 
+  it('draws whatever it is given without a NaN: times that do not parse are left out (property)', async () => {
+    const { timelineLayout, latenessBars } = await layout;
+    const time = fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constant(''));
+    const arbTick = fc.record({ scheduledTime: time, sentTime: time, sequence: fc.nat(), outcome: fc.constantFrom('delivered', 'rejected', 'failed', 'deadLettered') });
+    fc.assert(
+      fc.property(fc.array(arbTick, { maxLength: 10 }), fc.option(time, { nil: undefined }), (raw, next) => {
+        const recent: Tick[] = raw.map((t) => ({ ...t, id: 'x', attempts: 1 }));
+        const l = timelineLayout(recent, [], next, T0, 400);
+        const xs = [...l.marks.flatMap((m) => [m.xScheduled, m.xSent]), l.now, ...(l.next === undefined ? [] : [l.next])];
+        return xs.every(Number.isFinite) && latenessBars(recent).every((b) => Number.isFinite(b.ms) && Number.isFinite(b.height));
+      }),
+      fuzzParameters({ numRuns: 300 }, 'dashboard hostile times'),
+    );
+  });
+
   it('draws lateness on a log scale from 1 ms to 60 s, clamped at both ends', async () => {
     const { latenessHeight, latenessBars } = await layout;
     assert.equal(latenessHeight(1), 0);

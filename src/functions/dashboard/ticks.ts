@@ -179,7 +179,11 @@ export function clockTime(iso: string, nowMs: number): string {
   return sameDay ? text.slice(11, 23) : `${text.slice(0, 10)} ${text.slice(11, 23)}`;
 }
 
-/** The recent ticks oldest first, as the timeline and the lateness chart draw them. */
+/**
+ * The recent ticks oldest first, as the timeline and the lateness chart draw them; an entry whose times do not parse
+ * (not something the API writes, but the page draws whatever it is given) is left out rather than drawn at NaN.
+ */
 export function chronological(recent: readonly Tick[]): Tick[] {
-  return [...recent].sort((a, b) => Date.parse(a.sentTime) - Date.parse(b.sentTime));
+  const placeable = recent.filter((t) => Number.isFinite(Date.parse(t.scheduledTime)) && Number.isFinite(Date.parse(t.sentTime)));
+  return placeable.sort((a, b) => Date.parse(a.sentTime) - Date.parse(b.sentTime));
 }
