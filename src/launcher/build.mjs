@@ -8,7 +8,7 @@
 // tsc compiles incrementally (dist/.tsbuildinfo: only what changed), and compiled files whose source is gone are
 // removed, so a stale file is never picked up, just as after a clean build. It says what it does while it does it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,11 +87,37 @@ function pruneOrphans() {
   return removed;
 }
 
+/**
+ * Copies the package.json of a folder under src/ (e.g. src/functions/dashboard/, `"type": "module"`: the
+ * dashboard's browser modules) next to its compiled files, so that Node loads them as tsc compiled them. Only src/:
+ * the test fixtures' package.json files describe apps and stay where they are.
+ */
+function copyModuleTypes() {
+  const visit = (rel) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) visit(child);
+      else if (entry.name === 'package.json') {
+        mkdirSync(path.join(dist, rel), { recursive: true });
+        copyFileSync(path.join(root, child), path.join(dist, child));
+      }
+    }
+  };
+  visit('src');
+}
+
 const started = Date.now();
 if (clean) rmSync(dist, { recursive: true, force: true });
 const sources = SOURCE_DIRS.flatMap((dir) => walk(dir, [])).sort((a, b) => (a.rel < b.rel ? -1 : 1));
 const change = clean ? { reason: 'clean build', full: true } : changedSources(sources);
 if (!change) {
+  copyModuleTypes();
   say(`dist/ is up to date (${sources.length} sources unchanged since the last build)`);
   process.exit(0);
 }
@@ -106,6 +132,7 @@ if (result.status !== 0) {
   process.exit(result.status ?? 1);
 }
 const removed = pruneOrphans();
+copyModuleTypes();
 writeFileSync(sourcesFile, sources.map((s) => s.rel).join('\n'));
 // Stamped with the time the build began: a source saved while tsc ran counts as changed next time.
 utimesSync(sourcesFile, started / 1000, started / 1000);

@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     await waitUntilReady(`http://127.0.0.1:${hostPort}/api/healthz`, host, 60_000);
     hostReady = true;
     say(`functions host ready on http://127.0.0.1:${hostPort} (try: curl http://127.0.0.1:${hostPort}/api/schedules)`);
+    say(`dashboard: http://127.0.0.1:${hostPort}/api/dashboard`);
     // From the launcher's own start (after the build step, which prints its own time).
     say(`ready in ${(performance.now() / 1000).toFixed(1)} s`);
     say('events flowing; Ctrl-C stops everything');
