@@ -6,7 +6,8 @@
  * Spans are always made (the event gets a valid `traceparent` even when nothing is exported); they are exported
  * only when an OTLP endpoint is set (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), by the
  * OTLP/HTTP exporter, which reads the other standard variables itself (headers, timeout, protocol paths).
- * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` name the service; `OTEL_SDK_DISABLED=true` turns tracing off.
+ * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` name the service; `OTEL_BSP_*` tune the batches (read here: the
+ * SDK does not); `OTEL_SDK_DISABLED=true` turns tracing off.
  */
 import { context, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -35,6 +36,29 @@ export function otlpExportConfigured(env: Env): boolean {
   return set(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') || set(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
 }
 
+/** An OTEL_* number setting as the specification reads it: a whole number, else ignored (the default applies). */
+export function envInteger(text: string | undefined, min: number): number | undefined {
+  const trimmed = (text ?? '').trim();
+  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return value >= min ? value : undefined;
+}
+
+/** The batch processor's settings from the standard OTEL_BSP_* variables (the SDK does not read them itself). */
+export function batchOptions(env: Env): { scheduledDelayMillis?: number; exportTimeoutMillis?: number; maxQueueSize?: number; maxExportBatchSize?: number } {
+  const delay = envInteger(env.OTEL_BSP_SCHEDULE_DELAY, 0);
+  const timeout = envInteger(env.OTEL_BSP_EXPORT_TIMEOUT, 1);
+  const queue = envInteger(env.OTEL_BSP_MAX_QUEUE_SIZE, 1);
+  const batch = envInteger(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 1);
+  return {
+    ...(delay !== undefined ? { scheduledDelayMillis: delay } : {}),
+    ...(timeout !== undefined ? { exportTimeoutMillis: timeout } : {}),
+    ...(queue !== undefined ? { maxQueueSize: queue } : {}),
+    // The SDK requires a batch no larger than the queue.
+    ...(batch !== undefined ? { maxExportBatchSize: Math.min(batch, queue ?? 2048) } : {}),
+  };
+}
+
 export interface TracingSetup {
   /** This call registered the process's tracer provider (false: one was there already, or tracing is off). */
   registered: boolean;
@@ -56,7 +80,7 @@ export function setupTracing(options: TracingOptions): TracingSetup {
   const { env } = options;
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return { registered: false, exporting: false };
   const exporting = otlpExportConfigured(env);
-  const processors = [...(options.spanProcessors ?? []), ...(exporting ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [])];
+  const processors = [...(options.spanProcessors ?? []), ...(exporting ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptions(env) })] : [])];
   const detected = detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] });
   const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME })).merge(detected);
   const provider = new TracerProvider({ resource, spanProcessors: processors });
