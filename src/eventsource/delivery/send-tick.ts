@@ -49,9 +49,9 @@ export async function sendTick(tick: TickInput, sender: TickSender, options: Sen
   const traceHeaders = traceHeadersOf(span);
   const event = traceHeaders['traceparent'] === undefined ? built : built.cloneWith({ traceparent: traceHeaders['traceparent'] }, false);
   try {
-    const failure = await attempt(event, sender, fields, traceHeaders, span);
-    if (failure.ok) return failure;
-    const { durationMs: _duration, body, ...result } = failure;
+    const outcome = await attempt(event, sender, fields, traceHeaders, span);
+    if (outcome.ok) return outcome;
+    const { durationMs: _duration, body, ...result } = outcome;
     const final = !result.retryable || options.lastAttempt === true;
     if (!final || sender.deadLetter === undefined) return result;
     return await deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });
