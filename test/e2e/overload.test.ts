@@ -53,8 +53,8 @@ test('late ticks: one warning line per interval, healthz degraded while it lasts
     console.log(`overload: ${lines.length} lines for ${lateTicks} late ticks`);
     const times = lines.map((line) => Date.parse(String(line.time)));
     for (let i = 1; i < times.length; i++) {
-      // Rate-limited on the orchestration's dispatch times; a line is written after its attempt (300 ms here).
-      assert.ok((times[i] as number) - (times[i - 1] as number) >= INTERVAL_MS - 500, `lines ${i} and ${i + 1} are ${(times[i] as number) - (times[i - 1] as number)} ms apart`);
+      // Rate-limited on the orchestration's dispatch times; a line is written after its attempt (300 ms here, more on a busy machine).
+      assert.ok((times[i] as number) - (times[i - 1] as number) >= INTERVAL_MS - 1_000, `lines ${i} and ${i + 1} are ${(times[i] as number) - (times[i - 1] as number)} ms apart`);
     }
     assert.match(String(lines[1]?.msg), /^schedule default is falling behind: \d+ tick\(s\) sent late, up to [\d.]+ s after their time \(threshold 0\.5 s\) in the last [\d.]+ s$/);
     const { scrape: slow } = await scrape(running.url);
