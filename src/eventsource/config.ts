@@ -48,6 +48,10 @@ export interface EventSourceConfig {
    * DurationInSeconds) is set, so a file of schedules does not bring the default 10 s schedule along.
    */
   envSchedule: boolean;
+  /** Overload (overload.ts): a tick dispatched later than this after its scheduled time is late (LATE_TICK_THRESHOLD). */
+  lateTickThresholdMs: number;
+  /** Overload: one warning line per schedule per this interval at most (OVERLOAD_LOG_INTERVAL). */
+  overloadLogIntervalMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -69,6 +73,8 @@ export const CONFIG_DEFAULTS = {
   CATCH_UP_WINDOW: '60s',
   LOG_LEVEL: 'info',
   SINK_MAX_CONNECTIONS: String(DEFAULT_CONNECTIONS_PER_ORIGIN),
+  LATE_TICK_THRESHOLD: '5s',
+  OVERLOAD_LOG_INTERVAL: '60s',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -152,6 +158,9 @@ export function loadConfig(env: Env): EventSourceConfig {
     return level;
   }));
 
+  const lateTickThresholdMs = read('LATE_TICK_THRESHOLD', withDefault(CONFIG_DEFAULTS.LATE_TICK_THRESHOLD, duration()));
+  const overloadLogIntervalMs = read('OVERLOAD_LOG_INTERVAL', withDefault(CONFIG_DEFAULTS.OVERLOAD_LOG_INTERVAL, duration()));
+
   const sinks = readSinks(read, sink, sinkVariable);
   const schedulesFile = value('SCHEDULES_FILE');
   const envSchedule = schedulesFile === undefined || value('SCHEDULE') !== undefined || value('DurationInSeconds') !== undefined;
@@ -178,6 +187,8 @@ export function loadConfig(env: Env): EventSourceConfig {
     scheduleSpec,
     ...(schedulesFile !== undefined ? { schedulesFile } : {}),
     envSchedule,
+    lateTickThresholdMs,
+    overloadLogIntervalMs,
   };
 }
 
@@ -231,6 +242,8 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     sinkMaxConnections: c.sinkMaxConnections,
     schedulesFile: c.schedulesFile ?? 'none',
     envSchedule: c.envSchedule,
+    lateTickThresholdMs: c.lateTickThresholdMs,
+    overloadLogIntervalMs: c.overloadLogIntervalMs,
   };
 }
 

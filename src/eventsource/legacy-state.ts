@@ -65,5 +65,7 @@ export function upgradeLegacyState(value: unknown): ScheduleState | undefined {
     ...(typeof value['retryNotBefore'] === 'string' ? { retryNotBefore: value['retryNotBefore'] } : {}),
     ...(isRecord(value['lastDelivery']) ? { lastDelivery: value['lastDelivery'] as unknown as NonNullable<ScheduleState['lastDelivery']> } : {}),
     ...(typeof value['origin'] === 'string' ? { origin: value['origin'] } : {}),
+    // Skipped before the upgrade: not counted in today's metrics as if they had just happened.
+    ...(counters.skipped > 0 ? { skippedReported: counters.skipped } : {}),
   };
 }

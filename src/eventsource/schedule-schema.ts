@@ -87,6 +87,7 @@ export const scheduleStateSchema = z.object({
   queue: queueSchema,
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
+  skippedReported: count.optional(),
 });
 
 export const scheduleStatusSchema = z.object({

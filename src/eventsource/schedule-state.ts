@@ -90,6 +90,11 @@ export interface ScheduleState {
   lastDelivery?: LastDelivery;
   /** The starter's origin marker (schedule-origin.ts), carried unchanged; absent in a state the starter did not create. */
   origin?: string;
+  /**
+   * How many of `counters.skipped` the metrics have counted (absent: none). Skips are decided here, in replayed
+   * code, so the delivery activity (run once per attempt) counts the difference, carried in its request.
+   */
+  skippedReported?: number;
 }
 
 export interface TickInput {
@@ -241,6 +246,16 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
   return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+}
+
+/** Skipped ticks the metrics have not counted yet (see `skippedReported`). */
+export function unreportedSkips(state: ScheduleState): number {
+  return Math.max(0, state.counters.skipped - (state.skippedReported ?? 0));
+}
+
+/** The state once the delivery activity was handed `reported` more skipped ticks to count. */
+export function withSkipsReported(state: ScheduleState, reported: number): ScheduleState {
+  return reported === 0 ? state : { ...state, skippedReported: (state.skippedReported ?? 0) + reported };
 }
 
 export function idOf(tick: TickInput): string {

@@ -102,6 +102,8 @@ export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now:
     ...(status.paused ? { paused: status.paused } : {}),
     ...(status.lastDelivery ? { lastDelivery: status.lastDelivery } : {}),
     ...(status.origin ? { origin: status.origin } : {}),
+    // The skips of the ended run were counted then (or are lost with it): none is counted twice.
+    skippedReported: status.counters.skipped,
   };
   return sameSpec(status.normalizedSpec, spec) ? restored : withSpec(restored, spec, now);
 }

@@ -8,7 +8,9 @@ import { sendTick } from '../eventsource/delivery/send-tick.js';
 import type { EventOptions } from '../eventsource/event.js';
 import { targetsOf, type TickRequest } from '../eventsource/delivery/tick-request.js';
 import type { DeliveryResult } from '../eventsource/schedule-state.js';
+import { reportTick } from '../eventsource/tick-report.js';
 import { DELIVERY_ACTIVITY } from './shared/names.js';
+import { metrics, overload } from './shared/observability.js';
 import { config, logger } from './shared/settings.js';
 
 // The connection pools of the worker process, one per sink origin, bounded by SINK_MAX_CONNECTIONS and shared by
@@ -48,6 +50,12 @@ function eventOptions(request: TickRequest): EventOptions {
 }
 
 export const deliverTick: ActivityHandler = async (request: TickRequest): Promise<DeliveryResult> => {
+  const result = await attempt(request);
+  reportTick(metrics, overload, request, result);
+  return result;
+};
+
+async function attempt(request: TickRequest): Promise<DeliveryResult> {
   const resolved = targetsOf(request, defaults);
   if (!resolved.ok) {
     logger.error({ schedule: request.scheduleName, sequence: request.sequence, reason: resolved.problem }, 'event delivery refused');
@@ -63,9 +71,10 @@ export const deliverTick: ActivityHandler = async (request: TickRequest): Promis
       oidcToken,
       event: eventOptions(request),
       logger,
+      metrics,
     },
-    { lastAttempt: request.lastAttempt === true },
+    { lastAttempt: request.lastAttempt === true, ...(request.attempt !== undefined ? { attempt: request.attempt } : {}) },
   );
-};
+}
 
 df.app.activity(DELIVERY_ACTIVITY, { handler: deliverTick });

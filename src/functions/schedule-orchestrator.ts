@@ -15,10 +15,13 @@ import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-
 import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import {
   afterTick,
+  hasPendingTick,
   nextStep,
   retryAfter,
   retryPolicyOfSpec,
   statusOf,
+  unreportedSkips,
+  withSkipsReported,
   type DeliveryResult,
   type ScheduleState,
   type TickInput,
@@ -140,18 +143,39 @@ function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean):
   };
 }
 
+/**
+ * What the activity reports to the metrics and the overload monitor with this attempt (replayed code counts
+ * nothing itself): the attempt number and dispatch time, the tick's lateness on its first attempt (not for a kept
+ * tick tried again, nor a manual or backfilled one), and the skips not reported yet.
+ */
+function reportOf(context: OrchestrationContext, state: ScheduleState, tick: TickInput, attempt: number, kept: boolean): Pick<TickRequest, 'attempt' | 'dispatchedAt' | 'lateMs' | 'skipped'> {
+  const now = context.df.currentUtcDateTime.getTime();
+  const skipped = unreportedSkips(state);
+  const first = attempt === 1 && !kept && tick.trigger === undefined;
+  return {
+    attempt,
+    dispatchedAt: new Date(now).toISOString(),
+    ...(first ? { lateMs: Math.max(0, now - Date.parse(tick.scheduledTime)) } : {}),
+    ...(skipped > 0 ? { skipped } : {}),
+  };
+}
+
 /** Delivers one tick with the spec's retries; events that arrive meanwhile are applied as a delivery runs. */
 function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: TickInput, waiters: EventWaiters): Generator<Task, ScheduleState, unknown> {
   let state = initial;
   const startedAt = context.df.currentUtcDateTime;
+  const kept = hasPendingTick(initial);
   let attempts = 0;
   let result: DeliveryResult;
   for (;;) {
     attempts += 1;
+    // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
+    const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
+    const request: TickRequest = { ...requestOf(state, tick, last), ...reportOf(context, state, tick, attempts, kept) };
+    // Handed to the activity now: counted there once, whatever this attempt's result.
+    state = withSkipsReported(state, request.skipped ?? 0);
     try {
-      // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
-      const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
-      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, requestOf(state, tick, last))) as DeliveryResult;
+      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, request)) as DeliveryResult;
     } catch (error) {
       // The activity itself failed (not the sink): retry like a network error.
       result = { ok: false, reason: reasonOf(error), retryable: true };

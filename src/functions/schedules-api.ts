@@ -5,36 +5,13 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableOrchestrationStatus } from 'durable-functions';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
-import { checkListQuery, continuationTokenAfter, type ListStatus } from '../eventsource/schedules-api-requests.js';
+import { checkListQuery, continuationTokenAfter } from '../eventsource/schedules-api-requests.js';
 import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
-import { scheduleDetail, scheduleRuntimeStatus, scheduleView } from './shared/views.js';
+import { listStatusOf, scheduleDetail, scheduleView } from './shared/views.js';
 
-/**
- * The `status` a schedule is listed under: paused when its orchestration says so (a `paused` block in its status, or
- * a durable suspend), failed when it failed or was terminated, completed when it ran out of ticks.
- */
-export function listStatusOf(status: DurableOrchestrationStatus): ListStatus | undefined {
-  const runtimeStatus = scheduleRuntimeStatus(status);
-  const custom: unknown = status.customStatus;
-  const pausedInside = typeof custom === 'object' && custom !== null && typeof (custom as { paused?: unknown }).paused === 'object';
-  switch (runtimeStatus) {
-    case 'Running':
-    case 'Pending':
-      return pausedInside ? 'paused' : 'running';
-    case 'Suspended':
-      return 'paused';
-    case 'Failed':
-    case 'Terminated':
-      return 'failed';
-    case 'Completed':
-      return 'completed';
-    default:
-      return undefined;
-  }
-}
+export { listStatusOf };
 
 app.http('listSchedules', {
   route: 'schedules',

@@ -55,6 +55,8 @@ const VARIABLES: Record<string, fc.Arbitrary<string>> = {
   DELIVERY_MAX_BACKOFF: fc.oneof(text, duration, isoDuration),
   CATCH_UP_WINDOW: fc.oneof(text, duration, isoDuration),
   LOG_LEVEL: fc.oneof(text, fc.constantFrom('debug', 'WARN', 'verbose')),
+  LATE_TICK_THRESHOLD: fc.oneof(text, duration, isoDuration),
+  OVERLOAD_LOG_INTERVAL: fc.oneof(text, duration, isoDuration),
 };
 
 /** The variable whose value decides: with SINK set, K_SINK must be absent for SINK to count. */
@@ -87,6 +89,24 @@ describe('configuration fuzz', () => {
       );
     });
   }
+
+  it('LATE_TICK_THRESHOLD and OVERLOAD_LOG_INTERVAL: what loads is a positive whole number of ms, the duration written', () => {
+    const written = fc.tuple(fc.integer({ min: 1, max: 10_000_000 }), fc.constantFrom('ms', 's', 'm')).map(([n, unit]) => ({ n, unit }));
+    const factor = { ms: 1, s: 1_000, m: 60_000 } as const;
+    fc.assert(
+      fc.property(written, written, (late, interval) => {
+        const config = loadConfig({ K_SINK: SINK, LATE_TICK_THRESHOLD: `${late.n}${late.unit}`, OVERLOAD_LOG_INTERVAL: `${interval.n}${interval.unit}` });
+        assert.equal(config.lateTickThresholdMs, late.n * factor[late.unit]);
+        assert.equal(config.overloadLogIntervalMs, interval.n * factor[interval.unit]);
+      }),
+      fuzzParameters({ numRuns: 100 }, 'overload settings'),
+    );
+    const defaults = loadConfig({ K_SINK: SINK });
+    assert.equal(defaults.lateTickThresholdMs, 5_000);
+    assert.equal(defaults.overloadLogIntervalMs, 60_000);
+    assert.throws(() => loadConfig({ K_SINK: SINK, LATE_TICK_THRESHOLD: '0s' }), /^ConfigError: LATE_TICK_THRESHOLD: /);
+    assert.throws(() => loadConfig({ K_SINK: SINK, OVERLOAD_LOG_INTERVAL: '5' }), /^ConfigError: OVERLOAD_LOG_INTERVAL: "5" has no unit/);
+  });
 
   it('K_SINK credentials never appear in a start-up error', () => {
     const secret = fc.stringMatching(/^[A-Za-z0-9]{12,20}$/).map((s) => `S3cr3t${s}`);

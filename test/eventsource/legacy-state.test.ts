@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkScheduleState } from '../../src/eventsource/schedule-schema.js';
 import { upgradeLegacyState } from '../../src/eventsource/legacy-state.js';
+import { unreportedSkips } from '../../src/eventsource/schedule-state.js';
 import { fireAt } from '../../src/eventsource/schedule-state.js';
 import { nextTick } from '../../src/eventsource/fire-times.js';
 import { timelineOf } from '../../src/eventsource/schedule-state.js';
@@ -27,6 +28,7 @@ test('an old state keeps its generation, sequence, next tick and counters; its i
   assert.equal(state.sequence, 31);
   assert.equal(state.nextFireTime, legacy.nextFireTime);
   assert.deepEqual([state.counters.skipped, state.counters.rejected], [2, 1]);
+  assert.equal(unreportedSkips(state), 0, 'the skips before the upgrade are not counted in the metrics as new');
   assert.equal(state.lastDelivery?.sequence, 30);
   assert.deepEqual(state.spec.trigger, { kind: 'every', everyMs: 2_000, offsetMs: Date.parse(legacy.nextFireTime) % 2_000 });
   assert.equal(state.spec.delivery.retry, 4, 'five attempts: four retries');

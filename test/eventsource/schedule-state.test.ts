@@ -16,6 +16,8 @@ import {
   type DeliveryResult,
   type ScheduleState,
   type TickInput,
+  unreportedSkips,
+  withSkipsReported,
 } from '../../src/eventsource/schedule-state.js';
 import { applyEvent, checkEvent } from '../../src/eventsource/schedule-events.js';
 import { checkScheduleState, checkScheduleStatus } from '../../src/eventsource/schedule-schema.js';
@@ -343,4 +345,19 @@ test('while paused, a trigger still goes out; the schedule\'s own ticks wait', (
   const after = afterTick(step.state, step.tick, 1, OK, at(20_010), at(20_000));
   const waiting = nextStep(after, at(30_000));
   assert.equal(waiting.kind === 'wait' && waiting.until, undefined);
+});
+
+test('skips the metrics have not counted: all of a new generation\'s, none after they were handed over, none of a run restarted from its status', () => {
+  const state: ScheduleState = { ...newScheduleState('default', specOf({ every: '10s' }), new Date(Date.UTC(2030, 0, 1))), nextFireTime: '2030-01-01T00:00:10.000Z' };
+  const skipped = { ...state, counters: { ...state.counters, skipped: 5 } };
+  assert.equal(unreportedSkips(state), 0);
+  assert.equal(unreportedSkips(skipped), 5);
+  const reported = withSkipsReported(skipped, 5);
+  assert.equal(unreportedSkips(reported), 0);
+  assert.equal(unreportedSkips({ ...reported, counters: { ...reported.counters, skipped: 7 } }), 2, 'only the new ones');
+  const checked = checkScheduleState(reported, 'default', 'schedule-default');
+  assert.ok(checked.ok);
+  assert.equal(checked.value.skippedReported, 5, 'the schema keeps the field');
+  const restarted = stateFromStatus(statusOf(skipped), skipped.spec, new Date(Date.UTC(2030, 0, 1, 1)));
+  assert.equal(unreportedSkips(restarted), 0, 'the ended run\'s skips are not counted again');
 });

@@ -25,9 +25,17 @@ const maxAttempts = spec.delivery.retry + 1;
 // The generation starts 1 ms after t0: the first tick on the 10 s grid after it is t0 + 10 s.
 const g0 = at(1);
 
-/** What the orchestrator hands the delivery activity for one attempt: the tick, whether it is the last, the spec's event and delivery. */
-function request(tick: object, lastAttempt: boolean): object {
-  return { ...tick, lastAttempt, event: spec.event, delivery: { timeout: spec.delivery.timeoutMs } };
+/**
+ * What the orchestrator hands the delivery activity for one attempt: the tick, whether it is the last, the spec's
+ * event and delivery, and what the activity reports to the metrics (the attempt, the orchestration's time of it, and
+ * on the first attempt of a scheduled tick its lateness).
+ */
+function request(tick: { scheduledTime: string }, lastAttempt: boolean, attempt: number, dispatchedAt: Date): object {
+  const lateMs = attempt === 1 ? { lateMs: dispatchedAt.getTime() - Date.parse(tick.scheduledTime) } : {};
+  return {
+    ...tick, lastAttempt, event: spec.event, delivery: { timeout: spec.delivery.timeoutMs },
+    attempt, dispatchedAt: dispatchedAt.toISOString(), ...lateMs,
+  };
 }
 
 let invoker: AppInvoker;
@@ -90,7 +98,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.functionName, ACTIVITY);
   const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  assert.deepEqual(calls[0]?.input, request(tick, false));
+  assert.deepEqual(calls[0]?.input, request(tick, false, 1, at(10_040)), 'the tick was dispatched 40 ms late');
 
   const taskId = history.taskScheduled(at(10_040), ACTIVITY, tick);
   history.orchestratorCompleted(at(10_040)).played();
@@ -132,7 +140,7 @@ test('failed attempts back off on durable timers; after the last one the schedul
     assert.equal(added.length, 1);
     assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
     // The activity is told which attempt is the last: its failure goes to the dead-letter sink, if one is set.
-    assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, request(tick, attempt === maxAttempts));
+    assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, request(tick, attempt === maxAttempts, attempt, at(now)));
     const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
     history.orchestratorCompleted(at(now)).played();
     now += 100;
@@ -265,6 +273,65 @@ test('regression: an input that is not a schedule state fails the instance with 
   }
 });
 
+test('skipped ticks are handed to the delivery activity once, with one attempt; a kept tick tried again reports no lateness', async () => {
+  // Skips are decided in this replayed code; the activity (run once per attempt) counts them for the metrics.
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  input.counters.skipped = 3;
+  const history = new History().started(at(10_000), ORCHESTRATOR, input);
+  const firstEpisode = await episode(history, input);
+  const firstCall = only(firstEpisode.actions, ActionType.CallActivity)[0]?.input as { skipped?: number; lateMs?: number };
+  assert.equal(firstCall.skipped, 3, 'the first attempt carries the skips');
+  assert.equal(firstCall.lateMs, 0);
+  let taskId = history.taskScheduled(at(10_000), ACTIVITY, firstCall);
+  history.orchestratorCompleted(at(10_000)).played();
+  history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), taskId, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+  const backoff = await episode(history, input);
+  const timer = only(newSince(firstEpisode.actions, backoff.actions), ActionType.CreateTimer)[0];
+  const fireAt = new Date(String(timer?.fireAt));
+  const timerId = history.timerCreated(at(10_100), fireAt);
+  history.orchestratorCompleted(at(10_100)).played();
+  history.orchestratorStarted(fireAt).timerFired(fireAt, timerId, fireAt);
+  const retry = await episode(history, input);
+  const retryCall = only(newSince(backoff.actions, retry.actions), ActionType.CallActivity)[0]?.input as { skipped?: number; lateMs?: number; attempt?: number };
+  assert.equal(retryCall.attempt, 2);
+  assert.equal(retryCall.skipped, undefined, 'the retry does not carry them again');
+  assert.equal(retryCall.lateMs, undefined, 'lateness is the first attempt\'s');
+  taskId = history.taskScheduled(fireAt, ACTIVITY, retryCall);
+  history.orchestratorCompleted(fireAt).played();
+  history.orchestratorStarted(fireAt).taskCompleted(fireAt, taskId, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+  // Out of attempts: the tick is kept; the next execution tries it again after DELIVERY_MAX_BACKOFF.
+  let episodeNow = await episode(history, input);
+  for (let i = 0; i < maxAttempts && only(episodeNow.actions, ActionType.ContinueAsNew).length === 0; i++) {
+    const pending = only(episodeNow.actions, ActionType.CreateTimer).at(-1);
+    const when = new Date(String(pending?.fireAt));
+    const id = history.timerCreated(fireAt, when);
+    history.orchestratorCompleted(fireAt).played();
+    history.orchestratorStarted(when).timerFired(when, id, when);
+    const again = await episode(history, input);
+    const call = only(newSince(episodeNow.actions, again.actions), ActionType.CallActivity)[0]?.input as { skipped?: number } | undefined;
+    assert.equal(call?.skipped, undefined);
+    const task = history.taskScheduled(when, ACTIVITY, call);
+    history.orchestratorCompleted(when).played();
+    history.orchestratorStarted(when).taskCompleted(when, task, { ok: false, status: 503, reason: 'HTTP 503', retryable: true });
+    episodeNow = await episode(history, input);
+  }
+  const carried = carriedState(only(episodeNow.actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.skippedReported, 3, 'the carried state remembers the skips were reported');
+  assert.ok(carried.pendingSince !== undefined, 'the tick is kept');
+  const kept = carried.retryNotBefore as string;
+  const next = new History().started(at(10_000), ORCHESTRATOR, carried);
+  const waiting = await episode(next, carried);
+  const keptTimer = only(waiting.actions, ActionType.CreateTimer)[0];
+  assert.equal(new Date(String(keptTimer?.fireAt)).toISOString(), kept);
+  const id = next.timerCreated(at(10_000), new Date(kept));
+  next.orchestratorCompleted(at(10_000)).played();
+  next.orchestratorStarted(new Date(kept)).timerFired(new Date(kept), id, new Date(kept));
+  const keptCall = only((await episode(next, carried)).actions, ActionType.CallActivity)[0]?.input as { skipped?: number; lateMs?: number; attempt?: number };
+  assert.equal(keptCall.attempt, 1);
+  assert.equal(keptCall.skipped, undefined, 'nothing to report twice');
+  assert.equal(keptCall.lateMs, undefined, 'a kept tick tried again is not reported late again');
+});
+
 /** A history in which the execution waited for its tick at 10 s and scheduled the tick's first attempt. */
 function deliveringTick(input: ScheduleState): { history: History; taskId: number } {
   const history = new History().started(t0, ORCHESTRATOR, input);
@@ -272,7 +339,7 @@ function deliveringTick(input: ScheduleState): { history: History; taskId: numbe
   history.orchestratorCompleted(t0).played();
   history.orchestratorStarted(at(10_000)).timerFired(at(10_000), tickTimer, at(10_000));
   const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
-  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false));
+  const taskId = history.taskScheduled(at(10_000), ACTIVITY, request(tick, false, 1, at(10_000)));
   history.orchestratorCompleted(at(10_000)).played();
   return { history, taskId };
 }

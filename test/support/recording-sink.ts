@@ -19,10 +19,28 @@ export interface ReceivedEvent {
   receivedAt: number;
 }
 
+/** One POST as it arrived, whatever it was answered (failed attempts included). */
+export interface SinkAttempt {
+  status: number;
+  /** The event's id, when the request was a CloudEvent. */
+  id?: string;
+  /** The W3C `traceparent` HTTP header. */
+  traceparent?: string;
+  /** The CloudEvents distributed-tracing extension `traceparent`. */
+  ceTraceparent?: string;
+  receivedAt: number;
+}
+
 export class RecordingSink {
   readonly events: ReceivedEvent[] = [];
+  /** Every POST with what it was answered, in arrival order. */
+  readonly attempts: SinkAttempt[] = [];
   /** Status answered instead of 200 while set (e.g. 503). */
   failWith: number | undefined;
+  /** Statuses answered to the next POSTs, one each, in order (before failWith; 2xx records the event). */
+  script: number[] = [];
+  /** Every answer waits this long (a slow sink). */
+  delayMs = 0;
   private server: Server | undefined;
   private port = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -84,16 +102,28 @@ export class RecordingSink {
       res.writeHead(200).end('Hello World!');
       return;
     }
-    if (this.failWith !== undefined) {
-      res.writeHead(this.failWith).end();
-      return;
-    }
-    let event: CloudEvent<unknown>;
+    let event: CloudEvent<unknown> | undefined;
+    let invalid: unknown;
     try {
       const parsed = HTTP.toEvent({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
     } catch (error) {
-      res.writeHead(400).end(String(error));
+      invalid = error;
+    }
+    const scripted = this.script.shift();
+    const status = scripted ?? this.failWith ?? (event === undefined ? 400 : 200);
+    const header = req.headers['traceparent'];
+    const extension = event === undefined ? undefined : (event as unknown as { traceparent?: unknown }).traceparent;
+    this.attempts.push({
+      status,
+      receivedAt: Date.now(),
+      ...(event !== undefined ? { id: String(event.id) } : {}),
+      ...(typeof header === 'string' ? { traceparent: header } : {}),
+      ...(typeof extension === 'string' ? { ceTraceparent: extension } : {}),
+    });
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (status < 200 || status > 299 || event === undefined) {
+      res.writeHead(status).end(event === undefined && scripted === undefined && this.failWith === undefined ? String(invalid) : undefined);
       return;
     }
     const { id, type, source, time, data, specversion: _v, datacontenttype: _d, ...rest } = event.toJSON() as Record<string, unknown>;
@@ -107,7 +137,7 @@ export class RecordingSink {
       extensions: rest,
       receivedAt: Date.now(),
     });
-    res.writeHead(200).end('Processed');
+    res.writeHead(status).end('Processed');
     for (const waiter of [...this.waiters]) {
       if (this.events.length >= waiter.count) {
         this.waiters = this.waiters.filter((w) => w !== waiter);

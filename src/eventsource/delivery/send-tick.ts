@@ -1,5 +1,9 @@
+import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { buildEvent, type EventOptions } from '../event.js';
+import { recordAttempt, type EventSourceMetrics } from '../metrics.js';
+import { TRACER_NAME, traceHeadersOf } from '../tracing.js';
 import type { DeliveryResult, TickInput } from '../schedule-state.js';
 import { deadLetterEvent, type LastFailure } from './dead-letter.js';
 import type { Delivery, DeliveryOutcome } from './deliver.js';
@@ -13,11 +17,17 @@ export interface TickSender {
   oidcToken: OidcTokenSource;
   event: EventOptions;
   logger: Logger;
+  /** Counts the attempt (eventsource_delivery_attempts_total, eventsource_delivery_duration_seconds). */
+  metrics?: EventSourceMetrics;
+  /** Default: the process's tracer provider's (a no-op one when tracing is not set up). */
+  tracer?: Tracer;
 }
 
 export interface SendOptions {
   /** This is the tick's last attempt: a failure of any kind ends it (to the dead-letter sink, if one is set). */
   lastAttempt?: boolean;
+  /** Which attempt of the tick this is (a span attribute). */
+  attempt?: number;
 }
 
 /**
@@ -32,35 +42,79 @@ export interface SendOptions {
  * sink: it is issued for the sink's audience.
  */
 export async function sendTick(tick: TickInput, sender: TickSender, options: SendOptions = {}): Promise<DeliveryResult> {
-  const event = buildEvent(tick, sender.event);
-  const fields = { schedule: tick.scheduleName, sequence: tick.sequence, id: event.id, scheduledTime: tick.scheduledTime };
+  const built = buildEvent(tick, sender.event);
+  const fields = { schedule: tick.scheduleName, sequence: tick.sequence, id: built.id, scheduledTime: tick.scheduledTime };
+  const span = attemptSpan(sender.tracer ?? trace.getTracer(TRACER_NAME), tick, built, options.attempt);
+  // The attempt's trace context, as the CloudEvents distributed-tracing extension and as the W3C HTTP header.
+  const traceHeaders = traceHeadersOf(span);
+  const event = traceHeaders['traceparent'] === undefined ? built : built.cloneWith({ traceparent: traceHeaders['traceparent'] }, false);
+  try {
+    const outcome = await attempt(event, sender, fields, traceHeaders, span);
+    if (outcome.ok) return outcome;
+    const { durationMs: _duration, body, ...result } = outcome;
+    const final = !result.retryable || options.lastAttempt === true;
+    if (!final || sender.deadLetter === undefined) return result;
+    return await deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });
+  } finally {
+    span.end();
+  }
+}
+
+/** One attempt's span: the schedule, the sequence, the event, the attempt; its status is set by the outcome. */
+function attemptSpan(tracer: Tracer, tick: TickInput, event: CloudEvent<unknown>, attemptNumber: number | undefined): Span {
+  return tracer.startSpan(`send ${tick.scheduleName}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'eventsource.schedule': tick.scheduleName,
+      'eventsource.sequence': tick.sequence,
+      'eventsource.scheduled_time': tick.scheduledTime,
+      ...(attemptNumber !== undefined ? { 'eventsource.attempt': attemptNumber } : {}),
+      ...(tick.trigger !== undefined ? { 'eventsource.trigger': tick.trigger } : {}),
+      'cloudevents.event_id': event.id,
+      'cloudevents.event_source': event.source,
+      'cloudevents.event_type': event.type,
+      'cloudevents.event_spec_version': event.specversion,
+      'http.request.method': 'POST',
+    },
+  });
+}
+
+type Failure = Extract<DeliveryOutcome, { ok: false }>;
+
+/** The attempt to the sink itself: token, POST, log line, metrics, span status. */
+async function attempt(
+  event: CloudEvent<unknown>,
+  sender: TickSender,
+  fields: Record<string, unknown>,
+  traceHeaders: Record<string, string>,
+  span: Span,
+): Promise<{ ok: true; status: number } | Failure> {
+  const schedule = String(fields['schedule']);
   const token = await sender.oidcToken.read();
-  let failure: Extract<DeliveryOutcome, { ok: false }> | undefined;
-  let oidc = false;
   if (!token.ok) {
     sender.logger.warn({ ...fields, reason: token.reason, retryable: true }, 'event delivery failed');
-    failure = { ok: false, reason: token.reason, retryable: true, durationMs: 0 };
-  } else {
-    oidc = token.headers['authorization'] !== undefined;
-    const outcome = await sender.delivery.deliver(event, { headers: token.headers });
-    if (outcome.ok) {
-      sender.logger.info({ ...fields, status: outcome.status, durationMs: outcome.durationMs, oidc }, 'event delivered');
-      return { ok: true, status: outcome.status };
-    }
-    failure = outcome;
-    sender.logger.warn(
-      { ...fields, status: outcome.status, reason: outcome.reason, retryable: outcome.retryable, durationMs: outcome.durationMs, oidc },
-      'event delivery failed',
-    );
+    if (sender.metrics) recordAttempt(sender.metrics, schedule, undefined, undefined);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: token.reason });
+    return { ok: false, reason: token.reason, retryable: true, durationMs: 0 };
   }
-  const { durationMs: _duration, body, ...result } = failure;
-  const final = !result.retryable || options.lastAttempt === true;
-  if (!final || sender.deadLetter === undefined) return result;
-  return deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });
+  const oidc = token.headers['authorization'] !== undefined;
+  const outcome = await sender.delivery.deliver(event, { headers: { ...traceHeaders, ...token.headers } });
+  if (sender.metrics) recordAttempt(sender.metrics, schedule, outcome.status, outcome.durationMs);
+  if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
+  if (outcome.ok) {
+    sender.logger.info({ ...fields, status: outcome.status, durationMs: outcome.durationMs, oidc }, 'event delivered');
+    return { ok: true, status: outcome.status };
+  }
+  span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
+  sender.logger.warn(
+    { ...fields, status: outcome.status, reason: outcome.reason, retryable: outcome.retryable, durationMs: outcome.durationMs, oidc },
+    'event delivery failed',
+  );
+  return outcome;
 }
 
 async function deadLetter(
-  event: ReturnType<typeof buildEvent>,
+  event: CloudEvent<unknown>,
   target: Delivery,
   sender: TickSender,
   fields: Record<string, unknown>,

@@ -17,6 +17,14 @@ export interface TickRequest extends TickInput {
   sink?: string;
   /** The schedule's delivery policy, as far as one attempt needs it. */
   delivery?: Pick<DeliveryPolicy, 'timeout' | 'deadLetterSink'>;
+  /** Which attempt of the tick this is in its execution, from 1 (a span attribute). */
+  attempt?: number;
+  /** The orchestration's time when it sent this attempt (ISO): overload warnings are rate-limited on it. */
+  dispatchedAt?: string;
+  /** The first attempt of a scheduled tick: dispatch time minus scheduled time (ms), the tick's lateness. */
+  lateMs?: number;
+  /** Ticks the schedule skipped since its last request, for the metrics (skips are decided in replayed code). */
+  skipped?: number;
 }
 
 export interface SinkDefaults {

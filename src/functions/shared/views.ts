@@ -1,5 +1,6 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import type { ListStatus } from '../../eventsource/schedules-api-requests.js';
 import { describeStatus, type DescribedStatus } from '../../eventsource/schedule-status.js';
 import { scheduleNameOf } from './names.js';
 
@@ -50,4 +51,28 @@ export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleView
       lastUpdatedTime: status.lastUpdatedTime,
     },
   };
+}
+
+/**
+ * The `status` a schedule is listed under: paused when its orchestration says so (a `paused` block in its status, or
+ * a durable suspend), failed when it failed or was terminated, completed when it ran out of ticks.
+ */
+export function listStatusOf(status: DurableOrchestrationStatus): ListStatus | undefined {
+  const runtimeStatus = scheduleRuntimeStatus(status);
+  const custom: unknown = status.customStatus;
+  const pausedInside = typeof custom === 'object' && custom !== null && typeof (custom as { paused?: unknown }).paused === 'object';
+  switch (runtimeStatus) {
+    case 'Running':
+    case 'Pending':
+      return pausedInside ? 'paused' : 'running';
+    case 'Suspended':
+      return 'paused';
+    case 'Failed':
+    case 'Terminated':
+      return 'failed';
+    case 'Completed':
+      return 'completed';
+    default:
+      return undefined;
+  }
 }

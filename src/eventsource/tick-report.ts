@@ -1,0 +1,33 @@
+/**
+ * What one delivery attempt tells the metrics and the overload monitor about its tick, in the delivery activity
+ * (which runs once per attempt, unlike the orchestrator, which is replayed): how the tick ended if this attempt
+ * ended it, its lateness on its first attempt, the skips the orchestrator carried along.
+ */
+import type { TickRequest } from './delivery/tick-request.js';
+import type { EventSourceMetrics, TickOutcome } from './metrics.js';
+import type { OverloadMonitor } from './overload.js';
+import type { DeliveryResult } from './schedule-state.js';
+
+/**
+ * How the tick ended with this attempt, as the orchestrator will count it (schedule-state's outcome), or undefined
+ * when another attempt follows (a retryable failure before the last attempt).
+ */
+export function tickOutcomeOf(result: DeliveryResult, lastAttempt: boolean): TickOutcome | undefined {
+  if (result.ok) return 'delivered';
+  if (result.deadLettered === true) return 'dead_lettered';
+  if (!result.retryable) return 'rejected';
+  return lastAttempt ? 'failed' : undefined;
+}
+
+export function reportTick(metrics: EventSourceMetrics, overload: OverloadMonitor, request: TickRequest, result: DeliveryResult): void {
+  const schedule = request.scheduleName;
+  const outcome = tickOutcomeOf(result, request.lastAttempt === true);
+  if (outcome !== undefined) metrics.ticks.inc({ schedule, outcome });
+  const skipped = request.skipped ?? 0;
+  if (skipped > 0) metrics.ticks.inc({ schedule, outcome: 'skipped' }, skipped);
+  if (request.lateMs !== undefined) metrics.lateness.observe({ schedule }, request.lateMs / 1000);
+  if (request.lateMs !== undefined || skipped > 0) {
+    const at = request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now();
+    overload.observe(schedule, { ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}), skipped, at: Number.isNaN(at) ? Date.now() : at });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `GET /api/metrics`: Prometheus text format, anonymous and read-only like `/api/healthz`. It serves prom-client's
+ * default registry: the event source's `eventsource_*` metrics and whatever else registers there (the embedded
+ * host's `durable_*`). The schedules gauge is counted here, from the management API's own listing, at most once
+ * every few seconds however often Prometheus scrapes.
+ */
+import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { register } from 'prom-client';
+import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/metrics.js';
+import { clientInput } from './shared/api-answers.js';
+import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
+import { metrics } from './shared/observability.js';
+import { listStatusOf } from './shared/views.js';
+import { logger } from './shared/settings.js';
+
+/** How long a count of the schedules is reused: 10,000 schedules are one listing per this, not one per scrape. */
+const COUNT_TTL_MS = 5_000;
+let counted: { at: number; pending: Promise<void> } | undefined;
+
+async function countSchedules(context: InvocationContext): Promise<void> {
+  const all = await df.getClient(context).getStatusAll();
+  const counts: Partial<Record<ScheduleStateLabel, number>> = {};
+  for (const status of all) {
+    if (status.name !== ORCHESTRATOR || scheduleNameOf(status.instanceId) === undefined) continue;
+    const state = listStatusOf(status);
+    if (state !== undefined) counts[state] = (counts[state] ?? 0) + 1;
+  }
+  setScheduleCounts(metrics, counts);
+}
+
+/** The schedules counted at most every COUNT_TTL_MS; concurrent scrapes share one listing. */
+function freshCounts(context: InvocationContext): Promise<void> {
+  const now = Date.now();
+  if (counted === undefined || now - counted.at >= COUNT_TTL_MS) {
+    const pending = countSchedules(context).catch((error: unknown) => {
+      // The other metrics are still worth serving; the gauge keeps its last values.
+      logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'metrics: the schedules could not be counted');
+      counted = undefined;
+    });
+    counted = { at: now, pending };
+  }
+  return counted.pending;
+}
+
+app.http('metrics', {
+  route: 'metrics',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  extraInputs: [clientInput],
+  handler: async (_request, context: InvocationContext): Promise<HttpResponseInit> => {
+    await freshCounts(context);
+    return { status: 200, headers: { 'content-type': register.contentType }, body: await register.metrics() };
+  },
+});

@@ -1,0 +1,19 @@
+/**
+ * The app's metrics, traces and overload monitor, set up once when the worker loads the functions: the delivery
+ * activity feeds them, `/api/metrics` and `/api/healthz` read them.
+ */
+import { eventSourceMetrics, type EventSourceMetrics } from '../../eventsource/metrics.js';
+import { OverloadMonitor } from '../../eventsource/overload.js';
+import { setupTracing } from '../../eventsource/tracing.js';
+import { config, logger } from './settings.js';
+
+const tracing = setupTracing({ env: process.env });
+if (tracing.exporting) logger.info('traces are exported over OTLP');
+
+export const metrics: EventSourceMetrics = eventSourceMetrics();
+
+export const overload = new OverloadMonitor({
+  thresholdMs: config.lateTickThresholdMs,
+  intervalMs: config.overloadLogIntervalMs,
+  logger,
+});
