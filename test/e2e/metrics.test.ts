@@ -114,6 +114,11 @@ test('/api/metrics counts every attempt, tick outcome, lateness and duration as 
 
     assert.equal(scraped.value('eventsource_schedules', { state: 'paused' }), 2);
     assert.equal(scraped.value('eventsource_schedules', { state: 'running' }), 0);
+    // The embedded host's engine metrics come through the app's endpoint (one prom-client registry in the process).
+    assert.ok(scraped.value('durable_steps_total') > 0, 'durable_steps_total');
+    assert.ok(scraped.total('durable_storage_requests_total', { operation: 'transaction' }) > 0, 'durable_storage_requests_total');
+    assert.equal(scraped.value('durable_lease_owned'), 1);
+    assert.ok(scraped.histogramCount('durable_step_duration_seconds') > 0);
     for (const s of [sink, other, dead]) assert.ok(!scraped.text.includes(String(new URL(s.url).port)), 'no sink in a label');
 
     // Paused for 3 s with a 1 s catch-up window: on resume the missed ticks are skipped, counted once, and said.

@@ -1,7 +1,7 @@
 /**
  * A strict reader of the Prometheus text exposition format (0.0.4), for tests that scrape `/api/metrics` as a
- * Prometheus server would. The npm parser (parse-prometheus-text-format) merges every labelled histogram of a family
- * into one bucket map and drops their counts and sums, so it cannot check per-schedule histograms; this one groups a
+ * Prometheus server would. The npm parser tried first (parse-prometheus-text-format) merged every labelled histogram of
+ * a family into one bucket map and dropped their counts and sums, so it could not check per-schedule histograms; this one groups a
  * histogram's `_bucket`, `_sum` and `_count` series by their labels (without `le`) and refuses any line that is not
  * in the format, so a malformed exposition fails the test instead of being read loosely.
  */

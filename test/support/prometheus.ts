@@ -1,56 +1,40 @@
 /**
- * Reads a `/api/metrics` answer with a Prometheus text-format parser (parse-prometheus-text-format), as a scraper
- * would, instead of matching lines by hand.
- *
- * The parser folds every series of a histogram into one (it keeps the buckets, but the labels, `_count` and `_sum`
- * only of an unlabelled histogram): a histogram is read one series at a time, through its buckets (`+Inf` is its
- * count).
+ * Reads a `/api/metrics` answer as a scraper would, through the strict exposition reader (prometheus-text.ts), instead
+ * of matching lines by hand.
  */
-import parse from 'parse-prometheus-text-format';
-import type { PrometheusFamily } from 'parse-prometheus-text-format';
+import { histogramCount, parsePrometheus, sampleValue, type PromFamily } from './prometheus-text.js';
 
 export class Scrape {
-  readonly families: PrometheusFamily[];
+  readonly families: Map<string, PromFamily>;
 
   constructor(readonly text: string) {
-    this.families = parse(text);
+    this.families = parsePrometheus(text);
   }
 
-  family(name: string): PrometheusFamily | undefined {
-    return this.families.find((f) => f.name === name);
+  family(name: string): PromFamily | undefined {
+    return this.families.get(name);
   }
 
-  /** A counter's or gauge's value for the series with (at least) these labels; 0 when there is none. */
+  /** A counter's or gauge's value for the first series with (at least) these labels; 0 when there is none. */
   value(name: string, labels: Record<string, string> = {}): number {
-    const series = this.family(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-    return series?.value === undefined ? 0 : Number(series.value);
+    const series = this.family(name)?.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    return series?.value ?? 0;
   }
 
   /** Sum of a counter over every series with these labels. */
   total(name: string, labels: Record<string, string> = {}): number {
-    const matching = this.family(name)?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)) ?? [];
-    return matching.reduce((sum, m) => sum + Number(m.value ?? 0), 0);
+    return sampleValue(this.families, name, labels);
   }
 
-  /** A histogram's observation count (its `+Inf` bucket); 0 when it has none yet. */
+  /** A histogram's observation count (`_count`, summed over the series with these labels); 0 when it has none. */
   histogramCount(name: string, labels: Record<string, string> = {}): number {
-    const inf = this.buckets(name, labels)['+Inf'];
-    return inf === undefined ? 0 : inf;
+    return histogramCount(this.families, name, labels);
   }
 
-  /**
-   * A histogram's bucket counts by upper bound, of the series with these labels: the parser is given that series'
-   * lines only (it folds the series of a histogram together).
-   */
+  /** The bucket counts by upper bound as written (`0.001`, …, `+Inf`) of the first series with these labels. */
   buckets(name: string, labels: Record<string, string> = {}): Record<string, number> {
-    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-    const lines = this.text.split('\n').filter((line) => {
-      if (line.startsWith(`# HELP ${name} `) || line.startsWith(`# TYPE ${name} `)) return true;
-      if (!line.startsWith(`${name}_`)) return false;
-      return wanted.every((pair) => line.includes(`{${pair}`) || line.includes(`,${pair}`));
-    });
-    const raw = parse(lines.join('\n')).find((f) => f.name === name)?.metrics[0]?.buckets ?? {};
-    return Object.fromEntries(Object.entries(raw).map(([le, n]) => [le, Number(n)]));
+    const series = this.family(name)?.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    return Object.fromEntries([...(series?.buckets ?? new Map<number, number>())].map(([le, n]) => [le === Infinity ? '+Inf' : String(le), n]));
   }
 }
 

@@ -184,18 +184,30 @@ async function isolateRequireCache(app: WorkerApp, load: () => Promise<void>): P
   const cache = require.cache;
   const saved = new Map(Object.entries(cache));
   for (const key of saved.keys()) {
-    // Native addons cannot be loaded twice in one process.
-    if (!key.endsWith('.node')) delete cache[key];
+    // Native addons cannot be loaded twice in one process; shared packages are one copy by design.
+    if (!key.endsWith('.node') && !isSharedModule(key)) delete cache[key];
   }
   try {
     await load();
   } finally {
     for (const [key, mod] of Object.entries(cache)) {
-      if (saved.has(key)) continue;
+      if (saved.has(key) || isSharedModule(key)) continue;
       if (mod) app.ownedModules.push(key);
     }
     for (const [key, mod] of saved) cache[key] = mod;
   }
+}
+
+/**
+ * Packages the host and the app use as one copy: prom-client's default registry is where the engine's `durable_*`
+ * metrics and the app's own meet, so an app's metrics endpoint serves both (under the real host the app runs in its
+ * own worker process and serves only its own). Only the copy at the same path is shared: an app with its own
+ * node_modules keeps its own registry.
+ */
+const SHARED_PACKAGES = ['prom-client'];
+
+function isSharedModule(file: string): boolean {
+  return SHARED_PACKAGES.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
 }
 
 /** Drops the app's own modules from the require cache (called when its host stops). */
