@@ -13,8 +13,10 @@ import { ConflictError } from './store/errors.js';
 import type { HubStore } from './store/hub-store.js';
 import {
   InstanceAlreadyExistsError,
+  InstanceNotFailedError,
   InstanceNotFoundError,
   PayloadTooLargeError,
+  type HistoryEventJson,
   type DurableEngine,
   type InstanceQuery,
   type InstanceStatus,
@@ -103,6 +105,33 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     await this.enqueue(instanceId, { type: 'resume', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
+  async rewind(instanceId: string, reason: string): Promise<void> {
+    const text = checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '';
+    const record = await this.store.readInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (record.status !== 'Failed') throw new InstanceNotFailedError(instanceId, record.status);
+    await this.rewindFailed(record, text, undefined, 0);
+  }
+
+  /**
+   * The instance's rewind message first, then its failed sub-orchestrations' (told the parent's new execution id):
+   * a child's new result then always finds the parent's rewind before it in the parent's inbox.
+   */
+  private async rewindFailed(record: InstanceRecord, reason: string, parentExecutionId: string | undefined, depth: number): Promise<void> {
+    const executionId = randomUUID().replace(/-/g, '');
+    const at = this.ctx.clock.now();
+    const message: InboxMessage = parentExecutionId === undefined ? { type: 'rewind', reason, executionId } : { type: 'rewind', reason, executionId, parentExecutionId };
+    await this.store.insertMessage(record.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
+    this.ctx.requestStep(record.instanceId, 'inbox');
+    this.ctx.log.info({ instanceId: record.instanceId, depth }, 'durable: rewind requested');
+    if (depth >= MAX_REWIND_DEPTH) return;
+    const history = await this.store.readHistory(record.instanceId, record.executionId);
+    for (const childId of failedChildren(history)) {
+      const child = await this.store.readInstance(childId);
+      if (child?.status === 'Failed' && child.parent?.instanceId === record.instanceId) await this.rewindFailed(child, reason, executionId, depth + 1);
+    }
+  }
+
   async purge(instanceId: string): Promise<number> {
     const record = await this.store.readInstance(instanceId);
     if (!record || !isTerminal(record.status)) return 0;
@@ -125,6 +154,23 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     for (const instanceId of ids) count += await this.purge(instanceId);
     return count;
   }
+}
+
+/** Sub-orchestrations nest this deep at most in a rewind (a guard against a cycle of parent references). */
+const MAX_REWIND_DEPTH = 16;
+
+/** Instance ids of the sub-orchestrations whose failure is recorded in `history`. */
+function failedChildren(history: readonly HistoryEventJson[]): string[] {
+  const created = new Map<number, string>();
+  const failed: string[] = [];
+  for (const event of history) {
+    if (event.EventType === EventType.SubOrchestrationInstanceCreated) created.set(Number(event.EventId), String(event.InstanceId));
+    if (event.EventType === EventType.SubOrchestrationInstanceFailed) {
+      const childId = created.get(Number(event.TaskScheduledId));
+      if (childId !== undefined) failed.push(childId);
+    }
+  }
+  return failed;
 }
 
 /** Text the task hub could not store in one step is refused before anything is written. */

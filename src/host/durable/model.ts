@@ -62,7 +62,13 @@ export type InboxMessage =
   | { type: 'event'; executionId?: string; event: EventBody }
   | { type: 'terminate'; reason: string }
   | { type: 'suspend'; reason: string }
-  | { type: 'resume'; reason: string };
+  | { type: 'resume'; reason: string }
+  /**
+   * Rewind of a Failed execution: it goes on as `executionId` (a new id, so the old execution's rows become garbage
+   * the usual way) with its failed task results removed. `parentExecutionId`: the parent's execution id after its own
+   * rewind (a failed sub-orchestration is rewound with its parent), so the child's result reaches the parent.
+   */
+  | { type: 'rewind'; reason: string; executionId: string; parentExecutionId?: string };
 
 export interface InboxEntry {
   rowKey: string;

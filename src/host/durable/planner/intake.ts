@@ -9,6 +9,7 @@ import { failureOf, finishFailed, toParent } from '../execution-end.js';
 import { EventType, isTerminal, stamp, type EventBody, type InboxEntry, type InstanceRecord } from '../model.js';
 import { openTasks } from '../open-tasks.js';
 import type { HistoryEventJson, RuntimeStatus } from '../types.js';
+import { rewind } from './rewind.js';
 import { cloneRecord, emptyPlan, MAX_MESSAGES_PER_STEP, type StepInput, type StepPlan } from './plan.js';
 
 /** An input taken for the orchestrator: a result, a raised event or a fired timer, with the time it became due. */
@@ -57,6 +58,8 @@ export function intake(input: StepInput): IntakeResult {
     for (const e of input.inbox) if (room()) consume(e);
     return { plan };
   }
+  const rewindEntry = record.status === 'Failed' ? visible.find((e) => e.message.type === 'rewind') : undefined;
+  if (rewindEntry) return { plan: rewind(plan, record, input.history, rewindEntry, now) };
   if (isTerminal(record.status)) {
     plan.record = record;
     for (const e of visible) if (room()) consume(e);
@@ -206,6 +209,10 @@ for (const item of intake) {
       plan.outcome = 'resumed';
     }
     consume(e);
+    continue;
+  }
+  if (m.type === 'rewind') {
+    consume(e); // only a Failed instance is rewound (above); the client checked, this one changed meanwhile
     continue;
   }
   if (m.type !== 'event') continue;

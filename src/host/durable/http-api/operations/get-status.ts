@@ -3,6 +3,7 @@ import { sendJson } from '../http-io.js';
 import { booleanParam } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
 import { toStatusJson } from '../status-json.js';
+import { toExtensionHistory } from '../history-json.js';
 
 /**
  * GET /instances/{id}: 202 + Location + Retry-After while the instance is live, 200 once it ended,
@@ -18,7 +19,8 @@ export async function getStatus(ctx: RequestContext, instanceId: string, returnI
   if (status === undefined) {
     throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
   }
-  const body = toStatusJson(showHistory ? status : { ...status, history: undefined }, { showInput });
+  const history = showHistory && status.history !== undefined ? toExtensionHistory(status.history, { showHistoryOutput, showInput }) : undefined;
+  const body = toStatusJson({ ...status, history }, { showInput });
   switch (status.runtimeStatus) {
     case 'Running':
     case 'Pending':
