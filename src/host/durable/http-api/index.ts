@@ -118,7 +118,7 @@ async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
     case 'entities':
       throw new HttpApiError(501, 'NOT_IMPLEMENTED', 'Durable entities are not supported by this host');
     case 'unknown':
-      throw new HttpApiError(404, 'ROUTE_NOT_FOUND', 'No durable task endpoint at this path');
+      throw HttpApiError.bare(404, 'ROUTE_NOT_FOUND', 'No durable task endpoint at this path');
   }
 }
 

@@ -71,3 +71,14 @@ export function runtimeStatusParam(query: URLSearchParams, name: string): Runtim
   }
   return found.length > 0 ? found : undefined;
 }
+
+/**
+ * A boolean as .NET's bool.TryParse reads it (how the extension reads restartWithNewInstanceId): "true"/"false" in
+ * any letter case, surrounding white space and trailing NUL characters ignored; anything else is undefined.
+ */
+export function dotnetBoolean(raw: string): boolean | undefined {
+  const value = raw.replace(/\u0000+$/, '').trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}

@@ -18,12 +18,11 @@ export interface RequestContext {
   clock: Clock;
 }
 
+/** A method a route does not take is a bare 404, as the extension answers it (no route matched). */
 export function requireMethod(ctx: RequestContext, ...allowed: string[]): string {
   const method = (ctx.req.method ?? 'GET').toUpperCase();
   if (!allowed.includes(method)) {
-    throw new HttpApiError(405, 'METHOD_NOT_ALLOWED', `method ${method} is not allowed here (allowed: ${allowed.join(', ')})`, {
-      Allow: allowed.join(', '),
-    });
+    throw HttpApiError.bare(404, 'ROUTE_NOT_FOUND', `method ${method} is not served here (served: ${allowed.join(', ')})`);
   }
   return method;
 }

@@ -1,4 +1,4 @@
-import { HttpApiError } from '../errors.js';
+import { instanceNotFound } from '../errors.js';
 import { sendJson } from '../http-io.js';
 import { booleanParam } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
@@ -17,7 +17,7 @@ export async function getStatus(ctx: RequestContext, instanceId: string, returnI
 
   const status = await ctx.engine.getStatus(instanceId, { showHistory, showHistoryOutput, showInput });
   if (status === undefined) {
-    throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
+    throw instanceNotFound(instanceId);
   }
   const history = showHistory && status.history !== undefined ? toExtensionHistory(status.history, { showHistoryOutput, showInput }) : undefined;
   const body = toStatusJson({ ...status, history }, { showInput });

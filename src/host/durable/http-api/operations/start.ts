@@ -44,14 +44,29 @@ export function waitBounds(timeoutSeconds: number, intervalSeconds: number): { t
 export async function startOrchestration(ctx: RequestContext, functionName: string, instanceId: string | undefined): Promise<void> {
   checkName(functionName, 'functionName', 'INVALID_FUNCTION_NAME');
   if (instanceId !== undefined) validateInstanceId(instanceId);
+  const wait = waitParams(ctx);
+  const input = await readJsonBody(ctx.req, 'input');
+  const id = await ctx.engine.start(functionName, instanceId !== undefined ? { instanceId, input } : { input });
+  await answerStarted(ctx, id, wait);
+}
+
+export interface WaitParams {
+  timeout: number | undefined;
+  pollingInterval: number | undefined;
+}
+
+/** `timeout` and `pollingInterval` (seconds) of a start or restart, checked before anything is started. */
+export function waitParams(ctx: RequestContext): WaitParams {
   const timeout = secondsParam(ctx, 'timeout');
   const pollingInterval = secondsParam(ctx, 'pollingInterval');
   if (timeout !== undefined && pollingInterval !== undefined && pollingInterval > timeout) {
     throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', 'pollingInterval: must not exceed timeout');
   }
-  const input = await readJsonBody(ctx.req, 'input');
-  const id = await ctx.engine.start(functionName, instanceId !== undefined ? { instanceId, input } : { input });
+  return { timeout, pollingInterval };
+}
 
+/** The 202 check-status answer of a started instance, or with both wait parameters the create-and-wait answer. */
+export async function answerStarted(ctx: RequestContext, id: string, { timeout, pollingInterval }: WaitParams): Promise<void> {
   if (timeout === undefined || pollingInterval === undefined) {
     sendCheckStatus(ctx, id);
     return;
