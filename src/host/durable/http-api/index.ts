@@ -28,6 +28,11 @@ export interface HttpApiOptions extends DurableHttpApiOptions {
   logger?: Logger;
   /** Clock for create-and-wait polling; default the system clock. */
   clock?: Clock;
+  /**
+   * Whether the app has an orchestrator function of that name. When given, a start or restart of another name is a
+   * 400 before anything is stored, as the extension refuses it; without it, such an instance fails when it runs.
+   */
+  hasOrchestration?: (name: string) => boolean;
 }
 
 /**
@@ -66,6 +71,7 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
         origin,
         requestUrl: `${origin}${url.pathname}${url.search}`,
         clock,
+        hasOrchestration: options.hasOrchestration,
       };
       await dispatch(ctx, parseRoute(path));
     } catch (error) {

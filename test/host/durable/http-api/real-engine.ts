@@ -22,7 +22,7 @@ export interface RealApi {
 export async function startRealApi(invoker: DirectInvoker): Promise<RealApi> {
   const azurite: RunningAzurite = await startAzurite();
   const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
-  const served = await serveApi(engine);
+  const served = await serveApi(engine, { hasOrchestration: (name) => invoker.hasOrchestration(name) });
   return {
     engine,
     served,

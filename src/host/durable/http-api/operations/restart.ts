@@ -1,6 +1,6 @@
 import { HttpApiError } from '../errors.js';
 import { dotnetBoolean, param } from '../query-params.js';
-import type { RequestContext } from '../request-context.js';
+import { requireOrchestration, type RequestContext } from '../request-context.js';
 import { answerStarted, waitParams } from './start.js';
 
 /**
@@ -24,6 +24,7 @@ export async function restartInstance(ctx: RequestContext, instanceId: string): 
     );
   }
   const input: unknown = status.input;
+  requireOrchestration(ctx, status.name);
   const id = await ctx.engine.start(status.name, withNewId ? { input } : { instanceId, input });
   await answerStarted(ctx, id, wait);
 }

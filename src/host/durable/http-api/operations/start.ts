@@ -2,7 +2,7 @@ import { HttpApiError } from '../errors.js';
 import { readJsonBody, sendJson } from '../http-io.js';
 import { checkName, validateInstanceId } from '../names.js';
 import { param } from '../query-params.js';
-import type { RequestContext } from '../request-context.js';
+import { requireOrchestration, type RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import { instanceLinks } from '../urls.js';
 import { getStatus } from './get-status.js';
@@ -46,6 +46,7 @@ export async function startOrchestration(ctx: RequestContext, functionName: stri
   if (instanceId !== undefined) validateInstanceId(instanceId);
   const wait = waitParams(ctx);
   const input = await readJsonBody(ctx.req, 'input');
+  requireOrchestration(ctx, functionName);
   const id = await ctx.engine.start(functionName, instanceId !== undefined ? { instanceId, input } : { input });
   await answerStarted(ctx, id, wait);
 }
