@@ -8,6 +8,7 @@ import type { EngineContext } from './engine-context.js';
 import { newExecution } from './instance-start.js';
 import { DurableConfigError, externalMessageKey, INBOX_PREFIX, startMessageKey, validateInstanceId } from './keys.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
+import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError } from './store/errors.js';
 import type { HubStore } from './store/hub-store.js';
@@ -16,7 +17,7 @@ import {
   InstanceNotFailedError,
   InstanceNotFoundError,
   PayloadTooLargeError,
-  type HistoryEventJson,
+  RewindNotSupportedError,
   type DurableEngine,
   type InstanceQuery,
   type InstanceStatus,
@@ -110,25 +111,33 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     const record = await this.store.readInstance(instanceId);
     if (!record) throw new InstanceNotFoundError(instanceId);
     if (record.status !== 'Failed') throw new InstanceNotFailedError(instanceId, record.status);
-    await this.rewindFailed(record, text, undefined, 0);
+    // The whole tree is read and checked before anything is written: a rewind happens whole or not at all.
+    const tree: RewindNode[] = [];
+    await this.collectRewind(record, undefined, 0, tree);
+    for (const node of tree) {
+      const at = this.ctx.clock.now();
+      await this.store.insertMessage(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
+      this.ctx.requestStep(node.instanceId, 'inbox');
+    }
+    this.ctx.log.info({ instanceId, instances: tree.length }, 'durable: rewind requested');
   }
 
   /**
-   * The instance's rewind message first, then its failed sub-orchestrations' (told the parent's new execution id):
-   * a child's new result then always finds the parent's rewind before it in the parent's inbox.
+   * The instance, then its failed sub-orchestrations (told the parent's new execution id), depth first: written in
+   * this order, a child's new result always finds the parent's rewind before it in the parent's inbox.
    */
-  private async rewindFailed(record: InstanceRecord, reason: string, parentExecutionId: string | undefined, depth: number): Promise<void> {
-    const executionId = randomUUID().replace(/-/g, '');
-    const at = this.ctx.clock.now();
-    const message: InboxMessage = parentExecutionId === undefined ? { type: 'rewind', reason, executionId } : { type: 'rewind', reason, executionId, parentExecutionId };
-    await this.store.insertMessage(record.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
-    this.ctx.requestStep(record.instanceId, 'inbox');
-    this.ctx.log.info({ instanceId: record.instanceId, depth }, 'durable: rewind requested');
-    if (depth >= MAX_REWIND_DEPTH) return;
+  private async collectRewind(record: InstanceRecord, parentExecutionId: string | undefined, depth: number, tree: RewindNode[]): Promise<void> {
     const history = await this.store.readHistory(record.instanceId, record.executionId);
-    for (const childId of failedChildren(history)) {
+    if (!rewindable(record, history)) {
+      throw new RewindNotSupportedError(record.instanceId, 'its failed with-retry task was not the last task it scheduled');
+    }
+    const executionId = randomUUID().replace(/-/g, '');
+    const message: RewindMessage = parentExecutionId === undefined ? { type: 'rewind', reason: '', executionId } : { type: 'rewind', reason: '', executionId, parentExecutionId };
+    tree.push({ instanceId: record.instanceId, message });
+    if (depth >= MAX_REWIND_DEPTH) return;
+    for (const childId of rewindChanges(history).children) {
       const child = await this.store.readInstance(childId);
-      if (child?.status === 'Failed' && child.parent?.instanceId === record.instanceId) await this.rewindFailed(child, reason, executionId, depth + 1);
+      if (child?.status === 'Failed' && child.parent?.instanceId === record.instanceId) await this.collectRewind(child, executionId, depth + 1, tree);
     }
   }
 
@@ -156,22 +165,15 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   }
 }
 
+type RewindMessage = Extract<InboxMessage, { type: 'rewind' }>;
+
+interface RewindNode {
+  instanceId: string;
+  message: RewindMessage;
+}
+
 /** Sub-orchestrations nest this deep at most in a rewind (a guard against a cycle of parent references). */
 const MAX_REWIND_DEPTH = 16;
-
-/** Instance ids of the sub-orchestrations whose failure is recorded in `history`. */
-function failedChildren(history: readonly HistoryEventJson[]): string[] {
-  const created = new Map<number, string>();
-  const failed: string[] = [];
-  for (const event of history) {
-    if (event.EventType === EventType.SubOrchestrationInstanceCreated) created.set(Number(event.EventId), String(event.InstanceId));
-    if (event.EventType === EventType.SubOrchestrationInstanceFailed) {
-      const childId = created.get(Number(event.TaskScheduledId));
-      if (childId !== undefined) failed.push(childId);
-    }
-  }
-  return failed;
-}
 
 /** Text the task hub could not store in one step is refused before anything is written. */
 function checked<T extends string | undefined>(field: string, text: T, limit: number): T {

@@ -116,6 +116,17 @@ export class InstanceNotFailedError extends Error {
   }
 }
 
+/** Raised by rewind() when the failed history is one the engine cannot rewind faithfully (see planner/rewind.ts). */
+export class RewindNotSupportedError extends Error {
+  readonly code = 'REWIND_NOT_SUPPORTED';
+  constructor(
+    readonly instanceId: string,
+    readonly reason: string,
+  ) {
+    super(`Instance ${instanceId} cannot be rewound: ${reason}`);
+  }
+}
+
 /** Client-side operations of the engine, used by the Durable HTTP API. */
 export interface DurableEngine {
   readonly taskHubName: string;

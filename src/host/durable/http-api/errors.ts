@@ -1,4 +1,4 @@
-import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError } from '../types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError, RewindNotSupportedError } from '../types.js';
 
 /**
  * An answer the API gives on purpose: a status, a stable code and a message that names the bad field. The body is
@@ -56,6 +56,7 @@ export function toHttpApiError(error: unknown): HttpApiError {
   if (error instanceof InstanceAlreadyExistsError) {
     return new HttpApiError(409, error.code, `An instance with id '${error.instanceId}' already exists and is not in a terminal state`);
   }
+  if (error instanceof RewindNotSupportedError) return new HttpApiError(501, error.code, `instanceId: ${error.message}`);
   if (error instanceof PayloadTooLargeError) {
     return new HttpApiError(413, error.code, `${error.field}: ${error.units} characters of JSON; at most ${error.limit} can be stored`);
   }

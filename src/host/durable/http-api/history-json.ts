@@ -95,6 +95,9 @@ export function toExtensionHistory(events: readonly unknown[], options: HistoryS
         break;
     }
     if (!options.showInput) delete item.Input;
+    // The engine's own bookkeeping on its retry timers (planner/rewind.ts), not part of the extension's shape.
+    delete item.RetryOf;
+    delete item.Retry;
     delete item.EventId;
     delete item.IsPlayed;
   });

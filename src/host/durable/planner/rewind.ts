@@ -1,24 +1,97 @@
 /**
  * Rewind of a Failed execution, as the extension's rewind does it: the failed task results (TaskFailed,
  * SubOrchestrationInstanceFailed) and the failed ExecutionCompleted are removed from the history, the status is
- * Running again, and the failed activities run again; a failed sub-orchestration was rewound by the same client call
+ * Running again, and the failed activities run again; a failed sub-orchestration is rewound by the same client call
  * and reports its result anew. The orchestrator then goes on as if the tasks had not failed.
+ *
+ * With-retry tasks: a failed attempt that was retried stays as it is (its retry happened); the LAST attempt's
+ * failure is removed together with the retry timer the engine wrote after it (it carries `RetryOf`), the retry
+ * bookkeeping of that attempt is restored and the orchestrator's task numbering is moved back by that timer's id, so
+ * a new failure of the attempt is retried (or not) exactly as before. Retry timers written by an earlier version do
+ * not say what they retry: such a history is rewound as if the tasks had no retries (see the README's limits).
  *
  * The execution continues under a NEW execution id with the rewritten history as its first history row: the old
  * rows become garbage of another execution (deleted by later steps), so history is never rewritten in place and a
  * long history needs no more operations than one step has. Late results for the old id are dropped as stale.
  */
-import { EventType, type EventBody, type InboxEntry, type InstanceRecord } from '../model.js';
+import { EventType, type EventBody, type InboxEntry, type InstanceRecord, type RetryState } from '../model.js';
 import { openTasks } from '../open-tasks.js';
 import type { HistoryEventJson } from '../types.js';
 import { cloneRecord, type StepPlan } from './plan.js';
 
-const REMOVED: ReadonlySet<number> = new Set([EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed, EventType.ExecutionCompleted]);
+/** What a rewind of `history` changes. */
+export interface RewindChanges {
+  /** Indices of the events removed. */
+  removed: Set<number>;
+  /** Ids of the sub-orchestrations whose failure is removed (they are rewound too). */
+  children: string[];
+  /** Retry state restored per task id (the last attempt runs again, with its retry options). */
+  retries: Record<string, RetryState>;
+  /** Ids of the retry timers removed (the orchestrator's numbering goes back by these). */
+  timers: number[];
+}
+
+const FAILED_TASK: ReadonlySet<number> = new Set([EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed]);
+
+function retryTimers(history: readonly HistoryEventJson[]): Map<number, { index: number; event: HistoryEventJson }> {
+  const byFailure = new Map<number, { index: number; event: HistoryEventJson }>();
+  history.forEach((event, index) => {
+    if (event.EventType === EventType.TimerCreated && event.RetryOf !== undefined) byFailure.set(Number(event.RetryOf), { index, event });
+  });
+  return byFailure;
+}
+
+/** A retry that ran out: no attempt followed the timer (attempts used up, or the retry timeout passed). */
+function lastAttempt(retry: RetryState): boolean {
+  return retry.timedOut === true || retry.attempt >= retry.options.maxNumberOfAttempts;
+}
+
+export function rewindChanges(history: readonly HistoryEventJson[]): RewindChanges {
+  const changes: RewindChanges = { removed: new Set(), children: [], retries: {}, timers: [] };
+  const timers = retryTimers(history);
+  const fired = new Map<number, number>();
+  const created = new Map<number, string>();
+  history.forEach((event, index) => {
+    if (event.EventType === EventType.TimerFired) fired.set(Number(event.TimerId), index);
+    if (event.EventType === EventType.SubOrchestrationInstanceCreated) created.set(Number(event.EventId), String(event.InstanceId));
+  });
+  history.forEach((event, index) => {
+    if (event.EventType === EventType.ExecutionCompleted) changes.removed.add(index);
+    if (!FAILED_TASK.has(event.EventType)) return;
+    const taskId = Number(event.TaskScheduledId);
+    const timer = timers.get(taskId);
+    if (timer) {
+      const retry = timer.event.Retry as RetryState;
+      if (!lastAttempt(retry)) return; // retried: that failure stays
+      const timerId = Number(timer.event.EventId);
+      changes.removed.add(timer.index);
+      const firedAt = fired.get(timerId);
+      if (firedAt !== undefined) changes.removed.add(firedAt);
+      changes.timers.push(timerId);
+      changes.retries[String(taskId)] = { ...retry, phase: 'running' };
+    }
+    changes.removed.add(index);
+    if (event.EventType === EventType.SubOrchestrationInstanceFailed) {
+      const child = created.get(taskId);
+      if (child !== undefined) changes.children.push(child);
+    }
+  });
+  return changes;
+}
+
+/**
+ * Whether the rewind can be done faithfully: the retry timers it removes are the last task ids the orchestrator took
+ * (it failed right after them), so moving its numbering back by them matches what its replay will take.
+ */
+export function rewindable(record: InstanceRecord, history: readonly HistoryEventJson[]): boolean {
+  const sorted = [...rewindChanges(history).timers].sort((a, b) => b - a);
+  return sorted.every((id, i) => id === record.state.nextEventId - 1 - i);
+}
 
 /** The history the rewound execution goes on from (the ExecutionStarted naming the new execution id). */
-export function rewoundHistory(history: readonly HistoryEventJson[], executionId: string): HistoryEventJson[] {
+export function rewoundHistory(history: readonly HistoryEventJson[], removed: ReadonlySet<number>, executionId: string): HistoryEventJson[] {
   return history
-    .filter((event) => !REMOVED.has(event.EventType))
+    .filter((_, index) => !removed.has(index))
     .map((event) => {
       if (event.EventType !== EventType.ExecutionStarted) return event;
       const instance = event.OrchestrationInstance as Record<string, unknown> | undefined;
@@ -30,6 +103,7 @@ export function rewoundHistory(history: readonly HistoryEventJson[], executionId
 export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly HistoryEventJson[], entry: InboxEntry, now: number): StepPlan {
   const m = entry.message;
   if (m.type !== 'rewind') throw new Error('rewind: not a rewind message');
+  const changes = rewindChanges(history);
   const rec = cloneRecord(record);
   rec.executionId = m.executionId;
   if (rec.parent && m.parentExecutionId !== undefined) rec.parent = { ...rec.parent, executionId: m.parentExecutionId };
@@ -37,9 +111,11 @@ export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly
   delete rec.output;
   delete rec.failureDetails;
   rec.lastUpdatedTime = now;
+  rec.state.nextEventId -= changes.timers.length;
+  Object.assign(rec.state.retries, changes.retries);
   plan.record = rec;
   plan.historyExecutionId = rec.executionId;
-  plan.historyEvents = rewoundHistory(history, rec.executionId);
+  plan.historyEvents = rewoundHistory(history, changes.removed, rec.executionId);
   plan.consumed.push(entry.rowKey);
   plan.inputs++;
   for (const [taskId, scheduled] of openTasks(plan.historyEvents as EventBody[]).activities) {

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as df from 'durable-functions';
 import { DirectInvoker } from '../../../support/direct-invoker.js';
 import { call } from './harness.js';
 import { startRealApi, type RealApi } from './real-engine.js';
@@ -18,6 +19,8 @@ function failsOnce(key: string, value: string): string {
   }
   return value;
 }
+
+const retryRuns = new Map<string, number>();
 
 const invoker = new DirectInvoker()
   .activity('Step', (n: number) => n * 10)
@@ -35,6 +38,18 @@ const invoker = new DirectInvoker()
   .orchestration('Parent', function* (ctx) {
     const child: unknown = yield ctx.df.callSubOrchestrator('FlakyChild', ctx.df.getInput(), `${ctx.df.instanceId}-child`);
     return { child };
+  })
+  .activity('FailsTwice', (key: string) => {
+    const runs = (retryRuns.get(key) ?? 0) + 1;
+    retryRuns.set(key, runs);
+    if (runs <= 2) throw new Error(`run ${runs} failed`);
+    return `run ${runs} ok`;
+  })
+  .orchestration('WithRetry', function* (ctx) {
+    const key = ctx.df.getInput<string>();
+    const retried: unknown = yield ctx.df.callActivityWithRetry('FailsTwice', new df.RetryOptions(10, 2), key);
+    const next: unknown = yield ctx.df.callActivity('Step', 3);
+    return [retried, next];
   })
   .orchestration('Waiter', function* (ctx) {
     return yield ctx.df.waitForExternalEvent('Go');
@@ -70,6 +85,20 @@ describe('rewind and restart', () => {
     const types = body.historyEvents.map((e) => e.EventType);
     assert.deepEqual(types, ['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
     assert.deepEqual(body.historyEvents.slice(1, 4).map((e) => [e.FunctionName, e.Result]), [['Step', 10], ['Flaky', 'k1 ok'], ['Step', 20]]);
+  });
+
+  test('rewind of a with-retry task that used up its attempts: only the last attempt runs again, then the orchestration goes on', async () => {
+    await startFailed('WithRetry', 'rw-retry', 'k3');
+    assert.equal(retryRuns.get('k3'), 2);
+    assert.equal((await call(`${api.hook}/instances/rw-retry/rewind`, { method: 'POST' })).status, 202);
+    const done = await api.waitFor('rw-retry', ['Completed']);
+    assert.deepEqual(done.output, ['run 3 ok', 30]);
+    assert.equal(retryRuns.get('k3'), 3, 'one more run: the first attempt\'s failure stays in the history');
+    const body = (await call(`${api.hook}/instances/rw-retry?showHistory=true`)).json() as { historyEvents: Array<Record<string, unknown>> };
+    assert.deepEqual(body.historyEvents.map((e) => e.EventType), [
+      'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
+    ]);
+    assert.ok(body.historyEvents.every((e) => !('RetryOf' in e) && !('Retry' in e)), 'the engine\'s retry bookkeeping is not shown');
   });
 
   test('rewind through the stock client, of a failed sub-orchestration: child and parent both go on', async () => {
