@@ -235,8 +235,8 @@ for (const item of intake) {
     const id = Number(ev.TaskScheduledId);
     if (!open.subs.has(id) || seen.has(`s${id}`)) continue;
     seen.add(`s${id}`);
-  } else if (ev.EventType !== EventType.EventRaised) {
-    continue;
+  } else if (ev.EventType !== EventType.EventRaised && ev.EventType !== EventType.GenericEvent) {
+    continue; // (a GenericEvent only comes from a rewind: planner/rewind.ts)
   }
   candidates.push({ at: e.at, event: ev });
 }

@@ -15,6 +15,7 @@
  * long history needs no more operations than one step has. Late results for the old id are dropped as stale.
  */
 import { EventType, type EventBody, type InboxEntry, type InstanceRecord, type RetryState } from '../model.js';
+import { externalMessageKey } from '../keys.js';
 import { openTasks } from '../open-tasks.js';
 import type { HistoryEventJson } from '../types.js';
 import { cloneRecord, type StepPlan } from './plan.js';
@@ -118,9 +119,16 @@ export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly
   plan.historyEvents = rewoundHistory(history, changes.removed, rec.executionId);
   plan.consumed.push(entry.rowKey);
   plan.inputs++;
-  for (const [taskId, scheduled] of openTasks(plan.historyEvents as EventBody[]).activities) {
+  const open = openTasks(plan.historyEvents as EventBody[]);
+  for (const [taskId, scheduled] of open.activities) {
     const work = { instanceId: rec.instanceId, executionId: rec.executionId, taskId, name: String(scheduled.Name) };
     plan.activities.push(typeof scheduled.Input === 'string' ? { ...work, input: scheduled.Input } : work);
+  }
+  if (open.activities.size + open.subs.size + open.timers.size === 0) {
+    // The orchestrator failed in its own code, no task to wait for: the next step runs it again on a GenericEvent
+    // (which the orchestrator ignores, as it ignores the extension's "Rewound" events), so a fixed orchestrator goes on.
+    const event: EventBody = { EventType: EventType.GenericEvent, Data: `Rewound: ${m.reason}` };
+    plan.inboxInserts.push({ rowKey: externalMessageKey(now, `rewind-${rec.executionId}`), at: now, message: { type: 'event', executionId: rec.executionId, event } });
   }
   plan.outcome = 'rewound';
   return plan;

@@ -21,6 +21,8 @@ function failsOnce(key: string, value: string): string {
 }
 
 const retryRuns = new Map<string, number>();
+/** The "bug" of Buggy: its own code throws until it is fixed. */
+let bugFixed = false;
 
 const invoker = new DirectInvoker()
   .activity('Step', (n: number) => n * 10)
@@ -50,6 +52,12 @@ const invoker = new DirectInvoker()
     const retried: unknown = yield ctx.df.callActivityWithRetry('FailsTwice', new df.RetryOptions(10, 2), key);
     const next: unknown = yield ctx.df.callActivity('Step', 3);
     return [retried, next];
+  })
+  .orchestration('Buggy', function* (ctx) {
+    const first: unknown = yield ctx.df.callActivity('Step', 4);
+    if (!bugFixed) throw new Error('a bug in the orchestrator');
+    const second: unknown = yield ctx.df.callActivity('Step', 5);
+    return [first, second];
   })
   .orchestration('Waiter', function* (ctx) {
     return yield ctx.df.waitForExternalEvent('Go');
@@ -99,6 +107,17 @@ describe('rewind and restart', () => {
       'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
     ]);
     assert.ok(body.historyEvents.every((e) => !('RetryOf' in e) && !('Retry' in e)), 'the engine\'s retry bookkeeping is not shown');
+  });
+
+  test('rewind of an orchestration that failed in its own code: it runs again (the bug fixed) and goes on', async () => {
+    await startFailed('Buggy', 'rw-buggy', 'k4');
+    bugFixed = true;
+    assert.equal((await call(`${api.hook}/instances/rw-buggy/rewind?reason=fixed`, { method: 'POST' })).status, 202);
+    const done = await api.waitFor('rw-buggy', ['Completed']);
+    assert.deepEqual(done.output, [40, 50]);
+    const body = (await call(`${api.hook}/instances/rw-buggy?showHistory=true`)).json() as { historyEvents: Array<Record<string, unknown>> };
+    const rewound = body.historyEvents.find((e) => e.EventType === 'GenericEvent');
+    assert.equal(rewound?.Data, 'Rewound: fixed');
   });
 
   test('rewind through the stock client, of a failed sub-orchestration: child and parent both go on', async () => {
