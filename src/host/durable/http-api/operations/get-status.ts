@@ -1,6 +1,6 @@
 import { instanceNotFound } from '../errors.js';
 import { sendJson } from '../http-io.js';
-import { booleanParam } from '../query-params.js';
+import { lenientBooleanParam as booleanParam } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
 import { toStatusJson } from '../status-json.js';
 import { toExtensionHistory } from '../history-json.js';

@@ -1,7 +1,7 @@
 import { HttpApiError } from '../errors.js';
 import { readJsonBody, sendJson } from '../http-io.js';
 import { checkName, validateInstanceId } from '../names.js';
-import { param } from '../query-params.js';
+import { lenientSecondsParam } from '../query-params.js';
 import { requireOrchestration, type RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import { instanceLinks } from '../urls.js';
@@ -13,16 +13,6 @@ export { validateInstanceId } from '../names.js';
 export const MAX_WAIT_MS = 60_000;
 /** And polls storage at most this often, whatever pollingInterval says. */
 export const MIN_POLLING_MS = 100;
-
-function secondsParam(ctx: RequestContext, name: string): number | undefined {
-  const raw = param(ctx.query, name);
-  if (raw === undefined || raw === '') return undefined;
-  const seconds = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: must be a number of seconds`);
-  }
-  return seconds;
-}
 
 /** Answers 202 with the instance's management links, the Location of its status and Retry-After (async 202 pattern). */
 export function sendCheckStatus(ctx: RequestContext, instanceId: string): void {
@@ -58,8 +48,9 @@ export interface WaitParams {
 
 /** `timeout` and `pollingInterval` (seconds) of a start or restart, checked before anything is started. */
 export function waitParams(ctx: RequestContext): WaitParams {
-  const timeout = secondsParam(ctx, 'timeout');
-  const pollingInterval = secondsParam(ctx, 'pollingInterval');
+  // As the extension reads them: a value that is no number of seconds is ignored (then there is no wait).
+  const timeout = lenientSecondsParam(ctx.query, 'timeout');
+  const pollingInterval = lenientSecondsParam(ctx.query, 'pollingInterval');
   if (timeout !== undefined && pollingInterval !== undefined && pollingInterval > timeout) {
     throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', 'pollingInterval: must not exceed timeout');
   }
