@@ -181,6 +181,31 @@ describe('rewind and restart', () => {
     assert.equal((unknown.json() as { Message: string }).Message, 'InstanceId does not match a valid orchestration instance.');
   });
 
+  test('every link of a check-status answer works, rewind and restart included', async () => {
+    failedOnce.delete('k5');
+    const started = await call(`${api.hook}/orchestrators/Flow/links-1`, { method: 'POST', body: '"k5"', headers: json });
+    const links = started.json() as Record<string, string>;
+    const link = (name: string): string => (links[name] ?? assert.fail(`no ${name}`)).replace('{text}', 'why');
+    assert.deepEqual(Object.keys(links).sort(), [
+      'id', 'purgeHistoryDeleteUri', 'restartPostUri', 'resumePostUri', 'rewindPostUri', 'sendEventPostUri', 'statusQueryGetUri', 'suspendPostUri', 'terminatePostUri',
+    ]);
+    await api.waitFor('links-1', ['Failed']);
+    assert.equal((await call(link('statusQueryGetUri'))).status, 200);
+    assert.equal((await call(link('rewindPostUri'), { method: 'POST' })).status, 202);
+    await api.waitFor('links-1', ['Completed']);
+    const restarted = await call(link('restartPostUri'), { method: 'POST' });
+    assert.equal(restarted.status, 202);
+    const again = restarted.json() as Record<string, string>;
+    assert.notEqual(again.id, 'links-1');
+    const other = (name: string): string => (again[name] ?? assert.fail(`no ${name}`)).replace('{text}', 'why');
+    await api.waitFor(again.id ?? '', ['Completed']);
+    for (const name of ['suspendPostUri', 'resumePostUri', 'terminatePostUri']) assert.equal((await call(other(name), { method: 'POST' })).status, 410, name);
+    const event = await call(other('sendEventPostUri').replace('{eventName}', 'Go'), { method: 'POST', body: '1', headers: json });
+    assert.equal(event.status, 410);
+    assert.deepEqual((await call(other('purgeHistoryDeleteUri'), { method: 'DELETE' })).json(), { instancesDeleted: 1 });
+    assert.deepEqual((await call(link('purgeHistoryDeleteUri'), { method: 'DELETE' })).json(), { instancesDeleted: 1 });
+  });
+
   test('restart with timeout and pollingInterval waits and answers the output, as create-and-wait', async () => {
     await call(`${api.hook}/orchestrators/Echo/rs-wait`, { method: 'POST', body: '7', headers: json });
     await api.waitFor('rs-wait', ['Completed']);
