@@ -81,10 +81,13 @@ export function rewindChanges(history: readonly HistoryEventJson[]): RewindChang
 }
 
 /**
- * Whether the rewind can be done faithfully: the retry timers it removes are the last task ids the orchestrator took
- * (it failed right after them), so moving its numbering back by them matches what its replay will take.
+ * Whether the rewind can be done faithfully: the history is there (it starts with ExecutionStarted), and the retry
+ * timers it removes are the last task ids the orchestrator took (it failed right after them), so moving its
+ * numbering back by them matches what its replay will take.
  */
 export function rewindable(record: InstanceRecord, history: readonly HistoryEventJson[]): boolean {
+  // A failure the engine had to record without its history (a step the storage could not hold): nothing to go on from.
+  if (!history.some((event) => event.EventType === EventType.ExecutionStarted)) return false;
   const sorted = [...rewindChanges(history).timers].sort((a, b) => b - a);
   return sorted.every((id, i) => id === record.state.nextEventId - 1 - i);
 }
