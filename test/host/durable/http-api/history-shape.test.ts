@@ -122,6 +122,10 @@ describe('history in the extension shape', () => {
     assert.equal(noInput[1]?.Result, 'Hello, Tokyo!');
     const plain = (await call(`${api.hook}/instances/${id}`)).json() as object;
     assert.equal('historyEvents' in plain || 'history' in plain, false);
+    await api.engine.start('Shape', { instanceId: 'shape-later', startAt: Date.now() + 3_600_000 });
+    const pending = (await call(`${api.hook}/instances/shape-later?showHistory=true`)).json() as { runtimeStatus: string };
+    assert.equal(pending.runtimeStatus, 'Pending');
+    assert.equal('historyEvents' in pending, false, 'no history of a Pending instance, as the extension answers');
   });
 
   test('the stock client getStatus(id, {showHistory, showHistoryOutput}) sees the same list', async () => {

@@ -19,7 +19,9 @@ export async function getStatus(ctx: RequestContext, instanceId: string, returnI
   if (status === undefined) {
     throw instanceNotFound(instanceId);
   }
-  const history = showHistory && status.history !== undefined ? toExtensionHistory(status.history, { showHistoryOutput, showInput }) : undefined;
+  // The extension reads no history of a Pending instance, and leaves historyEvents out then.
+  const withHistory = showHistory && status.history !== undefined && status.runtimeStatus !== 'Pending';
+  const history = withHistory && status.history !== undefined ? toExtensionHistory(status.history, { showHistoryOutput, showInput }) : undefined;
   const body = toStatusJson({ ...status, history }, { showInput });
   switch (status.runtimeStatus) {
     case 'Running':
