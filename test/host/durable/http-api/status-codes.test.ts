@@ -34,6 +34,8 @@ const ROWS: Row[] = [
   { route: 'start', state: 'none', method: 'GET', path: '/orchestrators/Echo/{id}', status: 404, expect: '' },
   { route: 'start', state: 'none', method: 'POST', path: '/orchestrators/NoSuchOrchestrator/{id}', status: 400, expect: BAD_ARGS },
   { route: 'start', state: 'none', method: 'POST', path: '/orchestrators/Echo/{id}', headers: JSON_TYPE, body: '{', status: 400, expect: 'Invalid JSON content' },
+  { route: 'start', state: 'none', method: 'POST', path: '/orchestrators/Echo/@{id}', status: 400, expect: BAD_ARGS },
+  { route: 'start', state: 'none', method: 'POST', path: '/orchestrators/Echo/{id}%01', status: 400, expect: BAD_ARGS },
   { route: 'start', state: 'running', method: 'POST', path: '/orchestrators/Waiter/{id}', status: 409 },
   { route: 'start', state: 'completed', method: 'POST', path: '/orchestrators/Echo/{id}', status: 202 },
   { route: 'status', state: 'none', method: 'GET', path: '/instances/{id}', status: 404, expect: '' },

@@ -69,6 +69,7 @@ describe('stock DurableClient over the HTTP API (no system key)', () => {
     const hidden = (await call(`${served.baseUrl}/runtime/webhooks/durabletask/instances/opts-1?showInput=false`)).json() as { input: unknown };
     assert.equal(hidden.input, null);
 
+    engine.set('opts-1', { runtimeStatus: 'Running' }); // a Pending instance has no history to show
     const raw = await call(`${served.baseUrl}/runtime/webhooks/durabletask/instances/opts-1?showHistory=true`);
     const body = raw.json() as { historyEvents?: Array<{ EventType: string }> };
     assert.equal(body.historyEvents?.[0]?.EventType, 'ExecutionStarted');

@@ -1,6 +1,6 @@
 import { HttpApiError } from '../errors.js';
 import { readJsonBody, sendJson } from '../http-io.js';
-import { checkName, validateInstanceId } from '../names.js';
+import { checkName, validateNewInstanceId } from '../names.js';
 import { lenientSecondsParam } from '../query-params.js';
 import { requireOrchestration, type RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
@@ -33,7 +33,7 @@ export function waitBounds(timeoutSeconds: number, intervalSeconds: number): { t
  */
 export async function startOrchestration(ctx: RequestContext, functionName: string, instanceId: string | undefined): Promise<void> {
   checkName(functionName, 'functionName', 'INVALID_FUNCTION_NAME');
-  if (instanceId !== undefined) validateInstanceId(instanceId);
+  if (instanceId !== undefined) validateNewInstanceId(instanceId);
   const wait = waitParams(ctx);
   const input = await readJsonBody(ctx.req, 'input');
   requireOrchestration(ctx, functionName);
