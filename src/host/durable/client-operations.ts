@@ -134,11 +134,14 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     const executionId = randomUUID().replace(/-/g, '');
     const message: RewindMessage = parentExecutionId === undefined ? { type: 'rewind', reason: '', executionId } : { type: 'rewind', reason: '', executionId, parentExecutionId };
     tree.push({ instanceId: record.instanceId, message });
-    if (depth >= MAX_REWIND_DEPTH) return;
-    for (const childId of rewindChanges(history).children) {
+    const rewound: string[] = [];
+    for (const childId of depth < MAX_REWIND_DEPTH ? rewindChanges(history).children : []) {
       const child = await this.store.readInstance(childId);
-      if (child?.status === 'Failed' && child.parent?.instanceId === record.instanceId) await this.collectRewind(child, executionId, depth + 1, tree);
+      if (child?.status !== 'Failed' || child.parent?.instanceId !== record.instanceId) continue;
+      await this.collectRewind(child, executionId, depth + 1, tree);
+      rewound.push(childId);
     }
+    message.subOrchestrations = rewound;
   }
 
   async purge(instanceId: string): Promise<number> {

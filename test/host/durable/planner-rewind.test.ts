@@ -53,8 +53,8 @@ test('rewindable: the removed retry timer must be the last id taken, and the his
   assert.equal(rewindable(failed(0), [ev(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed' })]), false);
 });
 
-function rewindEntry(reason = 'fixed'): InboxEntry {
-  return { rowKey: 'i~e~000000000000001~000000000001~x', at: NOW - 5, message: { type: 'rewind', reason, executionId: 'e2', parentExecutionId: 'p2' } };
+function rewindEntry(reason = 'fixed', subOrchestrations: string[] = ['i:4']): InboxEntry {
+  return { rowKey: 'i~e~000000000000001~000000000001~x', at: NOW - 5, message: { type: 'rewind', reason, executionId: 'e2', parentExecutionId: 'p2', subOrchestrations } };
 }
 
 test('the rewind step: a new execution, its history without the failures, the attempt run again, only the rewind taken', () => {
@@ -73,6 +73,13 @@ test('the rewind step: a new execution, its history without the failures, the at
   assert.deepEqual(plan.historyEvents[0]?.OrchestrationInstance, { InstanceId: 'i', ExecutionId: 'e2' });
   assert.deepEqual(plan.activities, [{ instanceId: 'i', executionId: 'e2', taskId: 2, name: 'A', input: '1' }]);
   assert.deepEqual(plan.inboxInserts, [], 'tasks are open: no GenericEvent needed');
+});
+
+test('a failed sub-orchestration that is not rewound with it (gone, restarted) keeps its failure', () => {
+  const { plan } = intake({ record: failed(4), history, inbox: [rewindEntry('fixed', [])], now: NOW, invoker: new DirectInvoker(), newExecutionId: () => 'x' });
+  assert.ok(plan.historyEvents.some((e) => e.EventType === EventType.SubOrchestrationInstanceFailed));
+  assert.equal(plan.historyEvents.some((e) => e.EventType === EventType.ExecutionCompleted), false);
+  assert.deepEqual(rewindChanges(history, new Set()).children, []);
 });
 
 test('nothing open after the rewrite (the orchestrator itself failed): a GenericEvent makes the next step run it', () => {

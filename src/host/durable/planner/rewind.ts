@@ -47,7 +47,8 @@ function lastAttempt(retry: RetryState): boolean {
   return retry.timedOut === true || retry.attempt >= retry.options.maxNumberOfAttempts;
 }
 
-export function rewindChanges(history: readonly HistoryEventJson[]): RewindChanges {
+/** `rewoundChildren`: when given, only the failures of these sub-orchestrations are removed (see the rewind message). */
+export function rewindChanges(history: readonly HistoryEventJson[], rewoundChildren?: ReadonlySet<string>): RewindChanges {
   const changes: RewindChanges = { removed: new Set(), children: [], retries: {}, timers: [] };
   const timers = retryTimers(history);
   const fired = new Map<number, number>();
@@ -60,6 +61,8 @@ export function rewindChanges(history: readonly HistoryEventJson[]): RewindChang
     if (event.EventType === EventType.ExecutionCompleted) changes.removed.add(index);
     if (!FAILED_TASK.has(event.EventType)) return;
     const taskId = Number(event.TaskScheduledId);
+    const child = event.EventType === EventType.SubOrchestrationInstanceFailed ? created.get(taskId) : undefined;
+    if (rewoundChildren !== undefined && event.EventType === EventType.SubOrchestrationInstanceFailed && (child === undefined || !rewoundChildren.has(child))) return;
     const timer = timers.get(taskId);
     if (timer) {
       const retry = timer.event.Retry as RetryState;
@@ -72,10 +75,7 @@ export function rewindChanges(history: readonly HistoryEventJson[]): RewindChang
       changes.retries[String(taskId)] = { ...retry, phase: 'running' };
     }
     changes.removed.add(index);
-    if (event.EventType === EventType.SubOrchestrationInstanceFailed) {
-      const child = created.get(taskId);
-      if (child !== undefined) changes.children.push(child);
-    }
+    if (child !== undefined) changes.children.push(child);
   });
   return changes;
 }
@@ -107,7 +107,7 @@ export function rewoundHistory(history: readonly HistoryEventJson[], removed: Re
 export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly HistoryEventJson[], entry: InboxEntry, now: number): StepPlan {
   const m = entry.message;
   if (m.type !== 'rewind') throw new Error('rewind: not a rewind message');
-  const changes = rewindChanges(history);
+  const changes = rewindChanges(history, new Set(m.subOrchestrations ?? []));
   const rec = cloneRecord(record);
   rec.executionId = m.executionId;
   if (rec.parent && m.parentExecutionId !== undefined) rec.parent = { ...rec.parent, executionId: m.parentExecutionId };
