@@ -128,9 +128,11 @@ describe('history in the extension shape', () => {
     assert.equal('historyEvents' in pending, false, 'no history of a Pending instance, as the extension answers');
   });
 
-  test('the stock client getStatus(id, {showHistory, showHistoryOutput}) sees the same list', async () => {
-    const client = api.served.client();
-    const status = await client.getStatus(id, { showHistory: true, showHistoryOutput: true });
-    assert.deepEqual(status.history, await history('showHistory=true&showHistoryOutput=true'));
+  test('the stock client getStatus(id, {showHistory, showHistoryOutput}) sees the same list, in both its forms', async () => {
+    const expected = await history('showHistory=true&showHistoryOutput=true');
+    for (const legacy of [false, true]) {
+      const status = await api.served.client({ legacy }).getStatus(id, { showHistory: true, showHistoryOutput: true });
+      assert.deepEqual(status.history, expected, legacy ? 'template form' : 'RPC form');
+    }
   });
 });
