@@ -129,7 +129,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   private async collectRewind(record: InstanceRecord, parentExecutionId: string | undefined, depth: number, tree: RewindNode[]): Promise<void> {
     const history = await this.store.readHistory(record.instanceId, record.executionId);
     if (!rewindable(record, history)) {
-      throw new RewindNotSupportedError(record.instanceId, 'its history was not kept, or its failed with-retry task was not the last task it scheduled');
+      throw new RewindNotSupportedError(record.instanceId, 'its history was not kept, holds a retry of an earlier version, or its failed with-retry task was not the last task it scheduled');
     }
     const executionId = randomUUID().replace(/-/g, '');
     const message: RewindMessage = parentExecutionId === undefined ? { type: 'rewind', reason: '', executionId } : { type: 'rewind', reason: '', executionId, parentExecutionId };

@@ -51,6 +51,10 @@ test('rewindable: the removed retry timer must be the last id taken, and the his
   assert.equal(rewindable(failed(5), history), false, 'id 4 was taken after timer 3');
   assert.equal(rewindable(failed(4), history), true);
   assert.equal(rewindable(failed(0), [ev(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed' })]), false);
+  const oldStyle = history.map((e) => (e.EventType === EventType.TimerCreated ? { ...e, RetryOf: undefined, Retry: undefined } : e));
+  assert.equal(rewindable(failed(4), oldStyle), false, 'retry timers of an earlier version say nothing');
+  const ownTimer = [started, ev(EventType.TimerCreated, { EventId: 0, FireAt: at }), ev(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed' })];
+  assert.equal(rewindable({ ...failed(1), state: { ...freshState(), nextEventId: 1, actionIds: [0] } }, ownTimer), true, 'the orchestrator\'s own timer');
 });
 
 function rewindEntry(reason = 'fixed', subOrchestrations: string[] = ['i:4']): InboxEntry {

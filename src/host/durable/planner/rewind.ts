@@ -8,7 +8,7 @@
  * failure is removed together with the retry timer the engine wrote after it (it carries `RetryOf`), the retry
  * bookkeeping of that attempt is restored and the orchestrator's task numbering is moved back by that timer's id, so
  * a new failure of the attempt is retried (or not) exactly as before. Retry timers written by an earlier version do
- * not say what they retry: such a history is rewound as if the tasks had no retries (see the README's limits).
+ * not say what they retry: such a history is not rewound (`rewindable`).
  *
  * The execution continues under a NEW execution id with the rewritten history as its first history row: the old
  * rows become garbage of another execution (deleted by later steps), so history is never rewritten in place and a
@@ -81,13 +81,18 @@ export function rewindChanges(history: readonly HistoryEventJson[], rewoundChild
 }
 
 /**
- * Whether the rewind can be done faithfully: the history is there (it starts with ExecutionStarted), and the retry
- * timers it removes are the last task ids the orchestrator took (it failed right after them), so moving its
- * numbering back by them matches what its replay will take.
+ * Whether the rewind can be done faithfully: the history is there (it starts with ExecutionStarted), every retry
+ * timer says what it retries, and the retry timers it removes are the last task ids the orchestrator took (it failed
+ * right after them), so moving its numbering back by them matches what its replay will take.
  */
 export function rewindable(record: InstanceRecord, history: readonly HistoryEventJson[]): boolean {
   // A failure the engine had to record without its history (a step the storage could not hold): nothing to go on from.
   if (!history.some((event) => event.EventType === EventType.ExecutionStarted)) return false;
+  // A retry timer of an earlier version: not among the orchestrator's own actions, and it does not say what it
+  // retries, so which failure may go cannot be told.
+  const actions = new Set(record.state.actionIds);
+  const oldRetryTimer = history.some((event) => event.EventType === EventType.TimerCreated && event.RetryOf === undefined && !actions.has(Number(event.EventId)));
+  if (oldRetryTimer) return false;
   const sorted = [...rewindChanges(history).timers].sort((a, b) => b - a);
   return sorted.every((id, i) => id === record.state.nextEventId - 1 - i);
 }
