@@ -176,6 +176,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       alsoAcceptedKeys: keys.master !== undefined ? [keys.master] : [],
       logger: logger.child({ component: 'durable-http' }),
       clock,
+      hasOrchestration: (name) => invoker.hasOrchestration(name),
     });
     http.durableApi = durableApi;
     invoker.durableClientData = () => durableApi.clientBindingData();

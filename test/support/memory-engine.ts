@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   InstanceAlreadyExistsError,
+  InstanceNotFailedError,
   InstanceNotFoundError,
   type DurableEngine,
   type InstanceQuery,
@@ -27,7 +28,7 @@ interface MemoryInstance {
 }
 
 export interface RecordedCall {
-  operation: 'raiseEvent' | 'terminate' | 'suspend' | 'resume';
+  operation: 'raiseEvent' | 'terminate' | 'suspend' | 'resume' | 'rewind';
   instanceId: string;
   eventName?: string;
   data?: unknown;
@@ -113,7 +114,18 @@ export class MemoryEngine implements DurableEngine {
     this.set(instanceId, { runtimeStatus: 'Running' });
   }
 
+  /** As the engine: only a Failed instance, which runs again. */
+  async rewind(instanceId: string, reason: string): Promise<void> {
+    const instance = this.require(instanceId);
+    if (instance.runtimeStatus !== 'Failed') throw new InstanceNotFailedError(instanceId, instance.runtimeStatus);
+    this.calls.push({ operation: 'rewind', instanceId, reason });
+    this.set(instanceId, { runtimeStatus: 'Running', output: undefined });
+  }
+
+  /** As the engine: only a finished instance is purged. */
   async purge(instanceId: string): Promise<number> {
+    const instance = this.instances.get(instanceId);
+    if (!instance || !TERMINAL.includes(instance.runtimeStatus)) return 0;
     return this.instances.delete(instanceId) ? 1 : 0;
   }
 

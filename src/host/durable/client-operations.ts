@@ -8,13 +8,16 @@ import type { EngineContext } from './engine-context.js';
 import { newExecution } from './instance-start.js';
 import { DurableConfigError, externalMessageKey, INBOX_PREFIX, startMessageKey, validateInstanceId } from './keys.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
+import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 import { ConflictError } from './store/errors.js';
 import type { HubStore } from './store/hub-store.js';
 import {
   InstanceAlreadyExistsError,
+  InstanceNotFailedError,
   InstanceNotFoundError,
   PayloadTooLargeError,
+  RewindNotSupportedError,
   type DurableEngine,
   type InstanceQuery,
   type InstanceStatus,
@@ -103,6 +106,44 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     await this.enqueue(instanceId, { type: 'resume', reason: checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '' });
   }
 
+  async rewind(instanceId: string, reason: string): Promise<void> {
+    const text = checked('reason', reason, MAX_PAYLOAD_UNITS) ?? '';
+    const record = await this.store.readInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (record.status !== 'Failed') throw new InstanceNotFailedError(instanceId, record.status);
+    // The whole tree is read and checked before anything is written: a rewind happens whole or not at all.
+    const tree: RewindNode[] = [];
+    await this.collectRewind(record, undefined, 0, tree);
+    for (const node of tree) {
+      const at = this.ctx.clock.now();
+      await this.store.insertMessage(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
+      this.ctx.requestStep(node.instanceId, 'inbox');
+    }
+    this.ctx.log.info({ instanceId, instances: tree.length }, 'durable: rewind requested');
+  }
+
+  /**
+   * The instance, then its failed sub-orchestrations (told the parent's new execution id), depth first: written in
+   * this order, a child's new result always finds the parent's rewind before it in the parent's inbox.
+   */
+  private async collectRewind(record: InstanceRecord, parentExecutionId: string | undefined, depth: number, tree: RewindNode[]): Promise<void> {
+    const history = await this.store.readHistory(record.instanceId, record.executionId);
+    if (!rewindable(record, history)) {
+      throw new RewindNotSupportedError(record.instanceId, 'its history was not kept, holds a retry of an earlier version, or its failed with-retry task was not the last task it scheduled');
+    }
+    const executionId = randomUUID().replace(/-/g, '');
+    const message: RewindMessage = parentExecutionId === undefined ? { type: 'rewind', reason: '', executionId } : { type: 'rewind', reason: '', executionId, parentExecutionId };
+    tree.push({ instanceId: record.instanceId, message });
+    const rewound: string[] = [];
+    for (const childId of depth < MAX_REWIND_DEPTH ? rewindChanges(history).children : []) {
+      const child = await this.store.readInstance(childId);
+      if (child?.status !== 'Failed' || child.parent?.instanceId !== record.instanceId) continue;
+      await this.collectRewind(child, executionId, depth + 1, tree);
+      rewound.push(childId);
+    }
+    message.subOrchestrations = rewound;
+  }
+
   async purge(instanceId: string): Promise<number> {
     const record = await this.store.readInstance(instanceId);
     if (!record || !isTerminal(record.status)) return 0;
@@ -126,6 +167,16 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     return count;
   }
 }
+
+type RewindMessage = Extract<InboxMessage, { type: 'rewind' }>;
+
+interface RewindNode {
+  instanceId: string;
+  message: RewindMessage;
+}
+
+/** Sub-orchestrations nest this deep at most in a rewind (a guard against a cycle of parent references). */
+const MAX_REWIND_DEPTH = 16;
 
 /** Text the task hub could not store in one step is refused before anything is written. */
 function checked<T extends string | undefined>(field: string, text: T, limit: number): T {

@@ -230,6 +230,10 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     return this.clientOps.resume(instanceId, reason);
   }
 
+  rewind(instanceId: string, reason: string): Promise<void> {
+    return this.clientOps.rewind(instanceId, reason);
+  }
+
   purge(instanceId: string): Promise<number> {
     return this.clientOps.purge(instanceId);
   }

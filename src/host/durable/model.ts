@@ -62,7 +62,15 @@ export type InboxMessage =
   | { type: 'event'; executionId?: string; event: EventBody }
   | { type: 'terminate'; reason: string }
   | { type: 'suspend'; reason: string }
-  | { type: 'resume'; reason: string };
+  | { type: 'resume'; reason: string }
+  /**
+   * Rewind of a Failed execution: it goes on as `executionId` (a new id, so the old execution's rows become garbage
+   * the usual way) with its failed task results removed. `parentExecutionId`: the parent's execution id after its own
+   * rewind (a failed sub-orchestration is rewound with its parent), so the child's result reaches the parent.
+   * `subOrchestrations`: the failed children rewound with it; the failure of any other child stays in the history
+   * (gone, restarted or not failed any more: nothing would report a new result).
+   */
+  | { type: 'rewind'; reason: string; executionId: string; parentExecutionId?: string; subOrchestrations?: string[] };
 
 export interface InboxEntry {
   rowKey: string;

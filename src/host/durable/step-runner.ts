@@ -280,6 +280,7 @@ export class StepRunner {
         break;
       case 'suspended':
       case 'resumed':
+      case 'rewound':
         this.ctx.log.info({ instanceId, name }, `durable: instance ${plan.outcome}`);
         break;
       default:

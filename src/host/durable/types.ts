@@ -105,6 +105,28 @@ export class InstanceNotFoundError extends Error {
   }
 }
 
+/** Raised by rewind() when the instance is not Failed (the extension: only failed instances can be rewound). */
+export class InstanceNotFailedError extends Error {
+  readonly code = 'INSTANCE_NOT_FAILED';
+  constructor(
+    readonly instanceId: string,
+    readonly runtimeStatus: RuntimeStatus,
+  ) {
+    super(`The rewind operation is only supported on failed orchestration instances; ${instanceId} is ${runtimeStatus}`);
+  }
+}
+
+/** Raised by rewind() when the failed history is one the engine cannot rewind faithfully (see planner/rewind.ts). */
+export class RewindNotSupportedError extends Error {
+  readonly code = 'REWIND_NOT_SUPPORTED';
+  constructor(
+    readonly instanceId: string,
+    readonly reason: string,
+  ) {
+    super(`Instance ${instanceId} cannot be rewound: ${reason}`);
+  }
+}
+
 /** Client-side operations of the engine, used by the Durable HTTP API. */
 export interface DurableEngine {
   readonly taskHubName: string;
@@ -115,6 +137,11 @@ export interface DurableEngine {
   terminate(instanceId: string, reason: string): Promise<void>;
   suspend(instanceId: string, reason: string): Promise<void>;
   resume(instanceId: string, reason: string): Promise<void>;
+  /**
+   * Rewinds a Failed instance (and its failed sub-orchestrations): failed task results leave the history, the failed
+   * tasks run again and the orchestration goes on. InstanceNotFoundError / InstanceNotFailedError otherwise.
+   */
+  rewind(instanceId: string, reason: string): Promise<void>;
   /** Returns the number of instances deleted (0 or 1). */
   purge(instanceId: string): Promise<number>;
   purgeMany(query: Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo'>): Promise<number>;

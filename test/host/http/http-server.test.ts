@@ -94,13 +94,16 @@ describe('HTTP triggers without a host key', () => {
     assert.equal(await res.text(), '');
   });
 
-  test('unknown routes and webhooks answer 404 JSON', async () => {
-    for (const path of ['/api/nothing-here', '/nothing', '/runtime/webhooks/durabletask/nothing']) {
+  test('unknown routes and webhooks answer 404 JSON; under the Durable webhooks a bare 404, as the extension answers', async () => {
+    for (const path of ['/api/nothing-here', '/nothing']) {
       const res = await fetch(`${host.url}${path}`);
       assert.equal(res.status, 404, path);
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
       await res.body?.cancel();
     }
+    const durable = await fetch(`${host.url}/runtime/webhooks/durabletask/nothing`);
+    assert.equal(durable.status, 404);
+    assert.equal(await durable.text(), '');
   });
 
   test('a body over the limit is refused with 413', async () => {

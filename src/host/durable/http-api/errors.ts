@@ -1,7 +1,16 @@
-import { InstanceAlreadyExistsError, InstanceNotFoundError, PayloadTooLargeError } from '../types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError, RewindNotSupportedError } from '../types.js';
 
-/** An answer the API gives on purpose: a status, a stable code and a message that names the bad field. */
+/**
+ * An answer the API gives on purpose: a status, a stable code and a message that names the bad field. The body is
+ * the extension's error body (`Message`, its HttpError key) plus our `code` and `message`; or no body at all where
+ * the extension answers with a bare status (`bare`).
+ */
 export class HttpApiError extends Error {
+  /** The extension's own text for this answer, when it has one (else the message). */
+  extensionMessage: string | undefined;
+  /** No body, as the extension's `CreateResponse(status)` answers (unknown instance, ended instance, wrong route). */
+  bare = false;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -13,6 +22,24 @@ export class HttpApiError extends Error {
     super(message);
     this.name = 'HttpApiError';
   }
+
+  /** The extension answers this one with its status and an empty body. */
+  static bare(status: number, code: string, message: string): HttpApiError {
+    const error = new HttpApiError(status, code, message);
+    error.bare = true;
+    return error;
+  }
+
+  /** The extension answers this one with an HttpError whose Message is `extensionMessage`. */
+  static withExtensionMessage(status: number, code: string, message: string, extensionMessage: string): HttpApiError {
+    const error = new HttpApiError(status, code, message);
+    error.extensionMessage = extensionMessage;
+    return error;
+  }
+}
+
+export function instanceNotFound(instanceId: string): HttpApiError {
+  return HttpApiError.bare(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
 }
 
 /**
@@ -21,12 +48,15 @@ export class HttpApiError extends Error {
  */
 export function toHttpApiError(error: unknown): HttpApiError {
   if (error instanceof HttpApiError) return error;
-  if (error instanceof InstanceNotFoundError) {
-    return new HttpApiError(404, error.code, `No instance with id '${error.instanceId}' found`);
+  if (error instanceof InstanceNotFoundError) return instanceNotFound(error.instanceId);
+  if (error instanceof InstanceNotFailedError) {
+    // The durable-functions client reads a 412 on rewind as "only failed instances" (see the README's table).
+    return HttpApiError.bare(412, error.code, `Instance '${error.instanceId}' is ${error.runtimeStatus}: only failed instances can be rewound`);
   }
   if (error instanceof InstanceAlreadyExistsError) {
     return new HttpApiError(409, error.code, `An instance with id '${error.instanceId}' already exists and is not in a terminal state`);
   }
+  if (error instanceof RewindNotSupportedError) return new HttpApiError(501, error.code, `instanceId: ${error.message}`);
   if (error instanceof PayloadTooLargeError) {
     return new HttpApiError(413, error.code, `${error.field}: ${error.units} characters of JSON; at most ${error.limit} can be stored`);
   }

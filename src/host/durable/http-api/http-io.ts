@@ -23,13 +23,18 @@ export async function readBody(req: IncomingMessage, field: string): Promise<str
 }
 
 /**
- * Reads a JSON body. An empty body is `undefined` (the stock client posts nothing when there is no input); a missing
- * content-type is accepted, a non-JSON one is refused.
+ * Reads a JSON body. An empty body is `undefined` (the stock client posts nothing when there is no input). As the
+ * extension: a start reads the body as JSON whatever its content type; raiseEvent demands `application/json`
+ * (parameters such as charset allowed), anything else or no content type at all is a 400.
  */
-export async function readJsonBody(req: IncomingMessage, field: string): Promise<unknown> {
-  const contentType = req.headers['content-type'];
-  if (contentType !== undefined && !isJsonMediaType(contentType)) {
-    throw new HttpApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `${field}: only application/json request content is supported`);
+export async function readJsonBody(req: IncomingMessage, field: string, options: { requireJsonType?: boolean } = {}): Promise<unknown> {
+  if (options.requireJsonType && !isJsonMediaType(req.headers['content-type'])) {
+    throw HttpApiError.withExtensionMessage(
+      400,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${field}: only application/json request content is supported`,
+      'Only application/json request content is supported',
+    );
   }
   const text = await readBody(req, field);
   if (text.trim() === '') return undefined;
@@ -37,13 +42,14 @@ export async function readJsonBody(req: IncomingMessage, field: string): Promise
     return JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : 'unparseable';
-    throw new HttpApiError(400, 'INVALID_JSON', `${field}: invalid JSON content (${detail})`);
+    throw HttpApiError.withExtensionMessage(400, 'INVALID_JSON', `${field}: invalid JSON content (${detail})`, 'Invalid JSON content');
   }
 }
 
-function isJsonMediaType(contentType: string): boolean {
-  const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
-  return mediaType === '' || mediaType === 'application/json' || mediaType.endsWith('+json');
+/** The extension compares the media type with application/json, case-insensitively. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase() === 'application/json';
 }
 
 /** Answered before the body was read (refused, unknown instance): close rather than read the rest of an upload. */
@@ -68,8 +74,12 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 }
 
 export function sendError(res: ServerResponse, error: HttpApiError): void {
+  if (error.bare) {
+    sendEmpty(res, error.status, { ...closeIfUnread(res), ...error.headers });
+    return;
+  }
   if (!error.plainText) {
-    sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
+    sendJson(res, error.status, { Message: error.extensionMessage ?? error.message, code: error.code, message: error.message }, error.headers);
     return;
   }
   res.writeHead(error.status, {

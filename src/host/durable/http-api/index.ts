@@ -13,7 +13,7 @@ import { listInstances } from './operations/list-instances.js';
 import { purgeInstance, purgeInstances } from './operations/purge.js';
 import { raiseEvent } from './operations/raise-event.js';
 import { startOrchestration } from './operations/start.js';
-import { validateInstanceId } from './names.js';
+import { validateInstanceId, validateNewInstanceId } from './names.js';
 import { param } from './query-params.js';
 import { requestOrigin, requireMethod, type RequestContext } from './request-context.js';
 import { parseRoute, type Route } from './routes.js';
@@ -28,6 +28,11 @@ export interface HttpApiOptions extends DurableHttpApiOptions {
   logger?: Logger;
   /** Clock for create-and-wait polling; default the system clock. */
   clock?: Clock;
+  /**
+   * Whether the app has an orchestrator function of that name. When given, a start or restart of another name is a
+   * 400 before anything is stored, as the extension refuses it; without it, such an instance fails when it runs.
+   */
+  hasOrchestration?: (name: string) => boolean;
 }
 
 /**
@@ -66,6 +71,7 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
         origin,
         requestUrl: `${origin}${url.pathname}${url.search}`,
         clock,
+        hasOrchestration: options.hasOrchestration,
       };
       await dispatch(ctx, parseRoute(path));
     } catch (error) {
@@ -100,7 +106,8 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
 }
 
 async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
-  if ('instanceId' in route && route.instanceId !== undefined) validateInstanceId(route.instanceId);
+  if (route.kind === 'start' && route.instanceId !== undefined) validateNewInstanceId(route.instanceId);
+  else if ('instanceId' in route && route.instanceId !== undefined) validateInstanceId(route.instanceId);
   switch (route.kind) {
     case 'start':
       requireMethod(ctx, 'POST');
@@ -118,7 +125,7 @@ async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
     case 'entities':
       throw new HttpApiError(501, 'NOT_IMPLEMENTED', 'Durable entities are not supported by this host');
     case 'unknown':
-      throw new HttpApiError(404, 'ROUTE_NOT_FOUND', 'No durable task endpoint at this path');
+      throw HttpApiError.bare(404, 'ROUTE_NOT_FOUND', 'No durable task endpoint at this path');
   }
 }
 

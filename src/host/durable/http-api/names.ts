@@ -34,3 +34,20 @@ export function checkName(value: string, field: string, code: string, options: {
   if (control.test(value)) throw bad(code, field, 'must not contain control characters');
   return value;
 }
+
+/**
+ * The id of an instance to create: as validateInstanceId, and not starting with '@' (the extension keeps those for
+ * entities); refused as the extension refuses it (400, its ArgumentException's answer).
+ */
+export function validateNewInstanceId(instanceId: string): string {
+  try {
+    validateInstanceId(instanceId);
+  } catch (error) {
+    if (error instanceof HttpApiError) error.extensionMessage = 'One or more of the arguments submitted is incorrect';
+    throw error;
+  }
+  if (instanceId.startsWith('@')) {
+    throw HttpApiError.withExtensionMessage(400, 'INVALID_INSTANCE_ID', "instanceId: must not start with '@'", 'One or more of the arguments submitted is incorrect');
+  }
+  return instanceId;
+}

@@ -16,14 +16,25 @@ export interface RequestContext {
   /** The absolute URL of this request, for the Location of a 202 status answer. */
   requestUrl: string;
   clock: Clock;
+  hasOrchestration: ((name: string) => boolean) | undefined;
 }
 
+/** A start (or restart) of an orchestrator the app does not have: the extension's 400. */
+export function requireOrchestration(ctx: RequestContext, functionName: string): void {
+  if (ctx.hasOrchestration === undefined || ctx.hasOrchestration(functionName)) return;
+  throw HttpApiError.withExtensionMessage(
+    400,
+    'UNKNOWN_FUNCTION',
+    `functionName: the app has no orchestrator function named '${functionName}'`,
+    'One or more of the arguments submitted is incorrect',
+  );
+}
+
+/** A method a route does not take is a bare 404, as the extension answers it (no route matched). */
 export function requireMethod(ctx: RequestContext, ...allowed: string[]): string {
   const method = (ctx.req.method ?? 'GET').toUpperCase();
   if (!allowed.includes(method)) {
-    throw new HttpApiError(405, 'METHOD_NOT_ALLOWED', `method ${method} is not allowed here (allowed: ${allowed.join(', ')})`, {
-      Allow: allowed.join(', '),
-    });
+    throw HttpApiError.bare(404, 'ROUTE_NOT_FOUND', `method ${method} is not served here (served: ${allowed.join(', ')})`);
   }
   return method;
 }

@@ -11,6 +11,8 @@ export interface StatusJson {
   createdTime: string;
   lastUpdatedTime: string;
   historyEvents?: unknown[];
+  /** The same list again: the stock JS client reads `history` (azure-functions-durable-js#620). */
+  history?: unknown[];
 }
 
 /** The extension prints times to the second, UTC, with a literal Z (e.g. 2024-05-01T10:00:00Z). */
@@ -21,8 +23,8 @@ export function extensionTime(value: string): string {
 
 /**
  * Missing values become null: the stock client's DurableOrchestrationStatus refuses a payload without `input` or
- * `output`. History goes out as `historyEvents`, as the extension names it (the stock client reads `history` and so
- * does not see it; see azure-functions-durable-js#620).
+ * `output`. History goes out as `historyEvents`, as the extension names it, and as `history` too: the stock client
+ * reads that name (azure-functions-durable-js#620), so against the real extension it never sees the history.
  */
 export function toStatusJson(status: InstanceStatus, options: { showInput: boolean }): StatusJson {
   const json: StatusJson = {
@@ -35,7 +37,10 @@ export function toStatusJson(status: InstanceStatus, options: { showInput: boole
     createdTime: extensionTime(status.createdTime),
     lastUpdatedTime: extensionTime(status.lastUpdatedTime),
   };
-  if (status.history !== undefined) json.historyEvents = status.history;
+  if (status.history !== undefined) {
+    json.historyEvents = status.history;
+    json.history = status.history;
+  }
   return json;
 }
 

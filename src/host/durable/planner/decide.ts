@@ -82,7 +82,10 @@ export function applyRetries(plan: StepPlan, rec: InstanceRecord, candidates: Ca
         delay = 0;
       }
       state.retries[timerId] = next;
-      decisions.push({ EventType: EventType.TimerCreated, EventId: timerId, FireAt: new Date(now + delay).toISOString() });
+      // The timer names the failure it retries and the retry's state, so a rewind can undo the last attempt's
+      // failure (planner/rewind.ts); the orchestrator ignores fields it does not know.
+      const { lastFailure: _failure, ...retry } = next;
+      decisions.push({ EventType: EventType.TimerCreated, EventId: timerId, FireAt: new Date(now + delay).toISOString(), RetryOf: failedId, Retry: retry });
       allocating.push(event);
       continue;
     }

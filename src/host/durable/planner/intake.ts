@@ -9,6 +9,7 @@ import { failureOf, finishFailed, toParent } from '../execution-end.js';
 import { EventType, isTerminal, stamp, type EventBody, type InboxEntry, type InstanceRecord } from '../model.js';
 import { openTasks } from '../open-tasks.js';
 import type { HistoryEventJson, RuntimeStatus } from '../types.js';
+import { rewind } from './rewind.js';
 import { cloneRecord, emptyPlan, MAX_MESSAGES_PER_STEP, type StepInput, type StepPlan } from './plan.js';
 
 /** An input taken for the orchestrator: a result, a raised event or a fired timer, with the time it became due. */
@@ -57,6 +58,8 @@ export function intake(input: StepInput): IntakeResult {
     for (const e of input.inbox) if (room()) consume(e);
     return { plan };
   }
+  const rewindEntry = record.status === 'Failed' ? visible.find((e) => e.message.type === 'rewind') : undefined;
+  if (rewindEntry) return { plan: rewind(plan, record, input.history, rewindEntry, now) };
   if (isTerminal(record.status)) {
     plan.record = record;
     for (const e of visible) if (room()) consume(e);
@@ -208,6 +211,10 @@ for (const item of intake) {
     consume(e);
     continue;
   }
+  if (m.type === 'rewind') {
+    consume(e); // only a Failed instance is rewound (above); the client checked, this one changed meanwhile
+    continue;
+  }
   if (m.type !== 'event') continue;
   if (m.executionId !== undefined && m.executionId !== rec.executionId) {
     consume(e); // a result for an earlier execution: dropped
@@ -228,8 +235,8 @@ for (const item of intake) {
     const id = Number(ev.TaskScheduledId);
     if (!open.subs.has(id) || seen.has(`s${id}`)) continue;
     seen.add(`s${id}`);
-  } else if (ev.EventType !== EventType.EventRaised) {
-    continue;
+  } else if (ev.EventType !== EventType.EventRaised && ev.EventType !== EventType.GenericEvent) {
+    continue; // (a GenericEvent only comes from a rewind: planner/rewind.ts)
   }
   candidates.push({ at: e.at, event: ev });
 }

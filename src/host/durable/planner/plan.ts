@@ -45,7 +45,7 @@ export interface StepPlan {
   outbox: OutboxMessage[];
   activities: ActivityWork[];
   /** What happened, for the log. */
-  outcome?: 'started' | 'completed' | 'failed' | 'terminated' | 'continuedAsNew' | 'suspended' | 'resumed';
+  outcome?: 'started' | 'completed' | 'failed' | 'terminated' | 'continuedAsNew' | 'suspended' | 'resumed' | 'rewound';
   failure?: string;
 }
 

@@ -124,8 +124,8 @@ describe('Durable HTTP API: bad input', () => {
       [`${hook}/instances/named-1/terminate?reason=${'r'.repeat(1100)}`, { method: 'POST' }, /reason: longer than 1024/],
       [`${hook}/orchestrators/${'f'.repeat(1100)}`, { method: 'POST' }, /functionName: longer than 1024/],
       [`${hook}/instances?instanceIdPrefix=${'p'.repeat(300)}`, {}, /instanceIdPrefix: /],
-      [`${hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z`, {}, /createdTimeFrom: must be between the years 1601 and 9999/],
-      [`${hook}/orchestrators/Waits/w3?timeout=abc&pollingInterval=1`, { method: 'POST' }, /timeout: must be a number of seconds/],
+      [`${hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z`, { method: 'DELETE' }, /createdTimeFrom: must be between the years 1601 and 9999/],
+      [`${hook}/orchestrators/Waits/w3?timeout=1&pollingInterval=2`, { method: 'POST' }, /pollingInterval: must not exceed timeout/],
     ];
     for (const [url, init, message] of cases) {
       const res = await call(url, init);
@@ -133,6 +133,13 @@ describe('Durable HTTP API: bad input', () => {
       assert.match(res.text, message);
     }
     assert.equal((await engine.getStatus('named-1'))?.runtimeStatus, 'Pending');
+  });
+
+  test('read-only parameters that do not parse are ignored, as the extension reads them; never sent to storage', async () => {
+    await call(`${hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z&top=abc&runtimeStatus=Sleeping`);
+    assert.deepEqual(engine.queries.at(-1), { top: 100, showInput: true });
+    const waited = await call(`${hook}/orchestrators/Waits/w4?timeout=abc&pollingInterval=1`, { method: 'POST' });
+    assert.equal(waited.status, 202, 'no wait: the check-status answer at once');
   });
 
   test('top beyond the table service page size is clamped, not passed on', async () => {

@@ -27,7 +27,7 @@ export const TEST_CONNECTION = 'AzureWebJobsStorage';
 
 export async function serveApi(
   engine: DurableEngine,
-  extra: Partial<Pick<HttpApiOptions, 'systemKey' | 'clock'>> = {},
+  extra: Partial<Pick<HttpApiOptions, 'systemKey' | 'clock' | 'hasOrchestration'>> = {},
 ): Promise<ServedApi> {
   let api: DurableHttpApi | undefined;
   const unclaimed: string[] = [];

@@ -69,6 +69,7 @@ describe('stock DurableClient over the HTTP API (no system key)', () => {
     const hidden = (await call(`${served.baseUrl}/runtime/webhooks/durabletask/instances/opts-1?showInput=false`)).json() as { input: unknown };
     assert.equal(hidden.input, null);
 
+    engine.set('opts-1', { runtimeStatus: 'Running' }); // a Pending instance has no history to show
     const raw = await call(`${served.baseUrl}/runtime/webhooks/durabletask/instances/opts-1?showHistory=true`);
     const body = raw.json() as { historyEvents?: Array<{ EventType: string }> };
     assert.equal(body.historyEvents?.[0]?.EventType, 'ExecutionStarted');
@@ -165,14 +166,20 @@ describe('stock DurableClient over the HTTP API (no system key)', () => {
     await assert.rejects(client.resume('ghost', 'x'), /No instance with ID 'ghost' found/);
   });
 
-  test('rewind answers 501 and the client surfaces the message', async () => {
+  test('rewind reaches the engine for a failed instance; a live one is refused with the client\'s own 412 message', async () => {
     await client.startNew('Worker', { instanceId: 'rw-1' });
+    await assert.rejects(client.rewind('rw-1', 'retry'), /^Error: The rewind operation is only supported on failed orchestration instances\.$/);
     engine.set('rw-1', { runtimeStatus: 'Failed' });
-    await assert.rejects(client.rewind('rw-1', 'retry'), /^Error: The rewind operation is not supported by this host's durable engine$/);
+    await client.rewind('rw-1', 'retry');
+    assert.deepEqual(engine.calls.at(-1), { operation: 'rewind', instanceId: 'rw-1', reason: 'retry' });
+    assert.equal((await client.getStatus('rw-1')).runtimeStatus, 'Running');
+    await assert.rejects(client.rewind('rw-nobody', 'retry'), /^Error: No instance with ID 'rw-nobody' found\.$/);
   });
 
-  test('purgeInstanceHistory deletes one instance; unknown ids purge nothing', async () => {
+  test('purgeInstanceHistory deletes one instance; unknown ids purge nothing; a live one is refused (412)', async () => {
     await client.startNew('Worker', { instanceId: 'purge-1' });
+    await assert.rejects(client.purgeInstanceHistory('purge-1'), /unexpected status code: 412/);
+    engine.set('purge-1', { runtimeStatus: 'Completed' });
     const result = await client.purgeInstanceHistory('purge-1');
     assert.equal(result.instancesDeleted, 1);
     assert.equal(engine.has('purge-1'), false);

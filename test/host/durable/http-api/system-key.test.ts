@@ -81,6 +81,7 @@ describe('Durable HTTP API with a system key', () => {
     assert.equal((await client.getStatus(id)).runtimeStatus, 'Pending');
     await client.suspend(id, 'hold');
     assert.equal((await client.getStatus(id)).runtimeStatus, 'Suspended');
+    await client.terminate(id, 'done');
     assert.equal((await client.purgeInstanceHistory(id)).instancesDeleted, 1);
   });
 

@@ -86,7 +86,7 @@ describe('Durable HTTP API webhook form', () => {
     assert.ok(payload.statusQueryGetUri.startsWith(`http://events.example.test:8080${HOOK}/instances/wh-host-1?`));
   });
 
-  test('start without a body has no input; a content-type is optional; bad JSON is 400 naming the input', async () => {
+  test('start without a body has no input; the body is JSON whatever its content-type (as the extension reads it); bad JSON is 400 naming the input', async () => {
     assert.equal((await call(`${hook}/orchestrators/Greeter/wh-empty`, { method: 'POST' })).status, 202);
     assert.equal((await engine.getStatus('wh-empty'))?.input, undefined);
 
@@ -99,10 +99,14 @@ describe('Durable HTTP API webhook form', () => {
     const body = bad.json() as { code: string; message: string };
     assert.equal(body.code, 'INVALID_JSON');
     assert.match(body.message, /^input: invalid JSON content/);
+    assert.equal((body as unknown as { Message: string }).Message, 'Invalid JSON content');
     assert.equal(engine.has('wh-bad'), false);
 
     const text = await call(`${hook}/orchestrators/Greeter/wh-text`, { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain' } });
-    assert.equal(text.status, 415);
+    assert.equal(text.status, 400);
+    const jsonAsText = await call(`${hook}/orchestrators/Greeter/wh-text`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'text/plain' } });
+    assert.equal(jsonAsText.status, 202);
+    assert.deepEqual((await engine.getStatus('wh-text'))?.input, { a: 1 });
   });
 
   test('start on a live id is 409; an id with control characters is 400', async () => {
@@ -166,48 +170,54 @@ describe('Durable HTTP API webhook form', () => {
     assert.deepEqual((completed.json() as Array<{ instanceId: string }>).map((s) => s.instanceId), ['page-c']);
     assert.equal(completed.headers.get('x-ms-continuation-token'), null);
 
-    const badStatus = await call(`${hook}/instances?runtimeStatus=Sleeping`);
-    assert.equal(badStatus.status, 400);
-    assert.match((badStatus.json() as { message: string }).message, /^runtimeStatus: unknown runtime status 'Sleeping'/);
-    assert.equal((await call(`${hook}/instances?top=0`)).status, 400);
-    assert.equal((await call(`${hook}/instances?createdTimeFrom=yesterday`)).status, 400);
+    // As the extension reads them (TryParse): a value that does not parse is ignored.
+    const sleeping = await call(`${hook}/instances?instanceIdPrefix=page-&runtimeStatus=Sleeping,Completed`);
+    assert.deepEqual((sleeping.json() as Array<{ instanceId: string }>).map((s) => s.instanceId), ['page-c']);
+    const all = await call(`${hook}/instances?instanceIdPrefix=page-&runtimeStatus=Sleeping&top=0&createdTimeFrom=yesterday&showInput=maybe`);
+    assert.equal(all.status, 200);
+    assert.equal((all.json() as unknown[]).length, 5);
   });
 
-  test('raise event: 404 unknown, 410 ended (Failed included), 415 non-JSON, 400 bad JSON naming eventData', async () => {
+  test('raise event: 404 unknown, 410 ended (Failed included), 400 not application/json or bad JSON naming eventData', async () => {
     await engine.start('W', { instanceId: 'wh-ev' });
     const url = `${hook}/instances/wh-ev/raiseEvent/Go`;
     assert.equal((await call(`${hook}/instances/wh-ghost/raiseEvent/Go`, { method: 'POST', body: '1' })).status, 404);
-    assert.equal((await call(url, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } })).status, 415);
+    const plain = await call(url, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
+    assert.equal(plain.status, 400);
+    assert.equal((plain.json() as { Message: string }).Message, 'Only application/json request content is supported');
+    assert.equal((await call(url, { method: 'POST', body: '1' })).status, 400, 'no content type at all');
     const bad = await call(url, { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.status, 400);
     assert.match((bad.json() as { message: string }).message, /^eventData: invalid JSON content/);
     assert.equal((await call(url, { method: 'POST', body: '"ok"', headers: { 'content-type': 'application/json' } })).status, 202);
     assert.deepEqual(engine.calls.at(-1), { operation: 'raiseEvent', instanceId: 'wh-ev', eventName: 'Go', data: 'ok' });
     engine.set('wh-ev', { runtimeStatus: 'Failed' });
-    assert.equal((await call(url, { method: 'POST', body: '1' })).status, 410);
+    assert.equal((await call(url, { method: 'POST', body: '1', headers: { 'content-type': 'application/json' } })).status, 410);
   });
 
-  test('terminate/suspend/resume answer 410 for ended instances; rewind and restart 501; entities 501', async () => {
+  test('terminate/suspend/resume/rewind answer 410 for ended instances (rewind: but Failed); entities 501', async () => {
     await engine.start('W', { instanceId: 'wh-ended' });
     engine.set('wh-ended', { runtimeStatus: 'Completed' });
     for (const op of ['terminate', 'suspend', 'resume']) {
       assert.equal((await call(`${hook}/instances/wh-ended/${op}?reason=x`, { method: 'POST' })).status, 410, op);
     }
     const rewind = await call(`${hook}/instances/wh-ended/rewind?reason=x`, { method: 'POST' });
-    assert.equal(rewind.status, 501);
-    assert.match(rewind.text, /rewind operation is not supported/);
-    assert.equal((await call(`${hook}/instances/wh-ended/restart`, { method: 'POST' })).status, 501);
+    assert.equal(rewind.status, 410);
+    assert.equal(rewind.text, '');
     assert.equal((await call(`${hook}/entities/Counter/c1`)).status, 501);
   });
 
-  test('purge: one (404 when unknown), many (createdTimeFrom required, 404 when nothing matched)', async () => {
+  test('purge: one (404 when unknown, 412 while live), many (createdTimeFrom required, 404 when nothing matched)', async () => {
     await engine.start('P', { instanceId: 'wh-purge' });
+    assert.equal((await call(`${hook}/instances/wh-purge`, { method: 'DELETE' })).status, 412);
+    engine.set('wh-purge', { runtimeStatus: 'Failed' });
     assert.deepEqual((await call(`${hook}/instances/wh-purge`, { method: 'DELETE' })).json(), { instancesDeleted: 1 });
     assert.equal((await call(`${hook}/instances/wh-purge`, { method: 'DELETE' })).status, 404);
 
     const missing = await call(`${hook}/instances?runtimeStatus=Completed`, { method: 'DELETE' });
     assert.equal(missing.status, 400);
     assert.match((missing.json() as { message: string }).message, /^createdTimeFrom: /);
+    assert.equal((missing.json() as { Message: string }).Message, "Please provide value for 'createdTimeFrom' parameter.");
     const far = '2999-01-01T00:00:00Z';
     assert.equal((await call(`${hook}/instances?createdTimeFrom=${far}`, { method: 'DELETE' })).status, 404);
   });
@@ -250,22 +260,23 @@ describe('Durable HTTP API webhook form', () => {
     try {
       const res = await call(`${failing.baseUrl}${HOOK}/instances/any`);
       assert.equal(res.status, 500);
-      assert.deepEqual(res.json(), { code: 'STORAGE_UNAVAILABLE', message: 'Something went wrong while processing your request' });
+      const message = 'Something went wrong while processing your request';
+      assert.deepEqual(res.json(), { Message: message, code: 'STORAGE_UNAVAILABLE', message });
       await assert.rejects(failing.client().getStatus('any'), /unexpected status code: 500/);
     } finally {
       await failing.close();
     }
   });
 
-  test('unknown routes under the prefix are 404, wrong methods 405 with Allow', async () => {
+  test('unknown routes under the prefix and wrong methods are bare 404s, as the extension answers them', async () => {
     const unknown = await call(`${hook}/nothing/here`);
     assert.equal(unknown.status, 404);
-    assert.equal((unknown.json() as { code: string }).code, 'ROUTE_NOT_FOUND');
+    assert.equal(unknown.text, '');
     assert.equal((await call(hook)).status, 404);
     const wrong = await call(`${hook}/orchestrators/Greeter`, { method: 'GET' });
-    assert.equal(wrong.status, 405);
-    assert.equal(wrong.headers.get('allow'), 'POST');
-    assert.equal((await call(`${hook}/instances/x`, { method: 'PUT' })).headers.get('allow'), 'GET, DELETE');
+    assert.equal(wrong.status, 404);
+    assert.equal(wrong.text, '');
+    assert.equal((await call(`${hook}/instances/x`, { method: 'PUT' })).status, 404);
   });
 
   test('paths outside the prefix are not claimed and nothing is written', async () => {
@@ -295,7 +306,7 @@ describe('Durable HTTP API webhook form', () => {
     await client.resume(id, 'go');
     await client.terminate(id, 'done');
     assert.equal((await client.getStatus(id)).runtimeStatus, 'Terminated');
-    await assert.rejects(client.rewind(id, 'x'), /rewind operation is not supported/);
+    await assert.rejects(client.rewind(id, 'x'), /unexpected status code: 410/);
     assert.equal((await client.purgeInstanceHistory(id)).instancesDeleted, 1);
     await client.startNew('Legacy', { instanceId: 'legacy-2' });
     engine.set('legacy-2', { runtimeStatus: 'Completed' });

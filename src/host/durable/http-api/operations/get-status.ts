@@ -1,8 +1,9 @@
-import { HttpApiError } from '../errors.js';
+import { instanceNotFound } from '../errors.js';
 import { sendJson } from '../http-io.js';
-import { booleanParam } from '../query-params.js';
+import { lenientBooleanParam as booleanParam } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
 import { toStatusJson } from '../status-json.js';
+import { toExtensionHistory } from '../history-json.js';
 
 /**
  * GET /instances/{id}: 202 + Location + Retry-After while the instance is live, 200 once it ended,
@@ -16,9 +17,12 @@ export async function getStatus(ctx: RequestContext, instanceId: string, returnI
 
   const status = await ctx.engine.getStatus(instanceId, { showHistory, showHistoryOutput, showInput });
   if (status === undefined) {
-    throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
+    throw instanceNotFound(instanceId);
   }
-  const body = toStatusJson(showHistory ? status : { ...status, history: undefined }, { showInput });
+  // The extension reads no history of a Pending instance, and leaves historyEvents out then.
+  const withHistory = showHistory && status.history !== undefined && status.runtimeStatus !== 'Pending';
+  const history = withHistory && status.history !== undefined ? toExtensionHistory(status.history, { showHistoryOutput, showInput }) : undefined;
+  const body = toStatusJson({ ...status, history }, { showInput });
   switch (status.runtimeStatus) {
     case 'Running':
     case 'Pending':

@@ -1,27 +1,28 @@
-import { HttpApiError } from '../errors.js';
+import { HttpApiError, instanceNotFound } from '../errors.js';
 import { sendEmpty } from '../http-io.js';
 import { param } from '../query-params.js';
 import { checkName } from '../names.js';
 import type { RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import type { InstanceOperation } from '../routes.js';
+import { restartInstance } from './restart.js';
+
+function reasonOf(ctx: RequestContext): string {
+  return checkName(param(ctx.query, 'reason') ?? '', 'reason', 'INVALID_QUERY_PARAMETER', { allowEmpty: true, multiline: true });
+}
 
 /**
- * POST /instances/{id}/{terminate|suspend|resume}?reason=: 202 accepted, 404 unknown, 410 already ended.
- * Rewind and restart are answered 501: the engine does not implement them.
+ * POST /instances/{id}/{terminate|suspend|resume|rewind|restart}?reason=, answered as the extension does:
+ * terminate/suspend/resume 202 accepted, 404 unknown, 410 already ended; rewind 202 for a Failed instance, 404
+ * unknown, 410 Completed/Terminated/Canceled, 412 live (see the README's table); restart in restart.ts.
  */
 export async function instanceCommand(ctx: RequestContext, instanceId: string, operation: InstanceOperation): Promise<void> {
-  if (operation === 'rewind' || operation === 'restart') {
-    // Plain text: the stock client's rewind() rejects with `new Error(body)`.
-    const message = `The ${operation} operation is not supported by this host's durable engine`;
-    throw new HttpApiError(501, 'NOT_IMPLEMENTED', message, {}, true);
-  }
+  if (operation === 'restart') return restartInstance(ctx, instanceId);
   const status = await ctx.engine.getStatus(instanceId, { showInput: false });
-  if (status === undefined) throw new HttpApiError(404, 'INSTANCE_NOT_FOUND', `No instance with id '${instanceId}' found`);
-  if (isTerminal(status.runtimeStatus)) {
-    throw new HttpApiError(410, 'INSTANCE_ENDED', `Instance '${instanceId}' is already ${status.runtimeStatus}`);
-  }
-  const reason = checkName(param(ctx.query, 'reason') ?? '', 'reason', 'INVALID_QUERY_PARAMETER', { allowEmpty: true, multiline: true });
+  if (status === undefined) throw instanceNotFound(instanceId);
+  const ended = operation === 'rewind' ? isTerminal(status.runtimeStatus) && status.runtimeStatus !== 'Failed' : isTerminal(status.runtimeStatus);
+  if (ended) throw HttpApiError.bare(410, 'INSTANCE_ENDED', `Instance '${instanceId}' is already ${status.runtimeStatus}`);
+  const reason = reasonOf(ctx);
   switch (operation) {
     case 'terminate':
       await ctx.engine.terminate(instanceId, reason);
@@ -31,6 +32,10 @@ export async function instanceCommand(ctx: RequestContext, instanceId: string, o
       break;
     case 'resume':
       await ctx.engine.resume(instanceId, reason);
+      break;
+    case 'rewind':
+      // A live instance: the engine refuses it (InstanceNotFailedError → 412).
+      await ctx.engine.rewind(instanceId, reason);
       break;
   }
   sendEmpty(ctx.res, 202);

@@ -1,6 +1,12 @@
 import type { InstanceQuery } from '../../types.js';
 import { sendJson } from '../http-io.js';
-import { booleanParam, dateParam, param, positiveIntParam, runtimeStatusParam } from '../query-params.js';
+import {
+  lenientBooleanParam as booleanParam,
+  lenientDateParam as dateParam,
+  lenientPositiveIntParam as positiveIntParam,
+  lenientRuntimeStatusParam as runtimeStatusParam,
+  param,
+} from '../query-params.js';
 import type { RequestContext } from '../request-context.js';
 import { checkContinuationToken } from '../continuation-token.js';
 import { checkInstanceIdPrefix } from '../names.js';

@@ -1,8 +1,8 @@
 import { HttpApiError } from '../errors.js';
 import { readJsonBody, sendJson } from '../http-io.js';
-import { checkName, validateInstanceId } from '../names.js';
-import { param } from '../query-params.js';
-import type { RequestContext } from '../request-context.js';
+import { checkName, validateNewInstanceId } from '../names.js';
+import { lenientSecondsParam } from '../query-params.js';
+import { requireOrchestration, type RequestContext } from '../request-context.js';
 import { isTerminal } from '../status-json.js';
 import { instanceLinks } from '../urls.js';
 import { getStatus } from './get-status.js';
@@ -13,16 +13,6 @@ export { validateInstanceId } from '../names.js';
 export const MAX_WAIT_MS = 60_000;
 /** And polls storage at most this often, whatever pollingInterval says. */
 export const MIN_POLLING_MS = 100;
-
-function secondsParam(ctx: RequestContext, name: string): number | undefined {
-  const raw = param(ctx.query, name);
-  if (raw === undefined || raw === '') return undefined;
-  const seconds = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: must be a number of seconds`);
-  }
-  return seconds;
-}
 
 /** Answers 202 with the instance's management links, the Location of its status and Retry-After (async 202 pattern). */
 export function sendCheckStatus(ctx: RequestContext, instanceId: string): void {
@@ -43,15 +33,32 @@ export function waitBounds(timeoutSeconds: number, intervalSeconds: number): { t
  */
 export async function startOrchestration(ctx: RequestContext, functionName: string, instanceId: string | undefined): Promise<void> {
   checkName(functionName, 'functionName', 'INVALID_FUNCTION_NAME');
-  if (instanceId !== undefined) validateInstanceId(instanceId);
-  const timeout = secondsParam(ctx, 'timeout');
-  const pollingInterval = secondsParam(ctx, 'pollingInterval');
+  if (instanceId !== undefined) validateNewInstanceId(instanceId);
+  const wait = waitParams(ctx);
+  const input = await readJsonBody(ctx.req, 'input');
+  requireOrchestration(ctx, functionName);
+  const id = await ctx.engine.start(functionName, instanceId !== undefined ? { instanceId, input } : { input });
+  await answerStarted(ctx, id, wait);
+}
+
+export interface WaitParams {
+  timeout: number | undefined;
+  pollingInterval: number | undefined;
+}
+
+/** `timeout` and `pollingInterval` (seconds) of a start or restart, checked before anything is started. */
+export function waitParams(ctx: RequestContext): WaitParams {
+  // As the extension reads them: a value that is no number of seconds is ignored (then there is no wait).
+  const timeout = lenientSecondsParam(ctx.query, 'timeout');
+  const pollingInterval = lenientSecondsParam(ctx.query, 'pollingInterval');
   if (timeout !== undefined && pollingInterval !== undefined && pollingInterval > timeout) {
     throw new HttpApiError(400, 'INVALID_QUERY_PARAMETER', 'pollingInterval: must not exceed timeout');
   }
-  const input = await readJsonBody(ctx.req, 'input');
-  const id = await ctx.engine.start(functionName, instanceId !== undefined ? { instanceId, input } : { input });
+  return { timeout, pollingInterval };
+}
 
+/** The 202 check-status answer of a started instance, or with both wait parameters the create-and-wait answer. */
+export async function answerStarted(ctx: RequestContext, id: string, { timeout, pollingInterval }: WaitParams): Promise<void> {
   if (timeout === undefined || pollingInterval === undefined) {
     sendCheckStatus(ctx, id);
     return;
