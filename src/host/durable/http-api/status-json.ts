@@ -11,8 +11,6 @@ export interface StatusJson {
   createdTime: string;
   lastUpdatedTime: string;
   historyEvents?: unknown[];
-  /** The same list again: the stock JS client reads `history` (azure-functions-durable-js#620). */
-  history?: unknown[];
 }
 
 /** The extension prints times to the second, UTC, with a literal Z (e.g. 2024-05-01T10:00:00Z). */
@@ -23,8 +21,9 @@ export function extensionTime(value: string): string {
 
 /**
  * Missing values become null: the stock client's DurableOrchestrationStatus refuses a payload without `input` or
- * `output`. History goes out as `historyEvents`, as the extension names it, and as `history` too: the stock client
- * reads that name (azure-functions-durable-js#620), so against the real extension it never sees the history.
+ * `output`. History goes out as `historyEvents` only, as the extension names it. The stock JS client reads `history`
+ * (azure-functions-durable-js#620), so its `getStatus(..., {showHistory})` sees none, here as on the real extension:
+ * an app that read it here would break under func.
  */
 export function toStatusJson(status: InstanceStatus, options: { showInput: boolean }): StatusJson {
   const json: StatusJson = {
@@ -37,10 +36,7 @@ export function toStatusJson(status: InstanceStatus, options: { showInput: boole
     createdTime: extensionTime(status.createdTime),
     lastUpdatedTime: extensionTime(status.lastUpdatedTime),
   };
-  if (status.history !== undefined) {
-    json.historyEvents = status.history;
-    json.history = status.history;
-  }
+  if (status.history !== undefined) json.historyEvents = status.history;
   return json;
 }
 

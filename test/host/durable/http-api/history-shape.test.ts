@@ -61,7 +61,7 @@ describe('history in the extension shape', () => {
     assert.equal(res.status, 200);
     const body = res.json() as { historyEvents?: Event[]; history?: Event[] };
     assert.ok(body.historyEvents, 'historyEvents is there');
-    assert.deepEqual(body.history, body.historyEvents, 'the same list under the name the stock client reads');
+    assert.equal('history' in body, false, 'only the name the extension sends');
     return body.historyEvents;
   }
 
@@ -128,11 +128,13 @@ describe('history in the extension shape', () => {
     assert.equal('historyEvents' in pending, false, 'no history of a Pending instance, as the extension answers');
   });
 
-  test('the stock client getStatus(id, {showHistory, showHistoryOutput}) sees the same list, in both its forms', async () => {
-    const expected = await history('showHistory=true&showHistoryOutput=true');
+  test('the stock client getStatus(id, {showHistory}) sees no history, in both its forms, as on the extension', async () => {
+    // The client reads `history`, the extension sends `historyEvents` (azure-functions-durable-js#620): matching the
+    // extension keeps an app from relying here on what func will not give it.
     for (const legacy of [false, true]) {
       const status = await api.served.client({ legacy }).getStatus(id, { showHistory: true, showHistoryOutput: true });
-      assert.deepEqual(status.history, expected, legacy ? 'template form' : 'RPC form');
+      assert.equal(status.runtimeStatus, 'Completed', legacy ? 'template form' : 'RPC form');
+      assert.equal(status.history, undefined, legacy ? 'template form' : 'RPC form');
     }
   });
 });
