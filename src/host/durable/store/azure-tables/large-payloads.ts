@@ -1,0 +1,208 @@
+/**
+ * Large text properties of the hub's rows moved to blobs and back (payload-marker.ts says when and how they are
+ * named). The rules that keep references valid:
+ * - a commit's blobs are written BEFORE the commit (a crash in between leaves an orphan blob, never a row naming a
+ *   missing blob); orphans go with the purge of their instance (their names start with its prefix);
+ * - a blob is deleted only once no stored row names it any more: an instance row's old value after the commit that
+ *   replaced it, everything of an instance after its purge.
+ * An instance row rewrites its input, output, custom status and state on every step: a value the replaced row version
+ * already holds in a blob is referenced again, not uploaded again (`known`, by the version's ETag).
+ */
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { getText, type EntityProps } from '../../chunked-text.js';
+import type { PayloadBlobStore } from '../payloads/payload-blob-store.js';
+import { decodeMarker, encodeMarker, instanceBlobPrefix, isLarge, newBlobName } from '../payloads/payload-marker.js';
+import type { Row } from './table-store.js';
+
+const zip = promisify(gzip);
+const unzip = promisify(gunzip);
+
+/** Blob transfers at once (a scan of a hub with many large payloads must not open hundreds of downloads). */
+const TRANSFERS = 8;
+/** Texts of instance rows remembered for reuse, in UTF-16 units over all instances (least recently used go first). */
+const KNOWN_UNITS = 64 * 1024 * 1024;
+
+/** A blob a commit needs written before it. */
+export interface PendingBlob {
+  name: string;
+  text: string;
+}
+
+/** A property held in a blob: its text and the marker naming the blob. */
+interface BlobValue {
+  text: string;
+  marker: string;
+}
+
+/** What an instance row version (by its ETag) holds in blobs, by property. */
+interface KnownRow {
+  etag: string;
+  props: Map<string, BlobValue>;
+  units: number;
+}
+
+/** Large properties of the rows of one commit: what to upload first, and what the instance row's version holds. */
+export interface Offload {
+  pending: PendingBlob[];
+  /** The instance row's properties held in blobs, once committed (for `committed`). */
+  instanceBlobs?: Map<string, BlobValue>;
+  /** Blobs of the replaced instance row version that the new version no longer names. */
+  garbage: string[];
+}
+
+const SYSTEM = new Set(['partitionKey', 'rowKey', 'etag', 'odata.etag', 'timestamp']);
+const PART = /__(?:n|\d+)$/;
+
+export class LargePayloads {
+  private readonly known = new Map<string, KnownRow>();
+  private knownUnits = 0;
+
+  constructor(readonly blobs: PayloadBlobStore) {}
+
+  /**
+   * Replaces the large text properties of `entities` (rows of `instanceId` about to be written) by markers. The
+   * entity `instanceRow`, if given, is the instance row replacing the version with ETag `replacing`.
+   */
+  offload(instanceId: string, entities: EntityProps[], instanceRow?: EntityProps, replacing?: string): Offload {
+    const result: Offload = { pending: [], garbage: [] };
+    if (!this.blobs.available) return result;
+    const old = replacing !== undefined ? this.known.get(instanceId) : undefined;
+    const reusable = old?.etag === replacing ? old?.props : undefined;
+    for (const entity of entities) {
+      const isInstance = entity === instanceRow;
+      if (isInstance) result.instanceBlobs = new Map();
+      for (const name of Object.keys(entity)) {
+        if (SYSTEM.has(name) || PART.test(name) || typeof entity[name] !== 'string') continue;
+        const text = getText(entity, name);
+        if (text === undefined || !isLarge(text)) continue;
+        const before = reusable?.get(name);
+        let marker: string;
+        if (before !== undefined && before.text === text) {
+          marker = before.marker;
+        } else {
+          const blob = newBlobName(instanceId, name);
+          marker = encodeMarker({ blob, units: text.length });
+          result.pending.push({ name: blob, text });
+        }
+        dropParts(entity, name);
+        entity[name] = marker;
+        if (isInstance) result.instanceBlobs?.set(name, { text, marker });
+      }
+    }
+    if (reusable && instanceRow) {
+      const kept = new Set([...(result.instanceBlobs?.values() ?? [])].map((v) => v.marker));
+      for (const value of reusable.values()) if (!kept.has(value.marker)) result.garbage.push(blobOf(value.marker));
+    }
+    return result;
+  }
+
+  /** Writes a commit's blobs (compressed), all of them before it returns. */
+  async write(pending: PendingBlob[]): Promise<void> {
+    await pool(pending, async ({ name, text }) => this.blobs.put(name, await zip(Buffer.from(text, 'utf8'))));
+  }
+
+  /** After the commit: what the new instance row version holds (its ETag), and the blobs no row names any more. */
+  async committed(instanceId: string, offload: Offload, etag: string | undefined): Promise<void> {
+    if (offload.instanceBlobs && etag !== undefined) this.remember(instanceId, etag, offload.instanceBlobs);
+    else if (offload.instanceBlobs) this.forget(instanceId);
+    await this.deleteQuietly(offload.garbage);
+  }
+
+  /**
+   * Puts the payloads back into rows as read (in place). `wanted` leaves rows nobody will parse alone (history of
+   * an ended execution). Instance rows (`isInstanceRow`) are remembered with their ETag for reuse.
+   */
+  async resolve(instanceIdOf: (row: Row) => string, rows: Row[], isInstanceRow: (row: Row) => boolean, wanted: (row: Row) => boolean = () => true): Promise<void> {
+    const jobs: { row: Row; name: string; blob: string; units: number }[] = [];
+    for (const row of rows) {
+      if (!wanted(row)) continue;
+      for (const name of Object.keys(row)) {
+        const ref = decodeMarker(row[name]);
+        if (ref) jobs.push({ row, name, ...ref });
+      }
+    }
+    const byRow = new Map<Row, Map<string, BlobValue>>();
+    await pool(jobs, async ({ row, name, blob, units }) => {
+      const marker = row[name] as string;
+      const text = await this.read(blob, units);
+      row[name] = text;
+      if (isInstanceRow(row)) byRow.set(row, (byRow.get(row) ?? new Map<string, BlobValue>()).set(name, { text, marker }));
+    });
+    for (const row of rows) if (isInstanceRow(row) && wanted(row)) this.remember(instanceIdOf(row), row.etag, byRow.get(row) ?? new Map());
+  }
+
+  private async read(blob: string, units: number): Promise<string> {
+    const data = await this.blobs.get(blob);
+    if (data === undefined) throw new Error(`large payload ${blob} is missing from the blob container`);
+    const text = (await unzip(data)).toString('utf8');
+    if (text.length !== units) throw new Error(`large payload ${blob} holds ${text.length} characters, its row says ${units}`);
+    return text;
+  }
+
+  /** Every blob of an instance, orphans of crashed commits included (their names start with its prefix). */
+  async listInstance(instanceId: string): Promise<string[]> {
+    return this.blobs.available ? this.blobs.list(instanceBlobPrefix(instanceId)) : [];
+  }
+
+  /** Deletes blobs no row names any more. */
+  async deleteBlobs(names: string[]): Promise<void> {
+    await pool(names, (name) => this.blobs.delete(name));
+  }
+
+  /** Garbage is deleted on a best-effort basis: what stays is an orphan that the instance's purge removes. */
+  private async deleteQuietly(names: string[]): Promise<void> {
+    try {
+      await pool(names, (name) => this.blobs.delete(name));
+    } catch {
+      // left for the purge
+    }
+  }
+
+  private remember(instanceId: string, etag: string, props: Map<string, BlobValue>): void {
+    this.forget(instanceId);
+    if (props.size === 0) return;
+    const units = [...props.values()].reduce((sum, v) => sum + v.text.length, 0);
+    this.known.set(instanceId, { etag, props, units });
+    this.knownUnits += units;
+    for (const id of this.known.keys()) {
+      if (this.knownUnits <= KNOWN_UNITS) break;
+      this.forget(id);
+    }
+  }
+
+  private forget(instanceId: string): void {
+    const row = this.known.get(instanceId);
+    if (!row) return;
+    this.known.delete(instanceId);
+    this.knownUnits -= row.units;
+  }
+}
+
+function dropParts(entity: EntityProps, name: string): void {
+  const parts = Number(entity[`${name}__n`] ?? 1);
+  delete entity[`${name}__n`];
+  for (let i = 1; i < parts; i++) delete entity[`${name}__${i}`];
+}
+
+function blobOf(marker: string): string {
+  return decodeMarker(marker)?.blob ?? '';
+}
+
+/** Runs `work` over `items`, at most TRANSFERS at once; the first failure is thrown once all have settled. */
+async function pool<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TRANSFERS, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
