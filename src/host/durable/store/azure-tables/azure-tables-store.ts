@@ -13,7 +13,7 @@ import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedS
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
-import { LargePayloads, type Offload } from './large-payloads.js';
+import { knownBlobsOf, LargePayloads, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
 import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
 import { TableLeaseStore } from './lease-store.js';
@@ -24,7 +24,8 @@ import type { TransactionAction } from '@azure/data-tables';
 
 export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl): AzureTablesStore {
   const table = new HubTable(connectionString, tableName, logger, control);
-  return new AzureTablesStore(table, new LargePayloads(new BlobContainerStore(connectionString, tableName, (label, op) => table.retrying(label, op))));
+  const blobs = new BlobContainerStore(connectionString, tableName, (label, op) => table.retrying(label, op));
+  return new AzureTablesStore(table, new LargePayloads(blobs, knownBlobsOf(`${connectionString}\n${tableName}`)));
 }
 
 export class AzureTablesStore implements HubStore {

@@ -54,11 +54,33 @@ export interface Offload {
 const SYSTEM = new Set(['partitionKey', 'rowKey', 'etag', 'odata.etag', 'timestamp']);
 const PART = /__(?:n|\d+)$/;
 
-export class LargePayloads {
-  private readonly known = new Map<string, KnownRow>();
-  private knownUnits = 0;
+/**
+ * What instance row versions hold in blobs, shared by the stores of one hub in a process (the engine opens one for
+ * its steps and one for client operations: a start's blobs are reused by the first step). ETags keep it honest.
+ */
+export class KnownBlobs {
+  readonly rows = new Map<string, KnownRow>();
+  units = 0;
+}
 
-  constructor(readonly blobs: PayloadBlobStore) {}
+const sharedKnown = new Map<string, KnownBlobs>();
+
+/** The KnownBlobs of a hub (by connection and table name) in this process. */
+export function knownBlobsOf(key: string): KnownBlobs {
+  let known = sharedKnown.get(key);
+  if (!known) sharedKnown.set(key, (known = new KnownBlobs()));
+  return known;
+}
+
+export class LargePayloads {
+  constructor(
+    readonly blobs: PayloadBlobStore,
+    private readonly shared: KnownBlobs = new KnownBlobs(),
+  ) {}
+
+  private get known(): Map<string, KnownRow> {
+    return this.shared.rows;
+  }
 
   /**
    * Replaces the large text properties of `entities` (rows of `instanceId` about to be written) by markers. The
@@ -164,9 +186,9 @@ export class LargePayloads {
     if (props.size === 0) return;
     const units = [...props.values()].reduce((sum, v) => sum + v.text.length, 0);
     this.known.set(instanceId, { etag, props, units });
-    this.knownUnits += units;
+    this.shared.units += units;
     for (const id of this.known.keys()) {
-      if (this.knownUnits <= KNOWN_UNITS) break;
+      if (this.shared.units <= KNOWN_UNITS) break;
       this.forget(id);
     }
   }
@@ -175,7 +197,7 @@ export class LargePayloads {
     const row = this.known.get(instanceId);
     if (!row) return;
     this.known.delete(instanceId);
-    this.knownUnits -= row.units;
+    this.shared.units -= row.units;
   }
 }
 
