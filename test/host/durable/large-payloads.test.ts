@@ -5,9 +5,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { connectionStringFor, startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { createDurableEngine } from '../../../src/host/durable/engine.js';
+import { SystemClock } from '../../../src/host/system-clock.js';
+import { startStorageProxy } from '../../support/storage-proxy.js';
 import { partitionKeyOf } from '../../../src/host/durable/keys.js';
 import { HASHED_KEYS } from '../../../src/host/durable/store/azure-tables/instance-row-key.js';
 import { containerName, decodeMarker, instanceBlobPrefix, LARGE_PAYLOAD_BYTES } from '../../../src/host/durable/store/payloads/payload-marker.js';
@@ -15,7 +22,7 @@ import { MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
 import type { DurableEngineRuntime } from '../../../src/host/durable/types.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
 import { serveApi, type ServedApi } from './http-api/harness.js';
-import { startEngine, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 let azurite: RunningAzurite;
 let engine: DurableEngineRuntime;
@@ -48,8 +55,8 @@ after(async () => {
   await azurite?.stop();
 });
 
-async function blobsOf(instanceId: string): Promise<string[]> {
-  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName(hub));
+async function blobsOf(instanceId: string, hubName = hub): Promise<string[]> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName(hubName));
   const names: string[] = [];
   try {
     for await (const blob of container.listBlobsFlat({ prefix: instanceBlobPrefix(instanceId) })) names.push(blob.name);
@@ -144,4 +151,68 @@ test(`over the limit (${MAX_PAYLOAD_UNITS} characters of JSON) the HTTP API answ
   assert.equal(answer.code, 'PAYLOAD_TOO_LARGE');
   assert.match(answer.message, new RegExp(`limit of ${MAX_PAYLOAD_UNITS} characters`));
   assert.equal(await engine.getStatus('too-big'), undefined, 'nothing stored');
+});
+
+/** An engine in its own process (fixtures/engine-process.ts), for kill -9. */
+function spawnEngine(connectionString: string, crashHub: string, workerId: string): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'engine-process.js')], {
+    env: { ...process.env, CONN: connectionString, HUB: crashHub, WORKER_ID: workerId, EXEC_LOG: path.join(tmpdir(), `large-${process.pid}.log`), LEASE_MS: '2000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`engine process exited early (${code ?? signal})`)));
+  });
+  ready.catch(() => undefined);
+  return { child, ready };
+}
+
+test('kill -9 between the blob write and the commit leaves no dangling reference; the instance completes after a restart', async () => {
+  const crashHub = uniqueHub('crash');
+  // The child's table calls go through a proxy that holds its commits ($batch); its blob calls go straight to Azurite.
+  const proxy = await startStorageProxy(azurite.tablePort);
+  const client = createDurableEngine({
+    connectionString: azurite.connectionString,
+    taskHubName: crashHub,
+    invoker: new DirectInvoker(),
+    clock: new SystemClock(),
+    logger: testLogger(),
+    workerId: 'client',
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const input = payload('crash', 300_000);
+    await client.start('LargeEcho', { instanceId: 'crashing', input });
+    const before = await blobsOf('crashing', crashHub);
+    proxy.hold('transaction');
+    const first = spawnEngine(connectionStringFor(proxy.port, '127.0.0.1', azurite.blobPort), crashHub, 'first');
+    children.push(first.child);
+    await first.ready;
+    await waitFor(async () => (proxy.held() > 0 ? true : undefined), 'the first step\'s commit to be sent', 20_000);
+    const exited = once(first.child, 'exit');
+    first.child.kill('SIGKILL');
+    await exited;
+    proxy.hold(undefined);
+    // The step's history blob was written; its commit never arrived: an orphan, and the rows name only what exists.
+    const orphans = (await blobsOf('crashing', crashHub)).filter((name) => !before.includes(name));
+    assert.ok(orphans.length >= 1, 'the blob was written before the commit');
+    const status = await client.getStatus('crashing', { showInput: true, showHistory: true });
+    assert.equal(status?.runtimeStatus, 'Pending');
+    assert.equal(status?.input, input, 'every reference the rows hold resolves');
+
+    const second = spawnEngine(azurite.connectionString, crashHub, 'second');
+    children.push(second.child);
+    await second.ready;
+    const done = await waitForStatus(client, 'crashing', ['Completed', 'Failed'], 30_000);
+    assert.equal(done.runtimeStatus, 'Completed');
+    assert.equal(done.output, input);
+    assert.equal(await client.purge('crashing'), 1);
+    assert.deepEqual(await blobsOf('crashing', crashHub), [], 'the purge removed the orphans too');
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await client.shutdown();
+    await proxy.close();
+  }
 });
