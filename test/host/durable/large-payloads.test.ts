@@ -41,6 +41,13 @@ const invoker = new DirectInvoker()
   })
   .orchestration('Plain', function* (ctx) {
     return ctx.df.getInput();
+  })
+  .orchestration('Eternal', function* (ctx) {
+    const { n, pad } = ctx.df.getInput() as { n: number; pad: string };
+    const echoed = (yield ctx.df.callActivity('Echo', pad)) as string;
+    if (n >= 6) return echoed.length;
+    ctx.df.continueAsNew({ n: n + 1, pad: payload(`round${n + 1}`, 100_000) });
+    return undefined;
   });
 
 before(async () => {
@@ -117,6 +124,17 @@ test('a payload just under the threshold stays in its row; just over, it goes to
   // The start message and the history row wrap the input in more JSON: those cross the threshold, the row's Input not.
   assert.deepEqual((await blobsOf('under')).filter((name) => name.startsWith('under/input-')), []);
   assert.equal((await blobsOf('over')).filter((name) => name.startsWith('over/input-')).length, 1, 'one blob, not one per step');
+});
+
+test('an eternal orchestration with large inputs keeps a bounded number of blobs: replaced and deleted rows take theirs along', async () => {
+  const id = 'eternal';
+  await engine.start('Eternal', { instanceId: id, input: { n: 0, pad: payload('round0', 100_000) } });
+  assert.equal((await waitForStatus(engine, id, ['Completed', 'Failed'], 30_000)).output, 100_000 + '|echoed'.length);
+  const left = await blobsOf(id);
+  // The last execution's input (instance row and history) and its history rows; not six executions' worth.
+  assert.ok(left.length > 0 && left.length <= 4, `blobs left: ${left.join(', ')}`);
+  assert.equal(await engine.purge(id), 1);
+  assert.deepEqual(await blobsOf(id), []);
 });
 
 test('orphans of a crash between blob write and commit are removed by the purge; a recreated instance drops its old blobs', async () => {

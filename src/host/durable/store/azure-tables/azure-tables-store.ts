@@ -8,12 +8,12 @@ import { historyPrefix, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX,
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
-import { statusOf } from '../errors.js';
+import { describe, statusOf } from '../errors.js';
 import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
-import { knownBlobsOf, LargePayloads, type Offload } from './large-payloads.js';
+import { knownBlobsOf, LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
 import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
 import { TableLeaseStore } from './lease-store.js';
@@ -61,7 +61,8 @@ export class AzureTablesStore implements HubStore {
   }
 
   async loadInstance(instanceId: string): Promise<PartitionSnapshot> {
-    return readPartition(this.table, instanceId, await this.keys(), this.payloads);
+    const keys = await this.keys();
+    return rereadOnMissingBlob(() => readPartition(this.table, instanceId, keys, this.payloads));
   }
 
   async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
@@ -69,7 +70,7 @@ export class AzureTablesStore implements HubStore {
   }
 
   readInbox(instanceId: string): Promise<InboxEntry[]> {
-    return readInbox(this.table, partitionKeyOf(instanceId), this.payloads);
+    return rereadOnMissingBlob(() => readInbox(this.table, partitionKeyOf(instanceId), this.payloads));
   }
 
   prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep {
@@ -100,15 +101,17 @@ export class AzureTablesStore implements HubStore {
   private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload): Promise<Map<string, string>> {
     if (this.payloads) await this.payloads.write(offload.pending);
     const etags = await this.table.transact(actions);
-    if (this.payloads && offload.instanceBlobs) {
+    if (this.payloads) {
       const pk = partitionKeyOf(instanceId);
-      await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.of(pk)) : undefined);
+      const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));
+      await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.of(pk)) : undefined, deleted);
     }
     return etags;
   }
 
-  deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
-    return this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
+  async deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
+    await this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
+    await this.payloads?.rowsDeleted(instanceId, rowKeys);
   }
 
   async wakeTimes(): Promise<WakeTime[]> {
@@ -128,7 +131,11 @@ export class AzureTablesStore implements HubStore {
     return rows.map((row) => ({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey }));
   }
 
-  async readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+  readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return rereadOnMissingBlob(() => this.readInstanceOnce(instanceId));
+  }
+
+  private async readInstanceOnce(instanceId: string): Promise<InstanceRecord | undefined> {
     const pk = partitionKeyOf(instanceId);
     const row = await this.table.get(pk, (await this.keys()).of(pk));
     if (!row) return undefined;
@@ -150,10 +157,21 @@ export class AzureTablesStore implements HubStore {
     const entities = actions.map(([, entity]) => entity as EntityProps);
     const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
     // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
-    const doomed = replacing && this.payloads?.blobs.available ? await this.endedExecutionBlobs(record.instanceId, replacing.executionId) : [];
+    const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
     const etags = await this.transactWithBlobs(record.instanceId, actions, offload);
-    if (doomed.length > 0) await this.payloads?.deleteBlobs(doomed);
+    if (doomed && doomed.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(doomed));
     return etags.get(keys.of(pk));
+  }
+
+  /** Clean-ups of blobs never fail the operation: what they miss stays as an orphan until the instance's purge. */
+  private async cleanUp<T>(what: string, work: () => Promise<T> | undefined): Promise<T | undefined> {
+    if (!this.payloads?.blobs.available) return undefined;
+    try {
+      return await work();
+    } catch (err) {
+      this.table.logger.warn({ op: what, table: this.table.tableName, error: describe(err) }, 'durable: large payload clean-up failed; the blobs stay until a purge');
+      return undefined;
+    }
   }
 
   /**
@@ -184,21 +202,32 @@ export class AzureTablesStore implements HubStore {
   /** Purge: the blobs of an instance whose rows are gone (a new instance started meanwhile keeps what it names). */
   async afterPurge(instanceId: string): Promise<void> {
     const payloads = this.payloads;
-    if (!payloads?.blobs.available) return;
-    const listed = await payloads.listInstance(instanceId);
-    if (listed.length === 0) return;
-    const kept = new Set<string>();
-    for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) for (const blob of blobsNamedBy(row)) kept.add(blob);
-    await payloads.deleteBlobs(listed.filter((blob) => !kept.has(blob)));
+    if (!payloads) return;
+    payloads.purged(instanceId);
+    await this.cleanUp('purge', async () => {
+      const listed = await payloads.listInstance(instanceId);
+      if (listed.length === 0) return;
+      const kept = new Set<string>();
+      for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) for (const blob of blobsNamedBy(row)) kept.add(blob);
+      await payloads.deleteBlobs(listed.filter((blob) => !kept.has(blob)));
+    });
   }
 
-  async listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
+  listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
+    return rereadOnMissingBlob(() => this.listInstancesOnce(filter));
+  }
+
+  private async listInstancesOnce(filter: InstanceFilter): Promise<InstanceRecord[]> {
     const rows = await this.table.list(instanceFilter(filter, await this.keys()));
     await resolvePartition(this.payloads, rows, await this.keys());
     return rows.map(recordFromRow);
   }
 
-  async pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+  pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+    return rereadOnMissingBlob(() => this.pageInstancesOnce(filter, top, continuationToken));
+  }
+
+  private async pageInstancesOnce(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
     const page = await this.table.page(instanceFilter(filter, await this.keys()), top, continuationToken);
     await resolvePartition(this.payloads, page.rows, await this.keys());
     const records = page.rows.map(recordFromRow);

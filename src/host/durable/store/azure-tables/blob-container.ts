@@ -79,18 +79,17 @@ export class BlobContainerStore implements PayloadBlobStore {
     });
   }
 
+  /** One attempt (the SDK's own retry aside): listing serves clean-ups, which leave orphans for later if it fails. */
   async list(prefix: string): Promise<string[]> {
     if (!this.available) return [];
-    return this.retrying('listBlobs', async () => {
-      const names: string[] = [];
-      try {
-        for await (const blob of this.client().listBlobsFlat({ prefix })) names.push(blob.name);
-      } catch (err) {
-        if (isContainerMissing(err)) return [];
-        throw err;
-      }
-      return names;
-    });
+    const names: string[] = [];
+    try {
+      for await (const blob of this.client().listBlobsFlat({ prefix })) names.push(blob.name);
+    } catch (err) {
+      if (isContainerMissing(err)) return [];
+      throw err;
+    }
+    return names;
   }
 
   async delete(name: string): Promise<void> {

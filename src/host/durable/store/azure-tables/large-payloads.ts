@@ -23,6 +23,27 @@ const TRANSFERS = 8;
 /** Texts of instance rows remembered for reuse, in UTF-16 units over all instances (least recently used go first). */
 const KNOWN_UNITS = 64 * 1024 * 1024;
 
+/**
+ * A row named a blob that is gone: read just before a commit replaced that row (and its old value's blob was deleted).
+ * The read is done again (`rereadOnMissingBlob`).
+ */
+export class MissingBlobError extends Error {
+  readonly code = 'LARGE_PAYLOAD_MISSING';
+}
+
+const REREADS = 3;
+
+/** Runs a read again when it met a blob deleted under it (the row it came from has changed since). */
+export async function rereadOnMissingBlob<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof MissingBlobError) || attempt >= REREADS) throw err;
+    }
+  }
+}
+
 /** A blob a commit needs written before it. */
 export interface PendingBlob {
   name: string;
@@ -49,6 +70,8 @@ export interface Offload {
   instanceBlobs?: Map<string, BlobValue>;
   /** Blobs of the replaced instance row version that the new version no longer names. */
   garbage: string[];
+  /** Blobs named by the other rows written, by row key. */
+  rows?: Map<string, string[]>;
 }
 
 const SYSTEM = new Set(['partitionKey', 'rowKey', 'etag', 'odata.etag', 'timestamp']);
@@ -61,6 +84,8 @@ const PART = /__(?:n|\d+)$/;
 export class KnownBlobs {
   readonly rows = new Map<string, KnownRow>();
   units = 0;
+  /** Blobs named by the other rows of each instance (history, messages, outbox), deleted when those rows are. */
+  readonly named = new Map<string, Map<string, string[]>>();
 }
 
 const sharedKnown = new Map<string, KnownBlobs>();
@@ -110,6 +135,10 @@ export class LargePayloads {
         dropParts(entity, name);
         entity[name] = marker;
         if (isInstance) result.instanceBlobs?.set(name, { text, marker });
+        else if (typeof entity.rowKey === 'string') {
+          result.rows ??= new Map();
+          result.rows.set(entity.rowKey, [...(result.rows.get(entity.rowKey) ?? []), blobOf(marker)]);
+        }
       }
     }
     if (reusable && instanceRow) {
@@ -124,11 +153,46 @@ export class LargePayloads {
     await pool(pending, async ({ name, text }) => this.blobs.put(name, await zip(Buffer.from(text, 'utf8'))));
   }
 
-  /** After the commit: what the new instance row version holds (its ETag), and the blobs no row names any more. */
-  async committed(instanceId: string, offload: Offload, etag: string | undefined): Promise<void> {
+  /**
+   * After the commit: what the new instance row version holds (its ETag) and the other rows written name; then the
+   * blobs no row names any more (the replaced values, those of the rows the commit deleted) go.
+   */
+  async committed(instanceId: string, offload: Offload, etag: string | undefined, deletedRows: string[] = []): Promise<void> {
     if (offload.instanceBlobs && etag !== undefined) this.remember(instanceId, etag, offload.instanceBlobs);
     else if (offload.instanceBlobs) this.forget(instanceId);
-    await this.deleteQuietly(offload.garbage);
+    for (const [rowKey, blobs] of offload.rows ?? []) this.note(instanceId, rowKey, blobs);
+    await this.deleteQuietly([...offload.garbage, ...this.unname(instanceId, deletedRows)]);
+  }
+
+  /** Rows of an instance deleted (garbage, delivered outbox): the blobs they named, as far as this process knows. */
+  async rowsDeleted(instanceId: string, rowKeys: string[]): Promise<void> {
+    await this.deleteQuietly(this.unname(instanceId, rowKeys));
+  }
+
+  /** An instance purged: nothing of it is remembered any more. */
+  purged(instanceId: string): void {
+    this.forget(instanceId);
+    this.shared.named.delete(instanceId);
+  }
+
+  private note(instanceId: string, rowKey: string, blobs: string[]): void {
+    let rows = this.shared.named.get(instanceId);
+    if (blobs.length === 0) {
+      rows?.delete(rowKey);
+      if (rows?.size === 0) this.shared.named.delete(instanceId);
+      return;
+    }
+    if (!rows) this.shared.named.set(instanceId, (rows = new Map()));
+    rows.set(rowKey, blobs);
+  }
+
+  private unname(instanceId: string, rowKeys: string[]): string[] {
+    const rows = this.shared.named.get(instanceId);
+    if (!rows) return [];
+    const blobs = rowKeys.flatMap((rowKey) => rows.get(rowKey) ?? []);
+    for (const rowKey of rowKeys) rows.delete(rowKey);
+    if (rows.size === 0) this.shared.named.delete(instanceId);
+    return blobs;
   }
 
   /**
@@ -138,11 +202,14 @@ export class LargePayloads {
   async resolve(instanceIdOf: (row: Row) => string, rows: Row[], isInstanceRow: (row: Row) => boolean, wanted: (row: Row) => boolean = () => true): Promise<void> {
     const jobs: { row: Row; name: string; blob: string; units: number }[] = [];
     for (const row of rows) {
-      if (!wanted(row)) continue;
+      const found: string[] = [];
       for (const name of Object.keys(row)) {
         const ref = decodeMarker(row[name]);
-        if (ref) jobs.push({ row, name, ...ref });
+        if (!ref) continue;
+        found.push(ref.blob);
+        if (wanted(row)) jobs.push({ row, name, ...ref });
       }
+      if (!isInstanceRow(row)) this.note(instanceIdOf(row), row.rowKey, found);
     }
     const byRow = new Map<Row, Map<string, BlobValue>>();
     await pool(jobs, async ({ row, name, blob, units }) => {
@@ -156,7 +223,7 @@ export class LargePayloads {
 
   private async read(blob: string, units: number): Promise<string> {
     const data = await this.blobs.get(blob);
-    if (data === undefined) throw new Error(`large payload ${blob} is missing from the blob container`);
+    if (data === undefined) throw new MissingBlobError(`large payload ${blob} is missing from the blob container`);
     const text = (await unzip(data)).toString('utf8');
     if (text.length !== units) throw new Error(`large payload ${blob} holds ${text.length} characters, its row says ${units}`);
     return text;
