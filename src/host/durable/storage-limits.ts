@@ -22,7 +22,7 @@ export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
 
 /**
  * Largest JSON text (UTF-16 units) of one start input, one raised event's data or one reason that a client may send
- * (16 Mi: a 10 MB payload round-trips). Payloads past 60 KiB are stored gzip-compressed in the hub's blob container
+ * (16 Mi: a 10 MB payload round-trips). Payloads past 60,000 bytes are stored gzip-compressed in the hub's blob container
  * (store/payloads/payload-marker.ts), so the table limits above no longer bound them; this one keeps a single
  * request's memory (the text, its JSON value, its compressed copy) bounded. The HTTP edge refuses more with 413.
  */

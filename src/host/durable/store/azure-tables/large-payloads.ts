@@ -58,10 +58,16 @@ interface BlobValue {
 
 /** What an instance row version (by its ETag) holds in blobs, by property. */
 interface KnownRow {
-  etag: string;
   props: Map<string, BlobValue>;
   units: number;
 }
+
+/**
+ * Versions of one instance row known, by ETag (a few: a reader may remember an older version after a commit made a
+ * newer one, and must not make the owner forget the version its next step replaces).
+ */
+type KnownVersions = Map<string, KnownRow>;
+const VERSIONS = 3;
 
 /** Large properties of the rows of one commit: what to upload first, and what the instance row's version holds. */
 export interface Offload {
@@ -82,7 +88,7 @@ const PART = /__(?:n|\d+)$/;
  * its steps and one for client operations: a start's blobs are reused by the first step). ETags keep it honest.
  */
 export class KnownBlobs {
-  readonly rows = new Map<string, KnownRow>();
+  readonly rows = new Map<string, KnownVersions>();
   units = 0;
   /** Blobs named by the other rows of each instance (history, messages, outbox), deleted when those rows are. */
   readonly named = new Map<string, Map<string, string[]>>();
@@ -103,7 +109,7 @@ export class LargePayloads {
     private readonly shared: KnownBlobs = new KnownBlobs(),
   ) {}
 
-  private get known(): Map<string, KnownRow> {
+  private get known(): Map<string, KnownVersions> {
     return this.shared.rows;
   }
 
@@ -114,8 +120,7 @@ export class LargePayloads {
   offload(instanceId: string, entities: EntityProps[], instanceRow?: EntityProps, replacing?: string): Offload {
     const result: Offload = { pending: [], garbage: [] };
     if (!this.blobs.available) return result;
-    const old = replacing !== undefined ? this.known.get(instanceId) : undefined;
-    const reusable = old?.etag === replacing ? old?.props : undefined;
+    const reusable = replacing !== undefined ? this.known.get(instanceId)?.get(replacing)?.props : undefined;
     for (const entity of entities) {
       const isInstance = entity === instanceRow;
       if (isInstance) result.instanceBlobs = new Map();
@@ -159,7 +164,6 @@ export class LargePayloads {
    */
   async committed(instanceId: string, offload: Offload, etag: string | undefined, deletedRows: string[] = []): Promise<void> {
     if (offload.instanceBlobs && etag !== undefined) this.remember(instanceId, etag, offload.instanceBlobs);
-    else if (offload.instanceBlobs) this.forget(instanceId);
     for (const [rowKey, blobs] of offload.rows ?? []) this.note(instanceId, rowKey, blobs);
     await this.deleteQuietly([...offload.garbage, ...this.unname(instanceId, deletedRows)]);
   }
@@ -249,11 +253,25 @@ export class LargePayloads {
   }
 
   private remember(instanceId: string, etag: string, props: Map<string, BlobValue>): void {
-    this.forget(instanceId);
-    if (props.size === 0) return;
-    const units = [...props.values()].reduce((sum, v) => sum + v.text.length, 0);
-    this.known.set(instanceId, { etag, props, units });
-    this.shared.units += units;
+    const versions = this.known.get(instanceId) ?? new Map<string, KnownRow>();
+    this.known.delete(instanceId); // re-inserted last: the most recently used instance
+    // A version seen again keeps its place: versions go oldest first-seen first, so a reader remembering an old
+    // version never pushes out the one the owner's next step replaces.
+    const before = versions.get(etag);
+    if (before) this.shared.units -= before.units;
+    if (props.size > 0) {
+      const units = [...props.values()].reduce((sum, v) => sum + v.text.length, 0);
+      versions.set(etag, { props, units });
+      this.shared.units += units;
+    } else {
+      versions.delete(etag);
+    }
+    for (const [old, row] of versions) {
+      if (versions.size <= VERSIONS) break;
+      versions.delete(old);
+      this.shared.units -= row.units;
+    }
+    if (versions.size > 0) this.known.set(instanceId, versions);
     for (const id of this.known.keys()) {
       if (this.shared.units <= KNOWN_UNITS) break;
       this.forget(id);
@@ -261,10 +279,10 @@ export class LargePayloads {
   }
 
   private forget(instanceId: string): void {
-    const row = this.known.get(instanceId);
-    if (!row) return;
+    const versions = this.known.get(instanceId);
+    if (!versions) return;
     this.known.delete(instanceId);
-    this.shared.units -= row.units;
+    for (const row of versions.values()) this.shared.units -= row.units;
   }
 }
 
