@@ -13,7 +13,8 @@ import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedS
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
-import { knownBlobsOf, LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
+import { knownBlobsOf } from './known-blobs.js';
+import { LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
 import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
 import { TableLeaseStore } from './lease-store.js';

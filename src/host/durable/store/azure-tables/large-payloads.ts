@@ -6,13 +6,14 @@
  * - a blob is deleted only once no stored row names it any more: an instance row's old value after the commit that
  *   replaced it, everything of an instance after its purge.
  * An instance row rewrites its input, output, custom status and state on every step: a value the replaced row version
- * already holds in a blob is referenced again, not uploaded again (`known`, by the version's ETag).
+ * already holds in a blob is referenced again, not uploaded again (known-blobs.ts, by the version's ETag).
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { getText, type EntityProps } from '../../chunked-text.js';
 import type { PayloadBlobStore } from '../payloads/payload-blob-store.js';
 import { decodeMarker, encodeMarker, instanceBlobPrefix, isLarge, newBlobName } from '../payloads/payload-marker.js';
+import { KnownBlobs, type BlobValue } from './known-blobs.js';
 import type { Row } from './table-store.js';
 
 const zip = promisify(gzip);
@@ -20,8 +21,6 @@ const unzip = promisify(gunzip);
 
 /** Blob transfers at once (a scan of a hub with many large payloads must not open hundreds of downloads). */
 const TRANSFERS = 8;
-/** Texts of instance rows remembered for reuse, in UTF-16 units over all instances (least recently used go first). */
-const KNOWN_UNITS = 64 * 1024 * 1024;
 
 /**
  * A row named a blob that is gone: read just before a commit replaced that row (and its old value's blob was deleted).
@@ -50,25 +49,6 @@ export interface PendingBlob {
   text: string;
 }
 
-/** A property held in a blob: its text and the marker naming the blob. */
-interface BlobValue {
-  text: string;
-  marker: string;
-}
-
-/** What an instance row version (by its ETag) holds in blobs, by property. */
-interface KnownRow {
-  props: Map<string, BlobValue>;
-  units: number;
-}
-
-/**
- * Versions of one instance row known, by ETag (a few: a reader may remember an older version after a commit made a
- * newer one, and must not make the owner forget the version its next step replaces).
- */
-type KnownVersions = Map<string, KnownRow>;
-const VERSIONS = 3;
-
 /** Large properties of the rows of one commit: what to upload first, and what the instance row's version holds. */
 export interface Offload {
   pending: PendingBlob[];
@@ -83,35 +63,11 @@ export interface Offload {
 const SYSTEM = new Set(['partitionKey', 'rowKey', 'etag', 'odata.etag', 'timestamp']);
 const PART = /__(?:n|\d+)$/;
 
-/**
- * What instance row versions hold in blobs, shared by the stores of one hub in a process (the engine opens one for
- * its steps and one for client operations: a start's blobs are reused by the first step). ETags keep it honest.
- */
-export class KnownBlobs {
-  readonly rows = new Map<string, KnownVersions>();
-  units = 0;
-  /** Blobs named by the other rows of each instance (history, messages, outbox), deleted when those rows are. */
-  readonly named = new Map<string, Map<string, string[]>>();
-}
-
-const sharedKnown = new Map<string, KnownBlobs>();
-
-/** The KnownBlobs of a hub (by connection and table name) in this process. */
-export function knownBlobsOf(key: string): KnownBlobs {
-  let known = sharedKnown.get(key);
-  if (!known) sharedKnown.set(key, (known = new KnownBlobs()));
-  return known;
-}
-
 export class LargePayloads {
   constructor(
     readonly blobs: PayloadBlobStore,
-    private readonly shared: KnownBlobs = new KnownBlobs(),
+    private readonly known: KnownBlobs = new KnownBlobs(),
   ) {}
-
-  private get known(): Map<string, KnownVersions> {
-    return this.shared.rows;
-  }
 
   /**
    * Replaces the large text properties of `entities` (rows of `instanceId` about to be written) by markers. The
@@ -120,7 +76,7 @@ export class LargePayloads {
   offload(instanceId: string, entities: EntityProps[], instanceRow?: EntityProps, replacing?: string): Offload {
     const result: Offload = { pending: [], garbage: [] };
     if (!this.blobs.available) return result;
-    const reusable = replacing !== undefined ? this.known.get(instanceId)?.get(replacing)?.props : undefined;
+    const reusable = replacing !== undefined ? this.known.version(instanceId, replacing) : undefined;
     for (const entity of entities) {
       const isInstance = entity === instanceRow;
       if (isInstance) result.instanceBlobs = new Map();
@@ -163,40 +119,19 @@ export class LargePayloads {
    * blobs no row names any more (the replaced values, those of the rows the commit deleted) go.
    */
   async committed(instanceId: string, offload: Offload, etag: string | undefined, deletedRows: string[] = []): Promise<void> {
-    if (offload.instanceBlobs && etag !== undefined) this.remember(instanceId, etag, offload.instanceBlobs);
-    for (const [rowKey, blobs] of offload.rows ?? []) this.note(instanceId, rowKey, blobs);
-    await this.deleteQuietly([...offload.garbage, ...this.unname(instanceId, deletedRows)]);
+    if (offload.instanceBlobs && etag !== undefined) this.known.remember(instanceId, etag, offload.instanceBlobs);
+    for (const [rowKey, blobs] of offload.rows ?? []) this.known.note(instanceId, rowKey, blobs);
+    await this.deleteQuietly([...offload.garbage, ...this.known.unname(instanceId, deletedRows)]);
   }
 
   /** Rows of an instance deleted (garbage, delivered outbox): the blobs they named, as far as this process knows. */
   async rowsDeleted(instanceId: string, rowKeys: string[]): Promise<void> {
-    await this.deleteQuietly(this.unname(instanceId, rowKeys));
+    await this.deleteQuietly(this.known.unname(instanceId, rowKeys));
   }
 
   /** An instance purged: nothing of it is remembered any more. */
   purged(instanceId: string): void {
-    this.forget(instanceId);
-    this.shared.named.delete(instanceId);
-  }
-
-  private note(instanceId: string, rowKey: string, blobs: string[]): void {
-    let rows = this.shared.named.get(instanceId);
-    if (blobs.length === 0) {
-      rows?.delete(rowKey);
-      if (rows?.size === 0) this.shared.named.delete(instanceId);
-      return;
-    }
-    if (!rows) this.shared.named.set(instanceId, (rows = new Map()));
-    rows.set(rowKey, blobs);
-  }
-
-  private unname(instanceId: string, rowKeys: string[]): string[] {
-    const rows = this.shared.named.get(instanceId);
-    if (!rows) return [];
-    const blobs = rowKeys.flatMap((rowKey) => rows.get(rowKey) ?? []);
-    for (const rowKey of rowKeys) rows.delete(rowKey);
-    if (rows.size === 0) this.shared.named.delete(instanceId);
-    return blobs;
+    this.known.forget(instanceId);
   }
 
   /**
@@ -213,7 +148,7 @@ export class LargePayloads {
         found.push(ref.blob);
         if (wanted(row)) jobs.push({ row, name, ...ref });
       }
-      if (!isInstanceRow(row)) this.note(instanceIdOf(row), row.rowKey, found);
+      if (!isInstanceRow(row)) this.known.note(instanceIdOf(row), row.rowKey, found);
     }
     const byRow = new Map<Row, Map<string, BlobValue>>();
     await pool(jobs, async ({ row, name, blob, units }) => {
@@ -222,7 +157,7 @@ export class LargePayloads {
       row[name] = text;
       if (isInstanceRow(row)) byRow.set(row, (byRow.get(row) ?? new Map<string, BlobValue>()).set(name, { text, marker }));
     });
-    for (const row of rows) if (isInstanceRow(row) && wanted(row)) this.remember(instanceIdOf(row), row.etag, byRow.get(row) ?? new Map());
+    for (const row of rows) if (isInstanceRow(row) && wanted(row)) this.known.remember(instanceIdOf(row), row.etag, byRow.get(row) ?? new Map());
   }
 
   private async read(blob: string, units: number): Promise<string> {
@@ -250,39 +185,6 @@ export class LargePayloads {
     } catch {
       // left for the purge
     }
-  }
-
-  private remember(instanceId: string, etag: string, props: Map<string, BlobValue>): void {
-    const versions = this.known.get(instanceId) ?? new Map<string, KnownRow>();
-    this.known.delete(instanceId); // re-inserted last: the most recently used instance
-    // A version seen again keeps its place: versions go oldest first-seen first, so a reader remembering an old
-    // version never pushes out the one the owner's next step replaces.
-    const before = versions.get(etag);
-    if (before) this.shared.units -= before.units;
-    if (props.size > 0) {
-      const units = [...props.values()].reduce((sum, v) => sum + v.text.length, 0);
-      versions.set(etag, { props, units });
-      this.shared.units += units;
-    } else {
-      versions.delete(etag);
-    }
-    for (const [old, row] of versions) {
-      if (versions.size <= VERSIONS) break;
-      versions.delete(old);
-      this.shared.units -= row.units;
-    }
-    if (versions.size > 0) this.known.set(instanceId, versions);
-    for (const id of this.known.keys()) {
-      if (this.shared.units <= KNOWN_UNITS) break;
-      this.forget(id);
-    }
-  }
-
-  private forget(instanceId: string): void {
-    const versions = this.known.get(instanceId);
-    if (!versions) return;
-    this.known.delete(instanceId);
-    for (const row of versions.values()) this.shared.units -= row.units;
   }
 }
 
