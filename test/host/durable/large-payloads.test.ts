@@ -145,7 +145,7 @@ test('an eternal orchestration with large inputs keeps a bounded number of blobs
   // The last execution's input (instance row and history) and its history rows; not six executions' worth. (The
   // replaced blobs go right after each commit: the status may be read before the last of them is deleted.)
   let left: string[] = [];
-  await waitFor(async () => ((left = await blobsOf(id)).length <= 4 ? true : undefined), 'the replaced blobs to go', 5_000).catch(() => undefined);
+  await waitFor(async () => ((left = await blobsOf(id)).length <= 4 ? true : undefined), 'the replaced blobs to go', 15_000).catch(() => undefined);
   assert.ok(left.length > 0 && left.length <= 4, `blobs left: ${left.join(', ')}`);
   assert.equal(await engine.purge(id), 1);
   assert.deepEqual(await blobsOf(id), []);
