@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { getText, putText, type EntityProps } from '../../../../src/host/durable/chunked-text.js';
+import { hasBlobService } from '../../../../src/host/durable/store/azure-tables/blob-container.js';
 import { LargePayloads } from '../../../../src/host/durable/store/azure-tables/large-payloads.js';
 import type { Row } from '../../../../src/host/durable/store/azure-tables/table-store.js';
 import { MemoryBlobStore } from '../../../../src/host/durable/store/payloads/payload-blob-store.js';
-import { decodeMarker, encodeMarker, instanceBlobPrefix, isLarge, LARGE_PAYLOAD_BYTES } from '../../../../src/host/durable/store/payloads/payload-marker.js';
+import { containerName, decodeMarker, encodeMarker, instanceBlobPrefix, isLarge, LARGE_PAYLOAD_BYTES } from '../../../../src/host/durable/store/payloads/payload-marker.js';
 import { fuzzParameters } from '../../../support/fuzz.js';
 
 test('the marker codec round-trips, and no JSON text is ever taken for a marker', () => {
@@ -58,4 +59,12 @@ test('any payload round-trips through offload, blob write and resolve; only larg
     }),
     fuzzParameters({ numRuns: 40 }, 'offload round trip'),
   );
+});
+
+test('the blob service comes from the connection string as the SDK derives it; a table endpoint alone means none', () => {
+  const key = 'AccountKey=a2V5';
+  assert.equal(hasBlobService(`DefaultEndpointsProtocol=https;AccountName=prod;${key};EndpointSuffix=core.windows.net`), true);
+  assert.equal(hasBlobService(`AccountName=dev;${key};BlobEndpoint=http://127.0.0.1:10000/dev;TableEndpoint=http://127.0.0.1:10002/dev;`), true);
+  assert.equal(hasBlobService(`AccountName=dev;${key};TableEndpoint=http://127.0.0.1:10002/dev;`), false);
+  assert.equal(containerName('MyHub1'), 'myhub1-largemessages');
 });
