@@ -48,6 +48,11 @@ const invoker = new DirectInvoker()
   .orchestration('Plain', function* (ctx) {
     return ctx.df.getInput();
   })
+  .orchestration('Parent', function* (ctx) {
+    // Through the outbox: the child's creation and its result to the parent carry the payload.
+    const fromChild = (yield ctx.df.callSubOrchestrator('Plain', ctx.df.getInput(), `${ctx.df.instanceId}-child`)) as string;
+    return `${fromChild}|parent`;
+  })
   .orchestration('Eternal', function* (ctx) {
     const { n, pad } = ctx.df.getInput() as { n: number; pad: string };
     const echoed = (yield ctx.df.callActivity('Echo', pad)) as string;
@@ -136,6 +141,17 @@ test('a payload just under the threshold stays in its row; just over, it goes to
   // The start message and the history row wrap the input in more JSON: those cross the threshold, the row's Input not.
   assert.deepEqual((await blobsOf('under')).filter((name) => name.startsWith('under/input-')), []);
   assert.equal((await blobsOf('over')).filter((name) => name.startsWith('over/input-')).length, 1, 'one blob, not one per step');
+});
+
+test('a sub-orchestration takes and returns 1 MB through the outbox; purging both leaves no blob', async () => {
+  const input = payload('sub', MB);
+  await engine.start('Parent', { instanceId: 'parent', input });
+  const done = await waitForStatus(engine, 'parent', ['Completed', 'Failed'], 30_000);
+  assert.equal(done.output, `${input}|parent`);
+  assert.equal((await engine.getStatus('parent-child', { showInput: true }))?.input, input);
+  assert.equal(await engine.purge('parent'), 1);
+  assert.equal(await engine.purge('parent-child'), 1);
+  assert.deepEqual([...(await blobsOf('parent')), ...(await blobsOf('parent-child'))], []);
 });
 
 test('an eternal orchestration with large inputs keeps a bounded number of blobs: replaced and deleted rows take theirs along', async () => {
