@@ -180,6 +180,10 @@ test('orphans of a crash between blob write and commit are removed by the purge;
   assert.equal((await waitForStatus(engine, id, ['Completed'])).output, second);
   const now = await blobsOf(id);
   assert.deepEqual(now.filter((name) => old.includes(name)), [], 'no blob of the first execution is left');
+  // Recreated with the same input: whatever blob the new rows name stays readable.
+  await engine.start('Plain', { instanceId: id, input: second });
+  assert.equal((await waitForStatus(engine, id, ['Completed'])).output, second);
+  assert.equal((await engine.getStatus(id, { showInput: true }))?.input, second);
   // As a crash after the blob write and before the commit leaves it: a blob no row names.
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName(hub));
   await container.getBlockBlobClient(`${instanceBlobPrefix(id)}orphan.json.gz`).uploadData(Buffer.from('x'));

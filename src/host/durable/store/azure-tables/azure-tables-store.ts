@@ -160,7 +160,10 @@ export class AzureTablesStore implements HubStore {
     // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
     const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
     const etags = await this.transactWithBlobs(record.instanceId, actions, offload);
-    if (doomed && doomed.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(doomed));
+    // Not what the new rows name again (an unchanged input keeps its blob).
+    const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
+    const gone = (doomed ?? []).filter((blob) => !named.has(blob));
+    if (gone.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(gone));
     return etags.get(keys.of(pk));
   }
 
@@ -260,8 +263,8 @@ export class AzureTablesStore implements HubStore {
   }
 }
 
-/** The blobs a stored row names (its large properties' markers). */
-function blobsNamedBy(row: Row): string[] {
+/** The blobs a row names (its large properties' markers). */
+function blobsNamedBy(row: EntityProps): string[] {
   return Object.values(row).flatMap((value) => decodeMarker(value)?.blob ?? []);
 }
 
