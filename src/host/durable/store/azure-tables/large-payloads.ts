@@ -84,7 +84,7 @@ export class LargePayloads {
         if (SYSTEM.has(name) || PART.test(name) || typeof entity[name] !== 'string') continue;
         const text = getText(entity, name);
         if (text === undefined || !isLarge(text)) continue;
-        const before = reusable?.get(name);
+        const before = isInstance ? reusable?.get(name) : undefined;
         let marker: string;
         if (before !== undefined && before.text === text) {
           marker = before.marker;
