@@ -2,12 +2,13 @@ import { connectionStringFor } from './storage/azurite.js';
 import { parseConnectionString, validateConnectionString } from './connection-string.js';
 import { HostError } from './host-error.js';
 
-/** Azurite's default table port, which `UseDevelopmentStorage=true` means. */
+/** Azurite's default table and blob ports, which `UseDevelopmentStorage=true` means. */
 export const DEV_STORAGE_TABLE_PORT = 10002;
+export const DEV_STORAGE_BLOB_PORT = 10000;
 
 /**
  * Resolves the AzureWebJobsStorage setting to a connection string: `UseDevelopmentStorage=true` is Azurite's
- * well-known dev account on 127.0.0.1:10002 (or the DevelopmentStorageProxyUri host). Errors name the setting only.
+ * well-known dev account on 127.0.0.1:10002 for tables and :10000 for blobs (or the DevelopmentStorageProxyUri host). Errors name the setting only.
  */
 export function resolveStorageConnection(value: string | undefined, settingName = 'AzureWebJobsStorage'): string {
   if (value === undefined || value.trim() === '') {
@@ -24,7 +25,7 @@ export function resolveStorageConnection(value: string | undefined, settingName 
         throw new HostError('BAD_CONNECTION_STRING', `${settingName}: DevelopmentStorageProxyUri is not a URL`);
       }
     }
-    return connectionStringFor(DEV_STORAGE_TABLE_PORT, host);
+    return connectionStringFor(DEV_STORAGE_TABLE_PORT, host, DEV_STORAGE_BLOB_PORT);
   }
   validateConnectionString(value, settingName);
   return value;

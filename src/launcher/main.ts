@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   process.on('exit', () => {
     for (const component of components) component.child.kill('SIGKILL');
     azurite?.process.kill('SIGKILL');
+    azurite?.blobProcess.kill('SIGKILL');
   });
 
   try {
@@ -86,11 +87,15 @@ async function main(): Promise<void> {
         return;
       }
       const preferred = Number(env.AZURITE_TABLE_PORT ?? 10002);
-      const tablePort = (await portIsFree(preferred)) ? preferred : await freePort();
+      const preferredBlob = Number(env.AZURITE_BLOB_PORT ?? 10000);
+      const [tablePort, blobPort] = await Promise.all([
+        portIsFree(preferred).then((free) => (free ? preferred : freePort())),
+        portIsFree(preferredBlob).then((free) => (free ? preferredBlob : freePort())),
+      ]);
       const location = path.join(env.DATA_DIR ?? path.join(root, '.data'), 'azurite');
-      azurite = await startAzurite({ tablePort, location, detached: true });
+      azurite = await startAzurite({ tablePort, blobPort, location, detached: true });
       env.AzureWebJobsStorage = azurite.connectionString;
-      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, data in ${path.relative(root, location) || location}`);
+      say(`azurite ready: table service on http://127.0.0.1:${tablePort}, blob service on http://127.0.0.1:${blobPort}, data in ${path.relative(root, location) || location}`);
     })();
     const sink = (async () => {
       if (env.K_SINK || env.SINK) {

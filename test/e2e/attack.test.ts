@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { checkStream } from '../support/delivery-checks.js';
 import { startScheduledHost, type ScheduledHost } from '../support/scheduled-host.js';
+import { MAX_PAYLOAD_UNITS } from '../../src/host/durable/storage-limits.js';
 
 const HOOK = '/runtime/webhooks/durabletask';
 const FUNCTION_KEY = 'attacker-function-key-0123456789';
@@ -101,12 +102,13 @@ test('keyless development host: an attacker without a key changes nothing and ca
     assert.ok(probes.every((s) => s === 413 || s === 503 || s === 'refused'), `probes: ${probes.join(',')}`);
     assert.ok(probes.filter((s) => s === 413).length >= 8, `probes: ${probes.join(',')}`);
 
-    // Oversized Durable payloads: a 10 MB event to the schedule, a 1 MiB start input (was: 500 / stuck Pending).
+    // Durable payloads over the limit (16 Mi characters; 10 MB ones are stored in blobs): an event to the schedule, a
+    // start input (was: 500 / stuck Pending).
     assert.ok([413, 'refused'].includes(await statusOf(`${host.url}${HOOK}/instances/schedule-default/raiseEvent/anything`, {
-      method: 'POST', headers: json, body: JSON.stringify('e'.repeat(10 * 1024 * 1024)),
+      method: 'POST', headers: json, body: JSON.stringify('e'.repeat(MAX_PAYLOAD_UNITS)),
     })));
     assert.ok([413, 'refused'].includes(await statusOf(`${host.url}${HOOK}/orchestrators/scheduleOrchestrator/huge-start`, {
-      method: 'POST', headers: json, body: JSON.stringify({ pad: 's'.repeat(1024 * 1024) }),
+      method: 'POST', headers: json, body: JSON.stringify({ pad: 's'.repeat(MAX_PAYLOAD_UNITS) }),
     })));
     assert.equal(await statusOf(`${host.url}${HOOK}/instances/huge-start`), 404, 'nothing was stored');
 
@@ -177,7 +179,7 @@ test('keyed host: a function key opens the management API only; the system endpo
 
     // Oversized bodies on the function routes and the probe; more bodies at once than the bound.
     assert.ok([413, 'refused'].includes(await statusOf(`${host.url}/api/schedules/default/pause`, {
-      method: 'POST', headers: { ...withKey, ...json }, body: JSON.stringify('p'.repeat(2 * 1024 * 1024)),
+      method: 'POST', headers: { ...withKey, ...json }, body: JSON.stringify('p'.repeat(MAX_PAYLOAD_UNITS)),
     })));
     const probes = await Promise.all(Array.from({ length: 16 }, () => bigBody(`${host.url}/api/healthz`, 'GET', 30)));
     // The host answers before the upload ends and closes the connection: the client may see the reset first.

@@ -9,15 +9,15 @@ import { applyLocalSettings, readLocalSettings } from '../../src/host/local-sett
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/host/storage/azurite.js';
 import { resolveStorageConnection } from '../../src/host/storage-settings.js';
 
-test('UseDevelopmentStorage=true is Azurite\'s dev account on 127.0.0.1:10002 (or the proxy host)', () => {
+test('UseDevelopmentStorage=true is Azurite\'s dev account on 127.0.0.1:10002 and :10000 for blobs (or the proxy host)', () => {
   const cs = resolveStorageConnection('UseDevelopmentStorage=true');
   assert.match(cs, new RegExp(`AccountName=${DEV_ACCOUNT};`));
   assert.ok(cs.includes(`AccountKey=${DEV_KEY}`));
   assert.match(cs, /TableEndpoint=http:\/\/127\.0\.0\.1:10002\/devstoreaccount1;/);
-  assert.match(
-    resolveStorageConnection('UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http://azurite'),
-    /TableEndpoint=http:\/\/azurite:10002\//,
-  );
+  assert.match(cs, /BlobEndpoint=http:\/\/127\.0\.0\.1:10000\/devstoreaccount1;/);
+  const proxied = resolveStorageConnection('UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http://azurite');
+  assert.match(proxied, /TableEndpoint=http:\/\/azurite:10002\//);
+  assert.match(proxied, /BlobEndpoint=http:\/\/azurite:10000\//);
 });
 
 test('storage settings: missing or malformed values name the setting, never echo the value', () => {

@@ -5,7 +5,9 @@
  *   one entity), `write` (single-entity PUT/POST/PATCH/MERGE/DELETE), `table` (table ops); reset() starts again;
  * - cut(): every connection is reset and new ones are refused until restore();
  * - loseResponses(true): requests still reach storage (and commit), but their answers are swallowed and the
- *   connection is reset: the "lost response" a retry then trips over.
+ *   connection is reset: the "lost response" a retry then trips over;
+ * - hold('transaction'): requests of that kind never reach storage (nor get an answer) until hold(undefined), which
+ *   drops them: the client hangs there, as one killed at that instant would have left things; held() counts them.
  */
 import { once } from 'node:events';
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
@@ -21,6 +23,8 @@ export interface StorageProxy {
   cut(): void;
   restore(): void;
   loseResponses(on: boolean): void;
+  hold(kind: CallKind | undefined): void;
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -40,10 +44,17 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   let counts = empty();
   let down = false;
   let losing = false;
+  let holding: CallKind | undefined;
+  const held = new Set<IncomingMessage>();
   const clients = new Set<Socket>();
   const inFlight = new Set<ClientRequest>();
   const server = createServer((req, res) => {
-    counts[kindOf(req)]++;
+    const kind = kindOf(req);
+    counts[kind]++;
+    if (holding !== undefined && kind === holding) {
+      held.add(req);
+      return;
+    }
     const upstream = request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -98,6 +109,13 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     loseResponses(on: boolean) {
       losing = on;
     },
+    hold(kind: CallKind | undefined) {
+      holding = kind;
+      if (kind !== undefined) return;
+      for (const req of held) req.socket.destroy();
+      held.clear();
+    },
+    held: () => held.size,
     close: () =>
       new Promise<void>((resolve) => {
         resetAll();

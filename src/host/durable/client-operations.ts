@@ -153,6 +153,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       (rk) => !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(record.executionId)),
     );
     await this.store.deleteRows(instanceId, doomed);
+    await this.store.afterPurge(instanceId);
     this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it
     this.ctx.log.info({ instanceId }, 'durable: instance purged');
     return 1;

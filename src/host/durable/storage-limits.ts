@@ -21,12 +21,13 @@ export const TRANSACTION_OP_OVERHEAD_BYTES = 1_024;
 export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
 
 /**
- * Largest JSON text (UTF-16 units) of one start input or one raised event's data. Such a payload is stored up to
- * three times in one commit (instance row, start message, ExecutionStarted event): 3 × 2 × 128 Ki ≈ 768 KiB, within
- * one transaction and one entity with room for the rest of the row.
+ * Largest JSON text (UTF-16 units) of one start input, one raised event's data or one reason that a client may send
+ * (16 Mi: a 10 MB payload round-trips). Payloads past 60,000 bytes are stored gzip-compressed in the hub's blob container
+ * (store/payloads/payload-marker.ts), so the table limits above no longer bound them; this one keeps a single
+ * request's memory (the text, its JSON value, its compressed copy) bounded. The HTTP edge refuses more with 413.
  */
-export const MAX_PAYLOAD_UNITS = 128 * 1024;
-/** Largest custom status (JSON text, UTF-16 units), as the Durable extension allows (16 KiB). */
-export const MAX_CUSTOM_STATUS_UNITS = 16 * 1024;
+export const MAX_PAYLOAD_UNITS = 16 * 1024 * 1024;
+/** Largest custom status (JSON text, UTF-16 units): stored as any other payload. */
+export const MAX_CUSTOM_STATUS_UNITS = MAX_PAYLOAD_UNITS;
 /** Largest event name / reason text (UTF-16 units) accepted from a client. */
 export const MAX_NAME_UNITS = 1024;

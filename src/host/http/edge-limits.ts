@@ -2,12 +2,15 @@
  * The limits of the host's HTTP edge. Payload limits derive from what the task hub can store (storage-limits.ts):
  * nothing accepted here can produce a step that does not fit.
  */
-import { MAX_ENTITY_BYTES, MAX_PAYLOAD_UNITS } from '../durable/storage-limits.js';
+import { MAX_PAYLOAD_UNITS } from '../durable/storage-limits.js';
 
 export interface EdgeLimits {
   /** Body of an anonymous HTTP trigger (probes such as /api/healthz need none). */
   anonymousBodyBytes: number;
-  /** Body of a function- or admin-level HTTP trigger: at most one table entity's worth. */
+  /**
+   * Body of a function- or admin-level HTTP trigger: a durable payload's worth (MAX_PAYLOAD_UNITS; a starter function
+   * hands its body to the durable client as input), counted in bytes as received.
+   */
   functionBodyBytes: number;
   /** Request bodies read at once; more get 503 with Retry-After. */
   concurrentBodies: number;
@@ -21,7 +24,7 @@ export interface EdgeLimits {
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   anonymousBodyBytes: 4 * 1024,
-  functionBodyBytes: MAX_ENTITY_BYTES,
+  functionBodyBytes: MAX_PAYLOAD_UNITS,
   concurrentBodies: 16,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,

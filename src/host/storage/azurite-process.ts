@@ -1,5 +1,6 @@
 /**
- * Runs Azurite's table service in this process (arguments as for `azurite-table`), tied to the parent that
+ * Runs one Azurite service in this process: the blob service when the arguments name a `--blobPort` (as for
+ * `azurite-blob`), else the table service (as for `azurite-table`); tied to the parent that
  * started it over IPC: when the parent disconnects, or dies even by kill -9, Azurite closes gracefully (SIGINT
  * is the signal on which Azurite flushes its data to disk; SIGTERM would drop recent writes).
  */
@@ -10,4 +11,5 @@ process.once('disconnect', () => {
   process.kill(process.pid, 'SIGINT');
 });
 
-require('azurite/dist/src/table/main.js');
+if (process.argv.includes('--blobPort')) require('azurite/dist/src/blob/main.js');
+else require('azurite/dist/src/table/main.js');

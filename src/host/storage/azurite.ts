@@ -11,6 +11,8 @@ export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErC
 export interface AzuriteOptions {
   /** Table service port; 0 picks a free one. */
   tablePort?: number;
+  /** Blob service port (large payloads of the task hub); 0 picks a free one. */
+  blobPort?: number;
   /** Folder for persistent data; omitted means in-memory (lost when the process ends). */
   location?: string;
   /** Where Azurite's own stdout/stderr go; default: discarded. */
@@ -24,18 +26,27 @@ export interface AzuriteOptions {
 
 export interface RunningAzurite {
   readonly tablePort: number;
-  /** Connection string for the account, with an explicit table endpoint. */
+  readonly blobPort: number;
+  /** Connection string for the account, with explicit table and blob endpoints. */
   readonly connectionString: string;
+  /** The table service's process. */
   readonly process: ChildProcess;
+  /** The blob service's process (a second one, started in parallel: each service starts as fast as before). */
+  readonly blobProcess: ChildProcess;
   /** Stops Azurite gracefully (its data is flushed; SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
   /** Kills Azurite at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
 }
 
-export function connectionStringFor(tablePort: number, host = '127.0.0.1'): string {
+/**
+ * The dev account's connection string. Without `blobPort` it names the table endpoint only: the task hub then has no
+ * blob service and stores no large payloads (a proxy in front of the table service, in tests, is such a case).
+ */
+export function connectionStringFor(tablePort: number, host = '127.0.0.1', blobPort?: number): string {
   return (
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+    (blobPort !== undefined ? `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT};` : '') +
     `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT};`
   );
 }
@@ -70,53 +81,71 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   }
 }
 
-/** Starts Azurite's table service from the `azurite` npm package, on loopback only. */
+/** Starts Azurite's table and blob services from the `azurite` npm package (two processes, in parallel), on loopback. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const tablePort = options.tablePort || (await freePort());
-  const entry = require.resolve('./azurite-process.js');
-  const args = [
-    entry,
-    '--tableHost',
-    '127.0.0.1',
-    '--tablePort',
-    String(tablePort),
-    '--skipApiVersionCheck',
-    '--disableTelemetry',
-    '--loose',
-    '--silent',
-  ];
+  const [tablePort, blobPort] = await Promise.all([options.tablePort || freePort(), options.blobPort || freePort()]);
+  const common = ['--skipApiVersionCheck', '--disableTelemetry', '--loose', '--silent'];
   if (options.location) {
     mkdirSync(options.location, { recursive: true });
-    args.push('--location', path.resolve(options.location));
+    common.push('--location', path.resolve(options.location));
   } else {
-    args.push('--inMemoryPersistence');
+    common.push('--inMemoryPersistence');
   }
+  const table = spawnService(['--tableHost', '127.0.0.1', '--tablePort', String(tablePort), ...common], options);
+  const blob = spawnService(['--blobHost', '127.0.0.1', '--blobPort', String(blobPort), ...common], options);
+  try {
+    await Promise.all([waitForPort(tablePort, table.child, 20_000), waitForPort(blobPort, blob.child, 20_000)]);
+  } catch (err) {
+    await Promise.all([table.kill(), blob.kill()]);
+    throw err;
+  }
+  return {
+    tablePort,
+    blobPort,
+    connectionString: connectionStringFor(tablePort, '127.0.0.1', blobPort),
+    process: table.child,
+    blobProcess: blob.child,
+    async stop() {
+      await Promise.all([table.stop(), blob.stop()]);
+    },
+    async kill() {
+      await Promise.all([table.kill(), blob.kill()]);
+    },
+  };
+}
+
+interface ServiceProcess {
+  child: ChildProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** One Azurite service in its own process (azurite-process.ts picks the service from its arguments). */
+function spawnService(args: string[], options: AzuriteOptions): ServiceProcess {
+  const entry = require.resolve('./azurite-process.js');
   const output = options.stdio ?? 'ignore';
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [entry, ...args], {
     stdio: ['ignore', output, output, 'ipc'],
     detached: options.detached ?? false,
   });
-  await waitForPort(tablePort, child, 20_000);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
-    tablePort,
-    connectionString: connectionStringFor(tablePort),
-    process: child,
+    child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        // Closing the IPC channel makes azurite-process close Azurite the graceful way.
-        if (child.connected) child.disconnect();
-        else child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      if (!running()) return;
+      // Closing the IPC channel makes azurite-process close Azurite the graceful way.
+      if (child.connected) child.disconnect();
+      else child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (running()) child.kill('SIGKILL');
       await exited;
     },
   };

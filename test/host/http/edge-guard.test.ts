@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startHost, type RunningHost, type StartHostOptions } from '../../../src/host/host.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
 import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
 import { memoryEngineFactory, type MemoryRuntime } from '../memory-runtime.js';
 
@@ -79,15 +80,23 @@ describe('body limits at the edge', () => {
     assert.match(res.text, /4096 bytes/);
   });
 
-  test('a 10 MB start input on the Durable API is 413 naming the field, and nothing is started', async () => {
-    const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/big-1`, {
+  test('a 10 MB start input on the Durable API is accepted; one over the payload limit is 413 naming the field and the limit, and nothing is started', async () => {
+    const fits = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/big-0`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify('x'.repeat(10 * 1024 * 1024)),
+    });
+    assert.equal(fits.status, 202);
+    const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/big-1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify('x'.repeat(MAX_PAYLOAD_UNITS)),
     }).catch((err: unknown) => err as Error);
     if (res instanceof Response) {
       assert.equal(res.status, 413);
-      assert.match(await res.text(), /input: larger than 131072 characters/);
+      const body = (await res.json()) as { code: string; message: string };
+      assert.equal(body.code, 'PAYLOAD_TOO_LARGE');
+      assert.match(body.message, new RegExp(`input: larger than the limit of ${MAX_PAYLOAD_UNITS} characters`));
     }
     assert.equal(engines[0]?.memory.has('big-1'), false);
   });
@@ -97,17 +106,18 @@ describe('body limits at the edge', () => {
     const over = await fetch(`${host.url}${HOOK}/instances/evt-1/raiseEvent/E`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify('y'.repeat(128 * 1024)),
+      body: JSON.stringify('y'.repeat(MAX_PAYLOAD_UNITS - 1)),
     });
     assert.equal(over.status, 413);
     assert.match(await over.text(), /eventData: larger than/);
     const fits = await fetch(`${host.url}${HOOK}/instances/evt-1/raiseEvent/E`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify('y'.repeat(128 * 1024 - 2)),
+      body: JSON.stringify('y'.repeat(MAX_PAYLOAD_UNITS - 2)),
     });
     assert.equal(fits.status, 202);
   });
+
 });
 
 describe('bodies read at once, and timeouts', () => {

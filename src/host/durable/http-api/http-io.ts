@@ -15,7 +15,7 @@ export async function readBody(req: IncomingMessage, field: string): Promise<str
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       // Connection: close, so the rest of the upload is not read.
-      throw new HttpApiError(413, 'PAYLOAD_TOO_LARGE', `${field}: larger than ${MAX_BODY_UNITS} characters of JSON`, { Connection: 'close' });
+      throw new HttpApiError(413, 'PAYLOAD_TOO_LARGE', `${field}: larger than the limit of ${MAX_BODY_UNITS} characters of JSON`, { Connection: 'close' });
     }
     if (req.destroyed) throw new HttpApiError(400, 'REQUEST_ABORTED', `${field}: the client closed the connection while sending it`);
     throw error;

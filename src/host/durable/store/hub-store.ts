@@ -3,6 +3,9 @@
  * entries, outbox messages), never rows, filters or batches. `azure-tables/` is the production implementation,
  * `memory/` one for fast tests with the same semantics (ETags, 409/412 conflicts, one instance's writes atomic).
  *
+ * Payloads (inputs, outputs, messages, history) are JSON text of any size up to the edge's limits; how a store keeps
+ * large ones (the Azure store: gzip blobs in the hub's `<hub>-largemessages` container) is its own business.
+ *
  * Errors: a write another writer got to first throws `ConflictError` (nothing of it applied); a storage that stays
  * unavailable throws `StorageUnavailableError` (see errors.ts).
  */
@@ -130,6 +133,12 @@ export interface HubStore {
   deleteInstanceRow(instanceId: string, etag: string): Promise<boolean>;
   /** Keys of every row of the instance's partition but its instance row (a new instance's row is never purged). */
   rowKeysOf(instanceId: string): Promise<string[]>;
+  /**
+   * The end of a purge, once the instance's rows are deleted: whatever the store kept of it outside its rows (the
+   * Azure store's large payloads, orphans of crashed commits included) goes too, but what a new instance of the same
+   * id names.
+   */
+  afterPurge(instanceId: string): Promise<void>;
 
   readonly lease: LeaseStore;
 }

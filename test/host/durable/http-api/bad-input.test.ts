@@ -70,7 +70,7 @@ describe('Durable HTTP API: bad input', () => {
     try {
       const res = await call(`${hook}/orchestrators/Big/big-engine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' });
       assert.equal(res.status, 413);
-      assert.match(res.text, /input: 200000 characters of JSON; at most 131072/);
+      assert.match(res.text, new RegExp(`input: 200000 characters of JSON; at most ${MAX_PAYLOAD_UNITS}`));
     } finally {
       engine.failStartWith = undefined;
     }

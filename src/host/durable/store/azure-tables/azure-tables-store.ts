@@ -3,34 +3,45 @@
  * instance (README.md: Storage layout). Row codecs, keys, chunking, batches and ETags stay in this folder.
  */
 import type { Logger } from 'pino';
-import { getText } from '../../chunked-text.js';
+import { getText, type EntityProps } from '../../chunked-text.js';
 import { historyPrefix, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
-import { statusOf } from '../errors.js';
+import { describe, statusOf } from '../errors.js';
 import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import { decodeMarker } from '../payloads/payload-marker.js';
+import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
+import { knownBlobsOf } from './known-blobs.js';
+import { LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
 import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
 import { TableLeaseStore } from './lease-store.js';
-import { quote, readInbox, readPartition, scanPartitions } from './partition-snapshot.js';
+import { quote, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
-import { HubTable, type RetryControl } from './table-store.js';
+import { HubTable, type RetryControl, type Row } from './table-store.js';
+import type { TransactionAction } from '@azure/data-tables';
 
 export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl): AzureTablesStore {
-  return new AzureTablesStore(new HubTable(connectionString, tableName, logger, control));
+  const table = new HubTable(connectionString, tableName, logger, control);
+  const blobs = new BlobContainerStore(connectionString, tableName, (label, op) => table.retrying(label, op));
+  return new AzureTablesStore(table, new LargePayloads(blobs, knownBlobsOf(`${connectionString}\n${tableName}`)));
 }
 
 export class AzureTablesStore implements HubStore {
   readonly lease: TableLeaseStore;
   /** The transaction of each step this store prepared (a PreparedStep stays free of table types). */
-  private readonly prepared = new WeakMap<PreparedStep, BuiltStep>();
+  private readonly prepared = new WeakMap<PreparedStep, { built: BuiltStep; offload: Offload }>();
   /** How the hub names its instance rows: read (or decided) once, before the first call that needs it. */
   private layout: Promise<InstanceRowKeys> | undefined;
   private known: InstanceRowKeys | undefined;
 
-  constructor(readonly table: HubTable) {
+  constructor(
+    readonly table: HubTable,
+    /** Large payloads in the hub's blob container; without it (tests of rows alone) every payload stays in its row. */
+    readonly payloads?: LargePayloads,
+  ) {
     this.lease = new TableLeaseStore(table);
   }
 
@@ -51,34 +62,57 @@ export class AzureTablesStore implements HubStore {
   }
 
   async loadInstance(instanceId: string): Promise<PartitionSnapshot> {
-    return readPartition(this.table, instanceId, await this.keys());
+    const keys = await this.keys();
+    return rereadOnMissingBlob(() => readPartition(this.table, instanceId, keys, this.payloads));
   }
 
   async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
-    return scanPartitions(this.table, visit, await this.keys());
+    return scanPartitions(this.table, visit, await this.keys(), undefined, this.payloads);
   }
 
   readInbox(instanceId: string): Promise<InboxEntry[]> {
-    return readInbox(this.table, partitionKeyOf(instanceId));
+    return rereadOnMissingBlob(() => readInbox(this.table, partitionKeyOf(instanceId), this.payloads));
   }
 
   prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep {
     // A snapshot only comes from a read or a start of this store, so the layout is known by now.
     if (!this.known) throw new Error('prepareStep: the hub layout is not read yet (no instance was read or started)');
-    const built = buildTransaction(snap, plan, this.known);
-    this.prepared.set(built, built);
+    let offload: Offload = { pending: [], garbage: [] };
+    const instanceId = instanceIdOf(snap.partitionKey);
+    const built = buildTransaction(snap, plan, this.known, (entities, instanceRow) => {
+      if (this.payloads) offload = this.payloads.offload(instanceId, entities, instanceRow, snap.record?.etag);
+    });
+    this.prepared.set(built, { built, offload });
     return built;
   }
 
   async commitStep(step: PreparedStep): Promise<Map<string, string>> {
-    const built = this.prepared.get(step);
-    if (!built) throw new Error('commitStep: a step this store did not prepare');
-    const etags = await this.table.transact(built.actions);
-    return withInstanceEtag(etags, built.actions[0]?.[1].partitionKey, this.known);
+    const prepared = this.prepared.get(step);
+    if (!prepared) throw new Error('commitStep: a step this store did not prepare');
+    const { built, offload } = prepared;
+    const pk = built.actions[0]?.[1].partitionKey;
+    const etags = await this.transactWithBlobs(typeof pk === 'string' ? instanceIdOf(pk) : '', built.actions, offload);
+    return withInstanceEtag(etags, pk, this.known);
   }
 
-  deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
-    return this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
+  /**
+   * Writes the commit's blobs, THEN the commit (a crash in between leaves orphan blobs, never a row naming a missing
+   * one), then tells the payloads what the instance row now holds.
+   */
+  private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload): Promise<Map<string, string>> {
+    if (this.payloads) await this.payloads.write(offload.pending);
+    const etags = await this.table.transact(actions);
+    if (this.payloads) {
+      const pk = partitionKeyOf(instanceId);
+      const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));
+      await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.of(pk)) : undefined, deleted);
+    }
+    return etags;
+  }
+
+  async deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
+    await this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
+    await this.payloads?.rowsDeleted(instanceId, rowKeys);
   }
 
   async wakeTimes(): Promise<WakeTime[]> {
@@ -98,35 +132,108 @@ export class AzureTablesStore implements HubStore {
     return rows.map((row) => ({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey }));
   }
 
-  async readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+  readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return rereadOnMissingBlob(() => this.readInstanceOnce(instanceId));
+  }
+
+  private async readInstanceOnce(instanceId: string): Promise<InstanceRecord | undefined> {
     const pk = partitionKeyOf(instanceId);
     const row = await this.table.get(pk, (await this.keys()).of(pk));
-    return row ? recordFromRow(row) : undefined;
+    if (!row) return undefined;
+    await resolvePartition(this.payloads, [row], await this.keys());
+    return recordFromRow(row);
   }
 
   async readHistory(instanceId: string, executionId: string): Promise<HistoryEventJson[]> {
     const prefix = historyPrefix(executionId);
     const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))} and RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)}`);
+    await this.payloads?.resolve((row) => instanceIdOf(row.partitionKey), rows, () => false);
     return rows.flatMap((r) => JSON.parse(getText(r, 'Events') ?? '[]') as HistoryEventJson[]);
   }
 
   async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
     const keys = await this.keys();
     const pk = partitionKeyOf(record.instanceId);
-    const etags = await this.table.transact(startTransaction({ record, start }, keys.of(pk), replacing));
+    const actions = startTransaction({ record, start }, keys.of(pk), replacing);
+    const entities = actions.map(([, entity]) => entity as EntityProps);
+    const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
+    // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
+    const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
+    const etags = await this.transactWithBlobs(record.instanceId, actions, offload);
+    // Not what the new rows name again (an unchanged input keeps its blob).
+    const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
+    const gone = (doomed ?? []).filter((blob) => !named.has(blob));
+    if (gone.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(gone));
     return etags.get(keys.of(pk));
   }
 
+  /** Clean-ups of blobs never fail the operation: what they miss stays as an orphan until the instance's purge. */
+  private async cleanUp<T>(what: string, work: () => Promise<T> | undefined): Promise<T | undefined> {
+    if (!this.payloads?.blobs.available) return undefined;
+    try {
+      return await work();
+    } catch (err) {
+      this.table.logger.warn({ op: what, table: this.table.tableName, error: describe(err) }, 'durable: large payload clean-up failed; the blobs stay until a purge');
+      return undefined;
+    }
+  }
+
+  /**
+   * Blobs of an ended instance that only its instance row, its execution's history and nothing else name, and
+   * orphans of crashed commits: read before it is replaced (nobody writes to an ended instance but a late message,
+   * whose rows are kept with their blobs).
+   */
+  private async endedExecutionBlobs(instanceId: string, executionId: string): Promise<string[]> {
+    const payloads = this.payloads;
+    if (!payloads) return [];
+    const listed = await payloads.listInstance(instanceId);
+    if (listed.length === 0) return [];
+    const keys = await this.keys();
+    const kept = new Set<string>();
+    for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) {
+      const ended = keys.is(row.rowKey) || row.rowKey.startsWith(historyPrefix(executionId));
+      if (!ended) for (const blob of blobsNamedBy(row)) kept.add(blob);
+    }
+    return listed.filter((blob) => !kept.has(blob));
+  }
+
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
-    await this.table.transact([['create', inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message)]]);
+    const entity = inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message);
+    const offload = this.payloads?.offload(instanceId, [entity]) ?? { pending: [], garbage: [] };
+    await this.transactWithBlobs(instanceId, [['create', entity]], offload);
   }
 
-  async listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
-    return (await this.table.list(instanceFilter(filter, await this.keys()))).map(recordFromRow);
+  /** Purge: the blobs of an instance whose rows are gone (a new instance started meanwhile keeps what it names). */
+  async afterPurge(instanceId: string): Promise<void> {
+    const payloads = this.payloads;
+    if (!payloads) return;
+    payloads.purged(instanceId);
+    await this.cleanUp('purge', async () => {
+      const listed = await payloads.listInstance(instanceId);
+      if (listed.length === 0) return;
+      const kept = new Set<string>();
+      for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) for (const blob of blobsNamedBy(row)) kept.add(blob);
+      await payloads.deleteBlobs(listed.filter((blob) => !kept.has(blob)));
+    });
   }
 
-  async pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+  listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
+    return rereadOnMissingBlob(() => this.listInstancesOnce(filter));
+  }
+
+  private async listInstancesOnce(filter: InstanceFilter): Promise<InstanceRecord[]> {
+    const rows = await this.table.list(instanceFilter(filter, await this.keys()));
+    await resolvePartition(this.payloads, rows, await this.keys());
+    return rows.map(recordFromRow);
+  }
+
+  pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+    return rereadOnMissingBlob(() => this.pageInstancesOnce(filter, top, continuationToken));
+  }
+
+  private async pageInstancesOnce(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
     const page = await this.table.page(instanceFilter(filter, await this.keys()), top, continuationToken);
+    await resolvePartition(this.payloads, page.rows, await this.keys());
     const records = page.rows.map(recordFromRow);
     return page.continuationToken ? { records, continuationToken: page.continuationToken } : { records };
   }
@@ -154,6 +261,11 @@ export class AzureTablesStore implements HubStore {
     const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`, ['PartitionKey', 'RowKey']);
     return rows.map((r) => r.rowKey).filter((rk) => !keys.is(rk));
   }
+}
+
+/** The blobs a row names (its large properties' markers). */
+function blobsNamedBy(row: EntityProps): string[] {
+  return Object.values(row).flatMap((value) => decodeMarker(value)?.blob ?? []);
 }
 
 /** The commit's ETags, with the instance row's also under the logical key INSTANCE_ROW (what the engine asks for). */

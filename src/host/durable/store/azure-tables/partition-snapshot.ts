@@ -6,6 +6,7 @@
 import { getText } from '../../chunked-text.js';
 import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
 import type { InstanceRowKeys } from './instance-row-key.js';
+import type { LargePayloads } from './large-payloads.js';
 import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../model.js';
 import type { HistoryEventJson } from '../../types.js';
 import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
@@ -18,10 +19,26 @@ export function quote(value: string): string {
 
 const MAX_SNAPSHOT_ATTEMPTS = 5;
 
-export async function readPartition(table: HubTable, instanceId: string, keys: InstanceRowKeys): Promise<PartitionSnapshot> {
+/**
+ * Puts large payloads back into one partition's rows as read (large-payloads.ts). History rows of other executions
+ * than the instance row's are garbage nobody parses: their blobs are not fetched.
+ */
+export async function resolvePartition(payloads: LargePayloads | undefined, rows: Row[], keys: InstanceRowKeys): Promise<void> {
+  if (!payloads) return;
+  const current = rows.find((r) => keys.is(r.rowKey))?.ExecutionId;
+  await payloads.resolve(
+    (row) => instanceIdOf(row.partitionKey),
+    rows,
+    (row) => keys.is(row.rowKey),
+    (row) => !row.rowKey.startsWith(HISTORY_PREFIX) || (typeof current === 'string' && executionOfHistoryRow(row.rowKey) === current),
+  );
+}
+
+export async function readPartition(table: HubTable, instanceId: string, keys: InstanceRowKeys, payloads?: LargePayloads): Promise<PartitionSnapshot> {
   const partitionKey = partitionKeyOf(instanceId);
   for (let attempt = 1; ; attempt++) {
     const { rows, pages } = await table.listPages(`PartitionKey eq ${quote(partitionKey)}`);
+    await resolvePartition(payloads, rows, keys);
     const snap = sortRows(partitionKey, rows, keys);
     if (pages <= 1 || attempt >= MAX_SNAPSHOT_ATTEMPTS) {
       if (pages > 1 && !(await sameRecord(table, snap, keys))) throw new Error(`partition of ${instanceId} keeps changing while it is read`);
@@ -45,10 +62,17 @@ const SCAN_PAGE_ROWS = 1_000;
  * once). A partition whose rows straddle two pages is left out: a commit between the two reads could pair a new
  * ETag with old history, which a one-page read cannot.
  */
-export async function scanPartitions(table: HubTable, visit: (snap: PartitionSnapshot) => void, keys: InstanceRowKeys, pageRows = SCAN_PAGE_ROWS): Promise<void> {
+export async function scanPartitions(
+  table: HubTable,
+  visit: (snap: PartitionSnapshot) => void,
+  keys: InstanceRowKeys,
+  pageRows = SCAN_PAGE_ROWS,
+  payloads?: LargePayloads,
+): Promise<void> {
   let pending: { partitionKey: string; rows: Row[] } | undefined; // the last partition of a page: may go on
   let straddling: string | undefined;
-  const emit = (group: { partitionKey: string; rows: Row[] }): void => {
+  const emit = async (group: { partitionKey: string; rows: Row[] }): Promise<void> => {
+    await resolvePartition(payloads, group.rows, keys);
     const snap = sortRows(group.partitionKey, group.rows, keys);
     if (snap.record) visit(snap);
   };
@@ -58,18 +82,18 @@ export async function scanPartitions(table: HubTable, visit: (snap: PartitionSna
     const groups = groupByPartition(page.rows);
     for (const [i, group] of groups.entries()) {
       const continues = i === 0 && (pending?.partitionKey === group.partitionKey || straddling === group.partitionKey);
-      if (i === 0 && pending && !continues) emit(pending);
+      if (i === 0 && pending && !continues) await emit(pending);
       if (i === 0) pending = undefined;
       if (continues) {
         straddling = group.partitionKey;
         continue;
       }
       if (i === groups.length - 1) pending = group;
-      else emit(group);
+      else await emit(group);
     }
     token = page.continuationToken;
   } while (token);
-  if (pending && pending.partitionKey !== straddling) emit(pending);
+  if (pending && pending.partitionKey !== straddling) await emit(pending);
 }
 
 function groupByPartition(rows: Row[]): { partitionKey: string; rows: Row[] }[] {
@@ -83,8 +107,9 @@ function groupByPartition(rows: Row[]): { partitionKey: string; rows: Row[] }[] 
 }
 
 /** The stored inbox of one partition alone (a targeted read after this process wrote a message there). */
-export async function readInbox(table: HubTable, partitionKey: string): Promise<InboxEntry[]> {
+export async function readInbox(table: HubTable, partitionKey: string, payloads?: LargePayloads): Promise<InboxEntry[]> {
   const rows = await table.list(`PartitionKey eq ${quote(partitionKey)} and RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)}`);
+  await payloads?.resolve((row) => instanceIdOf(row.partitionKey), rows, () => false);
   return sortInbox(rows.map(inboxEntryOf));
 }
 

@@ -18,12 +18,19 @@ export interface BuiltStep extends PreparedStep {
   actions: TransactionAction[];
 }
 
-export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: InstanceRowKeys): BuiltStep {
+/**
+ * Moves large properties of the rows written out of them (large-payloads.ts) before they are sized: `instanceRow` is
+ * the instance row among `entities`, if the step writes it.
+ */
+export type OffloadRows = (entities: EntityProps[], instanceRow?: EntityProps) => void;
+
+export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: InstanceRowKeys, offload?: OffloadRows): BuiltStep {
   const pk = snap.partitionKey;
   const actions: TransactionAction[] = [];
   const sized: EntityProps[] = [];
   const result: BuiltStep = { actions, historyRows: [], deletedHistory: [], operations: 0 };
   let stale = snap.staleHistory;
+  let instanceRow: EntityProps | undefined;
   if (plan.record && snap.record) {
     const rec: InstanceRecord = { ...plan.record };
     result.record = rec;
@@ -49,6 +56,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
       result.outbox = { instanceId: instanceIdOf(pk), rowKey: entity.rowKey, messages: plan.outbox };
     }
     const row = rowFromRecord(rec, keys.of(pk));
+    instanceRow = row;
     actions.unshift(['update', row, 'Replace', { etag: snap.record.etag }]);
     sized.push(row);
   }
@@ -67,6 +75,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
     actions.push(['delete', { partitionKey: pk, rowKey }]);
     result.deletedHistory.push(rowKey);
   }
+  offload?.(sized, instanceRow);
   const biggest = Math.max(0, ...sized.map(approxEntityBytes));
   // The entity limit counts UTF-16 units; the transaction limit counts the request body's UTF-8 bytes on the wire.
   const total = sized.reduce((sum, e) => sum + wireBytes(e), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;

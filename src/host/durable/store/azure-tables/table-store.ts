@@ -58,7 +58,7 @@ export class HubTable {
   constructor(
     connectionString: string,
     readonly tableName: string,
-    private readonly logger: Logger,
+    readonly logger: Logger,
     private readonly control: RetryControl,
   ) {
     this.client = TableClient.fromConnectionString(connectionString, tableName, {

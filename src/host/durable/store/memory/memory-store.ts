@@ -214,6 +214,9 @@ export class MemoryStore implements HubStore {
     return true;
   }
 
+  /** Nothing is kept outside the partitions here: payloads of any size stay in memory with their rows. */
+  async afterPurge(): Promise<void> {}
+
   async rowKeysOf(instanceId: string): Promise<string[]> {
     const p = this.partitions.get(instanceId);
     if (!p) return [];
