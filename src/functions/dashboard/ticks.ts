@@ -4,39 +4,12 @@
  * schedule's spec in one line, durations and instants for people). No DOM here, so the unit tests import it as is.
  */
 
-export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
+// The describe view's shapes, as the schedule state defines them (type-only: erased, so the browser loads nothing).
+import type { Counters, LastDelivery, Outcome, RecentDelivery } from '../../eventsource/schedule-state.js';
 
+export type { Counters, LastDelivery, Outcome };
 /** One entry of a schedule's `recent` (the describe view), newest first in the API's answer. */
-export interface Tick {
-  sequence: number;
-  id: string;
-  scheduledTime: string;
-  sentTime: string;
-  attempts: number;
-  status?: number;
-  outcome: Outcome;
-  trigger?: 'manual' | 'backfill';
-}
-
-export interface Counters {
-  delivered: number;
-  rejected: number;
-  failed: number;
-  deadLettered: number;
-  skipped: number;
-  triggered: number;
-  backfilled: number;
-}
-
-export interface LastDelivery {
-  sequence: number;
-  id: string;
-  scheduledTime: string;
-  outcome: Outcome;
-  status?: number;
-  attempts: number;
-  reason?: string;
-}
+export type Tick = RecentDelivery;
 
 /** The spec as the describe view shows it (the definition's own shape); only the fields the page reads. */
 export interface SpecView {
