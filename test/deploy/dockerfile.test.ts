@@ -84,6 +84,12 @@ describe('Dockerfile', () => {
   });
 });
 
+/**
+ * A require call as compiled: TypeScript's own (double quotes) and a lazy one written in the source (single quotes);
+ * not one quoted in a comment (`require('...')`) or a method of that name.
+ */
+const REQUIRE_CALL = /(?<![`\w.])require\((["'])([^"']+)\1\)/g;
+
 /** Compiled modules reachable by require from the entry files, and the bare package names they require. */
 function requireClosure(entries: readonly string[]): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();
@@ -92,8 +98,8 @@ function requireClosure(entries: readonly string[]): { files: Set<string>; packa
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (files.has(file)) continue;
     files.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
-      const id = String(match[1]);
+    for (const match of readFileSync(file, 'utf8').matchAll(REQUIRE_CALL)) {
+      const id = String(match[2]);
       if (id.startsWith('.')) {
         const base = path.resolve(path.dirname(file), id);
         const resolved = [base, `${base}.js`, path.join(base, 'index.js')].find((candidate) => existsSync(candidate) && candidate.endsWith('.js'));
@@ -288,8 +294,8 @@ describe('package.json main', () => {
 function packagesRequiredBy(dir: string): Set<string> {
   const packages = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-    for (const match of readFileSync(path.join(dir, file), 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
-      const id = String(match[1]);
+    for (const match of readFileSync(path.join(dir, file), 'utf8').matchAll(REQUIRE_CALL)) {
+      const id = String(match[2]);
       if (id.startsWith('.') || id.startsWith('node:') || builtinModules.includes(id)) continue;
       const parts = id.split('/');
       packages.add(id.startsWith('@') ? parts.slice(0, 2).join('/') : String(parts[0]));

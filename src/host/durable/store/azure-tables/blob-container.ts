@@ -4,7 +4,7 @@
  * connection string that names a TableEndpoint but no BlobEndpoint means no blob service (a proxy in front of
  * Azurite's table service, in tests): payloads then stay in their rows, as before.
  */
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { parseConnectionString } from '../../../connection-string.js';
 import { statusOf } from '../errors.js';
 import type { PayloadBlobStore } from '../payloads/payload-blob-store.js';
@@ -33,6 +33,8 @@ export class BlobContainerStore implements PayloadBlobStore {
   /** Built on first use: a hub that never stores a large payload never talks to the blob service. */
   private client(): ContainerClient {
     if (!this.available) throw new Error('the storage connection has no blob endpoint: large payloads cannot be stored');
+    // Loaded on first use too: the SDK takes about 150 ms to load, on every start, for hubs that may never need it.
+    const { BlobServiceClient } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
     this.container ??= BlobServiceClient.fromConnectionString(this.connectionString, {
       retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
     }).getContainerClient(containerName(this.hub));
