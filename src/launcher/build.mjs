@@ -24,20 +24,25 @@ function say(message) {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} [build] ${message}\n`);
 }
 
-/** Relative paths and modification times of every TypeScript source under `dir`. */
-function walk(dir, out) {
+/** Paths relative to `base` of every file under `base/dir` (none when the folder does not exist). */
+function filesUnder(base, dir) {
   let entries;
   try {
-    entries = readdirSync(path.join(root, dir), { withFileTypes: true });
+    entries = readdirSync(path.join(base, dir), { withFileTypes: true });
   } catch {
-    return out;
+    return [];
   }
-  for (const entry of entries) {
+  return entries.flatMap((entry) => {
     const rel = path.join(dir, entry.name);
-    if (entry.isDirectory()) walk(rel, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push({ rel, mtime: statSync(path.join(root, rel)).mtimeMs });
-  }
-  return out;
+    return entry.isDirectory() ? filesUnder(base, rel) : [rel];
+  });
+}
+
+/** Relative paths and modification times of every TypeScript source under `dir`. */
+function walk(dir) {
+  return filesUnder(root, dir)
+    .filter((rel) => rel.endsWith('.ts') && !rel.endsWith('.d.ts'))
+    .map((rel) => ({ rel, mtime: statSync(path.join(root, rel)).mtimeMs }));
 }
 
 function mtime(file) {
@@ -64,26 +69,13 @@ function changedSources(sources) {
 /** Removes compiled files (.js, .js.map) under dist/ whose TypeScript source no longer exists. */
 function pruneOrphans() {
   let removed = 0;
-  const visit = (rel) => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(dist, rel), { withFileTypes: true });
-    } catch {
-      return;
+  for (const rel of SOURCE_DIRS.flatMap((dir) => filesUnder(dist, dir))) {
+    const match = /^(.*)\.js(\.map)?$/.exec(rel);
+    if (match && !existsSync(path.join(root, `${match[1]}.ts`))) {
+      rmSync(path.join(dist, rel));
+      removed++;
     }
-    for (const entry of entries) {
-      const child = path.join(rel, entry.name);
-      if (entry.isDirectory()) visit(child);
-      else {
-        const match = /^(.*)\.js(\.map)?$/.exec(child);
-        if (match && !existsSync(path.join(root, `${match[1]}.ts`))) {
-          rmSync(path.join(dist, child));
-          removed++;
-        }
-      }
-    }
-  };
-  for (const dir of SOURCE_DIRS) visit(dir);
+  }
   return removed;
 }
 
@@ -93,28 +85,15 @@ function pruneOrphans() {
  * the test fixtures' package.json files describe apps and stay where they are.
  */
 function copyModuleTypes() {
-  const visit = (rel) => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const child = path.join(rel, entry.name);
-      if (entry.isDirectory()) visit(child);
-      else if (entry.name === 'package.json') {
-        mkdirSync(path.join(dist, rel), { recursive: true });
-        copyFileSync(path.join(root, child), path.join(dist, child));
-      }
-    }
-  };
-  visit('src');
+  for (const rel of filesUnder(root, 'src').filter((f) => path.basename(f) === 'package.json')) {
+    mkdirSync(path.join(dist, path.dirname(rel)), { recursive: true });
+    copyFileSync(path.join(root, rel), path.join(dist, rel));
+  }
 }
 
 const started = Date.now();
 if (clean) rmSync(dist, { recursive: true, force: true });
-const sources = SOURCE_DIRS.flatMap((dir) => walk(dir, [])).sort((a, b) => (a.rel < b.rel ? -1 : 1));
+const sources = SOURCE_DIRS.flatMap((dir) => walk(dir)).sort((a, b) => (a.rel < b.rel ? -1 : 1));
 const change = clean ? { reason: 'clean build', full: true } : changedSources(sources);
 if (!change) {
   copyModuleTypes();
