@@ -63,6 +63,8 @@ export interface TracingSetup {
   registered: boolean;
   /** Spans are exported over OTLP. */
   exporting: boolean;
+  /** Sends the spans still batched (at a stop: the batch of the last seconds would be lost otherwise). */
+  flush(): Promise<void>;
 }
 
 export interface TracingOptions {
@@ -77,7 +79,7 @@ export interface TracingOptions {
  */
 export function setupTracing(options: TracingOptions): TracingSetup {
   const { env } = options;
-  if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return { registered: false, exporting: false };
+  if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return { registered: false, exporting: false, flush: nothingToFlush };
   const exporting = otlpExportConfigured(env);
   const processors = [...(options.spanProcessors ?? []), ...(exporting ? [new BatchSpanProcessor({ exporter: otlpExporter(), ...batchOptions(env) })] : [])];
   const detected = detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] });
@@ -85,12 +87,14 @@ export function setupTracing(options: TracingOptions): TracingSetup {
   const provider = new TracerProvider({ resource, spanProcessors: processors });
   if (!trace.setGlobalTracerProvider(provider)) {
     void provider.shutdown();
-    return { registered: false, exporting: false };
+    return { registered: false, exporting: false, flush: nothingToFlush };
   }
   // The span of an attempt is passed explicitly; a context manager lets an embedder's spans be their parents.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  return { registered: true, exporting };
+  return { registered: true, exporting, flush: () => provider.forceFlush() };
 }
+
+async function nothingToFlush(): Promise<void> {}
 
 const propagator = new W3CTraceContextPropagator();
 

@@ -26,6 +26,43 @@ interface OtlpExport {
   resourceSpans: Array<{ resource: { attributes: OtlpAttribute[] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
 }
 
+test('at a stop the spans still batched are sent before the host exits (appTerminate flushes them)', { timeout: 90_000 }, async () => {
+  let azurite: RunningAzurite | undefined;
+  let host: HostProcess | undefined;
+  const sink = new RecordingSink();
+  const collector = await startCollector();
+  try {
+    azurite = await startAzurite();
+    await sink.start();
+    host = await HostProcess.start({
+      port: await freePort(),
+      label: 'otlp-stop',
+      env: scheduleSettings(azurite.connectionString, sink.url, 'OtlpStop', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        // No batch would leave on its own while the test runs: only a flush sends them.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      }),
+    });
+    await sink.waitFor(2, 30_000);
+    assert.equal(collector.exports.length, 0, 'nothing exported before the stop');
+    await host.stop();
+    const exported = new Set(collector.exports.flatMap((e) => e.body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sp) => sp.spans))).map((sp) => sp.spanId));
+    for (const attempt of sink.attempts) {
+      const spanId = (attempt.traceparent ?? '').split('-')[2];
+      assert.ok(spanId && exported.has(spanId), `the span of attempt ${attempt.traceparent} was sent at the stop`);
+    }
+  } catch (error) {
+    if (host) console.error(host.tail(40));
+    throw error;
+  } finally {
+    await host?.dispose();
+    await sink.stop();
+    await azurite?.stop();
+    collector.server.closeAllConnections();
+    await new Promise<void>((resolve) => collector.server.close(() => resolve()));
+  }
+});
+
 /** A loopback OTLP/HTTP collector: keeps what is posted to /v1/traces. */
 async function startCollector(): Promise<{ server: Server; url: string; exports: Array<{ path: string; body: OtlpExport }> }> {
   const exports: Array<{ path: string; body: OtlpExport }> = [];

@@ -2,13 +2,18 @@
  * The app's metrics, traces and overload monitor, set up once when the worker loads the functions: the delivery
  * activity feeds them, `/api/metrics` and `/api/healthz` read them.
  */
+import { app } from '@azure/functions';
 import { eventSourceMetrics, type EventSourceMetrics } from '../../eventsource/metrics.js';
 import { OverloadMonitor } from '../../eventsource/overload.js';
 import { setupTracing } from '../../eventsource/tracing.js';
 import { config, logger } from './settings.js';
 
 const tracing = setupTracing({ env: process.env });
-if (tracing.exporting) logger.info('traces are exported over OTLP');
+if (tracing.exporting) {
+  logger.info('traces are exported over OTLP');
+  // The exporter sends in batches: at a stop, the spans of the last seconds go out before the worker ends.
+  app.hook.appTerminate(() => tracing.flush());
+}
 
 export const metrics: EventSourceMetrics = eventSourceMetrics();
 
