@@ -27,40 +27,17 @@ interface OtlpExport {
 }
 
 test('at a stop the spans still batched are sent before the host exits (appTerminate flushes them)', { timeout: 90_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
-  const sink = new RecordingSink();
-  const collector = await startCollector();
-  try {
-    azurite = await startAzurite();
-    await sink.start();
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'otlp-stop',
-      env: scheduleSettings(azurite.connectionString, sink.url, 'OtlpStop', {
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        // No batch would leave on its own while the test runs: only a flush sends them.
-        OTEL_BSP_SCHEDULE_DELAY: '600000',
-      }),
-    });
+  // No batch would leave on its own while the test runs: only a flush sends them.
+  await withExportingHost('otlp-stop', 'OtlpStop', { OTEL_BSP_SCHEDULE_DELAY: '600000' }, async ({ host, sink, collector }) => {
     await sink.waitFor(2, 30_000);
     assert.equal(collector.exports.length, 0, 'nothing exported before the stop');
     await host.stop();
-    const exported = new Set(collector.exports.flatMap((e) => e.body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sp) => sp.spans))).map((sp) => sp.spanId));
+    const exported = new Set(exportedSpans(collector).map((span) => span.spanId));
     for (const attempt of sink.attempts) {
       const spanId = (attempt.traceparent ?? '').split('-')[2];
       assert.ok(spanId && exported.has(spanId), `the span of attempt ${attempt.traceparent} was sent at the stop`);
     }
-  } catch (error) {
-    if (host) console.error(host.tail(40));
-    throw error;
-  } finally {
-    await host?.dispose();
-    await sink.stop();
-    await azurite?.stop();
-    collector.server.closeAllConnections();
-    await new Promise<void>((resolve) => collector.server.close(() => resolve()));
-  }
+  });
 });
 
 /** A loopback OTLP/HTTP collector: keeps what is posted to /v1/traces. */
@@ -85,25 +62,11 @@ const attribute = (attributes: OtlpAttribute[], key: string): string | undefined
 };
 
 test('with OTEL_EXPORTER_OTLP_ENDPOINT the attempts\' spans reach the collector, under OTEL_SERVICE_NAME', { timeout: 90_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
-  const sink = new RecordingSink();
-  const collector = await startCollector();
-  try {
-    azurite = await startAzurite();
-    await sink.start();
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'otlp',
-      env: scheduleSettings(azurite.connectionString, sink.url, 'Otlp', {
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_SERVICE_NAME: 'event-source-under-test',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-      }),
-    });
+  const otel = { OTEL_SERVICE_NAME: 'event-source-under-test', OTEL_BSP_SCHEDULE_DELAY: '200' };
+  await withExportingHost('otlp', 'Otlp', otel, async ({ sink, collector }) => {
     await sink.waitFor(3, 30_000);
     const spans = await until('three spans at the collector', () => {
-      const all = collector.exports.flatMap((e) => e.body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+      const all = exportedSpans(collector);
       return all.filter((s) => s.name === 'send default').length >= 3 ? all : undefined;
     }, 20_000);
     assert.ok(collector.exports.every((e) => e.path === '/v1/traces'), 'OTLP/HTTP to <endpoint>/v1/traces');
@@ -117,6 +80,34 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT the attempts\' spans reach the collector,
       assert.equal(attribute(span.attributes, 'cloudevents.event_id'), attempt.id);
       assert.equal(attribute(span.attributes, 'http.response.status_code'), '200');
     }
+  });
+});
+
+type Collector = Awaited<ReturnType<typeof startCollector>>;
+
+/**
+ * The app on the embedded host (a child process) with a one-schedule setup posting to a loopback sink and exporting
+ * to a loopback collector (plus `otel` settings); everything is stopped afterwards, the host's log shown on failure.
+ */
+async function withExportingHost(
+  label: string,
+  hub: string,
+  otel: Record<string, string>,
+  body: (parts: { host: HostProcess; sink: RecordingSink; collector: Collector }) => Promise<void>,
+): Promise<void> {
+  let azurite: RunningAzurite | undefined;
+  let host: HostProcess | undefined;
+  const sink = new RecordingSink();
+  const collector = await startCollector();
+  try {
+    azurite = await startAzurite();
+    await sink.start();
+    host = await HostProcess.start({
+      port: await freePort(),
+      label,
+      env: scheduleSettings(azurite.connectionString, sink.url, hub, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, ...otel }),
+    });
+    await body({ host, sink, collector });
   } catch (error) {
     if (host) console.error(host.tail(40));
     throw error;
@@ -127,4 +118,8 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT the attempts\' spans reach the collector,
     collector.server.closeAllConnections();
     await new Promise<void>((resolve) => collector.server.close(() => resolve()));
   }
-});
+}
+
+function exportedSpans(collector: Collector): OtlpSpan[] {
+  return collector.exports.flatMap((e) => e.body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sp) => sp.spans)));
+}
