@@ -17,7 +17,8 @@ export interface LoggerOptions {
 }
 
 /**
- * The one logger of the core: JSON lines on stdout, level as a label, ISO timestamps, secrets redacted.
+ * The one logger of the core: JSON lines on stdout in the format of the host's and hello-events' (pino's own: the
+ * level as a number, the time in epoch milliseconds), so one reader shows them all with their levels; secrets redacted.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const paths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
@@ -26,8 +27,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       ...(options.name !== undefined ? { name: options.name } : {}),
       redact: { paths, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
-      timestamp: pino.stdTimeFunctions.isoTime,
     },
     // Asynchronous like the host's (src/host/main.ts): pino flushes it on exit.
     options.destination ?? pino.destination({ dest: 1, sync: false }),

@@ -4,13 +4,15 @@
  * Kubernetes mounts a ConfigMap as `<dir>/<key> -> ..data/<key>`, `..data -> ..<timestamp>/`, and updates it by
  * writing a new timestamped directory and renaming a new `..data` link over the old one: the file's own link never
  * changes, so a watch on the file itself would keep following the old, deleted directory. The watch is therefore on
- * the directory (it sees the rename of `..data`, and an edit, creation or removal of a plain file), debounced so a
- * swap's several events make one read, and backed by a slow poll, because some file systems (network mounts, some
+ * the directory (it sees the rename of `..data`, and an edit, creation or removal of a plain file), but only events
+ * that name the file itself or one of the ConfigMap's `..` entries count: a busy sibling file must not delay an edit.
+ * The first event that counts schedules one read a short while later (a swap's several events make one read; later
+ * events do not push the read back), and a slow poll backs it all, because some file systems (network mounts, some
  * overlays) do not report changes at all. The callback runs only when the text read (or the problem) differs from
  * the last one reported.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { readSchedulesFile, type FileEntry, type FileRead, type Validate } from './schedules-file.js';
 
 export interface WatchOptions<E extends FileEntry> {
@@ -19,7 +21,7 @@ export interface WatchOptions<E extends FileEntry> {
    * watcher's first read is reported too.
    */
   readonly since?: FileRead<E>;
-  /** Quiet time after the last event before the file is read; default 200 ms. */
+  /** How long after the first event that names the file it is read (further events do not delay it); default 200 ms. */
   readonly debounceMs?: number;
   /** The file is read this often even without events; default 60 s. */
   readonly pollMs?: number;
@@ -63,14 +65,22 @@ export function watchSchedulesFile<E extends FileEntry>(
     reading = reading.then(check).catch((error: unknown) => process.nextTick(() => { throw error; }));
   };
   const schedule = (): void => {
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(enqueue, debounceMs);
+    if (closed || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      enqueue();
+    }, debounceMs);
   };
+  const name = basename(path);
+  // A platform that does not say which entry changed (filename null) makes every event count.
+  const concernsFile = (filename: string | Buffer | null): boolean =>
+    filename === null || String(filename) === name || String(filename).startsWith('..');
   const startWatching = (): void => {
     if (watcher || closed) return;
     try {
-      watcher = watch(directory, { persistent: false }, schedule);
+      watcher = watch(directory, { persistent: false }, (_event, filename) => {
+        if (concernsFile(filename)) schedule();
+      });
       watcher.on('error', () => {
         // The directory went away (or the watch broke): the poll reads on and watches again when it can.
         watcher?.close();

@@ -126,11 +126,19 @@ async function main(): Promise<void> {
   logger.info(`task hub: ${host.taskHubName}`);
   logger.info(`host listening on ${host.url}${keyless ? ' (no keys: development mode, loopback callers only)' : ''}`);
   if (!keyless) logger.info(describeKeys(keys));
+  // Under a supervisor (npm start): the proof that this process, not another program on the port, is listening.
+  process.send?.({ listening: host.url });
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EADDRINUSE';
 }
 
 main().catch((err: unknown) => {
   const message =
-    err instanceof HostError
+    isAddressInUse(err)
+      ? `port ${(err as { port?: number }).port ?? portSetting(process.env, undefined)} is already in use by another program: stop it or set FUNCTIONS_PORT to a free port`
+      : err instanceof HostError
       ? `${err.message} [${err.code}]`
       : (describeStorageAuthFailure(err) ?? (err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)));
   logger.fatal(`host failed to start: ${message}`);

@@ -4,10 +4,18 @@
  */
 const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'v']);
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: '', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LABELS: Record<string, string> = { trace: 'TRACE', debug: 'DEBUG', info: '', warn: 'WARN', error: 'ERROR', fatal: 'FATAL' };
+
+/** pino writes a level as a number by default and as a label where its formatter says so (the event source's). */
+function levelOf(level: unknown): string {
+  if (typeof level === 'number') return LEVELS[level] ?? '';
+  if (typeof level === 'string') return LABELS[level] ?? level.toUpperCase();
+  return '';
+}
 
 function clock(time: unknown): string {
-  const date = typeof time === 'number' ? new Date(time) : new Date();
-  return date.toISOString().slice(11, 19);
+  const date = typeof time === 'number' || typeof time === 'string' ? new Date(time) : new Date();
+  return (Number.isNaN(date.getTime()) ? new Date() : date).toISOString().slice(11, 19);
 }
 
 function show(value: unknown): string {
@@ -24,7 +32,7 @@ export function formatLine(component: string, line: string): string {
   } catch {
     return `${clock(undefined)} [${component}] ${line}`;
   }
-  const level = typeof record.level === 'number' ? LEVELS[record.level] ?? '' : '';
+  const level = levelOf(record.level);
   const fields = Object.entries(record)
     .filter(([key]) => !HIDDEN.has(key))
     .map(([key, value]) => `${key}=${show(value)}`)

@@ -72,3 +72,35 @@ export async function waitUntilReady(url: string, component: Component, timeoutM
   }
   throw new Error(`${component.name} was not ready at ${url} within ${timeoutMs / 1000} s`);
 }
+
+/** The message the host process sends over its IPC channel once it listens (src/host/main.ts). */
+export interface HostListening {
+  listening: string;
+}
+
+function isListening(message: unknown): message is HostListening {
+  return typeof message === 'object' && message !== null && typeof (message as { listening?: unknown }).listening === 'string';
+}
+
+/**
+ * Ready means this launch's own host answered: its process says it listens (so no other program on the port can be
+ * mistaken for it), then its health endpoint answers 2xx.
+ */
+export async function waitUntilHostReady(host: Component, healthUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${host.name} did not report listening within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onMessage = (message: unknown): void => {
+      if (!isListening(message)) return;
+      clearTimeout(timer);
+      host.child.off('message', onMessage);
+      resolve();
+    };
+    host.child.on('message', onMessage);
+    void host.exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${host.name} exited before it was ready (its last lines say why)`));
+    });
+  });
+  await waitUntilReady(healthUrl, host, Math.max(1_000, deadline - Date.now()));
+}

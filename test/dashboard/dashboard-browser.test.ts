@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { connectionStringFor, freePort } from '../../src/host/storage/azurite.js';
 import { startChromium, type Browser } from './chromium.js';
 import { FaultSink } from './fault-sink.js';
-import { LauncherRun } from './launcher-run.js';
+import { LauncherRun } from '../support/launcher-run.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const UPDATE_SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1';

@@ -251,7 +251,6 @@ describe('local.settings.json', () => {
       FUNCTIONS_WORKER_RUNTIME: 'node',
       TaskHubName: 'DurableEventSource',
       K_SINK: 'http://127.0.0.1:8080',
-      SCHEDULE: '10s',
       SCHEDULE_NAME: 'default',
     });
   });

@@ -126,6 +126,31 @@ describe('watchSchedulesFile', () => {
     assert.equal(seen.all.length, 1, `${seen.all.length} reports`);
   });
 
+  it('an edit is read within the debounce time while a sibling file in the folder changes without pause', async () => {
+    await writeFile(file, fileText([a]));
+    const seen = reports();
+    watcher = watchSchedulesFile(file, validateTestFile, seen.onChange, { since: await readSchedulesFile(file, validateTestFile), debounceMs: 200 });
+    let busy = true;
+    const sibling = (async () => {
+      for (let i = 0; busy; i += 1) {
+        await writeFile(path.join(directory, 'busy.log'), `line ${i}\n`);
+        await quiet(20);
+      }
+    })();
+    try {
+      await quiet(300);
+      assert.equal(seen.all.length, 0, 'the sibling file alone is not the schedules file');
+      const edited = Date.now();
+      await writeFile(file, fileText([a, b]));
+      assert.deepEqual(entriesOf(await seen.next(3_000)), [a, b]);
+      const took = Date.now() - edited;
+      assert.ok(took < 1_000, `the edit was read ${took} ms after it, with the sibling still busy`);
+    } finally {
+      busy = false;
+      await sibling;
+    }
+  });
+
   it('follows a Kubernetes ConfigMap update (..data renamed over, the old directory deleted), again and again', async () => {
     // The layout the kubelet makes: schedules.yaml -> ..data/schedules.yaml, ..data -> ..<timestamp>/
     const version = async (stamp: string, entries: TestEntry[]): Promise<void> => {

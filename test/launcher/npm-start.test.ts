@@ -5,57 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '../../src/host/storage/azurite.js';
+import { LauncherRun } from '../support/launcher-run.js';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-
-interface Run {
-  child: ChildProcess;
-  lines: string[];
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function launch(env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/launcher/main.js')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on('line', (line) => {
-      lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    });
-  }
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exit,
-    waitForLine(pattern, timeoutMs) {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const waiter = { pattern, resolve };
-        waiters.push(waiter);
-        setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.slice(-30).join('\n')}`)), timeoutMs).unref();
-      });
-    },
-  };
+function launch(env: NodeJS.ProcessEnv): LauncherRun {
+  return new LauncherRun({ ...process.env, ...env });
 }
 
 function receivedSequences(lines: string[]): number[] {
@@ -89,7 +47,7 @@ test('npm start: events flow into hello-events, Ctrl-C stops cleanly, a restart 
     AzureWebJobsStorage: '',
     TaskHubName: 'LauncherTest',
   };
-  const runs: Run[] = [];
+  const runs: LauncherRun[] = [];
   try {
     const first = launch(env);
     runs.push(first);
@@ -100,7 +58,7 @@ test('npm start: events flow into hello-events, Ctrl-C stops cleanly, a restart 
     assert.equal(status.status, 200);
     await first.waitForLine(/"sequence":"0000000000000002"/, 20_000);
     first.child.kill('SIGINT');
-    assert.equal(await first.exit, 0, 'Ctrl-C exits 0');
+    assert.equal(await first.exited, 0, 'Ctrl-C exits 0');
     await first.waitForLine(/\[start\] stopped/, 1_000);
     assert.equal(first.lines.filter((l) => /did not stop within/.test(l)).length, 0, 'every component stopped on its own');
     const before = receivedSequences(first.lines);
@@ -115,7 +73,7 @@ test('npm start: events flow into hello-events, Ctrl-C stops cleanly, a restart 
     const after = receivedSequences(second.lines);
     assert.equal(after[0], Math.max(...before) + 1, 'the sequence continues where the first run stopped');
     second.child.kill('SIGINT');
-    assert.equal(await second.exit, 0);
+    assert.equal(await second.exited, 0);
   } finally {
     for (const run of runs) if (run.child.exitCode === null) run.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * `npm start` (dist/src/launcher/main.js) as a child process for the dashboard tests: its output lines are kept,
+ * `npm start` (dist/src/launcher/main.js) as a child process, for every test of it: its output lines are kept,
  * a line can be waited for, and it is stopped with Ctrl-C (SIGINT) like a user stops it, killed if it lingers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,8 @@ process.once('exit', () => {
 export class LauncherRun {
   readonly lines: string[] = [];
   readonly child: ChildProcess;
-  private readonly exited: Promise<number | null>;
+  /** The exit code once the launcher has exited (null after a signal). */
+  readonly exited: Promise<number | null>;
   private waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
 
   constructor(env: NodeJS.ProcessEnv) {
