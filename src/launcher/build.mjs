@@ -2,6 +2,7 @@
 //
 //   node src/launcher/build.mjs           build only if needed (npm start, npm run func/hello-events/bench)
 //   node src/launcher/build.mjs --clean   empty dist/ first, then build (npm test, CI, the Docker image)
+//   node src/launcher/build.mjs --quiet   as the first, silent when dist/ is up to date (the CLI)
 //
 // "If needed": dist/.sources lists the sources of the last successful build; when the list is the same and no
 // source (or tsconfig.json) is newer than it, nothing is compiled and start-up costs a few milliseconds. Otherwise
@@ -19,6 +20,8 @@ const sourcesFile = path.join(dist, '.sources');
 const buildInfo = path.join(dist, '.tsbuildinfo');
 const SOURCE_DIRS = ['src', 'test', 'bench'];
 const clean = process.argv.includes('--clean');
+// --quiet: say nothing when there is nothing to do (the CLI builds before every command).
+const quiet = process.argv.includes('--quiet');
 
 function say(message) {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} [build] ${message}\n`);
@@ -97,7 +100,7 @@ const sources = SOURCE_DIRS.flatMap((dir) => walk(dir)).sort((a, b) => (a.rel < 
 const change = clean ? { reason: 'clean build', full: true } : changedSources(sources);
 if (!change) {
   copyModuleTypes();
-  say(`dist/ is up to date (${sources.length} sources unchanged since the last build)`);
+  if (!quiet) say(`dist/ is up to date (${sources.length} sources unchanged since the last build)`);
   process.exit(0);
 }
 say(`compiling TypeScript${change.full ? ` (${sources.length} files, ${change.reason}; a full compile takes 10-30 s)` : ` incrementally (${change.reason})`}...`);
