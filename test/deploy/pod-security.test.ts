@@ -132,6 +132,9 @@ describe('the functions image: non-root, above 1024, where the manifests expect 
       for (const { container } of allContainers(spec)) {
         if (splitImage(String(container['image'])).name !== 'durable-event-source-functions') continue;
         assert.deepEqual(asArray(container['ports']).map((p) => asRecord(p)['containerPort']), [port], String(manifest.file));
+        // A manifest that set the host's URLs itself would move it off the port the probes and the Service use.
+        const env = asArray(container['env'] ?? []).map((e) => String(asRecord(e)['name']));
+        for (const name of ['ASPNETCORE_URLS', 'ASPNETCORE_HTTP_PORTS', 'ASPNETCORE_HTTPS_PORTS']) assert.ok(!env.includes(name), `${String(manifest.file)} sets ${name}`);
       }
     }
   });
