@@ -23,6 +23,8 @@ import {
   type Manifest,
 } from './manifests.js';
 import { parse as parseYaml } from 'yaml';
+import fc from 'fast-check';
+import { fuzzParameters } from '../support/fuzz.js';
 import { DEV_KEY } from '../../src/host/storage/azurite.js';
 import { parseSchedulesDocument } from '../../src/eventsource/schedules-document.js';
 
@@ -87,10 +89,7 @@ function imagesIn(value: unknown): string[] {
 
 /** The tag of an image reference (`registry[:port]/path[:tag][@digest]`), if it has one. */
 function tagOf(image: string): string | undefined {
-  const withoutDigest = image.split('@')[0] ?? '';
-  const lastPart = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
-  const colon = lastPart.indexOf(':');
-  return colon < 0 ? undefined : lastPart.slice(colon + 1);
+  return splitImage(image).tag;
 }
 
 /** The pod template of whatever runs the event source in a variant (ContainerSource or Deployment). */
@@ -663,5 +662,26 @@ describe('images', () => {
     assert.equal(overrideImage('a/b:1', { name: 'b', newName: 'c' }), 'a/b:1', 'the whole name must match');
     assert.equal(overrideImage('b:1', { name: 'b', newName: 'r/b' }), 'r/b:1', 'a new name keeps the tag');
     assert.equal(overrideImage('b:1', { name: 'b', digest: 'sha256:0' }), 'b@sha256:0');
+  });
+
+  test('property: any reference splits into the parts it was made of, and an entry for another name leaves it alone', () => {
+    const segment = fc.stringMatching(/^[a-z0-9]([a-z0-9._-]{0,8}[a-z0-9])?$/);
+    const reference = fc.record({
+      registry: fc.option(fc.tuple(fc.stringMatching(/^[a-z0-9]([a-z0-9.-]{0,10}[a-z0-9])?$/), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })), { nil: undefined }),
+      path: fc.array(segment, { minLength: 1, maxLength: 3 }),
+      tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
+      digest: fc.option(fc.stringMatching(/^sha256:[a-f0-9]{8}$/), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(reference, segment, ({ registry, path: parts, tag, digest }, other) => {
+        const host = registry === undefined ? '' : `${registry[0]}${registry[1] === undefined ? '' : `:${registry[1]}`}/`;
+        const name = `${host}${parts.join('/')}`;
+        const image = `${name}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+        assert.deepEqual(splitImage(image), { name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) });
+        if (other !== name) assert.equal(overrideImage(image, { name: other, newName: 'x/y', newTag: '9' }), image);
+        assert.equal(overrideImage(image, { name, newTag: '9' }), `${name}:9`);
+      }),
+      fuzzParameters({ numRuns: 300 }, 'image references'),
+    );
   });
 });

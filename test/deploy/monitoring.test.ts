@@ -5,7 +5,9 @@ import path from 'node:path';
 import { K8S_DIR, REPO_ROOT, asArray, asRecord, at, loadYaml, type Doc } from './manifests.js';
 import { prometheusRuleSchema, type AlertingRule } from './prometheusrule-schema.js';
 import { bracketsBalance, groupingsIn, matchersIn, metricNamesIn, templateLabelsIn } from './promql.js';
+import fc from 'fast-check';
 import { LATENESS_BUCKETS, TICK_OUTCOMES } from '../../src/eventsource/metrics.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
 const RULES = path.join(K8S_DIR, 'monitoring', 'prometheusrule.yaml');
 const PODMONITOR = path.join(K8S_DIR, 'monitoring', 'podmonitor.yaml');
@@ -137,5 +139,18 @@ describe('the PrometheusRule (zod: no monitoring.coreos.com models are installed
     assert.equal(bracketsBalance(expr), true);
     assert.equal(bracketsBalance('sum(rate(x[5m])'), false);
     assert.deepEqual(templateLabelsIn('{{ $labels.schedule }} at {{ $labels.origin }}'), ['schedule', 'origin']);
+  });
+
+  test('property: the reader finds exactly the metrics an expression is built from, whatever they and its labels are called', () => {
+    const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/).filter((n) => !['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan'].includes(n));
+    fc.assert(
+      fc.property(name, name, name, fc.string({ maxLength: 12 }).map((v) => v.replace(/["\\]/g, '')), (a, b, label, value) => {
+        const expr = `sum by (${label}) (increase(${a}{${label}="${value}"}[5m])) / on (${label}) group_left max by (${label}) (${b}) > 1e3`;
+        assert.deepEqual(metricNamesIn(expr).sort(), [...new Set([a, b])].sort());
+        assert.deepEqual(matchersIn(expr), [{ metric: a, label, op: '=', value }]);
+        assert.ok(bracketsBalance(expr));
+      }),
+      fuzzParameters({ numRuns: 300 }, 'PromQL reader'),
+    );
   });
 });

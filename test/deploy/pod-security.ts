@@ -25,6 +25,7 @@ export function podSpecOf(doc: Doc): Doc | undefined {
   return asDoc(at(doc, ['spec', 'template', 'spec'])) ?? {};
 }
 
+/** Like manifests.ts's `at`, but undefined where a step is missing: an unset field is a finding here, not an error. */
 function at(value: unknown, steps: readonly string[]): unknown {
   return steps.reduce<unknown>((current, step) => (isRecord(current) ? current[step] : undefined), value);
 }

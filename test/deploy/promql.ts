@@ -29,7 +29,8 @@ export function metricNamesIn(expr: string): string[] {
 /** `metric{label="value", ...}` matchers: each with its metric, label, operator and value. */
 export function matchersIn(expr: string): { metric: string; label: string; op: string; value: string }[] {
   const found: { metric: string; label: string; op: string; value: string }[] = [];
-  for (const selector of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}/g)) {
+  // The braces' body may hold quoted values with any character, "}" included.
+  for (const selector of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}/g)) {
     for (const matcher of String(selector[2]).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
       found.push({ metric: String(selector[1]), label: String(matcher[1]), op: String(matcher[2]), value: String(matcher[3]) });
     }
