@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   K8S_DIR,
@@ -156,7 +157,7 @@ describe('kustomizations', () => {
 
   test('the base, shared, sinkbinding, dev-azurite, scale-out and embedded kustomizations exist', () => {
     const names = dirs.map((dir) => path.relative(K8S_DIR, dir) || '.').sort();
-    assert.deepEqual(names, ['.', 'dev-azurite', 'embedded', 'scale-out', 'scale-out/durable-task-scheduler', 'shared', 'sinkbinding']);
+    assert.deepEqual(names, ['.', 'containersource', 'dev-azurite', 'embedded', 'scale-out', 'scale-out/azure-storage', 'scale-out/durable-task-scheduler', 'shared', 'sinkbinding']);
   });
 
   test('each lists every manifest in its folder, and everything it lists exists', () => {
@@ -180,19 +181,41 @@ describe('kustomizations', () => {
   test('the SinkBinding variant uses the shared parts but no ContainerSource', () => {
     const resources = readKustomization(SINKBINDING).resources ?? [];
     assert.ok(resources.includes('../shared'));
-    assert.ok(!resources.some((r) => r === '..' || r === '../' || r.includes('container-source')));
+    assert.ok(!resources.some((r) => r === '..' || r === '../' || /container-?source/.test(r)));
   });
 
   test('the scale-out variant builds on the SinkBinding variant; the embedded one on the shared parts only', () => {
-    assert.deepEqual(readKustomization(SCALE_OUT).resources, ['../sinkbinding']);
+    assert.deepEqual(readKustomization(SCALE_OUT).resources, ['azure-storage']);
+    assert.deepEqual(readKustomization(path.join(SCALE_OUT, 'azure-storage')).resources, ['../../sinkbinding']);
     const embedded = readKustomization(EMBEDDED).resources ?? [];
     assert.ok(embedded.includes('../shared'));
-    assert.ok(!embedded.some((r) => r === '..' || r === '../' || r.startsWith('../sinkbinding') || r.includes('container-source')));
+    assert.ok(!embedded.some((r) => r === '..' || r === '../' || r.startsWith('../sinkbinding') || /container-?source/.test(r)));
   });
 
-  test('the dev-azurite overlay builds on the base', () => {
+  test('the dev-azurite overlay builds on the ContainerSource variant', () => {
     const resources = readKustomization(DEV_AZURITE).resources ?? [];
-    assert.ok(resources.includes('../') || resources.includes('..'));
+    assert.ok(resources.includes('../containersource'));
+    assert.deepEqual(readKustomization(BASE).resources, ['containersource']);
+  });
+
+  test('like kustomize, the build refuses an overlay inside its base folder and a file outside the kustomization', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kustomize-rules-'));
+    try {
+      const write = (file: string, text: string): void => {
+        mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        writeFileSync(path.join(root, file), text);
+      };
+      write('base/kustomization.yaml', 'resources:\n  - cm.yaml\n');
+      write('base/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
+      write('base/overlay/kustomization.yaml', 'resources:\n  - ../\n');
+      write('base/outside/kustomization.yaml', 'resources:\n  - ../cm.yaml\n');
+      write('sibling/kustomization.yaml', 'resources:\n  - ../base\n');
+      assert.throws(() => buildKustomization(path.join(root, 'base/overlay')), /cycle detected/);
+      assert.throws(() => buildKustomization(path.join(root, 'base/outside')), /not in or below the kustomization's folder/);
+      assert.equal(buildKustomization(path.join(root, 'sibling')).length, 1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -440,7 +463,7 @@ describe('Durable Task Scheduler variant', () => {
   const host = JSON.parse(readFileSync(path.join(REPO_ROOT, 'host.json'), 'utf8')) as Doc;
 
   test('an overlay of the scale-out variant that changes only the durable backend', () => {
-    assert.deepEqual(readKustomization(SCHEDULER).resources, ['../']);
+    assert.deepEqual(readKustomization(SCHEDULER).resources, ['../azure-storage']);
     const base = envOf(scaleOut);
     const changed = [...new Set([...env.keys(), ...base.keys()])].filter((name) => JSON.stringify(env.get(name)) !== JSON.stringify(base.get(name)));
     assert.deepEqual(changed.sort(), [

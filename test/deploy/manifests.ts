@@ -74,14 +74,32 @@ export function readKustomization(dir: string): Kustomization {
   return first.doc as Kustomization;
 }
 
-/** What `kustomize build dir` would emit, for the features our kustomizations use. */
-export function buildKustomization(dir: string): Manifest[] {
+/** Whether `inner` is `outer` or lies below it. */
+function within(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * What `kustomize build dir` would emit, for the features our kustomizations use. Like kustomize it refuses a
+ * resource folder that contains a kustomization being built (an overlay in a subfolder of its base: "cycle
+ * detected") and a file outside the kustomization's folder (its default load restriction).
+ */
+export function buildKustomization(dir: string, visited: readonly string[] = []): Manifest[] {
+  const roots = [...visited, path.resolve(dir)];
   const kustomization = readKustomization(dir);
   const manifests: Manifest[] = [];
   for (const resource of kustomization.resources ?? []) {
     const full = path.resolve(dir, resource);
     if (!existsSync(full)) throw new Error(`${dir}: resource ${resource} does not exist`);
-    manifests.push(...(statSync(full).isDirectory() ? buildKustomization(full) : loadYaml(full)));
+    if (statSync(full).isDirectory()) {
+      const cycle = roots.find((root) => within(root, full));
+      if (cycle) throw new Error(`${dir}: resource ${resource}: cycle detected: ${full} contains ${cycle}, a kustomization being built`);
+      manifests.push(...buildKustomization(full, roots));
+    } else {
+      if (!within(full, path.resolve(dir))) throw new Error(`${dir}: resource ${resource} is not in or below the kustomization's folder`);
+      manifests.push(...loadYaml(full));
+    }
   }
   const patched = manifests.map((manifest) => ({ file: manifest.file, doc: structuredClone(manifest.doc) }));
   for (const patch of kustomization.patches ?? []) {

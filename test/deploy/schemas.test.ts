@@ -32,8 +32,17 @@ describe('every object of every variant, against the Kubernetes and Knative sche
     }
   });
 
-  test('there are the six variants', () => {
-    assert.deepEqual(VARIANT_DIRS.map(relative).sort(), ['k8s', 'k8s/dev-azurite', 'k8s/embedded', 'k8s/scale-out', 'k8s/scale-out/durable-task-scheduler', 'k8s/sinkbinding']);
+  test('there are the six variants, and the folders two of them apply (k8s/ and k8s/scale-out/ apply a subfolder)', () => {
+    assert.deepEqual(VARIANT_DIRS.map(relative).sort(), [
+      'k8s',
+      'k8s/containersource',
+      'k8s/dev-azurite',
+      'k8s/embedded',
+      'k8s/scale-out',
+      'k8s/scale-out/azure-storage',
+      'k8s/scale-out/durable-task-scheduler',
+      'k8s/sinkbinding',
+    ]);
   });
 
   for (const dir of VARIANT_DIRS) {
