@@ -614,6 +614,20 @@ function renderedImages(dir: string): { file: string; image: string }[] {
   return buildKustomization(dir).flatMap(({ file, doc }) => imagesIn(doc).map((image) => ({ file: path.relative(REPO_ROOT, file), image })));
 }
 
+describe('the deploy page', () => {
+  test('names the Knative API version of every Knative kind the variants use, under Prerequisites', () => {
+    const page = deployPage();
+    const prerequisites = page.slice(page.indexOf('## Prerequisites'), page.indexOf('\n## ', page.indexOf('## Prerequisites') + 1));
+    const used = new Set(
+      kustomizationDirs(K8S_DIR).flatMap((dir) => buildKustomization(dir).map(({ doc }) => String(doc['apiVersion']))).filter((v) => v.includes('knative.dev')),
+    );
+    assert.deepEqual([...used].sort(), ['serving.knative.dev/v1', 'sources.knative.dev/v1']);
+    for (const apiVersion of used) assert.ok(prerequisites.includes(`\`${apiVersion}\``), `Prerequisites name ${apiVersion}`);
+    assert.match(prerequisites, /Knative Serving \d+\.\d+ or later/);
+    assert.match(prerequisites, /Knative Eventing \d+\.\d+ or later/);
+  });
+});
+
 describe('images', () => {
   const images = yamlFilesUnder(K8S_DIR).flatMap((file) =>
     loadYaml(file).flatMap(({ doc }) => imagesIn(doc).map((image) => ({ file: path.relative(REPO_ROOT, file), image }))),
