@@ -626,6 +626,21 @@ describe('the deploy page', () => {
     assert.match(prerequisites, /Knative Serving \d+\.\d+ or later/);
     assert.match(prerequisites, /Knative Eventing \d+\.\d+ or later/);
   });
+
+  test('reaches the API through a Service every variant has, on a port it exposes, with a key the Secret holds', () => {
+    const page = deployPage();
+    const forward = /kubectl -n durable-events port-forward svc\/(\S+) (\d+):(\d+)/.exec(page);
+    assert.ok(forward, 'a port-forward to a Service');
+    for (const dir of VARIANTS.map(([, variantDir]) => variantDir)) {
+      const service = find(buildKustomization(dir), 'v1', 'Service', String(forward[1]));
+      assert.ok(asArray(at(service, 'spec.ports')).some((p) => asRecord(p)['port'] === Number(forward[3])), `${path.relative(REPO_ROOT, dir)}: port ${forward[3]}`);
+    }
+    const localPort = forward[2];
+    assert.match(page, new RegExp(`curl [^\\n]*-H "x-functions-key: \\$KEY" http://127\\.0\\.0\\.1:${localPort}/api/schedules`));
+    const key = /get secret (\S+) -o jsonpath='\{\.data\.([^}]+)\}'/.exec(page);
+    assert.ok(key, 'the key read from a Secret');
+    assert.ok(OUT_OF_BAND_SECRETS.get(String(key[1]))?.includes(String(key[2]).replace(/\\\./g, '.')), `${key[1]} holds ${key[2]}`);
+  });
 });
 
 describe('images', () => {
