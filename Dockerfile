@@ -84,10 +84,12 @@ CMD ["node", "dist/src/host/main.js"]
 
 # ---- functions: the event source on the Azure Functions host ----------------------------------------
 FROM mcr.microsoft.com/azure-functions/node:4-node22 AS functions
+# The base image listens on 80 (its own ASPNETCORE_URLS=http://+:80) as root; this one listens on 8080, so it runs
+# as an unprivileged user and a pod meets the restricted pod security standard.
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
     FUNCTIONS_WORKER_RUNTIME=node \
-    ASPNETCORE_URLS=http://+:80
+    ASPNETCORE_URLS=http://+:8080
 WORKDIR /home/site/wwwroot
 # The Node v4 programming model finds functions ONLY through package.json's "main"
 # ("dist/src/functions/*.js"), resolved relative to this folder. The layout below keeps that glob
@@ -98,4 +100,10 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # local.settings.json and .data are never copied (and .dockerignore keeps them out of the context):
 # settings come from the environment (Kubernetes Secret / env), state from Azure Storage.
-EXPOSE 80
+# Off App Service the host writes its logs under /tmp/Functions and a sentinel file into /azure-functions-host/Secrets
+# (the secrets folder, even with the keys in blob storage); the latter is root-owned in the base image, so it is
+# handed to the runtime user. Kubernetes mounts emptyDir volumes on both (read-only root filesystem).
+# A numeric user (the base image has no fixed non-root one), so the kubelet can check runAsNonRoot.
+RUN mkdir -p /azure-functions-host/Secrets && chown 10001:10001 /azure-functions-host/Secrets
+USER 10001:10001
+EXPOSE 8080

@@ -186,7 +186,7 @@ describe('the embedded target', () => {
     const [container] = asArray(at(deployment.doc, 'spec.template.spec.containers')).map(asRecord);
     assert.deepEqual(asArray(container?.['ports']).map((p) => asRecord(p)['containerPort']), [port]);
     assert.equal(at(container, 'readinessProbe.httpGet.port'), port);
-    assert.match(String(container?.['image']), /\/durable-event-source-embedded:/);
+    assert.match(String(container?.['image']), /(^|\/)durable-event-source-embedded:/);
   });
 });
 

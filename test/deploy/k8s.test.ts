@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   K8S_DIR,
@@ -13,12 +14,18 @@ import {
   isRecord,
   kustomizationDirs,
   loadYaml,
+  nameOf,
+  overrideImage,
   readKustomization,
+  setImages,
+  splitImage,
   yamlFilesUnder,
   type Doc,
   type Manifest,
 } from './manifests.js';
 import { parse as parseYaml } from 'yaml';
+import fc from 'fast-check';
+import { fuzzParameters } from '../support/fuzz.js';
 import { DEV_KEY } from '../../src/host/storage/azurite.js';
 import { parseSchedulesDocument } from '../../src/eventsource/schedules-document.js';
 
@@ -27,6 +34,7 @@ const SINKBINDING = path.join(K8S_DIR, 'sinkbinding');
 const DEV_AZURITE = path.join(K8S_DIR, 'dev-azurite');
 const SCALE_OUT = path.join(K8S_DIR, 'scale-out');
 const EMBEDDED = path.join(K8S_DIR, 'embedded');
+const SCHEDULER = path.join(SCALE_OUT, 'durable-task-scheduler');
 
 const KNOWN_KINDS = new Set([
   'v1/Namespace',
@@ -40,6 +48,7 @@ const KNOWN_KINDS = new Set([
   'sources.knative.dev/v1/SinkBinding',
   'kustomize.config.k8s.io/v1beta1/Kustomization',
   'monitoring.coreos.com/v1/PodMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
 ]);
 
 const HELLO_EVENTS_REF = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello-events' };
@@ -48,7 +57,13 @@ const HELLO_EVENTS_REF = { apiVersion: 'serving.knative.dev/v1', kind: 'Service'
 const OUT_OF_BAND_SECRETS: ReadonlyMap<string, readonly string[]> = new Map([
   ['event-source-storage', ['AzureWebJobsStorage']],
   ['event-source-keys', ['FUNCTIONS_HOST_KEY']],
+  ['event-source-dts', ['DURABLE_TASK_SCHEDULER_CONNECTION_STRING']],
+  // The Functions host's keys, one file each (AzureWebJobsSecretStorageType=kubernetes reads them where it is mounted).
+  ['event-source-functions-keys', ['host.master', 'host.function.default', 'host.systemKey.durabletask_extension']],
 ]);
+
+/** Where the Functions host reads its keys when AzureWebJobsSecretStorageType is kubernetes and no Secret name is set. */
+const FUNCTIONS_KEYS_DIR = '/run/secrets/functions-keys';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -61,6 +76,11 @@ function readmeDeploySection(): string {
   return readme.slice(start, next < 0 ? undefined : next).replace(/\\\n\s*/g, ' ');
 }
 
+/** The deploy page (docs/deploy.md), its shell continuation lines joined. */
+function deployPage(): string {
+  return readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8').replace(/\\\n\s*/g, ' ');
+}
+
 /** Every `image` value in a document, wherever it sits (containers, init containers, templates). */
 function imagesIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(imagesIn);
@@ -70,10 +90,7 @@ function imagesIn(value: unknown): string[] {
 
 /** The tag of an image reference (`registry[:port]/path[:tag][@digest]`), if it has one. */
 function tagOf(image: string): string | undefined {
-  const withoutDigest = image.split('@')[0] ?? '';
-  const lastPart = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
-  const colon = lastPart.indexOf(':');
-  return colon < 0 ? undefined : lastPart.slice(colon + 1);
+  return splitImage(image).tag;
 }
 
 /** The pod template of whatever runs the event source in a variant (ContainerSource or Deployment). */
@@ -140,7 +157,7 @@ describe('kustomizations', () => {
 
   test('the base, shared, sinkbinding, dev-azurite, scale-out and embedded kustomizations exist', () => {
     const names = dirs.map((dir) => path.relative(K8S_DIR, dir) || '.').sort();
-    assert.deepEqual(names, ['.', 'dev-azurite', 'embedded', 'scale-out', 'shared', 'sinkbinding']);
+    assert.deepEqual(names, ['.', 'containersource', 'dev-azurite', 'embedded', 'scale-out', 'scale-out/azure-storage', 'scale-out/durable-task-scheduler', 'shared', 'sinkbinding']);
   });
 
   test('each lists every manifest in its folder, and everything it lists exists', () => {
@@ -164,19 +181,41 @@ describe('kustomizations', () => {
   test('the SinkBinding variant uses the shared parts but no ContainerSource', () => {
     const resources = readKustomization(SINKBINDING).resources ?? [];
     assert.ok(resources.includes('../shared'));
-    assert.ok(!resources.some((r) => r === '..' || r === '../' || r.includes('container-source')));
+    assert.ok(!resources.some((r) => r === '..' || r === '../' || /container-?source/.test(r)));
   });
 
   test('the scale-out variant builds on the SinkBinding variant; the embedded one on the shared parts only', () => {
-    assert.deepEqual(readKustomization(SCALE_OUT).resources, ['../sinkbinding']);
+    assert.deepEqual(readKustomization(SCALE_OUT).resources, ['azure-storage']);
+    assert.deepEqual(readKustomization(path.join(SCALE_OUT, 'azure-storage')).resources, ['../../sinkbinding']);
     const embedded = readKustomization(EMBEDDED).resources ?? [];
     assert.ok(embedded.includes('../shared'));
-    assert.ok(!embedded.some((r) => r === '..' || r === '../' || r.startsWith('../sinkbinding') || r.includes('container-source')));
+    assert.ok(!embedded.some((r) => r === '..' || r === '../' || r.startsWith('../sinkbinding') || /container-?source/.test(r)));
   });
 
-  test('the dev-azurite overlay builds on the base', () => {
+  test('the dev-azurite overlay builds on the ContainerSource variant', () => {
     const resources = readKustomization(DEV_AZURITE).resources ?? [];
-    assert.ok(resources.includes('../') || resources.includes('..'));
+    assert.ok(resources.includes('../containersource'));
+    assert.deepEqual(readKustomization(BASE).resources, ['containersource']);
+  });
+
+  test('like kustomize, the build refuses an overlay inside its base folder and a file outside the kustomization', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kustomize-rules-'));
+    try {
+      const write = (file: string, text: string): void => {
+        mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        writeFileSync(path.join(root, file), text);
+      };
+      write('base/kustomization.yaml', 'resources:\n  - cm.yaml\n');
+      write('base/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n');
+      write('base/overlay/kustomization.yaml', 'resources:\n  - ../\n');
+      write('base/outside/kustomization.yaml', 'resources:\n  - ../cm.yaml\n');
+      write('sibling/kustomization.yaml', 'resources:\n  - ../base\n');
+      assert.throws(() => buildKustomization(path.join(root, 'base/overlay')), /cycle detected/);
+      assert.throws(() => buildKustomization(path.join(root, 'base/outside')), /not in or below the kustomization's folder/);
+      assert.equal(buildKustomization(path.join(root, 'sibling')).length, 1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -189,10 +228,11 @@ const VARIANTS: readonly (readonly [string, string, 'ContainerSource' | 'Deploym
   ['dev-azurite overlay', DEV_AZURITE, 'ContainerSource', [], 'functions'],
   ['scale-out variant (k8s/scale-out/)', SCALE_OUT, 'Deployment', ['event-source-storage'], 'functions'],
   ['embedded host variant (k8s/embedded/)', EMBEDDED, 'Deployment', ['event-source-storage', 'event-source-keys'], 'embedded'],
+  ['Durable Task Scheduler variant (k8s/scale-out/durable-task-scheduler/)', SCHEDULER, 'Deployment', ['event-source-storage', 'event-source-dts'], 'functions'],
 ];
 
 /** The port each host listens on inside its container (the functions image's ASPNETCORE_URLS, the embedded image's PORT). */
-const HOST_PORT: Readonly<Record<HostKind, number>> = { functions: 80, embedded: 8080 };
+const HOST_PORT: Readonly<Record<HostKind, number>> = { functions: 8080, embedded: 8080 };
 
 for (const [label, dir, runnerKind, outOfBand, hostKind] of VARIANTS) {
   describe(label, () => {
@@ -237,8 +277,8 @@ for (const [label, dir, runnerKind, outOfBand, hostKind] of VARIANTS) {
       assert.equal(annotations['prometheus.io/path'], '/api/metrics');
     });
 
-    test(`every secretKeyRef names a Secret the variant ships, or one the README has created out of band`, () => {
-      const readme = readmeDeploySection();
+    test(`every secretKeyRef names a Secret the variant ships, or one the deploy page has created out of band`, () => {
+      const readme = deployPage();
       let refs = 0;
       for (const { doc } of manifests) {
         const text = JSON.stringify(doc);
@@ -250,7 +290,7 @@ for (const [label, dir, runnerKind, outOfBand, hostKind] of VARIANTS) {
             assert.equal(shipped.length, 0, `${name} is created out of band: shipping it would overwrite the real one on apply`);
             assert.ok(OUT_OF_BAND_SECRETS.get(name)?.includes(key), `out-of-band Secret ${name} is not known to have key ${key}`);
             const create = new RegExp(`kubectl (?:-n |--namespace[= ])durable-events create secret generic ${name} [^\\n]*--from-literal=${key}=`);
-            assert.match(readme, create, `README creates Secret ${name} with key ${key} in durable-events`);
+            assert.match(readme, create, `docs/deploy.md creates Secret ${name} with key ${key} in durable-events`);
             continue;
           }
           const secret = find(manifests, 'v1', 'Secret', name);
@@ -262,6 +302,29 @@ for (const [label, dir, runnerKind, outOfBand, hostKind] of VARIANTS) {
         }
       }
       assert.ok(refs >= 1, 'the event source reads its storage connection from the Secret');
+    });
+
+    test('every Secret volume is one created out of band, with every key the container reads from it', () => {
+      const template = eventSourceTemplate(manifests);
+      const [container] = containersOf(template);
+      assert.ok(container);
+      const page = deployPage();
+      const secretVolumes = asArray(at(template, 'spec.volumes')).map(asRecord).filter((v) => 'secret' in v);
+      assert.equal(secretVolumes.length, hostKind === 'functions' ? 1 : 0);
+      for (const volume of secretVolumes) {
+        const name = String(at(volume, 'secret.secretName'));
+        const keys = OUT_OF_BAND_SECRETS.get(name);
+        assert.ok(keys, `${name} is created out of band`);
+        assert.ok(!manifests.some((m) => m.doc['kind'] === 'Secret' && nameOf(m.doc) === name), `${name} is not shipped`);
+        for (const key of keys) {
+          assert.match(page, new RegExp(`kubectl -n durable-events create secret generic ${name} [^\\n]*--from-literal=${key.replace(/\./g, '\\.')}=`), `docs/deploy.md: ${name} ${key}`);
+        }
+        const mount: Doc | undefined = asArray(container['volumeMounts']).map(asRecord).find((m) => m['name'] === volume['name']);
+        assert.equal(mount?.['mountPath'], FUNCTIONS_KEYS_DIR);
+        assert.equal(mount?.['readOnly'], true);
+        assert.equal(envOf(container).get('AzureWebJobsSecretStorageType')?.['value'], 'kubernetes');
+        assert.ok(!envOf(container).has('AzureWebJobsKubernetesSecretName'), 'with a Secret name the host would call the API server instead');
+      }
     });
 
     test(`the event source container: image, env, probes on /api/healthz:${HOST_PORT[hostKind]}`, () => {
@@ -390,6 +453,67 @@ describe('scale-out variant', () => {
   });
 });
 
+describe('Durable Task Scheduler variant', () => {
+  const PROVIDER = 'AzureFunctionsJobHost__extensions__durableTask__storageProvider';
+  const BUNDLE = 'AzureFunctionsJobHost__extensionBundle__version';
+  const manifests = buildKustomization(SCHEDULER);
+  const [container] = containersOf(eventSourceTemplate(manifests));
+  const env = envOf(container ?? {});
+  const scaleOut = containersOf(eventSourceTemplate(buildKustomization(SCALE_OUT)))[0] ?? {};
+  const host = JSON.parse(readFileSync(path.join(REPO_ROOT, 'host.json'), 'utf8')) as Doc;
+
+  test('an overlay of the scale-out variant that changes only the durable backend', () => {
+    assert.deepEqual(readKustomization(SCHEDULER).resources, ['../azure-storage']);
+    const base = envOf(scaleOut);
+    const changed = [...new Set([...env.keys(), ...base.keys()])].filter((name) => JSON.stringify(env.get(name)) !== JSON.stringify(base.get(name)));
+    assert.deepEqual(changed.sort(), [
+      BUNDLE,
+      'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+      `${PROVIDER}__connectionStringName`,
+      `${PROVIDER}__partitionCount`,
+      `${PROVIDER}__type`,
+      'TaskHubName',
+    ].sort());
+    assert.ok(!env.has(`${PROVIDER}__partitionCount`), 'partitionCount belongs to the Azure Storage provider');
+    assert.deepEqual({ ...container, env: [] }, { ...scaleOut, env: [] });
+    const deployment = find(manifests, 'apps/v1', 'Deployment', 'event-source');
+    const scaleOutDeployment = find(buildKustomization(SCALE_OUT), 'apps/v1', 'Deployment', 'event-source');
+    assert.deepEqual({ ...asRecord(deployment['spec']), template: {} }, { ...asRecord(scaleOutDeployment['spec']), template: {} });
+  });
+
+  test('the provider is azureManaged, its connection string setting comes from the event-source-dts Secret', () => {
+    assert.equal(env.get(`${PROVIDER}__type`)?.['value'], 'azureManaged');
+    const settingName = String(env.get(`${PROVIDER}__connectionStringName`)?.['value']);
+    assert.deepEqual(at(env.get(settingName), 'valueFrom.secretKeyRef'), { name: 'event-source-dts', key: settingName });
+    // The overrides name settings host.json has (a misspelt path would change nothing).
+    for (const name of [`${PROVIDER}__type`, `${PROVIDER}__connectionStringName`, BUNDLE]) {
+      const inHost = name.split('__').slice(1, -1).join('.');
+      assert.doesNotThrow(() => asRecord(at(host, inHost)), `${name}: host.json has ${inHost}`);
+    }
+    // The host still keeps keys, leases and timers in AzureWebJobsStorage, and the app derives its origin key from it.
+    assert.deepEqual(at(env.get('AzureWebJobsStorage'), 'valueFrom.secretKeyRef'), { name: 'event-source-storage', key: 'AzureWebJobsStorage' });
+  });
+
+  test('the extension bundle range starts at 4.32.0 (the first with the scheduler) and stays within host.json\'s major', () => {
+    const range = /^\[(\d+)\.(\d+)\.(\d+), (\d+)\.0\.0\)$/.exec(String(env.get(BUNDLE)?.['value']));
+    assert.ok(range, String(env.get(BUNDLE)?.['value']));
+    const [major, minor] = [Number(range[1]), Number(range[2])];
+    assert.ok(major === 4 && minor >= 32, 'at least 4.32.0');
+    assert.equal(String(at(host, 'extensionBundle.version')), `[${major}.*, ${range[4]}.0.0)`);
+  });
+
+  test('its README says what it needs in Azure: scheduler, task hub, identity and role, the connection string Secret', () => {
+    const readme = readFileSync(path.join(SCHEDULER, 'README.md'), 'utf8');
+    const hub = String(env.get('TaskHubName')?.['value']);
+    assert.match(readme, new RegExp(`az durabletask taskhub create [^\\n]*--name ${hub}\\b`));
+    assert.match(readme, /az durabletask scheduler create /);
+    assert.match(readme, /Durable Task Data Contributor/);
+    assert.match(readme, /Authentication=ManagedIdentity;ClientID=/);
+    assert.match(readme, /create secret generic event-source-dts [^\n]*\\?\s*--from-literal=DURABLE_TASK_SCHEDULER_CONNECTION_STRING=/);
+    assert.match(readme, /event-source-storage/);
+  });
+});
+
 describe('embedded host variant', () => {
   const manifests = buildKustomization(EMBEDDED);
   const deployment = find(manifests, 'apps/v1', 'Deployment', 'event-source');
@@ -433,7 +557,7 @@ describe('hello-events Knative Service', () => {
 
 describe('storage Secret', () => {
   test('only the dev-azurite overlay ships it; no Secret anywhere holds a placeholder', () => {
-    for (const dir of [BASE, SINKBINDING, SCALE_OUT, EMBEDDED, path.join(K8S_DIR, 'shared')]) {
+    for (const dir of [BASE, SINKBINDING, SCALE_OUT, SCHEDULER, EMBEDDED, path.join(K8S_DIR, 'shared')]) {
       const secrets = buildKustomization(dir).filter(({ doc }) => doc['kind'] === 'Secret');
       assert.deepEqual(secrets.map(({ file }) => path.relative(REPO_ROOT, file)), [], `${path.relative(REPO_ROOT, dir)} ships a Secret`);
     }
@@ -445,13 +569,15 @@ describe('storage Secret', () => {
     }
   });
 
-  test('the README applies the manifests first (creating the namespace), then creates the Secret', () => {
-    const readme = readmeDeploySection();
-    const apply = readme.indexOf('kubectl apply -k k8s/ ');
-    assert.ok(apply >= 0, 'README applies k8s/');
-    for (const name of OUT_OF_BAND_SECRETS.keys()) {
-      const create = readme.search(new RegExp(`kubectl [^\\n]*create secret generic ${name}`));
-      assert.ok(create > apply, `README creates ${name} after \`kubectl apply -k k8s/\``);
+  test('the deploy page applies the manifests first (creating the namespace), then creates the Secrets', () => {
+    for (const [where, text] of [['README', readmeDeploySection()], ['docs/deploy.md', deployPage()]] as const) {
+      const apply = text.indexOf('kubectl apply -k k8s/ ');
+      assert.ok(apply >= 0, `${where} applies k8s/`);
+      const names = where === 'README' ? ['event-source-storage', 'event-source-keys'] : [...OUT_OF_BAND_SECRETS.keys()];
+      for (const name of names) {
+        const create = text.search(new RegExp(`kubectl [^\\n]*create secret generic ${name}`));
+        assert.ok(create > apply, `${where} creates ${name} after \`kubectl apply -k k8s/\``);
+      }
     }
   });
 
@@ -481,37 +607,133 @@ describe('storage Secret', () => {
   });
 });
 
+const OUR_IMAGES = ['durable-event-source-embedded', 'durable-event-source-functions', 'durable-event-source-hello-events'];
+
+/** Every image a variant renders (after its kustomizations' images: entries), with the file it came from. */
+function renderedImages(dir: string): { file: string; image: string }[] {
+  return buildKustomization(dir).flatMap(({ file, doc }) => imagesIn(doc).map((image) => ({ file: path.relative(REPO_ROOT, file), image })));
+}
+
+describe('the deploy page', () => {
+  test('names the Knative API version of every Knative kind the variants use, under Prerequisites', () => {
+    const page = deployPage();
+    const prerequisites = page.slice(page.indexOf('## Prerequisites'), page.indexOf('\n## ', page.indexOf('## Prerequisites') + 1));
+    const used = new Set(
+      kustomizationDirs(K8S_DIR).flatMap((dir) => buildKustomization(dir).map(({ doc }) => String(doc['apiVersion']))).filter((v) => v.includes('knative.dev')),
+    );
+    assert.deepEqual([...used].sort(), ['serving.knative.dev/v1', 'sources.knative.dev/v1']);
+    for (const apiVersion of used) assert.ok(prerequisites.includes(`\`${apiVersion}\``), `Prerequisites name ${apiVersion}`);
+    assert.match(prerequisites, /Knative Serving \d+\.\d+ or later/);
+    assert.match(prerequisites, /Knative Eventing \d+\.\d+ or later/);
+  });
+
+  test('reaches the API through a Service every variant has, on a port it exposes, with a key the Secret holds', () => {
+    const page = deployPage();
+    const forward = /kubectl -n durable-events port-forward svc\/(\S+) (\d+):(\d+)/.exec(page);
+    assert.ok(forward, 'a port-forward to a Service');
+    for (const dir of VARIANTS.map(([, variantDir]) => variantDir)) {
+      const service = find(buildKustomization(dir), 'v1', 'Service', String(forward[1]));
+      assert.ok(asArray(at(service, 'spec.ports')).some((p) => asRecord(p)['port'] === Number(forward[3])), `${path.relative(REPO_ROOT, dir)}: port ${forward[3]}`);
+    }
+    const localPort = forward[2];
+    assert.match(page, new RegExp(`curl [^\\n]*-H "x-functions-key: \\$KEY" http://127\\.0\\.0\\.1:${localPort}/api/schedules`));
+    const key = /get secret (\S+) -o jsonpath='\{\.data\.([^}]+)\}'/.exec(page);
+    assert.ok(key, 'the key read from a Secret');
+    assert.ok(OUT_OF_BAND_SECRETS.get(String(key[1]))?.includes(String(key[2]).replace(/\\\./g, '.')), `${key[1]} holds ${key[2]}`);
+  });
+});
+
 describe('images', () => {
   const images = yamlFilesUnder(K8S_DIR).flatMap((file) =>
     loadYaml(file).flatMap(({ doc }) => imagesIn(doc).map((image) => ({ file: path.relative(REPO_ROOT, file), image }))),
   );
+  const dirs = kustomizationDirs(K8S_DIR);
 
-  test('every image has an explicit tag (or digest), never latest', () => {
-    assert.ok(images.length >= 3, `found only ${images.length} images`);
-    for (const { file, image } of images) {
-      const tag = tagOf(image);
-      assert.ok(tag !== undefined || image.includes('@sha256:'), `${file}: ${image} is untagged`);
-      assert.notEqual(tag, 'latest', `${file}: ${image}`);
+  test('our images appear in the manifests by their neutral names only: no registry, no tag, no placeholder', () => {
+    const ours = images.filter(({ image }) => /durable-event-source-/.test(image));
+    assert.deepEqual([...new Set(ours.map(({ image }) => image))].sort(), OUR_IMAGES);
+    for (const file of yamlFilesUnder(K8S_DIR)) assert.doesNotMatch(readFileSync(file, 'utf8'), /REPLACE_ME/, file);
+  });
+
+  test('every kustomization sets each of our images it renders (and no other) to the package version', () => {
+    for (const dir of dirs) {
+      const where = path.relative(REPO_ROOT, dir);
+      const rendered = new Set(renderedImages(dir).map(({ image }) => splitImage(image).name).filter((name) => OUR_IMAGES.includes(name)));
+      const entries = readKustomization(dir).images ?? [];
+      assert.deepEqual(entries.map((e) => e.name).sort(), [...rendered].sort(), `${where}: images: entries`);
+      for (const entry of entries) {
+        assert.equal(entry.newTag, PACKAGE_VERSION, `${where}: ${entry.name}`);
+        assert.equal(entry.newName, undefined, `${where}: ${entry.name} keeps its neutral name (the user sets the registry)`);
+      }
     }
   });
 
-  test('our images carry the package version, as the README builds them', () => {
-    const ours = images.filter(({ image }) => /\/durable-event-source-(functions|embedded|hello-events)(:|@|$)/.test(image));
-    assert.deepEqual([...new Set(ours.map(({ image }) => /durable-event-source-[a-z-]+/.exec(image)?.[0]))].sort(), [
-      'durable-event-source-embedded',
-      'durable-event-source-functions',
-      'durable-event-source-hello-events',
-    ]);
-    for (const { file, image } of ours) assert.equal(tagOf(image), PACKAGE_VERSION, `${file}: ${image}`);
-    const builds = [...readmeDeploySection().matchAll(/docker build [^\n]*-t \S+\/(durable-event-source-[a-z-]+):(\S+)/g)];
-    assert.equal(builds.length, 3, 'README builds the three images');
-    for (const build of builds) assert.equal(build[2], PACKAGE_VERSION, `README tags ${build[1]}`);
+  test('every rendered image of every variant has an explicit tag (or digest), never latest; ours the package version', () => {
+    for (const dir of dirs) {
+      for (const { file, image } of renderedImages(dir)) {
+        const tag = tagOf(image);
+        assert.ok(tag !== undefined || image.includes('@sha256:'), `${file}: ${image} is untagged`);
+        assert.notEqual(tag, 'latest', `${file}: ${image}`);
+        if (OUR_IMAGES.includes(splitImage(image).name)) assert.equal(tag, PACKAGE_VERSION, `${file}: ${image}`);
+      }
+    }
   });
 
-  test('the tag parser reads tags, registry ports and digests correctly', () => {
+  test('`kustomize edit set image` in the folder you apply reaches every container of ours, through the nested kustomizations', () => {
+    const page = deployPage();
+    for (const name of OUR_IMAGES) {
+      assert.match(page, new RegExp(`kustomize edit set image [^\\n]*\\b${name}=\\S+/${name}:${PACKAGE_VERSION.replace(/\./g, '\\.')}\\b`), `docs/deploy.md sets ${name}`);
+    }
+    for (const dir of dirs.filter((d) => path.basename(d) !== 'shared')) {
+      // What the edit leaves in that folder's kustomization: an entry with the registry's name, applied after the inner ones.
+      const edited = (readKustomization(dir).images ?? []).map((e) => ({ ...e, newName: `registry.example.com/team/${e.name}` }));
+      const manifests = buildKustomization(dir);
+      for (const { doc } of manifests) setImages(doc, edited);
+      for (const { image } of manifests.flatMap(({ doc }) => imagesIn(doc).map((i) => ({ image: i })))) {
+        if (!/durable-event-source-/.test(image)) continue;
+        assert.match(image, new RegExp(`^registry\\.example\\.com/team/durable-event-source-[a-z-]+:${PACKAGE_VERSION.replace(/\./g, '\\.')}$`), `${path.relative(REPO_ROOT, dir)}: ${image}`);
+      }
+    }
+  });
+
+  test('the README and the deploy page build the three images with the package version', () => {
+    for (const [where, text] of [['README', readmeDeploySection()], ['docs/deploy.md', deployPage()]] as const) {
+      const builds = [...text.matchAll(/docker build [^\n]*-t \S+\/(durable-event-source-[a-z-]+):(\S+)/g)];
+      assert.deepEqual(builds.map((b) => b[1]).sort(), OUR_IMAGES, `${where} builds the three images`);
+      for (const build of builds) assert.equal(build[2], PACKAGE_VERSION, `${where} tags ${build[1]}`);
+    }
+  });
+
+  test('the image parsers read tags, registry ports and digests as kustomize does', () => {
     assert.equal(tagOf('mcr.microsoft.com/azure-storage/azurite'), undefined);
     assert.equal(tagOf('localhost:5000/x/y'), undefined);
     assert.equal(tagOf('localhost:5000/x/y:1.2.3'), '1.2.3');
     assert.equal(tagOf('y:latest@sha256:abc'), 'latest');
+    assert.deepEqual(splitImage('localhost:5000/x/y:1.2.3'), { name: 'localhost:5000/x/y', tag: '1.2.3' });
+    assert.equal(overrideImage('durable-event-source-functions', { name: 'durable-event-source-functions', newTag: '1.0.0' }), 'durable-event-source-functions:1.0.0');
+    assert.equal(overrideImage('a/b:1', { name: 'b', newName: 'c' }), 'a/b:1', 'the whole name must match');
+    assert.equal(overrideImage('b:1', { name: 'b', newName: 'r/b' }), 'r/b:1', 'a new name keeps the tag');
+    assert.equal(overrideImage('b:1', { name: 'b', digest: 'sha256:0' }), 'b@sha256:0');
+  });
+
+  test('property: any reference splits into the parts it was made of, and an entry for another name leaves it alone', () => {
+    const segment = fc.stringMatching(/^[a-z0-9]([a-z0-9._-]{0,8}[a-z0-9])?$/);
+    const reference = fc.record({
+      registry: fc.option(fc.tuple(fc.stringMatching(/^[a-z0-9]([a-z0-9.-]{0,10}[a-z0-9])?$/), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })), { nil: undefined }),
+      path: fc.array(segment, { minLength: 1, maxLength: 3 }),
+      tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
+      digest: fc.option(fc.stringMatching(/^sha256:[a-f0-9]{8}$/), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(reference, segment, ({ registry, path: parts, tag, digest }, other) => {
+        const host = registry === undefined ? '' : `${registry[0]}${registry[1] === undefined ? '' : `:${registry[1]}`}/`;
+        const name = `${host}${parts.join('/')}`;
+        const image = `${name}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+        assert.deepEqual(splitImage(image), { name, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) });
+        if (other !== name) assert.equal(overrideImage(image, { name: other, newName: 'x/y', newTag: '9' }), image);
+        assert.equal(overrideImage(image, { name, newTag: '9' }), `${name}:9`);
+      }),
+      fuzzParameters({ numRuns: 300 }, 'image references'),
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the deployment files: multi-document YAML loading and a small kustomize stand-in
- * (resources, strategic-merge patches on maps, namespace), enough to check each variant as a whole.
+ * (resources, strategic-merge patches on maps, images, namespace), enough to check each variant as a whole.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,10 +17,19 @@ export interface Manifest {
   readonly doc: Doc;
 }
 
+/** A kustomize `images:` entry: the image `name` (no tag) gets `newName` and/or `newTag` (or `digest`). */
+export interface ImageOverride {
+  readonly name: string;
+  readonly newName?: string;
+  readonly newTag?: string;
+  readonly digest?: string;
+}
+
 export interface Kustomization {
   readonly namespace?: string;
   readonly resources?: string[];
   readonly patches?: { path?: string }[];
+  readonly images?: ImageOverride[];
 }
 
 /** Every document of a YAML file; throws (naming the file) on any parse error. */
@@ -65,14 +74,32 @@ export function readKustomization(dir: string): Kustomization {
   return first.doc as Kustomization;
 }
 
-/** What `kustomize build dir` would emit, for the features our kustomizations use. */
-export function buildKustomization(dir: string): Manifest[] {
+/** Whether `inner` is `outer` or lies below it. */
+function within(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * What `kustomize build dir` would emit, for the features our kustomizations use. Like kustomize it refuses a
+ * resource folder that contains a kustomization being built (an overlay in a subfolder of its base: "cycle
+ * detected") and a file outside the kustomization's folder (its default load restriction).
+ */
+export function buildKustomization(dir: string, visited: readonly string[] = []): Manifest[] {
+  const roots = [...visited, path.resolve(dir)];
   const kustomization = readKustomization(dir);
   const manifests: Manifest[] = [];
   for (const resource of kustomization.resources ?? []) {
     const full = path.resolve(dir, resource);
     if (!existsSync(full)) throw new Error(`${dir}: resource ${resource} does not exist`);
-    manifests.push(...(statSync(full).isDirectory() ? buildKustomization(full) : loadYaml(full)));
+    if (statSync(full).isDirectory()) {
+      const cycle = roots.find((root) => within(root, full));
+      if (cycle) throw new Error(`${dir}: resource ${resource}: cycle detected: ${full} contains ${cycle}, a kustomization being built`);
+      manifests.push(...buildKustomization(full, roots));
+    } else {
+      if (!within(full, path.resolve(dir))) throw new Error(`${dir}: resource ${resource} is not in or below the kustomization's folder`);
+      manifests.push(...loadYaml(full));
+    }
   }
   const patched = manifests.map((manifest) => ({ file: manifest.file, doc: structuredClone(manifest.doc) }));
   for (const patch of kustomization.patches ?? []) {
@@ -85,6 +112,7 @@ export function buildKustomization(dir: string): Manifest[] {
       mergeInto(target.doc, patchDoc);
     }
   }
+  for (const { doc } of patched) setImages(doc, kustomization.images ?? []);
   if (kustomization.namespace) {
     for (const { doc } of patched) {
       if (doc['kind'] !== 'Namespace') asRecord(doc['metadata'])['namespace'] = kustomization.namespace;
@@ -107,14 +135,53 @@ function mergeInto(target: Doc, patch: Doc): void {
   }
 }
 
+/** An image reference split as kustomize matches it: the name (registry and path), then tag and digest. */
+export function splitImage(image: string): { name: string; tag?: string; digest?: string } {
+  const [withoutDigest = '', digest] = image.split('@');
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', slash + 1);
+  const name = colon < 0 ? withoutDigest : withoutDigest.slice(0, colon);
+  return { name, ...(colon < 0 ? {} : { tag: withoutDigest.slice(colon + 1) }), ...(digest ? { digest } : {}) };
+}
+
+/** One `images:` entry applied to one reference: unchanged unless the name matches. */
+export function overrideImage(image: string, override: ImageOverride): string {
+  const { name, tag, digest } = splitImage(image);
+  if (name !== override.name) return image;
+  const newName = override.newName ?? name;
+  if (override.digest) return `${newName}@${override.digest}`;
+  if (override.newTag) return `${newName}:${override.newTag}`;
+  return `${newName}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+}
+
+/**
+ * kustomize's images transformer: the `image` of every item of a `containers` or `initContainers` list anywhere in
+ * the object (so a ContainerSource's and a Knative Service's templates too), each entry in order.
+ */
+export function setImages(value: unknown, overrides: readonly ImageOverride[], inContainers = false): void {
+  if (Array.isArray(value)) {
+    for (const item of value) setImages(item, overrides, inContainers);
+    return;
+  }
+  if (!isRecord(value)) return;
+  if (inContainers && typeof value['image'] === 'string') {
+    value['image'] = overrides.reduce((image, override) => overrideImage(image, override), value['image']);
+  }
+  for (const [key, inner] of Object.entries(value)) setImages(inner, overrides, key === 'containers' || key === 'initContainers');
+}
+
 function isNamedList(value: unknown): value is Doc[] {
   return Array.isArray(value) && value.length > 0 && value.every((item) => isRecord(item) && typeof item['name'] === 'string');
 }
 
 function mergeNamedLists(target: Doc[], patch: readonly Doc[]): void {
   for (const item of patch) {
-    const match = target.find((candidate) => candidate['name'] === item['name']);
-    if (match) mergeInto(match, item);
+    const index = target.findIndex((candidate) => candidate['name'] === item['name']);
+    // The strategic-merge directive `$patch: delete` removes the item of that name.
+    if (item['$patch'] === 'delete') {
+      if (index < 0) throw new Error(`$patch: delete of ${String(item['name'])}, which is not there`);
+      target.splice(index, 1);
+    } else if (index >= 0) mergeInto(target[index] as Doc, item);
     else target.push(structuredClone(item));
   }
 }

@@ -7,10 +7,12 @@
 import { z } from 'zod';
 
 const labelValue = z.string().max(63);
-const labelMap = z.record(z.string().min(1), labelValue);
+export const labelMap = z.record(z.string().min(1), labelValue);
+/** A Kubernetes object name (DNS-1123 label). */
+export const resourceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 /** The operator's Duration pattern (e.g. 30s, 1m, 1h30m). */
-const duration = z.string().regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/);
+export const duration = z.string().regex(/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/);
 
 const podMetricsEndpoint = z.strictObject({
   /** The NAME of a container port (the operator matches pod ports by name). */
@@ -25,7 +27,7 @@ export const podMonitorSchema = z.strictObject({
   apiVersion: z.literal('monitoring.coreos.com/v1'),
   kind: z.literal('PodMonitor'),
   metadata: z.strictObject({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+    name: resourceName,
     namespace: z.string().optional(),
     labels: labelMap.optional(),
   }),

@@ -6,6 +6,7 @@ import { STATUS_REQUIRED_BY_MODEL, kindKey, manifestProblems, schemaProblems, lo
 import { podMonitorSchema } from './podmonitor-schema.js';
 
 const PODMONITOR = path.join(K8S_DIR, 'monitoring', 'podmonitor.yaml');
+const PROMETHEUSRULE = path.join(K8S_DIR, 'monitoring', 'prometheusrule.yaml');
 const VARIANT_DIRS = kustomizationDirs(K8S_DIR).filter((dir) => path.basename(dir) !== 'shared');
 
 function relative(dir: string): string {
@@ -31,8 +32,17 @@ describe('every object of every variant, against the Kubernetes and Knative sche
     }
   });
 
-  test('there are the five variants', () => {
-    assert.deepEqual(VARIANT_DIRS.map(relative).sort(), ['k8s', 'k8s/dev-azurite', 'k8s/embedded', 'k8s/scale-out', 'k8s/sinkbinding']);
+  test('there are the six variants, and the folders two of them apply (k8s/ and k8s/scale-out/ apply a subfolder)', () => {
+    assert.deepEqual(VARIANT_DIRS.map(relative).sort(), [
+      'k8s',
+      'k8s/containersource',
+      'k8s/dev-azurite',
+      'k8s/embedded',
+      'k8s/scale-out',
+      'k8s/scale-out/azure-storage',
+      'k8s/scale-out/durable-task-scheduler',
+      'k8s/sinkbinding',
+    ]);
   });
 
   for (const dir of VARIANT_DIRS) {
@@ -43,13 +53,14 @@ describe('every object of every variant, against the Kubernetes and Knative sche
     });
   }
 
-  test('every YAML file under k8s/ is checked: a kustomization, rendered by one, or the PodMonitor', () => {
+  test('every YAML file under k8s/ is checked: a kustomization, rendered by one, the PodMonitor or the PrometheusRule', () => {
     const rendered = new Set(VARIANT_DIRS.flatMap((dir) => buildKustomization(dir).map(({ file }) => file)));
     const patches = new Set(
       VARIANT_DIRS.flatMap((dir) => (loadYaml(path.join(dir, 'kustomization.yaml'))[0]?.doc['patches'] as { path: string }[] | undefined ?? []).map((p) => path.resolve(dir, p.path))),
     );
     for (const file of yamlFilesUnder(K8S_DIR)) {
-      const covered = path.basename(file) === 'kustomization.yaml' || rendered.has(file) || patches.has(file) || file === PODMONITOR;
+      // The PrometheusRule is checked against its schema in monitoring.test.ts.
+      const covered = path.basename(file) === 'kustomization.yaml' || rendered.has(file) || patches.has(file) || file === PODMONITOR || file === PROMETHEUSRULE;
       assert.ok(covered, `${path.relative(REPO_ROOT, file)} is checked by no schema`);
     }
   });
