@@ -75,6 +75,7 @@ ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 COPY host.json package.json ./
+COPY bin ./bin
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # Files stay root-owned and read-only to the process; it runs as the image's unprivileged user.
@@ -96,6 +97,7 @@ WORKDIR /home/site/wwwroot
 # pointing at the compiled functions: a wrong "main" (or dist/ copied to another place) is the known
 # cause of "No job functions found" at host start-up.
 COPY host.json package.json ./
+COPY bin ./bin
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 # local.settings.json and .data are never copied (and .dockerignore keeps them out of the context):

@@ -71,6 +71,17 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /No job functions found/, 'the comment naming the failure a wrong "main" causes');
   });
 
+  test('the CLI comes with the functions and embedded images (bin/ beside the compiled dist/src/cli)', () => {
+    const bin = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
+    assert.equal(bin['durable-event-source'], 'bin/durable-event-source.js');
+    const shim = readFileSync(path.join(REPO_ROOT, 'bin', 'durable-event-source.js'), 'utf8');
+    assert.match(shim, /'dist', 'src', 'cli', 'main\.js'/);
+    for (const name of ['functions', 'embedded']) {
+      const copies = args(stage(stages, name), 'COPY');
+      assert.ok(copies.some((c) => /^bin\s+\.\/bin\/?$/.test(c)), `${name}: COPY bin ./bin`);
+    }
+  });
+
   test('the hello-events target runs main.js as a non-root user on 8080', () => {
     const hello = stage(stages, 'hello-events');
     const users = args(hello, 'USER');
