@@ -75,8 +75,9 @@ test('16 slow sockets without a key lock no key holder out; a stalled body is 40
     assert.equal(pause.status, 202, await pause.text());
     // `code` is the key's query parameter on every route, the list included (was: 400 unknown field).
     const listed = await fetch(`${host.url}/api/schedules?code=${HOST_KEY}`);
-    assert.equal(listed.status, 200, await listed.text());
-    const names = ((await listed.json()) as { schedules: Array<{ name: string }> }).schedules.map((s) => s.name);
+    const listedText = await listed.text();
+    assert.equal(listed.status, 200, listedText);
+    const names = (JSON.parse(listedText) as { schedules: Array<{ name: string }> }).schedules.map((s) => s.name);
     assert.ok(names.includes('lockout-probe'), names.join(','));
 
     // None of the attackers held a slot: the probe refuses a body on GET, the others have no key.
