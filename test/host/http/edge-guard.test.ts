@@ -78,6 +78,11 @@ describe('body limits at the edge', () => {
     const res = await fetch(`${host.url}/api/items/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad }) });
     assert.equal(res.status, 201);
     assert.equal(((await res.json()) as { body: { pad: string } }).body.pad.length, pad.length);
+    // And a starter hands such an input to the stock DurableClient (the Durable samples' starter pattern).
+    const started = await fetch(`${host.url}/api/orchestrators/helloSequence`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad }) });
+    assert.equal(started.status, 202, await started.clone().text());
+    const { id } = (await started.json()) as { id: string };
+    assert.equal(((await host.engine.getStatus(id))?.input as { pad: string } | undefined)?.pad.length, pad.length);
   });
 
   test('a function-level trigger takes 1 MiB: a declared 2 MB body is 413 unread', async () => {
