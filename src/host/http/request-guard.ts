@@ -85,15 +85,16 @@ export function checkLocalOnly(req: IncomingMessage, host: ParsedHost): Refusal 
 /** The names the keyless host is reached by (see checkLocalOnly), on the port the request came in on. */
 const OWN_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function isOwnOrigin(origin: string, ownPort: number | undefined): boolean {
+/** True when `origin` is exactly `http://127.0.0.1:<port>`, `http://localhost:<port>` or `http://[::1]:<port>` (port 80 may be left out). */
+export function isOwnOrigin(origin: string, ownPort: number | undefined): boolean {
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
     return false;
   }
-  // An Origin is scheme://host[:port] and nothing else; the host serves plain HTTP.
-  if (url.origin !== origin.toLowerCase() || url.protocol !== 'http:') return false;
+  // An Origin is scheme://host[:port] as browsers serialize it (lower case, no default port); plain HTTP here.
+  if (url.origin !== origin || url.protocol !== 'http:') return false;
   return OWN_NAMES.has(url.hostname) && Number(url.port || '80') === ownPort;
 }
 
