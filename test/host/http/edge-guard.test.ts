@@ -194,14 +194,27 @@ describe('body slots are taken after routing and the key check', () => {
     const unkeyed = Array.from({ length: 16 }, () => raw(host.url, slowHead('POST /api/secret'), { waitMs: 1_200 }));
     const unkeyedHooks = Array.from({ length: 16 }, () => raw(host.url, slowHead(`POST ${HOOK}/orchestrators/helloSequence/x`), { waitMs: 1_200 }));
     await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await raw(host.url, slowHead('POST /api/items/1'), { waitMs: 1_000 });
+    assert.equal(statusOf(third.text), 503, 'the anonymous gate itself is full');
     const keyed = await fetch(`${host.url}/api/secret`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': HOST_KEY }, body: '{"a":1}' });
     assert.equal(keyed.status, 200, await keyed.text());
     const started = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/slots-1?code=${SYSTEM_KEY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"in"' });
     assert.equal(started.status, 202, await started.text());
-    const third = await raw(host.url, slowHead('POST /api/items/1'), { waitMs: 1_000 });
-    assert.equal(statusOf(third.text), 503, 'the anonymous gate itself is full');
     for (const res of [...(await Promise.all(unkeyed)), ...(await Promise.all(unkeyedHooks))]) assert.equal(statusOf(res.text), 401, res.text);
     await Promise.all(anonymous);
+  });
+
+  test('the Durable webhooks have a gate of their own: when it is full they answer 503, and keyed triggers still answer', async () => {
+    const hook = (id: string): string => slowHead(`POST ${HOOK}/orchestrators/helloSequence/${id}?code=${SYSTEM_KEY}`);
+    const holding = [raw(host.url, hook('gate-1'), { waitMs: 1_000 }), raw(host.url, hook('gate-2'), { waitMs: 1_000 })];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await raw(host.url, hook('gate-3'), { waitMs: 1_000 });
+    assert.equal(statusOf(third.text), 503, third.text);
+    assert.match(third.text, /retry-after: 1/i);
+    const keyed = await fetch(`${host.url}/api/secret`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': HOST_KEY }, body: '{}' });
+    assert.equal(keyed.status, 200);
+    await keyed.body?.cancel();
+    await Promise.all(holding);
   });
 
   test('a body that stalls ends with 408 and a closed connection, long before the request timeout', async () => {
