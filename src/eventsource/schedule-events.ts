@@ -109,13 +109,13 @@ function queueTrigger(state: ScheduleState, requestId: string, now: Date, overla
 }
 
 /**
- * Where a backfill must end, at orchestration time `now`: no later than now (a tick not yet due is never sent early:
- * its id would reach the sink before the tick itself, which a deduplicating receiver then drops), and no later than
- * the schedule's own next tick (that one, and every due tick after it, are still the schedule's to send in order).
+ * Where a backfill must end (exclusive), at orchestration time `now`: just after now (a tick not yet due is never
+ * sent early: its id would reach the sink before the tick itself, which a deduplicating receiver then drops), and no
+ * later than the schedule's own next tick (that one, and every due tick after it, are still the schedule's to send).
  */
 export function backfillEnd(state: Pick<ScheduleState, 'nextFireTime'>, now: Date): number {
   const own = state.nextFireTime === undefined ? Infinity : Date.parse(state.nextFireTime);
-  return Math.min(now.getTime(), own);
+  return Math.min(now.getTime() + 1, own);
 }
 
 /** The backfilled ticks a queue still holds, counted up to `limit` (a count beyond it is `limit + 1`). */

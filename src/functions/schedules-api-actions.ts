@@ -105,7 +105,7 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
  */
 function beyondDue(toMs: number, schedule: ScheduleStatus): string | undefined {
   const now = new Date();
-  if (toMs > now.getTime()) return `is in the future (now is ${now.toISOString()}); a backfill covers only ticks already due`;
+  if (toMs > now.getTime() + 1) return `is in the future (now is ${now.toISOString()}); a backfill covers only ticks already due`;
   const end = backfillEnd(schedule, now);
   if (toMs > end) {
     return `is after ${new Date(end).toISOString()}, the schedule's next own tick: the due ticks from there on are still the schedule's to send (or skip, by its catch-up policy); end the backfill there`;

@@ -195,6 +195,8 @@ describe('backfill: never a tick that is not due, nor one the schedule still sen
     assert.match(future.ignored ?? '', /holds no tick that is due/);
     const straddling = applyEvent(state, { kind: 'backfill', from: new Date(t0).toISOString(), to: new Date(t0 + 120_000).toISOString() }, now);
     assert.deepEqual(sendAll(straddling.state, t0 + 200_000), [0, 10, 20, 30, 40].map((s) => new Date(t0 + s * 1_000).toISOString()), 'due by the event\'s time only');
+    const atNow = applyEvent(state, { kind: 'backfill', from: new Date(t0).toISOString(), to: new Date(t0 + 120_000).toISOString() }, new Date(t0 + 40_000));
+    assert.deepEqual(sendAll(atNow.state, t0 + 200_000).at(-1), new Date(t0 + 40_000).toISOString(), 'a tick at the event\'s very time is due');
     const behind = applyEvent({ ...state, nextFireTime: new Date(t0 + 20_000).toISOString() }, { kind: 'backfill', from: new Date(t0).toISOString(), to: new Date(t0 + 40_000).toISOString() }, now);
     assert.deepEqual(sendAll(behind.state, t0 + 200_000), [0, 10].map((s) => new Date(t0 + s * 1_000).toISOString()), 'not the due ticks the schedule still sends in order');
   });
