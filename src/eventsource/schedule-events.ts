@@ -151,7 +151,7 @@ function queueBackfill(state: ScheduleState, from: string, to: string, now: Date
   }
   if (count === 0) return { state, ignored: `backfill [${from}, ${to}) holds no tick that is due and behind the schedule's own (before ${new Date(end).toISOString()})` };
   if (state.queue.length >= MAX_QUEUE) return { state, ignored: `backfill dropped: ${MAX_QUEUE} entries are queued already` };
-  return { state: { ...state, queue: [...state.queue, { kind: 'backfill', from, to: new Date(Math.min(Date.parse(to), end)).toISOString() }] } };
+  return { state: { ...state, queue: [...state.queue, { kind: 'backfill', from, to: new Date(end).toISOString() }] } };
 }
 
 /** How many ticks a backfill of [from, to) sends by the state's current spec (what the API answers), or why not. */
