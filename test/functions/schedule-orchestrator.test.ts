@@ -51,6 +51,11 @@ function only(actions: FlatAction[], type: number): FlatAction[] {
   return actions.filter((a) => a.actionType === type);
 }
 
+/** The actions that schedule work (activities, timers, continue-as-new): the event waiters yielded with them left out. */
+function work(actions: FlatAction[]): FlatAction[] {
+  return actions.filter((a) => a.actionType !== ActionType.WaitForExternalEvent);
+}
+
 function carriedState(action: FlatAction | undefined): ScheduleState {
   const value = action?.input;
   return (typeof value === 'string' ? JSON.parse(value) : value) as ScheduleState;
@@ -93,7 +98,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(second.state.isDone, false);
   const added = newSince(first.actions, second.actions);
   assert.equal(only(added, ActionType.CreateTimer).length, 0, 'the timer is not scheduled again on replay');
-  assert.equal(added.length, 1);
+  assert.equal(work(added).length, 1);
   const calls = only(added, ActionType.CallActivity);
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.functionName, ACTIVITY);
@@ -110,7 +115,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(only(added3, ActionType.CallActivity).length, 0, 'the activity is not called again on replay');
   const next = only(added3, ActionType.ContinueAsNew);
   assert.equal(next.length, 1);
-  assert.equal(added3.length, 1);
+  assert.equal(work(added3).length, 1);
   const carried = carriedState(next[0]);
   assert.equal(carried.sequence, 2);
   assert.equal(carried.nextFireTime, at(20_000).toISOString(), 'fixed rate: from the scheduled time, not the late fire');
@@ -137,7 +142,7 @@ test('failed attempts back off on durable timers; after the last one the schedul
     assert.equal(state.isDone, false);
     const added = newSince(seen, actions);
     seen = actions;
-    assert.equal(added.length, 1);
+    assert.equal(work(added).length, 1);
     assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
     // The activity is told which attempt is the last: its failure goes to the dead-letter sink, if one is set.
     assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, request(tick, attempt === maxAttempts, attempt, at(now)));
@@ -399,13 +404,99 @@ test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the
   assert.equal((call?.input as { scheduledTime: string }).scheduledTime, at(10_000).toISOString(), 'the event time stays the scheduled time');
 });
 
-test('an event raised while an attempt runs is applied when the attempt ends (pause: the tick completes, then the schedule holds)', async () => {
+test('an event raised while an attempt runs is applied as it arrives (pause: shown at once; the attempt completes the tick, then the schedule holds)', async () => {
   const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
   const { history, taskId } = deliveringTick(input);
-  history.orchestratorStarted(at(10_100)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' }).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  history.orchestratorStarted(at(10_050)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' });
+  const during = await episode(history, input);
+  assert.equal(during.state.isDone, false);
+  assert.equal(only(during.actions, ActionType.CallActivity).length, 1, 'the attempt is not scheduled again');
+  assert.deepEqual((during.state.customStatus as { paused?: unknown }).paused, { note: 'during the attempt', since: at(10_050).toISOString() });
+  history.orchestratorCompleted(at(10_050)).played();
+  history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  const ended = await episode(history, input);
+  // Before it ends, the execution yields its waiters once more (an event buffered meanwhile is not dropped).
+  const drain = only(newSince(during.actions, ended.actions), ActionType.CreateTimer);
+  assert.equal(drain.length, 1);
+  assert.equal(new Date(String(drain[0]?.fireAt)).toISOString(), at(10_100).toISOString());
+  const drainId = history.timerCreated(at(10_100), at(10_100));
+  history.orchestratorCompleted(at(10_100)).played();
+  history.orchestratorStarted(at(10_120)).timerFired(at(10_120), drainId, at(10_100));
   const { state, actions } = await episode(history, input);
   assert.equal(state.isDone, true);
+  assert.equal(only(actions, ActionType.CallActivity).length, 1);
   const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
   assert.equal(carried.sequence, 2, 'the tick completed');
-  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_100).toISOString() });
+  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_050).toISOString() });
+});
+
+/** The first episode of an execution that starts behind: its tick (sequence 1 at 10 s) is due at once at `now`. */
+function behindExecution(now: number): { history: History; input: ScheduleState; taskId: number } {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(at(now), ORCHESTRATOR, input);
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
+  return { history, input, taskId };
+}
+
+test('regression (#16 finding 4): behind, the attempt is yielded with the event waiters; a pause is applied during it and stops the retries, the tick is kept', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  const first = await episode(new History().started(at(12_500), ORCHESTRATOR, input), input);
+  assert.equal(only(first.actions, ActionType.CallActivity).length, 1, 'the due tick is delivered at once');
+  assert.deepEqual(only(first.actions, ActionType.WaitForExternalEvent).map((a) => a.externalEventName).sort(),
+    ['backfill', 'pause', 'reschedule', 'resume', 'trigger'], 'with a waiter for every event');
+  history.orchestratorCompleted(at(12_500)).played();
+  history.orchestratorStarted(at(13_000)).eventRaised(at(13_000), 'pause', { note: 'stop' });
+  const paused = await episode(history, input);
+  assert.equal((paused.state.customStatus as { paused?: { note: string } }).paused?.note, 'stop', 'applied while the attempt runs');
+  history.orchestratorCompleted(at(13_000)).played();
+  // The attempt times out: no back-off, no second attempt while paused.
+  history.orchestratorStarted(at(14_000)).taskCompleted(at(14_000), taskId, { ok: false, reason: 'timeout', retryable: true });
+  const ended = await episode(history, input);
+  const added = newSince(paused.actions, ended.actions);
+  assert.equal(only(added, ActionType.CallActivity).length, 0, 'no retry while paused');
+  const drain = only(added, ActionType.CreateTimer);
+  assert.equal(drain.length, 1, 'only the last yield of the waiters');
+  const drainId = history.timerCreated(at(14_000), at(14_000));
+  history.orchestratorCompleted(at(14_000)).played();
+  history.orchestratorStarted(at(14_010)).timerFired(at(14_010), drainId, at(14_000));
+  const done = await episode(history, input);
+  const carried = carriedState(only(done.actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.paused?.note, 'stop');
+  assert.equal(carried.sequence, 1, 'the tick keeps its place and its id');
+  assert.ok(carried.pendingSince !== undefined, 'the tick is kept for after the resume');
+});
+
+test('events raised during one attempt: each applied once, the activity scheduled once, none left unclaimed before continue-as-new', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  history.orchestratorCompleted(at(12_500)).played();
+  // Two of the same name and one other, in one batch, while the attempt runs; one more after the first was applied.
+  history.orchestratorStarted(at(13_000))
+    .eventRaised(at(13_000), 'trigger', { requestId: 'a' })
+    .eventRaised(at(13_000), 'trigger', { requestId: 'b' })
+    .eventRaised(at(13_000), 'pause', {});
+  const batch = await episode(history, input);
+  history.orchestratorCompleted(at(13_000)).played();
+  history.orchestratorStarted(at(13_500)).eventRaised(at(13_500), 'trigger', { requestId: 'c' })
+    .taskCompleted(at(13_500), taskId, { ok: true, status: 202 });
+  let current = await episode(history, input);
+  assert.equal(only(current.actions, ActionType.CallActivity).length, 1, 'one attempt, scheduled once');
+  let seen = batch.actions;
+  for (let i = 0; i < 5 && !current.state.isDone; i++) {
+    const timers = only(newSince(seen, current.actions), ActionType.CreateTimer);
+    seen = current.actions;
+    const last = timers.at(-1);
+    assert.ok(last !== undefined, 'waits on a timer');
+    // Ids follow the order the orchestrator scheduled its tasks: every timer of this episode gets its row.
+    let id = -1;
+    for (const t of timers) id = history.timerCreated(at(13_500), new Date(String(t.fireAt)));
+    history.orchestratorCompleted(at(13_500)).played();
+    history.orchestratorStarted(at(13_600)).timerFired(at(13_600), id, new Date(String(last.fireAt)));
+    current = await episode(history, input);
+  }
+  assert.equal(current.state.isDone, true);
+  const carried = carriedState(only(current.actions, ActionType.ContinueAsNew)[0]);
+  assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b', 'c'], 'every trigger, once, in order');
+  assert.ok(carried.paused !== undefined);
+  assert.equal(carried.sequence, 2);
 });
