@@ -375,12 +375,28 @@ export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): S
     ? { paused: { note: spec.note ?? 'paused in the spec', since: now.toISOString() } }
     : { paused: undefined, ...(state.paused ? { excusedUntil: now.toISOString() } : {}) };
   const updated: ScheduleState = stripUndefined({ ...state, spec, ...pause });
+  if (state.completed === true) return rearmed(updated, state, now);
   if (hasPendingTick(state) || state.nextFireTime === undefined) return updated;
   const { retryNotBefore: _r, completed: _c, nextFireTime: _n, ...rest } = updated;
   const last = state.lastDelivery?.scheduledTime;
   const from = last !== undefined ? Date.parse(last) : now.getTime() - 1;
   const next = nextTick(timelineOf(updated), Math.max(from, Math.min(now.getTime() - 1, Date.parse(state.nextFireTime) - 1)));
   return next === undefined ? { ...rest, completed: true } : { ...rest, nextFireTime: iso(next) };
+}
+
+/**
+ * A schedule that had no tick left (a one-off `at` that fired, an `endAt` passed) whose times were changed: the next
+ * tick of the new times after the last one sent and after now, if there is one (a new `at` in the future fires once
+ * more). Unchanged times leave it completed: an `at` never fires twice.
+ */
+function rearmed(updated: ScheduleState, old: ScheduleState, now: Date): ScheduleState {
+  const timing = (spec: ScheduleSpec): string => JSON.stringify([spec.trigger, spec.startAtMs, spec.endAtMs, spec.maxCount]);
+  if (timing(old.spec) === timing(updated.spec)) return updated;
+  const last = old.lastDelivery?.scheduledTime;
+  const next = nextTick(timelineOf(updated), Math.max(last !== undefined ? Date.parse(last) : -Infinity, now.getTime() - 1));
+  if (next === undefined) return updated;
+  const { completed: _c, ...rest } = updated;
+  return { ...rest, nextFireTime: iso(next) };
 }
 
 export function sameSpec(a: ScheduleSpec, b: ScheduleSpec): boolean {
