@@ -6,9 +6,8 @@
  *
  * Events: one waiter per event name is yielded with everything the execution waits for (the tick's timer, each
  * delivery attempt, each back-off), also when a tick is already due as the execution starts (a schedule behind), so
- * an event is applied as it arrives: while waiting at once, during an attempt at once for the first event and when
- * the attempt ends for later ones (a pause stops the retries of the schedule's own tick), during a back-off at once.
- * A waiter is renewed once it has its event. An event that arrives while its name has no open waiter is buffered by
+ * an event is applied as it arrives, one by one in the order they came (a pause stops the retries of the schedule's
+ * own tick; the attempt under way ends within its timeout). A waiter is renewed once it has its event. An event that arrives while its name has no open waiter is buffered by
  * the SDK and handed to the next waiter of that name; so before an execution ends, the waiters are yielded once more
  * (`EventWaiters.mayHoldBuffered`): no raised event is left unclaimed at continue-as-new, where the Durable extension
  * drops it.
@@ -195,18 +194,28 @@ function reportOf(context: OrchestrationContext, state: ScheduleState, tick: Tic
   };
 }
 
+/** How often an attempt during which an event arrived is looked at again (see `attempt`). */
+const ATTEMPT_POLL_MS = 1_000;
+
 /**
- * One attempt: the activity and the event waiters yielded together, so the first event that arrives meanwhile is
- * applied at once. Only once: the SDK puts a task's action in every Task.any yielded with it, and the host would
- * schedule the activity again; yielded alone (done or not) it is not scheduled again, and its result is used. Events
- * that arrive later in the attempt complete the waiters still open and are applied when it ends.
+ * One attempt: the activity and the event waiters yielded together, so an event that arrives meanwhile is applied
+ * at once. Only once: the SDK puts a task's action in every Task.any yielded with it, and the host would schedule
+ * the activity again. After an event, the rest of the attempt yields the waiters (all of them, so that events are
+ * applied one by one, in the order they came) with a short timer, and looks at the activity when one fires; once
+ * done, the activity is yielded alone (not scheduled again) for its result.
  */
 function* attempt(context: OrchestrationContext, initial: ScheduleState, request: TickRequest, waiters: EventWaiters): Generator<Task, { state: ScheduleState; result: DeliveryResult }, unknown> {
   let state = initial;
   const activity = context.df.callActivity(DELIVERY_ACTIVITY, request);
-  if ((yield context.df.Task.any([activity, ...waiters.tasks()])) !== activity) {
+  let winner: unknown = yield context.df.Task.any([activity, ...waiters.tasks()]);
+  while (winner !== activity) {
     state = withArrived(context, state, waiters, true).state;
     context.df.setCustomStatus(statusOf(state));
+    if (activity.isCompleted || activity.isFaulted) break;
+    const poll = context.df.createTimer(new Date(nowOf(context).getTime() + ATTEMPT_POLL_MS));
+    winner = yield context.df.Task.any([poll, ...waiters.tasks()]);
+    if (winner === poll) winner = activity.isCompleted || activity.isFaulted ? activity : poll;
+    else poll.cancel();
   }
   let result: DeliveryResult;
   try {
@@ -215,7 +224,7 @@ function* attempt(context: OrchestrationContext, initial: ScheduleState, request
     // The activity itself failed (not the sink): retry like a network error.
     result = { ok: false, reason: reasonOf(error), retryable: true };
   }
-  return { state: withArrived(context, state, waiters, true).state, result };
+  return { state, result };
 }
 
 /** A pause stops the retries of the schedule's own tick (it is kept, and tried again after resume); not of a trigger or backfill. */
