@@ -30,6 +30,12 @@ export function reportTick(metrics: EventSourceMetrics, overload: OverloadMonito
   const overdue = Math.max(0, skipped - (request.skippedOnPurpose ?? 0));
   if (request.lateMs !== undefined || overdue > 0) {
     const at = request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now();
-    overload.observe(schedule, { ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}), skipped: overdue, at: Number.isNaN(at) ? Date.now() : at });
+    const scheduledAt = request.trigger === undefined ? Date.parse(request.scheduledTime) : Number.NaN;
+    overload.observe(schedule, {
+      ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}),
+      skipped: overdue,
+      at: Number.isNaN(at) ? Date.now() : at,
+      ...(Number.isNaN(scheduledAt) ? {} : { scheduledAt }),
+    });
   }
 }
