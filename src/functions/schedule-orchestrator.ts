@@ -138,7 +138,7 @@ export const scheduleOrchestrator: OrchestrationHandler = function* (context: Or
         context.df.setCustomStatus(statusOf({ ...state, completed: true }));
         return;
       }
-      context.df.setCustomStatus(statusOf(state));
+      context.df.setCustomStatus(statusOf(step.state));
       if (step.kind === 'deliver') {
         state = yield* deliver(context, step.state, step.tick, waiters);
         delivered = true;

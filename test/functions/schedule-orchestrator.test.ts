@@ -519,7 +519,7 @@ type Pending = { kind: 'activity'; id: number; input: ActivityInput; doneAt: num
  * Runs the schedule through the real replay code as the Durable extension would: every execution a fresh history,
  * the events raised in it handed over in batches with the results and fired timers due by then (raised events first,
  * as the embedded engine takes them), and at continue-as-new whatever the orchestrator did not take is dropped.
- * Returns the requestIds of the triggers delivered, the ids of the schedule's own ticks by sequence, and the end state.
+ * Returns the requestIds of the triggers sent (attempted), the ids of the schedule's own ticks by sequence, and the end state.
  */
 async function runStrict(spec: ReturnType<typeof specOf>, raised: Raised[], latencies: number[], answers: boolean[]): Promise<{ triggered: string[]; own: Map<number, Set<string>>; state: ScheduleState }> {
   let input: ScheduleState = newScheduleState('default', spec, at(0));
@@ -571,8 +571,9 @@ async function runStrict(spec: ReturnType<typeof specOf>, raised: Raised[], late
           continue;
         }
         history.taskCompleted(at(now), p.id, p.result);
+        // A trigger's event is sent (its attempts may all fail: then it is counted as failed, not kept).
+        if (p.input.requestId !== undefined && !triggered.includes(p.input.requestId)) triggered.push(p.input.requestId);
         if (!(p.result as { ok: boolean }).ok) continue;
-        if (p.input.requestId !== undefined) triggered.push(p.input.requestId);
         if (p.input.trigger === undefined) own.set(p.input.sequence, (own.get(p.input.sequence) ?? new Set()).add(p.input.scheduledTime));
       }
     }
