@@ -95,6 +95,13 @@ export interface ScheduleState {
    * code, so the delivery activity (run once per attempt) counts the difference, carried in its request.
    */
   skippedReported?: number;
+  /**
+   * Ticks scheduled before this ISO time were held back on purpose (a resume after a pause, a restart from the
+   * status): their lateness and the skips among them are no sign of overload (overload.ts is not told of them).
+   */
+  excusedUntil?: string;
+  /** How many of the skips not reported yet were such ticks (absent: none). */
+  excusedSkips?: number;
 }
 
 export interface TickInput {
@@ -183,7 +190,7 @@ function dueScheduled(input: ScheduleState, now: number): NextStep {
     // A tick already sent at least once is never skipped: the sink may have kept it, and its id must not be lost.
     if (hasPendingTick(state)) return { kind: 'deliver', state, tick: scheduledTick(state, scheduled) };
     const plan = planFor(state, scheduled, now);
-    state = advanced(state, plan);
+    state = withExcusedSkips(advanced(state, plan), scheduled, plan.skipped);
     if (plan.send !== undefined) return { kind: 'deliver', state, tick: scheduledTick(state, plan.send) };
   }
 }
@@ -207,6 +214,17 @@ function advanced(state: ScheduleState, plan: Plan): ScheduleState {
   // The overlap window is used up once the schedule is past it.
   const keep = overlapWindow !== undefined && plan.next !== undefined && plan.next <= Date.parse(overlapWindow.until);
   return keep ? { ...next, overlapWindow } : next;
+}
+
+/** Whether the tick scheduled at `scheduledMs` was held back on purpose (see `excusedUntil`). */
+export function isExcused(state: Pick<ScheduleState, 'excusedUntil'>, scheduledMs: number): boolean {
+  return state.excusedUntil !== undefined && scheduledMs < Date.parse(state.excusedUntil);
+}
+
+/** Skips of ticks from `scheduled` on, decided now: excused when those ticks were held back on purpose. */
+function withExcusedSkips(state: ScheduleState, scheduled: number, skipped: number): ScheduleState {
+  if (skipped === 0 || !isExcused(state, scheduled)) return state;
+  return { ...state, excusedSkips: (state.excusedSkips ?? 0) + skipped };
 }
 
 function scheduledTick(state: ScheduleState, scheduledMs: number): TickInput {
@@ -255,7 +273,15 @@ export function unreportedSkips(state: ScheduleState): number {
 
 /** The state once the delivery activity was handed `reported` more skipped ticks to count. */
 export function withSkipsReported(state: ScheduleState, reported: number): ScheduleState {
-  return reported === 0 ? state : { ...state, skippedReported: (state.skippedReported ?? 0) + reported };
+  if (reported === 0) return state;
+  const { excusedSkips, ...rest } = state;
+  const excused = Math.max(0, (excusedSkips ?? 0) - reported);
+  return { ...rest, skippedReported: (state.skippedReported ?? 0) + reported, ...(excused > 0 ? { excusedSkips: excused } : {}) };
+}
+
+/** Of the skips not reported yet, how many were of ticks held back on purpose. */
+export function excusedSkipsOf(state: ScheduleState): number {
+  return Math.min(unreportedSkips(state), state.excusedSkips ?? 0);
 }
 
 export function idOf(tick: TickInput): string {
@@ -344,16 +370,33 @@ function pausedOnFailure(state: ScheduleState, outcome: Outcome, result: Deliver
  * attempted) tick stays the next one. `paused` in the spec pauses or resumes only when it changes.
  */
 export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): ScheduleState {
+  // A resume by the spec holds ticks back on purpose as a resume event does (see `excusedUntil`).
   const pause = spec.paused === state.spec.paused ? {} : spec.paused
     ? { paused: { note: spec.note ?? 'paused in the spec', since: now.toISOString() } }
-    : { paused: undefined };
+    : { paused: undefined, ...(state.paused ? { excusedUntil: now.toISOString() } : {}) };
   const updated: ScheduleState = stripUndefined({ ...state, spec, ...pause });
+  if (state.completed === true) return rearmed(updated, state, now);
   if (hasPendingTick(state) || state.nextFireTime === undefined) return updated;
   const { retryNotBefore: _r, completed: _c, nextFireTime: _n, ...rest } = updated;
   const last = state.lastDelivery?.scheduledTime;
   const from = last !== undefined ? Date.parse(last) : now.getTime() - 1;
   const next = nextTick(timelineOf(updated), Math.max(from, Math.min(now.getTime() - 1, Date.parse(state.nextFireTime) - 1)));
   return next === undefined ? { ...rest, completed: true } : { ...rest, nextFireTime: iso(next) };
+}
+
+/**
+ * A schedule that had no tick left (a one-off `at` that fired, an `endAt` passed) whose times were changed: the next
+ * tick of the new times after the last one sent and after now, if there is one (a new `at` in the future fires once
+ * more). Unchanged times leave it completed: an `at` never fires twice.
+ */
+function rearmed(updated: ScheduleState, old: ScheduleState, now: Date): ScheduleState {
+  const timing = (spec: ScheduleSpec): string => JSON.stringify([spec.trigger, spec.startAtMs, spec.endAtMs, spec.maxCount]);
+  if (timing(old.spec) === timing(updated.spec)) return updated;
+  const last = old.lastDelivery?.scheduledTime;
+  const next = nextTick(timelineOf(updated), Math.max(last !== undefined ? Date.parse(last) : -Infinity, now.getTime() - 1));
+  if (next === undefined) return updated;
+  const { completed: _c, ...rest } = updated;
+  return { ...rest, nextFireTime: iso(next) };
 }
 
 export function sameSpec(a: ScheduleSpec, b: ScheduleSpec): boolean {

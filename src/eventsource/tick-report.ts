@@ -26,8 +26,16 @@ export function reportTick(metrics: EventSourceMetrics, overload: OverloadMonito
   const skipped = request.skipped ?? 0;
   if (skipped > 0) metrics.ticks.inc({ schedule, outcome: 'skipped' }, skipped);
   if (request.lateMs !== undefined) metrics.lateness.observe({ schedule }, request.lateMs / 1000);
-  if (request.lateMs !== undefined || skipped > 0) {
+  // Ticks a pause or restart held back on purpose are counted, but they are no sign of overload.
+  const overdue = Math.max(0, skipped - (request.skippedOnPurpose ?? 0));
+  if (request.lateMs !== undefined || overdue > 0) {
     const at = request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now();
-    overload.observe(schedule, { ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}), skipped, at: Number.isNaN(at) ? Date.now() : at });
+    const scheduledAt = request.trigger === undefined ? Date.parse(request.scheduledTime) : Number.NaN;
+    overload.observe(schedule, {
+      ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}),
+      skipped: overdue,
+      at: Number.isNaN(at) ? Date.now() : at,
+      ...(Number.isNaN(scheduledAt) ? {} : { scheduledAt }),
+    });
   }
 }

@@ -25,6 +25,8 @@ export interface TickRequest extends TickInput {
   lateMs?: number;
   /** Ticks the schedule skipped since its last request, for the metrics (skips are decided in replayed code). */
   skipped?: number;
+  /** Of `skipped`, the ticks a pause or a restart held back on purpose: counted, but no sign of overload. */
+  skippedOnPurpose?: number;
 }
 
 export interface SinkDefaults {
