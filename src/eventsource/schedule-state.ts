@@ -19,7 +19,19 @@ export type ScheduleSpec = NormalizedSpec;
 
 export type DeliveryResult =
   | { ok: true; status: number }
-  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; deadLettered?: boolean };
+  | {
+      ok: false;
+      status?: number;
+      reason: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      deadLettered?: boolean;
+      /**
+       * Not sent: the worker knows the sink's origin is down (delivery/sink-breaker.ts). Not an attempt: it spends
+       * none of the tick's attempts, and the tick comes back after `retryAfterMs` (the probe interval).
+       */
+      sinkDown?: boolean;
+    };
 
 export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
 
@@ -238,10 +250,24 @@ export function retryPolicyOfSpec(spec: ScheduleSpec): RetryPolicy {
   return { maxAttempts: d.retry + 1, backoffPolicy: d.backoffPolicy, backoffDelayMs: d.backoffDelayMs, maxBackoffMs: d.maxBackoffMs };
 }
 
-/** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
-export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult): number | undefined {
+/** Whether a result spends one of the tick's attempts: an answer "sink down" (nothing sent) does not. */
+export function countsAsAttempt(result: DeliveryResult): boolean {
+  return result.ok || result.sinkDown !== true;
+}
+
+/**
+ * Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. A tick whose
+ * sink is known down comes back after the result's `retryAfterMs` (the breaker's probe interval), not after the
+ * back-off, so it goes out within about that long of the sink's recovery; it does so for up to `maxBackoff` of
+ * `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next execution goes on.
+ */
+export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0): number | undefined {
   // Dead-lettered: the activity already ended the tick.
   if (result.ok || result.deadLettered === true) return undefined;
+  if (result.sinkDown === true) {
+    const wait = Math.max(1, Math.min(result.retryAfterMs ?? 1, state.spec.delivery.maxBackoffMs));
+    return elapsedMs + wait > state.spec.delivery.maxBackoffMs ? undefined : wait;
+  }
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
@@ -274,6 +300,8 @@ function outcomeOf(result: DeliveryResult): Outcome {
  * pause (nothing is lost). Manual and backfilled events are not kept: they leave the queue either way.
  */
 export function afterTick(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date = now): ScheduleState {
+  // A manual or backfilled event that was never sent (its sink is down) keeps its place in the queue, uncounted.
+  if (tick.trigger !== undefined && !result.ok && result.sinkDown === true) return state;
   const outcome = outcomeOf(result);
   const status = result.status === undefined ? {} : { status: result.status };
   const entry: RecentDelivery = {
@@ -285,7 +313,7 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   if (tick.trigger === 'backfill') counters.backfilled += 1;
   const failures = outcome === 'delivered' ? 0 : state.consecutiveFailures + 1;
   const base: ScheduleState = { ...state, counters, recent: [entry, ...state.recent].slice(0, RECENT_SIZE), consecutiveFailures: failures };
-  const moved = tick.trigger === undefined ? afterScheduled(base, tick, outcome, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
+  const moved = tick.trigger === undefined ? afterScheduled(base, tick, result, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
   const last: LastDelivery = {
     sequence: tick.sequence, id: entry.id, scheduledTime: tick.scheduledTime, outcome, attempts, ...status,
     ...(result.ok ? {} : { reason: result.reason }),
@@ -294,12 +322,15 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   return pausedOnFailure(withLast, outcome, result, now);
 }
 
-function afterScheduled(state: ScheduleState, tick: TickInput, outcome: Outcome, now: Date, startedAt: Date): ScheduleState {
+function afterScheduled(state: ScheduleState, tick: TickInput, result: DeliveryResult, now: Date, startedAt: Date): ScheduleState {
   const scheduled = Date.parse(tick.scheduledTime);
-  if (outcome === 'failed') {
+  if (outcomeOf(result) === 'failed') {
+    // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
+    const { maxBackoffMs } = state.spec.delivery;
+    const park = !result.ok && result.sinkDown === true ? Math.min(result.retryAfterMs ?? maxBackoffMs, maxBackoffMs) : maxBackoffMs;
     return {
       ...state,
-      retryNotBefore: iso(now.getTime() + state.spec.delivery.maxBackoffMs),
+      retryNotBefore: iso(now.getTime() + park),
       pendingSince: state.pendingSince ?? startedAt.toISOString(),
     };
   }

@@ -15,6 +15,7 @@ import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-
 import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import {
   afterTick,
+  countsAsAttempt,
   hasPendingTick,
   nextStep,
   retryAfter,
@@ -136,6 +137,7 @@ function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean):
     lastAttempt,
     event: spec.event,
     ...(spec.sink !== undefined ? { sink: spec.sink } : {}),
+    ...(spec.oidcTokenFile !== undefined ? { oidcTokenFile: spec.oidcTokenFile } : {}),
     delivery: {
       timeout: spec.delivery.timeoutMs,
       ...(spec.delivery.deadLetterSink !== undefined ? { deadLetterSink: spec.delivery.deadLetterSink } : {}),
@@ -181,7 +183,8 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
       result = { ok: false, reason: reasonOf(error), retryable: true };
     }
     state = withArrived(context, state, waiters, true).state;
-    const delay = retryAfter(state, attempts, result);
+    if (!countsAsAttempt(result)) attempts -= 1;
+    const delay = retryAfter(state, attempts, result, context.df.currentUtcDateTime.getTime() - startedAt.getTime());
     if (delay === undefined) break;
     context.df.setCustomStatus(statusOf(state));
     const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delay);

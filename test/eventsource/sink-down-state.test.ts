@@ -1,0 +1,66 @@
+/**
+ * A tick whose sink is known down (the delivery activity answered `sinkDown`, nothing was sent): it spends no
+ * attempt, is never given up or dead-lettered for it, comes back after the probe interval instead of the back-off or
+ * the park, and a manual or backfilled event keeps its place in the queue.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  afterTick,
+  countsAsAttempt,
+  newScheduleState,
+  nextStep,
+  retryAfter,
+  type DeliveryResult,
+} from '../../src/eventsource/schedule-state.js';
+import { tickOutcomeOf } from '../../src/eventsource/tick-report.js';
+import { TEN_SECONDS } from '../support/specs.js';
+
+const t0 = new Date('2030-01-01T00:00:00.000Z');
+const at = (ms: number): Date => new Date(t0.getTime() + ms);
+const SINK_DOWN: DeliveryResult = { ok: false, reason: 'sink http://127.0.0.1:1 is down', retryable: true, retryAfterMs: 1_000, sinkDown: true };
+const HTTP_503: DeliveryResult = { ok: false, status: 503, reason: 'HTTP 503', retryable: true };
+
+test('a "sink down" answer spends no attempt and comes back after the probe interval, even past the last attempt', () => {
+  const state = newScheduleState('default', TEN_SECONDS, t0);
+  assert.equal(countsAsAttempt(SINK_DOWN), false);
+  assert.equal(countsAsAttempt(HTTP_503), true);
+  assert.equal(countsAsAttempt({ ok: true, status: 200 }), true);
+  // TEN_SECONDS has 3 attempts: a real failure on the third ends the tick; "sink down" does not.
+  assert.equal(retryAfter(state, 3, HTTP_503), undefined);
+  assert.equal(retryAfter(state, 3, SINK_DOWN, 0), 1_000);
+  assert.equal(retryAfter(state, 1, SINK_DOWN, 5_000), 1_000, 'not the back-off');
+  // Within one execution for up to maxBackoff (30 s), which bounds its history; then the tick is kept.
+  assert.equal(retryAfter(state, 1, SINK_DOWN, 29_000), 1_000);
+  assert.equal(retryAfter(state, 1, SINK_DOWN, 29_001), undefined);
+  assert.equal(tickOutcomeOf(SINK_DOWN, true), undefined, 'never counted as the tick failing, even on its last attempt');
+});
+
+test('a kept tick whose sink is down is tried again after the probe interval, not after the 30 s park, with the same sequence', () => {
+  const fresh = newScheduleState('default', TEN_SECONDS, t0);
+  const first = nextStep(fresh, at(0));
+  const step = nextStep(first.state, at(10_000));
+  assert.equal(step.kind, 'deliver');
+  if (step.kind !== 'deliver') return;
+  const kept = afterTick(step.state, step.tick, 0, SINK_DOWN, at(40_000), at(10_000));
+  assert.equal(kept.retryNotBefore, at(41_000).toISOString());
+  assert.equal(kept.pendingSince, at(10_000).toISOString());
+  const again = nextStep(kept, at(41_000));
+  assert.equal(again.kind, 'deliver');
+  assert.deepEqual(again.kind === 'deliver' && again.tick, step.tick);
+  // A real failure still parks for maxBackoff.
+  assert.equal(afterTick(step.state, step.tick, 3, HTTP_503, at(40_000), at(10_000)).retryNotBefore, at(70_000).toISOString());
+});
+
+test('a manual trigger that was never sent (sink down) stays at the head of the queue, uncounted', () => {
+  const fresh = nextStep(newScheduleState('default', TEN_SECONDS, t0), at(0)).state;
+  const queued = { ...fresh, queue: [{ kind: 'manual' as const, requestId: 'r-1', time: at(1_000).toISOString() }] };
+  const step = nextStep(queued, at(1_000));
+  assert.equal(step.kind === 'deliver' && step.tick.trigger, 'manual');
+  if (step.kind !== 'deliver') return;
+  const after = afterTick(step.state, step.tick, 0, SINK_DOWN, at(31_000), at(1_000));
+  assert.deepEqual(after.queue, queued.queue);
+  assert.deepEqual(after.counters, queued.counters);
+  // A real failure ends a manual event as before.
+  assert.deepEqual(afterTick(step.state, step.tick, 3, HTTP_503, at(31_000), at(1_000)).queue, []);
+});
