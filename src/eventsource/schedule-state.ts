@@ -28,9 +28,15 @@ export type DeliveryResult =
       deadLettered?: boolean;
       /**
        * Not sent: the worker knows the sink's origin is down (delivery/sink-breaker.ts). Not an attempt: it spends
-       * none of the tick's attempts, and the tick comes back after `retryAfterMs` (the probe interval).
+       * none of the tick's attempts, and the tick comes back after `sinkDownRetryMs`.
        */
       sinkDown?: boolean;
+      /**
+       * The sink's origin is down after this result (not sent, or a failed probe): the tick comes back after this long
+       * (the breaker's probe interval) rather than after the long back-off or park, so it goes out soon after the
+       * sink's recovery.
+       */
+      sinkDownRetryMs?: number;
     };
 
 export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
@@ -261,17 +267,25 @@ export function countsAsAttempt(result: DeliveryResult): boolean {
  * back-off, so it goes out within about that long of the sink's recovery; it does so for up to `maxBackoff` of
  * `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next execution goes on.
  */
-export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0): number | undefined {
+export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0, tick?: TickInput): number | undefined {
   // Dead-lettered: the activity already ended the tick.
   if (result.ok || result.deadLettered === true) return undefined;
   if (result.sinkDown === true) {
-    const wait = Math.max(1, Math.min(result.retryAfterMs ?? 1, state.spec.delivery.maxBackoffMs));
+    // Paused: the schedule's own tick waits for the resume (kept), not for the sink.
+    if (state.paused !== undefined && tick?.trigger === undefined) return undefined;
+    const wait = sinkDownWait(state, result);
     return elapsedMs + wait > state.spec.delivery.maxBackoffMs ? undefined : wait;
   }
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
   return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+}
+
+/** How long a tick whose sink is down waits before it comes back: the result's hint, within [1 ms, maxBackoff]. */
+function sinkDownWait(state: ScheduleState, result: Extract<DeliveryResult, { ok: false }>): number {
+  const { maxBackoffMs } = state.spec.delivery;
+  return Math.max(1, Math.min(result.sinkDownRetryMs ?? maxBackoffMs, maxBackoffMs));
 }
 
 /** Skipped ticks the metrics have not counted yet (see `skippedReported`). */
@@ -326,8 +340,7 @@ function afterScheduled(state: ScheduleState, tick: TickInput, result: DeliveryR
   const scheduled = Date.parse(tick.scheduledTime);
   if (outcomeOf(result) === 'failed') {
     // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
-    const { maxBackoffMs } = state.spec.delivery;
-    const park = !result.ok && result.sinkDown === true ? Math.min(result.retryAfterMs ?? maxBackoffMs, maxBackoffMs) : maxBackoffMs;
+    const park = !result.ok && result.sinkDownRetryMs !== undefined ? sinkDownWait(state, result) : state.spec.delivery.maxBackoffMs;
     return {
       ...state,
       retryNotBefore: iso(now.getTime() + park),

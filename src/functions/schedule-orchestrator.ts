@@ -184,7 +184,7 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
     }
     state = withArrived(context, state, waiters, true).state;
     if (!countsAsAttempt(result)) attempts -= 1;
-    const delay = retryAfter(state, attempts, result, context.df.currentUtcDateTime.getTime() - startedAt.getTime());
+    const delay = retryAfter(state, attempts, result, context.df.currentUtcDateTime.getTime() - startedAt.getTime(), tick);
     if (delay === undefined) break;
     context.df.setCustomStatus(statusOf(state));
     const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delay);

@@ -18,8 +18,10 @@ import { TEN_SECONDS } from '../support/specs.js';
 
 const t0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number): Date => new Date(t0.getTime() + ms);
-const SINK_DOWN: DeliveryResult = { ok: false, reason: 'sink http://127.0.0.1:1 is down', retryable: true, retryAfterMs: 1_000, sinkDown: true };
+const SINK_DOWN: DeliveryResult = { ok: false, reason: 'sink http://127.0.0.1:1 is down', retryable: true, sinkDown: true, sinkDownRetryMs: 1_000 };
 const HTTP_503: DeliveryResult = { ok: false, status: 503, reason: 'HTTP 503', retryable: true };
+/** A probe (a real attempt) that failed while the origin is down: an attempt like any other, but parked only briefly. */
+const PROBE_503: DeliveryResult = { ...HTTP_503, sinkDownRetryMs: 1_000 };
 
 test('a "sink down" answer spends no attempt and comes back after the probe interval, even past the last attempt', () => {
   const state = newScheduleState('default', TEN_SECONDS, t0);
@@ -34,6 +36,15 @@ test('a "sink down" answer spends no attempt and comes back after the probe inte
   assert.equal(retryAfter(state, 1, SINK_DOWN, 29_000), 1_000);
   assert.equal(retryAfter(state, 1, SINK_DOWN, 29_001), undefined);
   assert.equal(tickOutcomeOf(SINK_DOWN, true), undefined, 'never counted as the tick failing, even on its last attempt');
+  assert.equal(countsAsAttempt(PROBE_503), true, 'a probe is a real attempt');
+  assert.equal(retryAfter(state, 3, PROBE_503), undefined);
+});
+
+test('paused: the schedule\'s own tick stops waiting for the sink (it is kept); a manual trigger still does', () => {
+  const paused = { ...newScheduleState('default', TEN_SECONDS, t0), paused: { note: 'x', since: t0.toISOString() } };
+  const own = { scheduleName: 'default', generation: t0.toISOString(), sequence: 1, scheduledTime: t0.toISOString() };
+  assert.equal(retryAfter(paused, 1, SINK_DOWN, 0, own), undefined);
+  assert.equal(retryAfter(paused, 1, SINK_DOWN, 0, { ...own, sequence: 0, trigger: 'manual', requestId: 'r' }), 1_000);
 });
 
 test('a kept tick whose sink is down is tried again after the probe interval, not after the 30 s park, with the same sequence', () => {
@@ -48,8 +59,9 @@ test('a kept tick whose sink is down is tried again after the probe interval, no
   const again = nextStep(kept, at(41_000));
   assert.equal(again.kind, 'deliver');
   assert.deepEqual(again.kind === 'deliver' && again.tick, step.tick);
-  // A real failure still parks for maxBackoff.
+  // A real failure still parks for maxBackoff; a failed probe (the origin is down) for the probe interval only.
   assert.equal(afterTick(step.state, step.tick, 3, HTTP_503, at(40_000), at(10_000)).retryNotBefore, at(70_000).toISOString());
+  assert.equal(afterTick(step.state, step.tick, 3, PROBE_503, at(40_000), at(10_000)).retryNotBefore, at(41_000).toISOString());
 });
 
 test('a manual trigger that was never sent (sink down) stays at the head of the queue, uncounted', () => {

@@ -61,11 +61,13 @@ export async function sendTick(tick: TickInput, sender: TickSender, options: Sen
       const reason = `sink ${origin} is down since ${new Date(admission.since).toISOString()} (${admission.lastReason}); not sent`;
       span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
       sender.logger.debug({ ...fields, reason }, 'event delivery deferred');
-      return { ok: false, reason, retryable: true, retryAfterMs: sender.breaker?.probeIntervalMs ?? 0, sinkDown: true };
+      return { ok: false, reason, retryable: true, sinkDown: true, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 };
     }
     const outcome = await attempt(event, sender, fields, traceHeaders, span);
     if (outcome.ok) return outcome;
-    const { durationMs: _duration, body, ...result } = outcome;
+    const { durationMs: _duration, body, ...failed } = outcome;
+    // A real attempt (a probe, or the failure that marked the origin down): a normal attempt that also says so.
+    const result = sender.breaker?.isDown(origin) === true ? { ...failed, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 } : failed;
     const final = !result.retryable || options.lastAttempt === true;
     if (!final || sender.deadLetter === undefined) return result;
     return await deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });

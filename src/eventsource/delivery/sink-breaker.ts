@@ -81,6 +81,10 @@ export class SinkBreaker {
     return { kind: 'down', origin, reason };
   }
 
+  isDown(origin: string): boolean {
+    return this.origins.get(origin)?.down !== undefined;
+  }
+
   /** The origins down now. */
   down(): OriginDown[] {
     const found: OriginDown[] = [];
