@@ -327,7 +327,7 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   if (tick.trigger === 'backfill') counters.backfilled += 1;
   const failures = outcome === 'delivered' ? 0 : state.consecutiveFailures + 1;
   const base: ScheduleState = { ...state, counters, recent: [entry, ...state.recent].slice(0, RECENT_SIZE), consecutiveFailures: failures };
-  const moved = tick.trigger === undefined ? afterScheduled(base, tick, result, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
+  const moved = tick.trigger === undefined ? afterScheduled(base, tick, attempts, result, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
   const last: LastDelivery = {
     sequence: tick.sequence, id: entry.id, scheduledTime: tick.scheduledTime, outcome, attempts, ...status,
     ...(result.ok ? {} : { reason: result.reason }),
@@ -336,15 +336,18 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   return pausedOnFailure(withLast, outcome, result, now);
 }
 
-function afterScheduled(state: ScheduleState, tick: TickInput, result: DeliveryResult, now: Date, startedAt: Date): ScheduleState {
+function afterScheduled(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date): ScheduleState {
   const scheduled = Date.parse(tick.scheduledTime);
   if (outcomeOf(result) === 'failed') {
     // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
     const park = !result.ok && result.sinkDownRetryMs !== undefined ? sinkDownWait(state, result) : state.spec.delivery.maxBackoffMs;
+    // Never sent yet (every answer was "sink down"): not pending, so it comes back as a tick not sent yet (catch-up
+    // policy, lateness on its first real attempt); its id was never used, so nothing is lost if the policy skips it.
+    const neverSent = state.pendingSince === undefined && attempts === 0 && !result.ok && result.sinkDown === true;
     return {
       ...state,
       retryNotBefore: iso(now.getTime() + park),
-      pendingSince: state.pendingSince ?? startedAt.toISOString(),
+      ...(neverSent ? {} : { pendingSince: state.pendingSince ?? startedAt.toISOString() }),
     };
   }
   const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;

@@ -53,9 +53,14 @@ test('a kept tick whose sink is down is tried again after the probe interval, no
   const step = nextStep(first.state, at(10_000));
   assert.equal(step.kind, 'deliver');
   if (step.kind !== 'deliver') return;
-  const kept = afterTick(step.state, step.tick, 0, SINK_DOWN, at(40_000), at(10_000));
+  const kept = afterTick(step.state, step.tick, 1, SINK_DOWN, at(40_000), at(10_000));
   assert.equal(kept.retryNotBefore, at(41_000).toISOString());
-  assert.equal(kept.pendingSince, at(10_000).toISOString());
+  assert.equal(kept.pendingSince, at(10_000).toISOString(), 'sent once (one real attempt): pending, never skipped');
+  // Never sent at all (every answer "sink down"): not pending; it comes back as a tick not sent yet, same sequence.
+  const unsent = afterTick(step.state, step.tick, 0, SINK_DOWN, at(40_000), at(10_000));
+  assert.equal(unsent.pendingSince, undefined);
+  const back = nextStep(unsent, at(41_000));
+  assert.deepEqual(back.kind === 'deliver' && back.tick, step.tick);
   const again = nextStep(kept, at(41_000));
   assert.equal(again.kind, 'deliver');
   assert.deepEqual(again.kind === 'deliver' && again.tick, step.tick);
