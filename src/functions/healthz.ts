@@ -14,7 +14,7 @@ app.http('healthz', {
     const health = overload.health();
     // A sink that is down (sink-breaker.ts) is named with the time it went down and what it last answered.
     const sinks = sinkBreaker.down().map(({ origin, since, lastReason }) => `sink ${origin} down since ${new Date(since).toISOString()} (${lastReason})`);
-    const reasons = [...sinks, ...health.reasons];
+    const reasons = [...health.reasons, ...sinks];
     return { status: 200, jsonBody: reasons.length > 0 ? { status: 'degraded', reasons } : { status: 'ok' } };
   },
 });
