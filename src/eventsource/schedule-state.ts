@@ -264,8 +264,9 @@ export function countsAsAttempt(result: DeliveryResult): boolean {
 /**
  * Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. A tick whose
  * sink is known down comes back after the result's `retryAfterMs` (the breaker's probe interval), not after the
- * back-off, so it goes out within about that long of the sink's recovery; it does so for up to `maxBackoff` of
- * `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next execution goes on.
+ * back-off, so it goes out within about that long of the sink's recovery; it does so for SINK_DOWN_EXECUTION_MS (or
+ * maxBackoff) of `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next
+ * execution goes on.
  */
 export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0, tick?: TickInput): number | undefined {
   // Dead-lettered: the activity already ended the tick.
@@ -274,13 +275,20 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
     // Paused: the schedule's own tick waits for the resume (kept), not for the sink.
     if (state.paused !== undefined && tick?.trigger === undefined) return undefined;
     const wait = sinkDownWait(state, result);
-    return elapsedMs + wait > state.spec.delivery.maxBackoffMs ? undefined : wait;
+    return elapsedMs + wait > Math.max(state.spec.delivery.maxBackoffMs, SINK_DOWN_EXECUTION_MS) ? undefined : wait;
   }
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
   return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
 }
+
+/**
+ * How long one execution keeps retrying a tick whose sink is down (at least; maxBackoff if longer). Long enough for
+ * several probes, so that a tick spends its attempts on them (and reaches the dead-letter sink) although a kept tick's
+ * attempts start again with each execution; short enough to bound the execution's history.
+ */
+export const SINK_DOWN_EXECUTION_MS = 30_000;
 
 /** How long a tick whose sink is down waits before it comes back: the result's hint, within [1 ms, maxBackoff]. */
 function sinkDownWait(state: ScheduleState, result: Extract<DeliveryResult, { ok: false }>): number {

@@ -32,9 +32,12 @@ test('a "sink down" answer spends no attempt and comes back after the probe inte
   assert.equal(retryAfter(state, 3, HTTP_503), undefined);
   assert.equal(retryAfter(state, 3, SINK_DOWN, 0), 1_000);
   assert.equal(retryAfter(state, 1, SINK_DOWN, 5_000), 1_000, 'not the back-off');
-  // Within one execution for up to maxBackoff (30 s), which bounds its history; then the tick is kept.
+  // Within one execution for up to 30 s (or maxBackoff if longer), which bounds its history; then the tick is kept.
   assert.equal(retryAfter(state, 1, SINK_DOWN, 29_000), 1_000);
   assert.equal(retryAfter(state, 1, SINK_DOWN, 29_001), undefined);
+  const shortBackoff = { ...state, spec: { ...state.spec, delivery: { ...state.spec.delivery, maxBackoffMs: 500 } } };
+  assert.equal(retryAfter(shortBackoff, 1, SINK_DOWN, 20_000), 500, 'waits at most maxBackoff, rides 30 s all the same');
+  assert.equal(retryAfter(shortBackoff, 1, SINK_DOWN, 29_600), undefined);
   assert.equal(tickOutcomeOf(SINK_DOWN, true), undefined, 'never counted as the tick failing, even on its last attempt');
   assert.equal(countsAsAttempt(PROBE_503), true, 'a probe is a real attempt');
   assert.equal(retryAfter(state, 3, PROBE_503), undefined);

@@ -10,13 +10,16 @@ export const FAILURES_TO_OPEN = 3;
 /** Default time between two probes of a down origin, and the delay after which a tick answered "sink down" retries. */
 export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
 
-/** Statuses that say the sink is away rather than that it refuses this one event. */
-const DOWN_STATUSES = new Set([500, 502, 503, 504]);
+/**
+ * Statuses that say the sink is away rather than that it refuses this one event. Not 500: a handler that fails on
+ * every event is up, and its ticks go through their attempts to the dead-letter sink as Knative sends them.
+ */
+const DOWN_STATUSES = new Set([502, 503, 504]);
 
 /** What one real attempt to the origin showed. */
 export type AttemptSignal = 'up' | 'down' | 'neutral';
 
-/** An attempt's result as the breaker sees it: a 2xx is up; no answer or a 5xx above is down; the rest says nothing. */
+/** An attempt's result as the breaker sees it: a 2xx is up; no answer, 502, 503 or 504 is down; the rest says nothing. */
 export function signalOf(result: { ok: boolean; status?: number }): AttemptSignal {
   if (result.ok) return 'up';
   if (result.status === undefined) return 'down';
