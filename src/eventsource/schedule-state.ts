@@ -19,7 +19,25 @@ export type ScheduleSpec = NormalizedSpec;
 
 export type DeliveryResult =
   | { ok: true; status: number }
-  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; deadLettered?: boolean };
+  | {
+      ok: false;
+      status?: number;
+      reason: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      deadLettered?: boolean;
+      /**
+       * Not sent: the worker knows the sink's origin is down (delivery/sink-breaker.ts). Not an attempt: it spends
+       * none of the tick's attempts, and the tick comes back after `sinkDownRetryMs`.
+       */
+      sinkDown?: boolean;
+      /**
+       * The sink's origin is down after this result (not sent, or a failed probe): the tick comes back after this long
+       * (the breaker's probe interval) rather than after the long back-off or park, so it goes out soon after the
+       * sink's recovery.
+       */
+      sinkDownRetryMs?: number;
+    };
 
 export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
 
@@ -256,14 +274,44 @@ export function retryPolicyOfSpec(spec: ScheduleSpec): RetryPolicy {
   return { maxAttempts: d.retry + 1, backoffPolicy: d.backoffPolicy, backoffDelayMs: d.backoffDelayMs, maxBackoffMs: d.maxBackoffMs };
 }
 
-/** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
-export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult): number | undefined {
+/** Whether a result spends one of the tick's attempts: an answer "sink down" (nothing sent) does not. */
+export function countsAsAttempt(result: DeliveryResult): boolean {
+  return result.ok || result.sinkDown !== true;
+}
+
+/**
+ * Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. A tick whose
+ * sink is known down comes back after the result's `retryAfterMs` (the breaker's probe interval), not after the
+ * back-off, so it goes out within about that long of the sink's recovery; it does so for SINK_DOWN_EXECUTION_MS (or
+ * maxBackoff) of `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next
+ * execution goes on.
+ */
+export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0, tick?: TickInput): number | undefined {
   // Dead-lettered: the activity already ended the tick.
   if (result.ok || result.deadLettered === true) return undefined;
+  if (result.sinkDown === true) {
+    // Paused: the schedule's own tick waits for the resume (kept), not for the sink.
+    if (state.paused !== undefined && tick?.trigger === undefined) return undefined;
+    const wait = sinkDownWait(state, result);
+    return elapsedMs + wait > Math.max(state.spec.delivery.maxBackoffMs, SINK_DOWN_EXECUTION_MS) ? undefined : wait;
+  }
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
   return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+}
+
+/**
+ * How long one execution keeps retrying a tick whose sink is down (at least; maxBackoff if longer). Long enough for
+ * several probes, so that a tick spends its attempts on them (and reaches the dead-letter sink) although a kept tick's
+ * attempts start again with each execution; short enough to bound the execution's history.
+ */
+export const SINK_DOWN_EXECUTION_MS = 30_000;
+
+/** How long a tick whose sink is down waits before it comes back: the result's hint, within [1 ms, maxBackoff]. */
+function sinkDownWait(state: ScheduleState, result: Extract<DeliveryResult, { ok: false }>): number {
+  const { maxBackoffMs } = state.spec.delivery;
+  return Math.max(1, Math.min(result.sinkDownRetryMs ?? maxBackoffMs, maxBackoffMs));
 }
 
 /** Skipped ticks the metrics have not counted yet (see `skippedReported`). */
@@ -300,6 +348,8 @@ function outcomeOf(result: DeliveryResult): Outcome {
  * pause (nothing is lost). Manual and backfilled events are not kept: they leave the queue either way.
  */
 export function afterTick(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date = now): ScheduleState {
+  // A manual or backfilled event that was never sent (its sink is down) keeps its place in the queue, uncounted.
+  if (tick.trigger !== undefined && !result.ok && result.sinkDown === true) return state;
   const outcome = outcomeOf(result);
   const status = result.status === undefined ? {} : { status: result.status };
   const entry: RecentDelivery = {
@@ -311,7 +361,7 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   if (tick.trigger === 'backfill') counters.backfilled += 1;
   const failures = outcome === 'delivered' ? 0 : state.consecutiveFailures + 1;
   const base: ScheduleState = { ...state, counters, recent: [entry, ...state.recent].slice(0, RECENT_SIZE), consecutiveFailures: failures };
-  const moved = tick.trigger === undefined ? afterScheduled(base, tick, outcome, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
+  const moved = tick.trigger === undefined ? afterScheduled(base, tick, attempts, result, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
   const last: LastDelivery = {
     sequence: tick.sequence, id: entry.id, scheduledTime: tick.scheduledTime, outcome, attempts, ...status,
     ...(result.ok ? {} : { reason: result.reason }),
@@ -320,13 +370,18 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   return pausedOnFailure(withLast, outcome, result, now);
 }
 
-function afterScheduled(state: ScheduleState, tick: TickInput, outcome: Outcome, now: Date, startedAt: Date): ScheduleState {
+function afterScheduled(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date): ScheduleState {
   const scheduled = Date.parse(tick.scheduledTime);
-  if (outcome === 'failed') {
+  if (outcomeOf(result) === 'failed') {
+    // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
+    const park = !result.ok && result.sinkDownRetryMs !== undefined ? sinkDownWait(state, result) : state.spec.delivery.maxBackoffMs;
+    // Never sent yet (every answer was "sink down"): not pending, so it comes back as a tick not sent yet (catch-up
+    // policy, lateness on its first real attempt); its id was never used, so nothing is lost if the policy skips it.
+    const neverSent = state.pendingSince === undefined && attempts === 0 && !result.ok && result.sinkDown === true;
     return {
       ...state,
-      retryNotBefore: iso(now.getTime() + state.spec.delivery.maxBackoffMs),
-      pendingSince: state.pendingSince ?? startedAt.toISOString(),
+      retryNotBefore: iso(now.getTime() + park),
+      ...(neverSent ? {} : { pendingSince: state.pendingSince ?? startedAt.toISOString() }),
     };
   }
   const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;

@@ -18,6 +18,7 @@ import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-
 import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import {
   afterTick,
+  countsAsAttempt,
   excusedSkipsOf,
   hasPendingTick,
   isExcused,
@@ -166,6 +167,7 @@ function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean):
     lastAttempt,
     event: spec.event,
     ...(spec.sink !== undefined ? { sink: spec.sink } : {}),
+    ...(spec.oidcTokenFile !== undefined ? { oidcTokenFile: spec.oidcTokenFile } : {}),
     delivery: {
       timeout: spec.delivery.timeoutMs,
       ...(spec.delivery.deadLetterSink !== undefined ? { deadLetterSink: spec.delivery.deadLetterSink } : {}),
@@ -247,7 +249,9 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
     // Handed to the activity now: counted there once, whatever this attempt's result.
     state = withSkipsReported(state, request.skipped ?? 0);
     ({ state, result } = yield* attempt(context, state, request, waiters));
-    const delay = retryAfter(state, attempts, result);
+    // A "sink down" answer (the breaker) spends none of the tick's attempts.
+    if (!countsAsAttempt(result)) attempts -= 1;
+    const delay = retryAfter(state, attempts, result, nowOf(context).getTime() - startedAt.getTime(), tick);
     if (delay === undefined || retriesStopped(state, tick)) break;
     context.df.setCustomStatus(statusOf(state));
     const fireAt = new Date(nowOf(context).getTime() + delay);
