@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { parseJson, toJsonText } from './chunked-text.js';
 import type { EngineContext } from './engine-context.js';
 import { newExecution } from './instance-start.js';
-import { DurableConfigError, externalMessageKey, INBOX_PREFIX, startMessageKey, validateInstanceId } from './keys.js';
+import { DurableConfigError, externalMessageKey, validateInstanceId } from './keys.js';
+import { purgeInstance } from './instance-purge.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
@@ -145,15 +146,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   }
 
   async purge(instanceId: string): Promise<number> {
-    const record = await this.store.readInstance(instanceId);
-    if (!record || !isTerminal(record.status)) return 0;
-    if (!(await this.store.deleteInstanceRow(instanceId, record.etag))) return 0; // changed or gone meanwhile
-    // The rest of the partition; a new instance started meanwhile under the same id keeps its own rows.
-    const doomed = (await this.store.rowKeysOf(instanceId)).filter(
-      (rk) => !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(record.executionId)),
-    );
-    await this.store.deleteRows(instanceId, doomed);
-    await this.store.afterPurge(instanceId);
+    if (!(await purgeInstance(this.store, instanceId))) return 0;
     this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it
     this.ctx.log.info({ instanceId }, 'durable: instance purged');
     return 1;
