@@ -50,6 +50,8 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= 5) throw err;
         existing = await this.store.readInstance(instanceId);
+        // The write landed and only its answer was lost (the retry met the row): this is our own start.
+        if (existing?.startToken !== undefined && existing.startToken === execution.record.startToken) break;
       }
     }
     this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');

@@ -8,7 +8,7 @@ import { historyPrefix, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX,
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
-import { describe, statusOf } from '../errors.js';
+import { ConflictError, describe, statusOf } from '../errors.js';
 import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
@@ -159,7 +159,7 @@ export class AzureTablesStore implements HubStore {
     const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
     // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
     const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
-    const etags = await this.transactWithBlobs(record.instanceId, actions, offload);
+    const etags = await this.refusable(record.instanceId, offload, () => this.transactWithBlobs(record.instanceId, actions, offload));
     // Not what the new rows name again (an unchanged input keeps its blob).
     const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
     const gone = (doomed ?? []).filter((blob) => !named.has(blob));
@@ -200,7 +200,26 @@ export class AzureTablesStore implements HubStore {
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
     const entity = inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message);
     const offload = this.payloads?.offload(instanceId, [entity]) ?? { pending: [], garbage: [] };
-    await this.transactWithBlobs(instanceId, [['create', entity]], offload);
+    await this.refusable(instanceId, offload, () => this.transactWithBlobs(instanceId, [['create', entity]], offload));
+  }
+
+  /**
+   * A client write whose blobs went up first: when storage refuses it (409/412: nothing of it applied, or a lost
+   * answer's retry met what it wrote), its blobs that no row of the partition names go, so a refused start or a
+   * duplicate delivery leaves no orphan.
+   */
+  private async refusable<T>(instanceId: string, offload: Offload, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConflictError && offload.pending.length > 0) {
+        await this.cleanUp('refused write', async () => {
+          const named = new Set((await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)).flatMap((row) => blobsNamedBy(row)));
+          await this.payloads?.deleteBlobs(offload.pending.map((blob) => blob.name).filter((name) => !named.has(name)));
+        });
+      }
+      throw err;
+    }
   }
 
   /** Purge: the blobs of an instance whose rows are gone (a new instance started meanwhile keeps what it names). */
