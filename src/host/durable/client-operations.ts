@@ -11,7 +11,7 @@ import { purgeInstance } from './instance-purge.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
-import { ConflictError } from './store/errors.js';
+import { ConflictError, describe } from './store/errors.js';
 import type { HubStore } from './store/hub-store.js';
 import {
   InstanceAlreadyExistsError,
@@ -59,6 +59,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     // A new partition holds exactly what was just written: the owner starts from that instead of reading it back.
     if (created) this.ctx.instanceCreated(instanceId, created.record, created.start);
     else this.ctx.requestStep(instanceId, 'all');
+    await this.wakeOwner(instanceId);
     return instanceId;
   }
 
@@ -89,6 +90,20 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     const at = this.ctx.clock.now();
     await this.store.insertMessage(instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
     this.ctx.requestStep(instanceId, 'inbox');
+    await this.wakeOwner(instanceId);
+  }
+
+  /**
+   * A write through a process that is not the lease owner marks the instance for the owner's wake poll (within a
+   * second), instead of waiting for its safety scan. A failed mark only delays the write's effect to that scan.
+   */
+  private async wakeOwner(instanceId: string): Promise<void> {
+    if (this.ctx.processing) return;
+    try {
+      await this.store.markWake(instanceId);
+    } catch (err) {
+      this.ctx.log.warn({ instanceId, error: describe(err) }, 'durable: the lease owner could not be woken; the write takes effect at its next safety scan');
+    }
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
@@ -121,6 +136,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       const at = this.ctx.clock.now();
       await this.store.insertMessage(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
       this.ctx.requestStep(node.instanceId, 'inbox');
+      await this.wakeOwner(node.instanceId);
     }
     this.ctx.log.info({ instanceId, instances: tree.length }, 'durable: rewind requested');
   }

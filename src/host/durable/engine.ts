@@ -33,6 +33,8 @@ export interface EngineTuning {
   leaseRenewEveryMs?: number;
   /** Real-time period of the safety-net scan for work written by other processes (0 disables). */
   safetyScanIntervalMs?: number;
+  /** Real-time period of the owner's poll of wake marks (client writes through a standby; 0 disables). */
+  wakePollIntervalMs?: number;
   maxConcurrentSteps?: number;
   maxConcurrentActivities?: number;
   /** Real time shutdown waits for in-flight work. */
@@ -45,6 +47,7 @@ const DEFAULTS: Required<EngineTuning> = {
   leaseDurationMs: 30_000,
   leaseRenewEveryMs: 10_000,
   safetyScanIntervalMs: 30_000,
+  wakePollIntervalMs: 500,
   maxConcurrentSteps: 8,
   maxConcurrentActivities: 16,
   shutdownGraceMs: 5_000,
@@ -72,6 +75,8 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   abandoned = false;
   private started = false;
   private scanHandle: NodeJS.Timeout | undefined;
+  private wakeHandle: NodeJS.Timeout | undefined;
+  private polling = false;
   private hideGauges: (() => void) | undefined;
 
   constructor(
@@ -123,6 +128,10 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       }, this.tuning.safetyScanIntervalMs);
       this.scanHandle.unref();
     }
+    if (this.tuning.wakePollIntervalMs > 0) {
+      this.wakeHandle = setInterval(() => this.pollWakes(), this.tuning.wakePollIntervalMs);
+      this.wakeHandle.unref();
+    }
     this.log.info({ workerId: this.options.workerId, owner: this.lease.isOwner }, 'durable: engine running');
   }
 
@@ -130,6 +139,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     if (this.stopping) return;
     this.stopping = true;
     if (this.scanHandle) clearInterval(this.scanHandle);
+    if (this.wakeHandle) clearInterval(this.wakeHandle);
     this.hideGauges?.();
     this.timers.close();
     const pending = this.background.settled();
@@ -151,6 +161,16 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       () => this.abandoned,
       () => this.steps.pending,
     );
+  }
+
+  /** The owner takes the wake marks other processes wrote and steps their instances (one poll at a time). */
+  private pollWakes(): void {
+    if (!this.lease.isOwner || this.stopping || this.polling) return;
+    this.polling = true;
+    const poll = this.store.takeWakes().then((ids) => {
+      for (const id of ids) this.requestStep(id, 'all');
+    });
+    this.track(poll.finally(() => (this.polling = false)));
   }
 
   // ---------------------------------------------------------------- context of the parts

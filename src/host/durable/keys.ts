@@ -57,6 +57,8 @@ export const HUB_PARTITION = '~hub';
 export const LEASE_ROW = 'lease';
 /** Hub partition row naming how the hub names its instance rows (store/azure-tables/instance-row-key.ts). */
 export const LAYOUT_ROW = 'layout';
+/** Hub partition rows `wake~<partition key>`: a client write through a process that is not the lease owner. */
+export const WAKE_PREFIX = 'wake~';
 
 export const HISTORY_PREFIX = 'h~';
 export const INBOX_PREFIX = 'i~';

@@ -219,3 +219,27 @@ test('a Pending instance that has not started (delayed start) can be terminated,
     await engine.shutdown();
   }
 });
+
+test('writes through the standby (a second engine on the hub, not the lease owner) reach the owner within a second', async () => {
+  const hub = uniqueHub('standby');
+  const invoker = new DirectInvoker().orchestration('Listener', function* (ctx) {
+    const ping: string = yield ctx.df.waitForExternalEvent('Ping');
+    return `heard ${ping}`;
+  });
+  const owner = await startEngine({ connectionString: azurite.connectionString, invoker, hub, workerId: 'owner' });
+  const standby = await startEngine({ connectionString: azurite.connectionString, invoker, hub, workerId: 'standby' });
+  try {
+    // Each within 3 s; the owner's safety scan (what found these writes before) runs every 30 s.
+    const id = await standby.start('Listener', { instanceId: 'via-standby' });
+    await waitForStatus(owner, id, ['Running'], 3_000);
+    await standby.raiseEvent(id, 'Ping', 'the standby');
+    assert.equal((await waitForStatus(owner, id, ['Completed'], 3_000)).output, 'heard the standby');
+    const other = await standby.start('Listener', { instanceId: 'ended-via-standby' });
+    await waitForStatus(owner, other, ['Running'], 3_000);
+    await standby.terminate(other, 'stop');
+    await waitForStatus(owner, other, ['Terminated'], 3_000);
+  } finally {
+    await standby.shutdown();
+    await owner.shutdown();
+  }
+});

@@ -140,5 +140,11 @@ export interface HubStore {
    */
   afterPurge(instanceId: string): Promise<void>;
 
+  // ------------------------------------------------------------ waking the owner (any process → the lease owner)
+  /** Marks the instance for the owner's next wake poll (a client wrote there through a process that is not the owner). */
+  markWake(instanceId: string): Promise<void>;
+  /** The instances marked since the last take; their marks are removed (one re-marked meanwhile stays marked). */
+  takeWakes(): Promise<string[]>;
+
   readonly lease: LeaseStore;
 }

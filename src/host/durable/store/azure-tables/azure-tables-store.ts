@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { getText, type EntityProps } from '../../chunked-text.js';
-import { historyPrefix, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, WAKE_PREFIX } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
@@ -273,6 +273,30 @@ export class AzureTablesStore implements HubStore {
       if (status === 412 || status === 404) return false; // changed or gone meanwhile
       throw err;
     }
+  }
+
+  async markWake(instanceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${WAKE_PREFIX}${partitionKeyOf(instanceId)}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  /** One query of the hub partition's wake rows; each is deleted If-Match, so a mark written since stays. */
+  async takeWakes(): Promise<string[]> {
+    const rows = await this.table.list(
+      `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(WAKE_PREFIX)} and RowKey lt ${quote(`${WAKE_PREFIX}~`)}`,
+      ['PartitionKey', 'RowKey'],
+    );
+    for (const row of rows) {
+      await this.table.retrying('deleteEntity', async () => {
+        try {
+          await this.table.client.deleteEntity(HUB_PARTITION, row.rowKey, { etag: row.etag });
+        } catch (err) {
+          const status = statusOf(err);
+          if (status !== 412 && status !== 404) throw err; // re-marked or taken meanwhile
+        }
+      });
+    }
+    return rows.map((row) => instanceIdOf(row.rowKey.slice(WAKE_PREFIX.length)));
   }
 
   async rowKeysOf(instanceId: string): Promise<string[]> {

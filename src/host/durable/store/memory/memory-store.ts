@@ -214,6 +214,18 @@ export class MemoryStore implements HubStore {
     return true;
   }
 
+  private readonly wakes = new Set<string>();
+
+  async markWake(instanceId: string): Promise<void> {
+    this.wakes.add(instanceId);
+  }
+
+  async takeWakes(): Promise<string[]> {
+    const taken = [...this.wakes];
+    this.wakes.clear();
+    return taken;
+  }
+
   /** Nothing is kept outside the partitions here: payloads of any size stay in memory with their rows. */
   async afterPurge(): Promise<void> {}
 
