@@ -227,6 +227,19 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     }
   });
 
+  test(`${kind}: wake marks: marked once however often, taken once, marked again after a take`, async () => {
+    const store = await open();
+    assert.deepEqual(await store.takeWakes(), []);
+    await store.markWake('w/1#x');
+    await store.markWake('w/1#x');
+    await store.markWake('w2');
+    assert.deepEqual((await store.takeWakes()).sort(), ['w/1#x', 'w2']);
+    assert.deepEqual(await store.takeWakes(), []);
+    await store.markWake('w2');
+    assert.deepEqual(await store.takeWakes(), ['w2']);
+    assert.deepEqual(await store.wakeTimes(), [], 'marks are no instances');
+  });
+
   test(`${kind}: the lease row: create once (409), replace If-Match (stale: conflict), read back`, async () => {
     const store = await open();
     assert.equal(await store.lease.read(), undefined);
