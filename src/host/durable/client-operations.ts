@@ -88,9 +88,21 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   private async enqueue(instanceId: string, message: InboxMessage): Promise<void> {
     if (!(await this.store.readInstance(instanceId))) throw new InstanceNotFoundError(instanceId);
     const at = this.ctx.clock.now();
-    await this.store.insertMessage(instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
+    await this.insertOwn(instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
     this.ctx.requestStep(instanceId, 'inbox');
     await this.wakeOwner(instanceId);
+  }
+
+  /**
+   * A client message under a fresh unique key: a 409 can only be this very write, landed with its answer lost and
+   * met by the retry, so it counts as delivered (not an error the caller would retry, sending the message twice).
+   */
+  private async insertOwn(instanceId: string, entry: InboxEntry): Promise<void> {
+    try {
+      await this.store.insertMessage(instanceId, entry);
+    } catch (err) {
+      if (!(err instanceof ConflictError && err.statusCode === 409)) throw err;
+    }
   }
 
   /**
@@ -134,7 +146,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     await this.collectRewind(record, undefined, 0, tree);
     for (const node of tree) {
       const at = this.ctx.clock.now();
-      await this.store.insertMessage(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
+      await this.insertOwn(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
       this.ctx.requestStep(node.instanceId, 'inbox');
       await this.wakeOwner(node.instanceId);
     }

@@ -309,7 +309,7 @@ test('a start refused because the id is taken leaves no blob of its large input'
   await engine.terminate(id, 'done');
 });
 
-test('a start whose storage answer was lost is the caller\'s own start (not "already exists"), its blobs kept', async () => {
+test('a start or event whose storage answer was lost is the caller\'s own (not "already exists" nor an error), its blobs kept', async () => {
   const proxy = await startStorageProxy(azurite.tablePort);
   const lostHub = uniqueHub('lostStart');
   const proxied = await startEngine({ connectionString: connectionStringFor(proxy.port, '127.0.0.1', azurite.blobPort), invoker, hub: lostHub });
@@ -321,6 +321,13 @@ test('a start whose storage answer was lost is the caller\'s own start (not "alr
     const status = await waitForStatus(proxied, id, ['Running']);
     assert.equal(status.input, input, 'the input read back from its blob');
     assert.equal(proxy.counts().transaction > 1, true, 'the commit was retried');
+    // The same for a raised event: its insert lands, the answer is lost, the retry meets its own row (409).
+    await waitFor(async () => ((await proxied.getStatus(id))?.customStatus !== undefined ? true : undefined), 'the orchestration to wait for Go');
+    const before = proxy.counts().transaction;
+    proxy.loseNext('transaction');
+    await proxied.raiseEvent(id, 'Go', 'once');
+    assert.ok(proxy.counts().transaction >= before + 2, 'the insert was retried');
+    assert.equal((await waitForStatus(proxied, id, ['Completed'])).output, 'once|output');
   } finally {
     await proxied.shutdown();
     await proxy.close();
