@@ -1,7 +1,8 @@
 /**
  * Writes through the standby: two hosts on one hub, the second not the lease owner. A PUT, a trigger and a DELETE
- * sent to the standby take effect within seconds (its client writes wake the owner), where they used to wait for the
- * owner's 30 s safety scan (the DELETE then failed with 500).
+ * sent to the standby take effect within seconds (its client writes leave wake marks the owner polls once its safety
+ * scan has seen the standby's presence row), where they used to wait for the owner's 30 s safety scan (the DELETE
+ * then failed with 500).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import { startScheduledHost } from '../support/scheduled-host.js';
 
 const HUB = 'StandbyWrites';
 
-test('PUT, trigger and DELETE through the standby host take effect within seconds', { timeout: 120_000 }, async () => {
+test('PUT, trigger and DELETE through the standby host take effect within seconds', { timeout: 150_000 }, async () => {
   const owner = await startScheduledHost(HUB);
   let standby: HostProcess | undefined;
   try {
@@ -32,6 +33,8 @@ test('PUT, trigger and DELETE through the standby host take effect within second
       return result;
     };
 
+    // The owner learns of the standby at its next safety scan (every 30 s); from then on it polls the wake marks.
+    await until('the owner to see the standby', () => (owner.host.records().some((r) => r.msg === 'durable: a standby is there; polling wake marks') ? true : undefined), 40_000);
     const put = await timed('PUT', 10_000, () => call('PUT', '/api/schedules/via-standby', { every: '1h' }));
     assert.equal(put.status, 201, JSON.stringify(put.body));
     // 409 "shows no schedule status yet" until the owner ran the new schedule's first step.

@@ -7,6 +7,7 @@
  * This file holds the factory and the lifecycle (lease, safety scan, shutdown, idle); the parts live in
  * step-runner.ts, activity-runner.ts, outbox-delivery.ts, recovery-scan.ts and client-operations.ts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ActivityRunner } from './activity-runner.js';
@@ -23,7 +24,7 @@ import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
-import type { HubStore, StoreFactory } from './store/hub-store.js';
+import type { HubSignals, HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
 
@@ -33,7 +34,10 @@ export interface EngineTuning {
   leaseRenewEveryMs?: number;
   /** Real-time period of the safety-net scan for work written by other processes (0 disables). */
   safetyScanIntervalMs?: number;
-  /** Real-time period of the owner's poll of wake marks (client writes through a standby; 0 disables). */
+  /**
+   * Real-time period of the owner's poll of wake marks (client writes through a standby) while a standby is there
+   * (seen at the safety scan); 0 disables the poll and the standby's presence rows.
+   */
   wakePollIntervalMs?: number;
   maxConcurrentSteps?: number;
   maxConcurrentActivities?: number;
@@ -53,6 +57,11 @@ const DEFAULTS: Required<EngineTuning> = {
   shutdownGraceMs: 5_000,
   clientRetryBudgetMs: 20_000,
 };
+
+/** A worker id as part of a table key: characters a key may not hold replaced. */
+function validPresence(workerId: string): string {
+  return workerId.replace(/[/\\#?%~\u0000-\u001f\u007f-\u009f]/g, '_').slice(0, 200);
+}
 
 /** `openStore`: the task hub's storage; by default Azure Table Storage at `options.connectionString`. */
 export function createDurableEngine(options: DurableEngineOptions, tuning: EngineTuning = {}, openStore?: StoreFactory): DurableEngineRuntime {
@@ -77,6 +86,12 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   private scanHandle: NodeJS.Timeout | undefined;
   private wakeHandle: NodeJS.Timeout | undefined;
   private polling = false;
+  private presenceHandle: NodeJS.Timeout | undefined;
+  /** Standby presence rows (worker id → ETag) at the last scan; a new or rewritten one means a standby is there. */
+  private standbys = new Map<string, string>();
+  private standbyThere = false;
+  /** This process's presence row (worker ids are host names: two processes on one machine share one). */
+  private readonly presenceId: string;
   private hideGauges: (() => void) | undefined;
 
   constructor(
@@ -85,6 +100,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     openStore?: StoreFactory,
   ) {
     this.taskHubName = validateTaskHubName(options.taskHubName);
+    this.presenceId = `${validPresence(options.workerId)}.${process.pid}.${randomUUID().slice(0, 8)}`;
     if (!options.workerId) throw new DurableConfigError('INVALID_WORKER_ID', 'workerId', 'workerId must not be empty');
     if (!options.connectionString) throw new DurableConfigError('MISSING_CONNECTION', 'connectionString', 'connectionString must be set');
     this.clock = options.clock;
@@ -129,8 +145,13 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       this.scanHandle.unref();
     }
     if (this.tuning.wakePollIntervalMs > 0) {
-      this.wakeHandle = setInterval(() => this.pollWakes(), this.tuning.wakePollIntervalMs);
+      this.wakeHandle = setInterval(() => this.pollWakes(false), this.tuning.wakePollIntervalMs);
       this.wakeHandle.unref();
+      // A standby rewrites its presence row well within one safety-scan period, so each scan sees a new ETag.
+      const every = Math.max(1_000, Math.floor((this.tuning.safetyScanIntervalMs || 30_000) / 3));
+      this.presenceHandle = setInterval(() => this.markPresence(), every);
+      this.presenceHandle.unref();
+      this.markPresence();
     }
     this.log.info({ workerId: this.options.workerId, owner: this.lease.isOwner }, 'durable: engine running');
   }
@@ -140,6 +161,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     this.stopping = true;
     if (this.scanHandle) clearInterval(this.scanHandle);
     if (this.wakeHandle) clearInterval(this.wakeHandle);
+    if (this.presenceHandle) clearInterval(this.presenceHandle);
     this.hideGauges?.();
     this.timers.close();
     const pending = this.background.settled();
@@ -163,14 +185,36 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     );
   }
 
-  /** The owner takes the wake marks other processes wrote and steps their instances (one poll at a time). */
-  private pollWakes(): void {
-    if (!this.lease.isOwner || this.stopping || this.polling) return;
+  /**
+   * The owner takes the wake marks other processes wrote and steps their instances (one poll at a time): every
+   * wakePollIntervalMs while a standby is there, and whenever a scan found marks. A lone host polls nothing.
+   */
+  private pollWakes(force: boolean): void {
+    if (!this.lease.isOwner || this.stopping || this.polling || !(force || this.standbyThere)) return;
     this.polling = true;
     const poll = this.store.takeWakes().then((ids) => {
       for (const id of ids) this.requestStep(id, 'all');
     });
     this.track(poll.finally(() => (this.polling = false)));
+  }
+
+  /** Not the owner: says so in its presence row, so that the owner polls the wake marks its writes leave. */
+  private markPresence(): void {
+    if (this.lease.isOwner || this.stopping) return;
+    this.track(this.store.markPresence(this.presenceId));
+  }
+
+  /** What a message scan found in the hub partition: is a standby there (a presence row new or rewritten)? */
+  private onSignals(signals: HubSignals): void {
+    const there = [...signals.standbys].some(([id, etag]) => id !== this.presenceId && this.standbys.get(id) !== etag);
+    // A row not rewritten over a whole scan period is a process that is gone (or the owner now): it goes.
+    for (const [id, etag] of signals.standbys) if (this.standbys.get(id) === etag) this.track(this.store.clearPresence(id, etag));
+    this.standbys = signals.standbys;
+    if (there !== this.standbyThere) {
+      this.log.info({ standbys: signals.standbys.size }, there ? 'durable: a standby is there; polling wake marks' : 'durable: no standby; wake marks are taken at the safety scan');
+    }
+    this.standbyThere = there;
+    if (signals.wakes > 0) this.pollWakes(true);
   }
 
   // ---------------------------------------------------------------- context of the parts
@@ -217,6 +261,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       knowsRow: (instanceId, rowKey) =>
         rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(instanceId, rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
       cache: this.cache,
+      onSignals: (signals) => this.onSignals(signals),
     };
   }
 

@@ -59,6 +59,8 @@ export const LEASE_ROW = 'lease';
 export const LAYOUT_ROW = 'layout';
 /** Hub partition rows `wake~<partition key>`: a client write through a process that is not the lease owner. */
 export const WAKE_PREFIX = 'wake~';
+/** Hub partition rows `standby~<workerId>`: a process that is not the lease owner says it is there (rewritten often). */
+export const STANDBY_PREFIX = 'standby~';
 
 export const HISTORY_PREFIX = 'h~';
 export const INBOX_PREFIX = 'i~';

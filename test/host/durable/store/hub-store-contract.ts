@@ -227,7 +227,7 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     }
   });
 
-  test(`${kind}: wake marks: marked once however often, taken once, marked again after a take`, async () => {
+  test(`${kind}: wake marks (marked once however often, taken once, marked again after a take) and standby presence rows`, async () => {
     const store = await open();
     assert.deepEqual(await store.takeWakes(), []);
     await store.markWake('w/1#x');
@@ -236,8 +236,22 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     assert.deepEqual((await store.takeWakes()).sort(), ['w/1#x', 'w2']);
     assert.deepEqual(await store.takeWakes(), []);
     await store.markWake('w2');
+    assert.equal((await store.scanMessages()).signals.wakes, 1, 'the message scan counts the marks');
     assert.deepEqual(await store.takeWakes(), ['w2']);
     assert.deepEqual(await store.wakeTimes(), [], 'marks are no instances');
+
+    // Presence rows: each rewrite a new ETag; a clear with a stale ETag leaves the row.
+    await store.markPresence('host-a.1');
+    const first = (await store.scanMessages()).signals.standbys.get('host-a.1');
+    assert.ok(first);
+    await store.markPresence('host-a.1');
+    const second = (await store.scanMessages()).signals.standbys.get('host-a.1');
+    assert.ok(second && second !== first, 'rewritten: a new ETag');
+    await store.clearPresence('host-a.1', first);
+    assert.ok((await store.scanMessages()).signals.standbys.has('host-a.1'), 'a stale clear leaves it');
+    await store.clearPresence('host-a.1', second);
+    const after = await store.scanMessages();
+    assert.deepEqual([after.signals.standbys.size, after.messages], [0, []], 'cleared; hub rows are no messages');
   });
 
   test(`${kind}: the lease row: create once (409), replace If-Match (stale: conflict), read back`, async () => {

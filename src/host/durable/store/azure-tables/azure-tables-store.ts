@@ -4,12 +4,12 @@
  */
 import type { Logger } from 'pino';
 import { getText, type EntityProps } from '../../chunked-text.js';
-import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, WAKE_PREFIX } from '../../keys.js';
+import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
 import { ConflictError, describe, statusOf } from '../errors.js';
-import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import type { HubSignals, HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
@@ -125,11 +125,43 @@ export class AzureTablesStore implements HubStore {
   }
 
   async messageRefs(): Promise<MessageRef[]> {
-    const rows = await this.table.list(
-      `(RowKey ge ${quote(OUTBOX_PREFIX)} and RowKey lt ${quote(`${OUTBOX_PREFIX}~`)}) or (RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)})`,
-      ['PartitionKey', 'RowKey'],
-    );
-    return rows.map((row) => ({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey }));
+    return (await this.scanMessages()).messages;
+  }
+
+  /** ONE query: inbox and outbox rows of every instance, and the hub partition's wake marks and standby rows. */
+  async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
+    const range = (prefix: string): string => `(RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)})`;
+    const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and (${range(WAKE_PREFIX)} or ${range(STANDBY_PREFIX)}))`;
+    const rows = await this.table.list(`${range(OUTBOX_PREFIX)} or ${range(INBOX_PREFIX)} or ${hub}`, ['PartitionKey', 'RowKey']);
+    const messages: MessageRef[] = [];
+    const signals: HubSignals = { wakes: 0, standbys: new Map() };
+    for (const row of rows) {
+      if (row.partitionKey !== HUB_PARTITION) messages.push({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey });
+      else if (row.rowKey.startsWith(WAKE_PREFIX)) signals.wakes++;
+      else signals.standbys.set(row.rowKey.slice(STANDBY_PREFIX.length), row.etag);
+    }
+    return { messages, signals };
+  }
+
+  async markPresence(presenceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${STANDBY_PREFIX}${presenceId}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  async clearPresence(presenceId: string, etag: string): Promise<void> {
+    await this.deleteHubRow(`${STANDBY_PREFIX}${presenceId}`, etag);
+  }
+
+  /** Deletes a hub partition row If-Match; one changed or gone meanwhile is left. */
+  private async deleteHubRow(rowKey: string, etag: string): Promise<void> {
+    await this.table.retrying('deleteEntity', async () => {
+      try {
+        await this.table.client.deleteEntity(HUB_PARTITION, rowKey, { etag });
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 404) throw err;
+      }
+    });
   }
 
   readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
@@ -286,16 +318,7 @@ export class AzureTablesStore implements HubStore {
       `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(WAKE_PREFIX)} and RowKey lt ${quote(`${WAKE_PREFIX}~`)}`,
       ['PartitionKey', 'RowKey'],
     );
-    for (const row of rows) {
-      await this.table.retrying('deleteEntity', async () => {
-        try {
-          await this.table.client.deleteEntity(HUB_PARTITION, row.rowKey, { etag: row.etag });
-        } catch (err) {
-          const status = statusOf(err);
-          if (status !== 412 && status !== 404) throw err; // re-marked or taken meanwhile
-        }
-      });
-    }
+    for (const row of rows) await this.deleteHubRow(row.rowKey, row.etag); // one re-marked meanwhile stays
     return rows.map((row) => instanceIdOf(row.rowKey.slice(WAKE_PREFIX.length)));
   }
 
