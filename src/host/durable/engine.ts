@@ -7,7 +7,6 @@
  * This file holds the factory and the lifecycle (lease, safety scan, shutdown, idle); the parts live in
  * step-runner.ts, activity-runner.ts, outbox-delivery.ts, recovery-scan.ts and client-operations.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ActivityRunner } from './activity-runner.js';
@@ -24,7 +23,8 @@ import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
-import type { HubSignals, HubStore, StoreFactory } from './store/hub-store.js';
+import { StandbyWake } from './standby-wake.js';
+import type { HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
 
@@ -58,11 +58,6 @@ const DEFAULTS: Required<EngineTuning> = {
   clientRetryBudgetMs: 20_000,
 };
 
-/** A worker id as part of a table key: characters a key may not hold replaced. */
-function validPresence(workerId: string): string {
-  return workerId.replace(/[/\\#?%~\u0000-\u001f\u007f-\u009f]/g, '_').slice(0, 200);
-}
-
 /** `openStore`: the task hub's storage; by default Azure Table Storage at `options.connectionString`. */
 export function createDurableEngine(options: DurableEngineOptions, tuning: EngineTuning = {}, openStore?: StoreFactory): DurableEngineRuntime {
   return new TableDurableEngine(options, { ...DEFAULTS, ...tuning }, openStore);
@@ -84,14 +79,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   abandoned = false;
   private started = false;
   private scanHandle: NodeJS.Timeout | undefined;
-  private wakeHandle: NodeJS.Timeout | undefined;
-  private polling = false;
-  private presenceHandle: NodeJS.Timeout | undefined;
-  /** Standby presence rows (worker id → ETag) at the last scan; a new or rewritten one means a standby is there. */
-  private standbys = new Map<string, string>();
-  private standbyThere = false;
-  /** This process's presence row (worker ids are host names: two processes on one machine share one). */
-  private readonly presenceId: string;
+  private readonly wake: StandbyWake;
   private hideGauges: (() => void) | undefined;
 
   constructor(
@@ -100,7 +88,6 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     openStore?: StoreFactory,
   ) {
     this.taskHubName = validateTaskHubName(options.taskHubName);
-    this.presenceId = `${validPresence(options.workerId)}.${process.pid}.${randomUUID().slice(0, 8)}`;
     if (!options.workerId) throw new DurableConfigError('INVALID_WORKER_ID', 'workerId', 'workerId must not be empty');
     if (!options.connectionString) throw new DurableConfigError('MISSING_CONNECTION', 'connectionString', 'connectionString must be set');
     this.clock = options.clock;
@@ -128,6 +115,14 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       // change it meanwhile, and taking the lease again recovers everything from storage.
       onLost: () => this.dropState(),
     });
+    this.wake = new StandbyWake({
+      store: this.store,
+      log: this.log,
+      workerId: options.workerId,
+      isOwner: () => this.processing,
+      track: (promise) => this.track(promise),
+      requestStep: (instanceId) => this.requestStep(instanceId, 'all'),
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -144,15 +139,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       }, this.tuning.safetyScanIntervalMs);
       this.scanHandle.unref();
     }
-    if (this.tuning.wakePollIntervalMs > 0) {
-      this.wakeHandle = setInterval(() => this.pollWakes(false), this.tuning.wakePollIntervalMs);
-      this.wakeHandle.unref();
-      // A standby rewrites its presence row well within one safety-scan period, so each scan sees a new ETag.
-      const every = Math.max(1_000, Math.floor((this.tuning.safetyScanIntervalMs || 30_000) / 3));
-      this.presenceHandle = setInterval(() => this.markPresence(), every);
-      this.presenceHandle.unref();
-      this.markPresence();
-    }
+    if (this.tuning.wakePollIntervalMs > 0) this.wake.start(this.tuning.wakePollIntervalMs, this.tuning.safetyScanIntervalMs);
     this.log.info({ workerId: this.options.workerId, owner: this.lease.isOwner }, 'durable: engine running');
   }
 
@@ -160,8 +147,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     if (this.stopping) return;
     this.stopping = true;
     if (this.scanHandle) clearInterval(this.scanHandle);
-    if (this.wakeHandle) clearInterval(this.wakeHandle);
-    if (this.presenceHandle) clearInterval(this.presenceHandle);
+    this.wake.stop();
     this.hideGauges?.();
     this.timers.close();
     const pending = this.background.settled();
@@ -183,38 +169,6 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       () => this.abandoned,
       () => this.steps.pending,
     );
-  }
-
-  /**
-   * The owner takes the wake marks other processes wrote and steps their instances (one poll at a time): every
-   * wakePollIntervalMs while a standby is there, and whenever a scan found marks. A lone host polls nothing.
-   */
-  private pollWakes(force: boolean): void {
-    if (!this.lease.isOwner || this.stopping || this.polling || !(force || this.standbyThere)) return;
-    this.polling = true;
-    const poll = this.store.takeWakes().then((ids) => {
-      for (const id of ids) this.requestStep(id, 'all');
-    });
-    this.track(poll.finally(() => (this.polling = false)));
-  }
-
-  /** Not the owner: says so in its presence row, so that the owner polls the wake marks its writes leave. */
-  private markPresence(): void {
-    if (this.lease.isOwner || this.stopping) return;
-    this.track(this.store.markPresence(this.presenceId));
-  }
-
-  /** What a message scan found in the hub partition: is a standby there (a presence row new or rewritten)? */
-  private onSignals(signals: HubSignals): void {
-    const there = [...signals.standbys].some(([id, etag]) => id !== this.presenceId && this.standbys.get(id) !== etag);
-    // A row not rewritten over a whole scan period is a process that is gone (or the owner now): it goes.
-    for (const [id, etag] of signals.standbys) if (this.standbys.get(id) === etag) this.track(this.store.clearPresence(id, etag));
-    this.standbys = signals.standbys;
-    if (there !== this.standbyThere) {
-      this.log.info({ standbys: signals.standbys.size }, there ? 'durable: a standby is there; polling wake marks' : 'durable: no standby; wake marks are taken at the safety scan');
-    }
-    this.standbyThere = there;
-    if (signals.wakes > 0) this.pollWakes(true);
   }
 
   // ---------------------------------------------------------------- context of the parts
@@ -261,7 +215,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       knowsRow: (instanceId, rowKey) =>
         rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(instanceId, rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
       cache: this.cache,
-      onSignals: (signals) => this.onSignals(signals),
+      onSignals: (signals) => this.wake.onSignals(signals),
     };
   }
 
