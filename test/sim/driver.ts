@@ -1,0 +1,212 @@
+/**
+ * The driver: from one seed, a history of management API calls, sink answers, restarts and time, run against the
+ * world, with every answer folded into the model (only answers the README defines change it).
+ */
+import type { CloudEvent } from 'cloudevents';
+import type { History } from './history.js';
+import { BOUNDS, type CatchUpPolicy, type Lifetime, type Model } from './model.js';
+import type { Prng } from './prng.js';
+import type { Violation } from './invariants.js';
+import type { World } from './world.js';
+
+const NAMES = ['alpha', 'beta', 'gamma'];
+const EVERY = [['1s', 1_000], ['2s', 2_000], ['5s', 5_000], ['10s', 10_000]] as const;
+const POLICIES: CatchUpPolicy[] = ['all', 'all', 'latest', 'skip'];
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export class Driver {
+  readonly violations: Violation[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly model: Model,
+    private readonly history: History,
+    private readonly prng: Prng,
+  ) {}
+
+  private get now(): number {
+    return this.world.clock.now();
+  }
+
+  /** The sink's answer to each attempt, drawn from the sink's own stream; every attempt goes into the history. */
+  sinkAnswers(sinkPrng: Prng, healthy: () => boolean): (event: CloudEvent<unknown> | undefined) => { status?: number; delayMs?: number; reset?: boolean } {
+    return (event) => {
+      const decided = healthy()
+        ? {}
+        : sinkPrng.weighted<{ status?: number; delayMs?: number; reset?: boolean }>([
+            [80, {}],
+            [6, { status: 503 }],
+            [2, { status: 400 }],
+            [4, { reset: true }],
+            [6, { delayMs: 20 }],
+            [1, { delayMs: 400 }],
+            [1, { status: 429 }],
+          ]);
+      if (event) {
+        const data = event.data as { schedule?: string } | undefined;
+        const trigger = (event as unknown as { trigger?: string }).trigger;
+        this.history.attempts.push({
+          at: this.now,
+          status: decided.reset ? 'reset' : (decided.status ?? 200),
+          id: String(event.id),
+          schedule: String(data?.schedule ?? ''),
+          sequence: Number((event as unknown as { sequence?: string }).sequence ?? 0),
+          time: Date.parse(String(event.time)),
+          ...(trigger !== undefined ? { trigger } : {}),
+        });
+        this.history.log(`sink ${data?.schedule} seq ${Number((event as unknown as { sequence?: string }).sequence ?? 0)} ${trigger ?? ''} ${String(event.time).slice(11, 23)} ${event.id} -> ${decided.reset ? 'reset' : (decided.status ?? 200)}${decided.delayMs ? ` after ${decided.delayMs} ms` : ''}`);
+      }
+      return decided;
+    };
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<Answer> {
+    let status = 0;
+    let parsed: Record<string, unknown> = {};
+    try {
+      const response = await fetch(`${this.world.url}${path}`, {
+        method,
+        ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
+      status = response.status;
+      const text = await response.text();
+      try {
+        parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        parsed = { text };
+      }
+    } catch (error) {
+      parsed = { error: String(error) };
+    }
+    this.history.log(`${method} ${path}${body !== undefined ? ` ${JSON.stringify(body)}` : ''} -> ${status} ${JSON.stringify(parsed).slice(0, 160)}`);
+    return { status, body: parsed };
+  }
+
+  /** Reads a lifetime's generation and instance id (describe), retrying past storage faults. */
+  async learn(life: Lifetime): Promise<void> {
+    for (let i = 0; i < 4 && life.generation === undefined; i++) {
+      const got = await this.call('GET', `/api/schedules/${life.name}`);
+      if (got.status === 200) {
+        if (typeof got.body.generation === 'string') life.generation = got.body.generation;
+        if (typeof got.body.instanceId === 'string') life.instanceId = got.body.instanceId;
+      }
+    }
+  }
+
+  /** One random step: a call, then virtual time moves. */
+  async step(): Promise<void> {
+    const op = this.prng.weighted<() => Promise<void>>([
+      [5, () => this.put()],
+      [2, () => this.remove()],
+      [3, () => this.pauseOrResume()],
+      [2, () => this.trigger()],
+      [1, () => this.backfill()],
+      [1, () => this.world.restart('driver', false)],
+    ]);
+    await op();
+    if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
+    await this.world.advance(this.prng.int(0, 15) * 1_000);
+    if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
+  }
+
+  private pickName(): string {
+    return this.prng.pick(NAMES);
+  }
+
+  /** A write whose answer is not one the README defines leaves the model unsure about that lifetime from then. */
+  private unclear(life: Lifetime | undefined, status: number, defined: number[]): boolean {
+    if (defined.includes(status)) return false;
+    if (life) this.model.uncertain(life, this.now);
+    return true;
+  }
+
+  private async put(): Promise<void> {
+    const name = this.pickName();
+    const [every, everyMs] = this.prng.pick(EVERY);
+    const policy = this.prng.pick(POLICIES);
+    const at = this.now;
+    const got = await this.call('PUT', `/api/schedules/${name}`, { every, catchUp: { window: '1h', policy } });
+    let life = this.model.current(name);
+    if (got.status === 201) {
+      if (life) this.model.uncertain(life, at); // it existed as far as the model knew: an earlier answer was wrong
+      life = this.model.created(name, at, { everyMs, policy });
+      await this.learn(life);
+    } else if (got.status === 200 || got.status === 202) {
+      if (life) this.model.replaced(life, at, { everyMs, policy });
+    } else if (!life && got.status >= 500) {
+      // Created or not: the name may run from now on, unknown to the model, so nothing of it is checked but ids.
+      const ghost = this.model.created(name, at, { everyMs, policy });
+      this.model.uncertain(ghost, at);
+      await this.learn(ghost);
+    } else {
+      this.unclear(life, got.status, [400, 409]);
+    }
+  }
+
+  private async remove(): Promise<void> {
+    const name = this.pickName();
+    const life = this.model.current(name);
+    if (life) await this.learn(life);
+    const got = await this.call('DELETE', `/api/schedules/${name}`);
+    if (got.status === 204 && life) {
+      life.deletedAt = this.now;
+      await this.checkPurged(life);
+    } else {
+      this.unclear(life, got.status, [404]);
+    }
+  }
+
+  /** No row of the instance is left after the DELETE's 204 (the memory store keeps no blobs). */
+  private async checkPurged(life: Lifetime): Promise<void> {
+    if (life.instanceId === undefined) return;
+    const rows = await this.world.store.rowKeysOf(life.instanceId);
+    const record = await this.world.store.readInstance(life.instanceId);
+    if (rows.length > 0 || record) {
+      this.violations.push({ invariant: 'nothing-left-after-purge', detail: `${life.name} (${life.instanceId}) after DELETE 204: ${record ? 'instance row, ' : ''}${rows.length} row(s): ${rows.slice(0, 3).join(', ')}`, needle: `DELETE /api/schedules/${life.name}` });
+    }
+  }
+
+  private async pauseOrResume(): Promise<void> {
+    const name = this.prng.chance(0.2) ? 'env' : this.pickName();
+    const life = this.model.current(name);
+    const pause = life ? !this.model.isPaused(life) : this.prng.chance(0.5);
+    const got = await this.call('POST', `/api/schedules/${name}/${pause ? 'pause' : 'resume'}`, { note: 'sim' });
+    if (!life || this.unclear(life, got.status, [202])) return;
+    if (pause) this.model.paused(life, this.now);
+    else this.model.resumed(life, this.now);
+  }
+
+  private async trigger(): Promise<void> {
+    const name = this.prng.chance(0.2) ? 'env' : this.pickName();
+    const life = this.model.current(name);
+    const got = await this.call('POST', `/api/schedules/${name}/trigger`);
+    if (got.status === 202 && life && typeof got.body.id === 'string') life.triggers.set(got.body.id, this.now);
+    else this.unclear(life, got.status, [404]);
+  }
+
+  private async backfill(): Promise<void> {
+    const name = this.pickName();
+    const life = this.model.current(name);
+    const from = this.now - this.prng.int(1, 30) * 1_000;
+    // Now and then a range reaching into the future (issue #16 finding 3: it must not send ids of ticks not yet due).
+    const to = this.now + (this.prng.chance(0.3) ? this.prng.int(1, 20) * 1_000 : -this.prng.int(0, 1) * 1_000);
+    const got = await this.call('POST', `/api/schedules/${name}/backfill`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    if (got.status === 202 && life) life.backfills.push({ at: this.now, from, to });
+    else this.unclear(life, got.status, [400, 404]);
+  }
+
+  /** The end of a history: the sink answers 200, time runs long enough for every owed tick to arrive. */
+  async drain(): Promise<void> {
+    this.history.log('drain: the sink and the store are healthy from now on');
+    this.world.becomeCalm();
+    await this.world.advance(BOUNDS.drain + 5_000);
+    if (this.world.crashed()) {
+      await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
+      await this.world.advance(BOUNDS.drain + 5_000);
+    }
+  }
+}

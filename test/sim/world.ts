@@ -1,0 +1,115 @@
+/**
+ * The simulated world of one seed: the real app on the embedded host (test-environment.ts, time skipping, no
+ * Azurite), its engine on ONE memory store that outlives the hosts (behind a fault wrapper per host), a real
+ * loopback sink whose answers the seed draws, and the virtual clock all hosts share. Restarts and crashes replace
+ * the host; the store and the clock go on.
+ */
+import path from 'node:path';
+import { createDurableEngine } from '../../src/host/durable/engine.js';
+import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { RecordingSink } from '../support/recording-sink.js';
+import { FaultyStores, type FaultRates } from './faulty-store.js';
+import type { Prng } from './prng.js';
+
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Virtual start of every history. */
+export const SIM_START = Date.UTC(2030, 0, 1, 0, 0, 0);
+/** Settings of the app in every history (real-time ones short, so faults cost little real time). */
+export const SIM_SETTINGS = {
+  SCHEDULE: '10s',
+  SCHEDULE_NAME: 'env',
+  DELIVERY_TIMEOUT: '300ms',
+  DELIVERY_BACKOFF_DELAY: '1s',
+  DELIVERY_MAX_BACKOFF: '5s',
+  // Long enough that no tick of a history is ever too old to catch up: every due tick of a running schedule is owed.
+  CATCH_UP_WINDOW: '1h',
+  LOG_LEVEL: process.env.SIM_LOG_LEVEL ?? 'silent',
+};
+
+export type Log = (line: string) => void;
+
+export class World {
+  readonly clock = new VirtualClock(SIM_START);
+  readonly store = new MemoryStore();
+  readonly sink = new RecordingSink();
+  env: TestEnvironment | undefined;
+  stores: FaultyStores | undefined;
+  /** No more storage faults, on this host and the next ones. */
+  calm = false;
+  private hosts = 0;
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly faults: FaultRates,
+    private readonly log: Log,
+  ) {
+    this.sink.now = () => this.clock.now();
+  }
+
+  get url(): string {
+    if (!this.env) throw new Error('no host is running');
+    return this.env.url;
+  }
+
+  async start(): Promise<void> {
+    await this.sink.start();
+    await this.startHost();
+  }
+
+  /** A host on the shared store, with its own fault stream. */
+  private async startHost(): Promise<void> {
+    const n = ++this.hosts;
+    const stores = new FaultyStores(this.store, this.prng.fork(`host-${n}`), this.faults, (line) => this.log(`host ${n}: ${line}`));
+    stores.calm = this.calm;
+    this.stores = stores;
+    this.env = await createTestEnvironment({
+      appDir: APP_ROOT,
+      timeSkipping: true,
+      virtualClock: this.clock,
+      withoutAzurite: true,
+      taskHubName: 'SimHub',
+      env: { ...SIM_SETTINGS, K_SINK: this.sink.url },
+      engineFactory: (options) =>
+        createDurableEngine(
+          { ...options, workerId: `sim-host-${n}` },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 0, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          (control) => stores.open(control),
+        ),
+    });
+  }
+
+  becomeCalm(): void {
+    this.calm = true;
+    if (this.stores) this.stores.calm = true;
+  }
+
+  /** The host crashed (its store said so): true once. */
+  crashed(): boolean {
+    return this.stores?.dead === true;
+  }
+
+  /**
+   * Stops the host and starts another on the same store. `crash`: the old host writes nothing more (its store refuses
+   * everything, so it cannot release the lease either: the new one waits the lease out, in real time).
+   */
+  async restart(why: string, crash: boolean): Promise<void> {
+    this.log(`${crash ? 'crash' : 'restart'} (${why})`);
+    const old = this.env;
+    this.env = undefined;
+    if (crash && this.stores) this.stores.dead = true;
+    await old?.teardown();
+    await this.startHost();
+  }
+
+  /** Virtual time moves by `ms`, host idle at every due timer. */
+  async advance(ms: number): Promise<void> {
+    await this.env?.advanceTime(ms);
+  }
+
+  async stop(): Promise<void> {
+    await this.env?.teardown();
+    await this.sink.stop();
+  }
+}
