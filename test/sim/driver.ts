@@ -10,7 +10,7 @@ import type { Violation } from './invariants.js';
 import type { World } from './world.js';
 
 const NAMES = ['alpha', 'beta', 'gamma'];
-const EVERY = [['1s', 1_000], ['2s', 2_000], ['5s', 5_000], ['10s', 10_000]] as const;
+const EVERY = [['1s', 1_000], ['2s', 2_000], ['5s', 5_000], ['5s', 5_000], ['10s', 10_000], ['10s', 10_000]] as const;
 const POLICIES: CatchUpPolicy[] = ['all', 'all', 'latest', 'skip'];
 
 interface Answer {
@@ -43,7 +43,7 @@ export class Driver {
             [2, { status: 400 }],
             [4, { reset: true }],
             [6, { delayMs: 20 }],
-            [1, { delayMs: 400 }],
+            [0.5, { delayMs: 400 }],
             [1, { status: 429 }],
           ]);
       if (event) {
@@ -97,7 +97,7 @@ export class Driver {
     }
   }
 
-  /** One random step: a call, then virtual time moves. */
+  /** One random step: a call, then 0-10 s of virtual time. */
   async step(): Promise<void> {
     const op = this.prng.weighted<() => Promise<void>>([
       [5, () => this.put()],
@@ -105,11 +105,12 @@ export class Driver {
       [3, () => this.pauseOrResume()],
       [2, () => this.trigger()],
       [1, () => this.backfill()],
+      [1, () => this.deleteWhileCreating()],
       [1, () => this.world.restart('driver', false)],
     ]);
     await op();
     if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
-    await this.world.advance(this.prng.int(0, 15) * 1_000);
+    await this.world.advance(this.prng.int(0, 10) * 1_000);
     if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
   }
 
@@ -170,12 +171,34 @@ export class Driver {
     }
   }
 
+  /**
+   * A DELETE and a PUT of one name at once (issue #16 finding 6: a purge racing a start). Whatever order they took,
+   * what GET then shows must be a working schedule: it is a new lifetime, checked like any other.
+   */
+  private async deleteWhileCreating(): Promise<void> {
+    const name = this.pickName();
+    const [every, everyMs] = this.prng.pick(EVERY);
+    const old = this.model.current(name);
+    if (old) await this.learn(old);
+    const [removed] = await Promise.all([
+      this.call('DELETE', `/api/schedules/${name}`),
+      this.call('PUT', `/api/schedules/${name}`, { every, catchUp: { window: '1h', policy: 'all' } }),
+    ]);
+    if (old && removed.status === 204) old.deletedAt = this.now;
+    else if (old) this.model.uncertain(old, this.now);
+    const now = await this.call('GET', `/api/schedules/${name}`);
+    if (now.status !== 200 || (old && now.body.generation === old.generation)) return;
+    const life = this.model.created(name, this.now, { everyMs, policy: 'all' });
+    await this.learn(life);
+  }
+
   private async pauseOrResume(): Promise<void> {
     const name = this.prng.chance(0.2) ? 'env' : this.pickName();
     const life = this.model.current(name);
     const pause = life ? !this.model.isPaused(life) : this.prng.chance(0.5);
     const got = await this.call('POST', `/api/schedules/${name}/${pause ? 'pause' : 'resume'}`, { note: 'sim' });
-    if (!life || this.unclear(life, got.status, [202])) return;
+    if (!life || this.unclear(life, got.status, [202, 409])) return;
+    if (got.status === 409) return;
     if (pause) this.model.paused(life, this.now);
     else this.model.resumed(life, this.now);
   }

@@ -16,10 +16,13 @@ export class History {
   readonly lines: string[] = [];
   readonly attempts: SinkAttemptRecord[] = [];
 
+  private readonly realStart = Date.now();
+
   constructor(private readonly now: () => number) {}
 
   log(line: string): void {
-    this.lines.push(`${new Date(this.now()).toISOString().slice(11, 23)} ${line}`);
+    // Real ms since the start too: where a history spends its real time.
+    this.lines.push(`${new Date(this.now()).toISOString().slice(11, 23)} +${Date.now() - this.realStart}ms ${line}`);
   }
 
   /** The lines around the first one that mentions `needle` (or the last ones), for a failure report. */

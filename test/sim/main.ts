@@ -34,7 +34,7 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-export const DEFAULT_STEPS = 12;
+export const DEFAULT_STEPS = 8;
 
 /** The failure report: seed, invariants broken, an excerpt of the history, the replay command. */
 export function report(result: SeedResult, steps: number): string {
@@ -56,7 +56,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < args.seeds; i++) {
     const seed = args.seed + i;
     const result = await runSeed(seed, { steps: args.steps });
-    if (args.verbose) console.log(result.history.lines.join('\n'));
+    if (args.verbose) {
+      console.log(result.history.lines.join('\n'));
+      console.log(`seed ${seed}: ${result.attempts} sink attempts, ${result.virtualMs / 1000} s virtual in ${result.realMs} ms`);
+    }
     if (result.violations.length > 0) {
       failed++;
       console.log(report(result, args.steps));

@@ -39,7 +39,7 @@ export const BOUNDS = {
   /** A tick less than this late counts as on time (catch-up `skip`), so it may still go out after a resume. */
   onTime: 5_000,
   /** After the last call, the sink healthy, this much virtual time lets every owed tick arrive. */
-  drain: 60_000,
+  drain: 30_000,
 };
 
 export class Model {

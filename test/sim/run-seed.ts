@@ -9,7 +9,7 @@ import { Prng } from './prng.js';
 import { SIM_START, World } from './world.js';
 
 export interface SeedOptions {
-  /** Driver steps (API calls), each followed by 0-15 s of virtual time. */
+  /** Driver steps (API calls), each followed by 0-10 s of virtual time. */
   steps: number;
 }
 
@@ -46,7 +46,7 @@ export async function runSeed(seed: number, options: SeedOptions): Promise<SeedR
   const violations: Violation[] = [];
   try {
     await world.start();
-    await driver.learn(model.created('env', SIM_START, { everyMs: 10_000, policy: 'all' }));
+    await driver.learn(model.created('env', SIM_START, { everyMs: 30_000, policy: 'all' }));
     for (let i = 0; i < options.steps; i++) await driver.step();
     healthy = true;
     await driver.drain();

@@ -2,14 +2,14 @@
  * The seeded simulation (test/sim): a few hundred histories of random API calls, sink answers, storage faults and
  * restarts on the virtual clock and the memory store, each checked against the README's promises (invariants.ts).
  * A failure names its seed; `npm run sim -- --seeds 1 --seed <seed> --verbose` replays it. SIM_SEEDS and SIM_SEED
- * choose other seeds (default: 200 from 1).
+ * choose other seeds (default: 40 from 1).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_STEPS, report } from './main.js';
 import { runSeed } from './run-seed.js';
 
-const SEEDS = Number(process.env.SIM_SEEDS ?? 200);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 40);
 const FIRST = Number(process.env.SIM_SEED ?? 1);
 
 test(`${SEEDS} seeded histories keep every promise of the README`, async () => {

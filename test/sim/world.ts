@@ -18,7 +18,7 @@ export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SIM_START = Date.UTC(2030, 0, 1, 0, 0, 0);
 /** Settings of the app in every history (real-time ones short, so faults cost little real time). */
 export const SIM_SETTINGS = {
-  SCHEDULE: '10s',
+  SCHEDULE: '30s',
   SCHEDULE_NAME: 'env',
   DELIVERY_TIMEOUT: '300ms',
   DELIVERY_BACKOFF_DELAY: '1s',
