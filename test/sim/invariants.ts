@@ -128,7 +128,10 @@ function pausedAt(life: Lifetime, time: number): 'owed' | 'excused' | 'running' 
 /** Every due tick of a running schedule (catch-up `all`, a window longer than the history) reaches the sink. */
 function checkOwedTicks(model: Model, life: Lifetime, own: SinkAttemptRecord[], end: number): Violation[] {
   if (life.generation === undefined) return [];
-  const until = Math.min(end - BOUNDS.drain, (life.deletedAt ?? Infinity) - BOUNDS.drain, life.uncertainFrom ?? Infinity);
+  // Before a DELETE, or a pause never resumed, a tick may still sit out a sink outage (up to 30 s) and its back-off
+  // (a paused schedule holds its backlog until it resumes): only older ones are owed.
+  const open = life.pauses.find((p) => p.to === undefined)?.from;
+  const until = Math.min(end - BOUNDS.drain, (life.deletedAt ?? Infinity) - 2 * BOUNDS.drain, (open ?? Infinity) - 2 * BOUNDS.drain, life.uncertainFrom ?? Infinity);
   const settled = new Set(own.filter(settles).map((a) => a.id));
   const out: Violation[] = [];
   let time = life.createdAt;
