@@ -73,9 +73,12 @@ export class Driver {
 
   async call(method: string, path: string, body?: unknown): Promise<Answer> {
     let status = 0;
+    let via = '';
     let parsed: Record<string, unknown> = {};
     try {
-      const response = await fetch(`${this.world.url}${path}`, {
+      const url = this.world.urlFor(this.prng);
+      via = url === this.world.url ? '' : ' (through the standby)';
+      const response = await fetch(`${url}${path}`, {
         method,
         ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
       });
@@ -89,7 +92,7 @@ export class Driver {
     } catch (error) {
       parsed = { error: String(error) };
     }
-    this.history.log(`${method} ${path}${body !== undefined ? ` ${JSON.stringify(body)}` : ''} -> ${status} ${JSON.stringify(parsed).slice(0, 160)}`);
+    this.history.log(`${method} ${path}${via}${body !== undefined ? ` ${JSON.stringify(body)}` : ''} -> ${status} ${JSON.stringify(parsed).slice(0, 160)}`);
     return { status, body: parsed };
   }
 

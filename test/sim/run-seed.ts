@@ -45,7 +45,9 @@ export async function runSeed(seed: number, options: SeedOptions): Promise<SeedR
   world.sink.respond = driver.sinkAnswers(prng.fork('sink'), () => healthy);
   const violations: Violation[] = [];
   try {
-    await world.start();
+    const standby = prng.fork('standby').chance(0.3);
+    if (standby) history.log('a second host (standby) on the same store; some calls go through it');
+    await world.start(standby);
     await driver.learn(model.created('env', SIM_START, { everyMs: 30_000, policy: 'all' }));
     for (let i = 0; i < options.steps; i++) await driver.step();
     healthy = true;

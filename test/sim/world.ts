@@ -36,6 +36,9 @@ export class World {
   readonly sink = new RecordingSink();
   env: TestEnvironment | undefined;
   stores: FaultyStores | undefined;
+  /** A second host on the same store (it waits for the lease; calls through it reach the owner by the store). */
+  standby: TestEnvironment | undefined;
+  private standbyStores: FaultyStores | undefined;
   /** No more storage faults, on this host and the next ones. */
   calm = false;
   private hosts = 0;
@@ -53,18 +56,29 @@ export class World {
     return this.env.url;
   }
 
-  async start(): Promise<void> {
+  /** The URL a call goes to: the standby's now and then, when there is one. */
+  urlFor(prng: Prng): string {
+    return this.standby && prng.chance(0.3) ? this.standby.url : this.url;
+  }
+
+  async start(withStandby: boolean): Promise<void> {
     await this.sink.start();
-    await this.startHost();
+    const first = await this.startHost();
+    this.env = first.env;
+    this.stores = first.stores;
+    if (withStandby) {
+      const second = await this.startHost();
+      this.standby = second.env;
+      this.standbyStores = second.stores;
+    }
   }
 
   /** A host on the shared store, with its own fault stream. */
-  private async startHost(): Promise<void> {
+  private async startHost(): Promise<{ env: TestEnvironment; stores: FaultyStores }> {
     const n = ++this.hosts;
     const stores = new FaultyStores(this.store, this.prng.fork(`host-${n}`), this.faults, (line) => this.log(`host ${n}: ${line}`));
     stores.calm = this.calm;
-    this.stores = stores;
-    this.env = await createTestEnvironment({
+    const env = await createTestEnvironment({
       appDir: APP_ROOT,
       timeSkipping: true,
       virtualClock: this.clock,
@@ -74,18 +88,19 @@ export class World {
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
-          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 0, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
           (control) => stores.open(control),
         ),
     });
+    return { env, stores };
   }
 
   becomeCalm(): void {
     this.calm = true;
-    if (this.stores) this.stores.calm = true;
+    for (const stores of [this.stores, this.standbyStores]) if (stores) stores.calm = true;
   }
 
-  /** The host crashed (its store said so): true once. */
+  /** The (first) host crashed (its store said so). A crashed standby stays down: the owner goes on. */
   crashed(): boolean {
     return this.stores?.dead === true;
   }
@@ -100,15 +115,28 @@ export class World {
     this.env = undefined;
     if (crash && this.stores) this.stores.dead = true;
     await old?.teardown();
-    await this.startHost();
+    const next = await this.startHost();
+    this.env = next.env;
+    this.stores = next.stores;
   }
 
-  /** Virtual time moves by `ms`, host idle at every due timer. */
+  /**
+   * Virtual time moves by `ms`, every host idle at every due timer (as TestEnvironment.advanceTime does for one host:
+   * with a standby, the owner may be either).
+   */
   async advance(ms: number): Promise<void> {
-    await this.env?.advanceTime(ms);
+    const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+    };
+    const target = this.clock.now() + ms;
+    await settle();
+    await this.clock.advanceTo(target, settle);
   }
 
   async stop(): Promise<void> {
+    await this.standby?.teardown();
     await this.env?.teardown();
     await this.sink.stop();
   }
