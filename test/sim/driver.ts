@@ -117,12 +117,46 @@ export class Driver {
       [1, () => this.backfill()],
       [AVOID.has('delete-race') ? 0 : 1, () => this.deleteWhileCreating()],
       [1, () => this.sinkOutage()],
+      [1, () => this.editFile()],
       [1, () => this.world.restart('driver', false)],
     ]);
     await op();
     if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
     await this.world.advance(this.prng.int(0, 10) * 1_000);
     if (this.world.crashed()) await this.world.restart(`store: ${this.world.stores?.crashedAt}`, true);
+  }
+
+  /**
+   * Edits the schedules file (adds, changes or removes `filed`), then restarts the host: the reconcile at start applies
+   * it whether or not the watcher already did, so the model knows when it took effect (once GET shows it).
+   */
+  private async editFile(): Promise<void> {
+    const life = this.model.current('filed');
+    const remove = life !== undefined && this.prng.chance(0.4);
+    const [every, everyMs] = this.prng.pick(EVERY);
+    this.world.writeSchedulesFile(remove ? undefined : every);
+    this.history.log(`schedules file: ${remove ? 'filed removed' : `filed every ${every}`}`);
+    await this.world.restart('schedules file edited', false);
+    const shown = await this.untilShown(remove ? undefined : every);
+    if (!shown) {
+      if (life) this.model.uncertain(life, this.now);
+      return;
+    }
+    if (remove && life) {
+      life.deletedAt = this.now;
+      await this.checkPurged(life);
+    } else if (life) this.model.replaced(life, this.now, { everyMs, policy: 'all' });
+    else await this.learn(this.model.created('filed', this.now, { everyMs, policy: 'all' }));
+  }
+
+  /** Polls (real time, virtual time still) until `filed` shows `every` (or is gone): the reconcile is done. */
+  private async untilShown(every: string | undefined): Promise<boolean> {
+    for (let i = 0; i < 40; i++) {
+      const got = await this.call('GET', '/api/schedules/filed');
+      if (every === undefined ? got.status === 404 : got.status === 200 && got.body.schedule === every) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
   }
 
   private async sinkOutage(): Promise<void> {

@@ -4,6 +4,8 @@
  * loopback sink whose answers the seed draws, and the virtual clock all hosts share. Restarts and crashes replace
  * the host; the store and the clock go on.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/host/durable/engine.js';
 import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
@@ -42,6 +44,9 @@ export class World {
   /** No more storage faults, on this host and the next ones. */
   calm = false;
   private hosts = 0;
+  /** The schedules file (SCHEDULES_FILE) of every host of this world. */
+  private readonly fileDir = mkdtempSync(path.join(tmpdir(), 'sim-schedules-'));
+  readonly schedulesFile = path.join(this.fileDir, 'schedules.yaml');
 
   constructor(
     private readonly prng: Prng,
@@ -49,6 +54,13 @@ export class World {
     private readonly log: Log,
   ) {
     this.sink.now = () => this.clock.now();
+    this.writeSchedulesFile(undefined);
+  }
+
+  /** The file holds one entry `filed` with this interval, or none. */
+  writeSchedulesFile(every: string | undefined): void {
+    const entries = every === undefined ? '[]' : `\n  - name: filed\n    every: ${every}\n    catchUp: { window: 1h, policy: all }`;
+    writeFileSync(this.schedulesFile, `schedules: ${entries}\n`);
   }
 
   get url(): string {
@@ -84,7 +96,7 @@ export class World {
       virtualClock: this.clock,
       withoutAzurite: true,
       taskHubName: 'SimHub',
-      env: { ...SIM_SETTINGS, K_SINK: this.sink.url },
+      env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
@@ -139,5 +151,6 @@ export class World {
     await this.standby?.teardown();
     await this.env?.teardown();
     await this.sink.stop();
+    rmSync(this.fileDir, { recursive: true, force: true });
   }
 }
