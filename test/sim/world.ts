@@ -85,12 +85,22 @@ export class World {
     }
   }
 
-  /** A host on the shared store, with its own fault stream. */
+  /** A host on the shared store; one that crashes while starting is replaced by the next. */
   private async startHost(): Promise<{ env: TestEnvironment; stores: FaultyStores }> {
-    const n = ++this.hosts;
-    const stores = new FaultyStores(this.store, this.prng.fork(`host-${n}`), this.faults, (line) => this.log(`host ${n}: ${line}`));
+    for (;;) {
+      const n = ++this.hosts;
+      const stores = new FaultyStores(this.store, this.prng.fork(`host-${n}`), this.faults, (line) => this.log(`host ${n}: ${line}`));
+      try {
+        return { env: await this.startHostOn(n, stores), stores };
+      } catch (error) {
+        if (!stores.dead) throw error;
+      }
+    }
+  }
+
+  private async startHostOn(n: number, stores: FaultyStores): Promise<TestEnvironment> {
     stores.calm = this.calm;
-    const env = await createTestEnvironment({
+    return createTestEnvironment({
       appDir: APP_ROOT,
       timeSkipping: true,
       virtualClock: this.clock,
@@ -104,7 +114,6 @@ export class World {
           (control) => stores.open(control),
         ),
     });
-    return { env, stores };
   }
 
   becomeCalm(): void {
