@@ -39,9 +39,10 @@ export const DEFAULT_STEPS = 8;
 /** The failure report: seed, invariants broken, an excerpt of the history, the replay command. */
 export function report(result: SeedResult, steps: number): string {
   const first = result.violations[0];
+  const distinct = [...new Map(result.violations.map((v) => [`${v.invariant} ${v.detail}`, v])).values()];
   const lines = [
-    `seed ${result.seed} FAILED: ${result.violations.length} violation(s)`,
-    ...result.violations.slice(0, 5).map((v) => `  [${v.invariant}] ${v.detail.split('\n').slice(0, 6).join('\n    ')}`),
+    `seed ${result.seed} FAILED: ${distinct.length} violation(s) of ${new Set(distinct.map((v) => v.invariant)).size} invariant(s)`,
+    ...distinct.slice(0, 5).map((v) => `  [${v.invariant}] ${v.detail.split('\n').slice(0, 6).join('\n    ')}`),
     '  history (virtual time):',
     ...result.history.excerpt(first?.needle).map((l) => `    ${l}`),
     `  replay: npm run sim -- --seeds 1 --seed ${result.seed}${steps !== DEFAULT_STEPS ? ` --steps ${steps}` : ''} --verbose`,
