@@ -38,21 +38,28 @@ export class Driver {
 
   /** The sink's answer to each attempt, drawn from the sink's own stream; every attempt goes into the history. */
   sinkAnswers(sinkPrng: Prng, healthy: () => boolean): (event: CloudEvent<unknown> | undefined) => { status?: number; delayMs?: number; reset?: boolean } {
+    const seen = new Map<string, number>();
     return (event) => {
       const down = !healthy() && this.now < this.outageUntil;
+      // Drawn from (schedule, scheduled time, kind, attempt): concurrent deliveries arriving in another order meet the
+      // same answers on a replay.
+      const key = `${(event?.data as { schedule?: string } | undefined)?.schedule}/${event?.time}/${(event as unknown as { trigger?: string } | undefined)?.trigger ?? ''}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      const draws = sinkPrng.fork(`${key}#${n}`);
       const decided = healthy()
         ? {}
         : down
           ? { status: 503 }
-          : sinkPrng.weighted<{ status?: number; delayMs?: number; reset?: boolean }>([
-            [80, {}],
-            [6, { status: 503 }],
-            [2, { status: 400 }],
-            [4, { reset: true }],
-            [6, { delayMs: 20 }],
-            [0.5, { delayMs: 400 }],
-            [1, { status: 429 }],
-          ]);
+          : draws.weighted<{ status?: number; delayMs?: number; reset?: boolean }>([
+              [80, {}],
+              [6, { status: 503 }],
+              [2, { status: 400 }],
+              [4, { reset: true }],
+              [6, { delayMs: 20 }],
+              [0.5, { delayMs: 400 }],
+              [1, { status: 429 }],
+            ]);
       if (event) {
         const data = event.data as { schedule?: string } | undefined;
         const trigger = (event as unknown as { trigger?: string }).trigger;
@@ -217,7 +224,8 @@ export class Driver {
     const rows = await this.world.store.rowKeysOf(life.instanceId);
     const record = await this.world.store.readInstance(life.instanceId);
     if (rows.length > 0 || record) {
-      this.violations.push({ invariant: 'nothing-left-after-purge', detail: `${life.name} (${life.instanceId}) after DELETE 204: ${record ? 'instance row, ' : ''}${rows.length} row(s): ${rows.slice(0, 3).join(', ')}`, needle: `DELETE /api/schedules/${life.name}` });
+      this.history.log(`purge check: ${life.name} left ${rows.length} row(s)${record ? ' and its instance row' : ''}`);
+      this.violations.push({ invariant: 'nothing-left-after-purge', detail: `${life.name} (${life.instanceId}) after DELETE 204: ${record ? 'instance row, ' : ''}${rows.length} row(s): ${rows.slice(0, 3).join(', ')}`, needle: `purge check: ${life.name}` });
     }
   }
 

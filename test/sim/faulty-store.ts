@@ -42,6 +42,7 @@ export class FaultyStores {
   calm = false;
   crashedAt: string | undefined;
   private crashes = 0;
+  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly inner: HubStore,
@@ -55,10 +56,20 @@ export class FaultyStores {
     return faulty(this, this.inner, control);
   }
 
+  /**
+   * The draws of one call: from (seed, host, operation, how many such calls came before), so that calls made on real
+   * time (lease renewals, scans) do not shift the faults of the others, and a replay meets the same faults.
+   */
+  private drawsFor(label: string): Prng {
+    const n = (this.counts.get(label) ?? 0) + 1;
+    this.counts.set(label, n);
+    return this.prng.fork(`${label}#${n}`);
+  }
+
   async call<T>(label: string, control: StoreControl, kind: WriteKind | 'read', op: () => Promise<T>, lost?: () => T): Promise<T> {
     if (this.dead) throw new HostCrashed(`host crashed (${label})`);
     if (this.calm) return op();
-    const p = this.prng;
+    const p = this.drawsFor(`${control.budgetMs === undefined ? 'owner' : 'client'}:${label}`);
     if (p.chance(this.rates.delay)) await new Promise((resolve) => setTimeout(resolve, p.int(1, 5)));
     if (control.budgetMs !== undefined && p.chance(this.rates.unavailable)) {
       this.log(`storage unavailable: ${label}`);
@@ -78,7 +89,7 @@ export class FaultyStores {
   }
 
   leaseLost(): boolean {
-    return !this.calm && this.prng.chance(this.rates.leaseLoss);
+    return !this.calm && this.drawsFor('lease-loss').chance(this.rates.leaseLoss);
   }
 
   private die(label: string, when: string): never {
