@@ -142,7 +142,7 @@ function checkOwedTicks(model: Model, life: Lifetime, own: SinkAttemptRecord[], 
     const here = model.specAt(life, time);
     if (here.nearChange || here.spec.policy !== 'all' || pausedAt(life, time) === 'excused') continue;
     const id = tickIdOf(life, time) as string;
-    if (!settled.has(id)) out.push({ invariant: 'every-due-tick-delivered', detail: `${life.name} tick at ${iso(time)} (id ${id}) never delivered or refused`, needle: iso(time).slice(11, 23) });
+    if (!settled.has(id)) out.push({ invariant: 'every-due-tick-delivered', detail: `${life.name} tick at ${iso(time)} (id ${id}) never delivered or refused`, needle: 'drain:' });
   }
   return out;
 }
