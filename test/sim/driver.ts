@@ -12,8 +12,9 @@ import type { World } from './world.js';
 const NAMES = ['alpha', 'beta', 'gamma'];
 const EVERY = [['1s', 1_000], ['2s', 2_000], ['5s', 5_000], ['5s', 5_000], ['10s', 10_000], ['10s', 10_000]] as const;
 const POLICIES: CatchUpPolicy[] = ['all', 'all', 'latest', 'skip'];
-/** Moves not to make (SIM_AVOID=future-backfill,delete-race): to look past a known finding for the next one. */
+/** Moves not to make (SIM_AVOID=future-backfill,delete-race,standby): to look past a known finding for the next one. */
 const AVOID = new Set((process.env.SIM_AVOID ?? '').split(',').filter((m) => m !== ''));
+export const avoids = (move: string): boolean => AVOID.has(move);
 
 interface Answer {
   status: number;

@@ -1,7 +1,7 @@
 /** One seed, one history: the world, the driver's steps, the drain, then every invariant over what happened. */
 import type { FaultRates } from './faulty-store.js';
 import { NO_FAULTS } from './faulty-store.js';
-import { Driver } from './driver.js';
+import { avoids, Driver } from './driver.js';
 import { History } from './history.js';
 import { checkHistory, type Violation } from './invariants.js';
 import { Model } from './model.js';
@@ -45,7 +45,7 @@ export async function runSeed(seed: number, options: SeedOptions): Promise<SeedR
   world.sink.respond = driver.sinkAnswers(prng.fork('sink'), () => healthy);
   const violations: Violation[] = [];
   try {
-    const standby = prng.fork('standby').chance(0.3);
+    const standby = prng.fork('standby').chance(0.3) && !avoids('standby');
     if (standby) history.log('a second host (standby) on the same store; some calls go through it');
     await world.start(standby);
     await driver.learn(model.created('env', SIM_START, { everyMs: 30_000, policy: 'all' }));
