@@ -134,8 +134,12 @@ export class World {
     this.log(`${crash ? 'crash' : 'restart'} (${why})`);
     const old = this.env;
     this.env = undefined;
-    if (crash && this.stores) this.stores.dead = true;
+    const oldStores = this.stores;
+    if (crash && oldStores) oldStores.dead = true;
     await old?.teardown();
+    // A host that did not stop in time (stop() gives up after 10 s) is gone as a killed process would be: nothing it
+    // still runs reaches the store.
+    if (oldStores) oldStores.dead = true;
     const next = await this.startHost();
     this.env = next.env;
     this.stores = next.stores;
