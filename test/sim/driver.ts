@@ -110,8 +110,8 @@ export class Driver {
 
   /** Reads a lifetime's generation and instance id (describe), retrying past storage faults. */
   async learn(life: Lifetime): Promise<void> {
-    for (let i = 0; i < 20 && life.generation === undefined; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20)); // real time: a new instance is still Pending
+    for (let i = 0; i < 75 && life.generation === undefined; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20)); // real time: a new instance is still Pending (through the standby, until the owner's scan)
       const got = await this.call('GET', `/api/schedules/${life.name}`);
       if (got.status === 200) {
         if (typeof got.body.generation === 'string') life.generation = got.body.generation;

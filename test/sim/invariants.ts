@@ -41,7 +41,8 @@ function checkIdsAndTimes(model: Model, attempts: SinkAttemptRecord[]): Violatio
   for (const a of attempts) {
     const life = lifetimeOf(model, a);
     // A name whose calls the model lost track of may send ids it cannot attribute (a trigger whose answer was lost).
-    const known = model.lifetimes.some((l) => l.name === a.schedule && l.generation !== undefined) && !model.lifetimes.some((l) => l.name === a.schedule && l.uncertainFrom !== undefined);
+    const lives = model.lifetimes.filter((l) => l.name === a.schedule);
+    const known = lives.length > 0 && lives.every((l) => l.generation !== undefined && l.uncertainFrom === undefined);
     if (!life && known) out.push({ invariant: 'id-of-its-tick', detail: `${a.schedule} ${a.trigger ?? 'tick'} at ${iso(a.time)} has id ${a.id}, the id of no (schedule, generation, time) the API made`, needle: a.id });
     if (a.trigger === undefined && a.at < a.time) out.push({ invariant: 'not-before-scheduled-time', detail: `${a.schedule} seq ${a.sequence} for ${iso(a.time)} sent at ${iso(a.at)}`, needle: a.id });
     if (a.trigger === 'backfill' && life) {
