@@ -3,7 +3,11 @@
  * the first that breaks an invariant and prints its seed, the invariant, a history excerpt and the command that
  * replays exactly it. `--verbose` prints each history's whole log.
  */
+import { spawnSync } from 'node:child_process';
 import { runSeed, type SeedResult } from './run-seed.js';
+
+/** Seeds per process: each history loads the app afresh, and a long run in one process grows (about 15 MB a seed). */
+const SEEDS_PER_PROCESS = 50;
 
 interface Args {
   seeds: number;
@@ -50,9 +54,29 @@ export function report(result: SeedResult, steps: number): string {
   return lines.join('\n');
 }
 
+/** A long run as child processes of SEEDS_PER_PROCESS seeds each, one after another; true when all passed. */
+function runInChildren(args: Args): boolean {
+  let ok = true;
+  for (let from = args.seed; from < args.seed + args.seeds && (ok || args.keepGoing); from += SEEDS_PER_PROCESS) {
+    const count = Math.min(SEEDS_PER_PROCESS, args.seed + args.seeds - from);
+    const flags = ['--seeds', String(count), '--seed', String(from), '--steps', String(args.steps)];
+    if (args.verbose) flags.push('--verbose');
+    if (args.keepGoing) flags.push('--keep-going');
+    const child = spawnSync(process.execPath, [__filename, ...flags], { stdio: 'inherit' });
+    ok &&= child.status === 0;
+  }
+  return ok;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  if (args.seeds > SEEDS_PER_PROCESS) {
+    const ok = runInChildren(args);
+    console.log(`${args.seeds} seed(s) from ${args.seed} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${ok ? 'all passed' : 'FAILED (see above)'}`);
+    process.exitCode = ok ? 0 : 1;
+    return;
+  }
   let failed = 0;
   for (let i = 0; i < args.seeds; i++) {
     const seed = args.seed + i;
