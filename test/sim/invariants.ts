@@ -134,6 +134,8 @@ function checkOwedTicks(model: Model, life: Lifetime, own: SinkAttemptRecord[], 
   const open = life.pauses.find((p) => p.to === undefined)?.from;
   const until = Math.min(end - BOUNDS.drain, (life.deletedAt ?? Infinity) - 2 * BOUNDS.drain, (open ?? Infinity) - 2 * BOUNDS.drain, life.uncertainFrom ?? Infinity);
   const settled = new Set(own.filter(settles).map((a) => a.id));
+  const firstSent = new Map<string, number>();
+  for (const a of own) if (!firstSent.has(a.id)) firstSent.set(a.id, a.at);
   const out: Violation[] = [];
   let time = life.createdAt;
   while (out.length < 3) {
@@ -143,6 +145,10 @@ function checkOwedTicks(model: Model, life: Lifetime, own: SinkAttemptRecord[], 
     const here = model.specAt(life, time);
     if (here.nearChange || here.spec.policy !== 'all' || pausedAt(life, time) === 'excused') continue;
     const id = tickIdOf(life, time) as string;
+    // A replaced spec applies to every tick not yet sent when it came (the backlog goes out on the new grid); a tick
+    // sent once is never dropped.
+    const change = life.specs.find((s) => s.from > time)?.from;
+    if (change !== undefined && !((firstSent.get(id) ?? Infinity) <= change)) continue;
     if (!settled.has(id)) out.push({ invariant: 'every-due-tick-delivered', detail: `${life.name} tick at ${iso(time)} (id ${id}) never delivered or refused`, needle: 'drain:' });
   }
   return out;
