@@ -114,6 +114,12 @@ function faulty(f: FaultyStores, s: HubStore, c: StoreControl): HubStore {
     deleteRows: (id, keys) => f.call('deleteRows', c, 'delete', () => s.deleteRows(id, keys)),
     wakeTimes: () => f.call('wakeTimes', c, 'read', () => s.wakeTimes()),
     messageRefs: () => f.call('messageRefs', c, 'read', () => s.messageRefs()),
+    scanMessages: () => f.call('scanMessages', c, 'read', () => s.scanMessages()),
+    // The standby's wake marks and presence rows: upserts and deletes, whose lost answers change nothing.
+    markWake: (id) => f.call('markWake', c, 'delete', () => s.markWake(id)),
+    takeWakes: () => f.call('takeWakes', c, 'read', () => s.takeWakes()),
+    markPresence: (id) => f.call('markPresence', c, 'delete', () => s.markPresence(id)),
+    clearPresence: (id, etag) => f.call('clearPresence', c, 'delete', () => s.clearPresence(id, etag)),
     readInstance: (id) => f.call('readInstance', c, 'read', () => s.readInstance(id)),
     readHistory: (id, execution) => f.call('readHistory', c, 'read', () => s.readHistory(id, execution)),
     startInstance: (record, start, replacing) =>
