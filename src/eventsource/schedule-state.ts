@@ -348,8 +348,13 @@ function outcomeOf(result: DeliveryResult): Outcome {
  * pause (nothing is lost). Manual and backfilled events are not kept: they leave the queue either way.
  */
 export function afterTick(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date = now): ScheduleState {
-  // A manual or backfilled event that was never sent (its sink is down) keeps its place in the queue, uncounted.
-  if (tick.trigger !== undefined && !result.ok && result.sinkDown === true) return state;
+  if (!result.ok && result.sinkDown === true) {
+    // A manual or backfilled event that was never sent (its sink is down) keeps its place in the queue, uncounted.
+    if (tick.trigger !== undefined) return state;
+    // The schedule's own tick, no request made in this run (every answer "sink down"): nothing to record as a
+    // delivery (a recent entry needs an attempt); it comes back after the probe interval, pending if it was sent before.
+    if (attempts === 0) return { ...state, retryNotBefore: iso(now.getTime() + sinkDownWait(state, result)) };
+  }
   const outcome = outcomeOf(result);
   const status = result.status === undefined ? {} : { status: result.status };
   const entry: RecentDelivery = {
@@ -375,14 +380,7 @@ function afterScheduled(state: ScheduleState, tick: TickInput, attempts: number,
   if (outcomeOf(result) === 'failed') {
     // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
     const park = !result.ok && result.sinkDownRetryMs !== undefined ? sinkDownWait(state, result) : state.spec.delivery.maxBackoffMs;
-    // Never sent yet (every answer was "sink down"): not pending, so it comes back as a tick not sent yet (catch-up
-    // policy, lateness on its first real attempt); its id was never used, so nothing is lost if the policy skips it.
-    const neverSent = state.pendingSince === undefined && attempts === 0 && !result.ok && result.sinkDown === true;
-    return {
-      ...state,
-      retryNotBefore: iso(now.getTime() + park),
-      ...(neverSent ? {} : { pendingSince: state.pendingSince ?? startedAt.toISOString() }),
-    };
+    return { ...state, retryNotBefore: iso(now.getTime() + park), pendingSince: state.pendingSince ?? startedAt.toISOString() };
   }
   const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;
   const following = nextTick(timelineOf(state), scheduled);

@@ -13,6 +13,7 @@ import {
   retryAfter,
   type DeliveryResult,
 } from '../../src/eventsource/schedule-state.js';
+import { checkScheduleState } from '../../src/eventsource/schedule-schema.js';
 import { tickOutcomeOf } from '../../src/eventsource/tick-report.js';
 import { TEN_SECONDS } from '../support/specs.js';
 
@@ -62,6 +63,11 @@ test('a kept tick whose sink is down is tried again after the probe interval, no
   // Never sent at all (every answer "sink down"): not pending; it comes back as a tick not sent yet, same sequence.
   const unsent = afterTick(step.state, step.tick, 0, SINK_DOWN, at(40_000), at(10_000));
   assert.equal(unsent.pendingSince, undefined);
+  assert.equal(unsent.retryNotBefore, at(41_000).toISOString());
+  assert.deepEqual([unsent.recent, unsent.counters, unsent.lastDelivery], [step.state.recent, step.state.counters, step.state.lastDelivery], 'nothing recorded as a delivery');
+  // The next execution takes it as its input: a state the orchestrator's input check accepts (found by the simulation:
+  // a recent entry with 0 attempts failed the schedule).
+  assert.ok(checkScheduleState(unsent, 'default', 'schedule-default').ok);
   const back = nextStep(unsent, at(41_000));
   assert.deepEqual(back.kind === 'deliver' && back.tick, step.tick);
   const again = nextStep(kept, at(41_000));
