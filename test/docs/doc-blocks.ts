@@ -48,8 +48,9 @@ const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)(.*)$/;
 const NOT_RUN = /^\s*<!--\s*not run:(.*?)-->\s*$/;
 const OTHER_SHELLS = new Set(['bash', 'shell', 'console', 'zsh', 'shell-session']);
 const EXPECT = /\s+#\s*→\s*(.*)$/;
-const MUST_NOT_RUN = /^(\w+=\S*\s+)*(npm\s+(install|i|ci|start|test|run\s+(func|bench))|npx\s+azurite|kubectl|kustomize|docker|func|az)\b/;
-const MUST_NOT_RUN_INSIDE = /\$\(\s*(kubectl|docker|kustomize|az)\b/;
+// Anywhere in a line (conservative: quoting cannot hide them), or as a command of their own.
+const MUST_NOT_RUN_ANYWHERE = /\b(npm\s+(install|i|ci|start|test|run\s+(func|bench))|npx\s+azurite|kubectl|kustomize|docker)\b|\baz\s|\$\(\s*az\b/;
+const MUST_NOT_RUN_COMMAND = /^(\w+=\S*\s+)*(func|az)\b/;
 const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w]*)\1/;
 
 /** Splits a block's lines into commands (0-based `firstLine` is the page line of `lines[0]`). */
@@ -112,8 +113,8 @@ export function shellBlocks(markdown: string, page: string): PageBlocks {
 /** A command the doc test must never run (see the conventions above), wherever it sits in a command line. */
 export function mustNotRun(command: string): boolean {
   const line = command.split('\n')[0] ?? '';
-  if (MUST_NOT_RUN_INSIDE.test(line) || /[^&]&\s*$/.test(line)) return true; // a cluster call, or left running in the background
-  return line.split(/&&|\|\||[;|]/).some((part) => MUST_NOT_RUN.test(part.trim()));
+  if (MUST_NOT_RUN_ANYWHERE.test(line) || /[^&]&\s*$/.test(line)) return true; // a cluster, an install, or left running in the background
+  return line.split(/&&|\|\||[;|]/).some((part) => MUST_NOT_RUN_COMMAND.test(part.trim()));
 }
 
 function markerBefore(lines: readonly string[], fence: number): string | undefined {

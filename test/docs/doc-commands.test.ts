@@ -20,7 +20,9 @@ import { LauncherRun } from '../support/launcher-run.js';
 import { mustNotRun, shellBlocks, type DocCommand } from './doc-blocks.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const ALL_PAGES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+// DOC_PAGES=docs/api.md,docs/cli.md runs just those pages (while writing them).
+const PAGES = process.env.DOC_PAGES ? ALL_PAGES.filter((page) => process.env.DOC_PAGES!.split(',').includes(page)) : ALL_PAGES;
 const COMMAND_TIMEOUT_MS = 60_000;
 
 interface Ran {
