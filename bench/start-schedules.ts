@@ -32,7 +32,7 @@ function phased(spec: ScheduleSpec, name: string, index: number, count: number, 
 }
 
 export function specFor(every: string, catchUpWindow = '60s'): ScheduleSpec {
-  const config = loadConfig({ K_SINK: 'http://127.0.0.1:1/', SCHEDULE: every, CATCH_UP_WINDOW: catchUpWindow });
+  const config = loadConfig({ K_SINK: 'http://127.0.0.1:1/', SCHEDULE: every, CATCH_UP_WINDOW: catchUpWindow, MIN_INTERVAL: '1ms' });
   return config.scheduleSpec;
 }
 

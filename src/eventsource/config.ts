@@ -4,8 +4,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { parseCeOverrides } from './ce-overrides.js';
-import { parseDuration, type ParseDurationOptions } from './duration.js';
+import { formatDuration, parseDuration, type ParseDurationOptions } from './duration.js';
 import { envScheduleSpec } from './env-schedule.js';
+import { BACKFILL_TICKS_CEILING } from './fire-times.js';
 import { ConfigError, oneLine } from './errors.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { redactUrl } from './redact.js';
@@ -52,6 +53,12 @@ export interface EventSourceConfig {
   lateTickThresholdMs: number;
   /** Overload: one warning line per schedule per this interval at most (OVERLOAD_LOG_INTERVAL). */
   overloadLogIntervalMs: number;
+  /** The shortest interval a schedule from the API, the file or SCHEDULE may have (MIN_INTERVAL; cron's too). */
+  minIntervalMs: number;
+  /** Backfilled ticks a schedule may have queued at once (MAX_BACKFILL_TICKS). */
+  maxBackfillTicks: number;
+  /** Schedules a host holds at most before the API refuses a new one (MAX_SCHEDULES). */
+  maxSchedules: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -75,6 +82,16 @@ export const CONFIG_DEFAULTS = {
   SINK_MAX_CONNECTIONS: String(DEFAULT_CONNECTIONS_PER_ORIGIN),
   LATE_TICK_THRESHOLD: '5s',
   OVERLOAD_LOG_INTERVAL: '60s',
+  MIN_INTERVAL: '1s',
+  MAX_BACKFILL_TICKS: String(BACKFILL_TICKS_CEILING),
+  MAX_SCHEDULES: '1000',
+} as const;
+
+/** The bounds of the limit settings (MIN_INTERVAL as a duration, the others as whole numbers). */
+export const LIMIT_SETTINGS = {
+  MIN_INTERVAL: { minMs: 1, maxMs: 3_600_000 },
+  MAX_BACKFILL_TICKS: { min: 1, max: BACKFILL_TICKS_CEILING },
+  MAX_SCHEDULES: { min: 1, max: 1_000_000 },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -160,6 +177,7 @@ export function loadConfig(env: Env): EventSourceConfig {
 
   const lateTickThresholdMs = read('LATE_TICK_THRESHOLD', withDefault(CONFIG_DEFAULTS.LATE_TICK_THRESHOLD, duration()));
   const overloadLogIntervalMs = read('OVERLOAD_LOG_INTERVAL', withDefault(CONFIG_DEFAULTS.OVERLOAD_LOG_INTERVAL, duration()));
+  const limits = readLimits(read);
 
   const sinks = readSinks(read, sink, sinkVariable);
   const schedulesFile = value('SCHEDULES_FILE');
@@ -167,6 +185,7 @@ export function loadConfig(env: Env): EventSourceConfig {
   const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
   const scheduleSpec = envScheduleSpec({
     scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
+    minIntervalMs: limits.minIntervalMs,
   });
 
   return {
@@ -189,6 +208,7 @@ export function loadConfig(env: Env): EventSourceConfig {
     envSchedule,
     lateTickThresholdMs,
     overloadLogIntervalMs,
+    ...limits,
   };
 }
 
@@ -221,6 +241,30 @@ function readSinks(
   return { ...(deadLetterSink !== undefined ? { deadLetterSink } : {}), sinkAllowlist, sinkMaxConnections };
 }
 
+/** MIN_INTERVAL, MAX_BACKFILL_TICKS and MAX_SCHEDULES, each within its bounds (LIMIT_SETTINGS). */
+function readLimits(read: Read): Pick<EventSourceConfig, 'minIntervalMs' | 'maxBackfillTicks' | 'maxSchedules'> {
+  const { MIN_INTERVAL: interval } = LIMIT_SETTINGS;
+  const minIntervalMs = read('MIN_INTERVAL', withDefault(CONFIG_DEFAULTS.MIN_INTERVAL, (text) => {
+    const ms = parseDuration(text);
+    if (ms > interval.maxMs) throw new Error(`${JSON.stringify(text)} is longer than ${formatDuration(interval.maxMs)}, the longest allowed`);
+    return ms;
+  }));
+  const whole = (name: 'MAX_BACKFILL_TICKS' | 'MAX_SCHEDULES', what: string): number => {
+    const { min, max } = LIMIT_SETTINGS[name];
+    return read(name, withDefault(CONFIG_DEFAULTS[name], (text) => {
+      if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+        throw new Error(`${JSON.stringify(text)} must be a whole number of ${what} from ${min} to ${max}`);
+      }
+      return Number(text);
+    }));
+  };
+  return {
+    minIntervalMs,
+    maxBackfillTicks: whole('MAX_BACKFILL_TICKS', 'queued backfill ticks per schedule'),
+    maxSchedules: whole('MAX_SCHEDULES', 'schedules'),
+  };
+}
+
 /** The configuration in a form that is safe to log: the sink without userinfo or query, the CA bundle summarised. */
 export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
   return {
@@ -244,6 +288,9 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     envSchedule: c.envSchedule,
     lateTickThresholdMs: c.lateTickThresholdMs,
     overloadLogIntervalMs: c.overloadLogIntervalMs,
+    minIntervalMs: c.minIntervalMs,
+    maxBackfillTicks: c.maxBackfillTicks,
+    maxSchedules: c.maxSchedules,
   };
 }
 

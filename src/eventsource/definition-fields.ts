@@ -4,7 +4,7 @@
  * quoting a URL (a sink may carry credentials).
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { oneLine } from './errors.js';
 
 /** A zod schema that runs `parse` on any input; what it throws becomes the issue's message. */
@@ -46,17 +46,25 @@ export function text(
   });
 }
 
-/** A duration (`10s`, `1m30s`, `PT10S`) as whole milliseconds. A bare number has no unit and is refused. */
-export function duration(options: { allowZero?: boolean } = {}): z.ZodType<number, unknown> {
+/**
+ * A duration (`10s`, `1m30s`, `PT10S`) as whole milliseconds, at most `max`. A bare number has no unit and is
+ * refused.
+ */
+export function duration(max: number, options: { allowZero?: boolean } = {}): z.ZodType<number, unknown> {
   return field((value) => {
     if (typeof value === 'number') {
       throw new Error(`${value} has no unit; write a duration such as ${value}s, ${value}ms or PT${value}S`);
     }
-    return parseDuration(stringOf(value, 'a duration such as 10s, 1m30s or PT10S'), options);
+    const ms = parseDuration(stringOf(value, 'a duration such as 10s, 1m30s or PT10S'), options);
+    if (ms > max) throw new Error(`${JSON.stringify(value)} is longer than ${formatDuration(max)}, the longest allowed`);
+    return ms;
   });
 }
 
 const ISO_INSTANT = z.iso.datetime({ offset: true });
+
+/** The instants a definition may name: the years an ISO-8601 date-time writes with four digits, in UTC. */
+export const INSTANT_RANGE = { earliestMs: Date.parse('0000-01-01T00:00:00Z'), latestMs: Date.parse('9999-12-31T23:59:59.999Z') } as const;
 
 /**
  * An instant as an ISO-8601 date-time with `Z` or an offset (`2030-01-01T00:00:00Z`), as epoch milliseconds. A local
@@ -64,15 +72,22 @@ const ISO_INSTANT = z.iso.datetime({ offset: true });
  * timestamps into Date objects is accepted as well.
  */
 export const instant: z.ZodType<number, unknown> = field((value) => {
+  let ms: number;
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new Error('is not a valid date');
-    return value.getTime();
+    ms = value.getTime();
+    if (Number.isNaN(ms)) throw new Error('is not a valid date');
+  } else {
+    const s = stringOf(value, 'an ISO-8601 instant such as 2030-01-01T00:00:00Z');
+    if (!ISO_INSTANT.safeParse(s).success) {
+      throw new Error(`${JSON.stringify(s)} is not an ISO-8601 instant with Z or an offset (e.g. 2030-01-01T00:00:00Z)`);
+    }
+    ms = Date.parse(s);
   }
-  const s = stringOf(value, 'an ISO-8601 instant such as 2030-01-01T00:00:00Z');
-  if (!ISO_INSTANT.safeParse(s).success) {
-    throw new Error(`${JSON.stringify(s)} is not an ISO-8601 instant with Z or an offset (e.g. 2030-01-01T00:00:00Z)`);
+  // An offset can carry a four-digit year past the range (9999-12-31T23:00:00-05:00); a YAML date can be anything.
+  if (ms < INSTANT_RANGE.earliestMs || ms > INSTANT_RANGE.latestMs) {
+    throw new Error('is outside the years 0000 to 9999 (UTC), the instants allowed');
   }
-  return Date.parse(s);
+  return ms;
 });
 
 /** A whole number in [min, max]. */

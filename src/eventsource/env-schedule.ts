@@ -21,6 +21,8 @@ export interface EnvSchedule {
   timeoutMs: number;
   retry: RetryPolicy;
   catchUpWindowMs: number;
+  /** MIN_INTERVAL: the schedule is held to it like any other a caller hands in. */
+  minIntervalMs: number;
 }
 
 /** Which variable a definition field comes from. */
@@ -67,7 +69,7 @@ export function envDefinition(env: EnvSchedule): Record<string, unknown> {
 
 /** The normalised spec of the environment's schedule; throws ConfigError naming the variable of the first problem. */
 export function envScheduleSpec(env: EnvSchedule): NormalizedSpec {
-  const checked = checkDefinition(envDefinition(env));
+  const checked = checkDefinition(envDefinition(env), { minIntervalMs: env.minIntervalMs });
   if (checked.ok) return checked.spec;
   const first = checked.problems[0];
   const field = first?.field ?? '';

@@ -34,8 +34,11 @@ export function timeline(spec: TimingSpec, createdAtMs: number): Timeline {
   return { spec, originMs: spec.startAtMs ?? createdAtMs };
 }
 
-/** Most ticks a backfill (ticksBetween) returns at once; a longer range is refused, to be split by the caller. */
-export const MAX_BACKFILL_TICKS = 10_000;
+/**
+ * Most ticks a backfill (ticksBetween) returns at once, and most a schedule has queued for backfill: the highest
+ * MAX_BACKFILL_TICKS may be. A longer range is refused, to be split by the caller.
+ */
+export const BACKFILL_TICKS_CEILING = 10_000;
 
 /**
  * The schedule's first tick: `at` itself (even when it is already past: the catch-up policy decides), else the
@@ -60,18 +63,18 @@ export function upcoming(tl: Timeline, afterMs: number, n: number): number[] {
 
 /**
  * The ticks in [fromMs, toMs), in order: what a backfill delivers. Throws EventSourceError `BACKFILL_INVALID` when
- * `toMs` is before `fromMs` and `BACKFILL_TOO_LARGE` when the range holds more than MAX_BACKFILL_TICKS ticks.
+ * `toMs` is before `fromMs` and `BACKFILL_TOO_LARGE` when the range holds more than `limit` ticks.
  */
-export function ticksBetween(tl: Timeline, fromMs: number, toMs: number): number[] {
+export function ticksBetween(tl: Timeline, fromMs: number, toMs: number, limit: number = BACKFILL_TICKS_CEILING): number[] {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) {
     throw new EventSourceError('BACKFILL_INVALID', 'to: is before from; a backfill covers [from, to)');
   }
   const result: number[] = [];
   for (let t = tickAtOrAfter(tl, Math.ceil(fromMs)); t !== undefined && t < toMs; t = nextTick(tl, t)) {
-    if (result.length === MAX_BACKFILL_TICKS) {
+    if (result.length === limit) {
       throw new EventSourceError(
         'BACKFILL_TOO_LARGE',
-        `[${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()}) holds more than ${MAX_BACKFILL_TICKS} ticks; backfill at most ${MAX_BACKFILL_TICKS} at a time (split the range)`,
+        `[${new Date(fromMs).toISOString()}, ${new Date(toMs).toISOString()}) holds more than ${limit} ticks; backfill at most ${limit} at a time (split the range)`,
       );
     }
     result.push(t);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatDuration } from './duration.js';
 import { oneLine } from './errors.js';
 import { redactUrl } from './redact.js';
+import { cronMinGapMs, parseCron } from './schedule.js';
 import {
   DEFINITION_LIMITS,
   definitionSchema,
@@ -124,6 +125,12 @@ export type SinkCheck = (url: URL, field: 'sink' | 'delivery.deadLetterSink') =>
 
 export interface CheckOptions {
   checkSink?: SinkCheck;
+  /**
+   * MIN_INTERVAL. Given for a definition a caller hands in (the API, the schedules file, the environment): then a
+   * schedule may not fire more often than this, and its jitter must stay below its interval. A spec read back from a
+   * running schedule is not held to them: it was accepted under the setting of its day.
+   */
+  minIntervalMs?: number;
 }
 
 /** A problem with one field (`delivery.retry`; '' for the definition as a whole) and why, on one line. */
@@ -164,7 +171,25 @@ export function specProblems(spec: NormalizedSpec, options: CheckOptions = {}): 
     const why = url === undefined || options.checkSink === undefined ? undefined : options.checkSink(new URL(url), where);
     if (why !== undefined) add(where, oneLine(why));
   }
+  if (options.minIntervalMs !== undefined) problems.push(...intervalProblems(spec, options.minIntervalMs));
   return problems;
+}
+
+/** The minimum interval (MIN_INTERVAL) and jitter below the interval, for a definition a caller hands in. */
+function intervalProblems(spec: NormalizedSpec, minIntervalMs: number): Problem[] {
+  const t = spec.trigger;
+  if (t.kind === 'at') return [];
+  const field = t.kind === 'every' ? 'every' : 'cron';
+  const intervalMs = t.kind === 'every' ? t.everyMs : cronMinGapMs(parseCron(t.expression, t.timeZone));
+  const shown = t.kind === 'every' ? formatDuration(intervalMs) : `can fire ${formatDuration(intervalMs)} apart, which`;
+  if (intervalMs < minIntervalMs) {
+    return [{ field, why: `${shown} is shorter than the minimum interval ${formatDuration(minIntervalMs)} (MIN_INTERVAL)` }];
+  }
+  if (spec.jitterMs >= intervalMs) {
+    const interval = t.kind === 'every' ? `every (${formatDuration(intervalMs)})` : `the shortest time between the cron's fire times (${formatDuration(intervalMs)})`;
+    return [{ field: 'jitter', why: `${formatDuration(spec.jitterMs)} is not shorter than ${interval}` }];
+  }
+  return [];
 }
 
 export type DefinitionCheck =

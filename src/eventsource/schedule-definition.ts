@@ -40,6 +40,14 @@ export const DEFINITION_LIMITS = {
   maxCount: Number.MAX_SAFE_INTEGER,
   retry: 1_000,
   pauseOnFailure: 1_000_000,
+  /**
+   * The longest `every`, `offset`, `jitter`, `catchUp.window`, `delivery.backoffDelay` and `delivery.maxBackoff`
+   * (3650 days): with instants within the years 0000-9999, every fire time and deadline computed from them is a
+   * valid date.
+   */
+  durationMs: 3_650 * 86_400_000,
+  /** The longest `delivery.timeout` (one attempt; 1 h): a timer far beyond it would overflow Node's 24.8-day limit. */
+  timeoutMs: 3_600_000,
 } as const;
 
 /** Extension names this source sets itself on events of a schedule: `trigger=manual` marks a triggered event. */
@@ -92,7 +100,7 @@ const eventSchema = z.strictObject(
 );
 
 const catchUpSchema = z.strictObject(
-  { window: duration({ allowZero: true }).optional(), policy: oneOf(['all', 'latest', 'skip'] as const).optional() },
+  { window: duration(DEFINITION_LIMITS.durationMs, { allowZero: true }).optional(), policy: oneOf(['all', 'latest', 'skip'] as const).optional() },
   { error: 'must be an object' },
 );
 
@@ -100,9 +108,9 @@ const deliverySchema = z.strictObject(
   {
     retry: wholeNumber(0, DEFINITION_LIMITS.retry).optional(),
     backoffPolicy: oneOf(['exponential', 'linear'] as const).optional(),
-    backoffDelay: duration().optional(),
-    maxBackoff: duration().optional(),
-    timeout: duration().optional(),
+    backoffDelay: duration(DEFINITION_LIMITS.durationMs).optional(),
+    maxBackoff: duration(DEFINITION_LIMITS.durationMs).optional(),
+    timeout: duration(DEFINITION_LIMITS.timeoutMs).optional(),
     deadLetterSink: httpUrl.optional(),
   },
   { error: 'must be an object' },
@@ -110,15 +118,15 @@ const deliverySchema = z.strictObject(
 
 /** Every field but the name: the shape of a file's `defaults` block, all optional. */
 export const definitionFields = {
-  every: duration().optional(),
-  offset: duration({ allowZero: true }).optional(),
+  every: duration(DEFINITION_LIMITS.durationMs).optional(),
+  offset: duration(DEFINITION_LIMITS.durationMs, { allowZero: true }).optional(),
   cron: cron.optional(),
   timezone: timezone.optional(),
   at: instant.optional(),
   startAt: instant.optional(),
   endAt: instant.optional(),
   maxCount: wholeNumber(1, DEFINITION_LIMITS.maxCount).optional(),
-  jitter: duration({ allowZero: true }).optional(),
+  jitter: duration(DEFINITION_LIMITS.durationMs, { allowZero: true }).optional(),
   paused: flag.optional(),
   note: text(DEFINITION_LIMITS.note, { multiline: true }).optional(),
   event: eventSchema.optional(),

@@ -4,7 +4,7 @@
  * malformed one is reported and ignored by the orchestrator, never fatal. The handlers are pure.
  */
 import { z } from 'zod';
-import { ticksBetween } from './fire-times.js';
+import { BACKFILL_TICKS_CEILING, ticksBetween, type Timeline } from './fire-times.js';
 import { checkNormalizedSpec } from './normalized-spec-schema.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { hasPendingTick, MAX_QUEUE, timelineOf, withSpec, type QueuedTick, type ScheduleState } from './schedule-state.js';
@@ -86,7 +86,7 @@ export function applyEvent(state: ScheduleState, event: ScheduleEvent, now: Date
     case 'trigger':
       return queueTrigger(state, event.requestId, now, delivering || hasPendingTick(state));
     case 'backfill':
-      return queueBackfill(state, event.from, event.to);
+      return queueBackfill(state, event.from, event.to, now);
   }
 }
 
@@ -108,16 +108,50 @@ function queueTrigger(state: ScheduleState, requestId: string, now: Date, overla
   return { state: { ...state, counters, queue: [...queue, entry] } };
 }
 
-function queueBackfill(state: ScheduleState, from: string, to: string): Applied {
+/**
+ * Where a backfill must end (exclusive), at orchestration time `now`: just after now (a tick not yet due is never
+ * sent early: its id would reach the sink before the tick itself, which a deduplicating receiver then drops), and no
+ * later than the schedule's own next tick (that one, and every due tick after it, are still the schedule's to send).
+ */
+export function backfillEnd(state: Pick<ScheduleState, 'nextFireTime'>, now: Date): number {
+  const own = state.nextFireTime === undefined ? Infinity : Date.parse(state.nextFireTime);
+  return Math.min(now.getTime() + 1, own);
+}
+
+/** The backfilled ticks a queue still holds, counted up to `limit` (a count beyond it is `limit + 1`). */
+export function queuedBackfillTicks(tl: Timeline, queue: readonly QueuedTick[], limit: number = BACKFILL_TICKS_CEILING): number {
+  let count = 0;
+  for (const entry of queue) {
+    if (entry.kind !== 'backfill') continue;
+    try {
+      count += ticksBetween(tl, Date.parse(entry.from), Date.parse(entry.to), limit - count + 1).length;
+    } catch {
+      return limit + 1;
+    }
+    if (count > limit) return count;
+  }
+  return count;
+}
+
+/**
+ * Queues the ticks of [from, to) that are already due and the schedule's own are past (see backfillEnd), while the
+ * queue's backfilled ticks stay within BACKFILL_TICKS_CEILING. The management API refuses what this would cut, and
+ * holds a schedule to MAX_BACKFILL_TICKS; this guard is for an event raised through the Durable API directly.
+ */
+function queueBackfill(state: ScheduleState, from: string, to: string, now: Date): Applied {
+  const end = Math.min(Date.parse(to), backfillEnd(state, now));
+  const tl = timelineOf(state);
+  const queued = queuedBackfillTicks(tl, state.queue);
   let count: number;
   try {
-    count = ticksBetween(timelineOf(state), Date.parse(from), Date.parse(to)).length;
+    count = end <= Date.parse(from) ? 0 : ticksBetween(tl, Date.parse(from), end, Math.max(0, BACKFILL_TICKS_CEILING - queued)).length;
   } catch (error) {
-    return { state, ignored: error instanceof Error ? error.message : String(error) };
+    const why = error instanceof Error ? error.message : String(error);
+    return { state, ignored: queued > 0 ? `${why} (${queued} backfilled ticks are queued already)` : why };
   }
-  if (count === 0) return { state, ignored: `backfill [${from}, ${to}) holds no tick` };
+  if (count === 0) return { state, ignored: `backfill [${from}, ${to}) holds no tick that is due and behind the schedule's own (before ${new Date(end).toISOString()})` };
   if (state.queue.length >= MAX_QUEUE) return { state, ignored: `backfill dropped: ${MAX_QUEUE} entries are queued already` };
-  return { state: { ...state, queue: [...state.queue, { kind: 'backfill', from, to }] } };
+  return { state: { ...state, queue: [...state.queue, { kind: 'backfill', from, to: new Date(end).toISOString() }] } };
 }
 
 /** How many ticks a backfill of [from, to) sends by the state's current spec (what the API answers), or why not. */

@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { Cron, CronPattern } from 'croner';
 import { EventSourceError, oneLine } from './errors.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -126,6 +126,36 @@ export function nextFireTime(schedule: Schedule, previousScheduled: Date): Date 
     throw new EventSourceError('SCHEDULE_INVALID', `cron returned ${next.toISOString()}, not after ${previousScheduled.toISOString()}`);
   }
   return next;
+}
+
+const HOUR_MS = 3_600_000;
+/** The largest daylight-saving change of any zone (Antarctica/Troll's 2 h). */
+const LARGEST_CLOCK_CHANGE_MS = 2 * HOUR_MS;
+
+/**
+ * A lower bound of the time between two fire times of a cron expression, in any zone, from its time fields alone
+ * (pure, no walk): the shortest step of its seconds when it has several, else of its minutes (a minute apart at
+ * least, as zone offsets are whole minutes), else of its hours less a clock change, at least an hour, else a day
+ * less a clock change. What the minimum interval and the jitter bound compare with.
+ */
+export function cronMinGapMs(schedule: CronSchedule): number {
+  const pattern = new CronPattern(schedule.expression, schedule.timeZone, { mode: '5-or-6-parts' });
+  const seconds = shortestStep(pattern.second, 60);
+  if (seconds !== undefined) return seconds * 1_000;
+  const minutes = shortestStep(pattern.minute, 60);
+  if (minutes !== undefined) return minutes * 60_000;
+  const hours = shortestStep(pattern.hour, 24);
+  if (hours !== undefined) return Math.max(HOUR_MS, hours * HOUR_MS - LARGEST_CLOCK_CHANGE_MS);
+  return 24 * HOUR_MS - LARGEST_CLOCK_CHANGE_MS;
+}
+
+/** The shortest cyclic distance between two set positions of a field (0/1 per value), undefined with fewer than two. */
+function shortestStep(field: readonly number[], size: number): number | undefined {
+  const set = field.flatMap((on, value) => (on ? [value] : []));
+  if (set.length < 2) return undefined;
+  let shortest = size - (set[set.length - 1] as number) + (set[0] as number);
+  for (let i = 1; i < set.length; i++) shortest = Math.min(shortest, (set[i] as number) - (set[i - 1] as number));
+  return shortest;
 }
 
 /** Human-readable description for logs and status responses, e.g. "every 10s" or "cron 0 30 2 * * * (Europe/Berlin)". */

@@ -22,6 +22,8 @@ export type ListStatus = (typeof LIST_STATUSES)[number];
 export const LIST_TOP_DEFAULT = 100;
 export const LIST_TOP_MAX = 1_000;
 const TOKEN_CHARS = 200;
+/** The query parameter a Functions key may be presented in, on any route. */
+export const FUNCTIONS_KEY_PARAMETER = 'code';
 
 export interface ListQuery {
   status?: ListStatus;
@@ -54,6 +56,8 @@ export function checkListQuery(query: Iterable<[string, string]>): Checked<ListQ
   const values: Record<string, string> = {};
   const problems: Problem[] = [];
   for (const [key, value] of query) {
+    // The Functions key parameter (`?code=<key>`) rides along on every route; the host has checked it already.
+    if (key === FUNCTIONS_KEY_PARAMETER) continue;
     if (key in values) problems.push({ field: key, why: 'is given more than once' });
     values[key] = value;
   }

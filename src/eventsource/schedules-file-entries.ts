@@ -21,6 +21,8 @@ export interface FileRules {
   readonly sinkAllowlist: readonly string[];
   /** The environment's schedule name when it runs: a file entry may not take it. */
   readonly envScheduleName?: string;
+  /** MIN_INTERVAL (see CheckOptions). */
+  readonly minIntervalMs: number;
 }
 
 export function fileScheduleValidator(rules: FileRules): Validate<FileSchedule> {
@@ -30,6 +32,7 @@ export function fileScheduleValidator(rules: FileRules): Validate<FileSchedule> 
         const checked = checkSink(url, rules.sinkAllowlist);
         return checked.ok ? undefined : checked.problem;
       },
+      minIntervalMs: rules.minIntervalMs,
     });
     if (!checkedDocument.ok) return { ok: false, problems: checkedDocument.problems };
     const problems: string[] = [];

@@ -6,14 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { manualEventId } from '../eventsource/event.js';
-import { MAX_BACKFILL_TICKS, ticksBetween, timeline } from '../eventsource/fire-times.js';
+import { ticksBetween, timeline } from '../eventsource/fire-times.js';
 import { EventSourceError } from '../eventsource/errors.js';
+import { backfillEnd, queuedBackfillTicks } from '../eventsource/schedule-events.js';
 import { asScheduleStatus } from '../eventsource/schedule-schema.js';
 import { runningSpecOf, timingOf } from '../eventsource/schedule-start.js';
 import type { ScheduleStatus } from '../eventsource/schedule-state.js';
 import { checkBackfillBody, checkNoteBody } from '../eventsource/schedules-api-requests.js';
 import { badRequest, clientInput, jsonBody, lookup, problem, type FoundSchedule, type Or } from './shared/api-answers.js';
+import { logChange } from './shared/change-log.js';
 import { BACKFILL_EVENT, PAUSE_EVENT, RESUME_EVENT, TRIGGER_EVENT } from './shared/names.js';
+import { config } from './shared/settings.js';
 import { scheduleRuntimeStatus } from './shared/views.js';
 
 const LIVE = new Set(['Running', 'Pending', 'Suspended']);
@@ -54,6 +57,7 @@ for (const [action, event] of [['pause', PAUSE_EVENT], ['resume', RESUME_EVENT]]
     const body = checkNoteBody(read.value);
     if (!body.ok) return badRequest(body.problems);
     await client.raiseEvent(instanceId, event, body.value);
+    logChange({ schedule: name, operation: action, by: 'api', ...body.value });
     return { status: 202, jsonBody: { name, instanceId, accepted: action } };
   });
 }
@@ -62,6 +66,7 @@ route('trigger', async (_request, { name, instanceId, client, schedule }) => {
   const requestId = randomUUID();
   const id = manualEventId({ scheduleName: name, generation: schedule.generation, requestId });
   await client.raiseEvent(instanceId, TRIGGER_EVENT, { requestId });
+  logChange({ schedule: name, operation: 'trigger', by: 'api', details: { id } });
   return { status: 202, jsonBody: { id } };
 });
 
@@ -71,15 +76,39 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
   const body = checkBackfillBody(read.value);
   if (!body.ok) return badRequest(body.problems);
   const { fromMs, toMs } = body.value;
+  const beyond = beyondDue(toMs, schedule);
+  if (beyond !== undefined) return badRequest([{ field: 'to', why: beyond }]);
+  const limit = config.maxBackfillTicks;
+  const tl = timeline(timingOf(runningSpecOf(schedule)), Date.parse(schedule.generation));
   let ticks: number;
   try {
-    ticks = ticksBetween(timeline(timingOf(runningSpecOf(schedule)), Date.parse(schedule.generation)), fromMs, toMs).length;
+    ticks = ticksBetween(tl, fromMs, toMs, limit).length;
   } catch (error) {
     if (error instanceof EventSourceError && error.code === 'BACKFILL_TOO_LARGE') {
-      return badRequest([{ field: 'to', why: `the range holds more than ${MAX_BACKFILL_TICKS} ticks (MAX_BACKFILL_TICKS); split it` }]);
+      return badRequest([{ field: 'to', why: `the range holds more than ${limit} ticks, the most MAX_BACKFILL_TICKS allows at once; split it` }]);
     }
     throw error;
   }
-  await client.raiseEvent(instanceId, BACKFILL_EVENT, { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() });
+  const queued = queuedBackfillTicks(tl, schedule.queue, limit);
+  if (ticks > 0 && queued + ticks > limit) {
+    return problem(429, `schedule ${name} has ${queued > limit ? `more than ${limit}` : queued} backfilled ticks queued; ${ticks} more would pass MAX_BACKFILL_TICKS (${limit}): try again when they are sent`);
+  }
+  const [from, to] = [new Date(fromMs).toISOString(), new Date(toMs).toISOString()];
+  await client.raiseEvent(instanceId, BACKFILL_EVENT, { from, to });
+  logChange({ schedule: name, operation: 'backfill', by: 'api', details: { from, to, ticks } });
   return { status: 202, jsonBody: { name, instanceId, ticks } };
 });
+
+/**
+ * Why a backfill may not end at `toMs`: a tick not yet due is never sent early, and the due ticks from the schedule's
+ * own next one on are still its to send (the orchestration holds to the same end: schedule-events.ts backfillEnd).
+ */
+function beyondDue(toMs: number, schedule: ScheduleStatus): string | undefined {
+  const now = new Date();
+  if (toMs > now.getTime() + 1) return `is in the future (now is ${now.toISOString()}); a backfill covers only ticks already due`;
+  const end = backfillEnd(schedule, now);
+  if (toMs > end) {
+    return `is after ${new Date(end).toISOString()}, the schedule's next own tick: the due ticks from there on are still the schedule's to send (or skip, by its catch-up policy); end the backfill there`;
+  }
+  return undefined;
+}

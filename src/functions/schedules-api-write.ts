@@ -13,7 +13,8 @@ import { checkDefinitionFor } from '../eventsource/normalized-spec.js';
 import { describeSpec } from '../eventsource/normalized-spec.js';
 import { stateSpecOf } from '../eventsource/schedule-start.js';
 import { badRequest, clientInput, jsonBody, lookup, originOf, pathName, problem } from './shared/api-answers.js';
-import { findInstance } from './shared/instances.js';
+import { logChange } from './shared/change-log.js';
+import { countSchedules, findInstance } from './shared/instances.js';
 import { instanceIdFor } from './shared/names.js';
 import { config } from './shared/settings.js';
 import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
@@ -60,6 +61,7 @@ app.http('putSchedule', {
         const sink = checkSink(url, config.sinkAllowlist);
         return sink.ok ? undefined : sink.problem;
       },
+      minIntervalMs: config.minIntervalMs,
     });
     if (!checked.ok) return badRequest(checked.problems);
     if (config.envSchedule && name === config.scheduleName) return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE.env}`);
@@ -69,8 +71,19 @@ app.http('putSchedule', {
     const existing = await findInstance(client, instanceIdFor(name));
     const origin = existing && originOf(name, existing);
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
+    if (!existing) {
+      const held = await countSchedules(client);
+      if (held >= config.maxSchedules) {
+        return problem(409, `this host holds ${held} schedules, the most MAX_SCHEDULES (${config.maxSchedules}) allows; delete one first (or raise MAX_SCHEDULES)`);
+      }
+    }
     const outcome = await ensureScheduleRuns(client, { name, spec: state.spec, kind: 'api' });
-    return putAnswer(name, outcome, { name, spec: describeSpec(checked.spec, { redact: true }) });
+    const answer = putAnswer(name, outcome, { name, spec: describeSpec(checked.spec, { redact: true }) });
+    if (answer.status !== undefined && answer.status < 300) {
+      const note = checked.spec.note === undefined ? {} : { note: checked.spec.note };
+      logChange({ schedule: name, operation: answer.status === 201 ? 'create' : 'replace', by: 'api', ...note, details: { result: outcome.outcome } });
+    }
+    return answer;
   },
 });
 
@@ -86,6 +99,7 @@ app.http('deleteSchedule', {
     const origin = originOf(name, status);
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
     if (!(await stopSchedule(client, name, 'deleted through the management API'))) return problem(404, `no schedule named ${name}`);
+    logChange({ schedule: name, operation: 'delete', by: 'api' });
     return { status: 204 };
   },
 });

@@ -9,7 +9,7 @@ import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
-import type { EdgeLimits } from './http/edge-limits.js';
+import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
 import { isLoopbackName } from './http/request-guard.js';
@@ -113,6 +113,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
   }
   const hostJson = readHostJson(options.appDir, env);
+  const httpLimits = { ...edgeLimitsFromSettings(env), ...options.httpLimits };
   // Named by where it came from (host.json names its own field when it reads it).
   const taskHubName = options.taskHubName !== undefined
     ? validateTaskHubName(options.taskHubName, 'TaskHubName')
@@ -159,7 +160,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       routePrefix: hostJson.routePrefix,
       keys,
       logger: logger.child({ component: 'http' }),
-      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
+      limits: httpLimits,
     });
     const port = await listen(http, options.port ?? 7071, hostname);
     cleanups.push(() => http.close(2_000));
@@ -177,6 +178,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       logger: logger.child({ component: 'durable-http' }),
       clock,
       hasOrchestration: (name) => invoker.hasOrchestration(name),
+      admitBody: (req, res) => http.admitDurableBody(req, res),
     });
     http.durableApi = durableApi;
     invoker.durableClientData = () => durableApi.clientBindingData();

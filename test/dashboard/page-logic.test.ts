@@ -45,6 +45,18 @@ describe('dashboard: ticks', () => {
     assert.equal(latenessMs(tick(1, T0, 1_234)), 1_234);
   });
 
+  it('a backfilled or triggered event is not late: it went out when it was asked for (no lateness, no bar)', async () => {
+    const { classifyTick, lateByMs } = await ticks;
+    const { latenessBars } = await layout;
+    const hourAgo = tick(0, T0, 3_720_000, 'delivered', 'backfill');
+    assert.equal(classifyTick(hourAgo), 'onTime', 'not "late (1 h 2 min)"');
+    assert.equal(classifyTick(tick(0, T0, 5_000, 'delivered', 'manual')), 'onTime');
+    assert.equal(classifyTick(tick(0, T0, 5_000, 'failed', 'backfill')), 'failed', 'its outcome still shows');
+    assert.equal(lateByMs(hourAgo), undefined);
+    assert.equal(lateByMs(tick(3, T0, 1_500)), 1_500, "the schedule's own tick keeps its lateness");
+    assert.deepEqual(latenessBars([hourAgo]).map((b) => b.height), [0]);
+  });
+
   it('reads every duration the describe view writes (eventsource formatDuration) back to the same milliseconds', async () => {
     const { parseDurationMs } = await ticks;
     assert.equal(parseDurationMs('500ms'), 500);

@@ -32,6 +32,7 @@ test('late ticks: one warning line per interval, healthz degraded while it lasts
       label: 'overload',
       env: scheduleSettings(azurite.connectionString, sink.url, 'Overload', {
         SCHEDULE: '200ms',
+        MIN_INTERVAL: '100ms',
         LATE_TICK_THRESHOLD: '500ms',
         OVERLOAD_LOG_INTERVAL: `${INTERVAL_MS}ms`,
       }),

@@ -80,7 +80,7 @@ describe('loadConfig defaults', () => {
 
   it('accepts the legacy DurationInSeconds when SCHEDULE is unset, and ignores it otherwise', () => {
     assert.deepEqual(loadConfig({ K_SINK: SINK, DurationInSeconds: '5' }).schedule, { kind: 'interval', everyMs: 5_000, text: '5s' });
-    assert.deepEqual(loadConfig({ K_SINK: SINK, DurationInSeconds: '0.5' }).schedule, { kind: 'interval', everyMs: 500, text: '0.5s' });
+    assert.deepEqual(loadConfig({ K_SINK: SINK, DurationInSeconds: '0.5', MIN_INTERVAL: '100ms' }).schedule, { kind: 'interval', everyMs: 500, text: '0.5s' });
     assert.equal(loadConfig({ K_SINK: SINK, SCHEDULE: '1m', DurationInSeconds: 'junk' }).schedule.text, '1m');
   });
 });

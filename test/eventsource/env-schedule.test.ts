@@ -58,7 +58,7 @@ describe('the environment schedule as a definition', () => {
 
   it('reads the legacy DurationInSeconds and ISO intervals', () => {
     assert.deepEqual(loadConfig({ K_SINK: SINK, DurationInSeconds: '1.5' }).scheduleSpec.trigger, { kind: 'every', everyMs: 1_500, offsetMs: 0 });
-    assert.deepEqual(loadConfig({ K_SINK: SINK, SCHEDULE: 'PT0.2S' }).scheduleSpec.trigger, { kind: 'every', everyMs: 200, offsetMs: 0 });
+    assert.deepEqual(loadConfig({ K_SINK: SINK, SCHEDULE: 'PT0.2S', MIN_INTERVAL: '100ms' }).scheduleSpec.trigger, { kind: 'every', everyMs: 200, offsetMs: 0 });
   });
 
   it('a value only the definition schema refuses is a ConfigError naming its variable', () => {

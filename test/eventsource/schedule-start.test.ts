@@ -36,7 +36,7 @@ test('origin kinds: each kind has its own marker, the env one is the marker from
 });
 
 test('file entries for the starter: the env schedule name, an unallowed sink and an at entry are refused by entry and field', () => {
-  const validate = fileScheduleValidator({ sinkAllowlist: ['http://127.0.0.1:8080'], envScheduleName: 'default' });
+  const validate = fileScheduleValidator({ sinkAllowlist: ['http://127.0.0.1:8080'], envScheduleName: 'default', minIntervalMs: 1_000 });
   const ok = validate({ schedules: [{ name: 'a', every: '5s', sink: 'http://127.0.0.1:8080/x' }, { name: 'b', cron: '@hourly' }] });
   assert.ok(ok.ok);
   assert.deepEqual(ok.entries.map((e) => e.name), ['a', 'b']);
@@ -47,5 +47,5 @@ test('file entries for the starter: the env schedule name, an unallowed sink and
   const bad = validate({ schedules: [{ name: 'default', every: '5s' }, { name: 'd', at: '2030-01-01T00:00:00Z' }] });
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems.map((p) => p.replace(/:.*/, '')), ['schedules[0] (default).name'], 'an at entry is carried');
-  assert.ok(fileScheduleValidator({ sinkAllowlist: [] })({ schedules: [{ name: 'default', every: '5s' }] }).ok, 'without an env schedule the name is free');
+  assert.ok(fileScheduleValidator({ sinkAllowlist: [], minIntervalMs: 1_000 })({ schedules: [{ name: 'default', every: '5s' }] }).ok, 'without an env schedule the name is free');
 });

@@ -4,7 +4,7 @@
  * lateness) and the lateness chart (one bar per tick on a log scale from 1 ms to 60 s, the range of the lateness
  * histogram the metrics export).
  */
-import { chronological, classifyTick, latenessMs, type SkippedTick, type Tick, type TickClass } from './ticks.js';
+import { chronological, classifyTick, lateByMs, type SkippedTick, type Tick, type TickClass } from './ticks.js';
 
 export interface TimelineMark {
   tick: Tick;
@@ -76,7 +76,8 @@ export interface LatenessBar {
 
 export function latenessBars(recent: readonly Tick[]): LatenessBar[] {
   return chronological(recent).map((tick) => {
-    const ms = latenessMs(tick);
+    // A backfilled or triggered event has no lateness (lateByMs): no bar.
+    const ms = lateByMs(tick) ?? 0;
     return { tick, cls: classifyTick(tick), ms, height: latenessHeight(ms) };
   });
 }

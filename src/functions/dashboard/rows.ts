@@ -9,13 +9,14 @@ import {
   classifyTick,
   clockTime,
   formatDuration,
-  latenessMs,
+  lateByMs,
   relativeTime,
   specText,
   stateOf,
   type Counters,
   type Outcome,
   type ScheduleView,
+  type Tick,
 } from './ticks.js';
 
 export interface Row {
@@ -135,6 +136,12 @@ export function fillDetail(r: Row, view: ScheduleView, nowMs: number): void {
   );
 }
 
+/** The lateness column: a backfilled or triggered event shows none (see lateByMs). */
+function lateCell(tick: Tick): string {
+  const late = lateByMs(tick);
+  return late === undefined ? `— (${tick.trigger ?? ''})` : formatDuration(late);
+}
+
 function recentTable(view: ScheduleView, nowMs: number): DomElement {
   const head = h('tr', {}, ...['tick', 'scheduled', 'sent', 'lateness', 'attempts', 'HTTP', 'outcome'].map((t) => h('th', { scope: 'col' }, t)));
   const rows = (view.recent ?? []).map((tick) => {
@@ -145,7 +152,7 @@ function recentTable(view: ScheduleView, nowMs: number): DomElement {
       h('td', {}, tick.trigger ?? `#${tick.sequence}`),
       h('td', {}, clockTime(tick.scheduledTime, nowMs)),
       h('td', {}, clockTime(tick.sentTime, nowMs)),
-      h('td', {}, formatDuration(latenessMs(tick))),
+      h('td', {}, lateCell(tick)),
       h('td', {}, String(tick.attempts)),
       h('td', {}, tick.status === undefined ? '—' : String(tick.status)),
       h('td', {}, CLASS_LABELS[cls]),

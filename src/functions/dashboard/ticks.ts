@@ -51,9 +51,17 @@ export function latenessMs(tick: Pick<Tick, 'scheduledTime' | 'sentTime'>): numb
   return Date.parse(tick.sentTime) - Date.parse(tick.scheduledTime);
 }
 
-export function classifyTick(tick: Pick<Tick, 'scheduledTime' | 'sentTime' | 'outcome'>, lateAfterMs = LATE_AFTER_MS): TickClass {
+/**
+ * How late the schedule was with a tick: sent − scheduled for its own ticks; undefined for a backfilled or triggered
+ * event, which went out when someone asked for it (a backfill of last week is not a week late).
+ */
+export function lateByMs(tick: Pick<Tick, 'scheduledTime' | 'sentTime' | 'trigger'>): number | undefined {
+  return tick.trigger === undefined ? latenessMs(tick) : undefined;
+}
+
+export function classifyTick(tick: Pick<Tick, 'scheduledTime' | 'sentTime' | 'outcome' | 'trigger'>, lateAfterMs = LATE_AFTER_MS): TickClass {
   if (tick.outcome !== 'delivered') return tick.outcome;
-  return latenessMs(tick) > lateAfterMs ? 'late' : 'onTime';
+  return (lateByMs(tick) ?? 0) > lateAfterMs ? 'late' : 'onTime';
 }
 
 export const CLASS_LABELS: Record<TickClass | 'skipped', string> = {

@@ -13,7 +13,8 @@ import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileA
 import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file-watch.js';
 import { ORCHESTRATOR, scheduleNameOf } from './names.js';
 import { config, logger, originKey, schedulesFileAtStart, validateScheduleFile } from './settings.js';
-import { ensureScheduleRuns } from './start-schedule.js';
+import { logChange, type ChangeOperation } from './change-log.js';
+import { ensureScheduleRuns, type EnsureOutcome } from './start-schedule.js';
 import { stopSchedule } from './stop-schedule.js';
 
 /** Schedules changed at once: enough to start 1,000 quickly, few enough not to flood the task hub. */
@@ -33,15 +34,24 @@ export async function existingSchedules(client: DurableClient): Promise<Existing
   return result;
 }
 
+/** What a reconcile of one entry changed, by what the starter did (nothing: the schedule already ran so). */
+const CHANGED_BY: Partial<Record<EnsureOutcome['outcome'], ChangeOperation>> = {
+  started: 'create', 'new-generation': 'create', restarted: 'create', rescheduled: 'replace', 'not-confirmed': 'replace',
+};
+
 async function apply(client: DurableClient, action: FileAction<FileSchedule>): Promise<void> {
   switch (action.action) {
     case 'start':
-    case 'update':
-      await ensureScheduleRuns(client, { name: action.entry.name, spec: action.entry.stateSpec, kind: 'file' });
+    case 'update': {
+      const { name, spec, stateSpec } = action.entry;
+      const done = await ensureScheduleRuns(client, { name, spec: stateSpec, kind: 'file' });
+      const operation = CHANGED_BY[done.outcome];
+      if (operation !== undefined) logChange({ schedule: name, operation, by: 'file', ...(spec.note === undefined ? {} : { note: spec.note }) });
       return;
+    }
     case 'stop':
       await stopSchedule(client, action.name, 'removed from the schedules file');
-      logger.info({ schedule: action.name }, 'schedule removed from the schedules file; stopped and purged');
+      logChange({ schedule: action.name, operation: 'delete', by: 'file' });
       return;
     case 'skip':
       logger.warn({ schedule: action.name }, action.problem);

@@ -32,6 +32,7 @@ export const originKey: Buffer = originKeyFrom(originSecretFrom(process.env.Azur
 /** The schema of the schedules file's entries under this configuration. */
 export const validateScheduleFile: Validate<FileSchedule> = fileScheduleValidator({
   sinkAllowlist: config.sinkAllowlist,
+  minIntervalMs: config.minIntervalMs,
   ...(config.envSchedule ? { envScheduleName: config.scheduleName } : {}),
 });
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DurableHttpApi } from '../durable/types.js';
 import type { RpcHttpCookie, RpcHttpData } from '../worker/core-types.js';
 import type { AppInvoker } from '../worker/app-invoker.js';
+import { admitBody, BODILESS_METHODS, type Admission } from './body-admission.js';
 import { BodyGate, DEFAULT_EDGE_LIMITS, type EdgeLimits } from './edge-limits.js';
 import { isKeyless, NO_KEYS, type HostKeys } from './host-keys.js';
 import type { HttpRoute } from './http-functions.js';
@@ -30,6 +31,11 @@ export interface HostHttpServer {
   durableApi: DurableHttpApi | undefined;
   /** Until set, every request is answered 503 (the host is still starting). */
   ready: boolean;
+  /**
+   * Admits the body of a Durable webhook request once the webhooks' key check passed: their own gate, so the app's
+   * DurableClient calls never wait behind anonymous callers or the management API's callers.
+   */
+  admitDurableBody(req: IncomingMessage, res: ServerResponse): Admission;
   /** Stops accepting connections, waits for in-flight requests (up to `graceMs`), then drops the rest. */
   close(graceMs?: number): Promise<void>;
 }
@@ -44,6 +50,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function refuse(res: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}): void {
   sendJson(res, refusal.status, { error: refusal.error, message: refusal.message }, headers);
+}
+
+/** 413 for a body where none is taken, without reading it. */
+function sendNoBodyTaken(res: ServerResponse, what: string): void {
+  sendJson(res, 413, { error: 'PayloadTooLarge', message: `body: ${what} takes no request body` }, { connection: 'close' });
+}
+
+function sendBusy(res: ServerResponse, limit: number): void {
+  const message = `more than ${limit} request bodies are being read; retry later`;
+  sendJson(res, 503, { error: 'ServiceUnavailable', message }, { 'retry-after': '1', connection: 'close' });
 }
 
 /** 413, and the connection is closed so that the rest of the upload is never read. */
@@ -106,13 +122,18 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
   const keys = options.keys ?? NO_KEYS;
   const keyless = isKeyless(keys);
   const limits: EdgeLimits = { ...DEFAULT_EDGE_LIMITS, ...options.limits };
-  const gate = new BodyGate(limits.concurrentBodies);
+  const gates = {
+    anonymous: new BodyGate(limits.concurrentBodies),
+    keyed: new BodyGate(limits.concurrentBodies),
+    durable: new BodyGate(limits.concurrentBodies),
+  };
   const prefix = options.routePrefix.replace(/^\/+|\/+$/g, '');
   const inFlight = new Set<Promise<void>>();
 
   /**
    * The checks before routing: a sound Host (and, without keys, a local caller), a parsable target, a started
-   * host, and a free slot for a body. Returns the request URL, or undefined once it has answered.
+   * host, and no body on a GET or HEAD. Body slots are taken later, once the route and its key are checked.
+   * Returns the request URL, or undefined once it has answered.
    */
   const admit = (req: IncomingMessage, res: ServerResponse): URL | undefined => {
     const host = checkHost(req);
@@ -128,15 +149,8 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
     if (!server.ready) {
       return void sendJson(res, 503, { error: 'ServiceUnavailable', message: 'the host is starting' }, { 'retry-after': '1' });
     }
-    if (hasBody(req)) {
-      const release = gate.tryEnter();
-      if (!release) {
-        const message = `more than ${limits.concurrentBodies} request bodies are being read; retry later`;
-        return void sendJson(res, 503, { error: 'ServiceUnavailable', message }, { 'retry-after': '1', connection: 'close' });
-      }
-      req.once('end', release);
-      res.once('close', release);
-    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (BODILESS_METHODS.has(method) && hasBody(req)) return void sendNoBodyTaken(res, `a ${method} request`);
     return url;
   };
 
@@ -163,7 +177,11 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
       const which = route.authLevel === 'admin' ? 'the master key' : 'a valid function key';
       return sendJson(res, 401, { error: 'Unauthorized', message: `${which} is required (x-functions-key header or code query parameter)` });
     }
-    const maxBody = route.authLevel === 'anonymous' ? limits.anonymousBodyBytes : limits.functionBodyBytes;
+    const anonymous = route.authLevel === 'anonymous';
+    if (admitBody(req, res, anonymous ? gates.anonymous : gates.keyed, limits.bodyStallMs) === 'busy') {
+      return sendBusy(res, limits.concurrentBodies);
+    }
+    const maxBody = anonymous ? limits.anonymousBodyBytes : limits.functionBodyBytes;
     let body: Buffer;
     try {
       body = await readBodyBytes(req, maxBody);
@@ -205,6 +223,7 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
     }
     if (path === '/admin/host/status') {
       if (!opens(keys, 'admin', '', presentedKey(req, url))) return sendJson(res, 401, { error: 'Unauthorized' });
+      if (hasBody(req)) return sendNoBodyTaken(res, path);
       return sendJson(res, 200, { state: 'Running', functions: routes.length });
     }
     const found = findRoute(path, method);
@@ -236,6 +255,7 @@ export function createHostHttpServer(options: HostHttpOptions): HostHttpServer {
     }),
     durableApi: undefined,
     ready: false,
+    admitDurableBody: (req, res) => admitBody(req, res, gates.durable, limits.bodyStallMs),
     async close(graceMs = 5_000): Promise<void> {
       const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
       server.server.closeIdleConnections();

@@ -68,6 +68,10 @@ export function checkLocalOnly(req: IncomingMessage, host: ParsedHost): Refusal 
     return { status: 403, error: 'Forbidden', message: 'Sec-Fetch-Site: cross-site requests are refused without keys' };
   }
   const method = (req.method ?? 'GET').toUpperCase();
+  // Another port on this machine is another site (a dev server, any local page): it may not change anything.
+  if (origin !== undefined && STATE_CHANGING.has(method) && !isOwnOrigin(origin, req.socket.localPort)) {
+    return { status: 403, error: 'Forbidden', message: 'Origin: a state-changing request must come from the host\'s own origin (http://127.0.0.1 or http://localhost on its port)' };
+  }
   const contentType = header(req, 'content-type');
   // A browser form or a no-cors fetch sends a form or text type, or a body with no type at all; JSON needs a CORS
   // preflight, which this host never grants.
@@ -76,6 +80,22 @@ export function checkLocalOnly(req: IncomingMessage, host: ParsedHost): Refusal 
     return { status: 415, error: 'UnsupportedMediaType', message: 'Content-Type: state-changing requests take application/json (or no body)' };
   }
   return undefined;
+}
+
+/** The names the keyless host is reached by (see checkLocalOnly), on the port the request came in on. */
+const OWN_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** True when `origin` is exactly `http://127.0.0.1:<port>`, `http://localhost:<port>` or `http://[::1]:<port>` (port 80 may be left out). */
+export function isOwnOrigin(origin: string, ownPort: number | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  // An Origin is scheme://host[:port] as browsers serialize it (lower case, no default port); plain HTTP here.
+  if (url.origin !== origin || url.protocol !== 'http:') return false;
+  return OWN_NAMES.has(url.hostname) && Number(url.port || '80') === ownPort;
 }
 
 function isLoopbackOrigin(origin: string): boolean {

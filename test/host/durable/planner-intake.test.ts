@@ -45,7 +45,11 @@ test('terminate goes first whatever lies before it; the other visible messages a
   assert.equal(plan.record?.status, 'Terminated');
   assert.equal(plan.outcome, 'terminated');
   assert.deepEqual(plan.consumed.sort(), inbox.map((e) => e.rowKey).sort());
-  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [EventType.ExecutionTerminated]);
+  // As DurableTask.Core records it: ExecutionTerminated, then ExecutionCompleted with status Terminated and the reason.
+  assert.deepEqual(plan.historyEvents.map((e) => [e.EventType, e.Input, e.OrchestrationStatus, e.Result]), [
+    [EventType.ExecutionTerminated, 'stop', undefined, undefined],
+    [EventType.ExecutionCompleted, undefined, 'Terminated', 'stop'],
+  ]);
 });
 
 test('a suspend behind events taken in this step waits for the next step; taken then, the events after it stay buffered', () => {

@@ -73,10 +73,12 @@ test('the rewind step: a new execution, its history without the failures, the at
   assert.deepEqual([r.status, r.executionId, r.output, r.parent?.executionId, r.state.nextEventId], ['Running', 'e2', undefined, 'p2', 3]);
   assert.equal(r.state.retries['2']?.phase, 'running');
   assert.equal(plan.historyExecutionId, 'e2');
-  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), history.slice(0, 7).map((e) => e.EventType));
+  // As the extension's rewind: each removed event leaves a GenericEvent at its time (replay ignores them).
+  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [...history.slice(0, 7).map((e) => e.EventType), ...Array(5).fill(EventType.GenericEvent)]);
+  assert.deepEqual(plan.historyEvents.slice(7).map((e) => Object.keys(e).sort()), Array(5).fill(['EventId', 'EventType', 'IsPlayed', 'Timestamp']));
   assert.deepEqual(plan.historyEvents[0]?.OrchestrationInstance, { InstanceId: 'i', ExecutionId: 'e2' });
   assert.deepEqual(plan.activities, [{ instanceId: 'i', executionId: 'e2', taskId: 2, name: 'A', input: '1' }]);
-  assert.deepEqual(plan.inboxInserts, [], 'tasks are open: no GenericEvent needed');
+  assert.deepEqual(plan.inboxInserts, [], 'a parent whose failed child is rewound with it waits for the child, as the extension revives only failed leaves');
 });
 
 test('a failed sub-orchestration that is not rewound with it (gone, restarted) keeps its failure', () => {
@@ -86,12 +88,26 @@ test('a failed sub-orchestration that is not rewound with it (gone, restarted) k
   assert.deepEqual(rewindChanges(history, new Set()).children, []);
 });
 
+test('a failed leaf with tasks open (a failed activity run again) still gets the GenericEvent with the reason, as the extension sends it', () => {
+  const flow = [
+    started,
+    ev(EventType.TaskScheduled, { EventId: 0, Name: 'A', Input: '1' }),
+    ev(EventType.TaskFailed, { TaskScheduledId: 0, Reason: 'broke' }),
+    ev(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: 'broke' }),
+  ];
+  const { plan } = intake({ record: failed(1), history: flow, inbox: [rewindEntry('fixed it', [])], now: NOW, invoker: new DirectInvoker(), newExecutionId: () => 'x' });
+  assert.deepEqual(plan.activities, [{ instanceId: 'i', executionId: 'e2', taskId: 0, name: 'A', input: '1' }]);
+  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [EventType.ExecutionStarted, EventType.TaskScheduled, EventType.GenericEvent, EventType.GenericEvent]);
+  assert.deepEqual(plan.inboxInserts.map((i) => i.message), [{ type: 'event', executionId: 'e2', event: { EventType: EventType.GenericEvent, Data: 'fixed it' } }]);
+});
+
 test('nothing open after the rewrite (the orchestrator itself failed): a GenericEvent makes the next step run it', () => {
   const own = [started, ev(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: 'bug' })];
   const { plan } = intake({ record: failed(0), history: own, inbox: [rewindEntry('patched')], now: NOW, invoker: new DirectInvoker(), newExecutionId: () => 'x' });
-  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [EventType.ExecutionStarted]);
+  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [EventType.ExecutionStarted, EventType.GenericEvent]);
+  assert.equal(plan.historyEvents[1]?.Timestamp, at, 'the failure\'s place and time kept');
   assert.equal(plan.inboxInserts.length, 1);
-  assert.deepEqual(plan.inboxInserts[0]?.message, { type: 'event', executionId: 'e2', event: { EventType: EventType.GenericEvent, Data: 'Rewound: patched' } });
+  assert.deepEqual(plan.inboxInserts[0]?.message, { type: 'event', executionId: 'e2', event: { EventType: EventType.GenericEvent, Data: 'patched' } });
 });
 
 test('a rewind message for an instance that is not Failed is dropped, nothing else changes', () => {

@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { startHost, type RunningHost, type StartHostOptions } from '../../../src/host/host.js';
 import { VirtualClock } from '../../../src/host/virtual-clock.js';
 import { MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
+import { KEYED_BODY_BYTES } from '../../../src/host/http/edge-limits.js';
+import { buildHostKeys } from '../../../src/host/http/host-keys.js';
 import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
 import { memoryEngineFactory, type MemoryRuntime } from '../memory-runtime.js';
 
@@ -71,13 +73,33 @@ describe('body limits at the edge', () => {
     assert.ok(res.closed, 'the server closes the connection instead of reading 30 MB');
   });
 
-  test('an anonymous route stops reading a chunked body past 4 KiB', async () => {
+  test('an anonymous trigger takes a 100 KB body, as the Functions host does (was: 413 past 4 KiB)', async () => {
+    const pad = 'p'.repeat(100_000);
+    const res = await fetch(`${host.url}/api/items/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad }) });
+    assert.equal(res.status, 201);
+    assert.equal(((await res.json()) as { body: { pad: string } }).body.pad.length, pad.length);
+    // And a starter hands such an input to the stock DurableClient (the Durable samples' starter pattern).
+    const started = await fetch(`${host.url}/api/orchestrators/helloSequence`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad }) });
+    assert.equal(started.status, 202, await started.clone().text());
+    const { id } = (await started.json()) as { id: string };
+    assert.equal(((await host.engine.getStatus(id))?.input as { pad: string } | undefined)?.pad.length, pad.length);
+  });
+
+  test('a function-level trigger takes 1 MiB: a declared 2 MB body is 413 unread', async () => {
     const { port } = new URL(host.url);
-    const chunk = 'x'.repeat(5_000);
-    const body = `${chunk.length.toString(16)}\r\n${chunk}\r\n`; // No terminating chunk: the server must not wait for it.
-    const res = await raw(host.url, `POST /api/items/1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, { body });
+    const res = await raw(host.url, `POST /api/secret HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n`);
     assert.equal(statusOf(res.text), 413, res.text);
-    assert.match(res.text, /4096 bytes/);
+    assert.match(res.text, new RegExp(`${KEYED_BODY_BYTES} bytes`));
+    assert.ok(res.closed);
+  });
+
+  test('a body on a route that takes none is 413 without reading it', async () => {
+    const { port } = new URL(host.url);
+    for (const target of ['GET /api/hello/x', 'HEAD /api/hello/x', 'GET /admin/host/status', `POST ${HOOK}/instances/any/terminate?reason=x`, `DELETE ${HOOK}/instances/any`]) {
+      const res = await raw(host.url, `${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{`);
+      assert.equal(statusOf(res.text), 413, `${target}: ${res.text}`);
+      assert.ok(res.closed, target);
+    }
   });
 
   test('a 10 MB start input on the Durable API is accepted; one over the payload limit is 413 naming the field and the limit, and nothing is started', async () => {
@@ -149,6 +171,83 @@ describe('bodies read at once, and timeouts', () => {
   });
 });
 
+describe('body slots are taken after routing and the key check', () => {
+  const HOST_KEY = 'edge-host-key-0123456789';
+  const SYSTEM_KEY = 'edge-system-key-0123456789';
+  let host: RunningHost;
+  let port: string;
+  before(async () => {
+    host = await start({
+      keys: buildHostKeys({ host: [HOST_KEY], system: SYSTEM_KEY }),
+      httpLimits: { concurrentBodies: 2, bodyStallMs: 1_500, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000 },
+    });
+    port = new URL(host.url).port;
+  });
+  after(() => host.stop());
+
+  const slowHead = (target: string, key = ''): string =>
+    `${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n${key ? `x-functions-key: ${key}\r\n` : ''}\r\n{`;
+
+  test('slow bodies without a key hold no slot: key holders and the Durable webhooks still answer (was: 503)', async () => {
+    // Anonymous trickles fill the anonymous gate; keyless ones on keyed routes are refused before any slot is taken.
+    const anonymous = [0, 1].map(() => raw(host.url, slowHead('POST /api/items/1'), { waitMs: 1_200 }));
+    const unkeyed = Array.from({ length: 16 }, () => raw(host.url, slowHead('POST /api/secret'), { waitMs: 1_200 }));
+    const unkeyedHooks = Array.from({ length: 16 }, () => raw(host.url, slowHead(`POST ${HOOK}/orchestrators/helloSequence/x`), { waitMs: 1_200 }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await raw(host.url, slowHead('POST /api/items/1'), { waitMs: 1_000 });
+    assert.equal(statusOf(third.text), 503, 'the anonymous gate itself is full');
+    const keyed = await fetch(`${host.url}/api/secret`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': HOST_KEY }, body: '{"a":1}' });
+    assert.equal(keyed.status, 200, await keyed.text());
+    const started = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/slots-1?code=${SYSTEM_KEY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"in"' });
+    assert.equal(started.status, 202, await started.text());
+    for (const res of [...(await Promise.all(unkeyed)), ...(await Promise.all(unkeyedHooks))]) assert.equal(statusOf(res.text), 401, res.text);
+    await Promise.all(anonymous);
+  });
+
+  test('the Durable webhooks have a gate of their own: when it is full they answer 503, and keyed triggers still answer', async () => {
+    const hook = (id: string): string => slowHead(`POST ${HOOK}/orchestrators/helloSequence/${id}?code=${SYSTEM_KEY}`);
+    const holding = [raw(host.url, hook('gate-1'), { waitMs: 1_000 }), raw(host.url, hook('gate-2'), { waitMs: 1_000 })];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await raw(host.url, hook('gate-3'), { waitMs: 1_000 });
+    assert.equal(statusOf(third.text), 503, third.text);
+    assert.match(third.text, /retry-after: 1/i);
+    const keyed = await fetch(`${host.url}/api/secret`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': HOST_KEY }, body: '{}' });
+    assert.equal(keyed.status, 200);
+    await keyed.body?.cancel();
+    await Promise.all(holding);
+  });
+
+  test('a body that stalls ends with 408 and a closed connection, long before the request timeout', async () => {
+    const res = await raw(host.url, slowHead('POST /api/secret', HOST_KEY), { waitMs: 8_000 });
+    assert.equal(statusOf(res.text), 408, res.text);
+    assert.match(res.text, /body: no byte received for 1500 ms/);
+    assert.ok(res.closed);
+    assert.ok(res.ms >= 1_400 && res.ms < 5_000, `answered after ${res.ms} ms`);
+    const hook = await raw(host.url, slowHead(`POST ${HOOK}/orchestrators/helloSequence/stall-1?code=${SYSTEM_KEY}`), { waitMs: 8_000 });
+    assert.equal(statusOf(hook.text), 408, hook.text);
+    assert.ok(hook.ms < 5_000, `answered after ${hook.ms} ms`);
+  });
+});
+
+describe('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', () => {
+  test('sets the body limit of anonymous triggers, read at start-up', async () => {
+    const host = await start({ env: { ...process.env, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2000' } });
+    try {
+      const post = (size: number): Promise<Response> =>
+        fetch(`${host.url}/api/items/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify('q'.repeat(size)) });
+      assert.equal((await post(1_500)).status, 201);
+      const over = await post(3_000);
+      assert.equal(over.status, 413);
+      assert.match(await over.text(), /exceeds 2000 bytes/);
+    } finally {
+      await host.stop();
+    }
+    for (const bad of ['ten', '-1', '0', '1.5']) {
+      await assert.rejects(start({ env: { ...process.env, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: bad } }), /FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: .* is not a positive whole number/);
+    }
+  });
+});
+
 describe('keyless development mode stays local', () => {
   let host: RunningHost;
   let port: string;
@@ -201,6 +300,21 @@ describe('keyless development mode stays local', () => {
     const local = await fetch(`${host.url}/api/hello/x`, { headers: { origin: `http://localhost:${port}`, 'sec-fetch-site': 'same-origin' } });
     assert.equal(local.status, 200);
     await local.body?.cancel();
+  });
+
+  test('a state-changing request from another local origin (another port) is refused; the host\'s own origin is not (was: 202)', async () => {
+    const others = ['http://localhost:1234', `http://127.0.0.1:${Number(port) + 1}`, `https://localhost:${port}`, `http://127.0.0.2:${port}`];
+    for (const origin of others) {
+      const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/origin-bad`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+      assert.equal(res.status, 403, origin);
+      assert.match(await res.text(), /Origin: a state-changing request must come from the host's own origin/);
+    }
+    assert.equal(engines[0]?.memory.has('origin-bad'), false);
+    for (const [i, origin] of [`http://127.0.0.1:${port}`, `http://localhost:${port}`].entries()) {
+      const res = await fetch(`${host.url}${HOOK}/orchestrators/helloSequence/origin-ok-${i}`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+      assert.equal(res.status, 202, origin);
+      await res.body?.cancel();
+    }
   });
 
   test('state-changing requests need a JSON content type or no body: a form cannot send them', async () => {

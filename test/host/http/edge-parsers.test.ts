@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkContinuationToken } from '../../../src/host/durable/http-api/continuation-token.js';
 import { HttpApiError } from '../../../src/host/durable/http-api/errors.js';
-import { isLoopbackName, parseHostHeader } from '../../../src/host/http/request-guard.js';
+import { isLoopbackName, isOwnOrigin, parseHostHeader } from '../../../src/host/http/request-guard.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 
@@ -31,6 +31,31 @@ test('a name that merely starts with 127. or ends in localhost is not loopback; 
     { numRuns: RUNS },
   );
   for (const name of ['localhost', 'LOCALHOST', '::1', '[::1]', '127.0.0.1']) assert.equal(isLoopbackName(name), true, name);
+});
+
+test('isOwnOrigin: exactly http://127.0.0.1, localhost or [::1] on the own port; never another port, scheme, name or a path', () => {
+  const port = fc.integer({ min: 1, max: 65535 });
+  fc.assert(
+    fc.property(port, port, fc.constantFrom('127.0.0.1', 'localhost', '[::1]'), (own, other, name) => {
+      assert.equal(isOwnOrigin(`http://${name}:${own}`, own), own !== 80, `http://${name}:${own}`);
+      if (other !== own) assert.equal(isOwnOrigin(`http://${name}:${other}`, own), false);
+      assert.equal(isOwnOrigin(`https://${name}:${own}`, own), false);
+      assert.equal(isOwnOrigin(`http://${name}:${own}/`, own), false);
+      assert.equal(isOwnOrigin(`http://user@${name}:${own}`, own), false);
+    }),
+    { numRuns: RUNS },
+  );
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.webUrl(), fc.domain().map((d) => `http://${d}:7071`)), (origin) => {
+      const accepted = isOwnOrigin(origin, 7071);
+      assert.equal(accepted, ['http://127.0.0.1:7071', 'http://localhost:7071', 'http://[::1]:7071'].includes(origin), origin);
+    }),
+    { numRuns: RUNS },
+  );
+  assert.equal(isOwnOrigin('http://localhost', 80), true, 'browsers leave the default port out');
+  for (const bad of ['null', 'http://127.0.0.2:7071', 'http://LOCALHOST:7071', 'http://0x7f000001:7071', 'http://[::ffff:127.0.0.1]:7071']) {
+    assert.equal(isOwnOrigin(bad, 7071), false, bad);
+  }
 });
 
 const tableKey = fc.string({ minLength: 1, maxLength: 64 }).filter((k) => !/[/\\#?\u0000-\u001f\u007f-\u009f]/.test(k));

@@ -181,6 +181,15 @@ describe('raiseEvent, suspend, resume, terminate', () => {
     assert.equal(terminated.output, 'no longer needed');
     await s.client.terminate(id, 'again');
     assert.equal((await s.client.getStatus(id)).output, 'no longer needed');
+    // The history as the extension shows it: DurableTask.Core ends a terminated execution with ExecutionCompleted.
+    // The status link the client hands out carries the Durable system key.
+    const response = await fetch(`${s.client.createHttpManagementPayload(id).statusQueryGetUri}&showHistory=true&showHistoryOutput=true`);
+    assert.equal(response.status, 200);
+    const { historyEvents } = (await response.json()) as { historyEvents: Array<Record<string, unknown>> };
+    assert.deepEqual(historyEvents.slice(-2).map((e) => [e.EventType, e.Input, e.OrchestrationStatus, e.Result]), [
+      ['ExecutionTerminated', 'no longer needed', undefined, undefined],
+      ['ExecutionCompleted', undefined, 'Terminated', 'no longer needed'],
+    ]);
   });
 
   test('terminate of a suspended instance ends it', async () => {

@@ -59,3 +59,15 @@ test('a child without an id is named after the parent EXECUTION, so each executi
   for (const child of ids) assert.match(child, /^[0-9a-f]{32}:0$/);
   assert.deepEqual(children.map((x) => x.output).sort(), ['Hello round 0', 'Hello round 1', 'Hello round 2']);
 });
+
+test('a child without an id called with retries: each attempt is its own child, `<parent executionId>:<task id of the attempt>`', async () => {
+  const id = await s.client.startNew('retryChildWithoutId', { instanceId: 'sub-retry-no-id', input: { key: 'sub-retry-no-id', failures: 2 } });
+  const done = await s.settle(id, 'Completed');
+  assert.equal(done.output, 'sub-retry-no-id succeeded on attempt 3');
+  const children = (await s.client.getStatusAll()).filter((x) => x.name === 'flakyChild');
+  // Attempts take task ids 0, 2 and 4; the retry timers between them take 1 and 3 (DurableTask.Core's RetryInterceptor).
+  const byTask = new Map(children.map((x) => [x.instanceId.split(':')[1], x.runtimeStatus]));
+  assert.deepEqual([...byTask.entries()].sort(), [['0', 'Failed'], ['2', 'Failed'], ['4', 'Completed']]);
+  assert.equal(new Set(children.map((x) => x.instanceId.split(':')[0])).size, 1, 'one parent execution id');
+  assert.ok(children.every((x) => /^[0-9a-f]{32}:\d$/.test(x.instanceId)), children.map((x) => x.instanceId).join(', '));
+});

@@ -7,6 +7,7 @@ import { hasSystemKey, rpcToken, sameSecret } from './auth.js';
 import { buildClientBindingData, RPC_SEGMENT } from './binding-data.js';
 import { HttpApiError, toHttpApiError } from './errors.js';
 import { sendError } from './http-io.js';
+import { hasBody } from '../../http/read-body.js';
 import { getStatus } from './operations/get-status.js';
 import { instanceCommand } from './operations/instance-commands.js';
 import { listInstances } from './operations/list-instances.js';
@@ -33,6 +34,11 @@ export interface HttpApiOptions extends DurableHttpApiOptions {
    * 400 before anything is stored, as the extension refuses it; without it, such an instance fails when it runs.
    */
   hasOrchestration?: (name: string) => boolean;
+  /**
+   * Called, once the key is checked, for a request that carries a body on a route that takes one: 'busy' when the
+   * host reads too many bodies at once (503). Without it bodies are read at once.
+   */
+  admitBody?: (req: IncomingMessage, res: ServerResponse) => 'admitted' | 'no-body' | 'busy';
 }
 
 /**
@@ -73,7 +79,9 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
         clock,
         hasOrchestration: options.hasOrchestration,
       };
-      await dispatch(ctx, parseRoute(path));
+      const route = parseRoute(path);
+      admitBodyOf(req, res, route, options.admitBody);
+      await dispatch(ctx, route);
     } catch (error) {
       const answer = toHttpApiError(error);
       if (answer.status >= 500 && answer.status !== 501) {
@@ -126,6 +134,17 @@ async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
       throw new HttpApiError(501, 'NOT_IMPLEMENTED', 'Durable entities are not supported by this host');
     case 'unknown':
       throw HttpApiError.bare(404, 'ROUTE_NOT_FOUND', 'No durable task endpoint at this path');
+  }
+}
+
+/** Only a start and a raised event take a body: elsewhere one is 413 unread; past the host's bound on bodies, 503. */
+function admitBodyOf(req: IncomingMessage, res: ServerResponse, route: Route, admit: HttpApiOptions['admitBody']): void {
+  if (!hasBody(req) || route.kind === 'unknown' || route.kind === 'entities') return;
+  if (route.kind !== 'start' && route.kind !== 'raiseEvent') {
+    throw new HttpApiError(413, 'BODY_NOT_TAKEN', 'body: this endpoint takes no request body', { Connection: 'close' });
+  }
+  if (admit?.(req, res) === 'busy') {
+    throw new HttpApiError(503, 'TOO_MANY_BODIES', 'too many request bodies are being read; retry later', { 'Retry-After': '1', Connection: 'close' });
   }
 }
 

@@ -112,7 +112,12 @@ function terminated({ plan, now, room, consume }: Taking, rec: InstanceRecord, v
   rec.status = 'Terminated';
   rec.output = JSON.stringify(reason);
   rec.lastUpdatedTime = now;
-  plan.historyEvents.push(stampNew({ EventType: EventType.ExecutionTerminated, Input: reason }));
+  // As DurableTask.Core: the terminate event, then the execution's end (HandleExecutionTerminatedEvent completes the
+  // orchestration Terminated with the reason as its result, which the dispatcher records as ExecutionCompleted).
+  plan.historyEvents.push(
+    stampNew({ EventType: EventType.ExecutionTerminated, Input: reason }),
+    stampNew({ EventType: EventType.ExecutionCompleted, OrchestrationStatus: 'Terminated', Result: reason }),
+  );
   plan.outbox.push(
     ...toParent(rec.parent, {
       EventType: EventType.SubOrchestrationInstanceFailed,

@@ -13,6 +13,11 @@
  * The execution continues under a NEW execution id with the rewritten history as its first history row: the old
  * rows become garbage of another execution (deleted by later steps), so history is never rewritten in place and a
  * long history needs no more operations than one step has. Late results for the old id are dropped as stale.
+ *
+ * As the extension's rewind (DurableTask.AzureStorage `RewindHistoryAsync` / `RewindTaskOrchestrationAsync`): each
+ * removed event leaves a GenericEvent in its place (the extension turns the failure rows into GenericEvents, which
+ * replay ignores), and every rewound instance without a failed child rewound with it (a "failed leaf") gets a
+ * GenericEvent message whose Data is the reason: the step that takes it runs the orchestrator again.
  */
 import { EventType, type EventBody, type InboxEntry, type InstanceRecord, type RetryState } from '../model.js';
 import { externalMessageKey } from '../keys.js';
@@ -97,15 +102,19 @@ export function rewindable(record: InstanceRecord, history: readonly HistoryEven
   return sorted.every((id, i) => id === record.state.nextEventId - 1 - i);
 }
 
+/** What is left of a removed event: a GenericEvent at its time (the extension's rewind rewrites such rows so). */
+function rewoundPlaceholder(event: HistoryEventJson): HistoryEventJson {
+  return { EventType: EventType.GenericEvent, EventId: -1, IsPlayed: true, Timestamp: event.Timestamp };
+}
+
 /** The history the rewound execution goes on from (the ExecutionStarted naming the new execution id). */
 export function rewoundHistory(history: readonly HistoryEventJson[], removed: ReadonlySet<number>, executionId: string): HistoryEventJson[] {
-  return history
-    .filter((_, index) => !removed.has(index))
-    .map((event) => {
-      if (event.EventType !== EventType.ExecutionStarted) return event;
-      const instance = event.OrchestrationInstance as Record<string, unknown> | undefined;
-      return instance ? { ...event, OrchestrationInstance: { ...instance, ExecutionId: executionId } } : event;
-    });
+  return history.map((event, index) => {
+    if (removed.has(index)) return rewoundPlaceholder(event);
+    if (event.EventType !== EventType.ExecutionStarted) return event;
+    const instance = event.OrchestrationInstance as Record<string, unknown> | undefined;
+    return instance ? { ...event, OrchestrationInstance: { ...instance, ExecutionId: executionId } } : event;
+  });
 }
 
 /** The step that rewinds `record` (Failed) on `entry` (a rewind message): only that message is taken. */
@@ -132,10 +141,11 @@ export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly
     const work = { instanceId: rec.instanceId, executionId: rec.executionId, taskId, name: String(scheduled.Name) };
     plan.activities.push(typeof scheduled.Input === 'string' ? { ...work, input: scheduled.Input } : work);
   }
-  if (open.activities.size + open.subs.size + open.timers.size === 0) {
-    // The orchestrator failed in its own code, no task to wait for: the next step runs it again on a GenericEvent
-    // (which the orchestrator ignores, as it ignores the extension's "Rewound" events), so a fixed orchestrator goes on.
-    const event: EventBody = { EventType: EventType.GenericEvent, Data: `Rewound: ${m.reason}` };
+  if (changes.children.length === 0) {
+    // A failed leaf: the next step runs the orchestrator again on a GenericEvent carrying the reason (which replay
+    // ignores), as the extension revives its failed leaves. An orchestrator that failed in its own code thus runs
+    // again (fixed code goes on, unchanged code fails again); a parent waits for its rewound children instead.
+    const event: EventBody = { EventType: EventType.GenericEvent, Data: m.reason };
     plan.inboxInserts.push({ rowKey: externalMessageKey(now, `rewind-${rec.executionId}`), at: now, message: { type: 'event', executionId: rec.executionId, event } });
   }
   plan.outcome = 'rewound';

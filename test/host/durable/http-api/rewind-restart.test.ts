@@ -93,8 +93,12 @@ describe('rewind and restart', () => {
     assert.deepEqual(done.output, [10, 'k1 ok', 20]);
     const body = (await call(`${api.hook}/instances/rw-flow?showHistory=true&showHistoryOutput=true`)).json() as { historyEvents: Array<Record<string, unknown>> };
     const types = body.historyEvents.map((e) => e.EventType);
-    assert.deepEqual(types, ['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
-    assert.deepEqual(body.historyEvents.slice(1, 4).map((e) => [e.FunctionName, e.Result]), [['Step', 10], ['Flaky', 'k1 ok'], ['Step', 20]]);
+    // As the extension's rewind: the failure (TaskFailed) and the failed ExecutionCompleted are GenericEvents now, and
+    // the GenericEvent carrying the reason revived the instance.
+    assert.deepEqual(types, ['ExecutionStarted', 'TaskCompleted', 'GenericEvent', 'GenericEvent', 'GenericEvent', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    assert.deepEqual(body.historyEvents.slice(2, 5).map((e) => e.Data), [undefined, undefined, 'fixed']);
+    const tasks = body.historyEvents.filter((e) => e.EventType === 'TaskCompleted');
+    assert.deepEqual(tasks.map((e) => [e.FunctionName, e.Result]), [['Step', 10], ['Flaky', 'k1 ok'], ['Step', 20]]);
   });
 
   test('rewind of a with-retry task that used up its attempts: only the last attempt runs again, then the orchestration goes on', async () => {
@@ -105,8 +109,10 @@ describe('rewind and restart', () => {
     assert.deepEqual(done.output, ['run 3 ok', 30]);
     assert.equal(retryRuns.get('k3'), 3, 'one more run: the first attempt\'s failure stays in the history');
     const body = (await call(`${api.hook}/instances/rw-retry?showHistory=true`)).json() as { historyEvents: Array<Record<string, unknown>> };
+    // The last attempt's failure, its retry timer (created and fired) and the failed ExecutionCompleted left
+    // GenericEvents in their places; then the one carrying the (empty) reason.
     assert.deepEqual(body.historyEvents.map((e) => e.EventType), [
-      'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
+      'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', ...Array(5).fill('GenericEvent'), 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
     ]);
     assert.ok(body.historyEvents.every((e) => !('RetryOf' in e) && !('Retry' in e)), 'the engine\'s retry bookkeeping is not shown');
   });
@@ -118,8 +124,8 @@ describe('rewind and restart', () => {
     const done = await api.waitFor('rw-buggy', ['Completed']);
     assert.deepEqual(done.output, [40, 50]);
     const body = (await call(`${api.hook}/instances/rw-buggy?showHistory=true`)).json() as { historyEvents: Array<Record<string, unknown>> };
-    const rewound = body.historyEvents.find((e) => e.EventType === 'GenericEvent');
-    assert.equal(rewound?.Data, 'Rewound: fixed');
+    const rewound = body.historyEvents.filter((e) => e.EventType === 'GenericEvent');
+    assert.deepEqual(rewound.map((e) => e.Data), [undefined, 'fixed'], 'the failed ExecutionCompleted\'s place, then the reason (as the extension\'s GenericEvent message)');
   });
 
   test('rewind through the stock client, of a failed sub-orchestration: child and parent both go on', async () => {
