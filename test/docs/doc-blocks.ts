@@ -54,7 +54,7 @@ const MUST_NOT_RUN_COMMAND = /^(\w+=\S*\s+)*(func|az)\b/;
 const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w]*)\1/;
 
 /** Splits a block's lines into commands (0-based `firstLine` is the page line of `lines[0]`). */
-export function commandsOf(lines: readonly string[], firstLine: number): DocCommand[] {
+function commandsOf(lines: readonly string[], firstLine: number): DocCommand[] {
   const commands: DocCommand[] = [];
   for (let i = 0; i < lines.length; i++) {
     const start = i;

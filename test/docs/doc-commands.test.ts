@@ -37,7 +37,7 @@ interface Ports {
 }
 
 /** The command as it runs here: the documented default addresses replaced by the test's ports. */
-export function localized(text: string, ports: Ports): string {
+function localized(text: string, ports: Ports): string {
   return text
     .replace(/\b(127\.0\.0\.1|localhost):7071\b/g, `127.0.0.1:${ports.functions}`)
     .replace(/\b(127\.0\.0\.1|localhost):8080\b/g, `127.0.0.1:${ports.hello}`);
