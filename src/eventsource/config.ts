@@ -40,6 +40,10 @@ export interface EventSourceConfig {
   sinkAllowlist: string[];
   /** Open connections per sink origin at most, shared by all schedules (delivery/dispatcher.ts). */
   sinkMaxConnections: number;
+  /** Time between two probes of a sink origin that is down, and the retry delay of its ticks (delivery/sink-breaker.ts). */
+  sinkProbeIntervalMs: number;
+  /** Where the OIDC tokens a schedule's own sink may name (`oidcTokenFile`) are mounted, one file per audience. */
+  sinkOidcTokensDir: string;
   /** The schedule above as a schedule definition, normalised by the one schema (env-schedule.ts). */
   scheduleSpec: NormalizedSpec;
   /** SCHEDULES_FILE: the path of the schedules file (YAML or JSON), read and watched by the starter. */
@@ -80,6 +84,8 @@ export const CONFIG_DEFAULTS = {
   CATCH_UP_WINDOW: '60s',
   LOG_LEVEL: 'info',
   SINK_MAX_CONNECTIONS: String(DEFAULT_CONNECTIONS_PER_ORIGIN),
+  SINK_PROBE_INTERVAL: '1s',
+  SINK_OIDC_TOKENS_DIR: '/oidc/sinks',
   LATE_TICK_THRESHOLD: '5s',
   OVERLOAD_LOG_INTERVAL: '60s',
   MIN_INTERVAL: '1s',
@@ -222,7 +228,7 @@ function readSinks(
   read: Read,
   sink: URL,
   sinkVariable: string,
-): Pick<EventSourceConfig, 'deadLetterSink' | 'sinkAllowlist' | 'sinkMaxConnections'> {
+): Pick<EventSourceConfig, 'deadLetterSink' | 'sinkAllowlist' | 'sinkMaxConnections' | 'sinkProbeIntervalMs' | 'sinkOidcTokensDir'> {
   if (forbiddenHost(sink.hostname)) {
     throw new ConfigError(sinkVariable, 'is a link-local or cloud metadata address, never allowed as a sink');
   }
@@ -238,7 +244,15 @@ function readSinks(
     }
     return Number(text);
   }));
-  return { ...(deadLetterSink !== undefined ? { deadLetterSink } : {}), sinkAllowlist, sinkMaxConnections };
+  const sinkProbeIntervalMs = read('SINK_PROBE_INTERVAL', withDefault(CONFIG_DEFAULTS.SINK_PROBE_INTERVAL, duration()));
+  if (sinkProbeIntervalMs < 100 || sinkProbeIntervalMs > 60_000) {
+    throw new ConfigError('SINK_PROBE_INTERVAL', `must be from 100ms to 1m, got ${sinkProbeIntervalMs} ms`);
+  }
+  const sinkOidcTokensDir = read('SINK_OIDC_TOKENS_DIR', withDefault(CONFIG_DEFAULTS.SINK_OIDC_TOKENS_DIR, (text) => {
+    if (!path.isAbsolute(text)) throw new Error(`${JSON.stringify(text)} must be an absolute directory path`);
+    return path.resolve(text);
+  }));
+  return { ...(deadLetterSink !== undefined ? { deadLetterSink } : {}), sinkAllowlist, sinkMaxConnections, sinkProbeIntervalMs, sinkOidcTokensDir };
 }
 
 /** MIN_INTERVAL, MAX_BACKFILL_TICKS and MAX_SCHEDULES, each within its bounds (LIMIT_SETTINGS). */
@@ -284,6 +298,8 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     deadLetterSink: c.deadLetterSink === undefined ? 'none' : redactUrl(c.deadLetterSink),
     sinkAllowlist: [...c.sinkAllowlist],
     sinkMaxConnections: c.sinkMaxConnections,
+    sinkProbeIntervalMs: c.sinkProbeIntervalMs,
+    sinkOidcTokensDir: c.sinkOidcTokensDir,
     schedulesFile: c.schedulesFile ?? 'none',
     envSchedule: c.envSchedule,
     lateTickThresholdMs: c.lateTickThresholdMs,

@@ -119,6 +119,17 @@ export function oneOf<const T extends readonly string[]>(choices: T): z.ZodType<
  * never quotes the URL. The result is the URL's canonical form (`new URL(...).href`), credentials included: the
  * delivery needs them; views redact them.
  */
+/** A token file name a schedule may give (`oidcTokenFile`): no path, no leading dot (so never `..` or a hidden file). */
+export const TOKEN_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+export const tokenFileName: z.ZodType<string, unknown> = field((value) => {
+  if (typeof value !== 'string') throw new Error(`must be a file name, not ${value === null ? 'null' : typeof value}`);
+  if (!TOKEN_FILE_NAME.test(value)) {
+    throw new Error('must be a plain file name in SINK_OIDC_TOKENS_DIR (letters, digits, ".", "_", "-"; no path, not starting with "."; at most 255)');
+  }
+  return value;
+});
+
 export const httpUrl: z.ZodType<string, unknown> = field((value) => {
   if (typeof value !== 'string') throw new Error(`must be an http or https URL, not ${value === null ? 'null' : typeof value}`);
   let url: URL;

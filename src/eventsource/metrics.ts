@@ -4,7 +4,7 @@
  *
  * Each metric is created once per registry: a process may load the app more than once (tests start several hosts
  * in one process), and a second `new Counter` with the same name would throw. The schedule name is the only
- * per-schedule label; no sink, URL or secret is ever a label.
+ * per-schedule label; a sink's origin (scheme, host, port: no credentials, path or query) labels the sink metrics.
  */
 import { Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
 
@@ -29,6 +29,32 @@ export interface EventSourceMetrics {
   attempts: Counter<'schedule' | 'status'>;
   duration: Histogram<string>;
   schedules: Gauge<'state'>;
+  sinkUp: Gauge<'origin'>;
+  sinkDownSeconds: Counter<'origin'>;
+}
+
+/** What the sink breaker knows of each origin it has seen (delivery/sink-breaker.ts downTotals). */
+export type SinkStates = () => Array<{ origin: string; up: boolean; downMs: number }>;
+
+let sinkStates: SinkStates = () => [];
+/** Down time already added to the counter, per origin (ms). */
+const reportedDownMs = new Map<string, number>();
+
+/** Where the sink metrics are read from when scraped (the worker's breaker). */
+export function watchSinks(states: SinkStates): void {
+  sinkStates = states;
+}
+
+/** Brings both sink metrics up to date (either one's scrape calls it; the counter only takes what it lacks). */
+function collectSinks(): void {
+  const sinkUp = register.getSingleMetric('eventsource_sink_up') as Gauge<'origin'> | undefined;
+  const sinkDownSeconds = register.getSingleMetric('eventsource_sink_down_seconds_total') as Counter<'origin'> | undefined;
+  for (const { origin, up, downMs } of sinkStates()) {
+    sinkUp?.set({ origin }, up ? 1 : 0);
+    const delta = downMs - (reportedDownMs.get(origin) ?? 0);
+    if (delta > 0) sinkDownSeconds?.inc({ origin }, delta / 1000);
+    reportedDownMs.set(origin, Math.max(downMs, reportedDownMs.get(origin) ?? 0));
+  }
 }
 
 /** The metrics, created on first use in this registry (and found there afterwards). */
@@ -59,6 +85,18 @@ export function eventSourceMetrics(): EventSourceMetrics {
       name: 'eventsource_schedules',
       help: 'Schedules by state, as the management API lists them (counted when scraped)',
       labelNames: ['state'] as const,
+    })),
+    sinkUp: once('eventsource_sink_up', () => new Gauge({
+      name: 'eventsource_sink_up',
+      help: 'Whether the worker takes a sink origin as up (1) or down (0, attempts wait for a probe to succeed), per origin it has posted to',
+      labelNames: ['origin'] as const,
+      collect: collectSinks,
+    })),
+    sinkDownSeconds: once('eventsource_sink_down_seconds_total', () => new Counter({
+      name: 'eventsource_sink_down_seconds_total',
+      help: 'Seconds a sink origin was down, as the worker saw it (counted up while it is down)',
+      labelNames: ['origin'] as const,
+      collect: collectSinks,
     })),
   };
 }

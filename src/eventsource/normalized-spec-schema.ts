@@ -34,6 +34,7 @@ const shape = z.strictObject({
     mode: z.enum(['binary', 'structured']),
   }),
   sink: z.string().optional(),
+  oidcTokenFile: z.string().optional(),
   catchUp: z.strictObject({ windowMs: ms, policy: z.enum(['all', 'latest', 'skip']) }),
   overlap: z.enum(['bufferAll', 'bufferOne', 'skip']),
   pauseOnFailure: count.optional(),

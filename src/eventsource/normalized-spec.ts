@@ -58,6 +58,8 @@ export interface NormalizedSpec {
   event: SpecEvent;
   /** Absent: the default sink (K_SINK). */
   sink?: string;
+  /** The OIDC token its sink gets (a file name in SINK_OIDC_TOKENS_DIR); absent: K_SINK's token to K_SINK's origin only. */
+  oidcTokenFile?: string;
   catchUp: { windowMs: number; policy: CatchUpPolicy };
   overlap: OverlapPolicy;
   pauseOnFailure?: number;
@@ -102,6 +104,7 @@ export function normalize(d: ScheduleDefinition): NormalizedSpec {
       mode: ev.mode ?? SPEC_DEFAULTS.event.mode,
     },
     ...(d.sink !== undefined ? { sink: d.sink } : {}),
+    ...(d.oidcTokenFile !== undefined ? { oidcTokenFile: d.oidcTokenFile } : {}),
     catchUp: { windowMs: d.catchUp?.window ?? SPEC_DEFAULTS.catchUp.windowMs, policy: d.catchUp?.policy ?? SPEC_DEFAULTS.catchUp.policy },
     overlap: d.overlap ?? SPEC_DEFAULTS.overlap,
     ...(d.pauseOnFailure !== undefined ? { pauseOnFailure: d.pauseOnFailure } : {}),
@@ -290,6 +293,7 @@ export function describeSpec(spec: NormalizedSpec, options: { redact?: boolean }
       mode: ev.mode,
     },
     ...(spec.sink !== undefined ? { sink: url(spec.sink) } : {}),
+    ...(spec.oidcTokenFile !== undefined ? { oidcTokenFile: spec.oidcTokenFile } : {}),
     catchUp: { window: formatDuration(spec.catchUp.windowMs), policy: spec.catchUp.policy },
     overlap: spec.overlap,
     ...(spec.pauseOnFailure !== undefined ? { pauseOnFailure: spec.pauseOnFailure } : {}),

@@ -16,6 +16,8 @@ export interface TickObservation {
   skipped: number;
   /** The orchestration's time of the report (epoch ms). */
   at: number;
+  /** The tick's scheduled time (epoch ms), when it is one of the schedule's own ticks. */
+  scheduledAt?: number;
 }
 
 export interface OverloadOptions {
@@ -24,6 +26,12 @@ export interface OverloadOptions {
   logger: Pick<Logger, 'warn' | 'info'>;
   /** Wall clock (epoch ms), for ageing out schedules that stopped reporting. Default Date.now. */
   wallNow?: () => number;
+  /**
+   * When this process started (the orchestrations' clock, epoch ms; default wallNow() when constructed): a tick
+   * scheduled before it was late, and the ticks skipped with it, because no process ran them (a restart), which is no
+   * sign of overload.
+   */
+  startedAt?: number;
 }
 
 export interface Health {
@@ -70,14 +78,17 @@ function isEmpty(tally: Tally): boolean {
 export class OverloadMonitor {
   private readonly entries = new Map<string, Entry>();
   private readonly wallNow: () => number;
+  private readonly startedAt: number;
 
   constructor(private readonly options: OverloadOptions) {
     this.wallNow = options.wallNow ?? Date.now;
+    this.startedAt = options.startedAt ?? this.wallNow();
   }
 
   /** A tick's report from the delivery activity. */
   observe(schedule: string, observation: TickObservation): void {
     const { at, skipped } = observation;
+    if (observation.scheduledAt !== undefined && observation.scheduledAt < this.startedAt) return;
     const late = observation.lateMs !== undefined && observation.lateMs > this.options.thresholdMs ? observation.lateMs : undefined;
     const entry = this.entries.get(schedule) ?? { unlogged: EMPTY, wallAt: this.wallNow() };
     entry.wallAt = this.wallNow();

@@ -21,6 +21,7 @@ import {
   oneOf,
   stringOf,
   text,
+  tokenFileName,
   wholeNumber,
   type JsonValue,
 } from './definition-fields.js';
@@ -131,6 +132,7 @@ export const definitionFields = {
   note: text(DEFINITION_LIMITS.note, { multiline: true }).optional(),
   event: eventSchema.optional(),
   sink: httpUrl.optional(),
+  oidcTokenFile: tokenFileName.optional(),
   catchUp: catchUpSchema.optional(),
   overlap: oneOf(['bufferAll', 'bufferOne', 'skip'] as const).optional(),
   pauseOnFailure: wholeNumber(1, DEFINITION_LIMITS.pauseOnFailure).optional(),

@@ -80,8 +80,9 @@ export function applyEvent(state: ScheduleState, event: ScheduleEvent, now: Date
     case 'resume': {
       if (!state.paused) return { state, ignored: 'not paused' };
       const { paused: _p, ...rest } = state;
-      // The missed ticks stay where they were: the catch-up policy decides about them on the next step.
-      return { state: { ...rest, consecutiveFailures: 0 } };
+      // The missed ticks stay where they were: the catch-up policy decides about them on the next step. They were
+      // held back on purpose: their lateness and skips are no sign of overload.
+      return { state: { ...rest, consecutiveFailures: 0, excusedUntil: now.toISOString() } };
     }
     case 'trigger':
       return queueTrigger(state, event.requestId, now, delivering || hasPendingTick(state));

@@ -88,12 +88,17 @@ export const scheduleStateSchema = z.object({
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
   skippedReported: count.optional(),
+  excusedUntil: isoTime.optional(),
+  excusedSkips: count.optional(),
 });
 
 export const scheduleStatusSchema = z.object({
   name: scheduleName,
   normalizedSpec,
   nextFireTime: isoTime.optional(),
+  resumesFrom: isoTime.optional(),
+  pendingSince: isoTime.optional(),
+  retryNotBefore: isoTime.optional(),
   nextSequence: sequenceNumber,
   generation,
   counters: countersSchema,

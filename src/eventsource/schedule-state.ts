@@ -19,7 +19,25 @@ export type ScheduleSpec = NormalizedSpec;
 
 export type DeliveryResult =
   | { ok: true; status: number }
-  | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number; deadLettered?: boolean };
+  | {
+      ok: false;
+      status?: number;
+      reason: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      deadLettered?: boolean;
+      /**
+       * Not sent: the worker knows the sink's origin is down (delivery/sink-breaker.ts). Not an attempt: it spends
+       * none of the tick's attempts, and the tick comes back after `sinkDownRetryMs`.
+       */
+      sinkDown?: boolean;
+      /**
+       * The sink's origin is down after this result (not sent, or a failed probe): the tick comes back after this long
+       * (the breaker's probe interval) rather than after the long back-off or park, so it goes out soon after the
+       * sink's recovery.
+       */
+      sinkDownRetryMs?: number;
+    };
 
 export type Outcome = 'delivered' | 'rejected' | 'failed' | 'deadLettered';
 
@@ -95,6 +113,13 @@ export interface ScheduleState {
    * code, so the delivery activity (run once per attempt) counts the difference, carried in its request.
    */
   skippedReported?: number;
+  /**
+   * Ticks scheduled before this ISO time were held back on purpose (a resume after a pause, a restart from the
+   * status): their lateness and the skips among them are no sign of overload (overload.ts is not told of them).
+   */
+  excusedUntil?: string;
+  /** How many of the skips not reported yet were such ticks (absent: none). */
+  excusedSkips?: number;
 }
 
 export interface TickInput {
@@ -183,7 +208,7 @@ function dueScheduled(input: ScheduleState, now: number): NextStep {
     // A tick already sent at least once is never skipped: the sink may have kept it, and its id must not be lost.
     if (hasPendingTick(state)) return { kind: 'deliver', state, tick: scheduledTick(state, scheduled) };
     const plan = planFor(state, scheduled, now);
-    state = advanced(state, plan);
+    state = withExcusedSkips(advanced(state, plan), scheduled, plan.skipped);
     if (plan.send !== undefined) return { kind: 'deliver', state, tick: scheduledTick(state, plan.send) };
   }
 }
@@ -207,6 +232,17 @@ function advanced(state: ScheduleState, plan: Plan): ScheduleState {
   // The overlap window is used up once the schedule is past it.
   const keep = overlapWindow !== undefined && plan.next !== undefined && plan.next <= Date.parse(overlapWindow.until);
   return keep ? { ...next, overlapWindow } : next;
+}
+
+/** Whether the tick scheduled at `scheduledMs` was held back on purpose (see `excusedUntil`). */
+export function isExcused(state: Pick<ScheduleState, 'excusedUntil'>, scheduledMs: number): boolean {
+  return state.excusedUntil !== undefined && scheduledMs < Date.parse(state.excusedUntil);
+}
+
+/** Skips of ticks from `scheduled` on, decided now: excused when those ticks were held back on purpose. */
+function withExcusedSkips(state: ScheduleState, scheduled: number, skipped: number): ScheduleState {
+  if (skipped === 0 || !isExcused(state, scheduled)) return state;
+  return { ...state, excusedSkips: (state.excusedSkips ?? 0) + skipped };
 }
 
 function scheduledTick(state: ScheduleState, scheduledMs: number): TickInput {
@@ -238,14 +274,44 @@ export function retryPolicyOfSpec(spec: ScheduleSpec): RetryPolicy {
   return { maxAttempts: d.retry + 1, backoffPolicy: d.backoffPolicy, backoffDelayMs: d.backoffDelayMs, maxBackoffMs: d.maxBackoffMs };
 }
 
-/** Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. */
-export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult): number | undefined {
+/** Whether a result spends one of the tick's attempts: an answer "sink down" (nothing sent) does not. */
+export function countsAsAttempt(result: DeliveryResult): boolean {
+  return result.ok || result.sinkDown !== true;
+}
+
+/**
+ * Back-off before the next attempt of the same tick, or undefined when this tick's attempts are over. A tick whose
+ * sink is known down comes back after the result's `retryAfterMs` (the breaker's probe interval), not after the
+ * back-off, so it goes out within about that long of the sink's recovery; it does so for SINK_DOWN_EXECUTION_MS (or
+ * maxBackoff) of `elapsedMs` in this execution (which bounds its history), then it is kept (afterTick) and the next
+ * execution goes on.
+ */
+export function retryAfter(state: ScheduleState, attempts: number, result: DeliveryResult, elapsedMs = 0, tick?: TickInput): number | undefined {
   // Dead-lettered: the activity already ended the tick.
   if (result.ok || result.deadLettered === true) return undefined;
+  if (result.sinkDown === true) {
+    // Paused: the schedule's own tick waits for the resume (kept), not for the sink.
+    if (state.paused !== undefined && tick?.trigger === undefined) return undefined;
+    const wait = sinkDownWait(state, result);
+    return elapsedMs + wait > Math.max(state.spec.delivery.maxBackoffMs, SINK_DOWN_EXECUTION_MS) ? undefined : wait;
+  }
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
   return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+}
+
+/**
+ * How long one execution keeps retrying a tick whose sink is down (at least; maxBackoff if longer). Long enough for
+ * several probes, so that a tick spends its attempts on them (and reaches the dead-letter sink) although a kept tick's
+ * attempts start again with each execution; short enough to bound the execution's history.
+ */
+export const SINK_DOWN_EXECUTION_MS = 30_000;
+
+/** How long a tick whose sink is down waits before it comes back: the result's hint, within [1 ms, maxBackoff]. */
+function sinkDownWait(state: ScheduleState, result: Extract<DeliveryResult, { ok: false }>): number {
+  const { maxBackoffMs } = state.spec.delivery;
+  return Math.max(1, Math.min(result.sinkDownRetryMs ?? maxBackoffMs, maxBackoffMs));
 }
 
 /** Skipped ticks the metrics have not counted yet (see `skippedReported`). */
@@ -255,7 +321,15 @@ export function unreportedSkips(state: ScheduleState): number {
 
 /** The state once the delivery activity was handed `reported` more skipped ticks to count. */
 export function withSkipsReported(state: ScheduleState, reported: number): ScheduleState {
-  return reported === 0 ? state : { ...state, skippedReported: (state.skippedReported ?? 0) + reported };
+  if (reported === 0) return state;
+  const { excusedSkips, ...rest } = state;
+  const excused = Math.max(0, (excusedSkips ?? 0) - reported);
+  return { ...rest, skippedReported: (state.skippedReported ?? 0) + reported, ...(excused > 0 ? { excusedSkips: excused } : {}) };
+}
+
+/** Of the skips not reported yet, how many were of ticks held back on purpose. */
+export function excusedSkipsOf(state: ScheduleState): number {
+  return Math.min(unreportedSkips(state), state.excusedSkips ?? 0);
 }
 
 export function idOf(tick: TickInput): string {
@@ -274,6 +348,8 @@ function outcomeOf(result: DeliveryResult): Outcome {
  * pause (nothing is lost). Manual and backfilled events are not kept: they leave the queue either way.
  */
 export function afterTick(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date = now): ScheduleState {
+  // A manual or backfilled event that was never sent (its sink is down) keeps its place in the queue, uncounted.
+  if (tick.trigger !== undefined && !result.ok && result.sinkDown === true) return state;
   const outcome = outcomeOf(result);
   const status = result.status === undefined ? {} : { status: result.status };
   const entry: RecentDelivery = {
@@ -285,7 +361,7 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   if (tick.trigger === 'backfill') counters.backfilled += 1;
   const failures = outcome === 'delivered' ? 0 : state.consecutiveFailures + 1;
   const base: ScheduleState = { ...state, counters, recent: [entry, ...state.recent].slice(0, RECENT_SIZE), consecutiveFailures: failures };
-  const moved = tick.trigger === undefined ? afterScheduled(base, tick, outcome, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
+  const moved = tick.trigger === undefined ? afterScheduled(base, tick, attempts, result, now, startedAt) : { ...base, queue: afterQueued(state, tick) };
   const last: LastDelivery = {
     sequence: tick.sequence, id: entry.id, scheduledTime: tick.scheduledTime, outcome, attempts, ...status,
     ...(result.ok ? {} : { reason: result.reason }),
@@ -294,13 +370,18 @@ export function afterTick(state: ScheduleState, tick: TickInput, attempts: numbe
   return pausedOnFailure(withLast, outcome, result, now);
 }
 
-function afterScheduled(state: ScheduleState, tick: TickInput, outcome: Outcome, now: Date, startedAt: Date): ScheduleState {
+function afterScheduled(state: ScheduleState, tick: TickInput, attempts: number, result: DeliveryResult, now: Date, startedAt: Date): ScheduleState {
   const scheduled = Date.parse(tick.scheduledTime);
-  if (outcome === 'failed') {
+  if (outcomeOf(result) === 'failed') {
+    // Kept. Its sink known down: tried again after the probe interval (the breaker says when it is back), not the park.
+    const park = !result.ok && result.sinkDownRetryMs !== undefined ? sinkDownWait(state, result) : state.spec.delivery.maxBackoffMs;
+    // Never sent yet (every answer was "sink down"): not pending, so it comes back as a tick not sent yet (catch-up
+    // policy, lateness on its first real attempt); its id was never used, so nothing is lost if the policy skips it.
+    const neverSent = state.pendingSince === undefined && attempts === 0 && !result.ok && result.sinkDown === true;
     return {
       ...state,
-      retryNotBefore: iso(now.getTime() + state.spec.delivery.maxBackoffMs),
-      pendingSince: state.pendingSince ?? startedAt.toISOString(),
+      retryNotBefore: iso(now.getTime() + park),
+      ...(neverSent ? {} : { pendingSince: state.pendingSince ?? startedAt.toISOString() }),
     };
   }
   const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;
@@ -344,16 +425,33 @@ function pausedOnFailure(state: ScheduleState, outcome: Outcome, result: Deliver
  * attempted) tick stays the next one. `paused` in the spec pauses or resumes only when it changes.
  */
 export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): ScheduleState {
+  // A resume by the spec holds ticks back on purpose as a resume event does (see `excusedUntil`).
   const pause = spec.paused === state.spec.paused ? {} : spec.paused
     ? { paused: { note: spec.note ?? 'paused in the spec', since: now.toISOString() } }
-    : { paused: undefined };
+    : { paused: undefined, ...(state.paused ? { excusedUntil: now.toISOString() } : {}) };
   const updated: ScheduleState = stripUndefined({ ...state, spec, ...pause });
+  if (state.completed === true) return rearmed(updated, state, now);
   if (hasPendingTick(state) || state.nextFireTime === undefined) return updated;
   const { retryNotBefore: _r, completed: _c, nextFireTime: _n, ...rest } = updated;
   const last = state.lastDelivery?.scheduledTime;
   const from = last !== undefined ? Date.parse(last) : now.getTime() - 1;
   const next = nextTick(timelineOf(updated), Math.max(from, Math.min(now.getTime() - 1, Date.parse(state.nextFireTime) - 1)));
   return next === undefined ? { ...rest, completed: true } : { ...rest, nextFireTime: iso(next) };
+}
+
+/**
+ * A schedule that had no tick left (a one-off `at` that fired, an `endAt` passed) whose times were changed: the next
+ * tick of the new times after the last one sent and after now, if there is one (a new `at` in the future fires once
+ * more). Unchanged times leave it completed: an `at` never fires twice.
+ */
+function rearmed(updated: ScheduleState, old: ScheduleState, now: Date): ScheduleState {
+  const timing = (spec: ScheduleSpec): string => JSON.stringify([spec.trigger, spec.startAtMs, spec.endAtMs, spec.maxCount]);
+  if (timing(old.spec) === timing(updated.spec)) return updated;
+  const last = old.lastDelivery?.scheduledTime;
+  const next = nextTick(timelineOf(updated), Math.max(last !== undefined ? Date.parse(last) : -Infinity, now.getTime() - 1));
+  if (next === undefined) return updated;
+  const { completed: _c, ...rest } = updated;
+  return { ...rest, nextFireTime: iso(next) };
 }
 
 export function sameSpec(a: ScheduleSpec, b: ScheduleSpec): boolean {

@@ -10,6 +10,7 @@ import { upcoming } from './fire-times.js';
 import { describeSpec, type DefinitionView } from './normalized-spec.js';
 import {
   ZERO_COUNTERS,
+  hasPendingTick,
   sameSpec,
   timelineOf,
   withSpec,
@@ -27,7 +28,14 @@ export interface ScheduleStatus {
   name: string;
   /** The normalised spec the orchestration runs on (what a restart continues with, and what a reschedule compares). */
   normalizedSpec: ScheduleSpec;
+  /** When the next tick fires; absent once none is left, and while paused (no tick fires then: see `resumesFrom`). */
   nextFireTime?: string;
+  /** While paused: the scheduled time of the first tick the pause holds back (on resume the catch-up policy decides about it). */
+  resumesFrom?: string;
+  /** A kept tick (sent, its attempts ran out; it keeps its place and id): when its first attempt was made... */
+  pendingSince?: string;
+  /** ...and no new attempt before this time. A restart from the status keeps both. */
+  retryNotBefore?: string;
   nextSequence: number;
   generation: string;
   counters: Counters;
@@ -63,10 +71,14 @@ export function describeStatus(status: ScheduleStatus): DescribedStatus {
 
 export function statusOf(state: ScheduleState): ScheduleStatus {
   const next = state.completed === true ? undefined : state.nextFireTime;
+  const kept = state.pendingSince !== undefined && hasPendingTick(state)
+    ? { pendingSince: state.pendingSince, ...(state.retryNotBefore !== undefined ? { retryNotBefore: state.retryNotBefore } : {}) }
+    : {};
   return {
     name: state.name,
     normalizedSpec: state.spec,
-    ...(next !== undefined ? { nextFireTime: next } : {}),
+    ...(next === undefined ? {} : state.paused ? { resumesFrom: next } : { nextFireTime: next }),
+    ...kept,
     nextSequence: state.sequence,
     generation: state.generation,
     counters: state.counters,
@@ -88,6 +100,7 @@ export function statusOf(state: ScheduleState): ScheduleStatus {
  * stays completed (an `at` never fires twice).
  */
 export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now: Date): ScheduleState {
+  const next = status.nextFireTime ?? status.resumesFrom;
   const restored: ScheduleState = {
     name: status.name,
     spec: status.normalizedSpec,
@@ -97,7 +110,12 @@ export function stateFromStatus(status: ScheduleStatus, spec: ScheduleSpec, now:
     recent: status.recent,
     consecutiveFailures: 0,
     queue: status.queue,
-    ...(status.nextFireTime ? { nextFireTime: status.nextFireTime } : {}),
+    ...(next !== undefined ? { nextFireTime: next } : {}),
+    // A kept tick stays kept: it was sent, and its sequence number stays its own (never reused with another id).
+    ...(status.pendingSince !== undefined && next !== undefined ? { pendingSince: status.pendingSince } : {}),
+    ...(status.retryNotBefore !== undefined && next !== undefined ? { retryNotBefore: status.retryNotBefore } : {}),
+    // The ticks missed while the schedule was stopped were held back on purpose (see `excusedUntil`).
+    excusedUntil: now.toISOString(),
     ...(status.completed === true ? { completed: true } : {}),
     ...(status.paused ? { paused: status.paused } : {}),
     ...(status.lastDelivery ? { lastDelivery: status.lastDelivery } : {}),

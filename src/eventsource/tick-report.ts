@@ -14,6 +14,8 @@ import type { DeliveryResult } from './schedule-state.js';
  */
 export function tickOutcomeOf(result: DeliveryResult, lastAttempt: boolean): TickOutcome | undefined {
   if (result.ok) return 'delivered';
+  // Not sent (the sink is known down): the tick comes back without spending an attempt.
+  if (result.sinkDown === true) return undefined;
   if (result.deadLettered === true) return 'dead_lettered';
   if (!result.retryable) return 'rejected';
   return lastAttempt ? 'failed' : undefined;
@@ -25,9 +27,19 @@ export function reportTick(metrics: EventSourceMetrics, overload: OverloadMonito
   if (outcome !== undefined) metrics.ticks.inc({ schedule, outcome });
   const skipped = request.skipped ?? 0;
   if (skipped > 0) metrics.ticks.inc({ schedule, outcome: 'skipped' }, skipped);
-  if (request.lateMs !== undefined) metrics.lateness.observe({ schedule }, request.lateMs / 1000);
-  if (request.lateMs !== undefined || skipped > 0) {
+  // A first attempt answered "sink down" is not the tick's first send: its lateness counts when that one is made.
+  const lateMs = !result.ok && result.sinkDown === true ? undefined : request.lateMs;
+  if (lateMs !== undefined) metrics.lateness.observe({ schedule }, lateMs / 1000);
+  // Ticks a pause or restart held back on purpose are counted, but they are no sign of overload.
+  const overdue = Math.max(0, skipped - (request.skippedOnPurpose ?? 0));
+  if (lateMs !== undefined || overdue > 0) {
     const at = request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now();
-    overload.observe(schedule, { ...(request.lateMs !== undefined ? { lateMs: request.lateMs } : {}), skipped, at: Number.isNaN(at) ? Date.now() : at });
+    const scheduledAt = request.trigger === undefined ? Date.parse(request.scheduledTime) : Number.NaN;
+    overload.observe(schedule, {
+      ...(lateMs !== undefined ? { lateMs } : {}),
+      skipped: overdue,
+      at: Number.isNaN(at) ? Date.now() : at,
+      ...(Number.isNaN(scheduledAt) ? {} : { scheduledAt }),
+    });
   }
 }

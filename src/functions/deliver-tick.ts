@@ -3,14 +3,14 @@ import * as df from 'durable-functions';
 import type { ActivityHandler } from 'durable-functions';
 import { createDelivery, type Delivery } from '../eventsource/delivery/deliver.js';
 import { createDispatcher } from '../eventsource/delivery/dispatcher.js';
-import { createOidcTokenSource } from '../eventsource/delivery/oidc-token.js';
 import { sendTick } from '../eventsource/delivery/send-tick.js';
+import { createSinkTokens } from '../eventsource/delivery/sink-token.js';
 import type { EventOptions } from '../eventsource/event.js';
 import { targetsOf, type TickRequest } from '../eventsource/delivery/tick-request.js';
 import type { DeliveryResult } from '../eventsource/schedule-state.js';
 import { reportTick } from '../eventsource/tick-report.js';
 import { DELIVERY_ACTIVITY } from './shared/names.js';
-import { metrics, overload } from './shared/observability.js';
+import { metrics, overload, sinkBreaker } from './shared/observability.js';
 import { config, logger } from './shared/settings.js';
 
 // The connection pools of the worker process, one per sink origin, bounded by SINK_MAX_CONNECTIONS and shared by
@@ -21,8 +21,9 @@ const pools = createDispatcher({
   ...(config.caCerts ? { caCerts: config.caCerts } : {}),
 });
 
-// Re-read before every attempt: Knative rotates the token.
-const oidcToken = createOidcTokenSource(config.oidcTokenFile);
+// K_SINK's token only to K_SINK's origin; a schedule's own sink gets the token file it names, or none. Each file is
+// re-read before every attempt when it changed: Knative and Kubernetes rotate them.
+const tokenFor = createSinkTokens({ sink: config.sink, tokenFile: config.oidcTokenFile, tokensDir: config.sinkOidcTokensDir });
 
 const defaults = {
   sink: config.sink,
@@ -68,10 +69,11 @@ async function attempt(request: TickRequest): Promise<DeliveryResult> {
     {
       delivery: deliveryTo(sink, timeoutMs, mode),
       ...(deadLetterSink ? { deadLetter: deliveryTo(deadLetterSink, timeoutMs, mode) } : {}),
-      oidcToken,
+      oidcToken: tokenFor(sink, request.oidcTokenFile),
       event: eventOptions(request),
       logger,
       metrics,
+      breaker: sinkBreaker,
     },
     { lastAttempt: request.lastAttempt === true, ...(request.attempt !== undefined ? { attempt: request.attempt } : {}) },
   );

@@ -4,10 +4,13 @@
  * eventsource/schedule-state (and schedule-events); this generator only turns them into durable timers, activity
  * calls and events. Deterministic: time comes from the context.
  *
- * Events: one waiter per event name stays open for the whole execution (while waiting, during an attempt and during
- * a back-off), so an event raised at any time is applied: while waiting at once, during a delivery as soon as the
- * attempt or back-off ends (a trigger then honours the overlap policy). A waiter is renewed once it has its event.
- * Events raised while no waiter is yielded yet are buffered by the SDK and handed to the next one.
+ * Events: one waiter per event name is yielded with everything the execution waits for (the tick's timer, each
+ * delivery attempt, each back-off), also when a tick is already due as the execution starts (a schedule behind), so
+ * an event is applied as it arrives, one by one in the order they came (a pause stops the retries of the schedule's
+ * own tick; the attempt under way ends within its timeout). A waiter is renewed once it has its event. An event that arrives while its name has no open waiter is buffered by
+ * the SDK and handed to the next waiter of that name; so before an execution ends, the waiters are yielded once more
+ * (`EventWaiters.mayHoldBuffered`): no raised event is left unclaimed at continue-as-new, where the Durable extension
+ * drops it.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
@@ -15,7 +18,10 @@ import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-
 import { checkScheduleState } from '../eventsource/schedule-schema.js';
 import {
   afterTick,
+  countsAsAttempt,
+  excusedSkipsOf,
   hasPendingTick,
+  isExcused,
   nextStep,
   retryAfter,
   retryPolicyOfSpec,
@@ -68,12 +74,15 @@ const MAX_EVENTS_PER_EXECUTION = 20;
 /** The open waiters of the schedule's events: one per name, renewed once it has its event. */
 class EventWaiters {
   private readonly open = new Map<EventName, Task>();
+  /** A waiter was taken since all were last handed out: an event of its name may wait in the SDK's buffer. */
+  private taken = false;
 
   constructor(private readonly context: OrchestrationContext) {}
 
-  /** Every name's waiter, a fresh one for a name whose last waiter was taken. */
+  /** Every name's waiter, a fresh one for a name whose last waiter was taken; the caller yields them now. */
   tasks(): Task[] {
     for (const name of SCHEDULE_EVENTS) if (!this.open.has(name)) this.open.set(name, this.context.df.waitForExternalEvent(name));
+    this.taken = false;
     return [...this.open.values()];
   }
 
@@ -85,7 +94,13 @@ class EventWaiters {
       arrived.push({ name, payload: task.result });
       this.open.delete(name);
     }
+    if (arrived.length > 0) this.taken = true;
     return arrived;
+  }
+
+  /** Whether the SDK may hold an event no waiter took yet (so the execution must not end before yielding again). */
+  get mayHoldBuffered(): boolean {
+    return this.taken;
   }
 }
 
@@ -97,25 +112,42 @@ function withArrived(context: OrchestrationContext, state: ScheduleState, waiter
   return { state: next, count: arrived.length };
 }
 
+/** The orchestration's time. */
+function nowOf(context: OrchestrationContext): Date {
+  return context.df.currentUtcDateTime;
+}
+
 export const scheduleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   let state = validInput(context);
   const waiters = new EventWaiters(context);
   let events = 0;
+  let delivered = false;
   for (let round = 0; ; round++) {
-    const step = nextStep(state, context.df.currentUtcDateTime);
-    state = step.state;
-    if (step.kind === 'complete') {
-      // No tick left (at, endAt, maxCount) and nothing queued: the orchestration completes, its status says so.
-      context.df.setCustomStatus(statusOf({ ...state, completed: true }));
-      return;
+    // One tick per execution, and a bounded number of events and waits (bounded history).
+    const ending = delivered || events >= MAX_EVENTS_PER_EXECUTION || round >= MAX_EVENTS_PER_EXECUTION;
+    let until: Date | undefined;
+    if (ending) {
+      if (!waiters.mayHoldBuffered) break;
+      // Before the execution ends: yield the waiters once more, so an event the SDK buffered is applied, not dropped.
+      until = nowOf(context);
+    } else {
+      const step = nextStep(state, nowOf(context));
+      // A deliver step's state has the tick taken out of the timeline: it is only kept with the delivery.
+      if (step.kind !== 'deliver') state = step.state;
+      if (step.kind === 'complete' && !waiters.mayHoldBuffered) {
+        // No tick left (at, endAt, maxCount) and nothing queued: the orchestration completes, its status says so.
+        context.df.setCustomStatus(statusOf({ ...state, completed: true }));
+        return;
+      }
+      context.df.setCustomStatus(statusOf(step.state));
+      if (step.kind === 'deliver') {
+        state = yield* deliver(context, step.state, step.tick, waiters);
+        delivered = true;
+        continue;
+      }
+      until = step.kind === 'wait' ? step.until : nowOf(context);
     }
-    context.df.setCustomStatus(statusOf(state));
-    if (step.kind === 'deliver') {
-      state = yield* deliver(context, state, step.tick, waiters);
-      break;
-    }
-    if (events >= MAX_EVENTS_PER_EXECUTION || round >= MAX_EVENTS_PER_EXECUTION) break;
-    const timer = step.until === undefined ? undefined : context.df.createTimer(step.until);
+    const timer = until === undefined ? undefined : context.df.createTimer(until);
     const winner: unknown = yield context.df.Task.any([...(timer ? [timer] : []), ...waiters.tasks()]);
     if (winner === timer) continue;
     timer?.cancel();
@@ -123,7 +155,6 @@ export const scheduleOrchestrator: OrchestrationHandler = function* (context: Or
     state = arrived.state;
     events += arrived.count;
   }
-  state = withArrived(context, state, waiters, false).state;
   context.df.setCustomStatus(statusOf(state));
   context.df.continueAsNew(state);
 };
@@ -136,6 +167,7 @@ function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean):
     lastAttempt,
     event: spec.event,
     ...(spec.sink !== undefined ? { sink: spec.sink } : {}),
+    ...(spec.oidcTokenFile !== undefined ? { oidcTokenFile: spec.oidcTokenFile } : {}),
     delivery: {
       timeout: spec.delivery.timeoutMs,
       ...(spec.delivery.deadLetterSink !== undefined ? { deadLetterSink: spec.delivery.deadLetterSink } : {}),
@@ -146,45 +178,83 @@ function requestOf(state: ScheduleState, tick: TickInput, lastAttempt: boolean):
 /**
  * What the activity reports to the metrics and the overload monitor with this attempt (replayed code counts
  * nothing itself): the attempt number and dispatch time, the tick's lateness on its first attempt (not for a kept
- * tick tried again, nor a manual or backfilled one), and the skips not reported yet.
+ * tick tried again, a manual or backfilled one, nor one a pause or restart held back on purpose), and the skips not
+ * reported yet (with how many of them were held back on purpose).
  */
-function reportOf(context: OrchestrationContext, state: ScheduleState, tick: TickInput, attempt: number, kept: boolean): Pick<TickRequest, 'attempt' | 'dispatchedAt' | 'lateMs' | 'skipped'> {
-  const now = context.df.currentUtcDateTime.getTime();
+function reportOf(context: OrchestrationContext, state: ScheduleState, tick: TickInput, attempt: number, kept: boolean): Pick<TickRequest, 'attempt' | 'dispatchedAt' | 'lateMs' | 'skipped' | 'skippedOnPurpose'> {
+  const now = nowOf(context).getTime();
+  const scheduled = Date.parse(tick.scheduledTime);
   const skipped = unreportedSkips(state);
-  const first = attempt === 1 && !kept && tick.trigger === undefined;
+  const onPurpose = excusedSkipsOf(state);
+  const first = attempt === 1 && !kept && tick.trigger === undefined && !isExcused(state, scheduled);
   return {
     attempt,
     dispatchedAt: new Date(now).toISOString(),
-    ...(first ? { lateMs: Math.max(0, now - Date.parse(tick.scheduledTime)) } : {}),
+    ...(first ? { lateMs: Math.max(0, now - scheduled) } : {}),
     ...(skipped > 0 ? { skipped } : {}),
+    ...(onPurpose > 0 ? { skippedOnPurpose: onPurpose } : {}),
   };
+}
+
+/** How often an attempt during which an event arrived is looked at again (see `attempt`). */
+const ATTEMPT_POLL_MS = 1_000;
+
+/**
+ * One attempt: the activity and the event waiters yielded together, so an event that arrives meanwhile is applied
+ * at once. Only once: the SDK puts a task's action in every Task.any yielded with it, and the host would schedule
+ * the activity again. After an event, the rest of the attempt yields the waiters (all of them, so that events are
+ * applied one by one, in the order they came) with a short timer, and looks at the activity when one fires; once
+ * done, the activity is yielded alone (not scheduled again) for its result.
+ */
+function* attempt(context: OrchestrationContext, initial: ScheduleState, request: TickRequest, waiters: EventWaiters): Generator<Task, { state: ScheduleState; result: DeliveryResult }, unknown> {
+  let state = initial;
+  const activity = context.df.callActivity(DELIVERY_ACTIVITY, request);
+  let winner: unknown = yield context.df.Task.any([activity, ...waiters.tasks()]);
+  while (winner !== activity) {
+    state = withArrived(context, state, waiters, true).state;
+    context.df.setCustomStatus(statusOf(state));
+    if (activity.isCompleted || activity.isFaulted) break;
+    const poll = context.df.createTimer(new Date(nowOf(context).getTime() + ATTEMPT_POLL_MS));
+    winner = yield context.df.Task.any([poll, ...waiters.tasks()]);
+    if (winner === poll) winner = activity.isCompleted || activity.isFaulted ? activity : poll;
+    else poll.cancel();
+  }
+  let result: DeliveryResult;
+  try {
+    result = (yield activity) as DeliveryResult;
+  } catch (error) {
+    // The activity itself failed (not the sink): retry like a network error.
+    result = { ok: false, reason: reasonOf(error), retryable: true };
+  }
+  return { state, result };
+}
+
+/** A pause stops the retries of the schedule's own tick (it is kept, and tried again after resume); not of a trigger or backfill. */
+function retriesStopped(state: ScheduleState, tick: TickInput): boolean {
+  return state.paused !== undefined && tick.trigger === undefined;
 }
 
 /** Delivers one tick with the spec's retries; events that arrive meanwhile are applied as a delivery runs. */
 function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: TickInput, waiters: EventWaiters): Generator<Task, ScheduleState, unknown> {
   let state = initial;
-  const startedAt = context.df.currentUtcDateTime;
+  const startedAt = nowOf(context);
   const kept = hasPendingTick(initial);
   let attempts = 0;
   let result: DeliveryResult;
-  for (;;) {
+  retries: for (;;) {
     attempts += 1;
     // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
     const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
     const request: TickRequest = { ...requestOf(state, tick, last), ...reportOf(context, state, tick, attempts, kept) };
     // Handed to the activity now: counted there once, whatever this attempt's result.
     state = withSkipsReported(state, request.skipped ?? 0);
-    try {
-      result = (yield context.df.callActivity(DELIVERY_ACTIVITY, request)) as DeliveryResult;
-    } catch (error) {
-      // The activity itself failed (not the sink): retry like a network error.
-      result = { ok: false, reason: reasonOf(error), retryable: true };
-    }
-    state = withArrived(context, state, waiters, true).state;
-    const delay = retryAfter(state, attempts, result);
-    if (delay === undefined) break;
+    ({ state, result } = yield* attempt(context, state, request, waiters));
+    // A "sink down" answer (the breaker) spends none of the tick's attempts.
+    if (!countsAsAttempt(result)) attempts -= 1;
+    const delay = retryAfter(state, attempts, result, nowOf(context).getTime() - startedAt.getTime(), tick);
+    if (delay === undefined || retriesStopped(state, tick)) break;
     context.df.setCustomStatus(statusOf(state));
-    const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delay);
+    const fireAt = new Date(nowOf(context).getTime() + delay);
     for (;;) {
       // A new timer for each wait: a timer yielded again in a new Task.any would be scheduled again by the host.
       const timer = context.df.createTimer(fireAt);
@@ -192,9 +262,10 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
       timer.cancel();
       state = withArrived(context, state, waiters, true).state;
       context.df.setCustomStatus(statusOf(state));
+      if (retriesStopped(state, tick)) break retries;
     }
   }
-  return afterTick(state, tick, attempts, result, context.df.currentUtcDateTime, startedAt);
+  return afterTick(state, tick, attempts, result, nowOf(context), startedAt);
 }
 
 df.app.orchestration(ORCHESTRATOR, scheduleOrchestrator);

@@ -119,9 +119,14 @@ test('/api/metrics counts every attempt, tick outcome, lateness and duration as 
     assert.ok(scraped.total('durable_storage_requests_total', { operation: 'transaction' }) > 0, 'durable_storage_requests_total');
     assert.equal(scraped.value('durable_lease_owned'), 1);
     assert.ok(scraped.histogramCount('durable_step_duration_seconds') > 0);
-    for (const s of [sink, other, dead]) assert.ok(!scraped.text.includes(String(new URL(s.url).port)), 'no sink in a label');
+    // A sink's origin (no path, credentials or query) labels only the sink metrics; no other line names a sink.
+    const elsewhere = scraped.text.split('\n').filter((line) => !line.includes('eventsource_sink_')).join('\n');
+    for (const s of [sink, other, dead]) assert.ok(!elsewhere.includes(String(new URL(s.url).port)), 'no sink in a label');
+    for (const series of scraped.family('eventsource_sink_up')?.series ?? []) assert.equal(series.labels['origin'], new URL(series.labels['origin'] ?? '').origin);
+    assert.equal(scraped.value('eventsource_sink_up', { origin: new URL(sink.url).origin }), 1);
 
-    // Paused for 3 s with a 1 s catch-up window: on resume the missed ticks are skipped, counted once, and said.
+    // Paused for 3 s with a 1 s catch-up window: on resume the missed ticks are skipped and counted once, but a
+    // pause is deliberate: no "falling behind" warning, healthz stays ok (#16).
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const before = sink.events.length;
     assert.equal(await send(running, '/api/schedules/default/resume', 'POST', {}), 202);
@@ -135,14 +140,9 @@ test('/api/metrics counts every attempt, tick outcome, lateness and duration as 
       return value === skipped ? value : undefined;
     }, 10_000);
     assert.equal(counted, skipped, 'eventsource_ticks_total{outcome="skipped"} is the schedule\'s own count');
-    const warning = running.records().find((r) => typeof r.msg === 'string' && r.msg.startsWith('schedule default is falling behind:'));
-    assert.ok(warning, 'a warning line says so');
-    assert.equal(warning.skippedTicks, skipped);
-    // Behind until one of its ticks is on time again (it is paused now): degraded, with 200 (no restart for this).
-    const health = await running.getJson<{ status: string; reasons?: string[] }>('/api/healthz');
-    assert.equal(health.status, 200);
-    assert.equal(health.body.status, 'degraded', JSON.stringify(health.body));
-    assert.match(health.body.reasons?.[0] ?? '', new RegExp(`^default: .*${skipped} skipped`));
+    // (A tick late for another reason on a busy machine may still be said; skips are not.)
+    const warning = running.records().find((r) => typeof r.msg === 'string' && r.msg.startsWith('schedule default is falling behind:') && Number(r.skippedTicks) > 0);
+    assert.equal(warning, undefined, 'ticks a pause held back are no sign of overload');
   } catch (error) {
     if (host) console.error(host.tail(60));
     throw error;

@@ -152,3 +152,22 @@ test('pauseOnFailure: after N ticks in a row refused, the schedule pauses with a
   await app.env.advanceTime(3 * MINUTE);
   assert.equal((await status('fragile')).customStatus?.counters.rejected, 2, 'still paused');
 });
+
+test('a one-off `at` that fired is re-armed by a PUT with a new `at` in the future: it fires once more, then completes again', async () => {
+  const put = async (at: string): Promise<number> => (await app.env.fetch('/api/schedules/relaunch', {
+    method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at, sink: flaky.url, event: { source: 'urn:test:relaunch' } }),
+  })).status;
+  const first = new Date(Math.ceil(app.env.clock.now() / MINUTE) * MINUTE + 30_000).toISOString();
+  assert.equal(await put(first), 201);
+  await app.env.advanceTime(2 * MINUTE);
+  await until('completion', async () => ((await status('relaunch')).runtimeStatus === 'Completed' ? true : undefined));
+  const second = new Date(Math.ceil(app.env.clock.now() / MINUTE) * MINUTE + 30_000).toISOString();
+  assert.ok([200, 202].includes(await put(second)), 'replaced');
+  await app.env.advanceTime(2 * MINUTE);
+  const done = await until('completion again', async () => {
+    const s = await status('relaunch');
+    return s.runtimeStatus === 'Completed' && s.customStatus?.nextSequence === 3 ? s : undefined;
+  });
+  assert.deepEqual(flaky.events.filter((e) => e.source === 'urn:test:relaunch').map((e) => [e.time, Number(e.sequence)]), [[first, 1], [second, 2]]);
+  assert.equal(done.customStatus?.completed, true);
+});

@@ -36,6 +36,9 @@ describe('loadConfig defaults', () => {
     });
     assert.equal(config.catchUpWindowMs, 60_000);
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.sinkProbeIntervalMs, 1_000);
+    assert.equal(config.sinkOidcTokensDir, '/oidc/sinks');
+    assert.equal(loadConfig({ K_SINK: SINK, SINK_PROBE_INTERVAL: '250ms', SINK_OIDC_TOKENS_DIR: '/var/run/tokens/' }).sinkProbeIntervalMs, 250);
     assert.equal(CONFIG_DEFAULTS.SCHEDULE, '10s');
   });
 
@@ -134,6 +137,10 @@ describe('loadConfig errors', () => {
     ['CATCH_UP_WINDOW', 'a while', /^CATCH_UP_WINDOW: "a while" is not a duration/],
     ['CATCH_UP_WINDOW', '-5m', /^CATCH_UP_WINDOW: "-5m" is negative/],
     ['LOG_LEVEL', 'verbose', /^LOG_LEVEL: "verbose" is not a log level \(fatal, error, warn, info, debug, trace, silent\)$/],
+    ['SINK_PROBE_INTERVAL', '10ms', /^SINK_PROBE_INTERVAL: must be from 100ms to 1m, got 10 ms$/],
+    ['SINK_PROBE_INTERVAL', '2m', /^SINK_PROBE_INTERVAL: must be from 100ms to 1m/],
+    ['SINK_PROBE_INTERVAL', 'often', /^SINK_PROBE_INTERVAL: "often" is not a duration/],
+    ['SINK_OIDC_TOKENS_DIR', 'relative/dir', /^SINK_OIDC_TOKENS_DIR: "relative\/dir" must be an absolute directory path$/],
   ];
 
   for (const [variable, value, why] of cases) {

@@ -104,3 +104,15 @@ test('property: at most one line per schedule per interval, and every late or sk
     fuzzParameters({ numRuns: 200 }, 'overload monitor'),
   );
 });
+
+test('a tick scheduled before the process started was late because of a restart: neither it nor its skips are said or make the host degraded', () => {
+  const captured = captureLogger('info');
+  const overload = new OverloadMonitor({ thresholdMs: THRESHOLD, intervalMs: INTERVAL, logger: captured.logger, wallNow: () => T0, startedAt: T0 + 60_000 });
+  overload.observe('every-1s', { lateMs: 58_000, skipped: 0, at: T0 + 60_100, scheduledAt: T0 + 2_100 });
+  overload.observe('nightly', { lateMs: 30_000, skipped: 3, at: T0 + 60_200, scheduledAt: T0 + 30_200 });
+  assert.equal(captured.lines.filter((line) => line.level === 40).length, 0);
+  assert.deepEqual(overload.health(), { degraded: false, reasons: [] });
+  // A tick of this process's own time that is late is said as before.
+  overload.observe('every-1s', { lateMs: 7_000, skipped: 0, at: T0 + 68_000, scheduledAt: T0 + 61_000 });
+  assert.equal(captured.lines.filter((line) => line.level === 40).length, 1);
+});

@@ -302,12 +302,17 @@ test('the state and the status pass their one schema; a forged one is refused na
   assert.deepEqual(checkScheduleState(paused, 'default', 'schedule-default'), { ok: true, value: paused });
   const status = statusOf(paused);
   const described = describeStatus(status);
-  assert.equal(described.upcoming.length, 10);
-  assert.equal(described.upcoming[0], status.nextFireTime);
+  // While paused no tick fires: no nextFireTime (it would lie in the past) and nothing upcoming; resumesFrom says
+  // which tick the pause holds back.
+  assert.equal(status.nextFireTime, undefined);
+  assert.equal(status.resumesFrom, paused.nextFireTime);
+  assert.deepEqual(described.upcoming, []);
+  assert.equal(describeStatus(statusOf(state)).upcoming.length, 10);
   assert.equal((described.spec as { every?: string }).every, '10s', 'spec: the describe view');
   assert.deepEqual(checkScheduleStatus(JSON.parse(JSON.stringify(status))), { ok: true, value: status });
   const restarted = stateFromStatus(status, paused.spec, at(40_000));
   assert.equal(restarted.sequence, paused.sequence);
+  assert.equal(restarted.nextFireTime, paused.nextFireTime, 'a restart while paused keeps the held tick');
   assert.deepEqual(restarted.counters, paused.counters);
   assert.deepEqual(restarted.paused, paused.paused);
   for (const [forged, field] of [

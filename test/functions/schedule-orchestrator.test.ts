@@ -7,12 +7,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import pino from 'pino';
+import fc from 'fast-check';
 import { loadApp } from '../../src/host/worker/load-app.js';
 import { AppInvoker } from '../../src/host/worker/app-invoker.js';
 import { newScheduleState, type ScheduleState } from '../../src/eventsource/schedule-state.js';
 import { eventId } from '../../src/eventsource/event.js';
 import { ActionType, History, flatActions, type FlatAction } from '../support/history.js';
 import { specOf, TEN_SECONDS } from '../support/specs.js';
+import { fuzzParameters } from '../support/fuzz.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const ORCHESTRATOR = 'scheduleOrchestrator';
@@ -51,6 +53,11 @@ function only(actions: FlatAction[], type: number): FlatAction[] {
   return actions.filter((a) => a.actionType === type);
 }
 
+/** The actions that schedule work (activities, timers, continue-as-new): the event waiters yielded with them left out. */
+function work(actions: FlatAction[]): FlatAction[] {
+  return actions.filter((a) => a.actionType !== ActionType.WaitForExternalEvent);
+}
+
 function carriedState(action: FlatAction | undefined): ScheduleState {
   const value = action?.input;
   return (typeof value === 'string' ? JSON.parse(value) : value) as ScheduleState;
@@ -58,7 +65,9 @@ function carriedState(action: FlatAction | undefined): ScheduleState {
 
 /** The orchestrator returns every action of the execution; those past the previous episode's are the new ones. */
 function newSince(previous: FlatAction[], current: FlatAction[]): FlatAction[] {
-  assert.deepEqual(current.slice(0, previous.length), previous, 'replay reproduces the earlier actions, each once');
+  // A timer canceled since it was scheduled is the same action (the host still fires it; the SDK ignores it).
+  const uncanceled = (actions: FlatAction[]): FlatAction[] => actions.map(({ isCanceled: _c, ...action }) => action);
+  assert.deepEqual(uncanceled(current.slice(0, previous.length)), uncanceled(previous), 'replay reproduces the earlier actions, each once');
   return current.slice(previous.length);
 }
 
@@ -93,7 +102,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(second.state.isDone, false);
   const added = newSince(first.actions, second.actions);
   assert.equal(only(added, ActionType.CreateTimer).length, 0, 'the timer is not scheduled again on replay');
-  assert.equal(added.length, 1);
+  assert.equal(work(added).length, 1);
   const calls = only(added, ActionType.CallActivity);
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.functionName, ACTIVITY);
@@ -110,7 +119,7 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   assert.equal(only(added3, ActionType.CallActivity).length, 0, 'the activity is not called again on replay');
   const next = only(added3, ActionType.ContinueAsNew);
   assert.equal(next.length, 1);
-  assert.equal(added3.length, 1);
+  assert.equal(work(added3).length, 1);
   const carried = carriedState(next[0]);
   assert.equal(carried.sequence, 2);
   assert.equal(carried.nextFireTime, at(20_000).toISOString(), 'fixed rate: from the scheduled time, not the late fire');
@@ -137,7 +146,7 @@ test('failed attempts back off on durable timers; after the last one the schedul
     assert.equal(state.isDone, false);
     const added = newSince(seen, actions);
     seen = actions;
-    assert.equal(added.length, 1);
+    assert.equal(work(added).length, 1);
     assert.equal(only(added, ActionType.CallActivity).length, 1, `attempt ${attempt} calls the activity once`);
     // The activity is told which attempt is the last: its failure goes to the dead-letter sink, if one is set.
     assert.deepEqual(only(added, ActionType.CallActivity)[0]?.input, request(tick, attempt === maxAttempts, attempt, at(now)));
@@ -399,13 +408,200 @@ test('jitter: the timer waits the scheduled time plus the tick\'s own delay, the
   assert.equal((call?.input as { scheduledTime: string }).scheduledTime, at(10_000).toISOString(), 'the event time stays the scheduled time');
 });
 
-test('an event raised while an attempt runs is applied when the attempt ends (pause: the tick completes, then the schedule holds)', async () => {
+/** Records a TimerCreated for each timer the episode added (ids follow the order they were scheduled); returns them. */
+function timersOf(history: History, added: FlatAction[], now: Date): Array<{ id: number; fireAt: Date }> {
+  return only(added, ActionType.CreateTimer).map((t) => {
+    const fireAt = new Date(String(t.fireAt));
+    return { id: history.timerCreated(now, fireAt), fireAt };
+  });
+}
+
+test('an event raised while an attempt runs is applied as it arrives (pause: shown at once; the attempt completes the tick, then the schedule holds)', async () => {
   const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
   const { history, taskId } = deliveringTick(input);
-  history.orchestratorStarted(at(10_100)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' }).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  const before = await episode(history, input);
+  history.orchestratorStarted(at(10_050)).eventRaised(at(10_050), 'pause', { note: 'during the attempt' });
+  const during = await episode(history, input);
+  assert.equal(during.state.isDone, false);
+  assert.equal(only(during.actions, ActionType.CallActivity).length, 1, 'the attempt is not scheduled again');
+  assert.deepEqual((during.state.customStatus as { paused?: unknown }).paused, { note: 'during the attempt', since: at(10_050).toISOString() });
+  // The rest of the attempt: the waiters with a timer to look at the activity again.
+  const [poll] = timersOf(history, newSince(before.actions, during.actions), at(10_050));
+  assert.equal(poll?.fireAt.toISOString(), at(11_050).toISOString());
+  history.orchestratorCompleted(at(10_050)).played();
+  history.orchestratorStarted(at(10_100)).taskCompleted(at(10_100), taskId, { ok: true, status: 202 });
+  const completed = await episode(history, input);
+  assert.deepEqual(work(newSince(during.actions, completed.actions)), [], 'nothing new until the timer');
+  history.orchestratorCompleted(at(10_100)).played();
+  history.orchestratorStarted(at(11_050)).timerFired(at(11_050), poll?.id ?? -1, at(11_050));
   const { state, actions } = await episode(history, input);
   assert.equal(state.isDone, true);
+  assert.equal(only(actions, ActionType.CallActivity).length, 1);
   const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
   assert.equal(carried.sequence, 2, 'the tick completed');
-  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_100).toISOString() });
+  assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_050).toISOString() });
+});
+
+/** An execution that starts behind: its tick (sequence 1 at 10 s) is due at once at `now`, its attempt scheduled. */
+function behindExecution(now: number): { history: History; input: ScheduleState; taskId: number } {
+  const input: ScheduleState = { ...newScheduleState('default', spec, g0), nextFireTime: at(10_000).toISOString() };
+  const history = new History().started(at(now), ORCHESTRATOR, input);
+  const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence: 1, scheduledTime: at(10_000).toISOString() };
+  const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
+  return { history, input, taskId };
+}
+
+test('regression (#16 finding 4): behind, the attempt is yielded with the event waiters; a pause is applied during it and stops the retries, the tick is kept', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  const first = await episode(new History().started(at(12_500), ORCHESTRATOR, input), input);
+  assert.equal(only(first.actions, ActionType.CallActivity).length, 1, 'the due tick is delivered at once');
+  assert.deepEqual(only(first.actions, ActionType.WaitForExternalEvent).map((a) => a.externalEventName).sort(),
+    ['backfill', 'pause', 'reschedule', 'resume', 'trigger'], 'with a waiter for every event');
+  history.orchestratorCompleted(at(12_500)).played();
+  history.orchestratorStarted(at(13_000)).eventRaised(at(13_000), 'pause', { note: 'stop' });
+  const paused = await episode(history, input);
+  assert.equal((paused.state.customStatus as { paused?: { note: string } }).paused?.note, 'stop', 'applied while the attempt runs');
+  const [poll] = timersOf(history, newSince(first.actions, paused.actions), at(13_000));
+  history.orchestratorCompleted(at(13_000)).played();
+  // The attempt times out; the poll finds it done: no back-off, no second attempt while paused.
+  history.orchestratorStarted(at(13_500)).taskCompleted(at(13_500), taskId, { ok: false, reason: 'timeout', retryable: true });
+  const failed = await episode(history, input);
+  history.orchestratorCompleted(at(13_500)).played();
+  history.orchestratorStarted(at(14_000)).timerFired(at(14_000), poll?.id ?? -1, at(14_000));
+  const done = await episode(history, input);
+  const added = newSince(failed.actions, done.actions);
+  assert.deepEqual(work(added).map((a) => a.actionType), [ActionType.ContinueAsNew], 'no retry, no back-off while paused');
+  const carried = carriedState(added.at(-1));
+  assert.equal(carried.paused?.note, 'stop');
+  assert.equal(carried.sequence, 1, 'the tick keeps its place and its id');
+  assert.ok(carried.pendingSince !== undefined, 'the tick is kept for after the resume');
+});
+
+test('events raised during one attempt: applied one by one in their order, the activity scheduled once', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  let seen = (await episode(history, input)).actions;
+  history.orchestratorCompleted(at(12_500)).played();
+  // Two of the same name, a pause and a resume, in one batch while the attempt runs; one more with its result.
+  history.orchestratorStarted(at(13_000))
+    .eventRaised(at(13_000), 'trigger', { requestId: 'a' })
+    .eventRaised(at(13_000), 'trigger', { requestId: 'b' })
+    .eventRaised(at(13_000), 'resume', {})
+    .eventRaised(at(13_000), 'pause', { note: 'last' });
+  let current = await episode(history, input);
+  let timers = timersOf(history, newSince(seen, current.actions), at(13_000));
+  seen = current.actions;
+  history.orchestratorCompleted(at(13_000)).played();
+  history.orchestratorStarted(at(13_500)).eventRaised(at(13_500), 'trigger', { requestId: 'c' }).taskCompleted(at(13_500), taskId, { ok: true, status: 202 });
+  current = await episode(history, input);
+  for (let i = 0; i < 5 && !current.state.isDone; i++) {
+    timers = [...timers, ...timersOf(history, newSince(seen, current.actions), at(13_500))];
+    seen = current.actions;
+    const last = timers.at(-1);
+    assert.ok(last !== undefined, 'waits on a timer');
+    history.orchestratorCompleted(at(13_500)).played();
+    history.orchestratorStarted(last.fireAt).timerFired(last.fireAt, last.id, last.fireAt);
+    current = await episode(history, input);
+  }
+  assert.equal(current.state.isDone, true);
+  assert.equal(only(current.actions, ActionType.CallActivity).length, 1, 'one attempt, scheduled once');
+  const carried = carriedState(only(current.actions, ActionType.ContinueAsNew)[0]);
+  assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b', 'c'], 'every trigger, once, in order');
+  assert.equal(carried.paused?.note, 'last', 'the pause raised after the resume holds');
+  assert.equal(carried.sequence, 2);
+});
+
+type Raised = { at: number; name: 'trigger'; payload: { requestId: string } } | { at: number; name: 'pause' | 'resume'; payload: object };
+interface ActivityInput { sequence: number; scheduledTime: string; requestId?: string; trigger?: string }
+type Pending = { kind: 'activity'; id: number; input: ActivityInput; doneAt: number; result: object }
+  | { kind: 'timer'; id: number; fireAt: number };
+
+/**
+ * Runs the schedule through the real replay code as the Durable extension would: every execution a fresh history,
+ * the events raised in it handed over in batches with the results and fired timers due by then (raised events first,
+ * as the embedded engine takes them), and at continue-as-new whatever the orchestrator did not take is dropped.
+ * Returns the requestIds of the triggers sent (attempted), the ids of the schedule's own ticks by sequence, and the end state.
+ */
+async function runStrict(spec: ReturnType<typeof specOf>, raised: Raised[], latencies: number[], answers: boolean[]): Promise<{ triggered: string[]; own: Map<number, Set<string>>; state: ScheduleState }> {
+  let input: ScheduleState = newScheduleState('default', spec, at(0));
+  let now = 0;
+  let draw = 0;
+  const events = [...raised].sort((a, b) => a.at - b.at);
+  const triggered: string[] = [];
+  const own = new Map<number, Set<string>>();
+  for (let execution = 0; execution < 400; execution++) {
+    const history = new History().started(at(now), ORCHESTRATOR, input);
+    const pending: Pending[] = [];
+    let seen: FlatAction[] = [];
+    for (;;) {
+      const { state, actions } = await episode(history, input);
+      const added = newSince(seen, actions);
+      seen = actions;
+      for (const action of added) {
+        if (action.actionType === ActionType.CallActivity) {
+          const request = action.input as ActivityInput;
+          const ok = answers[draw % answers.length] ?? true;
+          const latency = latencies[draw++ % latencies.length] ?? 0;
+          pending.push({ kind: 'activity', id: history.taskScheduled(at(now), ACTIVITY, request), input: request, doneAt: now + latency, result: ok ? { ok: true, status: 202 } : { ok: false, status: 503, reason: 'HTTP 503', retryable: true } });
+        } else if (action.actionType === ActionType.CreateTimer) {
+          const fireAt = Date.parse(String(action.fireAt)) - t0.getTime();
+          pending.push({ kind: 'timer', id: history.timerCreated(at(now), at(fireAt)), fireAt });
+        }
+      }
+      assert.ok(pending.filter((p) => p.kind === 'activity').length <= 1, 'one attempt at a time: an activity is never scheduled twice');
+      const next = only(added, ActionType.ContinueAsNew)[0];
+      if (next !== undefined || state.isDone) {
+        if (next === undefined) return { triggered, own, state: input };
+        input = carriedState(next);
+        break;
+      }
+      history.orchestratorCompleted(at(now)).played();
+      const dueAt = (p: Pending): number => (p.kind === 'activity' ? p.doneAt : p.fireAt);
+      const nextAt = Math.min(...pending.map(dueAt), events[0]?.at ?? Infinity);
+      if (!Number.isFinite(nextAt)) return { triggered, own, state: input };
+      now = Math.max(now, nextAt);
+      history.orchestratorStarted(at(now));
+      while (events[0] !== undefined && events[0].at <= now) {
+        const event = events.shift() as Raised;
+        history.eventRaised(at(now), event.name, event.payload);
+      }
+      for (const p of pending.filter((q) => dueAt(q) <= now)) {
+        pending.splice(pending.indexOf(p), 1);
+        if (p.kind === 'timer') {
+          history.timerFired(at(now), p.id, at(p.fireAt));
+          continue;
+        }
+        history.taskCompleted(at(now), p.id, p.result);
+        // A trigger's event is sent (its attempts may all fail: then it is counted as failed, not kept).
+        if (p.input.requestId !== undefined && !triggered.includes(p.input.requestId)) triggered.push(p.input.requestId);
+        if (!(p.result as { ok: boolean }).ok) continue;
+        if (p.input.trigger === undefined) own.set(p.input.sequence, (own.get(p.input.sequence) ?? new Set()).add(p.input.scheduledTime));
+      }
+    }
+    // The events raised after the last execution ended go to the next one; none is carried (the extension drops them).
+    if (events.length === 0 && input.queue.length === 0 && input.paused === undefined && execution > 0 && now > (raised.at(-1)?.at ?? 0) + 30_000) break;
+  }
+  return { triggered, own, state: input };
+}
+
+test('any events raised at any times, behind or not: each applied, none lost across continue-as-new (fast-check, the real replay code, unclaimed events dropped)', async () => {
+  const spec = specOf({ every: '1s', catchUp: { window: '1h', policy: 'all' }, delivery: { retry: 1, backoffPolicy: 'linear', backoffDelay: '1s', maxBackoff: '2s' } });
+  const raisedArb = fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), kind: fc.constantFrom('trigger', 'trigger', 'pause', 'resume') }), { maxLength: 12 });
+  await fc.assert(
+    fc.asyncProperty(raisedArb, fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), async (drawn, latencies, answers) => {
+      const raised: Raised[] = drawn.map((r, i) => (r.kind === 'trigger' ? { at: r.at, name: 'trigger', payload: { requestId: `r${i}` } } : { at: r.at, name: r.kind as 'pause' | 'resume', payload: {} }));
+      const last = Math.max(0, ...drawn.map((r) => r.at));
+      // A final resume, so that every queued trigger goes out and the schedule ends running.
+      raised.push({ at: last + 1, name: 'resume', payload: {} });
+      const { triggered, own, state } = await runStrict(spec, raised, latencies, answers.some((a) => a) ? answers : [true]);
+      const expected = raised.flatMap((r) => (r.name === 'trigger' ? [r.payload.requestId] : []));
+      // Applied: sent, or still queued where a schedule that stays behind keeps it (its own ticks go first).
+      const queued = state.queue.flatMap((q) => (q.kind === 'manual' ? [q.requestId] : []));
+      assert.deepEqual([...triggered, ...queued].sort(), [...expected].sort(), 'every trigger applied once: sent or queued, none lost');
+      assert.equal(state.paused, undefined, 'the last event (resume) was applied');
+      for (const [sequence, times] of own) assert.equal(times.size, 1, `sequence ${sequence}: one scheduled time (one id)`);
+      const sequences = [...own.keys()].sort((a, b) => a - b);
+      assert.deepEqual(sequences, sequences.map((_, i) => i + 1), 'in order, no gap');
+    }),
+    fuzzParameters({ numRuns: 25 }, 'orchestrator events'),
+  );
 });

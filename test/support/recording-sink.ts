@@ -28,6 +28,8 @@ export interface SinkAttempt {
   traceparent?: string;
   /** The CloudEvents distributed-tracing extension `traceparent`. */
   ceTraceparent?: string;
+  /** The Authorization header, when one came (a bearer token, Basic credentials). */
+  authorization?: string;
   receivedAt: number;
 }
 
@@ -120,6 +122,7 @@ export class RecordingSink {
       ...(event !== undefined ? { id: String(event.id) } : {}),
       ...(typeof header === 'string' ? { traceparent: header } : {}),
       ...(typeof extension === 'string' ? { ceTraceparent: extension } : {}),
+      ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
     });
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (status < 200 || status > 299 || event === undefined) {

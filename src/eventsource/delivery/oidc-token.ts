@@ -27,8 +27,16 @@ interface Cached {
   result: OidcTokenRead;
 }
 
-export function createOidcTokenSource(file: string): OidcTokenSource {
+/** Sends no Authorization header: for a sink that is neither K_SINK's origin nor names a token of its own. */
+export const NO_TOKEN: OidcTokenSource = { read: () => Promise.resolve({ ok: true, headers: {} }) };
+
+/**
+ * `required`: a missing file is a retryable failure rather than "no header" (a schedule that names its own token
+ * file expects to send one; K_SINK's token is optional, as Knative mounts it only with authentication-oidc).
+ */
+export function createOidcTokenSource(file: string, options: { required?: boolean } = {}): OidcTokenSource {
   let cached: Cached | undefined;
+  const absent = (): OidcTokenRead => (options.required === true ? failure(`OIDC token file ${file} does not exist`) : { ok: true, headers: {} });
 
   async function read(): Promise<OidcTokenRead> {
     let key: string;
@@ -41,13 +49,13 @@ export function createOidcTokenSource(file: string): OidcTokenSource {
       const info = statSync(file, { bigint: true, throwIfNoEntry: false });
       if (info === undefined) {
         cached = undefined;
-        return { ok: true, headers: {} };
+        return absent();
       }
       key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
       changedNs = info.ctimeNs > info.mtimeNs ? info.ctimeNs : info.mtimeNs;
     } catch (error) {
       cached = undefined;
-      if (errorCode(error) === 'ENOENT') return { ok: true, headers: {} };
+      if (errorCode(error) === 'ENOENT') return absent();
       return failure(`OIDC token file ${file} cannot be read (${errorCode(error) ?? 'error'})`);
     }
     if (cached !== undefined && cached.settled && cached.key === key) return cached.result;
@@ -58,7 +66,7 @@ export function createOidcTokenSource(file: string): OidcTokenSource {
       text = await readFile(file, 'utf8');
     } catch (error) {
       cached = undefined;
-      if (errorCode(error) === 'ENOENT') return { ok: true, headers: {} };
+      if (errorCode(error) === 'ENOENT') return absent();
       return failure(`OIDC token file ${file} cannot be read (${errorCode(error) ?? 'error'})`);
     }
     const result = tokenHeaders(file, text.trim());

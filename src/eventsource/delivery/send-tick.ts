@@ -8,6 +8,7 @@ import type { DeliveryResult, TickInput } from '../schedule-state.js';
 import { deadLetterEvent, type LastFailure } from './dead-letter.js';
 import type { Delivery, DeliveryOutcome } from './deliver.js';
 import type { OidcTokenSource } from './oidc-token.js';
+import { signalOf, type SinkBreaker } from './sink-breaker.js';
 
 export interface TickSender {
   delivery: Delivery;
@@ -21,6 +22,10 @@ export interface TickSender {
   metrics?: EventSourceMetrics;
   /** Default: the process's tracer provider's (a no-op one when tracing is not set up). */
   tracer?: Tracer;
+  /** What the worker knows of the sink's origin, shared by every schedule (absent: every attempt posts). */
+  breaker?: SinkBreaker;
+  /** The breaker's clock (epoch ms); default Date.now. */
+  now?: () => number;
 }
 
 export interface SendOptions {
@@ -49,14 +54,37 @@ export async function sendTick(tick: TickInput, sender: TickSender, options: Sen
   const traceHeaders = traceHeadersOf(span);
   const event = traceHeaders['traceparent'] === undefined ? built : built.cloneWith({ traceparent: traceHeaders['traceparent'] }, false);
   try {
+    const origin = new URL(sender.delivery.destination).origin;
+    const admission = sender.breaker?.admit(origin, (sender.now ?? Date.now)());
+    if (admission !== undefined && !admission.send) {
+      // Known down: answered at once, nothing sent; the tick keeps its attempts and comes back after a probe interval.
+      const reason = `sink ${origin} is down since ${new Date(admission.since).toISOString()} (${admission.lastReason}); not sent`;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+      sender.logger.debug({ ...fields, reason }, 'event delivery deferred');
+      return { ok: false, reason, retryable: true, sinkDown: true, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 };
+    }
     const outcome = await attempt(event, sender, fields, traceHeaders, span);
     if (outcome.ok) return outcome;
-    const { durationMs: _duration, body, ...result } = outcome;
+    const { durationMs: _duration, body, ...failed } = outcome;
+    // A real attempt (a probe, or the failure that marked the origin down): a normal attempt that also says so.
+    const result = sender.breaker?.isDown(origin) === true ? { ...failed, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 } : failed;
     const final = !result.retryable || options.lastAttempt === true;
     if (!final || sender.deadLetter === undefined) return result;
     return await deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });
   } finally {
     span.end();
+  }
+}
+
+/** Tells the breaker what a real attempt showed, and logs the origin going down or coming back. */
+function breakerRecord(sender: TickSender, outcome: DeliveryOutcome): void {
+  if (sender.breaker === undefined) return;
+  const origin = new URL(sender.delivery.destination).origin;
+  const transition = sender.breaker.record(origin, signalOf(outcome), (sender.now ?? Date.now)(), outcome.ok ? '' : outcome.reason);
+  if (transition?.kind === 'down') {
+    sender.logger.warn({ origin, reason: transition.reason }, 'sink down: attempts wait for a probe to succeed');
+  } else if (transition?.kind === 'up') {
+    sender.logger.info({ origin, downMs: transition.downMs }, 'sink up again');
   }
 }
 
@@ -99,6 +127,7 @@ async function attempt(
   }
   const oidc = token.headers['authorization'] !== undefined;
   const outcome = await sender.delivery.deliver(event, { headers: { ...traceHeaders, ...token.headers } });
+  breakerRecord(sender, outcome);
   if (sender.metrics) recordAttempt(sender.metrics, schedule, outcome.status, outcome.durationMs);
   if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
   if (outcome.ok) {

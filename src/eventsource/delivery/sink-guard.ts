@@ -19,9 +19,7 @@ FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6');
 FORBIDDEN.addAddress('100.100.100.200', 'ipv4');
 FORBIDDEN.addAddress('168.63.129.16', 'ipv4');
 FORBIDDEN.addAddress('192.0.0.192', 'ipv4');
-// 169.254/16 reached through the NAT64 well-known prefix and 6to4 (IPv4-mapped ::ffff:a.b.c.d BlockList handles).
-FORBIDDEN.addSubnet('64:ff9b::a9fe:0', 112, 'ipv6');
-FORBIDDEN.addSubnet('2002:a9fe::', 32, 'ipv6');
+// An IPv4 address reached through IPv6 (mapped, compatible, NAT64, 6to4) is checked as that IPv4: ipv4Embedded.
 
 /** Names of metadata services (they resolve to the addresses above inside their cloud; refused before any lookup). */
 const FORBIDDEN_HOSTNAMES = new Set([
@@ -37,8 +35,48 @@ export function forbiddenAddress(address: string): boolean {
   const bare = address.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 4) return FORBIDDEN.check(bare, 'ipv4');
-  if (family === 6) return FORBIDDEN.check(bare, 'ipv6');
+  if (family === 6) return FORBIDDEN.check(bare, 'ipv6') || ipv4Embedded(ipv6Bytes(bare)).some((v4) => FORBIDDEN.check(v4, 'ipv4'));
   return false;
+}
+
+/**
+ * The IPv4 addresses an IPv6 address may carry to the network (RFC 4291 mapped ::ffff:0:0/96 and compatible ::/96,
+ * RFC 6052 NAT64 64:ff9b::/96, RFC 8215 local-use NAT64 64:ff9b:1::/48, RFC 3056 6to4 2002::/16). A local-use NAT64
+ * prefix may be /48, /56, /64 or /96 inside its /48 (RFC 6052 §2.2 layouts, bits 64-71 reserved): every reading is
+ * returned, so an address is refused when any of them is a refused IPv4.
+ */
+export function ipv4Embedded(bytes: Uint8Array): string[] {
+  const group = (index: number): number => ((bytes[index * 2] ?? 0) << 8) | (bytes[index * 2 + 1] ?? 0);
+  const zeros = (from: number, to: number): boolean => bytes.subarray(from, to).every((byte) => byte === 0);
+  const at = (...indexes: number[]): string => indexes.map((index) => bytes[index] ?? 0).join('.');
+  const found: string[] = [];
+  if (zeros(0, 10) && (group(5) === 0xffff || group(5) === 0)) found.push(at(12, 13, 14, 15));
+  const nat64 = group(0) === 0x64 && group(1) === 0xff9b;
+  if (nat64 && zeros(4, 12)) found.push(at(12, 13, 14, 15));
+  if (nat64 && group(2) === 1) found.push(at(6, 7, 9, 10), at(7, 9, 10, 11), at(9, 10, 11, 12), at(12, 13, 14, 15));
+  if (group(0) === 0x2002) found.push(at(2, 3, 4, 5));
+  return found;
+}
+
+/** The 16 bytes of an IPv6 address already known to be one (isIP === 6): `::` expanded, a dotted tail read. */
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const bytes = new Uint8Array(16);
+  all.forEach((group, index) => {
+    bytes[index * 2] = group >> 8;
+    bytes[index * 2 + 1] = group & 0xff;
+  });
+  return bytes;
 }
 
 /** True for a host name (or IP literal) that names a metadata service or a forbidden address. */

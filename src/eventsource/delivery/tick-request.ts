@@ -15,6 +15,8 @@ export interface TickRequest extends TickInput {
   event?: SpecEvent;
   /** The schedule's own sink; absent: K_SINK. */
   sink?: string;
+  /** The schedule's own OIDC token file (a name in SINK_OIDC_TOKENS_DIR); absent: K_SINK's token to K_SINK's origin only. */
+  oidcTokenFile?: string;
   /** The schedule's delivery policy, as far as one attempt needs it. */
   delivery?: Pick<DeliveryPolicy, 'timeout' | 'deadLetterSink'>;
   /** Which attempt of the tick this is in its execution, from 1 (a span attribute). */
@@ -25,6 +27,8 @@ export interface TickRequest extends TickInput {
   lateMs?: number;
   /** Ticks the schedule skipped since its last request, for the metrics (skips are decided in replayed code). */
   skipped?: number;
+  /** Of `skipped`, the ticks a pause or a restart held back on purpose: counted, but no sign of overload. */
+  skippedOnPurpose?: number;
 }
 
 export interface SinkDefaults {

@@ -3,7 +3,8 @@
  * activity feeds them, `/api/metrics` and `/api/healthz` read them.
  */
 import { app } from '@azure/functions';
-import { eventSourceMetrics, type EventSourceMetrics } from '../../eventsource/metrics.js';
+import { SinkBreaker } from '../../eventsource/delivery/sink-breaker.js';
+import { eventSourceMetrics, watchSinks, type EventSourceMetrics } from '../../eventsource/metrics.js';
 import { OverloadMonitor } from '../../eventsource/overload.js';
 import { setupTracing } from '../../eventsource/tracing.js';
 import { config, logger } from './settings.js';
@@ -16,6 +17,10 @@ if (tracing.exporting) {
 }
 
 export const metrics: EventSourceMetrics = eventSourceMetrics();
+
+/** What the worker knows of each sink origin, shared by every schedule's deliveries; healthz and the metrics read it. */
+export const sinkBreaker = new SinkBreaker(config.sinkProbeIntervalMs);
+watchSinks(() => sinkBreaker.downTotals(Date.now()));
 
 export const overload = new OverloadMonitor({
   thresholdMs: config.lateTickThresholdMs,

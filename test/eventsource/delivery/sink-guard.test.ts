@@ -24,16 +24,69 @@ describe('forbidden addresses and names', () => {
     for (const address of [
       '169.254.169.254', '169.254.0.1', '169.254.170.2', 'fe80::1', '[fe80::1]', 'fe80::1%eth0', 'febf::1',
       'fd00:ec2::254', '[fd00:ec2::254]', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '100.100.100.200', '168.63.129.16',
-      '192.0.0.192', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1',
+      '192.0.0.192', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '::a9fe:a9fe', '::169.254.169.254', '[::a9fe:a9fe]',
+      '64:ff9b:1::a9fe:a9fe', '64:ff9b:1:a9fe:a9:fe00::', '64:ff9b::100.100.100.200', '64:ff9b::a83f:8110', '2002:a83f:8110::',
     ]) {
       assert.equal(forbiddenAddress(address), true, address);
     }
-    for (const address of ['127.0.0.1', '::1', '10.0.0.1', '192.168.1.1', '169.253.255.255', '169.255.0.0', 'fec0::1', 'fd00:ec2::253', '8.8.8.8', 'example.com']) {
+    for (const address of ['127.0.0.1', '::1', '::', '::8.8.8.8', '64:ff9b::808:808', '64:ff9b:1::808:808', '10.0.0.1', '192.168.1.1', '169.253.255.255', '169.255.0.0', 'fec0::1', 'fd00:ec2::253', '8.8.8.8', 'example.com']) {
       assert.equal(forbiddenAddress(address), false, address);
     }
     for (const host of ['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.', 'metadata', 'metadata.goog', 'instance-data']) {
       assert.equal(forbiddenHost(host), true, host);
     }
+  });
+});
+
+/** The 16 bytes of an IPv6 address as text: all eight groups, or compressed the way a URL host writes it. */
+function ipv6Text(bytes: number[], compressed: boolean): string {
+  const groups = Array.from({ length: 8 }, (_, index) => (((bytes[index * 2] ?? 0) << 8) | (bytes[index * 2 + 1] ?? 0)).toString(16));
+  const full = groups.join(':');
+  return compressed ? new URL(`http://[${full}]/`).hostname.slice(1, -1) : full;
+}
+
+/** Every way an IPv6 address carries an IPv4 one to the network (the guard must see through each). */
+const EMBEDDINGS: Record<string, (v4: number[], rest: number[]) => number[]> = {
+  mapped: (v4) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4],
+  compatible: (v4) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...v4],
+  'NAT64 64:ff9b::/96': (v4) => [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, ...v4],
+  'local NAT64 /48 as /48': (v4, rest) => [0, 0x64, 0xff, 0x9b, 0, 1, v4[0] ?? 0, v4[1] ?? 0, rest[0] ?? 0, v4[2] ?? 0, v4[3] ?? 0, ...rest.slice(1, 6)],
+  'local NAT64 /48 as /56': (v4, rest) => [0, 0x64, 0xff, 0x9b, 0, 1, rest[0] ?? 0, v4[0] ?? 0, rest[1] ?? 0, v4[1] ?? 0, v4[2] ?? 0, v4[3] ?? 0, ...rest.slice(2, 6)],
+  'local NAT64 /48 as /64': (v4, rest) => [0, 0x64, 0xff, 0x9b, 0, 1, rest[0] ?? 0, rest[1] ?? 0, rest[2] ?? 0, ...v4, ...rest.slice(3, 6)],
+  'local NAT64 /48 as /96': (v4, rest) => [0, 0x64, 0xff, 0x9b, 0, 1, ...rest.slice(0, 6), ...v4],
+  '6to4': (v4, rest) => [0x20, 0x02, ...v4, ...rest.slice(0, 6), 0, 0, 0, 0],
+};
+
+describe('IPv4 addresses inside IPv6 ones', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const refusedV4 = fc.oneof(
+    fc.tuple(octet, octet).map(([c, d]) => [169, 254, c, d]),
+    fc.constantFrom<number[]>([100, 100, 100, 200], [168, 63, 129, 16], [192, 0, 0, 192]),
+  );
+  const rest = fc.array(octet, { minLength: 6, maxLength: 6 });
+
+  it('any IPv4 the guard refuses stays refused in every IPv6 embedding, in any spelling (property)', () => {
+    fc.assert(
+      fc.property(refusedV4, fc.constantFrom(...Object.keys(EMBEDDINGS)), rest, fc.boolean(), (v4, kind, bits, compressed) => {
+        assert.equal(forbiddenAddress(v4.join('.')), true);
+        const bytes = EMBEDDINGS[kind]?.(v4, bits) ?? [];
+        assert.equal(bytes.length, 16, kind);
+        const text = ipv6Text(bytes, compressed);
+        assert.equal(forbiddenAddress(text), true, `${kind}: ${text}`);
+        assert.equal(forbiddenHost(`[${text}]`), true, text);
+      }),
+      fuzzParameters({ numRuns: 500 }, 'embedded refused IPv4'),
+    );
+  });
+
+  it('an IPv4 the guard lets through is let through when mapped, compatible or behind the well-known NAT64 prefix (property)', () => {
+    fc.assert(
+      fc.property(fc.ipV4().filter((v4) => !forbiddenAddress(v4)), fc.constantFrom('mapped', 'compatible', 'NAT64 64:ff9b::/96'), fc.boolean(), (v4, kind, compressed) => {
+        const text = ipv6Text(EMBEDDINGS[kind]?.(v4.split('.').map(Number), []) ?? [], compressed);
+        assert.equal(forbiddenAddress(text), false, `${kind}: ${text}`);
+      }),
+      fuzzParameters({ numRuns: 300 }, 'embedded allowed IPv4'),
+    );
   });
 });
 
