@@ -21,15 +21,16 @@ export type ListStatus = (typeof LIST_STATUSES)[number];
 
 export const LIST_TOP_DEFAULT = 100;
 export const LIST_TOP_MAX = 1_000;
-const TOKEN_CHARS = 200;
+/** Room for the Durable list route's token (two table keys of a schedule's instance, base64) with margin. */
+const TOKEN_CHARS = 2_000;
 /** The query parameter a Functions key may be presented in, on any route. */
 export const FUNCTIONS_KEY_PARAMETER = 'code';
 
 export interface ListQuery {
   status?: ListStatus;
   top: number;
-  /** The name after which the page starts (from the continuation token). */
-  after?: string;
+  /** Where the page starts: the Durable list route's own continuation token, carried inside ours. */
+  page?: string;
 }
 
 const listQuerySchema = z.strictObject({
@@ -44,9 +45,9 @@ const listQuerySchema = z.strictObject({
     .string()
     .max(TOKEN_CHARS, { error: 'is not a continuation token this API gave' })
     .transform((token, ctx) => {
-      const after = tokenName(token);
-      if (after === undefined) ctx.addIssue({ code: 'custom', message: 'is not a continuation token this API gave' });
-      return after ?? '';
+      const page = tokenPage(token);
+      if (page === undefined) ctx.addIssue({ code: 'custom', message: 'is not a continuation token this API gave' });
+      return page ?? '';
     })
     .optional(),
 });
@@ -67,23 +68,28 @@ export function checkListQuery(query: Iterable<[string, string]>): Checked<ListQ
   const { status, top, continuationToken } = checked.value;
   return {
     ok: true,
-    value: { ...(status ? { status } : {}), top: top ?? LIST_TOP_DEFAULT, ...(continuationToken ? { after: continuationToken } : {}) },
+    value: { ...(status ? { status } : {}), top: top ?? LIST_TOP_DEFAULT, ...(continuationToken ? { page: continuationToken } : {}) },
   };
 }
 
-const TOKEN_PREFIX = 'after:';
+const TOKEN_PREFIX = 'page:';
 
-/** The token of the page that starts after `name` (opaque to callers; base64url of the last name shown). */
-export function continuationTokenAfter(name: string): string {
-  return Buffer.from(`${TOKEN_PREFIX}${name}`, 'utf8').toString('base64url');
+/**
+ * The token of the page that starts where the Durable list route's `page` token says (opaque to callers;
+ * base64url, so it needs no escaping in a query). The route's token names the next row, so a page starts where the
+ * last ended whatever was created or deleted in between.
+ */
+export function continuationTokenFor(page: string): string {
+  return Buffer.from(`${TOKEN_PREFIX}${page}`, 'utf8').toString('base64url');
 }
 
-function tokenName(token: string): string | undefined {
+function tokenPage(token: string): string | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
   const decoded = Buffer.from(token, 'base64url').toString('utf8');
   if (!decoded.startsWith(TOKEN_PREFIX)) return undefined;
-  const name = decoded.slice(TOKEN_PREFIX.length);
-  return /^[a-z0-9-]{1,63}$/.test(name) ? name : undefined;
+  const page = decoded.slice(TOKEN_PREFIX.length);
+  // The route's tokens are printable ASCII (base64, or a number in the memory store); anything else is not ours.
+  return /^[\x21-\x7e]{1,1400}$/.test(page) ? page : undefined;
 }
 
 /** The body of pause and resume: optional, `{}` or `{"note": "..."}`. */

@@ -167,23 +167,41 @@ describe('dashboard: chart layout', () => {
 });
 
 describe('dashboard: paging', () => {
-  it('reads page after page, passing each continuation token on, until a page has none', async () => {
-    const { allPages } = await paging;
-    const names = Array.from({ length: 250 }, (_, i) => `s-${String(i).padStart(3, '0')}`);
-    const asked: Array<string | undefined> = [];
-    const all = await allPages(async (token) => {
-      asked.push(token);
-      const from = token === undefined ? 0 : names.indexOf(token) + 1;
-      const page = names.slice(from, from + 100);
-      const last = page[page.length - 1];
-      return from + 100 < names.length && last !== undefined ? { schedules: page, continuationToken: last } : { schedules: page };
-    });
-    assert.deepEqual(all, names);
-    assert.deepEqual(asked, [undefined, 's-099', 's-199']);
+  /** The management API over `names`, `top` a page, its token the index the next page starts at. */
+  const api = (names: string[], top: number) => (token: string | undefined) => {
+    const from = token === undefined ? 0 : Number(token);
+    const page = names.slice(from, from + top);
+    return from + top < names.length ? { schedules: page, continuationToken: String(from + top) } : { schedules: page };
+  };
+
+  it('reads only the page on screen; Next and Previous move by the tokens the API gave', async () => {
+    const { Pager } = await paging;
+    const list = api(Array.from({ length: 250 }, (_, i) => `s-${i}`), 100);
+    const pager = new Pager();
+    const read = (): string[] => {
+      let page = list(pager.current());
+      while (pager.shown(page)) page = list(pager.current());
+      return page.schedules;
+    };
+    assert.deepEqual([read()[0], pager.number, pager.hasPrevious(), pager.hasNext()], ['s-0', 1, false, true]);
+    pager.next();
+    assert.deepEqual([read()[0], pager.number, pager.hasPrevious(), pager.hasNext()], ['s-100', 2, true, true]);
+    pager.next();
+    assert.deepEqual([read().length, pager.hasNext()], [50, false]);
+    pager.next(); // nothing after the last page
+    assert.equal(pager.number, 3);
+    pager.previous();
+    assert.deepEqual([read()[0], pager.number], ['s-100', 2]);
   });
 
-  it('gives up on a list that never ends instead of spinning', async () => {
-    const { allPages } = await paging;
-    await assert.rejects(allPages(async () => ({ schedules: [1], continuationToken: 'again' }), 5), /did not end after 5 pages/);
+  it('a page that emptied (its schedules deleted) shows the one before it', async () => {
+    const { Pager } = await paging;
+    const pager = new Pager();
+    pager.shown({ schedules: ['a'], continuationToken: 'x' });
+    pager.next();
+    assert.equal(pager.current(), 'x');
+    assert.equal(pager.shown({ schedules: [] }), true, 'read again');
+    assert.deepEqual([pager.current(), pager.number], [undefined, 1]);
+    assert.equal(pager.shown({ schedules: [] }), false, 'the first page stays, empty or not');
   });
 });

@@ -9,7 +9,7 @@ import {
   checkBackfillBody,
   checkListQuery,
   checkNoteBody,
-  continuationTokenAfter,
+  continuationTokenFor,
   LIST_STATUSES,
   LIST_TOP_DEFAULT,
   LIST_TOP_MAX,
@@ -24,7 +24,9 @@ test('list query: defaults, each status, top bounds, a token round trip', () => 
   assert.deepEqual(checkListQuery([['top', '1']]), { ok: true, value: { top: 1 } });
   assert.deepEqual(checkListQuery([['top', String(LIST_TOP_MAX)]]), { ok: true, value: { top: LIST_TOP_MAX } });
   for (const bad of ['0', String(LIST_TOP_MAX + 1), '-1', '1.5', 'ten', '', '1e3']) assert.deepEqual(fields(checkListQuery([['top', bad]])), ['top'], bad);
-  assert.deepEqual(checkListQuery([['continuationToken', continuationTokenAfter('nightly-2')]]), { ok: true, value: { top: LIST_TOP_DEFAULT, after: 'nightly-2' } });
+  const routeToken = Buffer.from(JSON.stringify({ nextPartitionKey: 'schedule-nightly-2', nextRowKey: 'instance~0123456789abcdef' })).toString('base64');
+  assert.deepEqual(checkListQuery([['continuationToken', continuationTokenFor(routeToken)]]), { ok: true, value: { top: LIST_TOP_DEFAULT, page: routeToken } });
+  assert.deepEqual(fields(checkListQuery([['continuationToken', continuationTokenFor('a b')]])), ['continuationToken']);
   assert.deepEqual(fields(checkListQuery([['status', 'Running']])), ['status']);
   assert.deepEqual(fields(checkListQuery([['continuationToken', 'abc']])), ['continuationToken']);
   assert.deepEqual(fields(checkListQuery([['top', '5'], ['top', '6']])), ['top']);
@@ -42,7 +44,7 @@ test('list query fuzz: accepted exactly when every parameter is valid; a refusal
   const value = fc.oneof(
     fc.constantFrom(...LIST_STATUSES, 'RUNNING', '0', '1', '1000', '1001', ''),
     fc.integer({ min: -5, max: 2_000 }).map(String),
-    fc.stringMatching(/^[a-z0-9-]{1,63}$/).map(continuationTokenAfter),
+    fc.stringMatching(/^[A-Za-z0-9+/=]{1,200}$/).map(continuationTokenFor),
     fc.string({ maxLength: 40 }),
   );
   fc.assert(
@@ -61,7 +63,7 @@ test('list query fuzz: accepted exactly when every parameter is valid; a refusal
       for (const [k, raw] of checkedPairs) {
         if (k === 'status') assert.equal(v.status, raw);
         else if (k === 'top') assert.equal(v.top, Number(raw));
-        else if (k === 'continuationToken') assert.equal(continuationTokenAfter(v.after ?? ''), raw);
+        else if (k === 'continuationToken') assert.equal(continuationTokenFor(v.page ?? ''), raw);
         else assert.fail(`unknown parameter ${JSON.stringify(k)} accepted`);
       }
     }),

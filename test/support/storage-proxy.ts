@@ -5,7 +5,8 @@
  *   one entity), `write` (single-entity PUT/POST/PATCH/MERGE/DELETE), `table` (table ops); reset() starts again;
  * - cut(): every connection is reset and new ones are refused until restore();
  * - loseResponses(true): requests still reach storage (and commit), but their answers are swallowed and the
- *   connection is reset: the "lost response" a retry then trips over;
+ *   connection is reset: the "lost response" a retry then trips over; loseNext('transaction') does it to the next
+ *   request of that kind alone;
  * - hold('transaction'): requests of that kind never reach storage (nor get an answer) until hold(undefined), which
  *   drops them: the client hangs there, as one killed at that instant would have left things; held() counts them.
  */
@@ -23,6 +24,7 @@ export interface StorageProxy {
   cut(): void;
   restore(): void;
   loseResponses(on: boolean): void;
+  loseNext(kind: CallKind): void;
   hold(kind: CallKind | undefined): void;
   held(): number;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   let counts = empty();
   let down = false;
   let losing = false;
+  let loseKind: CallKind | undefined;
   let holding: CallKind | undefined;
   const held = new Set<IncomingMessage>();
   const clients = new Set<Socket>();
@@ -51,6 +54,8 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   const server = createServer((req, res) => {
     const kind = kindOf(req);
     counts[kind]++;
+    const lose = losing || loseKind === kind;
+    if (loseKind === kind) loseKind = undefined;
     if (holding !== undefined && kind === holding) {
       held.add(req);
       return;
@@ -58,7 +63,7 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     const upstream = request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
-        if (losing) {
+        if (lose) {
           answer.destroy();
           req.socket.destroy();
           return;
@@ -105,6 +110,9 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     },
     restore() {
       down = false;
+    },
+    loseNext(kind: CallKind) {
+      loseKind = kind;
     },
     loseResponses(on: boolean) {
       losing = on;

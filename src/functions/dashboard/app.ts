@@ -1,10 +1,11 @@
 /**
- * The dashboard page: reads every schedule from the management API every few seconds and keeps the table in
- * place; opens a schedule's detail (its describe view); pauses, resumes and triggers. Without a key it tries the
+ * The dashboard page: reads the page of schedules it shows (100 in name order, Next/Previous for more) from the
+ * management API every few seconds and keeps the table in place; opens a schedule's detail (its describe view); pauses, resumes and triggers. Without a key it tries the
  * API as is (keyless local mode); on 401 it asks for the key once and keeps it for the tab's session.
  */
 import { act, ApiError, describeSchedule, forgetKey, listSchedules, storeKey, storedKey, Unauthorized, type Action } from './api.js';
-import { browser, byId, type DomInput } from './dom.js';
+import { browser, byId, type DomButton, type DomInput } from './dom.js';
+import { Pager } from './paging.js';
 import { fillDetail, fillRow, newRow, type Row } from './rows.js';
 import type { ScheduleView } from './ticks.js';
 
@@ -19,6 +20,7 @@ let open: Set<string> | undefined = readOpen();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let refreshing: Promise<void> | undefined;
 let waitingForKey = false;
+const pager = new Pager();
 
 function readOpen(): Set<string> | undefined {
   const stored = browser.sessionStorage.getItem(OPEN_ITEM);
@@ -92,11 +94,19 @@ async function refresh(): Promise<void> {
   if (timer !== undefined) clearTimeout(timer);
   timer = undefined;
   try {
-    const views = await listSchedules();
+    let page = await listSchedules(pager.current());
+    // A page that emptied (its schedules deleted) shows the one before it instead.
+    while (pager.shown(page)) page = await listSchedules(pager.current());
+    const views = page.schedules;
     const nowMs = Date.now();
     placeRows(views, nowMs);
     await refreshDetails(nowMs);
-    byId('updated').textContent = `${views.length} schedule${views.length === 1 ? '' : 's'} · updated ${new Date(nowMs).toISOString().slice(11, 19)} UTC`;
+    const count = `${views.length} schedule${views.length === 1 ? '' : 's'}`;
+    const more = pager.hasNext() || pager.hasPrevious();
+    byId('updated').textContent = `${more ? `page ${pager.number}: ` : ''}${count} · updated ${new Date(nowMs).toISOString().slice(11, 19)} UTC`;
+    (byId('previous-page') as DomButton).disabled = !pager.hasPrevious();
+    (byId('next-page') as DomButton).disabled = !pager.hasNext();
+    byId('pages').hidden = !more;
     byId('forget-key').hidden = storedKey() === undefined;
     if (byId('message').className === 'error') say('');
   } catch (error) {
@@ -171,6 +181,14 @@ function start(): void {
   byId('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     onKeySubmit();
+  });
+  byId('next-page').addEventListener('click', () => {
+    pager.next();
+    void refreshNow();
+  });
+  byId('previous-page').addEventListener('click', () => {
+    pager.previous();
+    void refreshNow();
   });
   byId('forget-key').addEventListener('click', () => {
     forgetKey();

@@ -1,6 +1,7 @@
 /**
- * Reading a list the management API pages (`{schedules, continuationToken?}`): page after page until a page comes
- * without a token. Pure (the page is fetched by the caller), so the unit tests drive it with pages of their own.
+ * The page of schedules the dashboard shows: the management API pages its list (`{schedules, continuationToken?}`),
+ * and the dashboard reads only the page on screen (a refresh reads that one page again), moving on with the page's
+ * token and back with the tokens of the pages before it. Pure, so the unit tests drive it without a browser.
  */
 
 export interface Page<T> {
@@ -8,17 +9,48 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
-/** At most this many pages: a token that never ends cannot keep the page busy for ever. */
-export const MAX_PAGES = 1_000;
+export class Pager {
+  /** The token that starts each page visited so far (undefined: the first page); the last one is on screen. */
+  private readonly starts: Array<string | undefined> = [undefined];
+  /** The token of the page after the one on screen, from its last read. */
+  private after: string | undefined;
 
-export async function allPages<T>(fetchPage: (token: string | undefined) => Promise<Page<T>>, maxPages = MAX_PAGES): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
-    const answer = await fetchPage(token);
-    all.push(...answer.schedules);
-    token = answer.continuationToken;
-    if (token === undefined) return all;
+  /** The token to read the page on screen with. */
+  current(): string | undefined {
+    return this.starts[this.starts.length - 1];
   }
-  throw new Error(`the schedule list did not end after ${maxPages} pages`);
+
+  /** The page on screen is number `number` (from 1). */
+  get number(): number {
+    return this.starts.length;
+  }
+
+  /** What a read of the page on screen said; an empty page that is not the first goes back one (true: read again). */
+  shown<T>(page: Page<T>): boolean {
+    this.after = page.continuationToken;
+    if (page.schedules.length === 0 && this.starts.length > 1) {
+      this.previous();
+      return true;
+    }
+    return false;
+  }
+
+  hasNext(): boolean {
+    return this.after !== undefined;
+  }
+
+  hasPrevious(): boolean {
+    return this.starts.length > 1;
+  }
+
+  next(): void {
+    if (this.after === undefined) return;
+    this.starts.push(this.after);
+    this.after = undefined;
+  }
+
+  previous(): void {
+    if (this.starts.length > 1) this.starts.pop();
+    this.after = undefined;
+  }
 }

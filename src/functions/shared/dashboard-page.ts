@@ -36,6 +36,10 @@ export function dashboardHtml(base: string): string {
   <tbody id="rows"></tbody>
 </table>
 <p id="empty" hidden>No schedules.</p>
+<nav id="pages" hidden>
+  <button type="button" id="previous-page">Previous</button>
+  <button type="button" id="next-page">Next</button>
+</nav>
 <footer>
   <span class="legend"><span class="swatch tick-onTime"></span>delivered</span>
   <span class="legend"><span class="swatch tick-late"></span>late (over 1 s)</span>

@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { parseJson, toJsonText } from './chunked-text.js';
 import type { EngineContext } from './engine-context.js';
 import { newExecution } from './instance-start.js';
-import { DurableConfigError, externalMessageKey, INBOX_PREFIX, startMessageKey, validateInstanceId } from './keys.js';
+import { DurableConfigError, externalMessageKey, validateInstanceId } from './keys.js';
+import { purgeInstance } from './instance-purge.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './model.js';
 import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
-import { ConflictError } from './store/errors.js';
+import { ConflictError, describe } from './store/errors.js';
 import type { HubStore } from './store/hub-store.js';
 import {
   InstanceAlreadyExistsError,
@@ -49,6 +50,8 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= 5) throw err;
         existing = await this.store.readInstance(instanceId);
+        // The write landed and only its answer was lost (the retry met the row): this is our own start.
+        if (existing?.startToken !== undefined && existing.startToken === execution.record.startToken) break;
       }
     }
     this.ctx.log.info({ instanceId, name: orchestratorName, ...(options.startAt ? { startAt: new Date(at).toISOString() } : {}) }, 'durable: instance scheduled');
@@ -56,6 +59,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     // A new partition holds exactly what was just written: the owner starts from that instead of reading it back.
     if (created) this.ctx.instanceCreated(instanceId, created.record, created.start);
     else this.ctx.requestStep(instanceId, 'all');
+    await this.wakeOwner(instanceId);
     return instanceId;
   }
 
@@ -84,8 +88,34 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   private async enqueue(instanceId: string, message: InboxMessage): Promise<void> {
     if (!(await this.store.readInstance(instanceId))) throw new InstanceNotFoundError(instanceId);
     const at = this.ctx.clock.now();
-    await this.store.insertMessage(instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
+    await this.insertOwn(instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message });
     this.ctx.requestStep(instanceId, 'inbox');
+    await this.wakeOwner(instanceId);
+  }
+
+  /**
+   * A client message under a fresh unique key: a 409 can only be this very write, landed with its answer lost and
+   * met by the retry, so it counts as delivered (not an error the caller would retry, sending the message twice).
+   */
+  private async insertOwn(instanceId: string, entry: InboxEntry): Promise<void> {
+    try {
+      await this.store.insertMessage(instanceId, entry);
+    } catch (err) {
+      if (!(err instanceof ConflictError && err.statusCode === 409)) throw err;
+    }
+  }
+
+  /**
+   * A write through a process that is not the lease owner marks the instance for the owner's wake poll (within a
+   * second), instead of waiting for its safety scan. A failed mark only delays the write's effect to that scan.
+   */
+  private async wakeOwner(instanceId: string): Promise<void> {
+    if (this.ctx.processing) return;
+    try {
+      await this.store.markWake(instanceId);
+    } catch (err) {
+      this.ctx.log.warn({ instanceId, error: describe(err) }, 'durable: the lease owner could not be woken; the write takes effect at its next safety scan');
+    }
   }
 
   async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void> {
@@ -116,8 +146,9 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
     await this.collectRewind(record, undefined, 0, tree);
     for (const node of tree) {
       const at = this.ctx.clock.now();
-      await this.store.insertMessage(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
+      await this.insertOwn(node.instanceId, { rowKey: externalMessageKey(at, randomUUID()), at, message: { ...node.message, reason: text } });
       this.ctx.requestStep(node.instanceId, 'inbox');
+      await this.wakeOwner(node.instanceId);
     }
     this.ctx.log.info({ instanceId, instances: tree.length }, 'durable: rewind requested');
   }
@@ -145,15 +176,7 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   }
 
   async purge(instanceId: string): Promise<number> {
-    const record = await this.store.readInstance(instanceId);
-    if (!record || !isTerminal(record.status)) return 0;
-    if (!(await this.store.deleteInstanceRow(instanceId, record.etag))) return 0; // changed or gone meanwhile
-    // The rest of the partition; a new instance started meanwhile under the same id keeps its own rows.
-    const doomed = (await this.store.rowKeysOf(instanceId)).filter(
-      (rk) => !(rk.startsWith(`${INBOX_PREFIX}x~`) && rk !== startMessageKey(record.executionId)),
-    );
-    await this.store.deleteRows(instanceId, doomed);
-    await this.store.afterPurge(instanceId);
+    if (!(await purgeInstance(this.store, instanceId))) return 0;
     this.ctx.requestStep(instanceId, 'all'); // the owner forgets what it cached of it
     this.ctx.log.info({ instanceId }, 'durable: instance purged');
     return 1;

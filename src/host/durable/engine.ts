@@ -23,6 +23,7 @@ import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './recovery-scan.js';
 import { StepRunner } from './step-runner.js';
 import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
+import { StandbyWake } from './standby-wake.js';
 import type { HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './timer-queue.js';
 import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
@@ -33,6 +34,11 @@ export interface EngineTuning {
   leaseRenewEveryMs?: number;
   /** Real-time period of the safety-net scan for work written by other processes (0 disables). */
   safetyScanIntervalMs?: number;
+  /**
+   * Real-time period of the owner's poll of wake marks (client writes through a standby) while a standby is there
+   * (seen at the safety scan); 0 disables the poll and the standby's presence rows.
+   */
+  wakePollIntervalMs?: number;
   maxConcurrentSteps?: number;
   maxConcurrentActivities?: number;
   /** Real time shutdown waits for in-flight work. */
@@ -45,6 +51,7 @@ const DEFAULTS: Required<EngineTuning> = {
   leaseDurationMs: 30_000,
   leaseRenewEveryMs: 10_000,
   safetyScanIntervalMs: 30_000,
+  wakePollIntervalMs: 500,
   maxConcurrentSteps: 8,
   maxConcurrentActivities: 16,
   shutdownGraceMs: 5_000,
@@ -72,6 +79,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
   abandoned = false;
   private started = false;
   private scanHandle: NodeJS.Timeout | undefined;
+  private readonly wake: StandbyWake;
   private hideGauges: (() => void) | undefined;
 
   constructor(
@@ -107,6 +115,14 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       // change it meanwhile, and taking the lease again recovers everything from storage.
       onLost: () => this.dropState(),
     });
+    this.wake = new StandbyWake({
+      store: this.store,
+      log: this.log,
+      workerId: options.workerId,
+      isOwner: () => this.processing,
+      track: (promise) => this.track(promise),
+      requestStep: (instanceId) => this.requestStep(instanceId, 'all'),
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -123,6 +139,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       }, this.tuning.safetyScanIntervalMs);
       this.scanHandle.unref();
     }
+    if (this.tuning.wakePollIntervalMs > 0) this.wake.start(this.tuning.wakePollIntervalMs, this.tuning.safetyScanIntervalMs);
     this.log.info({ workerId: this.options.workerId, owner: this.lease.isOwner }, 'durable: engine running');
   }
 
@@ -130,6 +147,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
     if (this.stopping) return;
     this.stopping = true;
     if (this.scanHandle) clearInterval(this.scanHandle);
+    this.wake.stop();
     this.hideGauges?.();
     this.timers.close();
     const pending = this.background.settled();
@@ -197,6 +215,7 @@ class TableDurableEngine implements DurableEngineRuntime, EngineContext {
       knowsRow: (instanceId, rowKey) =>
         rowKey.startsWith(OUTBOX_PREFIX) ? this.outbox.isDelivering(instanceId, rowKey) : this.cache.knowsInboxRow(instanceId, rowKey),
       cache: this.cache,
+      onSignals: (signals) => this.wake.onSignals(signals),
     };
   }
 

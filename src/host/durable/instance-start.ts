@@ -33,6 +33,7 @@ export function newExecution(
     state: freshState(),
     etag: '*',
     nextWakeAt: at,
+    startToken: executionId,
   };
   if (input !== undefined) record.input = input;
   if (parent) record.parent = parent;

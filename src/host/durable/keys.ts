@@ -57,6 +57,10 @@ export const HUB_PARTITION = '~hub';
 export const LEASE_ROW = 'lease';
 /** Hub partition row naming how the hub names its instance rows (store/azure-tables/instance-row-key.ts). */
 export const LAYOUT_ROW = 'layout';
+/** Hub partition rows `wake~<partition key>`: a client write through a process that is not the lease owner. */
+export const WAKE_PREFIX = 'wake~';
+/** Hub partition rows `standby~<workerId>`: a process that is not the lease owner says it is there (rewritten often). */
+export const STANDBY_PREFIX = 'standby~';
 
 export const HISTORY_PREFIX = 'h~';
 export const INBOX_PREFIX = 'i~';

@@ -146,6 +146,11 @@ export interface InstanceRecord {
   state: EngineState;
   etag: string;
   /**
+   * The mark of the client start that wrote this instance (its first execution id; kept across continue-as-new and
+   * rewind): a start whose answer was lost and whose retry meets the row finds its own mark there.
+   */
+  startToken?: string;
+  /**
    * When the instance next needs a step without any new message (epoch ms): its earliest timer, its delayed start,
    * or the commit time while an activity is open (recovery re-dispatches it). NO_WAKE: it only waits for messages.
    * Taking the lease loads every instance's wake time with one projected query, not one read per instance.

@@ -12,12 +12,15 @@
 import type { EngineContext } from './engine-context.js';
 import type { InstanceCache } from './instance-cache.js';
 import { describe } from './store/errors.js';
+import type { HubSignals } from './store/hub-store.js';
 import { isTerminal, NO_WAKE } from './model.js';
 
 export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requestStep' | 'timers' | 'clock'> {
   /** This process knows of the row (a cached inbox row, an outbox row being delivered): no step needed for it. */
   knowsRow(instanceId: string, rowKey: string): boolean;
   cache: Pick<InstanceCache, 'beginPreload' | 'preload' | 'endPreload'>;
+  /** What the same query found in the hub partition (wake marks, standby rows). */
+  onSignals(signals: HubSignals): void;
 }
 
 /** Above this many unfinished instances, taking the lease preloads nothing (memory stays what the steps need). */
@@ -72,7 +75,8 @@ async function preload(ctx: ScanContext, unfinished: Set<string>, now: number): 
 
 /** The safety net: inbox and outbox rows this process does not know of get a step of their instance. */
 export async function scanForMessages(ctx: ScanContext): Promise<void> {
-  const messages = await ctx.store.messageRefs();
+  const { messages, signals } = await ctx.store.scanMessages();
+  ctx.onSignals(signals);
   const unknown = new Set<string>();
   for (const row of messages) {
     if (!unknown.has(row.instanceId) && !ctx.knowsRow(row.instanceId, row.rowKey)) unknown.add(row.instanceId);

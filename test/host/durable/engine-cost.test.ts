@@ -27,7 +27,7 @@ test('a schedule tick costs at most 2 storage round trips in steady state (timer
     connectionString: connectionStringFor(proxy.port),
     invoker: tickingApp(100, (n) => ticks.push(n)),
     // No lease renewal or safety net inside the measured window: only the ticks' own calls are counted.
-    tuning: { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0 },
+    tuning: { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0, wakePollIntervalMs: 0 },
   });
   try {
     await engine.start('Ticker', { instanceId: 'ticker', input: 0 });
@@ -50,7 +50,7 @@ test('a new owner preloads its instances with one scan: their first steps read n
   const hub = `preload${process.pid}`;
   const ticks = new Map<string, number[]>();
   const app = tickingApp(1_500, (n, { instanceId }) => ticks.set(instanceId, [...(ticks.get(instanceId) ?? []), n]));
-  const tuning = { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0 };
+  const tuning = { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0, wakePollIntervalMs: 0 };
   const ids = Array.from({ length: 30 }, (_, i) => `t${i}`);
   const first = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'first', tuning });
   try {

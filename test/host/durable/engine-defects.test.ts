@@ -15,7 +15,7 @@ import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/sto
 import { PayloadTooLargeError } from '../../../src/host/durable/types.js';
 import { SystemClock } from '../../../src/host/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
-import { startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
 
 let azurite: RunningAzurite;
 
@@ -217,5 +217,47 @@ test('a Pending instance that has not started (delayed start) can be terminated,
     assert.equal(await engine.getStatus(id), undefined);
   } finally {
     await engine.shutdown();
+  }
+});
+
+test('writes through the standby (a second engine on the hub, not the lease owner) reach the owner within a second', async () => {
+  const hub = uniqueHub('standby');
+  const invoker = new DirectInvoker().orchestration('Listener', function* (ctx) {
+    const ping: string = yield ctx.df.waitForExternalEvent('Ping');
+    return `heard ${ping}`;
+  });
+  // The owner sees the standby's presence at its safety scan (here every 3 s); from then on the standby's writes wake
+  // it within its 500 ms poll, where before they waited for the next scan.
+  const tuning = { safetyScanIntervalMs: 3_000 };
+  const owner = await startEngine({ connectionString: azurite.connectionString, invoker, hub, workerId: 'owner', tuning });
+  const standby = await startEngine({ connectionString: azurite.connectionString, invoker, hub, workerId: 'standby', tuning });
+  const within = async (what: string, ms: number, work: () => Promise<unknown>): Promise<void> => {
+    const started = Date.now();
+    await work();
+    assert.ok(Date.now() - started < ms, `${what}: ${Date.now() - started} ms`);
+  };
+  try {
+    await settle(3_500); // one scan of the owner after the standby's first presence row
+    for (let i = 0; i < 3; i++) {
+      const id = `via-standby-${i}`;
+      await within(`start ${i}`, 1_000, async () => {
+        await standby.start('Listener', { instanceId: id });
+        await waitForStatus(owner, id, ['Running'], 3_000);
+      });
+      await within(`event ${i}`, 1_000, async () => {
+        await standby.raiseEvent(id, 'Ping', 'the standby');
+        assert.equal((await waitForStatus(owner, id, ['Completed'], 3_000)).output, 'heard the standby');
+      });
+      await settle(700); // not in step with the scan
+    }
+    const other = await standby.start('Listener', { instanceId: 'ended-via-standby' });
+    await waitForStatus(owner, other, ['Running'], 3_000);
+    await within('terminate', 1_000, async () => {
+      await standby.terminate(other, 'stop');
+      await waitForStatus(owner, other, ['Terminated'], 3_000);
+    });
+  } finally {
+    await standby.shutdown();
+    await owner.shutdown();
   }
 });

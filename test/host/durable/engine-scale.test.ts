@@ -62,7 +62,7 @@ test(`${COUNT} schedules on a virtual clock: every tick on time, idle costs noth
   const clock = new VirtualClock(start);
   const seen = new Map<string, number[]>();
   const hub = uniqueHub('scale');
-  const tuning = { safetyScanIntervalMs: 0, leaseDurationMs: 3_600_000, leaseRenewEveryMs: 1_800_000, maxConcurrentSteps: 32, maxConcurrentActivities: 64 };
+  const tuning = { safetyScanIntervalMs: 0, wakePollIntervalMs: 0, leaseDurationMs: 3_600_000, leaseRenewEveryMs: 1_800_000, maxConcurrentSteps: 32, maxConcurrentActivities: 64 };
   const setup = { connectionString: connectionStringFor(proxy.port), invoker: scheduleApp(clock, seen), clock, hub, tuning };
   const first = await startEngine(setup);
   const began = Date.now();

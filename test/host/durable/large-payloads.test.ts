@@ -296,3 +296,40 @@ test('any payload of any size round-trips through the Azure store (blobs) as thr
     fuzzParameters({ numRuns: 12 }, 'azure store vs memory twin'),
   );
 });
+
+test('a start refused because the id is taken leaves no blob of its large input', async () => {
+  const id = 'refused-big';
+  await engine.start('Big', { instanceId: id, input: 'small' });
+  await waitForStatus(engine, id, ['Running']);
+  const before = await blobsOf(id);
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(engine.start('Big', { instanceId: id, input: payload('refused', 200_000) }), /already exists/);
+  }
+  assert.deepEqual(await blobsOf(id), before, 'no orphan of the refused starts');
+  await engine.terminate(id, 'done');
+});
+
+test('a start or event whose storage answer was lost is the caller\'s own (not "already exists" nor an error), its blobs kept', async () => {
+  const proxy = await startStorageProxy(azurite.tablePort);
+  const lostHub = uniqueHub('lostStart');
+  const proxied = await startEngine({ connectionString: connectionStringFor(proxy.port, '127.0.0.1', azurite.blobPort), invoker, hub: lostHub });
+  try {
+    const input = payload('lost', 200_000);
+    proxy.loseNext('transaction'); // the start's commit lands, its answer never comes; the retry meets the row
+    const id = await proxied.start('Big', { instanceId: 'lost-answer', input });
+    assert.equal(id, 'lost-answer');
+    const status = await waitForStatus(proxied, id, ['Running']);
+    assert.equal(status.input, input, 'the input read back from its blob');
+    assert.equal(proxy.counts().transaction > 1, true, 'the commit was retried');
+    // The same for a raised event: its insert lands, the answer is lost, the retry meets its own row (409).
+    await waitFor(async () => ((await proxied.getStatus(id))?.customStatus !== undefined ? true : undefined), 'the orchestration to wait for Go');
+    const before = proxy.counts().transaction;
+    proxy.loseNext('transaction');
+    await proxied.raiseEvent(id, 'Go', 'once');
+    assert.ok(proxy.counts().transaction >= before + 2, 'the insert was retried');
+    assert.equal((await waitForStatus(proxied, id, ['Completed'])).output, 'once|output');
+  } finally {
+    await proxied.shutdown();
+    await proxy.close();
+  }
+});

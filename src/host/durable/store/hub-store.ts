@@ -66,6 +66,12 @@ export interface MessageRef {
   rowKey: string;
 }
 
+/** What the message scan also finds in the hub partition: wake marks and standby presence rows (with their ETags). */
+export interface HubSignals {
+  wakes: number;
+  standbys: Map<string, string>;
+}
+
 export type InstanceFilter = Pick<InstanceQuery, 'runtimeStatus' | 'createdTimeFrom' | 'createdTimeTo' | 'instanceIdPrefix'>;
 
 /** The hub's lease row. Each call is ONE attempt: the lease times its writes itself. */
@@ -115,6 +121,8 @@ export interface HubStore {
   wakeTimes(): Promise<WakeTime[]>;
   /** Every stored inbox and outbox row, by key only. */
   messageRefs(): Promise<MessageRef[]>;
+  /** messageRefs and the hub partition's signals, from the same single query. */
+  scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }>;
 
   // ------------------------------------------------------------ client side (any process)
   readInstance(instanceId: string): Promise<InstanceRecord | undefined>;
@@ -139,6 +147,16 @@ export interface HubStore {
    * id names.
    */
   afterPurge(instanceId: string): Promise<void>;
+
+  // ------------------------------------------------------------ waking the owner (any process → the lease owner)
+  /** Marks the instance for the owner's next wake poll (a client wrote there through a process that is not the owner). */
+  markWake(instanceId: string): Promise<void>;
+  /** The instances marked since the last take; their marks are removed (one re-marked meanwhile stays marked). */
+  takeWakes(): Promise<string[]>;
+  /** A process that is not the owner says it is there (the owner polls wake marks while one is). */
+  markPresence(presenceId: string): Promise<void>;
+  /** Removes a presence row that was not rewritten (its process is gone), if it still has `etag`. */
+  clearPresence(presenceId: string, etag: string): Promise<void>;
 
   readonly lease: LeaseStore;
 }

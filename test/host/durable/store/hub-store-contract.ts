@@ -11,6 +11,7 @@ import { EventType, type InboxEntry, type InstanceRecord } from '../../../../src
 import type { StepPlan } from '../../../../src/host/durable/step-plan.js';
 import { ConflictError } from '../../../../src/host/durable/store/errors.js';
 import type { HubStore, PartitionSnapshot } from '../../../../src/host/durable/store/hub-store.js';
+import { purgeInstance } from '../../../../src/host/durable/instance-purge.js';
 import { VirtualClock } from '../../../../src/host/virtual-clock.js';
 
 /** A fresh, empty hub per test. */
@@ -51,6 +52,44 @@ function firstStep(record: InstanceRecord, start: InboxEntry): StepPlan {
     outbox: [{ type: 'createSub', instanceId: 'child', name: 'Child', parent: { instanceId: record.instanceId, executionId: record.executionId, taskId: 0 } }],
     activities: [],
   };
+}
+
+
+/** An instance that ran one step and ended (Completed), with a late message left in its partition. */
+async function ended(store: HubStore, instanceId: string): Promise<InstanceRecord> {
+  const { record, start } = await started(store, instanceId);
+  const snap = await store.loadInstance(instanceId);
+  const etags = await store.commitStep(store.prepareStep(snap, { ...firstStep(record, start), outbox: [], record: { ...record, status: 'Completed', nextWakeAt: -1 } }));
+  return { ...record, status: 'Completed', etag: etags.get('instance') ?? '' };
+}
+
+/** A start of `instanceId` (over the ended instance if its row is still there) and its first step: the new execution. */
+async function restart(store: HubStore, instanceId: string): Promise<string> {
+  const existing = await store.readInstance(instanceId);
+  const execution = newExecution(clock, instanceId, 'Orch', '2', clock.now(), existing);
+  const etag = await store.startInstance(execution.record, execution.start, existing);
+  const snap = await store.loadInstance(instanceId);
+  await store.commitStep(store.prepareStep(snap, firstStep({ ...execution.record, etag: etag ?? '' }, execution.start)));
+  return execution.record.executionId;
+}
+
+const PURGE_CALLS = new Set(['readInstance', 'rowKeysOf', 'deleteRows', 'deleteInstanceRow', 'afterPurge']);
+
+/** `store` as purge sees it, with `between` run right after its `at`-th call (1-based) returns. */
+function interleaved(store: HubStore, at: number, between: () => Promise<unknown>): { store: HubStore; calls: () => number } {
+  let calls = 0;
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !PURGE_CALLS.has(prop) || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (++calls === at) await between();
+        return result;
+      };
+    },
+  });
+  return { store: proxy, calls: () => calls };
 }
 
 export function hubStoreContract(kind: string, open: OpenStore): void {
@@ -155,6 +194,64 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     assert.deepEqual(rest, [startMessageKey(q1.executionId)]);
     await store.deleteRows('q1', [...rest, 'i~e~missing']);
     assert.deepEqual(await store.rowKeysOf('q1'), []);
+  });
+
+  test(`${kind}: purge with a start of the same id forced after each of its calls: the new instance keeps every row`, async () => {
+    const store = await open();
+    for (let at = 1; ; at++) {
+      const id = `purged-${at}`;
+      const old = await ended(store, id);
+      let executionId: string | undefined;
+      let written: string[] = [];
+      const view = interleaved(store, at, async () => {
+        const before = await store.rowKeysOf(id);
+        executionId = await restart(store, id);
+        written = (await store.rowKeysOf(id)).filter((rk) => !before.includes(rk)); // what the start and its step wrote
+      });
+      const purged = await purgeInstance(view.store, id);
+      if (executionId === undefined) {
+        // Purge made fewer calls than `at`: every point was tried. Undisturbed, it removed everything.
+        assert.equal(purged, true);
+        assert.deepEqual(await store.rowKeysOf(id), []);
+        assert.equal(await store.readInstance(id), undefined);
+        assert.ok(at > 3, 'purge reads, lists and deletes');
+        break;
+      }
+      const snap = await store.loadInstance(id);
+      assert.equal(snap.record?.executionId, executionId, `after call ${at}: the new instance's row`);
+      assert.deepEqual(snap.history.map((e) => e.EventType), [EventType.ExecutionStarted], `after call ${at}: its history`);
+      const left = await store.rowKeysOf(id);
+      assert.equal(written.length, 3, 'history, message and outbox rows of the new execution');
+      assert.deepEqual(written.filter((rk) => !left.includes(rk)), [], `after call ${at}: every row the new execution wrote is kept`);
+      if (purged) assert.deepEqual(await store.readHistory(id, old.executionId), [], `after call ${at}: purged means the ended history is gone`);
+    }
+  });
+
+  test(`${kind}: wake marks (marked once however often, taken once, marked again after a take) and standby presence rows`, async () => {
+    const store = await open();
+    assert.deepEqual(await store.takeWakes(), []);
+    await store.markWake('w/1#x');
+    await store.markWake('w/1#x');
+    await store.markWake('w2');
+    assert.deepEqual((await store.takeWakes()).sort(), ['w/1#x', 'w2']);
+    assert.deepEqual(await store.takeWakes(), []);
+    await store.markWake('w2');
+    assert.equal((await store.scanMessages()).signals.wakes, 1, 'the message scan counts the marks');
+    assert.deepEqual(await store.takeWakes(), ['w2']);
+    assert.deepEqual(await store.wakeTimes(), [], 'marks are no instances');
+
+    // Presence rows: each rewrite a new ETag; a clear with a stale ETag leaves the row.
+    await store.markPresence('host-a.1');
+    const first = (await store.scanMessages()).signals.standbys.get('host-a.1');
+    assert.ok(first);
+    await store.markPresence('host-a.1');
+    const second = (await store.scanMessages()).signals.standbys.get('host-a.1');
+    assert.ok(second && second !== first, 'rewritten: a new ETag');
+    await store.clearPresence('host-a.1', first);
+    assert.ok((await store.scanMessages()).signals.standbys.has('host-a.1'), 'a stale clear leaves it');
+    await store.clearPresence('host-a.1', second);
+    const after = await store.scanMessages();
+    assert.deepEqual([after.signals.standbys.size, after.messages], [0, []], 'cleared; hub rows are no messages');
   });
 
   test(`${kind}: the lease row: create once (409), replace If-Match (stale: conflict), read back`, async () => {

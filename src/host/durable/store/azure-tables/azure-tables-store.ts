@@ -4,12 +4,12 @@
  */
 import type { Logger } from 'pino';
 import { getText, type EntityProps } from '../../chunked-text.js';
-import { historyPrefix, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../model.js';
 import type { StepPlan } from '../../step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../types.js';
-import { describe, statusOf } from '../errors.js';
-import type { HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import { ConflictError, describe, statusOf } from '../errors.js';
+import type { HubSignals, HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
@@ -125,11 +125,43 @@ export class AzureTablesStore implements HubStore {
   }
 
   async messageRefs(): Promise<MessageRef[]> {
-    const rows = await this.table.list(
-      `(RowKey ge ${quote(OUTBOX_PREFIX)} and RowKey lt ${quote(`${OUTBOX_PREFIX}~`)}) or (RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)})`,
-      ['PartitionKey', 'RowKey'],
-    );
-    return rows.map((row) => ({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey }));
+    return (await this.scanMessages()).messages;
+  }
+
+  /** ONE query: inbox and outbox rows of every instance, and the hub partition's wake marks and standby rows. */
+  async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
+    const range = (prefix: string): string => `(RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)})`;
+    const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and (${range(WAKE_PREFIX)} or ${range(STANDBY_PREFIX)}))`;
+    const rows = await this.table.list(`${range(OUTBOX_PREFIX)} or ${range(INBOX_PREFIX)} or ${hub}`, ['PartitionKey', 'RowKey']);
+    const messages: MessageRef[] = [];
+    const signals: HubSignals = { wakes: 0, standbys: new Map() };
+    for (const row of rows) {
+      if (row.partitionKey !== HUB_PARTITION) messages.push({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey });
+      else if (row.rowKey.startsWith(WAKE_PREFIX)) signals.wakes++;
+      else signals.standbys.set(row.rowKey.slice(STANDBY_PREFIX.length), row.etag);
+    }
+    return { messages, signals };
+  }
+
+  async markPresence(presenceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${STANDBY_PREFIX}${presenceId}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  async clearPresence(presenceId: string, etag: string): Promise<void> {
+    await this.deleteHubRow(`${STANDBY_PREFIX}${presenceId}`, etag);
+  }
+
+  /** Deletes a hub partition row If-Match; one changed or gone meanwhile is left. */
+  private async deleteHubRow(rowKey: string, etag: string): Promise<void> {
+    await this.table.retrying('deleteEntity', async () => {
+      try {
+        await this.table.client.deleteEntity(HUB_PARTITION, rowKey, { etag });
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 404) throw err;
+      }
+    });
   }
 
   readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
@@ -159,7 +191,7 @@ export class AzureTablesStore implements HubStore {
     const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
     // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
     const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
-    const etags = await this.transactWithBlobs(record.instanceId, actions, offload);
+    const etags = await this.refusable(record.instanceId, offload, () => this.transactWithBlobs(record.instanceId, actions, offload));
     // Not what the new rows name again (an unchanged input keeps its blob).
     const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
     const gone = (doomed ?? []).filter((blob) => !named.has(blob));
@@ -200,7 +232,26 @@ export class AzureTablesStore implements HubStore {
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
     const entity = inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message);
     const offload = this.payloads?.offload(instanceId, [entity]) ?? { pending: [], garbage: [] };
-    await this.transactWithBlobs(instanceId, [['create', entity]], offload);
+    await this.refusable(instanceId, offload, () => this.transactWithBlobs(instanceId, [['create', entity]], offload));
+  }
+
+  /**
+   * A client write whose blobs went up first: when storage refuses it (409/412: nothing of it applied, or a lost
+   * answer's retry met what it wrote), its blobs that no row of the partition names go, so a refused start or a
+   * duplicate delivery leaves no orphan.
+   */
+  private async refusable<T>(instanceId: string, offload: Offload, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConflictError && offload.pending.length > 0) {
+        await this.cleanUp('refused write', async () => {
+          const named = new Set((await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)).flatMap((row) => blobsNamedBy(row)));
+          await this.payloads?.deleteBlobs(offload.pending.map((blob) => blob.name).filter((name) => !named.has(name)));
+        });
+      }
+      throw err;
+    }
   }
 
   /** Purge: the blobs of an instance whose rows are gone (a new instance started meanwhile keeps what it names). */
@@ -254,6 +305,21 @@ export class AzureTablesStore implements HubStore {
       if (status === 412 || status === 404) return false; // changed or gone meanwhile
       throw err;
     }
+  }
+
+  async markWake(instanceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${WAKE_PREFIX}${partitionKeyOf(instanceId)}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  /** One query of the hub partition's wake rows; each is deleted If-Match, so a mark written since stays. */
+  async takeWakes(): Promise<string[]> {
+    const rows = await this.table.list(
+      `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(WAKE_PREFIX)} and RowKey lt ${quote(`${WAKE_PREFIX}~`)}`,
+      ['PartitionKey', 'RowKey'],
+    );
+    for (const row of rows) await this.deleteHubRow(row.rowKey, row.etag); // one re-marked meanwhile stays
+    return rows.map((row) => instanceIdOf(row.rowKey.slice(WAKE_PREFIX.length)));
   }
 
   async rowKeysOf(instanceId: string): Promise<string[]> {

@@ -31,6 +31,7 @@ export function recordFromRow(row: Row): InstanceRecord {
   if (customStatus !== undefined) record.customStatus = customStatus;
   if (failureDetails !== undefined) record.failureDetails = failureDetails;
   if (typeof row.NextWakeAt === 'number') record.nextWakeAt = row.NextWakeAt;
+  if (typeof row.StartToken === 'string') record.startToken = row.StartToken;
   if (parentText) record.parent = JSON.parse(parentText) as ParentRef;
   return record;
 }
@@ -51,6 +52,7 @@ export function rowFromRecord(record: InstanceRecord, rowKey: string): TableEnti
     OutboxSeq: record.outboxSeq,
   };
   if (record.nextWakeAt !== undefined) entity.NextWakeAt = record.nextWakeAt;
+  if (record.startToken !== undefined) entity.StartToken = record.startToken;
   putText(entity, 'Input', record.input);
   putText(entity, 'Output', record.output);
   putText(entity, 'CustomStatus', record.customStatus);

@@ -12,7 +12,7 @@ import type { StepPlan } from '../../step-plan.js';
 import { MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import type { HistoryEventJson } from '../../types.js';
 import { ConflictError } from '../errors.js';
-import type { HubStore, InstanceFilter, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import type { HubSignals, HubStore, InstanceFilter, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 
 /** One instance's rows: the record, history rows, inbox and outbox, each by row key. */
 interface Partition {
@@ -212,6 +212,31 @@ export class MemoryStore implements HubStore {
     if (!p?.record || p.record.etag !== etag) return false;
     delete p.record;
     return true;
+  }
+
+  private readonly wakes = new Set<string>();
+  private readonly standbys = new Map<string, string>();
+
+  async markPresence(presenceId: string): Promise<void> {
+    this.standbys.set(presenceId, this.nextEtag());
+  }
+
+  async clearPresence(presenceId: string, etag: string): Promise<void> {
+    if (this.standbys.get(presenceId) === etag) this.standbys.delete(presenceId);
+  }
+
+  async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
+    return { messages: await this.messageRefs(), signals: { wakes: this.wakes.size, standbys: new Map(this.standbys) } };
+  }
+
+  async markWake(instanceId: string): Promise<void> {
+    this.wakes.add(instanceId);
+  }
+
+  async takeWakes(): Promise<string[]> {
+    const taken = [...this.wakes];
+    this.wakes.clear();
+    return taken;
   }
 
   /** Nothing is kept outside the partitions here: payloads of any size stay in memory with their rows. */
