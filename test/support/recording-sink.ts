@@ -43,6 +43,13 @@ export class RecordingSink {
   script: number[] = [];
   /** Every answer waits this long (a slow sink). */
   delayMs = 0;
+  /** Time of `receivedAt` (a simulation sets its virtual clock's). */
+  now: () => number = Date.now;
+  /**
+   * Decides each POST's answer before `script` and `failWith` (a simulation draws them from its seed): a status, a
+   * delay in real ms, or `reset` (the connection is destroyed without an answer). Undefined: the usual rules.
+   */
+  respond: ((event: CloudEvent<unknown> | undefined) => { status?: number; delayMs?: number; reset?: boolean } | undefined) | undefined;
   private server: Server | undefined;
   private port = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -112,19 +119,26 @@ export class RecordingSink {
     } catch (error) {
       invalid = error;
     }
-    const scripted = this.script.shift();
+    const decided = this.respond?.(event);
+    if (decided?.reset) {
+      this.attempts.push({ status: 0, receivedAt: this.now(), ...(event !== undefined ? { id: String(event.id) } : {}) });
+      req.socket.destroy();
+      return;
+    }
+    const scripted = decided?.status ?? this.script.shift();
     const status = scripted ?? this.failWith ?? (event === undefined ? 400 : 200);
     const header = req.headers['traceparent'];
     const extension = event === undefined ? undefined : (event as unknown as { traceparent?: unknown }).traceparent;
     this.attempts.push({
       status,
-      receivedAt: Date.now(),
+      receivedAt: this.now(),
       ...(event !== undefined ? { id: String(event.id) } : {}),
       ...(typeof header === 'string' ? { traceparent: header } : {}),
       ...(typeof extension === 'string' ? { ceTraceparent: extension } : {}),
       ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
     });
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    const delayMs = decided?.delayMs ?? this.delayMs;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (status < 200 || status > 299 || event === undefined) {
       res.writeHead(status).end(event === undefined && scripted === undefined && this.failWith === undefined ? String(invalid) : undefined);
       return;
@@ -138,7 +152,7 @@ export class RecordingSink {
       sequence: String(rest.sequence),
       data: data as ReceivedEvent['data'],
       extensions: rest,
-      receivedAt: Date.now(),
+      receivedAt: this.now(),
     });
     res.writeHead(status).end('Processed');
     for (const waiter of [...this.waiters]) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
-import { startAzurite, type RunningAzurite } from '../storage/azurite.js';
+import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from '../storage/azurite.js';
 import { SystemClock } from '../system-clock.js';
 import { VirtualClock } from '../virtual-clock.js';
 
@@ -12,6 +12,13 @@ export interface TestEnvironmentOptions {
   timeSkipping?: boolean;
   /** Start time of the virtual clock (epoch ms or Date); default the VirtualClock's own default. */
   startTime?: number | Date;
+  /** With time skipping: this virtual clock instead of a new one (a restarted host goes on at the same time). */
+  virtualClock?: VirtualClock;
+  /**
+   * No Azurite: the `engineFactory` brings its own store (e.g. the memory store); the app still gets a well-formed
+   * development connection string that nothing connects to. Default false.
+   */
+  withoutAzurite?: boolean;
   /** App settings, set in process.env while the environment lives (restored by teardown). */
   env?: Record<string, string>;
   taskHubName?: string;
@@ -30,7 +37,8 @@ export interface JsonResponse<T = unknown> {
 }
 
 export interface TestEnvironment {
-  readonly azurite: RunningAzurite;
+  /** Undefined with `withoutAzurite`. */
+  readonly azurite: RunningAzurite | undefined;
   readonly host: RunningHost;
   /** The host's clock: a VirtualClock when time skipping, else the system clock. */
   readonly clock: Clock;
@@ -58,6 +66,9 @@ export interface TestEnvironment {
   teardown(): Promise<void>;
 }
 
+/** The development account on a port nothing listens on: for an app whose engine brings its own store. */
+const UNUSED_STORAGE = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT};BlobEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT}`;
+
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
@@ -79,7 +90,8 @@ async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
   const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const virtualClock = options.timeSkipping ? new VirtualClock(options.startTime) : undefined;
+  const virtualClock = options.timeSkipping ? (options.virtualClock ?? new VirtualClock(options.startTime)) : undefined;
+  if (options.withoutAzurite && !options.engineFactory) throw new Error('withoutAzurite needs an engineFactory that brings its own store');
   const clock: Clock = virtualClock ?? new SystemClock();
 
   const savedEnv = new Map<string, string | undefined>();
@@ -98,12 +110,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   let azurite: RunningAzurite | undefined;
   let host: RunningHost | undefined;
   try {
-    azurite = await startAzurite();
+    azurite = options.withoutAzurite ? undefined : await startAzurite();
     host = await startHost({
       appDir: options.appDir,
       port: 0,
       hostname: '127.0.0.1',
-      connectionString: azurite.connectionString,
+      connectionString: azurite?.connectionString ?? UNUSED_STORAGE,
       taskHubName: options.taskHubName,
       clock,
       key: options.key,
@@ -170,7 +182,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
         try {
           await runningHost.stop();
         } finally {
-          await runningAzurite.stop();
+          await runningAzurite?.stop();
           restoreEnv();
         }
       })();

@@ -1,0 +1,169 @@
+/**
+ * The simulated world of one seed: the real app on the embedded host (test-environment.ts, time skipping, no
+ * Azurite), its engine on ONE memory store that outlives the hosts (behind a fault wrapper per host), a real
+ * loopback sink whose answers the seed draws, and the virtual clock all hosts share. Restarts and crashes replace
+ * the host; the store and the clock go on.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDurableEngine } from '../../src/host/durable/engine.js';
+import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { RecordingSink } from '../support/recording-sink.js';
+import { FaultyStores, type FaultRates } from './faulty-store.js';
+import type { Prng } from './prng.js';
+
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Virtual start of every history. */
+export const SIM_START = Date.UTC(2030, 0, 1, 0, 0, 0);
+/** Settings of the app in every history (real-time ones short, so faults cost little real time). */
+export const SIM_SETTINGS = {
+  SCHEDULE: '30s',
+  SCHEDULE_NAME: 'env',
+  DELIVERY_TIMEOUT: '300ms',
+  DELIVERY_BACKOFF_DELAY: '1s',
+  DELIVERY_MAX_BACKOFF: '5s',
+  // Long enough that no tick of a history is ever too old to catch up: every due tick of a running schedule is owed.
+  CATCH_UP_WINDOW: '1h',
+  LOG_LEVEL: process.env.SIM_LOG_LEVEL ?? 'silent',
+};
+
+export type Log = (line: string) => void;
+
+export class World {
+  readonly clock = new VirtualClock(SIM_START);
+  readonly store = new MemoryStore();
+  readonly sink = new RecordingSink();
+  env: TestEnvironment | undefined;
+  stores: FaultyStores | undefined;
+  /** A second host on the same store (it waits for the lease; calls through it reach the owner by the store). */
+  standby: TestEnvironment | undefined;
+  private standbyStores: FaultyStores | undefined;
+  /** No more storage faults, on this host and the next ones. */
+  calm = false;
+  private hosts = 0;
+  /** The schedules file (SCHEDULES_FILE) of every host of this world. */
+  private readonly fileDir = mkdtempSync(path.join(tmpdir(), 'sim-schedules-'));
+  readonly schedulesFile = path.join(this.fileDir, 'schedules.yaml');
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly faults: FaultRates,
+    private readonly log: Log,
+  ) {
+    this.sink.now = () => this.clock.now();
+    this.writeSchedulesFile(undefined);
+  }
+
+  /** The file holds one entry `filed` with this interval, or none. */
+  writeSchedulesFile(every: string | undefined): void {
+    const entries = every === undefined ? '[]' : `\n  - name: filed\n    every: ${every}\n    catchUp: { window: 1h, policy: all }`;
+    writeFileSync(this.schedulesFile, `schedules: ${entries}\n`);
+  }
+
+  get url(): string {
+    if (!this.env) throw new Error('no host is running');
+    return this.env.url;
+  }
+
+  /** The URL a call goes to: the standby's now and then, when there is one. */
+  urlFor(prng: Prng): string {
+    return this.standby && prng.chance(0.3) ? this.standby.url : this.url;
+  }
+
+  async start(withStandby: boolean): Promise<void> {
+    await this.sink.start();
+    const first = await this.startHost();
+    this.env = first.env;
+    this.stores = first.stores;
+    if (withStandby) {
+      const second = await this.startHost();
+      this.standby = second.env;
+      this.standbyStores = second.stores;
+    }
+  }
+
+  /** A host on the shared store; one that crashes while starting is replaced by the next. */
+  private async startHost(): Promise<{ env: TestEnvironment; stores: FaultyStores }> {
+    for (;;) {
+      const n = ++this.hosts;
+      const stores = new FaultyStores(this.store, this.prng.fork(`host-${n}`), this.faults, (line) => this.log(`host ${n}: ${line}`));
+      try {
+        return { env: await this.startHostOn(n, stores), stores };
+      } catch (error) {
+        if (!stores.dead) throw error;
+      }
+    }
+  }
+
+  private async startHostOn(n: number, stores: FaultyStores): Promise<TestEnvironment> {
+    stores.calm = this.calm;
+    return createTestEnvironment({
+      appDir: APP_ROOT,
+      timeSkipping: true,
+      virtualClock: this.clock,
+      withoutAzurite: true,
+      taskHubName: 'SimHub',
+      env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
+      engineFactory: (options) =>
+        createDurableEngine(
+          { ...options, workerId: `sim-host-${n}` },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          (control) => stores.open(control),
+        ),
+    });
+  }
+
+  becomeCalm(): void {
+    this.calm = true;
+    for (const stores of [this.stores, this.standbyStores]) if (stores) stores.calm = true;
+  }
+
+  /** The (first) host crashed (its store said so). A crashed standby stays down: the owner goes on. */
+  crashed(): boolean {
+    return this.stores?.dead === true;
+  }
+
+  /**
+   * Stops the host and starts another on the same store. `crash`: the old host writes nothing more (its store refuses
+   * everything, so it cannot release the lease either: the new one waits the lease out, in real time).
+   */
+  async restart(why: string, crash: boolean): Promise<void> {
+    this.log(`${crash ? 'crash' : 'restart'} (${why})`);
+    const old = this.env;
+    this.env = undefined;
+    const oldStores = this.stores;
+    if (crash && oldStores) oldStores.dead = true;
+    await old?.teardown();
+    // A host that did not stop in time (stop() gives up after 10 s) is gone as a killed process would be: nothing it
+    // still runs reaches the store.
+    if (oldStores) oldStores.dead = true;
+    const next = await this.startHost();
+    this.env = next.env;
+    this.stores = next.stores;
+  }
+
+  /**
+   * Virtual time moves by `ms`, every host idle at every due timer (as TestEnvironment.advanceTime does for one host:
+   * with a standby, the owner may be either).
+   */
+  async advance(ms: number): Promise<void> {
+    const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+    };
+    const target = this.clock.now() + ms;
+    await settle();
+    await this.clock.advanceTo(target, settle);
+  }
+
+  async stop(): Promise<void> {
+    await this.standby?.teardown();
+    await this.env?.teardown();
+    await this.sink.stop();
+    rmSync(this.fileDir, { recursive: true, force: true });
+  }
+}
