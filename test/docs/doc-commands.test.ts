@@ -132,4 +132,10 @@ describe('every command of README.md and docs/*.md against npm start', () => {
       });
     }
   }
+
+  // The tour says its events show in npm start's terminal as hello-events logs them: they must have.
+  const tourType = /--type (\S+)/.exec(readFileSync(path.join(ROOT, 'README.md'), 'utf8'))?.[1];
+  test(`the README tour's events (${tourType ?? 'none'}) appear in npm start's output, logged by hello-events`, { skip: !PAGES.includes('README.md') || tourType === undefined }, () => {
+    assert.ok(run.lines.some((line) => line.includes('[hello-events] event received') && line.includes(`"type":"${tourType}"`)), run.tail());
+  });
 });
