@@ -67,13 +67,13 @@ const FUNCTIONS_KEYS_DIR = '/run/secrets/functions-keys';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** The README section on images and Knative, its shell continuation lines joined. */
-function readmeDeploySection(): string {
-  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Container images and Knative\n');
-  assert.ok(start >= 0, 'README has a "Container images and Knative" section');
-  const next = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, next < 0 ? undefined : next).replace(/\\\n\s*/g, ' ');
+/** The section on images and Knative (docs/knative.md, once the README's), its shell continuation lines joined. */
+function knativeSection(): string {
+  const page = readFileSync(path.join(REPO_ROOT, 'docs', 'knative.md'), 'utf8');
+  const start = page.indexOf('## Container images and Knative\n');
+  assert.ok(start >= 0, 'docs/knative.md has a "Container images and Knative" section');
+  const next = page.indexOf('\n## ', start + 1);
+  return page.slice(start, next < 0 ? undefined : next).replace(/\\\n\s*/g, ' ');
 }
 
 /** The deploy page (docs/deploy.md), its shell continuation lines joined. */
@@ -570,10 +570,10 @@ describe('storage Secret', () => {
   });
 
   test('the deploy page applies the manifests first (creating the namespace), then creates the Secrets', () => {
-    for (const [where, text] of [['README', readmeDeploySection()], ['docs/deploy.md', deployPage()]] as const) {
+    for (const [where, text] of [['docs/knative.md', knativeSection()], ['docs/deploy.md', deployPage()]] as const) {
       const apply = text.indexOf('kubectl apply -k k8s/ ');
       assert.ok(apply >= 0, `${where} applies k8s/`);
-      const names = where === 'README' ? ['event-source-storage', 'event-source-keys'] : [...OUT_OF_BAND_SECRETS.keys()];
+      const names = where === 'docs/knative.md' ? ['event-source-storage', 'event-source-keys'] : [...OUT_OF_BAND_SECRETS.keys()];
       for (const name of names) {
         const create = text.search(new RegExp(`kubectl [^\\n]*create secret generic ${name}`));
         assert.ok(create > apply, `${where} creates ${name} after \`kubectl apply -k k8s/\``);
@@ -696,8 +696,8 @@ describe('images', () => {
     }
   });
 
-  test('the README and the deploy page build the three images with the package version', () => {
-    for (const [where, text] of [['README', readmeDeploySection()], ['docs/deploy.md', deployPage()]] as const) {
+  test('the knative page and the deploy page build the three images with the package version', () => {
+    for (const [where, text] of [['docs/knative.md', knativeSection()], ['docs/deploy.md', deployPage()]] as const) {
       const builds = [...text.matchAll(/docker build [^\n]*-t \S+\/(durable-event-source-[a-z-]+):(\S+)/g)];
       assert.deepEqual(builds.map((b) => b[1]).sort(), OUR_IMAGES, `${where} builds the three images`);
       for (const build of builds) assert.equal(build[2], PACKAGE_VERSION, `${where} tags ${build[1]}`);

@@ -1,5 +1,5 @@
 /**
- * The README's "Limits at the edge" table says what the code enforces: each row's numbers are read from the table and
+ * The "Limits at the edge" table of docs/security.md (once the README's) says what the code enforces: each row's numbers are read from the table and
  * compared with the constants the edge and the Durable API use. A limit changed in one place and not the other fails.
  */
 import assert from 'node:assert/strict';
@@ -12,11 +12,11 @@ import { MAX_WAIT_MS, MIN_POLLING_MS } from '../../../src/host/durable/http-api/
 import { BODY_STALL_MS, CONCURRENT_BODIES, DEFAULT_EDGE_LIMITS, FUNCTIONS_DEFAULT_BODY_BYTES, KEYED_BODY_BYTES } from '../../../src/host/http/edge-limits.js';
 import { REPO_ROOT } from '../../support/host-process.js';
 
-/** The table after "**Limits at the edge**": first cell → second cell. */
+/** The table after docs/security.md's "## Limits at the edge": first cell → second cell. */
 function limitsTable(): Map<string, string> {
-  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  const from = readme.indexOf('**Limits at the edge**');
-  assert.ok(from >= 0, 'the README has a "Limits at the edge" table');
+  const readme = readFileSync(path.join(REPO_ROOT, 'docs', 'security.md'), 'utf8');
+  const from = readme.indexOf('## Limits at the edge\n');
+  assert.ok(from >= 0, 'docs/security.md has a "Limits at the edge" table');
   const rows = new Map<string, string>();
   let inTable = false;
   for (const line of readme.slice(from).split('\n')) {
@@ -44,7 +44,7 @@ function row(rows: Map<string, string>, startsWith: string): number[] {
 
 const seconds = (ms: number): number => ms / 1_000;
 
-test('the README limits table states the limits the code enforces', () => {
+test('the docs\' limits table states the limits the code enforces', () => {
   const rows = limitsTable();
   // Durable payloads: characters, and the declared length refused unread (3 bytes of UTF-8 at most per unit).
   assert.deepEqual(row(rows, 'Durable API start input'), [MAX_PAYLOAD_UNITS, MAX_PAYLOAD_UNITS * 3]);
