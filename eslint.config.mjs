@@ -1,0 +1,149 @@
+// Lint for the whole project (`npm run lint`): typescript-eslint's type-checked rules, the layering of src/ as
+// import rules (docs/architecture.md), deterministic orchestrator code, and the few formatting rules the code already
+// follows everywhere (there is no formatter: these rules describe the code as it is, they do not restyle it).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+import ts from 'typescript';
+
+const CORE = 'src/eventsource/core';
+const ORCHESTRATOR = 'src/functions/schedule-orchestrator.ts';
+// Modules that do I/O (files, network, DNS, TLS, HTTP, processes, logging, metrics, tracing, Azure): never in core.
+const IO_MODULES =
+  '^(node:)?(fs|fs/promises|net|dns|dns/promises|tls|http|https|http2|child_process|worker_threads|perf_hooks)$|' +
+  '^(undici|pino|prom-client|yaml|durable-functions)$|^@opentelemetry/|^@azure/';
+
+/** `../` n times, as a regular expression. */
+const up = (n) => '\\.\\./'.repeat(n);
+
+/**
+ * One config block per folder depth under `dir` (flat config matches `*` within one folder), since a relative import
+ * leaves `dir` with as many `../` as the importing file is deep. `patternsAt(depth)` gives the forbidden patterns
+ * for files `depth` folders below `dir`; `up(depth + 1)` leads from such a file to the parent of `dir`.
+ */
+function layer(dir, patternsAt) {
+  return [0, 1, 2, 3, 4].map((depth) => ({
+    files: [`${dir}/${'*/'.repeat(depth)}*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: patternsAt(depth) }] },
+  }));
+}
+
+/** Forbids relative imports of the given folders of src/ from files `depth` folders below a folder of src/. */
+function srcFolders(depth, folders, message) {
+  return { regex: `^${up(depth + 1)}(${folders.join('|')})(/|$)`, message };
+}
+
+const layers = [
+  // (a) The event source's core is pure: no I/O module, nothing outside core.
+  ...layer(CORE, (depth) => [
+    { regex: IO_MODULES, message: 'src/eventsource/core is pure: it imports no I/O module (do the I/O beside core and pass the result in).' },
+    { regex: `^${up(depth + 1)}`, message: 'src/eventsource/core imports nothing outside core.' },
+  ]),
+  // (b) The durable engine is its own package: nothing of the host or the apps on it.
+  ...layer('src/durable', (depth) => [
+    srcFolders(depth, ['host', 'eventsource', 'functions', 'launcher', 'cli', 'hello-events'], 'src/durable is the engine package: it imports nothing of the host or the apps.'),
+  ]),
+  // (c) The host runs any Functions app: nothing of this app; the engine only through its index.
+  ...layer('src/host', (depth) => [
+    srcFolders(depth, ['eventsource', 'functions'], 'src/host runs any Functions app: it imports nothing of src/eventsource or src/functions.'),
+    { regex: `^${up(depth + 1)}durable/(?!index\\.js$)`, message: 'src/host uses the engine through src/durable/index.js only.' },
+  ]),
+  // (d) hello-events is a separate service: nothing else of src.
+  ...layer('src/hello-events', (depth) => [
+    { regex: `^${up(depth + 1)}`, message: 'src/hello-events is a service of its own: it imports nothing else of src.' },
+  ]),
+];
+
+/** The orchestrator and the core files it imports, directly or through other core files: replayed code. */
+function orchestratorFiles() {
+  const files = new Set();
+  const visit = (file) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const target = path.posix.join(path.posix.dirname(file), fileName).replace(/\.js$/, '.ts');
+      if (target.startsWith(`${CORE}/`)) visit(target);
+    }
+  };
+  visit(ORCHESTRATOR);
+  return [...files];
+}
+
+const NOT_REPLAY_SAFE = 'orchestrator code is replayed: use context.df.currentUtcDateTime (time) or take the value as input (randomness)';
+const determinism = {
+  files: orchestratorFiles(),
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: `Date.now(): ${NOT_REPLAY_SAFE}.` },
+      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: `new Date(): ${NOT_REPLAY_SAFE}.` },
+      { selector: "CallExpression[callee.name='Date']", message: `Date(): ${NOT_REPLAY_SAFE}.` },
+      { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: `Math.random(): ${NOT_REPLAY_SAFE}.` },
+      { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: `performance.now(): ${NOT_REPLAY_SAFE}.` },
+      { selector: "CallExpression[callee.property.name='randomUUID']", message: `randomUUID(): ${NOT_REPLAY_SAFE}.` },
+    ],
+    'no-restricted-globals': ['error', { name: 'setTimeout', message: `setTimeout: ${NOT_REPLAY_SAFE} (durable timers: context.df.createTimer).` }],
+  },
+};
+
+export default defineConfig(
+  { ignores: ['dist/**', 'node_modules/**', 'src/functions/dashboard/**/*.js', 'test/**/fixtures/**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // node:test's test() and describe() return promises the runner awaits itself.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      // An async function may await nothing: it implements a Promise-returning interface (stores, handlers).
+      '@typescript-eslint/require-await': 'off',
+      // Orchestrators are generator functions by the durable-functions API, even those that yield nothing.
+      'require-yield': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Matching control characters is how this project refuses them (ids, headers, log lines, CloudEvents).
+      'no-control-regex': 'off',
+      // Formatting the code already follows everywhere (no formatter restyles it).
+      quotes: ['error', 'single', { avoidEscape: true, allowTemplateLiterals: true }],
+      semi: ['error', 'always'],
+      'eol-last': 'error',
+      'no-trailing-spaces': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'prefer-const': 'error',
+    },
+  },
+  {
+    // Plain JavaScript (the build, the test runner, the CLI's bin, this file): no type information.
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
+    // Tests and the bench assert on parsed JSON (\`any\` from JSON.parse and response bodies) by design; the unsafe-any
+    // rules stay on for src/, where such a value must be checked before use.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+    },
+  },
+  ...layers,
+  determinism,
+);
