@@ -48,7 +48,7 @@ export async function measureNpmStart(timeoutMs: number): Promise<NpmStartResult
   const result: NpmStartResult = { readyS: null, firstEventS: null, printedReady: null };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const done = new Promise<void>((resolve) => {
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         const seconds = round((Date.now() - began) / 1000);
         if (/\[start\] events flowing/.test(line) && result.readyS === null) result.readyS = seconds;

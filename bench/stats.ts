@@ -24,10 +24,6 @@ export function summarize(values: number[]): LatenessSummary {
   };
 }
 
-export function median(values: number[]): number {
-  return percentile(Float64Array.from(values).sort(), 50);
-}
-
 /** Rounds to `digits` decimals (figures are printed and stored rounded). */
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;

@@ -48,7 +48,7 @@ export async function call(globals: Globals, method: 'GET' | 'PUT' | 'POST' | 'D
     throw unreachable(globals.url, error);
   }
   const text = await response.body.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text === '' ? undefined : (JSON.parse(text) as unknown);
   } catch {

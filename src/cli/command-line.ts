@@ -182,7 +182,7 @@ function commandOf(positionals: readonly string[], values: Values): Command {
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): { command: Command; globals: Globals } {
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'invalid arguments');
   }

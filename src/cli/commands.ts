@@ -4,7 +4,7 @@
  */
 import { call, CliError, schedulePath } from './api-client.js';
 import type { Command, CreateFlags, Globals } from './command-line.js';
-import { render } from './render.js';
+import { cell, render } from './render.js';
 import { readDefinitions } from './schedule-file.js';
 
 export interface Outcome {
@@ -45,7 +45,7 @@ async function list(globals: Globals, status: string | undefined): Promise<Outco
   do {
     const query = new URLSearchParams({ top: '1000', ...(status !== undefined ? { status } : {}), ...(token !== undefined ? { continuationToken: token } : {}) });
     const page = asObject((await call(globals, 'GET', `/api/schedules?${query.toString()}`)).body);
-    schedules.push(...(Array.isArray(page.schedules) ? page.schedules : []));
+    schedules.push(...(Array.isArray(page.schedules) ? (page.schedules as unknown[]) : []));
     token = typeof page.continuationToken === 'string' ? page.continuationToken : undefined;
   } while (token !== undefined);
   return done(render(schedules, globals.output, 'list'));
@@ -78,7 +78,7 @@ async function health(globals: Globals): Promise<Outcome> {
   const ok = body.status === 'ok';
   if (globals.output !== 'table') return done(render(body, globals.output, 'object'), ok ? 0 : 1);
   const reasons = Array.isArray(body.reasons) ? body.reasons.map((reason) => `  ${String(reason)}`) : [];
-  return done([String(body.status ?? 'unknown'), ...reasons].join('\n'), ok ? 0 : 1);
+  return done([cell(body.status ?? 'unknown'), ...reasons].join('\n'), ok ? 0 : 1);
 }
 
 /** For the commands whose answer is a short confirmation: the line for a person, or the body for a program. */
@@ -109,11 +109,11 @@ export async function runCommand(command: Exclude<Command, { kind: 'help' }>, gl
     }
     case 'trigger': {
       const answer = await call(globals, 'POST', schedulePath(command.name, 'trigger'));
-      return confirmed(globals, `schedule ${command.name} triggered: event id ${String(asObject(answer.body).id ?? '?')}`, answer.body);
+      return confirmed(globals, `schedule ${command.name} triggered: event id ${cell(asObject(answer.body).id ?? '?')}`, answer.body);
     }
     case 'backfill': {
       const answer = await call(globals, 'POST', schedulePath(command.name, 'backfill'), { from: command.from, to: command.to });
-      return confirmed(globals, `schedule ${command.name}: backfill of ${String(asObject(answer.body).ticks ?? '?')} tick(s) accepted`, answer.body);
+      return confirmed(globals, `schedule ${command.name}: backfill of ${cell(asObject(answer.body).ticks ?? '?')} tick(s) accepted`, answer.body);
     }
     case 'health':
       return health(globals);

@@ -17,7 +17,8 @@ const LIST_COLUMNS: ReadonlyArray<[string, (row: Row) => unknown]> = [
   ['LAST', (row) => (row.lastDelivery as Row | undefined)?.outcome],
 ];
 
-function cell(value: unknown): string {
+/** A value as one cell or word: a string as it is, anything else as JSON, nothing as `-`. */
+export function cell(value: unknown): string {
   if (value === undefined || value === null || value === '') return '-';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

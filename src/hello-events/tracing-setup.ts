@@ -18,6 +18,7 @@ export function createTracerProvider(env: NodeJS.ProcessEnv): { provider: Tracer
 
 /** Loaded only when exporting is on: the exporter takes about 100 ms to load, on every start. */
 function otlpExporter(): SpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only when exporting is on (see above)
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter();
 }

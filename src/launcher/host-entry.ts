@@ -18,5 +18,6 @@ process.once('message', (message: Go) => {
   process.off('disconnect', orphaned);
   Object.assign(process.env, message.go);
   // From here on main.js owns the process (its signals, and the IPC channel as the launcher's lifeline).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only now, after the environment is in place
   require('../host/main.js');
 });

@@ -23,6 +23,12 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A record's message as written: a string as it is, anything else as JSON. */
+function messageOf(msg: unknown): string {
+  if (msg === undefined || msg === null) return '';
+  return typeof msg === 'string' ? msg : JSON.stringify(msg);
+}
+
 export function formatLine(component: string, line: string): string {
   let record: Record<string, unknown>;
   try {
@@ -37,6 +43,6 @@ export function formatLine(component: string, line: string): string {
     .filter(([key]) => !HIDDEN.has(key))
     .map(([key, value]) => `${key}=${show(value)}`)
     .join(' ');
-  const head = `${clock(record.time)} [${component}]${level ? ` ${level}` : ''} ${String(record.msg ?? '')}`;
+  const head = `${clock(record.time)} [${component}]${level ? ` ${level}` : ''} ${messageOf(record.msg)}`;
   return fields ? `${head} ${fields}` : head;
 }

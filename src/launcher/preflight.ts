@@ -16,7 +16,7 @@ export function checkConfiguration(appDir: string, env: NodeJS.ProcessEnv, plann
   try {
     loadConfig(seen);
   } catch (error) {
-    if (error instanceof ConfigError) throw new Error(`configuration: ${error.message}`);
+    if (error instanceof ConfigError) throw new Error(`configuration: ${error.message}`, { cause: error });
     throw error;
   }
 }

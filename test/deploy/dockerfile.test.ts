@@ -241,7 +241,8 @@ describe('host.json', () => {
     assert.equal(durable['overridableExistingInstanceStates'], 'NonRunningStates');
     const provider = durable['storageProvider'] as Record<string, unknown> | undefined;
     assert.equal(provider?.['connectionStringName'], 'AzureWebJobsStorage');
-    assert.ok(provider?.['type'] === undefined || String(provider['type']).toLowerCase() === 'azurestorage');
+    const type = provider?.['type'];
+    assert.ok(type === undefined || (typeof type === 'string' && type.toLowerCase() === 'azurestorage'));
   });
 
   test('holds no secret', () => {

@@ -71,7 +71,7 @@ export function kustomizationDirs(dir: string): string[] {
 export function readKustomization(dir: string): Kustomization {
   const [first] = loadYaml(path.join(dir, 'kustomization.yaml'));
   if (!first) throw new Error(`${dir}/kustomization.yaml is empty`);
-  return first.doc as Kustomization;
+  return first.doc;
 }
 
 /** Whether `inner` is `outer` or lies below it. */

@@ -34,6 +34,11 @@ function asDoc(value: unknown): Doc | undefined {
   return isRecord(value) ? value : undefined;
 }
 
+/** A manifest's value in a problem's text: a scalar as written, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 function list(value: unknown): Doc[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
 }
@@ -65,14 +70,14 @@ function baselineProblems(spec: Doc): string[] {
     if (context['privileged'] === true) problems.push(`${label}: privileged`);
     if (!SELINUX_TYPES.has(at(context, ['seLinuxOptions', 'type']) as string | undefined)) problems.push(`${label}: seLinuxOptions.type`);
     if (at(context, ['seLinuxOptions', 'user']) !== undefined || at(context, ['seLinuxOptions', 'role']) !== undefined) problems.push(`${label}: seLinuxOptions user/role`);
-    if (context['procMount'] !== undefined && context['procMount'] !== 'Default') problems.push(`${label}: procMount ${String(context['procMount'])}`);
+    if (context['procMount'] !== undefined && context['procMount'] !== 'Default') problems.push(`${label}: procMount ${shown(context['procMount'])}`);
     if (at(context, ['seccompProfile', 'type']) === 'Unconfined') problems.push(`${label}: seccompProfile.type Unconfined`);
     const appArmor = at(context, ['appArmorProfile', 'type']);
-    if (appArmor !== undefined && appArmor !== 'RuntimeDefault' && appArmor !== 'Localhost') problems.push(`${label}: appArmorProfile.type ${String(appArmor)}`);
+    if (appArmor !== undefined && appArmor !== 'RuntimeDefault' && appArmor !== 'Localhost') problems.push(`${label}: appArmorProfile.type ${shown(appArmor)}`);
   }
   for (const volume of list(spec['volumes'])) if ('hostPath' in volume) problems.push(`hostPath volume "${String(volume['name'])}"`);
   for (const { label, container } of allContainers(spec)) {
-    for (const port of list(container['ports'])) if (port['hostPort'] !== undefined && port['hostPort'] !== 0) problems.push(`${label}: hostPort ${String(port['hostPort'])}`);
+    for (const port of list(container['ports'])) if (port['hostPort'] !== undefined && port['hostPort'] !== 0) problems.push(`${label}: hostPort ${shown(port['hostPort'])}`);
   }
   return problems;
 }

@@ -86,7 +86,7 @@ export class Driver {
   async call(method: string, path: string, body?: unknown, anyHost = false): Promise<Answer> {
     let status = 0;
     let via = '';
-    let parsed: Record<string, unknown> = {};
+    let parsed: Record<string, unknown>;
     try {
       const url = anyHost ? this.world.urlFor(this.prng) : this.world.url;
       via = url === this.world.url ? '' : ' (through the standby)';

@@ -35,6 +35,7 @@ export async function runSeed(seed: number, options: SeedOptions): Promise<SeedR
   const started = Date.now();
   const prng = new Prng(seed);
   const faults = faultsOf(prng.fork('profile'));
+  // eslint-disable-next-line prefer-const -- the world may log while it is built, before the history exists
   let history: History | undefined;
   const world = new World(prng.fork('world'), faults, (line) => history?.log(line));
   history = new History(() => world.clock.now());

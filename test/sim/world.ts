@@ -153,7 +153,7 @@ export class World {
     const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
     const settle = async (): Promise<void> => {
       for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+      await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
     };
     const target = this.clock.now() + ms;
     await settle();

@@ -3,7 +3,7 @@
  * FUZZ_RUNS=N, a replay with FUZZ_SEED=<seed> (fast-check prints the seed and the shrunk counterexample on failure;
  * the seed is printed up front too, so a run that hangs or crashes the process can be replayed).
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 function envInt(name: string): number | undefined {
   const raw = process.env[name];
