@@ -18,7 +18,7 @@ it('exports only with an OTLP endpoint, unless OTEL_SDK_DISABLED or OTEL_TRACES_
     const { provider, exporting } = createTracerProvider(env);
     assert.equal(exporting, expected, JSON.stringify(env));
     if (!exporting) {
-      // Spans are made even so, so that the log line always has a trace id (trace.test.ts sees an exporting run).
+      // Spans are made even so, so that the log line always has a trace id (trace.int.test.ts sees an exporting run).
       const span = provider.getTracer('t').startSpan('s');
       assert.match(span.spanContext().traceId, /^(?!0{32})[0-9a-f]{32}$/);
       span.end();

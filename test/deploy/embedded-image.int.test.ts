@@ -2,7 +2,7 @@
  * The embedded image's app folder, laid out from the Dockerfile's COPY lines of the `embedded` target, run the way its
  * CMD runs it (working directory = WORKDIR, the image's ENV, PORT, a host key) against a real Azurite and a real
  * sink. Docker cannot run here; this shows the layout is complete and the entry point works from it. node_modules is
- * this machine's (it has dev packages too): dockerfile.test.ts checks that the image's production set is enough.
+ * this machine's (it has dev packages too): dockerfile.int.test.ts checks that the image's production set is enough.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
