@@ -37,5 +37,3 @@ export const podMonitorSchema = z.strictObject({
     podMetricsEndpoints: z.array(podMetricsEndpoint).min(1),
   }),
 });
-
-export type PodMonitor = z.infer<typeof podMonitorSchema>;

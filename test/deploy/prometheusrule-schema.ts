@@ -51,5 +51,4 @@ export const prometheusRuleSchema = z.strictObject({
   }),
 });
 
-export type PrometheusRule = z.infer<typeof prometheusRuleSchema>;
 export type AlertingRule = z.infer<typeof alertingRule>;
