@@ -8,7 +8,6 @@ import { parseMediaType } from './media-type.js';
 export type AttributeValue = string | number | boolean;
 export type Attributes = Readonly<Record<string, AttributeValue>>;
 
-const SPECVERSIONS = ['1.0', '0.3'] as const;
 const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
 const NAME = /^[a-z0-9]+$/;
 // RFC 3986 characters (unreserved, reserved) and pct-encoded triplets: what a URI or URI-reference may hold.

@@ -24,7 +24,7 @@ export function readLocalSettings(appDir: string): LocalSettings {
     if (typeof obj.Values !== 'object' || obj.Values === null) throw new HostError('BAD_LOCAL_SETTINGS', `${file}: Values must be an object`);
     for (const [key, value] of Object.entries(obj.Values as Record<string, unknown>)) {
       if (value === null || value === undefined) continue;
-      values[key] = typeof value === 'string' ? value : String(value);
+      values[key] = typeof value === 'string' ? value : JSON.stringify(value);
     }
   }
   const port = obj.Host?.LocalHttpPort;

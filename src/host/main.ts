@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const taskHubName = env.TaskHubName || undefined;
   logger.info(`storage: ${describeConnectionString(connectionString)}`);
 
+  // eslint-disable-next-line prefer-const -- a signal while the host starts reads it before it is assigned
   let host: RunningHost | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -99,7 +99,7 @@ describe('hello-events: hostile input', () => {
       .map(([body, type]) => ({ headers: { 'content-type': type }, body }));
     await fc.assert(
       fc.asyncProperty(fc.oneof(binaryCase, structuredCase), async ({ headers, body }) => {
-        const reply = await post(headers as Record<string, string>, body);
+        const reply = await post(headers, body);
         assert.ok([200, 400, 413].includes(reply.status), `${reply.status} ${reply.text} for ${JSON.stringify(headers)}`);
         if (reply.status === 400) assert.ok(reply.text.length > 0 && reply.text.length < 400, reply.text);
       }),

@@ -98,7 +98,7 @@ describe('hello-events server', () => {
     const message = HTTP.binary(sampleEvent('41', { greeting: 'binary' }));
     const reply = await send(port, {
       method: 'POST',
-      headers: message.headers as http.OutgoingHttpHeaders,
+      headers: message.headers,
       body: String(message.body),
     });
     assert.equal(reply.status, 200);
@@ -125,7 +125,7 @@ describe('hello-events server', () => {
     assert.match(String(message.headers['content-type']), /^application\/cloudevents\+json/);
     const reply = await send(port, {
       method: 'POST',
-      headers: message.headers as http.OutgoingHttpHeaders,
+      headers: message.headers,
       body: String(message.body),
     });
     assert.equal(reply.status, 200);

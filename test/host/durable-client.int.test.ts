@@ -25,7 +25,7 @@ after(async () => {
   await env?.teardown();
 });
 
-async function settle(instanceId: string, wanted: string): Promise<df.DurableOrchestrationStatus> {
+async function settle(instanceId: string, wanted: df.OrchestrationRuntimeStatus): Promise<df.DurableOrchestrationStatus> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const status = await client.getStatus(instanceId);

@@ -143,7 +143,7 @@ export function compileRoute(template: string): RouteTemplate {
     if (parts.length === 0) throw new HostError('BAD_ROUTE', `route "${template}" has an empty segment`);
     const isLast = index === segments.length - 1;
     if (parts.length === 1 && parts[0]?.startsWith('{')) {
-      const param = parseParameter((parts[0] as string).slice(1, -1), template);
+      const param = parseParameter(parts[0].slice(1, -1), template);
       if (param.catchAll && !isLast) throw new HostError('BAD_ROUTE', `route "${template}": a catch-all parameter must be last`);
       params.push(param);
       const group = `(?<${param.name}>${param.catchAll ? '.*' : '[^/]+'})`;

@@ -11,5 +11,8 @@ process.once('disconnect', () => {
   process.kill(process.pid, 'SIGINT');
 });
 
+// Azurite's entry scripts start their server when loaded; which one, the arguments say.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
 if (process.argv.includes('--blobPort')) require('azurite/dist/src/blob/main.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
 else require('azurite/dist/src/table/main.js');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import { HostError } from '../host-error.js';
 import { runInApp, writeLog } from './core-module.js';
 import type {
@@ -118,7 +119,7 @@ export async function invokeFunction(
       post.error = hookContext.error;
     }
     if (post.error !== null && post.error !== undefined) {
-      throw post.error instanceof Error ? post.error : new Error(String(post.error));
+      throw post.error instanceof Error ? post.error : new Error(typeof post.error === 'string' ? post.error : inspect(post.error));
     }
     return invocationModel.getResponse(context, post.result);
   });

@@ -116,7 +116,7 @@ describe('queries', () => {
     const ids = (list: Array<{ instanceId: string }>): string[] => list.map((x) => x.instanceId).sort();
     const running = await s.client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Running] });
     assert.ok(ids(running).includes(sleeper));
-    assert.ok(running.every((x) => x.runtimeStatus === 'Running'));
+    assert.ok(running.every((x) => x.runtimeStatus === df.OrchestrationRuntimeStatus.Running));
     assert.deepEqual(ids(await s.client.getStatusBy({ createdTimeFrom: from, createdTimeTo: to })), [done, sleeper].sort());
     assert.deepEqual(ids(await s.client.getStatusBy({ createdTimeFrom: from })), [done, later, sleeper].sort());
     assert.deepEqual(

@@ -20,7 +20,7 @@ test('counts to 5 over five executions of one instance, then completes with 5', 
     const status = await s.client.getStatus(id, { showInput: true });
     const value = (status.customStatus as { value?: number } | null)?.value;
     if (value !== undefined && seen.at(-1) !== value) seen.push(value);
-    if (status.runtimeStatus === 'Completed') {
+    if (`${status.runtimeStatus}` === 'Completed') {
       assert.equal(status.output, 5);
       assert.deepEqual(status.input, { value: 4, until: 5, delayMs: 150 }, 'the input of the last execution');
       break;

@@ -32,7 +32,7 @@ export async function startSamples(taskHubName: string, options: Partial<TestEnv
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const current = await client.getStatus(instanceId, { showInput: true });
-        if (current.runtimeStatus === status) return current;
+        if (`${current.runtimeStatus}` === status) return current;
         if (Date.now() > deadline) {
           throw new Error(`${instanceId} is ${current.runtimeStatus} (output ${JSON.stringify(current.output)}), not ${status}`);
         }
