@@ -65,7 +65,7 @@ test('a shell block in another dialect, or a not-run marker without a reason, is
 });
 
 test('commands that would install, start a second npm start, or need a cluster must be marked', () => {
-  for (const command of ['npm install && npm start', 'npm ci', 'npm test', 'npm run func', 'npm run bench', 'BENCH_QUICK=1 npm run bench', 'OTEL_SERVICE_NAME=x npm start', 'kubectl apply -k k8s/', 'cd k8s/ && kustomize edit set image a=b', 'docker build .', 'KEY=$(kubectl -n x get secret y)', 'npx azurite --silent', 'func start', 'sleep 100 &', "BENCH_LEVELS='azurite:300;proxy10ms:100' npm run bench"]) {
+  for (const command of ['npm install && npm start', 'npm ci', 'npm test', 'npm run test:unit', 'npm run lint', 'npm run func', 'npm run bench', 'BENCH_QUICK=1 npm run bench', 'OTEL_SERVICE_NAME=x npm start', 'kubectl apply -k k8s/', 'cd k8s/ && kustomize edit set image a=b', 'docker build .', 'KEY=$(kubectl -n x get secret y)', 'npx azurite --silent', 'func start', 'sleep 100 &', "BENCH_LEVELS='azurite:300;proxy10ms:100' npm run bench"]) {
     assert.ok(mustNotRun(command), command);
   }
   for (const command of ['npx durable-event-source schedules list', 'curl -s http://127.0.0.1:7071/api/healthz', 'npm run cli -- health', 'npm run cli -- schedules list', 'a && b', 'grep -c functional x']) {

@@ -11,8 +11,8 @@
  *   a line that is only a comment is skipped;
  * - other shell-like fences (```bash, ```shell, ```console, ```zsh) are refused: write ```sh so that the test sees it;
  * - a block that would install, start a second `npm start`, run the whole suite, or reach a cluster, a registry or
- *   `func` (npm install/ci/start/test, npm run func/bench, kubectl, kustomize, docker, func, az) must be marked not
- *   run: the test refuses to run it (it would change the checkout, or cannot run here).
+ *   `func` (npm install/ci/start/test, npm run func/bench/lint/test:*, kubectl, kustomize, docker, func, az) must be
+ *   marked not run: the test refuses to run it (it would change the checkout, or cannot run here).
  */
 
 export interface Expectation {
@@ -49,7 +49,7 @@ const NOT_RUN = /^\s*<!--\s*not run:(.*?)-->\s*$/;
 const OTHER_SHELLS = new Set(['bash', 'shell', 'console', 'zsh', 'shell-session']);
 const EXPECT = /\s+#\s*→\s*(.*)$/;
 // Anywhere in a line (conservative: quoting cannot hide them), or as a command of their own.
-const MUST_NOT_RUN_ANYWHERE = /\b(npm\s+(install|i|ci|start|test|run\s+(func|bench))|npx\s+azurite|kubectl|kustomize|docker)\b|\baz\s|\$\(\s*az\b/;
+const MUST_NOT_RUN_ANYWHERE = /\b(npm\s+(install|i|ci|start|test|run\s+(func|bench|lint|test:\w+))|npx\s+azurite|kubectl|kustomize|docker)\b|\baz\s|\$\(\s*az\b/;
 const MUST_NOT_RUN_COMMAND = /^(\w+=\S*\s+)*(func|az)\b/;
 const HEREDOC = /<<-?\s*(['"]?)([A-Za-z_][\w]*)\1/;
 
