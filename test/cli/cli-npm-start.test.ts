@@ -78,7 +78,12 @@ describe('durable-event-source CLI against npm start', () => {
     const list = await cli(['schedules', 'list'], env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^NAME\s+STATUS\s+ORIGIN\s+SCHEDULE\s+NEXT FIRE\s+LAST$/m);
-    assert.match(list.stdout, /^default\s+running\s+env\s+1s\s/m);
+    assert.match(list.stdout, /^default\s+running\s+env\s+every 1s\s/m);
+    // -o json: the API's summary per schedule, under the names describe gives them (describe has the rest).
+    const json = await cli(['schedules', 'list', '-o', 'json'], env);
+    const [summary] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(Object.keys(summary ?? {}).filter((k) => ['spec', 'recent', 'upcoming', 'runtimeStatus', 'schedule', 'timeZone', 'skippedTicks'].includes(k)), []);
+    assert.equal(summary?.['every'], '1s');
   });
 
   test('create, describe, trigger, pause, resume, backfill, delete', async () => {

@@ -185,7 +185,7 @@ test('pause, resume, trigger and backfill: 202, bodies checked, 404 and 400 for 
     assert.equal((await call('POST', `/api/schedules/nothing-here/${action}`, {})).status, 404, action);
     assert.equal((await call('POST', `/api/schedules/Not_A_Name/${action}`, {})).status, 400, action);
   }
-  assert.equal((await call('GET', '/api/schedules/from-file')).body['runtimeStatus'], 'Running');
+  assert.equal((await call('GET', '/api/schedules/from-file')).body['status'], 'running');
 });
 
 test('GET /schedules: status filter, pages by top and continuationToken, 400 naming the parameter', async () => {
