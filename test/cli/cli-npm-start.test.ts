@@ -97,6 +97,16 @@ describe('durable-event-source CLI against npm start', () => {
     });
     assert.equal(described.spec?.event?.type, 'dev.cli.test');
 
+    // A text event, as PingSource's --data: the text itself for a --content-type that is not JSON.
+    const text = await cli(['schedules', 'create', 'cli-text', '--every', '1h', '--content-type', 'text/plain', '--data', 'hello'], env);
+    assert.equal(text.code, 0, text.stderr);
+    const shown = await eventually('cli-text shows its event', async () => {
+      const ran = await cli(['schedules', 'describe', 'cli-text', '-o', 'json'], env);
+      return (JSON.parse(ran.stdout || '{}') as { spec?: { event?: { contentType?: string; data?: unknown } } }).spec?.event;
+    });
+    assert.deepEqual([shown.contentType, shown.data], ['text/plain', 'hello']);
+    assert.equal((await cli(['schedules', 'delete', 'cli-text'], env)).code, 0);
+
     const triggered = await cli(['schedules', 'trigger', 'cli-fast'], env);
     assert.equal(triggered.code, 0, triggered.stderr);
     assert.match(triggered.stdout, /schedule cli-fast triggered: event id \S+/);
