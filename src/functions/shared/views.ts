@@ -19,8 +19,8 @@ interface ScheduleHead {
 
 /**
  * A schedule as `GET /schedules/{name}` shows it: the describe view the orchestration keeps as its custom status
- * (spec, upcoming, recent, counters, paused, ...), without the internals (the normalised spec, the queue), and the Durable instance behind it. A schedule that shows no
- * valid status shows only its head and instance.
+ * (spec, upcoming, recent, counters, paused, ...), without the internals (the normalised spec, the queue), and the
+ * Durable instance behind it. A schedule that shows no valid status shows only its head and instance.
  */
 export type ScheduleDetail = ScheduleHead &
   Partial<Omit<DescribedStatus, 'name' | 'normalizedSpec' | 'queue' | 'origin' | 'completed'>> & {
