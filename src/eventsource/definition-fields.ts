@@ -4,7 +4,7 @@
  * quoting a URL (a sink may carry credentials).
  */
 import { z } from 'zod';
-import { parseMediaType, type MediaType } from '../hello-events/media-type.js';
+import { isJson, parseMediaType, type MediaType } from '../hello-events/media-type.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { oneLine } from './errors.js';
 
@@ -219,6 +219,12 @@ export function mediaType(maxChars: number): z.ZodType<string, unknown> {
     }
     return formatMediaType(type);
   });
+}
+
+/** Whether data of this media type is JSON (application/json, text/json, any +json): then `event.data` is any JSON value. */
+export function isJsonContentType(contentType: string): boolean {
+  const type = parseMediaType(contentType);
+  return type !== undefined && isJson(type.essence);
 }
 
 /** Base64 text (RFC 4648 §4: A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4), at most `maxChars`; as written. */

@@ -11,13 +11,14 @@
 import { z } from 'zod';
 import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { checkExtensionName } from './ce-overrides.js';
-import { charsetProblem, isJson, parseMediaType } from '../hello-events/media-type.js';
+import { charsetProblem, parseMediaType } from '../hello-events/media-type.js';
 import {
   base64Text,
   duration,
   field,
   flag,
   httpUrl,
+  isJsonContentType,
   instant,
   jsonValue,
   mediaType,
@@ -168,12 +169,6 @@ export function triggerProblems(d: Record<string, unknown>): Array<{ path: strin
 
 /** The media type events of a schedule carry when it names none. */
 export const DEFAULT_CONTENT_TYPE = 'application/json';
-
-/** Whether data of this media type is JSON (application/json, text/json, any +json): then `event.data` is any JSON value. */
-export function isJsonContentType(contentType: string): boolean {
-  const type = parseMediaType(contentType);
-  return type !== undefined && isJson(type.essence);
-}
 
 type EventFields = NonNullable<z.output<typeof eventSchema>>;
 

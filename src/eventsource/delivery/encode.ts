@@ -1,5 +1,5 @@
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
-import { isJson, parseMediaType } from '../../hello-events/media-type.js';
+import { isJsonContentType } from '../definition-fields.js';
 
 export type EncodingMode = 'binary' | 'structured';
 
@@ -32,8 +32,7 @@ function isBytes(data: unknown): data is Uint8Array {
 
 /** JSON data: the datacontenttype says so (application/json, text/json, any +json), or there is none (JSON is the default). */
 function isJsonData(event: CloudEventV1<unknown>): boolean {
-  const type = event.datacontenttype === undefined ? undefined : parseMediaType(event.datacontenttype);
-  return type === undefined || isJson(type.essence);
+  return event.datacontenttype === undefined || isJsonContentType(event.datacontenttype);
 }
 
 /** HTTP binding §3.1.1: the body is the data as it is: bytes raw, JSON as JSON text, text as UTF-8. */
