@@ -4,6 +4,7 @@
  * quoting a URL (a sink may carry credentials).
  */
 import { z } from 'zod';
+import { isJson, parseMediaType, type MediaType } from '../hello-events/media-type.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { oneLine } from './errors.js';
 
@@ -191,4 +192,50 @@ function jsonProblem(value: unknown, depth: number): string | undefined {
     return undefined;
   }
   return `is not JSON (${value === undefined ? 'undefined' : typeof value})`;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A media type in one spelling: `type/subtype` in lower case, then `; name=value` (names lower case, values quoted when not a token). */
+export function formatMediaType(type: MediaType): string {
+  const parameters = [...type.parameters].map(([name, value]) => `; ${name}=${TOKEN.test(value) ? value : `"${value.replace(/(["\\])/g, '\\$1')}"`}`);
+  return `${type.essence}${parameters.join('')}`;
+}
+
+/**
+ * A media type (RFC 9110 §8.3.1: `text/plain`, `application/xml; charset=utf-8`), in its one spelling
+ * (formatMediaType). It is sent as the Content-Type header (binary mode), so only printable ASCII; and never the
+ * CloudEvents envelope's own types, which would make a receiver read a binary-mode event as a structured one.
+ */
+export function mediaType(maxChars: number): z.ZodType<string, unknown> {
+  return field((value) => {
+    const s = stringOf(value, 'a media type such as text/plain or application/json');
+    if (s.length > maxChars) throw new Error(`is ${s.length} characters long; at most ${maxChars}`);
+    if (/[^\x20-\x7e]/.test(s)) throw new Error('must be printable ASCII (it is sent as the Content-Type header)');
+    const type = parseMediaType(s);
+    if (type === undefined) throw new Error(`${JSON.stringify(s)} is not a media type (type/subtype, then optional "; name=value" parameters)`);
+    if (type.essence.startsWith('application/cloudevents')) {
+      throw new Error(`${type.essence} is the CloudEvents envelope's own type, not a type of event data`);
+    }
+    return formatMediaType(type);
+  });
+}
+
+/** Whether data of this media type is JSON (application/json, text/json, any +json): then `event.data` is any JSON value. */
+export function isJsonContentType(contentType: string): boolean {
+  const type = parseMediaType(contentType);
+  return type !== undefined && isJson(type.essence);
+}
+
+/** Base64 text (RFC 4648 §4: A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4), at most `maxChars`; as written. */
+export function base64Text(maxChars: number): z.ZodType<string, unknown> {
+  return field((value) => {
+    const s = stringOf(value, 'base64 text');
+    if (s.length > maxChars) throw new Error(`is ${s.length} characters of base64; at most ${maxChars}`);
+    // Decoding and encoding again gives the same text only for canonical base64 (no stray bits in the last character).
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0 || Buffer.from(s, 'base64').toString('base64') !== s) {
+      throw new Error('is not base64 (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4 characters; no spaces or line breaks)');
+    }
+    return s;
+  });
 }

@@ -27,8 +27,12 @@ export interface EventOptions {
   /** Extension attributes from K_CE_OVERRIDES (or the schedule's `event.extensions`). */
   overrides: Record<string, string>;
   subject?: string;
-  /** The schedule's own data (any JSON); absent: TickEventData. */
+  /** The schedule's own data (any JSON for a JSON content type, else text); absent (and no dataBase64): TickEventData. */
   data?: unknown;
+  /** The schedule's own data as bytes (base64), instead of `data`. */
+  dataBase64?: string;
+  /** The data's media type (`datacontenttype`); absent: application/json. */
+  contentType?: string;
 }
 
 /** The JSON payload of a tick event. */
@@ -115,7 +119,13 @@ export function buildEvent(tick: Tick, options: EventOptions): CloudEvent<unknow
   const scheduledTime = time.toISOString();
   try {
     const id = tick.trigger === 'manual' && tick.requestId !== undefined ? manualEventId({ ...tick, requestId: tick.requestId }) : eventId(tick);
-    const data: unknown = options.data !== undefined ? options.data : ({ schedule: tick.scheduleName, sequence: tick.sequence, scheduledTime } satisfies TickEventData);
+    // Bytes travel as a Uint8Array: the encoder sends them raw (binary mode) or as data_base64 (structured mode).
+    const data: unknown =
+      options.dataBase64 !== undefined
+        ? new Uint8Array(Buffer.from(options.dataBase64, 'base64'))
+        : options.data !== undefined
+          ? options.data
+          : ({ schedule: tick.scheduleName, sequence: tick.sequence, scheduledTime } satisfies TickEventData);
     return new CloudEvent<unknown>({
       ...extensions,
       ...(tick.trigger !== undefined ? { trigger: tick.trigger } : {}),
@@ -125,7 +135,7 @@ export function buildEvent(tick: Tick, options: EventOptions): CloudEvent<unknow
       source: options.source,
       ...(options.subject !== undefined ? { subject: options.subject } : {}),
       time: scheduledTime,
-      datacontenttype: 'application/json',
+      datacontenttype: options.contentType ?? 'application/json',
       sequence: formatSequence(tick.sequence),
       data,
     });

@@ -30,6 +30,8 @@ const shape = z.strictObject({
     source: z.string(),
     subject: z.string().optional(),
     data: z.unknown().optional(),
+    dataBase64: z.string().optional(),
+    contentType: z.string().optional(),
     extensions: z.record(z.string(), z.string()),
     mode: z.enum(['binary', 'structured']),
   }),

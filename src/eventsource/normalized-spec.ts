@@ -10,6 +10,7 @@ import { oneLine } from './errors.js';
 import { redactUrl } from './redact.js';
 import { cronMinGapMs, parseCron } from './schedule.js';
 import {
+  DEFAULT_CONTENT_TYPE,
   DEFINITION_LIMITS,
   definitionSchema,
   triggerProblems,
@@ -29,8 +30,15 @@ export interface SpecEvent {
   type: string;
   source: string;
   subject?: string;
-  /** The event's data; absent: today's payload `{schedule, sequence, scheduledTime}`. */
+  /**
+   * The event's data: any JSON value for a JSON content type, else the text itself; absent (and no dataBase64): the
+   * tick's payload `{schedule, sequence, scheduledTime}`.
+   */
   data?: JsonValue;
+  /** The event's data as bytes (base64), instead of `data`. */
+  dataBase64?: string;
+  /** The data's media type (`datacontenttype`); absent: application/json (so a spec from before it reads the same). */
+  contentType?: string;
   extensions: Record<string, string>;
   mode: 'binary' | 'structured';
 }
@@ -100,6 +108,8 @@ export function normalize(d: ScheduleDefinition): NormalizedSpec {
       source: ev.source ?? SPEC_DEFAULTS.event.source,
       ...(ev.subject !== undefined ? { subject: ev.subject } : {}),
       ...(ev.data !== undefined ? { data: ev.data } : {}),
+      ...(ev.dataBase64 !== undefined ? { dataBase64: ev.dataBase64 } : {}),
+      ...(ev.contentType !== undefined && ev.contentType !== DEFAULT_CONTENT_TYPE ? { contentType: ev.contentType } : {}),
       extensions: { ...(ev.extensions ?? SPEC_DEFAULTS.event.extensions) },
       mode: ev.mode ?? SPEC_DEFAULTS.event.mode,
     },
@@ -288,7 +298,9 @@ export function describeSpec(spec: NormalizedSpec, options: { redact?: boolean }
       type: ev.type,
       source: ev.source,
       ...(ev.subject !== undefined ? { subject: ev.subject } : {}),
+      contentType: ev.contentType ?? DEFAULT_CONTENT_TYPE,
       ...(ev.data !== undefined ? { data: ev.data } : {}),
+      ...(ev.dataBase64 !== undefined ? { dataBase64: ev.dataBase64 } : {}),
       extensions: { ...ev.extensions },
       mode: ev.mode,
     },

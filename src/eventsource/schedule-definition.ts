@@ -11,13 +11,17 @@
 import { z } from 'zod';
 import { checkAttributeText, checkUriReference } from './ce-attributes.js';
 import { checkExtensionName } from './ce-overrides.js';
+import { charsetProblem, parseMediaType } from '../hello-events/media-type.js';
 import {
+  base64Text,
   duration,
   field,
   flag,
   httpUrl,
+  isJsonContentType,
   instant,
   jsonValue,
+  mediaType,
   oneOf,
   stringOf,
   text,
@@ -30,8 +34,10 @@ import { isValidScheduleName } from './schedule-name.js';
 
 /** Bounds that keep a spec small enough to travel in every orchestration state and status. */
 export const DEFINITION_LIMITS = {
-  /** `event.data` as JSON, in characters. */
+  /** `event.data` as JSON, and `event.dataBase64` (48 KiB of bytes), in characters. */
   dataChars: 65_536,
+  /** `event.contentType`. */
+  contentTypeChars: 256,
   /** Text fields (type, source, subject, an extension's value). */
   textChars: 1_024,
   note: 1_024,
@@ -94,6 +100,8 @@ const eventSchema = z.strictObject(
     source: text(DEFINITION_LIMITS.textChars, { nonEmpty: true, check: checkUriReference }).optional(),
     subject: text(DEFINITION_LIMITS.textChars).optional(),
     data: jsonValue(DEFINITION_LIMITS.dataChars).optional(),
+    dataBase64: base64Text(DEFINITION_LIMITS.dataChars).optional(),
+    contentType: mediaType(DEFINITION_LIMITS.contentTypeChars).optional(),
     extensions: extensions.optional(),
     mode: oneOf(['binary', 'structured'] as const).optional(),
   },
@@ -159,10 +167,43 @@ export function triggerProblems(d: Record<string, unknown>): Array<{ path: strin
   return problems;
 }
 
+/** The media type events of a schedule carry when it names none. */
+export const DEFAULT_CONTENT_TYPE = 'application/json';
+
+type EventFields = NonNullable<z.output<typeof eventSchema>>;
+
+/**
+ * The rules between the event's data fields, as PingSource has them: `data` or `dataBase64`, not both; with a media
+ * type that is not JSON, `data` is the text itself (sent as UTF-8) and one of them is needed (the tick's own payload
+ * is JSON).
+ */
+export function eventDataProblems(ev: EventFields | undefined): Array<{ path: string[]; message: string }> {
+  if (ev === undefined) return [];
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (ev.data !== undefined && ev.dataBase64 !== undefined) {
+    problems.push({ path: ['event', 'dataBase64'], message: 'cannot be combined with event.data; give the data as one or the other' });
+  }
+  const contentType = ev.contentType ?? DEFAULT_CONTENT_TYPE;
+  if (isJsonContentType(contentType)) return problems;
+  if (ev.data === undefined && ev.dataBase64 === undefined) {
+    problems.push({ path: ['event', 'contentType'], message: `${contentType} is not JSON, so it needs event.data (text) or event.dataBase64 (bytes); the tick's own payload is JSON` });
+  } else if (ev.data !== undefined && typeof ev.data !== 'string') {
+    problems.push({ path: ['event', 'data'], message: `must be text for event.contentType ${contentType} (only JSON types take any JSON value); give bytes as event.dataBase64` });
+  } else if (ev.data !== undefined) {
+    const type = parseMediaType(contentType);
+    const charset = type === undefined ? undefined : charsetProblem(type);
+    if (charset !== undefined) {
+      problems.push({ path: ['event', 'contentType'], message: `charset ${JSON.stringify(type?.parameters.get('charset'))} does not fit: event.data is sent as UTF-8 (give the bytes as event.dataBase64)` });
+    }
+  }
+  return problems;
+}
+
 export const definitionSchema = z
   .strictObject({ name, ...definitionFields }, { error: 'must be an object' })
   .superRefine((d, ctx) => {
     for (const problem of triggerProblems(d)) ctx.addIssue({ code: 'custom', ...problem });
+    for (const problem of eventDataProblems(d.event)) ctx.addIssue({ code: 'custom', ...problem });
     if (d.cron !== undefined && d.timezone !== undefined) {
       try {
         parseCron(d.cron, d.timezone);

@@ -106,9 +106,8 @@ export const scheduleStatusSchema = z.object({
   paused: pausedSchema.optional(),
   completed: z.boolean().optional(),
   queue: queueSchema,
-  skippedTicks: count,
-  rejectedTicks: count,
-  deadLetteredTicks: count,
+  // skippedTicks, rejectedTicks, deadLetteredTicks: written by versions before this one (the counters under a second
+  // name); a status that has them still reads, without them.
   lastDelivery: lastDeliverySchema.optional(),
   origin: origin.optional(),
 });

@@ -43,10 +43,6 @@ export interface ScheduleStatus {
   paused?: { note: string; since: string };
   completed?: boolean;
   queue: QueuedTick[];
-  /** Today's counters, kept for the readers of the status before the describe view. */
-  skippedTicks: number;
-  rejectedTicks: number;
-  deadLetteredTicks: number;
   lastDelivery?: LastDelivery;
   origin?: string;
 }
@@ -86,9 +82,6 @@ export function statusOf(state: ScheduleState): ScheduleStatus {
     ...(state.paused ? { paused: state.paused } : {}),
     ...(state.completed === true ? { completed: true } : {}),
     queue: state.queue,
-    skippedTicks: state.counters.skipped,
-    rejectedTicks: state.counters.rejected,
-    deadLetteredTicks: state.counters.deadLettered,
     ...(state.lastDelivery ? { lastDelivery: state.lastDelivery } : {}),
     ...(state.origin ? { origin: state.origin } : {}),
   };

@@ -5,7 +5,8 @@
  * `schedules[2] (nightly).cron: "0 61 * * *" is not a cron expression: ...`.
  *
  * How defaults merge: a field the entry gives wins; `event`, `catchUp` and `delivery` merge field by field (the
- * entry's `event.data` and `event.extensions` replace the defaults' whole). An entry that gives its own `every`,
+ * entry's `event.data` and `event.extensions` replace the defaults' whole, and its `event.data` or `event.dataBase64`
+ * replaces the defaults' data in either form). An entry that gives its own `every`,
  * `cron` or `at` takes none of the defaults' every, offset, cron or at; a default `timezone` applies to cron
  * entries only.
  */
@@ -118,6 +119,12 @@ export function withDefaults(entry: Json, defaults: Json): Json {
   const merged: Json = { ...base, ...entry };
   for (const key of MERGED_OBJECTS) {
     if (isObject(base[key]) && isObject(entry[key])) merged[key] = { ...base[key], ...entry[key] };
+  }
+  const entryEvent = entry['event'];
+  if (isObject(base['event']) && isObject(entryEvent) && (entryEvent['data'] !== undefined || entryEvent['dataBase64'] !== undefined)) {
+    // The data is one fact in two forms: the entry's replaces the defaults', whichever form each gave.
+    const { data: _data, dataBase64: _bytes, ...rest } = base['event'];
+    merged['event'] = { ...rest, ...entryEvent };
   }
   if (entry['timezone'] === undefined && merged['cron'] === undefined) delete merged['timezone'];
   return merged;

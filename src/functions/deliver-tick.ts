@@ -47,6 +47,8 @@ function eventOptions(request: TickRequest): EventOptions {
     overrides: own.extensions,
     ...(own.subject !== undefined ? { subject: own.subject } : {}),
     ...(own.data !== undefined ? { data: own.data } : {}),
+    ...(own.dataBase64 !== undefined ? { dataBase64: own.dataBase64 } : {}),
+    ...(own.contentType !== undefined ? { contentType: own.contentType } : {}),
   };
 }
 

@@ -49,7 +49,7 @@ describe('the environment schedule as a definition', () => {
       timezone: 'Europe/Berlin',
       jitter: '0ms',
       paused: false,
-      event: { type: 'com.example.t', source: '/s', extensions: { team: 'a' }, mode: 'structured' },
+      event: { type: 'com.example.t', source: '/s', contentType: 'application/json', extensions: { team: 'a' }, mode: 'structured' },
       catchUp: { window: '0ms', policy: 'all' },
       overlap: 'bufferAll',
       delivery: { retry: 0, backoffPolicy: 'linear', backoffDelay: '500ms', maxBackoff: '1m30s', timeout: '3s' },

@@ -107,6 +107,25 @@ test('regression (#16 finding 7): a kept tick restarted from the status after it
   assert.equal(idOf(again.tick), idOf(due.tick));
 });
 
+test('the stored status names each counter once (counters); one written with the second names as well still restarts', () => {
+  const spec = specOf({ every: '10s', delivery: { retry: 0 } });
+  const first = nextStep(newScheduleState('default', spec, t0), at(0));
+  assert.equal(first.kind, 'wait');
+  const due = nextStep(first.state, at(10_000));
+  assert.ok(due.kind === 'deliver');
+  const state = afterTick(due.state, due.tick, 1, { ok: false, status: 400, reason: 'HTTP 400', retryable: false }, at(10_100), at(10_000));
+  const stored = JSON.parse(JSON.stringify(statusOf(state))) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(stored).filter((k) => k.endsWith('Ticks')), [], 'no skippedTicks, rejectedTicks, deadLetteredTicks');
+  // What the version before wrote: the same counters twice.
+  const old = { ...stored, skippedTicks: 0, rejectedTicks: 1, deadLetteredTicks: 0 };
+  const checked = checkScheduleStatus(old);
+  assert.ok(checked.ok, checked.ok ? '' : checked.problem);
+  assert.equal('rejectedTicks' in checked.value, false, 'read without them');
+  const restored = stateFromStatus(checked.value, spec, at(20_000));
+  assert.equal(restored.counters.rejected, 1);
+  assert.equal(restored.sequence, 2);
+});
+
 test('a one-off `at` that fired is re-armed by a new `at` in the future; the same or a past `at` leaves it completed', () => {
   let state = newScheduleState('default', specOf({ at: iso(5_000) }), t0);
   const due = nextStep(nextStep(state, at(5_000)).state, at(5_000));

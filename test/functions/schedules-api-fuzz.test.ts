@@ -62,7 +62,7 @@ test('management API fuzz: never a 5xx; a bad name is a 400 naming it', async ()
     }),
     fuzzParameters({ numRuns: 120 }, 'management API'),
   );
-  const { status, body: schedule } = await env.getJson<{ runtimeStatus: string }>('/api/schedules/default');
+  const { status, body: schedule } = await env.getJson<{ status: string }>('/api/schedules/default');
   assert.equal(status, 200);
-  assert.equal(schedule.runtimeStatus, 'Running');
+  assert.equal(schedule.status, 'running');
 });
