@@ -5,10 +5,10 @@ import { createDelivery, type Delivery } from '../eventsource/delivery/deliver.j
 import { createDispatcher } from '../eventsource/delivery/dispatcher.js';
 import { sendTick } from '../eventsource/delivery/send-tick.js';
 import { createSinkTokens } from '../eventsource/delivery/sink-token.js';
-import type { EventOptions } from '../eventsource/event.js';
+import type { EventOptions } from '../eventsource/core/event.js';
 import { targetsOf, type TickRequest } from '../eventsource/delivery/tick-request.js';
-import type { DeliveryResult } from '../eventsource/schedule-state.js';
-import { reportTick } from '../eventsource/tick-report.js';
+import type { DeliveryResult } from '../eventsource/core/schedule-state.js';
+import { reportTick } from '../eventsource/observability/tick-report.js';
 import { DELIVERY_ACTIVITY } from './shared/names.js';
 import { metrics, overload, sinkBreaker } from './shared/observability.js';
 import { config, logger } from './shared/settings.js';

@@ -7,7 +7,7 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { register } from 'prom-client';
-import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/metrics.js';
+import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/observability/metrics.js';
 import { clientInput } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { metrics } from './shared/observability.js';

@@ -14,8 +14,8 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-events.js';
-import { checkScheduleState } from '../eventsource/schedule-schema.js';
+import { applyEvent, checkEvent, type EventName } from '../eventsource/core/schedule-events.js';
+import { checkScheduleState } from '../eventsource/core/schedule-schema.js';
 import {
   afterTick,
   countsAsAttempt,
@@ -25,13 +25,13 @@ import {
   nextStep,
   retryAfter,
   retryPolicyOfSpec,
-  statusOf,
   unreportedSkips,
   withSkipsReported,
   type DeliveryResult,
   type ScheduleState,
   type TickInput,
-} from '../eventsource/schedule-state.js';
+} from '../eventsource/core/schedule-state.js';
+import { statusOf } from '../eventsource/core/schedule-status.js';
 import type { TickRequest } from '../eventsource/delivery/tick-request.js';
 import { DELIVERY_ACTIVITY, ORCHESTRATOR, SCHEDULE_EVENTS, scheduleNameOf } from './shared/names.js';
 

@@ -6,7 +6,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { redactUrlsIn } from '../eventsource/redact.js';
+import { redactUrlsIn } from '../eventsource/core/redact.js';
 import { config, logger, scheduleSpec } from './shared/settings.js';
 import { syncSchedulesFile } from './shared/schedules-file-sync.js';
 import { ensureScheduleRuns } from './shared/start-schedule.js';

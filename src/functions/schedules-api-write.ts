@@ -9,9 +9,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { checkSink } from '../eventsource/delivery/sink-guard.js';
-import { checkDefinitionFor } from '../eventsource/normalized-spec.js';
-import { describeSpec } from '../eventsource/normalized-spec.js';
-import { stateSpecOf } from '../eventsource/schedule-start.js';
+import { checkDefinitionFor } from '../eventsource/core/normalized-spec.js';
+import { describeSpec } from '../eventsource/core/normalized-spec.js';
+import { stateSpecOf } from '../eventsource/core/schedule-start.js';
 import { badRequest, clientInput, jsonBody, lookup, originOf, pathName, problem } from './shared/api-answers.js';
 import { logChange } from './shared/change-log.js';
 import { countSchedules, findInstance } from './shared/instances.js';

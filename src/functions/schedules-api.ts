@@ -5,8 +5,8 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { asScheduleStatus } from '../eventsource/schedule-schema.js';
-import { checkListQuery, continuationTokenAfter } from '../eventsource/schedules-api-requests.js';
+import { asScheduleStatus } from '../eventsource/core/schedule-schema.js';
+import { checkListQuery, continuationTokenAfter } from '../eventsource/core/schedules-api-requests.js';
 import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { listStatusOf, scheduleDetail, scheduleView } from './shared/views.js';

@@ -1,5 +1,5 @@
-import { oneLine } from '../errors.js';
-import { redactUrlsIn } from '../redact.js';
+import { oneLine } from '../core/errors.js';
+import { redactUrlsIn } from '../core/redact.js';
 import { SinkAddressRefused } from './sink-guard.js';
 
 /**

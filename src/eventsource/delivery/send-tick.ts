@@ -1,10 +1,10 @@
 import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
-import { buildEvent, type EventOptions } from '../event.js';
-import { recordAttempt, type EventSourceMetrics } from '../metrics.js';
-import { TRACER_NAME, traceHeadersOf } from '../tracing.js';
-import type { DeliveryResult, TickInput } from '../schedule-state.js';
+import { buildEvent, type EventOptions } from '../core/event.js';
+import { recordAttempt, type EventSourceMetrics } from '../observability/metrics.js';
+import { TRACER_NAME, traceHeadersOf } from '../observability/tracing.js';
+import type { DeliveryResult, TickInput } from '../core/schedule-state.js';
 import { deadLetterEvent, type LastFailure } from './dead-letter.js';
 import type { Delivery, DeliveryOutcome } from './deliver.js';
 import type { OidcTokenSource } from './oidc-token.js';

@@ -7,7 +7,7 @@
  */
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../core/redact.js';
 
 /** Addresses no delivery connects to, whatever the allowlist says. */
 const FORBIDDEN = new BlockList();

@@ -3,9 +3,9 @@
  * what only it knows: whether this is the tick's last attempt, and the schedule's own sink and delivery policy
  * (absent: the environment's K_SINK, DELIVERY_TIMEOUT, DEAD_LETTER_SINK).
  */
-import type { SpecEvent } from '../normalized-spec.js';
-import type { TickInput } from '../schedule-state.js';
-import type { DeliveryPolicy } from './delivery-policy.js';
+import type { SpecEvent } from '../core/normalized-spec.js';
+import type { TickInput } from '../core/schedule-state.js';
+import type { DeliveryPolicy } from '../core/delivery-policy.js';
 import { checkSink } from './sink-guard.js';
 
 export interface TickRequest extends TickInput {

@@ -5,10 +5,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { problemLine, type Problem } from '../../eventsource/normalized-spec.js';
-import { isValidScheduleName } from '../../eventsource/schedule-name.js';
-import { originKindOf, type OriginKind } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import { problemLine, type Problem } from '../../eventsource/core/normalized-spec.js';
+import { isValidScheduleName } from '../../eventsource/core/schedule-name.js';
+import { originKindOf, type OriginKind } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
 import { originKey } from './settings.js';

@@ -4,7 +4,7 @@
  * operation, who asked and the caller's note; never the spec, whose sinks may carry credentials, and a URL in the
  * note is redacted like every URL the app logs.
  */
-import { redactUrlsIn } from '../../eventsource/redact.js';
+import { redactUrlsIn } from '../../eventsource/core/redact.js';
 import { logger } from './settings.js';
 
 export type ChangeOperation = 'create' | 'replace' | 'delete' | 'pause' | 'resume' | 'trigger' | 'backfill';

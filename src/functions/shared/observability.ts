@@ -4,9 +4,9 @@
  */
 import { app } from '@azure/functions';
 import { SinkBreaker } from '../../eventsource/delivery/sink-breaker.js';
-import { eventSourceMetrics, watchSinks, type EventSourceMetrics } from '../../eventsource/metrics.js';
-import { OverloadMonitor } from '../../eventsource/overload.js';
-import { setupTracing } from '../../eventsource/tracing.js';
+import { eventSourceMetrics, watchSinks, type EventSourceMetrics } from '../../eventsource/observability/metrics.js';
+import { OverloadMonitor } from '../../eventsource/observability/overload.js';
+import { setupTracing } from '../../eventsource/observability/tracing.js';
 import { config, logger } from './settings.js';
 
 const tracing = setupTracing({ env: process.env });

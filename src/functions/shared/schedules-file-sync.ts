@@ -5,12 +5,12 @@
  * one line and the running schedules stay as they are.
  */
 import type { DurableClient } from 'durable-functions';
-import { redactUrlsIn } from '../../eventsource/redact.js';
-import { originKindOf } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { FileSchedule } from '../../eventsource/schedules-file-entries.js';
-import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead } from '../../eventsource/schedules-file.js';
-import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file-watch.js';
+import { redactUrlsIn } from '../../eventsource/core/redact.js';
+import { originKindOf } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { FileSchedule } from '../../eventsource/schedules-file/entries.js';
+import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead } from '../../eventsource/schedules-file/file.js';
+import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file/watch.js';
 import { ORCHESTRATOR, scheduleNameOf } from './names.js';
 import { config, logger, originKey, schedulesFileAtStart, validateScheduleFile } from './settings.js';
 import { logChange, type ChangeOperation } from './change-log.js';

@@ -3,13 +3,13 @@
  * whose one-line message names the variable, and the host refuses to start.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig, redactedConfig, type EventSourceConfig } from '../../eventsource/config.js';
-import { ConfigError } from '../../eventsource/errors.js';
-import { fileScheduleValidator, type FileSchedule } from '../../eventsource/schedules-file-entries.js';
-import { MAX_FILE_BYTES, parseSchedulesText, type FileRead, type Validate } from '../../eventsource/schedules-file.js';
-import { createLogger } from '../../eventsource/logger.js';
-import { originKeyFrom, originSecretFrom } from '../../eventsource/schedule-origin.js';
-import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
+import { loadConfig, redactedConfig, type EventSourceConfig } from '../../eventsource/config/config.js';
+import { ConfigError } from '../../eventsource/core/errors.js';
+import { fileScheduleValidator, type FileSchedule } from '../../eventsource/schedules-file/entries.js';
+import { MAX_FILE_BYTES, parseSchedulesText, type FileRead, type Validate } from '../../eventsource/schedules-file/file.js';
+import { createLogger } from '../../eventsource/observability/logger.js';
+import { originKeyFrom, originSecretFrom } from '../../eventsource/core/schedule-origin.js';
+import type { ScheduleSpec } from '../../eventsource/core/schedule-state.js';
 
 export const config: EventSourceConfig = loadConfig(process.env);
 

@@ -6,11 +6,11 @@
  * overridableExistingInstanceStates=NonRunningStates, and the loser leaves the winner alone.
  */
 import type { DurableClient } from 'durable-functions';
-import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/schedule-reconcile.js';
-import type { OriginKind } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/schedule-start.js';
-import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
+import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/core/schedule-reconcile.js';
+import type { OriginKind } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/core/schedule-start.js';
+import type { ScheduleSpec } from '../../eventsource/core/schedule-state.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
 import { logger, originKey } from './settings.js';

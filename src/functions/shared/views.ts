@@ -1,7 +1,7 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { ListStatus } from '../../eventsource/schedules-api-requests.js';
-import { describeStatus, type DescribedStatus } from '../../eventsource/schedule-status.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { ListStatus } from '../../eventsource/core/schedules-api-requests.js';
+import { describeStatus, type DescribedStatus } from '../../eventsource/core/schedule-status.js';
 import { scheduleNameOf } from './names.js';
 
 /**

@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseRetryAfter } from '../../../src/eventsource/delivery/classify.js';
 import { createDelivery, type DeliveryOutcome } from '../../../src/eventsource/delivery/deliver.js';
-import { buildEvent } from '../../../src/eventsource/event.js';
-import { retryDelay, type RetryPolicy } from '../../../src/eventsource/retry-policy.js';
+import { buildEvent } from '../../../src/eventsource/core/event.js';
+import { retryDelay, type RetryPolicy } from '../../../src/eventsource/core/retry-policy.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { closedPort, TestSink } from './test-sink.js';
 

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { loadConfig, redactedConfig } from '../../../src/eventsource/config.js';
-import { deliveryPolicyOf, retryPolicyOf } from '../../../src/eventsource/delivery/delivery-policy.js';
+import { loadConfig, redactedConfig } from '../../../src/eventsource/config/config.js';
+import { deliveryPolicyOf, retryPolicyOf } from '../../../src/eventsource/core/delivery-policy.js';
 import { targetsOf } from '../../../src/eventsource/delivery/tick-request.js';
-import { ConfigError } from '../../../src/eventsource/errors.js';
+import { ConfigError } from '../../../src/eventsource/core/errors.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 
 const SINK = 'http://hello-events.default.svc.cluster.local/';
