@@ -104,14 +104,16 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Validates the environment. Throws ConfigError for the first bad variable, with a one-line `<VAR>: <why>` message
- * that never echoes a secret (sink URLs and CA bundles are not quoted). Blank values count as unset.
+ * that never echoes a secret (sink URLs and CA bundles are not quoted). Blank values count as unset. The variables
+ * are read in a fixed order (sink, schedule, event, trust, delivery, logging, overload, limits, sinks), so the one
+ * blamed is always the same.
  */
 export function loadConfig(env: Env): EventSourceConfig {
   const value = (name: string): string | undefined => {
     const raw = env[name];
     return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
   };
-  const read = <T>(name: string, schema: z.ZodType<T, string | undefined>): T => {
+  const read: Read = (name, schema) => {
     const result = schema.safeParse(value(name));
     if (!result.success) throw new ConfigError(name, result.error.issues[0]?.message ?? 'invalid value');
     return result.data;
@@ -119,20 +121,67 @@ export function loadConfig(env: Env): EventSourceConfig {
 
   const sinkVariable = value('K_SINK') === undefined && value('SINK') !== undefined ? 'SINK' : 'K_SINK';
   const sink = read(sinkVariable, sinkSchema);
+  const envSchedule = readEnvSchedule(read, value);
+  const event = readEvent(read);
+  const trust = readTrust(read);
+  const delivery = readDelivery(read, value);
+  const catchUpWindowMs = read('CATCH_UP_WINDOW', withDefault(CONFIG_DEFAULTS.CATCH_UP_WINDOW, duration({ allowZero: true })));
+  const logLevel = read('LOG_LEVEL', withDefault(CONFIG_DEFAULTS.LOG_LEVEL, (text) => {
+    const level = text.toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new Error(`${JSON.stringify(text)} is not a log level (${LOG_LEVELS.join(', ')})`);
+    }
+    return level;
+  }));
+  const lateTickThresholdMs = read('LATE_TICK_THRESHOLD', withDefault(CONFIG_DEFAULTS.LATE_TICK_THRESHOLD, duration()));
+  const overloadLogIntervalMs = read('OVERLOAD_LOG_INTERVAL', withDefault(CONFIG_DEFAULTS.OVERLOAD_LOG_INTERVAL, duration()));
+  const limits = readLimits(read);
+  const sinks = readSinks(read, sink, sinkVariable);
+  const schedulesFile = value('SCHEDULES_FILE');
+  const scheduleSpec = envScheduleSpec({
+    ...envSchedule, ...event, timeoutMs: delivery.timeoutMs, retry: delivery.retry, catchUpWindowMs, minIntervalMs: limits.minIntervalMs,
+  });
 
+  return {
+    sink,
+    scheduleName: envSchedule.scheduleName,
+    schedule: envSchedule.schedule,
+    ...event,
+    ...trust,
+    delivery,
+    catchUpWindowMs,
+    logLevel,
+    ...sinks,
+    scheduleSpec,
+    ...(schedulesFile !== undefined ? { schedulesFile } : {}),
+    envSchedule: schedulesFile === undefined || value('SCHEDULE') !== undefined || value('DurationInSeconds') !== undefined,
+    lateTickThresholdMs,
+    overloadLogIntervalMs,
+    ...limits,
+  };
+}
+
+type Value = (name: string) => string | undefined;
+
+/** SCHEDULE_TIMEZONE, SCHEDULE (or the legacy DurationInSeconds) and SCHEDULE_NAME: the environment's schedule. */
+function readEnvSchedule(read: Read, value: Value): { scheduleName: string; schedule: Schedule; scheduleVariable: 'SCHEDULE' | 'DurationInSeconds' } {
   const timeZone = read('SCHEDULE_TIMEZONE', withDefault(CONFIG_DEFAULTS.SCHEDULE_TIMEZONE, canonicalTimeZone));
   const scheduleVariable = value('SCHEDULE') === undefined && value('DurationInSeconds') !== undefined ? 'DurationInSeconds' : 'SCHEDULE';
   const schedule =
     scheduleVariable === 'DurationInSeconds'
       ? read('DurationInSeconds', legacySecondsSchema)
       : read('SCHEDULE', withDefault(CONFIG_DEFAULTS.SCHEDULE, (text) => parseSchedule(text, timeZone)));
-
   const scheduleName = read('SCHEDULE_NAME', withDefault(CONFIG_DEFAULTS.SCHEDULE_NAME, (text) => {
     if (!isValidScheduleName(text)) {
       throw new Error(`${JSON.stringify(text)} must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit`);
     }
     return text;
   }));
+  return { scheduleName, schedule, scheduleVariable };
+}
+
+/** CE_TYPE, CE_SOURCE, CE_MODE and K_CE_OVERRIDES: the attributes of the environment's events. */
+function readEvent(read: Read): Pick<EventSourceConfig, 'ceType' | 'ceSource' | 'ceMode' | 'ceOverrides'> {
   const ceType = read('CE_TYPE', withDefault(CONFIG_DEFAULTS.CE_TYPE, checkAttributeText));
   const ceSource = read('CE_SOURCE', withDefault(CONFIG_DEFAULTS.CE_SOURCE, checkUriReference));
   const ceMode = read('CE_MODE', withDefault(CONFIG_DEFAULTS.CE_MODE, (text) => {
@@ -141,14 +190,21 @@ export function loadConfig(env: Env): EventSourceConfig {
     return mode;
   }));
   const ceOverrides = read('K_CE_OVERRIDES', withDefault('', parseCeOverrides));
+  return { ceType, ceSource, ceMode, ceOverrides };
+}
+
+/** K_CA_CERTS, K_CA_CERTS_DIR (every `*.crt` in it, read now) and K_OIDC_TOKEN_FILE: what a sink is trusted and authenticated with. */
+function readTrust(read: Read): Pick<EventSourceConfig, 'caCerts' | 'caCertFiles' | 'oidcTokenFile'> {
   const envCaCerts = read('K_CA_CERTS', optional(checkPemBundle));
   const caCertsDir = read('K_CA_CERTS_DIR', withDefault(CONFIG_DEFAULTS.K_CA_CERTS_DIR, (text) => text));
   const dirBundles = readCaCertsDir(caCertsDir);
-  const caCertFiles = dirBundles.map((bundle) => bundle.file);
   const bundles = [...(envCaCerts !== undefined ? [envCaCerts] : []), ...dirBundles.map((bundle) => bundle.pem)];
-  const caCerts = bundles.length > 0 ? bundles.join('') : undefined;
   const oidcTokenFile = read('K_OIDC_TOKEN_FILE', withDefault(CONFIG_DEFAULTS.K_OIDC_TOKEN_FILE, (text) => text));
+  return { ...(bundles.length > 0 ? { caCerts: bundles.join('') } : {}), caCertFiles: dirBundles.map((bundle) => bundle.file), oidcTokenFile };
+}
 
+/** DELIVERY_TIMEOUT, DELIVERY_RETRY (attempts per tick), DELIVERY_BACKOFF_POLICY, DELIVERY_BACKOFF_DELAY, DELIVERY_MAX_BACKOFF. */
+function readDelivery(read: Read, value: Value): EventSourceConfig['delivery'] {
   const timeoutMs = read('DELIVERY_TIMEOUT', withDefault(CONFIG_DEFAULTS.DELIVERY_TIMEOUT, duration()));
   const maxAttempts = read('DELIVERY_RETRY', withDefault(CONFIG_DEFAULTS.DELIVERY_RETRY, (text) => {
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
@@ -172,50 +228,7 @@ export function loadConfig(env: Env): EventSourceConfig {
     }
     throw new ConfigError('DELIVERY_MAX_BACKOFF', `${JSON.stringify(value('DELIVERY_MAX_BACKOFF'))} is shorter than DELIVERY_BACKOFF_DELAY (${backoffDelayMs} ms)`);
   }
-  const catchUpWindowMs = read('CATCH_UP_WINDOW', withDefault(CONFIG_DEFAULTS.CATCH_UP_WINDOW, duration({ allowZero: true })));
-  const logLevel = read('LOG_LEVEL', withDefault(CONFIG_DEFAULTS.LOG_LEVEL, (text) => {
-    const level = text.toLowerCase();
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-      throw new Error(`${JSON.stringify(text)} is not a log level (${LOG_LEVELS.join(', ')})`);
-    }
-    return level;
-  }));
-
-  const lateTickThresholdMs = read('LATE_TICK_THRESHOLD', withDefault(CONFIG_DEFAULTS.LATE_TICK_THRESHOLD, duration()));
-  const overloadLogIntervalMs = read('OVERLOAD_LOG_INTERVAL', withDefault(CONFIG_DEFAULTS.OVERLOAD_LOG_INTERVAL, duration()));
-  const limits = readLimits(read);
-
-  const sinks = readSinks(read, sink, sinkVariable);
-  const schedulesFile = value('SCHEDULES_FILE');
-  const envSchedule = schedulesFile === undefined || value('SCHEDULE') !== undefined || value('DurationInSeconds') !== undefined;
-  const retry: RetryPolicy = { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs };
-  const scheduleSpec = envScheduleSpec({
-    scheduleName, schedule, scheduleVariable, ceType, ceSource, ceMode, ceOverrides, timeoutMs, retry, catchUpWindowMs,
-    minIntervalMs: limits.minIntervalMs,
-  });
-
-  return {
-    sink,
-    scheduleName,
-    schedule,
-    ceType,
-    ceSource,
-    ceMode,
-    ceOverrides,
-    ...(caCerts !== undefined ? { caCerts } : {}),
-    caCertFiles,
-    oidcTokenFile,
-    delivery: { timeoutMs, retry },
-    catchUpWindowMs,
-    logLevel,
-    ...sinks,
-    scheduleSpec,
-    ...(schedulesFile !== undefined ? { schedulesFile } : {}),
-    envSchedule,
-    lateTickThresholdMs,
-    overloadLogIntervalMs,
-    ...limits,
-  };
+  return { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } };
 }
 
 type Read = <T>(name: string, schema: z.ZodType<T, string | undefined>) => T;

@@ -1,14 +1,9 @@
 /**
  * The one place that turns a normalised spec into what the orchestration carries: the initial state of a new
- * generation, the payload of a `reschedule` event, and the test whether a running schedule already has a spec.
- * Every start (environment, schedules file, management API) goes through here, so when the orchestration's state
- * changes shape only this file follows it.
- *
- * Today's state (schedule-state.ts) carries a ScheduleSpec (an interval or cron text, a time zone, a catch-up window
- * and a retry policy); a NormalizedSpec maps onto it for `every` without offset and `cron`; `at` and an offset are
- * refused by name. The other fields (event, sink, jitter, catch-up and overlap policies, pauseOnFailure) are not
- * applied by today's orchestration: it sends every schedule's events with the app's CE_* settings to K_SINK. The
- * orchestration on the NormalizedSpec (branch orch9) carries the whole spec; then this file maps nothing.
+ * generation (with its origin marker), the payload of a `reschedule` event, the spec a running schedule shows in its
+ * status, and the test whether it already runs on a spec. Every start (environment, schedules file, management API)
+ * goes through here, so when the orchestration's state changes shape only this file follows it. Today the state
+ * carries the whole NormalizedSpec, so most of these are the identity.
  */
 import type { TimingSpec } from './fire-times.js';
 import { describeSpec, type NormalizedSpec } from './normalized-spec.js';
