@@ -7,7 +7,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { redactUrlsIn } from '../eventsource/core/redact.js';
-import { config, logger, scheduleSpec } from './shared/settings.js';
+import { appServices } from './app-root.js';
 import { syncSchedulesFile } from './shared/schedules-file-sync.js';
 import { ensureScheduleRuns } from './shared/start-schedule.js';
 
@@ -18,8 +18,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function ensureOnce(client: DurableClient): Promise<void> {
+  const { config } = appServices();
   if (config.envSchedule) {
-    const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: scheduleSpec(), kind: 'env' });
+    const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: config.scheduleSpec, kind: 'env' });
     if (result.outcome === 'recheck') recheckLater(client, result.afterMs);
   }
   await syncSchedulesFile(client);
@@ -29,7 +30,7 @@ async function ensureOnce(client: DurableClient): Promise<void> {
 function recheckLater(client: DurableClient, afterMs: number): void {
   setTimeout(() => {
     ensureSchedule(client).catch((error: unknown) => {
-      logger.error({ schedule: config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
+      appServices().logger.error({ schedule: appServices().config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
     });
   }, afterMs).unref();
 }
@@ -43,11 +44,14 @@ export async function ensureSchedule(client: DurableClient): Promise<void> {
     } catch (error) {
       if (attempt >= ATTEMPTS) throw error;
       const delay = 1_000 * 2 ** (attempt - 1);
-      logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
+      appServices().logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
       await sleep(delay);
     }
   }
 }
+
+// The configuration is validated as the worker loads the functions: a bad value stops the start.
+appServices();
 
 app.timer('scheduleStarter', {
   schedule: '0 0 * * * *',

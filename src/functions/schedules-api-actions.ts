@@ -16,7 +16,7 @@ import { checkBackfillBody, checkNoteBody } from '../eventsource/core/schedules-
 import { badRequest, clientInput, jsonBody, lookup, problem, type FoundSchedule, type Or } from './shared/api-answers.js';
 import { logChange } from './shared/change-log.js';
 import { BACKFILL_EVENT, PAUSE_EVENT, RESUME_EVENT, TRIGGER_EVENT } from './shared/names.js';
-import { config } from './shared/settings.js';
+import { appServices } from './app-root.js';
 import { scheduleRuntimeStatus } from './shared/views.js';
 
 const LIVE = new Set(['Running', 'Pending', 'Suspended']);
@@ -78,7 +78,7 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
   const { fromMs, toMs } = body.value;
   const beyond = beyondDue(toMs, schedule);
   if (beyond !== undefined) return badRequest([{ field: 'to', why: beyond }]);
-  const limit = config.maxBackfillTicks;
+  const limit = appServices().config.maxBackfillTicks;
   const tl = timeline(timingOf(runningSpecOf(schedule)), Date.parse(schedule.generation));
   let ticks: number;
   try {

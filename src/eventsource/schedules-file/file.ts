@@ -4,7 +4,9 @@
  * `validate` function); here an entry is an object with a `name`. The file only ever acts on the schedules it
  * created (origin `file`); those created through the management API (origin `api`) are left as they are.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../core/errors.js';
 import { parse as parseYaml } from 'yaml';
 
 export interface FileEntry {
@@ -150,4 +152,25 @@ function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // The yaml package's messages run on with a code frame after '... at line 2, column 1:'.
   return (message.split('\n', 1)[0] ?? message).replace(/:$/, '');
+}
+
+/**
+ * SCHEDULES_FILE as read when the worker starts: a file that cannot be read or holds a bad entry stops the start with
+ * one line naming the file, the entry and the field (the first problem; the count of the others).
+ */
+export function readSchedulesFileAtStart<E extends FileEntry>(path: string, validate: Validate<E>): FileRead<E> {
+  let text: string;
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length > MAX_FILE_BYTES) throw new Error(`the file has ${bytes.length} bytes, more than the ${MAX_FILE_BYTES} allowed`);
+    text = bytes.toString('utf8');
+  } catch (error) {
+    throw new ConfigError('SCHEDULES_FILE', `${path}: cannot be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const read = parseSchedulesText(text, validate);
+  if (!read.ok) {
+    const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more problem(s))` : '';
+    throw new ConfigError('SCHEDULES_FILE', `${path}: ${read.problems[0] ?? 'invalid'}${more}`);
+  }
+  return { ...read, text };
 }

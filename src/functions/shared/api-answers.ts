@@ -11,7 +11,7 @@ import { originKindOf, type OriginKind } from '../../eventsource/core/schedule-o
 import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
-import { originKey } from './settings.js';
+import { appServices } from '../app-root.js';
 
 export const clientInput = df.input.durableClient();
 
@@ -53,7 +53,7 @@ export function pathName(request: HttpRequest): Or<string> {
 export function originOf(name: string, status: DurableOrchestrationStatus): OriginKind | undefined {
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return undefined;
-  return originKindOf(originKey, name, custom.generation, custom.origin);
+  return originKindOf(appServices().originKey, name, custom.generation, custom.origin);
 }
 
 export interface FoundSchedule {
