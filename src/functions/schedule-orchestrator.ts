@@ -24,7 +24,6 @@ import {
   isExcused,
   nextStep,
   retryAfter,
-  retryPolicyOfSpec,
   unreportedSkips,
   withSkipsReported,
   type DeliveryResult,
@@ -32,6 +31,7 @@ import {
   type TickInput,
 } from '../eventsource/core/schedule-state.js';
 import { statusOf } from '../eventsource/core/schedule-status.js';
+import { maxAttemptsOf } from '../eventsource/core/delivery-policy.js';
 import type { TickRequest } from '../eventsource/delivery/tick-request.js';
 import { DELIVERY_ACTIVITY, ORCHESTRATOR, SCHEDULE_EVENTS, scheduleNameOf } from './shared/names.js';
 
@@ -244,7 +244,7 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
   retries: for (;;) {
     attempts += 1;
     // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
-    const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
+    const last = attempts >= maxAttemptsOf(state.spec.delivery);
     const request: TickRequest = { ...requestOf(state, tick, last), ...reportOf(context, state, tick, attempts, kept) };
     // Handed to the activity now: counted there once, whatever this attempt's result.
     state = withSkipsReported(state, request.skipped ?? 0);

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { checkAttributeText, checkUriReference } from '../core/ce-attributes.js';
 import { parseCeOverrides } from '../core/ce-overrides.js';
+import { DELIVERY_DEFAULTS, type DeliveryPolicy } from '../core/delivery-policy.js';
 import { formatDuration, parseDuration, type ParseDurationOptions } from '../core/duration.js';
 import { envScheduleSpec } from '../core/env-schedule.js';
 import { BACKFILL_TICKS_CEILING } from '../core/fire-times.js';
 import { ConfigError, oneLine } from '../core/errors.js';
 import type { NormalizedSpec } from '../core/normalized-spec.js';
 import { redactUrl } from '../core/redact.js';
-import type { RetryPolicy } from '../core/retry-policy.js';
 import { canonicalTimeZone, describeSchedule, parseSchedule, type Schedule } from '../core/schedule.js';
 import { isValidScheduleName } from '../core/schedule-name.js';
 import { DEFAULT_CONNECTIONS_PER_ORIGIN } from '../delivery/dispatcher.js';
@@ -31,7 +31,8 @@ export interface EventSourceConfig {
   caCertFiles: string[];
   /** Where Knative mounts the OIDC token for the sink's audience; re-read before each delivery. */
   oidcTokenFile: string;
-  delivery: { timeoutMs: number; retry: RetryPolicy };
+  /** The environment's delivery policy: its schedule's, and the timeout of an attempt whose schedule names none. */
+  delivery: Omit<DeliveryPolicy, 'deadLetterSink'>;
   catchUpWindowMs: number;
   logLevel: string;
   /** Sinks (delivery/sink-guard.ts): the dead-letter sink of every schedule without its own. */
@@ -76,11 +77,12 @@ export const CONFIG_DEFAULTS = {
   CE_MODE: 'binary',
   K_CA_CERTS_DIR: '/knative-custom-certs',
   K_OIDC_TOKEN_FILE: '/oidc/token',
-  DELIVERY_TIMEOUT: '10s',
-  DELIVERY_RETRY: '5',
-  DELIVERY_BACKOFF_POLICY: 'exponential',
-  DELIVERY_BACKOFF_DELAY: '1s',
-  DELIVERY_MAX_BACKOFF: '30s',
+  // The delivery policy's defaults (core/delivery-policy.ts) in the variables' units: DELIVERY_RETRY counts attempts.
+  DELIVERY_TIMEOUT: formatDuration(DELIVERY_DEFAULTS.timeoutMs),
+  DELIVERY_RETRY: String(DELIVERY_DEFAULTS.retry + 1),
+  DELIVERY_BACKOFF_POLICY: DELIVERY_DEFAULTS.backoffPolicy,
+  DELIVERY_BACKOFF_DELAY: formatDuration(DELIVERY_DEFAULTS.backoffDelayMs),
+  DELIVERY_MAX_BACKOFF: formatDuration(DELIVERY_DEFAULTS.maxBackoffMs),
   CATCH_UP_WINDOW: '60s',
   LOG_LEVEL: 'info',
   SINK_MAX_CONNECTIONS: String(DEFAULT_CONNECTIONS_PER_ORIGIN),
@@ -139,7 +141,7 @@ export function loadConfig(env: Env): EventSourceConfig {
   const sinks = readSinks(read, sink, sinkVariable);
   const schedulesFile = value('SCHEDULES_FILE');
   const scheduleSpec = envScheduleSpec({
-    ...envSchedule, ...event, timeoutMs: delivery.timeoutMs, retry: delivery.retry, catchUpWindowMs, minIntervalMs: limits.minIntervalMs,
+    ...envSchedule, ...event, delivery, catchUpWindowMs, minIntervalMs: limits.minIntervalMs,
   });
 
   return {
@@ -228,7 +230,7 @@ function readDelivery(read: Read, value: Value): EventSourceConfig['delivery'] {
     }
     throw new ConfigError('DELIVERY_MAX_BACKOFF', `${JSON.stringify(value('DELIVERY_MAX_BACKOFF'))} is shorter than DELIVERY_BACKOFF_DELAY (${backoffDelayMs} ms)`);
   }
-  return { timeoutMs, retry: { maxAttempts, backoffPolicy, backoffDelayMs, maxBackoffMs } };
+  return { retry: maxAttempts - 1, backoffPolicy, backoffDelayMs, maxBackoffMs, timeoutMs };
 }
 
 type Read = <T>(name: string, schema: z.ZodType<T, string | undefined>) => T;
@@ -305,7 +307,7 @@ export function redactedConfig(c: EventSourceConfig): Record<string, unknown> {
     caCerts: c.caCerts === undefined ? 'none' : `${countCertificates(c.caCerts)} certificate(s)`,
     caCertFiles: [...c.caCertFiles],
     oidcTokenFile: c.oidcTokenFile,
-    delivery: { timeoutMs: c.delivery.timeoutMs, retry: { ...c.delivery.retry } },
+    delivery: { ...c.delivery },
     catchUpWindowMs: c.catchUpWindowMs,
     logLevel: c.logLevel,
     deadLetterSink: c.deadLetterSink === undefined ? 'none' : redactUrl(c.deadLetterSink),

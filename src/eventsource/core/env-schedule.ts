@@ -3,10 +3,10 @@
  * as a schedule definition, checked by the one schema like any schedules-file entry or API body. loadConfig has
  * already checked each variable; a problem the schema still finds is reported against the variable it came from.
  */
+import type { DeliveryPolicy } from './delivery-policy.js';
 import { formatDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 import { checkDefinition, type NormalizedSpec } from './normalized-spec.js';
-import type { RetryPolicy } from './retry-policy.js';
 import type { Schedule } from './schedule.js';
 
 export interface EnvSchedule {
@@ -18,8 +18,7 @@ export interface EnvSchedule {
   ceSource: string;
   ceMode: 'binary' | 'structured';
   ceOverrides: Record<string, string>;
-  timeoutMs: number;
-  retry: RetryPolicy;
+  delivery: Omit<DeliveryPolicy, 'deadLetterSink'>;
   catchUpWindowMs: number;
   /** MIN_INTERVAL: the schedule is held to it like any other a caller hands in. */
   minIntervalMs: number;
@@ -43,8 +42,8 @@ const VARIABLE_OF: Record<string, string> = {
 
 /**
  * The definition the environment describes (plain JSON, as a file entry would hold it). The sink stays unset: the
- * schedule posts to K_SINK, the default sink. DELIVERY_RETRY counts attempts, the definition's `retry` counts retries
- * after the first attempt (as Knative's does): DELIVERY_RETRY=5 is `retry: 4`.
+ * schedule posts to K_SINK, the default sink. (DELIVERY_RETRY counts attempts; loadConfig has made it the policy's
+ * `retry`, the retries after the first attempt, as Knative counts them: DELIVERY_RETRY=5 is `retry: 4`.)
  */
 export function envDefinition(env: EnvSchedule): Record<string, unknown> {
   const trigger =
@@ -58,11 +57,11 @@ export function envDefinition(env: EnvSchedule): Record<string, unknown> {
     catchUp: { window: formatDuration(env.catchUpWindowMs), policy: 'all' },
     overlap: 'bufferAll',
     delivery: {
-      retry: env.retry.maxAttempts - 1,
-      backoffPolicy: env.retry.backoffPolicy,
-      backoffDelay: formatDuration(env.retry.backoffDelayMs),
-      maxBackoff: formatDuration(env.retry.maxBackoffMs),
-      timeout: formatDuration(env.timeoutMs),
+      retry: env.delivery.retry,
+      backoffPolicy: env.delivery.backoffPolicy,
+      backoffDelay: formatDuration(env.delivery.backoffDelayMs),
+      maxBackoff: formatDuration(env.delivery.maxBackoffMs),
+      timeout: formatDuration(env.delivery.timeoutMs),
     },
   };
 }

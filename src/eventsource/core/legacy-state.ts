@@ -5,6 +5,7 @@
  * replay. The event's type and source were not in that state (they came from CE_TYPE/CE_SOURCE): the defaults stand
  * in until the starter compares the running spec with the environment's and sends the difference as a reschedule.
  */
+import { DELIVERY_DEFAULTS, maxAttemptsOf } from './delivery-policy.js';
 import { checkDefinition, type NormalizedSpec } from './normalized-spec.js';
 import { parseSchedule } from './schedule.js';
 import { ZERO_COUNTERS, type ScheduleState } from './schedule-state.js';
@@ -37,10 +38,10 @@ function legacySpec(name: string, spec: Json, nextFireTime: unknown): Normalized
     ...trigger,
     catchUp: { window: `${num(spec['catchUpWindowMs'], 60_000)}ms`, policy: 'all' },
     delivery: {
-      retry: Math.max(0, num(retry['maxAttempts'], 5) - 1),
+      retry: Math.max(0, num(retry['maxAttempts'], maxAttemptsOf(DELIVERY_DEFAULTS)) - 1),
       backoffPolicy: retry['backoffPolicy'] === 'linear' ? 'linear' : 'exponential',
-      backoffDelay: `${num(retry['backoffDelayMs'], 1_000)}ms`,
-      maxBackoff: `${num(retry['maxBackoffMs'], 30_000)}ms`,
+      backoffDelay: `${num(retry['backoffDelayMs'], DELIVERY_DEFAULTS.backoffDelayMs)}ms`,
+      maxBackoff: `${num(retry['maxBackoffMs'], DELIVERY_DEFAULTS.maxBackoffMs)}ms`,
     },
   });
   return checked.ok ? checked.spec : undefined;

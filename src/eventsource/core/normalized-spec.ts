@@ -5,6 +5,7 @@
  * describeSpec, which turns it back into the definition's own shape).
  */
 import { z } from 'zod';
+import { DELIVERY_DEFAULTS, type DeliveryPolicy } from './delivery-policy.js';
 import { formatDuration } from './duration.js';
 import { oneLine } from './errors.js';
 import { redactUrl } from './redact.js';
@@ -35,17 +36,6 @@ export interface SpecEvent {
   mode: 'binary' | 'structured';
 }
 
-export interface SpecDelivery {
-  /** Retries after the first attempt, as Knative's `retry` counts them (so `retry + 1` attempts per tick). */
-  retry: number;
-  backoffPolicy: 'exponential' | 'linear';
-  backoffDelayMs: number;
-  maxBackoffMs: number;
-  timeoutMs: number;
-  /** Absent: no dead-letter sink of its own (a global DEAD_LETTER_SINK may still apply). */
-  deadLetterSink?: string;
-}
-
 export interface NormalizedSpec {
   name: string;
   trigger: SpecTrigger;
@@ -63,7 +53,7 @@ export interface NormalizedSpec {
   catchUp: { windowMs: number; policy: CatchUpPolicy };
   overlap: OverlapPolicy;
   pauseOnFailure?: number;
-  delivery: SpecDelivery;
+  delivery: DeliveryPolicy;
 }
 
 /** What a definition leaves out. The same values as the environment's defaults (config.ts), so a bare entry acts like today's schedule. */
@@ -73,7 +63,7 @@ export const SPEC_DEFAULTS = {
   event: { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', extensions: {}, mode: 'binary' },
   catchUp: { windowMs: 60_000, policy: 'all' },
   overlap: 'bufferAll',
-  delivery: { retry: 4, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000, timeoutMs: 10_000 },
+  delivery: DELIVERY_DEFAULTS,
 } as const satisfies Partial<NormalizedSpec>;
 
 /** The definition with every default filled in. Run specProblems on the result before using it. */

@@ -11,7 +11,7 @@ import { eventId, manualEventId } from './event.js';
 import { firstTick, nextTick, timeline, type Timeline } from './fire-times.js';
 import { jitterDelay } from './jitter.js';
 import type { NormalizedSpec } from './normalized-spec.js';
-import { retryDelay, type RetryPolicy } from './retry-policy.js';
+import { retryDelay } from './delivery-policy.js';
 import { catchUp, overlap, type Plan } from './schedule-policies.js';
 
 /** What the operator configured: the normalised spec, carried in the state so that replays never read the environment. */
@@ -268,12 +268,6 @@ function queuedTick(state: ScheduleState): NextStep | undefined {
   return undefined;
 }
 
-/** The retry policy of the spec's delivery (Knative's `retry` counts retries after the first attempt). */
-export function retryPolicyOfSpec(spec: ScheduleSpec): RetryPolicy {
-  const d = spec.delivery;
-  return { maxAttempts: d.retry + 1, backoffPolicy: d.backoffPolicy, backoffDelayMs: d.backoffDelayMs, maxBackoffMs: d.maxBackoffMs };
-}
-
 /** Whether a result spends one of the tick's attempts: an answer "sink down" (nothing sent) does not. */
 export function countsAsAttempt(result: DeliveryResult): boolean {
   return result.ok || result.sinkDown !== true;
@@ -298,7 +292,7 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
   const failure = result.retryAfterMs === undefined
     ? { retryable: result.retryable }
     : { retryable: result.retryable, retryAfterMs: result.retryAfterMs };
-  return retryDelay(retryPolicyOfSpec(state.spec), attempts, failure);
+  return retryDelay(state.spec.delivery, attempts, failure);
 }
 
 /**

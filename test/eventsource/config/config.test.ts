@@ -30,10 +30,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.ceMode, 'binary');
     assert.deepEqual(config.ceOverrides, {});
     assert.equal(config.caCerts, undefined);
-    assert.deepEqual(config.delivery, {
-      timeoutMs: 10_000,
-      retry: { maxAttempts: 5, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000 },
-    });
+    assert.deepEqual(config.delivery, { retry: 4, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000, timeoutMs: 10_000 });
     assert.equal(config.catchUpWindowMs, 60_000);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.sinkProbeIntervalMs, 1_000);
@@ -73,10 +70,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.ceSource, '/apis/v1/namespaces/default/sources/ticker');
     assert.equal(config.ceMode, 'structured');
     assert.deepEqual(config.ceOverrides, { extra: 'x' });
-    assert.deepEqual(config.delivery, {
-      timeoutMs: 2_000,
-      retry: { maxAttempts: 3, backoffPolicy: 'linear', backoffDelayMs: 200, maxBackoffMs: 60_000 },
-    });
+    assert.deepEqual(config.delivery, { retry: 2, backoffPolicy: 'linear', backoffDelayMs: 200, maxBackoffMs: 60_000, timeoutMs: 2_000 }, 'DELIVERY_RETRY=3 attempts: 2 retries');
     assert.equal(config.catchUpWindowMs, 0);
     assert.equal(config.logLevel, 'debug');
   });

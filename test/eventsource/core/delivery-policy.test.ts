@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retryDelay, type RetryPolicy } from '../../../src/eventsource/core/retry-policy.js';
+import { DELIVERY_DEFAULTS, maxAttemptsOf, retryDelay, type DeliveryPolicy } from '../../../src/eventsource/core/delivery-policy.js';
 
 const retryable = { retryable: true };
 
 describe('retryDelay', () => {
-  const exponential: RetryPolicy = { maxAttempts: 10, backoffPolicy: 'exponential', backoffDelayMs: 200, maxBackoffMs: 60_000 };
-  const linear: RetryPolicy = { ...exponential, backoffPolicy: 'linear' };
+  const exponential: DeliveryPolicy = { retry: 9, backoffPolicy: 'exponential', backoffDelayMs: 200, maxBackoffMs: 60_000, timeoutMs: 10_000 };
+  const linear: DeliveryPolicy = { ...exponential, backoffPolicy: 'linear' };
 
   it('grows exponentially: delay * 2^(n-1)', () => {
     assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelay(exponential, n, retryable)), [200, 400, 800, 1_600, 3_200]);
@@ -17,7 +17,7 @@ describe('retryDelay', () => {
   });
 
   it('is capped at maxBackoffMs', () => {
-    const capped: RetryPolicy = { maxAttempts: 100, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000 };
+    const capped: DeliveryPolicy = { retry: 99, backoffPolicy: 'exponential', backoffDelayMs: 1_000, maxBackoffMs: 30_000, timeoutMs: 10_000 };
     assert.deepEqual([5, 6, 7, 60, 99].map((n) => retryDelay(capped, n, retryable)), [16_000, 30_000, 30_000, 30_000, 30_000]);
     assert.equal(retryDelay({ ...capped, backoffPolicy: 'linear' }, 50, retryable), 30_000);
   });
@@ -34,12 +34,23 @@ describe('retryDelay', () => {
     assert.equal(retryDelay(exponential, 1, { retryable: false, retryAfterMs: 1_000 }), undefined);
   });
 
-  it('gives up after maxAttempts attempts', () => {
-    const three: RetryPolicy = { ...exponential, maxAttempts: 3 };
+  it('gives up after retry + 1 attempts', () => {
+    const three: DeliveryPolicy = { ...exponential, retry: 2 };
     assert.equal(retryDelay(three, 1, retryable), 200);
     assert.equal(retryDelay(three, 2, retryable), 400);
     assert.equal(retryDelay(three, 3, retryable), undefined);
     assert.equal(retryDelay(three, 4, retryable), undefined);
-    assert.equal(retryDelay({ ...exponential, maxAttempts: 1 }, 1, retryable), undefined, 'a single attempt never retries');
+    assert.equal(retryDelay({ ...exponential, retry: 0 }, 1, retryable), undefined, 'a single attempt never retries');
+  });
+});
+
+describe('DELIVERY_DEFAULTS', () => {
+  it('are five attempts per tick, exponential from 1 s, at most 30 s apart, 10 s each (README, Knative\'s defaults)', () => {
+    assert.equal(maxAttemptsOf(DELIVERY_DEFAULTS), 5);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => retryDelay(DELIVERY_DEFAULTS, n, retryable)),
+      [1_000, 2_000, 4_000, 8_000, undefined],
+    );
+    assert.equal(DELIVERY_DEFAULTS.timeoutMs, 10_000);
   });
 });
