@@ -36,7 +36,7 @@ function recheckLater(client: DurableClient, afterMs: number): void {
 }
 
 /** Makes sure the schedules run; storage or host hiccups at start-up are retried rather than waiting an hour. */
-export async function ensureSchedule(client: DurableClient): Promise<void> {
+async function ensureSchedule(client: DurableClient): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await ensureOnce(client);

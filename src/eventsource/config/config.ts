@@ -66,7 +66,7 @@ export interface EventSourceConfig {
   maxSchedules: number;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const CONFIG_DEFAULTS = {
   SCHEDULE: '10s',
@@ -96,7 +96,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** The bounds of the limit settings (MIN_INTERVAL as a duration, the others as whole numbers). */
-export const LIMIT_SETTINGS = {
+const LIMIT_SETTINGS = {
   MIN_INTERVAL: { minMs: 1, maxMs: 3_600_000 },
   MAX_BACKFILL_TICKS: { min: 1, max: BACKFILL_TICKS_CEILING },
   MAX_SCHEDULES: { min: 1, max: 1_000_000 },

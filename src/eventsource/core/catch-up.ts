@@ -1,6 +1,6 @@
 import { nextFireTime, type Schedule } from './schedule.js';
 
-export interface PlanFireInput {
+interface PlanFireInput {
   schedule: Schedule;
   /** The tick's scheduled time (fixed rate). */
   scheduledTime: Date;
@@ -10,7 +10,7 @@ export interface PlanFireInput {
   catchUpWindowMs: number;
 }
 
-export interface FirePlan {
+interface FirePlan {
   /** The tick to fire: `scheduledTime` itself or the first later tick inside the window. */
   fireAt: Date;
   /**

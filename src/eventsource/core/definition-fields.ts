@@ -64,7 +64,7 @@ export function duration(max: number, options: { allowZero?: boolean } = {}): z.
 const ISO_INSTANT = z.iso.datetime({ offset: true });
 
 /** The instants a definition may name: the years an ISO-8601 date-time writes with four digits, in UTC. */
-export const INSTANT_RANGE = { earliestMs: Date.parse('0000-01-01T00:00:00Z'), latestMs: Date.parse('9999-12-31T23:59:59.999Z') } as const;
+const INSTANT_RANGE = { earliestMs: Date.parse('0000-01-01T00:00:00Z'), latestMs: Date.parse('9999-12-31T23:59:59.999Z') } as const;
 
 /**
  * An instant as an ISO-8601 date-time with `Z` or an offset (`2030-01-01T00:00:00Z`), as epoch milliseconds. A local

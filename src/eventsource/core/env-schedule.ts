@@ -9,7 +9,7 @@ import { ConfigError } from './errors.js';
 import { checkDefinition, type NormalizedSpec } from './normalized-spec.js';
 import type { Schedule } from './schedule.js';
 
-export interface EnvSchedule {
+interface EnvSchedule {
   scheduleName: string;
   schedule: Schedule;
   /** The variable the schedule came from: SCHEDULE, or the legacy DurationInSeconds. */
@@ -45,7 +45,7 @@ const VARIABLE_OF: Record<string, string> = {
  * schedule posts to K_SINK, the default sink. (DELIVERY_RETRY counts attempts; loadConfig has made it the policy's
  * `retry`, the retries after the first attempt, as Knative counts them: DELIVERY_RETRY=5 is `retry: 4`.)
  */
-export function envDefinition(env: EnvSchedule): Record<string, unknown> {
+function envDefinition(env: EnvSchedule): Record<string, unknown> {
   const trigger =
     env.schedule.kind === 'interval'
       ? { every: env.schedule.text }

@@ -48,7 +48,7 @@ const shape = z.strictObject({
   }),
 });
 
-export type SpecReadBack = { ok: true; spec: NormalizedSpec } | { ok: false; problem: string };
+type SpecReadBack = { ok: true; spec: NormalizedSpec } | { ok: false; problem: string };
 
 /**
  * Specs found valid, by their JSON text. An orchestration reads its spec back on every episode of every tick (three

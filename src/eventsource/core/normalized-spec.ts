@@ -67,7 +67,7 @@ export const SPEC_DEFAULTS = {
 } as const satisfies Partial<NormalizedSpec>;
 
 /** The definition with every default filled in. Run specProblems on the result before using it. */
-export function normalize(d: ScheduleDefinition): NormalizedSpec {
+function normalize(d: ScheduleDefinition): NormalizedSpec {
   const trigger: SpecTrigger =
     d.every !== undefined
       ? { kind: 'every', everyMs: d.every, offsetMs: d.offset ?? 0 }
@@ -139,7 +139,7 @@ export function problemLine(problem: Problem, prefix = ''): string {
 }
 
 /** The rules that need the defaults filled in; empty when the spec is good. */
-export function specProblems(spec: NormalizedSpec, options: CheckOptions = {}): Problem[] {
+function specProblems(spec: NormalizedSpec, options: CheckOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const add = (field: string, why: string): void => {
     problems.push({ field, why });

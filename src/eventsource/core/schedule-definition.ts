@@ -140,7 +140,7 @@ export const definitionFields = {
 };
 
 /** The trigger fields: exactly one of these is given. */
-export const TRIGGER_FIELDS = ['every', 'cron', 'at'] as const;
+const TRIGGER_FIELDS = ['every', 'cron', 'at'] as const;
 
 /**
  * The rules between trigger fields, on presence alone: exactly one of every, cron or at; offset only with every;

@@ -9,7 +9,7 @@ import { checkNormalizedSpec } from './normalized-spec-schema.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { hasPendingTick, MAX_QUEUE, timelineOf, withSpec, type QueuedTick, type ScheduleState } from './schedule-state.js';
 
-export type ScheduleEvent =
+type ScheduleEvent =
   | { kind: 'reschedule'; spec: NormalizedSpec }
   | { kind: 'pause'; note?: string }
   | { kind: 'resume'; note?: string }
@@ -23,7 +23,7 @@ const trigger = z.object({ requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$
 const instant = z.iso.datetime({ offset: true });
 const backfill = z.object({ from: instant, to: instant });
 
-export type EventCheck = { ok: true; event: ScheduleEvent } | { ok: false; problem: string };
+type EventCheck = { ok: true; event: ScheduleEvent } | { ok: false; problem: string };
 
 function problem(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -154,13 +154,3 @@ function queueBackfill(state: ScheduleState, from: string, to: string, now: Date
   if (state.queue.length >= MAX_QUEUE) return { state, ignored: `backfill dropped: ${MAX_QUEUE} entries are queued already` };
   return { state: { ...state, queue: [...state.queue, { kind: 'backfill', from, to: new Date(end).toISOString() }] } };
 }
-
-/** How many ticks a backfill of [from, to) sends by the state's current spec (what the API answers), or why not. */
-export function backfillCount(state: ScheduleState, from: string, to: string): { ok: true; ticks: number } | { ok: false; problem: string } {
-  try {
-    return { ok: true, ticks: ticksBetween(timelineOf(state), Date.parse(from), Date.parse(to)).length };
-  } catch (error) {
-    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
-  }
-}
-

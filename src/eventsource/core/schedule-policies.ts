@@ -11,7 +11,7 @@ import type { CatchUpPolicy, OverlapPolicy } from './normalized-spec.js';
  * With catch-up `skip`, a tick still counts as on time (not missed) this long after its scheduled time (plus the
  * spec's jitter): a timer that fires a little late under load must not drop the tick it fired for.
  */
-export const ON_TIME_MS = 5_000;
+const ON_TIME_MS = 5_000;
 
 export interface Jump {
   /** The tick to go on with, or undefined when the schedule has no tick left there (it completes). */

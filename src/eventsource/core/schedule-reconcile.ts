@@ -29,7 +29,7 @@ export interface SeenSequence {
   sequence: number;
 }
 
-export interface ReconcileInput {
+interface ReconcileInput {
   name: string;
   spec: ScheduleSpec;
   observed: ObservedInstance | undefined;

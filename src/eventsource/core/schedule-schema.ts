@@ -70,7 +70,7 @@ const queueSchema = z.array(z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('backfill'), from: isoTime, to: isoTime }),
 ])).max(MAX_QUEUE);
 
-export const scheduleStateSchema = z.object({
+const scheduleStateSchema = z.object({
   name: scheduleName,
   spec: normalizedSpec,
   generation,
@@ -92,7 +92,7 @@ export const scheduleStateSchema = z.object({
   excusedSkips: count.optional(),
 });
 
-export const scheduleStatusSchema = z.object({
+const scheduleStatusSchema = z.object({
   name: scheduleName,
   normalizedSpec,
   nextFireTime: isoTime.optional(),

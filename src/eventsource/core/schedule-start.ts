@@ -11,7 +11,7 @@ import { originMarker, type OriginKind } from './schedule-origin.js';
 import { newScheduleState, sameSpec, type ScheduleSpec, type ScheduleState } from './schedule-state.js';
 import { type ScheduleStatus } from './schedule-status.js';
 
-export type StateSpec = { ok: true; spec: ScheduleSpec } | { ok: false; field: string; why: string };
+type StateSpec = { ok: true; spec: ScheduleSpec } | { ok: false; field: string; why: string };
 
 /** The spec a schedule's state carries for `spec`: the orchestration runs on the whole NormalizedSpec. */
 export function stateSpecOf(spec: NormalizedSpec): StateSpec {

@@ -134,7 +134,7 @@ export interface TickInput {
   requestId?: string;
 }
 
-export type NextStep =
+type NextStep =
   | { kind: 'complete'; state: ScheduleState }
   /** Nothing to send before `until` (undefined: only an event can change that, e.g. while paused). */
   | { kind: 'wait'; until: Date | undefined; state: ScheduleState }
@@ -300,7 +300,7 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
  * several probes, so that a tick spends its attempts on them (and reaches the dead-letter sink) although a kept tick's
  * attempts start again with each execution; short enough to bound the execution's history.
  */
-export const SINK_DOWN_EXECUTION_MS = 30_000;
+const SINK_DOWN_EXECUTION_MS = 30_000;
 
 /** How long a tick whose sink is down waits before it comes back: the result's hint, within [1 ms, maxBackoff]. */
 function sinkDownWait(state: ScheduleState, result: Extract<DeliveryResult, { ok: false }>): number {

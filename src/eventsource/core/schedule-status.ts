@@ -22,7 +22,7 @@ import {
   type ScheduleState,
 } from './schedule-state.js';
 
-export const UPCOMING_SIZE = 10;
+const UPCOMING_SIZE = 10;
 
 export interface ScheduleStatus {
   name: string;

@@ -25,7 +25,7 @@ export type Schedule =
   | { kind: 'interval'; everyMs: number; text: string }
   | { kind: 'cron'; expression: string; timeZone: string; text: string };
 
-export type CronSchedule = Extract<Schedule, { kind: 'cron' }>;
+type CronSchedule = Extract<Schedule, { kind: 'cron' }>;
 
 // Successful parses, by time zone and text: an orchestrator parses its schedule several times per episode (and the
 // schema check once more), and a cron parse costs about half a millisecond. Results are immutable plain data.

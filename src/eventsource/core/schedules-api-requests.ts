@@ -23,9 +23,9 @@ export const LIST_TOP_DEFAULT = 100;
 export const LIST_TOP_MAX = 1_000;
 const TOKEN_CHARS = 200;
 /** The query parameter a Functions key may be presented in, on any route. */
-export const FUNCTIONS_KEY_PARAMETER = 'code';
+const FUNCTIONS_KEY_PARAMETER = 'code';
 
-export interface ListQuery {
+interface ListQuery {
   status?: ListStatus;
   top: number;
   /** The name after which the page starts (from the continuation token). */
@@ -96,7 +96,7 @@ export function checkNoteBody(body: unknown): Checked<{ note?: string }> {
   return { ok: true, value: checked.value.note === undefined ? {} : { note: checked.value.note } };
 }
 
-export interface BackfillRange {
+interface BackfillRange {
   fromMs: number;
   toMs: number;
 }

@@ -24,7 +24,7 @@ import { isValidScheduleName } from './schedule-name.js';
 /** Most entries in one document: a typo that repeats a list must not make the host start millions of schedules. */
 export const MAX_SCHEDULES = 10_000;
 
-export interface ScheduleEntry {
+interface ScheduleEntry {
   name: string;
   definition: ScheduleDefinition;
   spec: NormalizedSpec;

@@ -10,14 +10,14 @@ import { SinkAddressRefused } from './sink-guard.js';
  * belongs to (RFC 9110 §10.2.3; Knative's `delivery-retryafter` reads it on the same two); the delay it asks for
  * is capped by the policy's maxBackoff (retry-policy.ts). Pure: no clock (an HTTP-date Retry-After takes `now`).
  */
-export type AttemptClass =
+type AttemptClass =
   | { ok: true; status: number }
   | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number };
 
 const RETRYABLE_STATUSES = new Set([404, 408, 409, 429]);
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
 
-export function isSuccessStatus(status: number): boolean {
+function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
 }
 

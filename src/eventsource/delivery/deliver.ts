@@ -39,7 +39,7 @@ export interface DeliveryOptions {
   dispatcher?: Dispatcher;
 }
 
-export interface DeliverOptions {
+interface DeliverOptions {
   /** Headers for this attempt only, e.g. a freshly re-read OIDC token. */
   headers?: Record<string, string>;
 }

@@ -3,7 +3,7 @@ import { HTTP, type CloudEventV1 } from 'cloudevents';
 export type EncodingMode = 'binary' | 'structured';
 
 /** An HTTP request ready to send: header names lowercase, values plain strings. */
-export interface EncodedMessage {
+interface EncodedMessage {
   headers: Record<string, string>;
   body: string | Uint8Array;
 }

@@ -33,7 +33,7 @@ export interface TickSender {
   now?: () => number;
 }
 
-export interface SendOptions {
+interface SendOptions {
   /** This is the tick's last attempt: a failure of any kind ends it (to the dead-letter sink, if one is set). */
   lastAttempt?: boolean;
   /** Which attempt of the tick this is (a span attribute). */

@@ -17,7 +17,7 @@ import type { SinkBreaker } from './sink-breaker.js';
 import { createSinkTokens } from './sink-token.js';
 import { targetsOf, type TickRequest } from './tick-request.js';
 
-export interface TickDeliveryServices {
+interface TickDeliveryServices {
   config: EventSourceConfig;
   logger: Logger;
   metrics: EventSourceMetrics;

@@ -33,14 +33,14 @@ export interface TickRequest extends TickInput {
   skippedOnPurpose?: number;
 }
 
-export interface SinkDefaults {
+interface SinkDefaults {
   sink: URL;
   timeoutMs: number;
   deadLetterSink?: URL;
   allowlist: readonly string[];
 }
 
-export interface Targets {
+interface Targets {
   sink: URL;
   timeoutMs: number;
   deadLetterSink?: URL;

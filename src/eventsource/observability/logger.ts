@@ -3,7 +3,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /** Keys whose values are secrets wherever they appear (top level, or one object deep such as `headers.authorization`). */
-export const SECRET_KEYS = [
+const SECRET_KEYS = [
   'connectionString', 'AzureWebJobsStorage', 'authorization', 'Authorization', 'accountKey', 'key', 'token',
   'password', 'secret', 'sig',
 ] as const;

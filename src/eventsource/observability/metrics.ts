@@ -11,13 +11,13 @@ import { Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
 export const TICK_OUTCOMES = ['delivered', 'rejected', 'failed', 'dead_lettered', 'skipped'] as const;
 export type TickOutcome = (typeof TICK_OUTCOMES)[number];
 
-export const SCHEDULE_STATES = ['running', 'paused', 'failed', 'completed'] as const;
+const SCHEDULE_STATES = ['running', 'paused', 'failed', 'completed'] as const;
 export type ScheduleStateLabel = (typeof SCHEDULE_STATES)[number];
 
 /** From 1 ms to 60 s: an on-time tick is a few ms late, an overloaded host seconds to a minute. */
 export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** One POST to a sink: loopback in a millisecond, a slow sink up to DELIVERY_TIMEOUT (10 s by default). */
-export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 function once<M extends Metric<string>>(name: string, create: () => M): M {
   return (register.getSingleMetric(name) as M | undefined) ?? create();
@@ -34,7 +34,7 @@ export interface EventSourceMetrics {
 }
 
 /** What the sink breaker knows of each origin it has seen (delivery/sink-breaker.ts downTotals). */
-export type SinkStates = () => Array<{ origin: string; up: boolean; downMs: number }>;
+type SinkStates = () => Array<{ origin: string; up: boolean; downMs: number }>;
 
 let sinkStates: SinkStates = () => [];
 /** Down time already added to the counter, per origin (ms). */

@@ -20,7 +20,7 @@ export interface TickObservation {
   scheduledAt?: number;
 }
 
-export interface OverloadOptions {
+interface OverloadOptions {
   thresholdMs: number;
   intervalMs: number;
   logger: Pick<Logger, 'warn' | 'info'>;

@@ -58,7 +58,7 @@ export function batchOptions(env: Env): { scheduledDelayMillis?: number; exportT
   };
 }
 
-export interface TracingSetup {
+interface TracingSetup {
   /** This call registered the process's tracer provider (false: one was there already, or tracing is off). */
   registered: boolean;
   /** Spans are exported over OTLP. */
@@ -67,7 +67,7 @@ export interface TracingSetup {
   flush(): Promise<void>;
 }
 
-export interface TracingOptions {
+interface TracingOptions {
   env: Env;
   /** Extra processors (tests: an in-memory exporter). */
   spanProcessors?: SpanProcessor[];

@@ -16,7 +16,7 @@ export interface FileSchedule {
   readonly stateSpec: ScheduleSpec;
 }
 
-export interface FileRules {
+interface FileRules {
   /** Origins a `sink` or `delivery.deadLetterSink` may have (SINK_ALLOWLIST). */
   readonly sinkAllowlist: readonly string[];
   /** The environment's schedule name when it runs: a file entry may not take it. */

@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { readSchedulesFile, type FileEntry, type FileRead, type Validate } from './file.js';
 
-export interface WatchOptions<E extends FileEntry> {
+interface WatchOptions<E extends FileEntry> {
   /**
    * What the caller read at start (readSchedulesFile): only a content different from it is reported. Without it the
    * watcher's first read is reported too.

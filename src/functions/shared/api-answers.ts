@@ -41,7 +41,7 @@ export async function jsonBody(request: HttpRequest): Promise<Or<unknown>> {
   }
 }
 
-export const NAME_RULE = 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit';
+const NAME_RULE = 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit';
 
 /** The `{name}` of the path when it is a valid schedule name, else the 400. */
 export function pathName(request: HttpRequest): Or<string> {

@@ -9,7 +9,7 @@ import { appServices } from '../app-root.js';
 
 export type ChangeOperation = 'create' | 'replace' | 'delete' | 'pause' | 'resume' | 'trigger' | 'backfill';
 
-export interface Change {
+interface Change {
   schedule: string;
   operation: ChangeOperation;
   by: 'api' | 'file';

@@ -61,7 +61,7 @@ async function reschedule(client: DurableClient, instanceId: string, spec: Sched
   return false;
 }
 
-export interface ScheduleToRun {
+interface ScheduleToRun {
   name: string;
   spec: ScheduleSpec;
   kind: OriginKind;
