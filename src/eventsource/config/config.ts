@@ -54,7 +54,7 @@ export interface EventSourceConfig {
    * DurationInSeconds) is set, so a file of schedules does not bring the default 10 s schedule along.
    */
   envSchedule: boolean;
-  /** Overload (overload.ts): a tick dispatched later than this after its scheduled time is late (LATE_TICK_THRESHOLD). */
+  /** Overload (observability/overload.ts): a tick dispatched later than this after its scheduled time is late (LATE_TICK_THRESHOLD). */
   lateTickThresholdMs: number;
   /** Overload: one warning line per schedule per this interval at most (OVERLOAD_LOG_INTERVAL). */
   overloadLogIntervalMs: number;

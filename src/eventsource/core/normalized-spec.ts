@@ -56,7 +56,7 @@ export interface NormalizedSpec {
   delivery: DeliveryPolicy;
 }
 
-/** What a definition leaves out. The same values as the environment's defaults (config.ts), so a bare entry acts like today's schedule. */
+/** What a definition leaves out. The same values as the environment's defaults (config/config.ts), so a bare entry acts like today's schedule. */
 export const SPEC_DEFAULTS = {
   jitterMs: 0,
   paused: false,

@@ -1,6 +1,6 @@
 /**
  * The one way a schedule is started or changed, whoever asks (the environment's SCHEDULE, the schedules file, the
- * management API): look at its instance, decide with the pure reconcile (eventsource/schedule-reconcile.ts), then
+ * management API): look at its instance, decide with the pure reconcile (eventsource/core/schedule-reconcile.ts), then
  * start a generation, restart where it stopped, or hand the running schedule its new spec. The instance id is
  * deterministic, so two hosts starting at once are refused by the Durable setting
  * overridableExistingInstanceStates=NonRunningStates, and the loser leaves the winner alone.

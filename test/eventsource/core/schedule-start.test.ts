@@ -1,6 +1,6 @@
 /**
  * The seam between a normalised spec and the orchestration's state (schedule-start.ts), the origin kinds bound into
- * the marker (schedule-origin.ts), and the schedules file's entry rules for the starter (schedules-file-entries.ts).
+ * the marker (schedule-origin.ts), and the schedules file's entry rules for the starter (schedules-file/entries.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
