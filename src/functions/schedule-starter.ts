@@ -11,6 +11,9 @@ import { appServices } from './app-root.js';
 import { syncSchedulesFile } from './shared/schedules-file-sync.js';
 import { ensureScheduleRuns } from './shared/start-schedule.js';
 
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config, logger } = appServices();
+
 const ATTEMPTS = 5;
 
 function sleep(ms: number): Promise<void> {
@@ -18,7 +21,6 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function ensureOnce(client: DurableClient): Promise<void> {
-  const { config } = appServices();
   if (config.envSchedule) {
     const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: config.scheduleSpec, kind: 'env' });
     if (result.outcome === 'recheck') recheckLater(client, result.afterMs);
@@ -30,7 +32,7 @@ async function ensureOnce(client: DurableClient): Promise<void> {
 function recheckLater(client: DurableClient, afterMs: number): void {
   setTimeout(() => {
     ensureSchedule(client).catch((error: unknown) => {
-      appServices().logger.error({ schedule: appServices().config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
+      logger.error({ schedule: config.scheduleName, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'looking at the schedule again failed; the hourly run tries again');
     });
   }, afterMs).unref();
 }
@@ -44,14 +46,11 @@ async function ensureSchedule(client: DurableClient): Promise<void> {
     } catch (error) {
       if (attempt >= ATTEMPTS) throw error;
       const delay = 1_000 * 2 ** (attempt - 1);
-      appServices().logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
+      logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
       await sleep(delay);
     }
   }
 }
-
-// The configuration is validated as the worker loads the functions: a bad value stops the start.
-appServices();
 
 app.timer('scheduleStarter', {
   schedule: '0 0 * * * *',

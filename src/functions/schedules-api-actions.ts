@@ -19,6 +19,9 @@ import { BACKFILL_EVENT, PAUSE_EVENT, RESUME_EVENT, TRIGGER_EVENT } from './shar
 import { appServices } from './app-root.js';
 import { scheduleRuntimeStatus } from './shared/views.js';
 
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config } = appServices();
+
 const LIVE = new Set(['Running', 'Pending', 'Suspended']);
 
 interface Target extends FoundSchedule {
@@ -78,7 +81,7 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
   const { fromMs, toMs } = body.value;
   const beyond = beyondDue(toMs, schedule);
   if (beyond !== undefined) return badRequest([{ field: 'to', why: beyond }]);
-  const limit = appServices().config.maxBackfillTicks;
+  const limit = config.maxBackfillTicks;
   const tl = timeline(timingOf(runningSpecOf(schedule)), Date.parse(schedule.generation));
   let ticks: number;
   try {

@@ -20,6 +20,9 @@ import { appServices } from './app-root.js';
 import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
 import { stopSchedule } from './shared/stop-schedule.js';
 
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config } = appServices();
+
 const DECLARED_ELSEWHERE = {
   file: 'was declared in the schedules file (SCHEDULES_FILE); change or remove it there',
   env: "is the environment's schedule (SCHEDULE, SCHEDULE_NAME); change it there",
@@ -58,13 +61,13 @@ app.http('putSchedule', {
     if (read.value === undefined) return badRequest([{ field: 'body', why: 'is required: a schedule definition' }]);
     const checked = checkDefinitionFor(name, read.value, {
       checkSink: (url) => {
-        const sink = checkSink(url, appServices().config.sinkAllowlist);
+        const sink = checkSink(url, config.sinkAllowlist);
         return sink.ok ? undefined : sink.problem;
       },
-      minIntervalMs: appServices().config.minIntervalMs,
+      minIntervalMs: config.minIntervalMs,
     });
     if (!checked.ok) return badRequest(checked.problems);
-    if (appServices().config.envSchedule && name === appServices().config.scheduleName) return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE.env}`);
+    if (config.envSchedule && name === config.scheduleName) return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE.env}`);
     const state = stateSpecOf(checked.spec);
     if (!state.ok) return badRequest([{ field: state.field, why: state.why }]);
     const client = df.getClient(context);
@@ -73,8 +76,8 @@ app.http('putSchedule', {
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
     if (!existing) {
       const held = await countSchedules(client);
-      if (held >= appServices().config.maxSchedules) {
-        return problem(409, `this host holds ${held} schedules, the most MAX_SCHEDULES (${appServices().config.maxSchedules}) allows; delete one first (or raise MAX_SCHEDULES)`);
+      if (held >= config.maxSchedules) {
+        return problem(409, `this host holds ${held} schedules, the most MAX_SCHEDULES (${config.maxSchedules}) allows; delete one first (or raise MAX_SCHEDULES)`);
       }
     }
     const outcome = await ensureScheduleRuns(client, { name, spec: state.spec, kind: 'api' });

@@ -11,8 +11,6 @@ import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { listStatusOf, scheduleDetail, scheduleView } from './shared/views.js';
 
-export { listStatusOf };
-
 app.http('listSchedules', {
   route: 'schedules',
   methods: ['GET'],
