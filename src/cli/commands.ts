@@ -2,7 +2,7 @@
  * What each CLI command asks of the management API, and what it prints. A command gives its text and exit code;
  * failures are thrown as CliError (one line each) and printed by main.
  */
-import { isJsonContentType } from '../eventsource/definition-fields.js';
+import { isJsonContentType } from '../eventsource/core/definition-fields.js';
 import { call, CliError, schedulePath } from './api-client.js';
 import type { Command, CreateFlags, Globals } from './command-line.js';
 import { render } from './render.js';

@@ -6,7 +6,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { checkListQuery, continuationTokenFor, type ListQuery, type ListStatus } from '../eventsource/schedules-api-requests.js';
+import { checkListQuery, continuationTokenFor, type ListQuery, type ListStatus } from '../eventsource/core/schedules-api-requests.js';
 import { badRequest, clientInput, lookup } from './shared/api-answers.js';
 import { BadContinuationToken, readInstancePage } from './shared/instance-pages.js';
 import { instanceIdFor, ORCHESTRATOR, scheduleNameOf } from './shared/names.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatDuration as viewDuration } from '../../src/eventsource/duration.js';
+import { formatDuration as viewDuration } from '../../src/eventsource/core/duration.js';
 import type { Tick } from '../../src/functions/dashboard/ticks.js' with { 'resolution-mode': 'import' };
 import { fuzzParameters } from '../support/fuzz.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fc from 'fast-check';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { isValidScheduleName } from '../../src/eventsource/schedule-name.js';
+import { isValidScheduleName } from '../../src/eventsource/core/schedule-name.js';
 import { fuzzParameters } from '../support/fuzz.js';
 
 function decoded(segment: string): string | undefined {

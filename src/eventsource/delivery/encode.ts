@@ -1,10 +1,10 @@
 import { CloudEvent, HTTP, type CloudEventV1 } from 'cloudevents';
-import { isJsonContentType } from '../definition-fields.js';
+import { isJsonContentType } from '../core/definition-fields.js';
 
 export type EncodingMode = 'binary' | 'structured';
 
 /** An HTTP request ready to send: header names lowercase, values plain strings. */
-export interface EncodedMessage {
+interface EncodedMessage {
   headers: Record<string, string>;
   body: string | Uint8Array;
 }

@@ -5,7 +5,7 @@
  */
 
 // The describe view's shapes, as the schedule state defines them (type-only: erased, so the browser loads nothing).
-import type { Counters, LastDelivery, Outcome, RecentDelivery } from '../../eventsource/schedule-state.js';
+import type { Counters, LastDelivery, Outcome, RecentDelivery } from '../../eventsource/core/schedule-state.js';
 
 export type { Counters, LastDelivery, Outcome };
 /** One entry of a schedule's `recent` (the describe view), newest first in the API's answer. */

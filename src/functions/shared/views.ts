@@ -1,8 +1,8 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { ListStatus } from '../../eventsource/schedules-api-requests.js';
-import { describeStatus, type DescribedStatus } from '../../eventsource/schedule-status.js';
-import type { Counters, LastDelivery } from '../../eventsource/schedule-state.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { ListStatus } from '../../eventsource/core/schedules-api-requests.js';
+import { describeStatus, type DescribedStatus } from '../../eventsource/core/schedule-status.js';
+import type { Counters, LastDelivery } from '../../eventsource/core/schedule-state.js';
 import { originOf } from './api-answers.js';
 import { scheduleNameOf } from './names.js';
 

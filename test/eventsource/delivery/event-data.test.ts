@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import type { EncodingMode } from '../../../src/eventsource/delivery/encode.js';
-import { buildEvent, type EventOptions } from '../../../src/eventsource/event.js';
+import { buildEvent, type EventOptions } from '../../../src/eventsource/core/event.js';
 import { createServer } from '../../../src/hello-events/server.js';
 import { captureLogger } from '../../host/capture-logger.js';
 import { TestSink } from './test-sink.js';
