@@ -3,8 +3,8 @@
  * (`POST /runtime/webhooks/durabletask/orchestrators/scheduleOrchestrator/{instanceId}`), with a ScheduleState built
  * by the app's own newScheduleState and the instance id the app derives from the name (schedule-<name>).
  */
-import { loadConfig } from '../src/eventsource/config.js';
-import { newScheduleState, type ScheduleSpec, type ScheduleState } from '../src/eventsource/schedule-state.js';
+import { loadConfig } from '../src/eventsource/config/config.js';
+import { newScheduleState, type ScheduleSpec, type ScheduleState } from '../src/eventsource/core/schedule-state.js';
 import { instanceIdFor, ORCHESTRATOR } from '../src/functions/shared/names.js';
 
 export interface ScheduleBatch {

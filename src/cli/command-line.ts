@@ -24,6 +24,8 @@ export interface CreateFlags {
   type?: string;
   source?: string;
   data?: string;
+  contentType?: string;
+  dataBase64?: string;
   paused?: boolean;
   note?: string;
 }
@@ -53,7 +55,8 @@ commands:
   schedules list [--status running|paused|failed|completed]
   schedules describe NAME
   schedules create NAME (--every 10s [--offset 2s] | --cron EXPR [--timezone TZ] | --at ISO-TIME)
-                        [--sink URL] [--type T] [--source S] [--data JSON] [--paused [--note TEXT]]
+                        [--sink URL] [--type T] [--source S] [--paused [--note TEXT]]
+                        [--content-type MEDIA-TYPE] [--data JSON, or text for a type that is not JSON | --data-base64 B64]
   schedules apply -f FILE        the SCHEDULES_FILE format (YAML or JSON), each schedule PUT through the API
   schedules delete NAME
   schedules pause NAME [--note TEXT]
@@ -83,6 +86,8 @@ const OPTIONS = {
   type: { type: 'string' },
   source: { type: 'string' },
   data: { type: 'string' },
+  'content-type': { type: 'string' },
+  'data-base64': { type: 'string' },
   paused: { type: 'boolean' },
   note: { type: 'string' },
   file: { type: 'string', short: 'f' },
@@ -96,7 +101,7 @@ type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extend
 const ALLOWED: Record<Exclude<Command['kind'], 'help'>, readonly (keyof Values)[]> = {
   list: ['status'],
   describe: [],
-  create: ['every', 'offset', 'cron', 'timezone', 'at', 'sink', 'type', 'source', 'data', 'paused', 'note'],
+  create: ['every', 'offset', 'cron', 'timezone', 'at', 'sink', 'type', 'source', 'data', 'content-type', 'data-base64', 'paused', 'note'],
   apply: ['file'],
   delete: [],
   pause: ['note'],
@@ -139,7 +144,9 @@ function createFlags(values: Values): CreateFlags {
   const flags: CreateFlags = {};
   for (const key of ALLOWED.create) {
     const value = values[key];
-    if (value !== undefined) (flags as Record<string, string | boolean>)[key] = value;
+    // --content-type is flags.contentType, --data-base64 flags.dataBase64.
+    const field = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (value !== undefined) (flags as Record<string, string | boolean>)[field] = value;
   }
   return flags;
 }

@@ -2,6 +2,7 @@
  * What each CLI command asks of the management API, and what it prints. A command gives its text and exit code;
  * failures are thrown as CliError (one line each) and printed by main.
  */
+import { isJsonContentType } from '../eventsource/core/definition-fields.js';
 import { call, CliError, schedulePath } from './api-client.js';
 import type { Command, CreateFlags, Globals } from './command-line.js';
 import { cell, render } from './render.js';
@@ -20,10 +21,12 @@ function asObject(value: unknown): Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
 }
 
-/** The definition `schedules create` PUTs; --data must be JSON. */
+/** The definition `schedules create` PUTs; --data is JSON, or the text itself for a --content-type that is not JSON. */
 export function definitionOf(name: string, flags: CreateFlags): Json {
   let data: unknown;
-  if (flags.data !== undefined) {
+  if (flags.data !== undefined && flags.contentType !== undefined && !isJsonContentType(flags.contentType)) {
+    data = flags.data;
+  } else if (flags.data !== undefined) {
     try {
       data = JSON.parse(flags.data) as unknown;
     } catch {
@@ -33,9 +36,11 @@ export function definitionOf(name: string, flags: CreateFlags): Json {
   const event = {
     ...(flags.type !== undefined ? { type: flags.type } : {}),
     ...(flags.source !== undefined ? { source: flags.source } : {}),
+    ...(flags.contentType !== undefined ? { contentType: flags.contentType } : {}),
     ...(data !== undefined ? { data } : {}),
+    ...(flags.dataBase64 !== undefined ? { dataBase64: flags.dataBase64 } : {}),
   };
-  const { type: _t, source: _s, data: _d, ...rest } = flags;
+  const { type: _t, source: _s, data: _d, contentType: _c, dataBase64: _b, ...rest } = flags;
   return { name, ...rest, ...(Object.keys(event).length > 0 ? { event } : {}) };
 }
 

@@ -7,13 +7,20 @@ import type { Output } from './command-line.js';
 
 type Row = Record<string, unknown>;
 
-/** The list's columns: the fields a person scans first; describe has the rest. */
+/** A summary's trigger (the definition's own fields) in one cell: `every 10s`, `cron 0 2 * * * Europe/Berlin`, `at …`. */
+function triggerCell(row: Row): string | undefined {
+  if (typeof row.every === 'string') return typeof row.offset === 'string' ? `every ${row.every} offset ${row.offset}` : `every ${row.every}`;
+  if (typeof row.cron === 'string') return row.timezone !== undefined && row.timezone !== 'UTC' ? `cron ${row.cron} ${String(row.timezone)}` : `cron ${row.cron}`;
+  return typeof row.at === 'string' ? `at ${row.at}` : undefined;
+}
+
+/** The list's columns: the fields a person scans first (each a field of the list's summary); describe has the rest. */
 const LIST_COLUMNS: ReadonlyArray<[string, (row: Row) => unknown]> = [
   ['NAME', (row) => row.name],
   ['STATUS', (row) => row.status],
   ['ORIGIN', (row) => row.origin],
-  ['SCHEDULE', (row) => [row.schedule, row.timeZone !== undefined && row.timeZone !== 'UTC' ? row.timeZone : undefined].filter(Boolean).join(' ')],
-  ['NEXT FIRE', (row) => row.nextFireTime],
+  ['SCHEDULE', triggerCell],
+  ['NEXT FIRE', (row) => row.nextFireTime ?? row.resumesFrom],
   ['LAST', (row) => (row.lastDelivery as Row | undefined)?.outcome],
 ];
 

@@ -4,8 +4,8 @@
  * merged, ready to PUT. Every problem is reported at once, each naming the entry and the field.
  */
 import { readFile } from 'node:fs/promises';
-import { parseSchedulesDocument, withDefaults } from '../eventsource/schedules-document.js';
-import { MAX_FILE_BYTES, parseSchedulesText, type Validate } from '../eventsource/schedules-file.js';
+import { parseSchedulesDocument, withDefaults } from '../eventsource/core/schedules-document.js';
+import { MAX_FILE_BYTES, parseSchedulesText, type Validate } from '../eventsource/schedules-file/file.js';
 import { CliError } from './api-client.js';
 
 type Json = Record<string, unknown>;

@@ -11,9 +11,9 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { DASHBOARD_CSS, FAVICON_SVG, dashboardHtml } from './shared/dashboard-page.js';
 
 /** Where the page's compiled script modules are: the folder next to this compiled file. */
-export const SCRIPT_DIR = path.join(__dirname, 'dashboard');
+const SCRIPT_DIR = path.join(__dirname, 'dashboard');
 
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -59,7 +59,7 @@ function notFound(): HttpResponseInit {
 }
 
 /** The page's own path without a trailing slash (`/api/dashboard`); the script and stylesheet URLs hang off it. */
-export function pageBase(url: string): string {
+function pageBase(url: string): string {
   const pathname = new URL(url).pathname.replace(/\/+$/, '');
   // Only a plain path goes into the page; anything else (it cannot come from the route, but still) falls back.
   return /^[A-Za-z0-9/_.-]+$/.test(pathname) ? pathname : '/api/dashboard';

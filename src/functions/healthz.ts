@@ -4,7 +4,9 @@
  * restart the pod (which would only make the schedules later).
  */
 import { app } from '@azure/functions';
-import { overload, sinkBreaker } from './shared/observability.js';
+import { appServices } from './app-root.js';
+
+const { overload, sinkBreaker } = appServices();
 
 app.http('healthz', {
   route: 'healthz',

@@ -7,12 +7,13 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { register } from 'prom-client';
-import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/metrics.js';
+import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/observability/metrics.js';
 import { clientInput } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
-import { metrics } from './shared/observability.js';
 import { listStatusOf } from './shared/views.js';
-import { logger } from './shared/settings.js';
+import { appServices } from './app-root.js';
+
+const { metrics, logger } = appServices();
 
 /** How long a count of the schedules is reused: 10,000 schedules are one listing per this, not one per scrape. */
 const COUNT_TTL_MS = 5_000;

@@ -14,8 +14,8 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { applyEvent, checkEvent, type EventName } from '../eventsource/schedule-events.js';
-import { checkScheduleState } from '../eventsource/schedule-schema.js';
+import { applyEvent, checkEvent, type EventName } from '../eventsource/core/schedule-events.js';
+import { checkScheduleState } from '../eventsource/core/schedule-schema.js';
 import {
   afterTick,
   countsAsAttempt,
@@ -24,14 +24,14 @@ import {
   isExcused,
   nextStep,
   retryAfter,
-  retryPolicyOfSpec,
-  statusOf,
   unreportedSkips,
   withSkipsReported,
   type DeliveryResult,
   type ScheduleState,
   type TickInput,
-} from '../eventsource/schedule-state.js';
+} from '../eventsource/core/schedule-state.js';
+import { statusOf } from '../eventsource/core/schedule-status.js';
+import { maxAttemptsOf } from '../eventsource/core/delivery-policy.js';
 import type { TickRequest } from '../eventsource/delivery/tick-request.js';
 import { DELIVERY_ACTIVITY, ORCHESTRATOR, SCHEDULE_EVENTS, scheduleNameOf } from './shared/names.js';
 
@@ -244,7 +244,7 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
   retries: for (;;) {
     attempts += 1;
     // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
-    const last = attempts >= retryPolicyOfSpec(state.spec).maxAttempts;
+    const last = attempts >= maxAttemptsOf(state.spec.delivery);
     const request: TickRequest = { ...requestOf(state, tick, last), ...reportOf(context, state, tick, attempts, kept) };
     // Handed to the activity now: counted there once, whatever this attempt's result.
     state = withSkipsReported(state, request.skipped ?? 0);

@@ -6,10 +6,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { redactUrlsIn } from '../eventsource/redact.js';
-import { config, logger, scheduleSpec } from './shared/settings.js';
+import { redactUrlsIn } from '../eventsource/core/redact.js';
+import { appServices } from './app-root.js';
 import { syncSchedulesFile } from './shared/schedules-file-sync.js';
 import { ensureScheduleRuns } from './shared/start-schedule.js';
+
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config, logger } = appServices();
 
 const ATTEMPTS = 5;
 
@@ -19,7 +22,7 @@ function sleep(ms: number): Promise<void> {
 
 async function ensureOnce(client: DurableClient): Promise<void> {
   if (config.envSchedule) {
-    const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: scheduleSpec(), kind: 'env' });
+    const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: config.scheduleSpec, kind: 'env' });
     if (result.outcome === 'recheck') recheckLater(client, result.afterMs);
   }
   await syncSchedulesFile(client);
@@ -35,7 +38,7 @@ function recheckLater(client: DurableClient, afterMs: number): void {
 }
 
 /** Makes sure the schedules run; storage or host hiccups at start-up are retried rather than waiting an hour. */
-export async function ensureSchedule(client: DurableClient): Promise<void> {
+async function ensureSchedule(client: DurableClient): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await ensureOnce(client);

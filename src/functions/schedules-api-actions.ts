@@ -5,19 +5,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { manualEventId } from '../eventsource/event.js';
-import { ticksBetween, timeline } from '../eventsource/fire-times.js';
-import { EventSourceError } from '../eventsource/errors.js';
-import { backfillEnd, queuedBackfillTicks } from '../eventsource/schedule-events.js';
-import { asScheduleStatus } from '../eventsource/schedule-schema.js';
-import { runningSpecOf, timingOf } from '../eventsource/schedule-start.js';
-import type { ScheduleStatus } from '../eventsource/schedule-state.js';
-import { checkBackfillBody, checkNoteBody } from '../eventsource/schedules-api-requests.js';
+import { manualEventId } from '../eventsource/core/event.js';
+import { ticksBetween, timeline } from '../eventsource/core/fire-times.js';
+import { EventSourceError } from '../eventsource/core/errors.js';
+import { backfillEnd, queuedBackfillTicks } from '../eventsource/core/schedule-events.js';
+import { asScheduleStatus } from '../eventsource/core/schedule-schema.js';
+import { runningSpecOf, timingOf } from '../eventsource/core/schedule-start.js';
+import type { ScheduleStatus } from '../eventsource/core/schedule-status.js';
+import { checkBackfillBody, checkNoteBody } from '../eventsource/core/schedules-api-requests.js';
 import { badRequest, clientInput, jsonBody, lookup, problem, type FoundSchedule, type Or } from './shared/api-answers.js';
 import { logChange } from './shared/change-log.js';
 import { BACKFILL_EVENT, PAUSE_EVENT, RESUME_EVENT, TRIGGER_EVENT } from './shared/names.js';
-import { config } from './shared/settings.js';
+import { appServices } from './app-root.js';
 import { scheduleRuntimeStatus } from './shared/views.js';
+
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config } = appServices();
 
 const LIVE = new Set(['Running', 'Pending', 'Suspended']);
 

@@ -9,16 +9,19 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { checkSink } from '../eventsource/delivery/sink-guard.js';
-import { checkDefinitionFor } from '../eventsource/normalized-spec.js';
-import { describeSpec } from '../eventsource/normalized-spec.js';
-import { stateSpecOf } from '../eventsource/schedule-start.js';
+import { checkDefinitionFor } from '../eventsource/core/normalized-spec.js';
+import { describeSpec } from '../eventsource/core/normalized-spec.js';
+import { stateSpecOf } from '../eventsource/core/schedule-start.js';
 import { badRequest, clientInput, jsonBody, lookup, originOf, pathName, problem } from './shared/api-answers.js';
 import { logChange } from './shared/change-log.js';
 import { countSchedules, findInstance } from './shared/instances.js';
 import { instanceIdFor } from './shared/names.js';
-import { config } from './shared/settings.js';
+import { appServices } from './app-root.js';
 import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
 import { stopSchedule } from './shared/stop-schedule.js';
+
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { config } = appServices();
 
 const DECLARED_ELSEWHERE = {
   file: 'was declared in the schedules file (SCHEDULES_FILE); change or remove it there',

@@ -6,12 +6,11 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { asScheduleStatus } from '../eventsource/schedule-schema.js';
-import { checkListQuery, continuationTokenFor, type ListQuery, type ListStatus } from '../eventsource/schedules-api-requests.js';
-import { badRequest, clientInput, lookup, originOf } from './shared/api-answers.js';
+import { checkListQuery, continuationTokenFor, type ListQuery, type ListStatus } from '../eventsource/core/schedules-api-requests.js';
+import { badRequest, clientInput, lookup } from './shared/api-answers.js';
 import { BadContinuationToken, readInstancePage } from './shared/instance-pages.js';
 import { instanceIdFor, ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
-import { listStatusOf, scheduleDetail, scheduleView } from './shared/views.js';
+import { listStatusOf, scheduleDetail, scheduleSummary } from './shared/views.js';
 
 export { listStatusOf };
 
@@ -66,10 +65,8 @@ app.http('listSchedules', {
       if (error instanceof BadContinuationToken) return badRequest([{ field: 'continuationToken', why: 'is not a continuation token this API gave (or no longer valid)' }]);
       throw error;
     }
-    const schedules = found.statuses.map((s) => {
-      const name = scheduleNameOf(s.instanceId) as string;
-      return { ...scheduleView(s), status: listStatusOf(s), origin: originOf(name, s) ?? 'unknown' };
-    });
+    // A summary per schedule; GET /schedules/{name} has the rest.
+    const schedules = found.statuses.map(scheduleSummary);
     return { status: 200, jsonBody: { schedules, ...(found.page !== undefined ? { continuationToken: continuationTokenFor(found.page) } : {}) } };
   },
 });
@@ -82,11 +79,6 @@ app.http('getSchedule', {
   handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const found = await lookup(request, context);
     if (!found.ok) return found.answer;
-    const { name, status } = found.value;
-    const generation = asScheduleStatus(status.customStatus)?.generation;
-    return {
-      status: 200,
-      jsonBody: { ...scheduleDetail(status), status: listStatusOf(status), origin: originOf(name, status) ?? 'unknown', ...(generation ? { generation } : {}) },
-    };
+    return { status: 200, jsonBody: scheduleDetail(found.value.status) };
   },
 });

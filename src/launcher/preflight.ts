@@ -4,8 +4,8 @@
  * could not load an entry point. The check sees what the host will see: the environment, local.settings.json's
  * Values for what it leaves unset, and the sink the launcher is about to start.
  */
-import { loadConfig } from '../eventsource/config.js';
-import { ConfigError } from '../eventsource/errors.js';
+import { loadConfig } from '../eventsource/config/config.js';
+import { ConfigError } from '../eventsource/core/errors.js';
 import { applyLocalSettings, readLocalSettings } from '../host/local-settings.js';
 
 /** Throws a one-line `configuration: <VARIABLE>: <why>` for the first bad setting. */

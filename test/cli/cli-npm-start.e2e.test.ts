@@ -78,7 +78,12 @@ describe('durable-event-source CLI against npm start', () => {
     const list = await cli(['schedules', 'list'], env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^NAME\s+STATUS\s+ORIGIN\s+SCHEDULE\s+NEXT FIRE\s+LAST$/m);
-    assert.match(list.stdout, /^default\s+running\s+env\s+1s\s/m);
+    assert.match(list.stdout, /^default\s+running\s+env\s+every 1s\s/m);
+    // -o json: the API's summary per schedule, under the names describe gives them (describe has the rest).
+    const json = await cli(['schedules', 'list', '-o', 'json'], env);
+    const [summary] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(Object.keys(summary ?? {}).filter((k) => ['spec', 'recent', 'upcoming', 'runtimeStatus', 'schedule', 'timeZone', 'skippedTicks'].includes(k)), []);
+    assert.equal(summary?.['every'], '1s');
   });
 
   test('create, describe, trigger, pause, resume, backfill, delete', async () => {
@@ -91,6 +96,16 @@ describe('durable-event-source CLI against npm start', () => {
       return body.spec?.every === '1s' ? body : undefined;
     });
     assert.equal(described.spec?.event?.type, 'dev.cli.test');
+
+    // A text event, as PingSource's --data: the text itself for a --content-type that is not JSON.
+    const text = await cli(['schedules', 'create', 'cli-text', '--every', '1h', '--content-type', 'text/plain', '--data', 'hello'], env);
+    assert.equal(text.code, 0, text.stderr);
+    const shown = await eventually('cli-text shows its event', async () => {
+      const ran = await cli(['schedules', 'describe', 'cli-text', '-o', 'json'], env);
+      return (JSON.parse(ran.stdout || '{}') as { spec?: { event?: { contentType?: string; data?: unknown } } }).spec?.event;
+    });
+    assert.deepEqual([shown.contentType, shown.data], ['text/plain', 'hello']);
+    assert.equal((await cli(['schedules', 'delete', 'cli-text'], env)).code, 0);
 
     const triggered = await cli(['schedules', 'trigger', 'cli-fast'], env);
     assert.equal(triggered.code, 0, triggered.stderr);

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_URL, parseCommandLine, UsageError } from '../../src/cli/command-line.js';
+import { DEFAULT_URL, parseCommandLine, UsageError, type CreateFlags } from '../../src/cli/command-line.js';
+import { definitionOf } from '../../src/cli/commands.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(argv, env);
 
@@ -13,6 +14,11 @@ test('each command and its options', () => {
     kind: 'create',
     name: 'n',
     flags: { cron: '0 30 2 * * *', timezone: 'Europe/Berlin' },
+  });
+  assert.deepEqual(parse(['schedules', 'create', 'n', '--every', '1m', '--content-type', 'text/plain', '--data-base64', 'AAE=']).command, {
+    kind: 'create',
+    name: 'n',
+    flags: { every: '1m', contentType: 'text/plain', dataBase64: 'AAE=' },
   });
   assert.deepEqual(parse(['schedules', 'apply', '-f', 's.yaml']).command, { kind: 'apply', file: 's.yaml' });
   assert.deepEqual(parse(['schedules', 'pause', 'a', '--note', 'maintenance']).command, { kind: 'pause', name: 'a', note: 'maintenance' });
@@ -66,4 +72,13 @@ test('any command line parses or is refused with one UsageError line, never anot
     }),
     { numRuns: 500 },
   );
+});
+
+test('create: --data is JSON, or the text itself for a --content-type that is not JSON; --data-base64 as given', () => {
+  const event = (flags: CreateFlags) => definitionOf('n', { every: '1m', ...flags })['event'];
+  assert.deepEqual(event({ data: '{"a":1}' }), { data: { a: 1 } });
+  assert.deepEqual(event({ contentType: 'application/vnd.x+json', data: '"text"' }), { contentType: 'application/vnd.x+json', data: 'text' });
+  assert.deepEqual(event({ contentType: 'text/plain', data: 'hello {not json' }), { contentType: 'text/plain', data: 'hello {not json' });
+  assert.deepEqual(event({ contentType: 'application/octet-stream', dataBase64: 'AAE=' }), { contentType: 'application/octet-stream', dataBase64: 'AAE=' });
+  assert.throws(() => event({ data: 'hello' }), /^CliError: --data: is not JSON/);
 });

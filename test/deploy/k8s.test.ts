@@ -27,7 +27,7 @@ import { parse as parseYaml } from 'yaml';
 import fc from 'fast-check';
 import { fuzzParameters } from '../support/fuzz.js';
 import { DEV_KEY } from '../../src/host/storage/azurite.js';
-import { parseSchedulesDocument } from '../../src/eventsource/schedules-document.js';
+import { parseSchedulesDocument } from '../../src/eventsource/core/schedules-document.js';
 
 const BASE = K8S_DIR;
 const SINKBINDING = path.join(K8S_DIR, 'sinkbinding');

@@ -6,7 +6,7 @@ import { K8S_DIR, REPO_ROOT, asArray, asRecord, at, loadYaml, type Doc } from '.
 import { prometheusRuleSchema, type AlertingRule } from './prometheusrule-schema.js';
 import { bracketsBalance, groupingsIn, matchersIn, metricNamesIn, templateLabelsIn } from './promql.js';
 import fc from 'fast-check';
-import { LATENESS_BUCKETS, TICK_OUTCOMES } from '../../src/eventsource/metrics.js';
+import { LATENESS_BUCKETS, TICK_OUTCOMES } from '../../src/eventsource/observability/metrics.js';
 import { fuzzParameters } from '../support/fuzz.js';
 
 const RULES = path.join(K8S_DIR, 'monitoring', 'prometheusrule.yaml');

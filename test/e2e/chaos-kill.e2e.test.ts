@@ -130,10 +130,10 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
     assert.deepEqual([only.name, only.instanceId], ['scheduleOrchestrator', 'schedule-default']);
     // Between two ticks the instance is briefly ContinuedAsNew; both mean the schedule is alive.
     assert.ok(['Running', 'ContinuedAsNew'].includes(String(only.runtimeStatus)), `the schedule is alive, not ${String(only.runtimeStatus)}`);
-    const schedule = await final.getJson<{ skippedTicks: number; rejectedTicks: number; nextSequence: number }>('/api/schedules/default');
+    const schedule = await final.getJson<{ counters: { skipped: number; rejected: number }; nextSequence: number }>('/api/schedules/default');
     assert.equal(schedule.status, 200);
-    assert.equal(schedule.body.skippedTicks, 0, 'no tick was older than the catch-up window, so none may be skipped');
-    assert.equal(schedule.body.rejectedTicks, 0, 'the sink never refused an event');
+    assert.equal(schedule.body.counters.skipped, 0, 'no tick was older than the catch-up window, so none may be skipped');
+    assert.equal(schedule.body.counters.rejected, 0, 'the sink never refused an event');
     await final.stop();
 
     const summary = checkStream(sink.events, 1_000);

@@ -11,8 +11,7 @@ import { RecordingSink } from '../support/recording-sink.js';
 
 interface ScheduleBody {
   nextSequence: number;
-  rejectedTicks: number;
-  deadLetteredTicks: number;
+  counters: { rejected: number; deadLettered: number };
   lastDelivery?: { sequence: number; id: string; outcome: string; status?: number; attempts: number };
 }
 
@@ -51,12 +50,12 @@ test('a tick whose attempts run out goes to DEAD_LETTER_SINK with the knativeerr
 
     // The status is committed with the activity's result, a moment after the dead-letter sink got the event.
     let status = await running.getJson<ScheduleBody>('/api/schedules/default');
-    for (let i = 0; i < 100 && !(status.body.deadLetteredTicks >= 3); i++) {
+    for (let i = 0; i < 100 && !(status.body.counters.deadLettered >= 3); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       status = await running.getJson<ScheduleBody>('/api/schedules/default');
     }
-    assert.ok(status.body.deadLetteredTicks >= 3, JSON.stringify(status.body));
-    assert.equal(status.body.rejectedTicks, 0);
+    assert.ok(status.body.counters.deadLettered >= 3, JSON.stringify(status.body));
+    assert.equal(status.body.counters.rejected, 0);
     assert.equal(status.body.lastDelivery?.outcome, 'deadLettered');
     assert.equal(status.body.lastDelivery?.attempts, 2, 'DELIVERY_RETRY attempts, then the dead-letter sink');
     assert.equal(status.body.lastDelivery?.status, 500);

@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualEventId } from '../../src/eventsource/event.js';
-import { newScheduleState } from '../../src/eventsource/schedule-state.js';
-import type { ScheduleStatus } from '../../src/eventsource/schedule-status.js';
+import { manualEventId } from '../../src/eventsource/core/event.js';
+import { newScheduleState } from '../../src/eventsource/core/schedule-state.js';
+import type { ScheduleStatus } from '../../src/eventsource/core/schedule-status.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import type { RecordingSink } from '../support/recording-sink.js';
 import { specOf } from '../support/specs.js';

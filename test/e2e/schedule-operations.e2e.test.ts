@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventId, manualEventId } from '../../src/eventsource/event.js';
-import { newScheduleState } from '../../src/eventsource/schedule-state.js';
-import { describeStatus, type ScheduleStatus } from '../../src/eventsource/schedule-status.js';
+import { eventId, manualEventId } from '../../src/eventsource/core/event.js';
+import { newScheduleState } from '../../src/eventsource/core/schedule-state.js';
+import { describeStatus, type ScheduleStatus } from '../../src/eventsource/core/schedule-status.js';
 import { RecordingSink, type ReceivedEvent } from '../support/recording-sink.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';

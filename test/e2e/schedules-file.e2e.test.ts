@@ -21,8 +21,7 @@ const sink = new RecordingSink();
 let env: TestEnvironment;
 
 interface Shown {
-  runtimeStatus?: string;
-  schedule?: string;
+  status?: string;
   nextSequence?: number;
   generation?: string;
   origin?: string;
@@ -35,9 +34,9 @@ function writeSchedules(entries: string): void {
   renameSync(next, file);
 }
 
-/** The trigger a schedule's view shows: `schedule` (a status before the describe view) or the describe view's `spec.every`. */
+/** The interval a schedule's describe view shows (`spec.every`). */
 function everyOf(body: Record<string, unknown>): unknown {
-  return body['schedule'] ?? (body['spec'] as { every?: unknown } | undefined)?.every;
+  return (body['spec'] as { every?: unknown } | undefined)?.every;
 }
 
 async function show(name: string): Promise<{ status: number; body: Shown }> {
@@ -103,7 +102,7 @@ test('a bad edit and a removed file leave the running schedules as they are; the
   await sleep(1_500);
   for (const name of ['b', 'c']) {
     const shown = await show(name);
-    assert.equal(shown.body.runtimeStatus, 'Running', name);
+    assert.equal(shown.body.status, 'running', name);
   }
   assert.equal(everyOf({ ...(await show('b')).body }), '2s', 'b kept its spec');
   assert.equal((await show('a')).status, 404, 'nothing came back');
@@ -167,7 +166,7 @@ test('later, a bad edit is one log line naming the file, the entry and the field
     await sleep(1_500);
     assert.equal(host.records().filter((r) => String(r.msg).startsWith('schedules file not applied')).length, 1, 'one line for one bad edit');
     const solo = await fetch(`${host.url}/api/schedules/solo`);
-    assert.equal(((await solo.json()) as Shown).runtimeStatus, 'Running');
+    assert.equal(((await solo.json()) as Shown).status, 'running');
   } finally {
     await host.stop().catch(() => undefined);
     await host.dispose();

@@ -27,8 +27,7 @@ interface LastDelivery {
 
 interface ScheduleBody {
   nextSequence: number;
-  skippedTicks: number;
-  rejectedTicks: number;
+  counters: { skipped: number; rejected: number };
   lastDelivery?: LastDelivery;
 }
 
@@ -108,8 +107,8 @@ test('sink down 30 s (15 s refused, 15 s 503): every tick is delivered afterward
 
     const schedule = await running.getJson<ScheduleBody>('/api/schedules/default');
     assert.equal(schedule.status, 200);
-    assert.equal(schedule.body.skippedTicks, 0, 'the outage (30 s) is shorter than the catch-up window (60 s): no tick may be skipped');
-    assert.equal(schedule.body.rejectedTicks, 0, 'refused connections and 503 are retryable: no tick may be rejected');
+    assert.equal(schedule.body.counters.skipped, 0, 'the outage (30 s) is shorter than the catch-up window (60 s): no tick may be skipped');
+    assert.equal(schedule.body.counters.rejected, 0, 'refused connections and 503 are retryable: no tick may be rejected');
     assert.ok(running.running, `the host must still run\n${running.tail()}`);
     await running.stop();
 

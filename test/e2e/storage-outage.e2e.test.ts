@@ -91,9 +91,9 @@ async function storageOutage(t: TestContext, outage: Outage): Promise<void> {
       [['scheduleOrchestrator', 'Running']],
       'exactly one schedule instance, running',
     );
-    const schedule = await running.getJson<{ skippedTicks: number; rejectedTicks: number }>('/api/schedules/default');
+    const schedule = await running.getJson<{ counters: { skipped: number } }>('/api/schedules/default');
     assert.equal(schedule.status, 200);
-    assert.equal(schedule.body.skippedTicks, 0, 'the outage (10 s) is shorter than the catch-up window (60 s): no tick may be skipped');
+    assert.equal(schedule.body.counters.skipped, 0, 'the outage (10 s) is shorter than the catch-up window (60 s): no tick may be skipped');
     await running.stop();
 
     const summary = checkStream(sink.events, 1_000);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { setupTracing } from '../../src/eventsource/tracing.js';
+import { setupTracing } from '../../src/eventsource/observability/tracing.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 
 const exporter = new InMemorySpanExporter();

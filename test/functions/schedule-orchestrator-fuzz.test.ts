@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { loadApp } from '../../src/host/worker/load-app.js';
 import { AppInvoker } from '../../src/host/worker/app-invoker.js';
-import { newScheduleState, type TickInput } from '../../src/eventsource/schedule-state.js';
+import { newScheduleState, type TickInput } from '../../src/eventsource/core/schedule-state.js';
 import { ActionType, History, flatActions } from '../support/history.js';
 import { fuzzParameters } from '../support/fuzz.js';
 import { TEN_SECONDS } from '../support/specs.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fc from 'fast-check';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { isValidScheduleName } from '../../src/eventsource/schedule-name.js';
+import { isValidScheduleName } from '../../src/eventsource/core/schedule-name.js';
 import { fuzzParameters } from '../support/fuzz.js';
 
 function decoded(segment: string): string | undefined {
@@ -62,7 +62,7 @@ test('management API fuzz: never a 5xx; a bad name is a 400 naming it', async ()
     }),
     fuzzParameters({ numRuns: 120 }, 'management API'),
   );
-  const { status, body: schedule } = await env.getJson<{ runtimeStatus: string }>('/api/schedules/default');
+  const { status, body: schedule } = await env.getJson<{ status: string }>('/api/schedules/default');
   assert.equal(status, 200);
-  assert.equal(schedule.runtimeStatus, 'Running');
+  assert.equal(schedule.status, 'running');
 });

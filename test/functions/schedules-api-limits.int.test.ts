@@ -166,7 +166,7 @@ test('one info line per change, through the API and the schedules file: schedule
   ]);
   assert.deepEqual(of('filed'), [['create', 'file', 'added by the file'], ['delete', 'file', undefined]]);
   const lines = changeLines();
-  assert.ok(lines.every((r) => r['level'] === 30), 'info, as pino writes it');
+  assert.ok(lines.every((r) => r['level'] === 30), 'every change line at info (pino level 30: the event source logs numeric levels like the host)');
   assert.equal(lines.find((r) => r['operation'] === 'trigger' && r['schedule'] === 'logged')?.['id'], triggered.body['id']);
   assert.match(String(lines.find((r) => r['operation'] === 'pause' && r['schedule'] === 'logged')?.msg), /^schedule logged: pause through the management API \(note: maintenance window\)$/);
   const all = host?.lines.join('\n') ?? '';

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { checkDefinition } from '../../src/eventsource/normalized-spec.js';
-import { stateSpecOf } from '../../src/eventsource/schedule-start.js';
+import { checkDefinition } from '../../src/eventsource/core/normalized-spec.js';
+import { stateSpecOf } from '../../src/eventsource/core/schedule-start.js';
 import { createTestEnvironment, type JsonResponse, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { fuzzParameters } from '../support/fuzz.js';
 import { until } from '../support/host-process.js';
@@ -34,9 +34,9 @@ async function call<T = Answer>(method: string, url: string, body?: unknown): Pr
   return env.getJson<T>(url, init);
 }
 
-/** The trigger a schedule's view shows: `schedule` (a status before the describe view) or the describe view's `spec.every`. */
+/** The interval a schedule's describe view shows (`spec.every`). */
 function everyOf(body: Record<string, unknown>): unknown {
-  return body['schedule'] ?? (body['spec'] as { every?: unknown } | undefined)?.every;
+  return (body['spec'] as { every?: unknown } | undefined)?.every;
 }
 
 const fieldsOf = (answer: JsonResponse<Answer>): string[] => (answer.body.problems ?? []).map((p) => p.field);
@@ -158,6 +158,23 @@ test('DELETE (204, then 404) and a PUT of the same name: a new generation whose 
   assert.equal((await call('DELETE', '/api/schedules/pulse')).status, 204);
 });
 
+test('a schedule\'s own media type: text/plain text (binary mode) and bytes (structured mode) reach the sink as defined', async () => {
+  const bytes = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]).toString('base64');
+  const text = { every: '1s', event: { type: 'dev.test.text', contentType: 'Text/Plain', data: 'hello from a schedule' } };
+  const raw = { every: '1s', event: { type: 'dev.test.bytes', contentType: 'application/octet-stream', dataBase64: bytes, mode: 'structured' } };
+  assert.equal((await call('PUT', '/api/schedules/plain-text', text)).status, 201);
+  assert.equal((await call('PUT', '/api/schedules/raw-bytes', raw)).status, 201);
+  const arrived = (type: string) => until(`an event of ${type}`, () => sink.events.find((e) => e.type === type), 30_000);
+  const [plain, binary] = await Promise.all([arrived('dev.test.text'), arrived('dev.test.bytes')]);
+  assert.deepEqual([plain.datacontenttype, plain.data], ['text/plain', 'hello from a schedule']);
+  assert.deepEqual([binary.datacontenttype, binary.dataBase64], ['application/octet-stream', bytes]);
+  const described = (await call('GET', '/api/schedules/raw-bytes')).body['spec'] as { event: Record<string, unknown> };
+  assert.deepEqual([described.event['contentType'], described.event['dataBase64'], described.event['data']], ['application/octet-stream', bytes, undefined]);
+  assert.equal(((await call('GET', '/api/schedules/plain-text')).body['spec'] as { event: Record<string, unknown> }).event['contentType'], 'text/plain');
+  assert.deepEqual(fieldsOf(await call('PUT', '/api/schedules/plain-text', { every: '1s', event: { contentType: 'text/plain', data: { a: 1 } } })), ['event.data']);
+  for (const name of ['plain-text', 'raw-bytes']) assert.equal((await call('DELETE', `/api/schedules/${name}`)).status, 204);
+});
+
 test('pause, resume, trigger and backfill: 202, bodies checked, 404 and 400 for names', async () => {
   for (const action of ['pause', 'resume']) {
     assert.equal((await call('POST', `/api/schedules/from-file/${action}`)).status, 202, action);
@@ -185,7 +202,7 @@ test('pause, resume, trigger and backfill: 202, bodies checked, 404 and 400 for 
     assert.equal((await call('POST', `/api/schedules/nothing-here/${action}`, {})).status, 404, action);
     assert.equal((await call('POST', `/api/schedules/Not_A_Name/${action}`, {})).status, 400, action);
   }
-  assert.equal((await call('GET', '/api/schedules/from-file')).body['runtimeStatus'], 'Running');
+  assert.equal((await call('GET', '/api/schedules/from-file')).body['status'], 'running');
 });
 
 test('GET /schedules: status filter, pages by top and continuationToken, 400 naming the parameter', async () => {
@@ -198,6 +215,13 @@ test('GET /schedules: status filter, pages by top and continuationToken, 400 nam
     Object.fromEntries(all.body.schedules.filter((s) => ['default', 'from-file', 'page-a'].includes(s.name)).map((s) => [s.name, s.origin])),
     { default: 'env', 'from-file': 'file', 'page-a': 'api' },
   );
+  // A summary per schedule, under the names describe uses; describe has the rest.
+  const pageA = (all.body.schedules.find((s) => s.name === 'page-a') ?? {}) as Record<string, unknown>;
+  const allowed = ['name', 'status', 'origin', 'every', 'offset', 'cron', 'timezone', 'at', 'paused', 'nextFireTime', 'resumesFrom', 'nextSequence', 'lastDelivery', 'counters'];
+  assert.deepEqual(Object.keys(pageA).filter((k) => !allowed.includes(k)), [], 'nothing but the summary');
+  assert.deepEqual([pageA['status'], pageA['every'], pageA['nextSequence'], typeof pageA['nextFireTime'], typeof pageA['counters']], ['running', '1h', 1, 'string', 'object']);
+  const detail = (await call('GET', '/api/schedules/page-a')).body;
+  assert.deepEqual([detail['nextFireTime'], detail['counters']], [pageA['nextFireTime'], pageA['counters']], 'the same fact under the same name');
   const paged: string[] = [];
   let token: string | undefined;
   do {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventId } from '../../src/eventsource/event.js';
+import { eventId } from '../../src/eventsource/core/event.js';
 import type { SinkAttemptRecord } from './history.js';
 import { checkHistory } from './invariants.js';
 import { Model } from './model.js';

@@ -2,7 +2,7 @@
  * The README's promises as checks of one history: the sink's attempts against the model's lifetimes. Each returns
  * the violations it finds, named by invariant, with a needle (an event id or a time) to find in the history.
  */
-import { eventId } from '../../src/eventsource/event.js';
+import { eventId } from '../../src/eventsource/core/event.js';
 import type { SinkAttemptRecord } from './history.js';
 import { BOUNDS, type Lifetime, type Model } from './model.js';
 

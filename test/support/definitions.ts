@@ -36,17 +36,38 @@ const extensions = fc.dictionary(
   { maxKeys: 4 },
 );
 
-const event = fc.record(
-  {
-    type: fc.constantFrom('com.example.tick', 'dev.knative.sources.ping'),
-    source: fc.constantFrom('urn:example:schedules', '/schedules/a', 'https://example.com/s'),
-    subject: fc.string({ maxLength: 20 }).filter((s) => !/[\x00-\x1f\x7f]/.test(s)),
-    data: fc.jsonValue({ maxDepth: 3 }),
-    extensions,
-    mode: fc.constantFrom('binary', 'structured'),
-  },
-  { requiredKeys: [] },
+const token = fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,12}$/);
+/** A media type in its one spelling (lower case, `; name=value`), JSON or not. */
+export const mediaTypeText = fc
+  .tuple(fc.constantFrom('text', 'application', 'image', 'x-custom'), token, fc.option(fc.constantFrom('+json', '+xml'), { nil: undefined }), fc.option(fc.tuple(token, token), { nil: undefined }))
+  .map(([type, sub, suffix, param]) => `${type}/${sub}${suffix ?? ''}${param ? `; ${param[0]}=${param[1]}` : ''}`)
+  .filter((t) => !t.startsWith('application/cloudevents') && !/; charset=/.test(t));
+const jsonType = fc.constantFrom('application/json', 'application/vnd.tick+json', 'text/json', 'application/problem+json; charset=utf-8');
+
+/** The event's data as PingSource has it: none, JSON (with a JSON type or none), text with a type that is not JSON, or bytes with any type. */
+const eventData = fc.oneof(
+  fc.constant({}),
+  fc.record({ data: fc.jsonValue({ maxDepth: 3 }) }),
+  fc.record({ contentType: jsonType, data: fc.jsonValue({ maxDepth: 3 }) }),
+  fc.record({ contentType: mediaTypeText, data: fc.string({ maxLength: 40 }) }),
+  fc.record({ contentType: fc.oneof(mediaTypeText, jsonType), dataBase64: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')) }, { requiredKeys: ['dataBase64'] }),
 );
+
+const event = fc
+  .tuple(
+    fc.record(
+      {
+        type: fc.constantFrom('com.example.tick', 'dev.knative.sources.ping'),
+        source: fc.constantFrom('urn:example:schedules', '/schedules/a', 'https://example.com/s'),
+        subject: fc.string({ maxLength: 20 }).filter((s) => !/[\x00-\x1f\x7f]/.test(s)),
+        extensions,
+        mode: fc.constantFrom('binary', 'structured'),
+      },
+      { requiredKeys: [] },
+    ),
+    eventData,
+  )
+  .map(([fields, data]) => ({ ...fields, ...data }));
 
 const sinkUrl = fc
   .tuple(fc.constantFrom('http', 'https'), fc.constantFrom('sink.example.com', '127.0.0.1', 'broker-ingress.knative-eventing.svc.cluster.local'), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }), fc.constantFrom('/', '/ns/default', '/a?b=c'))

@@ -14,6 +14,10 @@ export interface ReceivedEvent {
   time: string;
   sequence: string;
   data: { schedule: string; sequence: number; scheduledTime: string };
+  /** The data's media type, when the event named one. */
+  datacontenttype?: string;
+  /** Data that came as bytes (structured mode's data_base64). */
+  dataBase64?: string;
   extensions: Record<string, unknown>;
   /** Receiver's wall-clock time of arrival. */
   receivedAt: number;
@@ -143,7 +147,7 @@ export class RecordingSink {
       res.writeHead(status).end(event === undefined && scripted === undefined && this.failWith === undefined ? String(invalid) : undefined);
       return;
     }
-    const { id, type, source, time, data, specversion: _v, datacontenttype: _d, ...rest } = event.toJSON();
+    const { id, type, source, time, data, specversion: _v, datacontenttype, data_base64: dataBase64, ...rest } = event.toJSON() as Record<string, unknown>;
     this.events.push({
       id: String(id),
       type: String(type),
@@ -151,6 +155,8 @@ export class RecordingSink {
       time: String(time),
       sequence: String(rest.sequence),
       data: data as ReceivedEvent['data'],
+      ...(typeof datacontenttype === 'string' ? { datacontenttype } : {}),
+      ...(typeof dataBase64 === 'string' ? { dataBase64 } : {}),
       extensions: rest,
       receivedAt: this.now(),
     });

@@ -1,4 +1,4 @@
-import { checkDefinition, type NormalizedSpec } from '../../src/eventsource/normalized-spec.js';
+import { checkDefinition, type NormalizedSpec } from '../../src/eventsource/core/normalized-spec.js';
 
 /** The normalised spec of a definition (as a schedules-file entry would hold it); throws naming the problem. */
 export function specOf(definition: Record<string, unknown>): NormalizedSpec {

@@ -1,5 +1,5 @@
-import { oneLine } from '../errors.js';
-import { redactUrlsIn } from '../redact.js';
+import { oneLine } from '../core/errors.js';
+import { redactUrlsIn } from '../core/redact.js';
 import { SinkAddressRefused } from './sink-guard.js';
 
 /**
@@ -8,16 +8,16 @@ import { SinkAddressRefused } from './sink-guard.js';
  * failure that retrying will not fix: other 4xx, and 1xx/3xx too (a redirect is not followed: the sink is the URL
  * Knative resolved, and Knative does not retry one either). Retry-After is honoured on 429 and 503, the statuses it
  * belongs to (RFC 9110 §10.2.3; Knative's `delivery-retryafter` reads it on the same two); the delay it asks for
- * is capped by the policy's maxBackoff (retry-policy.ts). Pure: no clock (an HTTP-date Retry-After takes `now`).
+ * is capped by the policy's maxBackoff (core/delivery-policy.ts). Pure: no clock (an HTTP-date Retry-After takes `now`).
  */
-export type AttemptClass =
+type AttemptClass =
   | { ok: true; status: number }
   | { ok: false; status?: number; reason: string; retryable: boolean; retryAfterMs?: number };
 
 const RETRYABLE_STATUSES = new Set([404, 408, 409, 429]);
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
 
-export function isSuccessStatus(status: number): boolean {
+function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
 }
 

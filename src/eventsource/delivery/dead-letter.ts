@@ -9,9 +9,7 @@
 import { CloudEvent, type CloudEventV1 } from 'cloudevents';
 import { ERROR_BODY_BYTES } from './deliver.js';
 
-export const KNATIVE_ERROR_DATA_MAX_LENGTH = 1_024;
-
-export interface LastFailure {
+interface LastFailure {
   status?: number;
   reason: string;
   body?: Uint8Array;

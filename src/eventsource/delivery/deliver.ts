@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { CloudEventV1 } from 'cloudevents';
 import { request, type Dispatcher } from 'undici';
-import { EventSourceError } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { EventSourceError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 import { classifyNetworkError, classifyResponse } from './classify.js';
 import { createDispatcher } from './dispatcher.js';
 import { encodeEvent, type EncodingMode } from './encode.js';
@@ -39,7 +39,7 @@ export interface DeliveryOptions {
   dispatcher?: Dispatcher;
 }
 
-export interface DeliverOptions {
+interface DeliverOptions {
   /** Headers for this attempt only, e.g. a freshly re-read OIDC token. */
   headers?: Record<string, string>;
 }

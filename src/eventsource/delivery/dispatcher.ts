@@ -6,7 +6,7 @@ import { forbiddenAddress, guardLookup, SinkAddressRefused } from './sink-guard.
 /** Default bound of open connections per sink origin (SINK_MAX_CONNECTIONS), shared by every schedule. */
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 
-export interface DispatcherOptions {
+interface DispatcherOptions {
   /** PEM bundle (K_CA_CERTS) trusted for the sink, in addition to Node's built-in root certificates. */
   caCerts?: string;
   /** TCP+TLS connect timeout. */

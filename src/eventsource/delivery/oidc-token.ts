@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
  * The OIDC token Knative mounts for the sink's audience (`authentication-oidc`), read before each delivery because
  * it rotates. The token is never put in a reason, an error or a log line: only the file's path is.
  */
-export type OidcTokenRead =
+type OidcTokenRead =
   | { ok: true; headers: Record<string, string> }
   | { ok: false; reason: string; retryable: true };
 

@@ -1,14 +1,19 @@
-import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import type { CloudEvent } from 'cloudevents';
+import { trace, INVALID_SPAN_CONTEXT, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { buildEvent, type EventOptions } from '../event.js';
-import { recordAttempt, type EventSourceMetrics } from '../metrics.js';
-import { TRACER_NAME, traceHeadersOf } from '../tracing.js';
-import type { DeliveryResult, TickInput } from '../schedule-state.js';
-import { deadLetterEvent, type LastFailure } from './dead-letter.js';
-import type { Delivery, DeliveryOutcome } from './deliver.js';
+import { buildEvent, type EventOptions } from '../core/event.js';
+import type { EventSourceMetrics } from '../observability/metrics.js';
+import { TRACER_NAME } from '../observability/tracing.js';
+import type { DeliveryResult, TickInput } from '../core/schedule-state.js';
+import type { Delivery } from './deliver.js';
 import type { OidcTokenSource } from './oidc-token.js';
-import { signalOf, type SinkBreaker } from './sink-breaker.js';
+import type { SinkBreaker } from './sink-breaker.js';
+import { compose, type AttemptOutcome, type Layer } from './layers/attempt.js';
+import { authLayer } from './layers/auth.js';
+import { deadLetterLayer } from './layers/dead-letter.js';
+import { observeLayer } from './layers/observe.js';
+import { postTo } from './layers/post.js';
+import { admitLayer, recordLayer } from './layers/sink-breaker.js';
+import { traceLayer } from './layers/trace.js';
 
 export interface TickSender {
   delivery: Delivery;
@@ -28,7 +33,7 @@ export interface TickSender {
   now?: () => number;
 }
 
-export interface SendOptions {
+interface SendOptions {
   /** This is the tick's last attempt: a failure of any kind ends it (to the dead-letter sink, if one is set). */
   lastAttempt?: boolean;
   /** Which attempt of the tick this is (a span attribute). */
@@ -36,130 +41,42 @@ export interface SendOptions {
 }
 
 /**
- * One attempt to post one tick's CloudEvent, as the delivery activity makes it: reads the OIDC token, delivers, logs
- * the outcome. An OIDC token file that exists but cannot be used is a retryable failed attempt (nothing is sent).
- * Neither the token nor the Authorization header ever reaches a result or a log line.
- *
- * When the attempt fails for good (a non-retryable status, or any failure on the last attempt) and a dead-letter
- * sink is set, the event goes there (dead-letter.ts) and the result says `deadLettered`: the schedule counts it
- * and moves on. If the dead-letter sink does not take it either, the result is a retryable failure naming both, so
- * the tick is kept and tried again, as without a dead-letter sink. The OIDC token is not sent to the dead-letter
- * sink: it is issued for the sink's audience.
+ * One attempt to post one tick's CloudEvent, as the delivery activity makes it: the layers of delivery/layers, in
+ * the order of an attempt: its span and trace context (trace.ts), the dead-letter sink for a failure that ends the
+ * tick (dead-letter.ts), the sink breaker's admission (sink-breaker.ts), the OIDC token (auth.ts), the metrics and
+ * log line of what was sent (observe.ts), the breaker's record of it, and the POST (post.ts).
  */
 export async function sendTick(tick: TickInput, sender: TickSender, options: SendOptions = {}): Promise<DeliveryResult> {
-  const built = buildEvent(tick, sender.event);
-  const fields = { schedule: tick.scheduleName, sequence: tick.sequence, id: built.id, scheduledTime: tick.scheduledTime };
-  const span = attemptSpan(sender.tracer ?? trace.getTracer(TRACER_NAME), tick, built, options.attempt);
-  // The attempt's trace context, as the CloudEvents distributed-tracing extension and as the W3C HTTP header.
-  const traceHeaders = traceHeadersOf(span);
-  const event = traceHeaders['traceparent'] === undefined ? built : built.cloneWith({ traceparent: traceHeaders['traceparent'] }, false);
-  try {
-    const origin = new URL(sender.delivery.destination).origin;
-    const admission = sender.breaker?.admit(origin, (sender.now ?? Date.now)());
-    if (admission !== undefined && !admission.send) {
-      // Known down: answered at once, nothing sent; the tick keeps its attempts and comes back after a probe interval.
-      const reason = `sink ${origin} is down since ${new Date(admission.since).toISOString()} (${admission.lastReason}); not sent`;
-      span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-      sender.logger.debug({ ...fields, reason }, 'event delivery deferred');
-      return { ok: false, reason, retryable: true, sinkDown: true, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 };
-    }
-    const outcome = await attempt(event, sender, fields, traceHeaders, span);
-    if (outcome.ok) return outcome;
-    const { durationMs: _duration, body, ...failed } = outcome;
-    // A real attempt (a probe, or the failure that marked the origin down): a normal attempt that also says so.
-    const result = sender.breaker?.isDown(origin) === true ? { ...failed, sinkDownRetryMs: sender.breaker?.probeIntervalMs ?? 0 } : failed;
-    const final = !result.retryable || options.lastAttempt === true;
-    if (!final || sender.deadLetter === undefined) return result;
-    return await deadLetter(event, sender.deadLetter, sender, fields, { ...result, ...(body !== undefined ? { body } : {}) });
-  } finally {
-    span.end();
-  }
-}
-
-/** Tells the breaker what a real attempt showed, and logs the origin going down or coming back. */
-function breakerRecord(sender: TickSender, outcome: DeliveryOutcome): void {
-  if (sender.breaker === undefined) return;
-  const origin = new URL(sender.delivery.destination).origin;
-  const transition = sender.breaker.record(origin, signalOf(outcome), (sender.now ?? Date.now)(), outcome.ok ? '' : outcome.reason);
-  if (transition?.kind === 'down') {
-    sender.logger.warn({ origin, reason: transition.reason }, 'sink down: attempts wait for a probe to succeed');
-  } else if (transition?.kind === 'up') {
-    sender.logger.info({ origin, downMs: transition.downMs }, 'sink up again');
-  }
-}
-
-/** One attempt's span: the schedule, the sequence, the event, the attempt; its status is set by the outcome. */
-function attemptSpan(tracer: Tracer, tick: TickInput, event: CloudEvent<unknown>, attemptNumber: number | undefined): Span {
-  return tracer.startSpan(`send ${tick.scheduleName}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      'eventsource.schedule': tick.scheduleName,
-      'eventsource.sequence': tick.sequence,
-      'eventsource.scheduled_time': tick.scheduledTime,
-      ...(attemptNumber !== undefined ? { 'eventsource.attempt': attemptNumber } : {}),
-      ...(tick.trigger !== undefined ? { 'eventsource.trigger': tick.trigger } : {}),
-      'cloudevents.event_id': event.id,
-      'cloudevents.event_source': event.source,
-      'cloudevents.event_type': event.type,
-      'cloudevents.event_spec_version': event.specversion,
-      'http.request.method': 'POST',
-    },
+  const event = buildEvent(tick, sender.event);
+  const send = compose(attemptLayers(sender, options), postTo(sender.delivery));
+  const outcome = await send({
+    tick,
+    event,
+    fields: { schedule: tick.scheduleName, sequence: tick.sequence, id: event.id, scheduledTime: tick.scheduledTime },
+    headers: {},
+    span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+    lastAttempt: options.lastAttempt === true,
   });
+  return resultOf(outcome);
 }
 
-type Failure = Extract<DeliveryOutcome, { ok: false }>;
-
-/** The attempt to the sink itself: token, POST, log line, metrics, span status. */
-async function attempt(
-  event: CloudEvent<unknown>,
-  sender: TickSender,
-  fields: Record<string, unknown>,
-  traceHeaders: Record<string, string>,
-  span: Span,
-): Promise<{ ok: true; status: number } | Failure> {
-  const schedule = String(fields['schedule']);
-  const token = await sender.oidcToken.read();
-  if (!token.ok) {
-    sender.logger.warn({ ...fields, reason: token.reason, retryable: true }, 'event delivery failed');
-    if (sender.metrics) recordAttempt(sender.metrics, schedule, undefined, undefined);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: token.reason });
-    return { ok: false, reason: token.reason, retryable: true, durationMs: 0 };
-  }
-  const oidc = token.headers['authorization'] !== undefined;
-  const outcome = await sender.delivery.deliver(event, { headers: { ...traceHeaders, ...token.headers } });
-  breakerRecord(sender, outcome);
-  if (sender.metrics) recordAttempt(sender.metrics, schedule, outcome.status, outcome.durationMs);
-  if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
-  if (outcome.ok) {
-    sender.logger.info({ ...fields, status: outcome.status, durationMs: outcome.durationMs, oidc }, 'event delivered');
-    return { ok: true, status: outcome.status };
-  }
-  span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
-  sender.logger.warn(
-    { ...fields, status: outcome.status, reason: outcome.reason, retryable: outcome.retryable, durationMs: outcome.durationMs, oidc },
-    'event delivery failed',
-  );
-  return outcome;
+/** The layers of one attempt, outermost first; those of an absent dead-letter sink or breaker are left out. */
+function attemptLayers(sender: TickSender, options: SendOptions): Layer[] {
+  const origin = new URL(sender.delivery.destination).origin;
+  const breaker = sender.breaker && { breaker: sender.breaker, origin, logger: sender.logger, now: sender.now ?? Date.now };
+  return [
+    traceLayer(sender.tracer ?? trace.getTracer(TRACER_NAME), options.attempt),
+    ...(sender.deadLetter ? [deadLetterLayer(sender.deadLetter, sender.delivery.destination, sender.logger)] : []),
+    ...(breaker ? [admitLayer(breaker)] : []),
+    authLayer(sender.oidcToken, sender.logger, sender.metrics),
+    observeLayer(sender.logger, sender.metrics),
+    ...(breaker ? [recordLayer(breaker)] : []),
+  ];
 }
 
-async function deadLetter(
-  event: CloudEvent<unknown>,
-  target: Delivery,
-  sender: TickSender,
-  fields: Record<string, unknown>,
-  failure: LastFailure & { retryable: boolean; retryAfterMs?: number },
-): Promise<DeliveryResult> {
-  const letter = deadLetterEvent(event, sender.delivery.destination, failure);
-  const outcome = await target.deliver(letter);
-  const base = { ...(failure.status !== undefined ? { status: failure.status } : {}), reason: failure.reason };
-  if (outcome.ok) {
-    sender.logger.warn(
-      { ...fields, ...base, deadLetterSink: target.destination, deadLetterStatus: outcome.status },
-      'event dead-lettered',
-    );
-    return { ok: false, ...base, retryable: failure.retryable, deadLettered: true };
-  }
-  const reason = `${failure.reason}; the dead-letter sink failed too: ${outcome.reason}`;
-  sender.logger.error({ ...fields, ...base, deadLetterSink: target.destination, deadLetterReason: outcome.reason }, 'event dead-lettering failed');
-  return { ok: false, ...(failure.status !== undefined ? { status: failure.status } : {}), reason, retryable: true };
+/** The result the orchestration records: without the duration and the failure body the layers used. */
+function resultOf(outcome: AttemptOutcome): DeliveryResult {
+  if (outcome.ok) return { ok: true, status: outcome.status };
+  const { durationMs: _duration, body: _body, ...result } = outcome;
+  return result;
 }

@@ -8,7 +8,7 @@
 /** Consecutive sink-down failures (no success in between) that mark an origin down. */
 export const FAILURES_TO_OPEN = 3;
 /** Default time between two probes of a down origin, and the delay after which a tick answered "sink down" retries. */
-export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
+const DEFAULT_PROBE_INTERVAL_MS = 1_000;
 
 /**
  * Statuses that say the sink is away rather than that it refuses this one event. Not 500: a handler that fails on
@@ -17,7 +17,7 @@ export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
 const DOWN_STATUSES = new Set([502, 503, 504]);
 
 /** What one real attempt to the origin showed. */
-export type AttemptSignal = 'up' | 'down' | 'neutral';
+type AttemptSignal = 'up' | 'down' | 'neutral';
 
 /** An attempt's result as the breaker sees it: a 2xx is up; no answer, 502, 503 or 504 is down; the rest says nothing. */
 export function signalOf(result: { ok: boolean; status?: number }): AttemptSignal {
@@ -28,7 +28,7 @@ export function signalOf(result: { ok: boolean; status?: number }): AttemptSigna
 
 export type Admission = { send: true; probe: boolean } | { send: false; since: number; lastReason: string };
 
-export interface OriginDown {
+interface OriginDown {
   origin: string;
   /** When it went down (epoch ms). */
   since: number;
@@ -36,7 +36,7 @@ export interface OriginDown {
 }
 
 /** A change of an origin's state, for a log line. */
-export type Transition = { kind: 'down'; origin: string; reason: string } | { kind: 'up'; origin: string; downMs: number };
+type Transition = { kind: 'down'; origin: string; reason: string } | { kind: 'up'; origin: string; downMs: number };
 
 interface OriginState {
   failures: number;

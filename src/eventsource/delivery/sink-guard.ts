@@ -7,7 +7,7 @@
  */
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../core/redact.js';
 
 /** Addresses no delivery connects to, whatever the allowlist says. */
 const FORBIDDEN = new BlockList();
@@ -45,7 +45,7 @@ export function forbiddenAddress(address: string): boolean {
  * prefix may be /48, /56, /64 or /96 inside its /48 (RFC 6052 §2.2 layouts, bits 64-71 reserved): every reading is
  * returned, so an address is refused when any of them is a refused IPv4.
  */
-export function ipv4Embedded(bytes: Uint8Array): string[] {
+function ipv4Embedded(bytes: Uint8Array): string[] {
   const group = (index: number): number => ((bytes[index * 2] ?? 0) << 8) | (bytes[index * 2 + 1] ?? 0);
   const zeros = (from: number, to: number): boolean => bytes.subarray(from, to).every((byte) => byte === 0);
   const at = (...indexes: number[]): string => indexes.map((index) => bytes[index] ?? 0).join('.');

@@ -6,10 +6,10 @@
  * projected token per audience); without one it gets no Authorization header.
  */
 import path from 'node:path';
-import { TOKEN_FILE_NAME } from '../definition-fields.js';
+import { TOKEN_FILE_NAME } from '../core/definition-fields.js';
 import { createOidcTokenSource, NO_TOKEN, type OidcTokenSource } from './oidc-token.js';
 
-export interface SinkTokenOptions {
+interface SinkTokenOptions {
   /** K_SINK: its origin gets the token of `tokenFile`. */
   sink: URL;
   /** K_OIDC_TOKEN_FILE. */

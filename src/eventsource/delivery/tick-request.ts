@@ -3,9 +3,8 @@
  * what only it knows: whether this is the tick's last attempt, and the schedule's own sink and delivery policy
  * (absent: the environment's K_SINK, DELIVERY_TIMEOUT, DEAD_LETTER_SINK).
  */
-import type { SpecEvent } from '../normalized-spec.js';
-import type { TickInput } from '../schedule-state.js';
-import type { DeliveryPolicy } from './delivery-policy.js';
+import type { SpecEvent } from '../core/normalized-spec.js';
+import type { TickInput } from '../core/schedule-state.js';
 import { checkSink } from './sink-guard.js';
 
 export interface TickRequest extends TickInput {
@@ -17,8 +16,11 @@ export interface TickRequest extends TickInput {
   sink?: string;
   /** The schedule's own OIDC token file (a name in SINK_OIDC_TOKENS_DIR); absent: K_SINK's token to K_SINK's origin only. */
   oidcTokenFile?: string;
-  /** The schedule's delivery policy, as far as one attempt needs it. */
-  delivery?: Pick<DeliveryPolicy, 'timeout' | 'deadLetterSink'>;
+  /**
+   * The schedule's delivery policy (core/delivery-policy.ts), as far as one attempt needs it: its timeoutMs as
+   * `timeout`, the field name activity inputs already in flight carry.
+   */
+  delivery?: { timeout: number; deadLetterSink?: string };
   /** Which attempt of the tick this is in its execution, from 1 (a span attribute). */
   attempt?: number;
   /** The orchestration's time when it sent this attempt (ISO): overload warnings are rate-limited on it. */
@@ -31,14 +33,14 @@ export interface TickRequest extends TickInput {
   skippedOnPurpose?: number;
 }
 
-export interface SinkDefaults {
+interface SinkDefaults {
   sink: URL;
   timeoutMs: number;
   deadLetterSink?: URL;
   allowlist: readonly string[];
 }
 
-export interface Targets {
+interface Targets {
   sink: URL;
   timeoutMs: number;
   deadLetterSink?: URL;

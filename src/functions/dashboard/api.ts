@@ -5,7 +5,7 @@
  */
 import { browser } from './dom.js';
 import type { Page } from './paging.js';
-import type { ScheduleView } from './ticks.js';
+import type { ScheduleDetail, ScheduleSummary } from './ticks.js';
 
 const KEY_ITEM = 'durable-event-source.functions-key';
 
@@ -60,14 +60,14 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promi
 /** Schedules the dashboard shows at once: the API's default page size. */
 const PAGE_SIZE = 100;
 
-/** One page of schedules (in name order), from `token` on; a refresh reads only the page on screen. */
-export async function listSchedules(token: string | undefined): Promise<Page<ScheduleView>> {
+/** One page of schedules (in name order, a summary each), from `token` on; a refresh reads only the page on screen. */
+export async function listSchedules(token: string | undefined): Promise<Page<ScheduleSummary>> {
   const query = token === undefined ? '' : `&continuationToken=${encodeURIComponent(token)}`;
-  return (await call('GET', `schedules?top=${PAGE_SIZE}${query}`)) as Page<ScheduleView>;
+  return (await call('GET', `schedules?top=${PAGE_SIZE}${query}`)) as Page<ScheduleSummary>;
 }
 
-export async function describeSchedule(name: string): Promise<ScheduleView> {
-  return (await call('GET', `schedules/${encodeURIComponent(name)}`)) as ScheduleView;
+export async function describeSchedule(name: string): Promise<ScheduleDetail> {
+  return (await call('GET', `schedules/${encodeURIComponent(name)}`)) as ScheduleDetail;
 }
 
 export type Action = 'pause' | 'resume' | 'trigger';

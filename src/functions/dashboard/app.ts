@@ -7,7 +7,7 @@ import { act, ApiError, describeSchedule, forgetKey, listSchedules, storeKey, st
 import { browser, byId, type DomButton, type DomInput } from './dom.js';
 import { Pager } from './paging.js';
 import { fillDetail, fillRow, newRow, type Row } from './rows.js';
-import type { ScheduleView } from './ticks.js';
+import type { ScheduleSummary } from './ticks.js';
 
 const REFRESH_MS = 5_000;
 const OPEN_ITEM = 'durable-event-source.open-details';
@@ -44,7 +44,7 @@ function say(text: string, kind: 'info' | 'error' = 'info'): void {
 }
 
 /** Puts the rows in name order and drops those of schedules that are gone; moves a row only when it must. */
-function placeRows(views: ScheduleView[], nowMs: number): void {
+function placeRows(views: ScheduleSummary[], nowMs: number): void {
   const body = byId('rows');
   const seen = new Set(views.map((v) => v.name));
   for (const [name, r] of rows) {

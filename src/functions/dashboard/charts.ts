@@ -5,7 +5,7 @@
  */
 import { LATENESS_GRID_MS, latenessBars, latenessHeight, timelineLayout } from './chart-layout.js';
 import { svg, type DomElement } from './dom.js';
-import { CLASS_LABELS, clockTime, formatDuration, latenessMs, skippedTicks, type ScheduleView } from './ticks.js';
+import { CLASS_LABELS, clockTime, formatDuration, latenessMs, skippedTicks, type ScheduleDetail } from './ticks.js';
 
 const WIDTH = 560;
 const TIMELINE_HEIGHT = 74;
@@ -17,7 +17,7 @@ function title(text: string): DomElement {
 }
 
 /** Scheduled (upper lane) vs sent (lower lane) for each recent tick, skipped fire times as crosses, now and next. */
-export function timelineChart(view: ScheduleView, nowMs: number): DomElement {
+export function timelineChart(view: ScheduleDetail, nowMs: number): DomElement {
   const recent = view.recent ?? [];
   const layout = timelineLayout(recent, skippedTicks(recent, view.spec), view.nextFireTime, nowMs, WIDTH);
   const root = svg('svg', { class: 'timeline', viewBox: `0 0 ${WIDTH} ${TIMELINE_HEIGHT}`, role: 'img', 'aria-label': `recent ticks of ${view.name}` });
@@ -62,7 +62,7 @@ const LATE_TOP = 6;
 const LATE_BOTTOM = 8;
 
 /** One bar per recent tick, oldest left: sent − scheduled on a log scale from 1 ms to 60 s. */
-export function latenessChart(view: ScheduleView): DomElement {
+export function latenessChart(view: ScheduleDetail): DomElement {
   const bars = latenessBars(view.recent ?? []);
   const plot = LATE_HEIGHT - LATE_TOP - LATE_BOTTOM;
   const y = (h: number): number => LATE_TOP + plot * (1 - h);

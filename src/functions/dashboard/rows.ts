@@ -12,10 +12,10 @@ import {
   lateByMs,
   relativeTime,
   specText,
-  stateOf,
   type Counters,
   type Outcome,
-  type ScheduleView,
+  type ScheduleDetail,
+  type ScheduleSummary,
   type Tick,
 } from './ticks.js';
 
@@ -84,9 +84,9 @@ function countersText(counters: Counters | undefined): DomElement[] {
     .map(([key, label]) => h('span', { class: `counter counter-${key}`, 'data-counter': key }, `${label} ${counters[key]}`));
 }
 
-/** Refills a row's cells from the list view of its schedule. */
-export function fillRow(r: Row, view: ScheduleView, nowMs: number, busy: boolean): void {
-  const state = stateOf(view);
+/** Refills a row's cells from the list's summary of its schedule. */
+export function fillRow(r: Row, view: ScheduleSummary, nowMs: number, busy: boolean): void {
+  const state = view.status;
   r.cells.state.replaceChildren(h('span', { class: `state state-${state}` }, state));
   if (view.paused !== undefined) r.cells.state.append(h('div', { class: 'note' }, view.paused.note));
   r.cells.spec.replaceChildren(specText(view));
@@ -99,9 +99,7 @@ export function fillRow(r: Row, view: ScheduleView, nowMs: number, busy: boolean
       ? ['—']
       : [
           h('span', { class: `outcome outcome-${last.outcome}` }, `#${last.sequence} ${OUTCOME_LABELS[last.outcome]}`),
-          h('div', { class: 'sub' }, `${clockTime(last.scheduledTime, nowMs)} · ${last.attempts} attempt${last.attempts === 1 ? '' : 's'}${last.status ? ` · HTTP ${last.status}` : ''}`),
-          // The reason, when it says more than the status already shown (a timeout, a network error, ...).
-          ...(last.reason && last.reason !== `HTTP ${last.status}` ? [h('div', { class: 'sub reason', title: last.reason }, last.reason)] : []),
+          h('div', { class: 'sub' }, `${clockTime(last.scheduledTime, nowMs)}${last.status ? ` · HTTP ${last.status}` : ''}`),
         ]),
   );
   r.cells.counters.replaceChildren(...countersText(view.counters));
@@ -111,14 +109,23 @@ export function fillRow(r: Row, view: ScheduleView, nowMs: number, busy: boolean
   r.buttons.trigger.disabled = busy || !live;
 }
 
+/** The last delivery's attempts and reason (when it says more than its HTTP status: a timeout, a network error, ...). */
+function lastFacts(view: ScheduleDetail): string[] {
+  const last = view.lastDelivery;
+  if (last === undefined) return [];
+  const reason = last.reason && last.reason !== `HTTP ${last.status}` ? ` (${last.reason})` : '';
+  return [`last #${last.sequence}: ${last.attempts} attempt${last.attempts === 1 ? '' : 's'}${reason}`];
+}
+
 /** Fills a schedule's detail from its describe view: a summary line, the two charts, the recent ticks. */
-export function fillDetail(r: Row, view: ScheduleView, nowMs: number): void {
+export function fillDetail(r: Row, view: ScheduleDetail, nowMs: number): void {
   const recent = view.recent ?? [];
   const facts = [
     `next ${view.nextSequence ?? '—'}`,
     ...(view.upcoming && view.upcoming.length > 1 ? [`then ${view.upcoming.slice(1, 4).map((t) => clockTime(t, nowMs)).join(', ')}`] : []),
     ...(view.origin ? [`origin ${view.origin}`] : []),
     ...(view.queued ? [`${view.queued} queued`] : []),
+    ...lastFacts(view),
   ];
   r.detail.replaceChildren(
     h('div', { class: 'facts' }, facts.join(' · ')),
@@ -142,7 +149,7 @@ function lateCell(tick: Tick): string {
   return late === undefined ? `— (${tick.trigger ?? ''})` : formatDuration(late);
 }
 
-function recentTable(view: ScheduleView, nowMs: number): DomElement {
+function recentTable(view: ScheduleDetail, nowMs: number): DomElement {
   const head = h('tr', {}, ...['tick', 'scheduled', 'sent', 'lateness', 'attempts', 'HTTP', 'outcome'].map((t) => h('th', { scope: 'col' }, t)));
   const rows = (view.recent ?? []).map((tick) => {
     const cls = classifyTick(tick);

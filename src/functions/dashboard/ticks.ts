@@ -5,38 +5,48 @@
  */
 
 // The describe view's shapes, as the schedule state defines them (type-only: erased, so the browser loads nothing).
-import type { Counters, LastDelivery, Outcome, RecentDelivery } from '../../eventsource/schedule-state.js';
+import type { Counters, LastDelivery, Outcome, RecentDelivery } from '../../eventsource/core/schedule-state.js';
 
 export type { Counters, LastDelivery, Outcome };
 /** One entry of a schedule's `recent` (the describe view), newest first in the API's answer. */
 export type Tick = RecentDelivery;
 
-/** The spec as the describe view shows it (the definition's own shape); only the fields the page reads. */
-export interface SpecView {
+/** The trigger in the definition's own fields, as the list shows it and as describe's `spec` has it. */
+export interface TriggerView {
   every?: string;
   offset?: string;
   cron?: string;
   timezone?: string;
   at?: string;
+}
+
+/** The spec as the describe view shows it (the definition's own shape); only the fields the page reads. */
+export interface SpecView extends TriggerView {
   note?: string;
 }
 
-/** A schedule as `GET /api/schedules` and `GET /api/schedules/{name}` show it; only the fields the page reads. */
-export interface ScheduleView {
+/** What both answers show; `status` is the state a schedule is in (running, paused, failed, completed, ...). */
+interface ScheduleHead {
   name: string;
-  runtimeStatus: string;
-  status?: string;
+  status: string;
   origin?: string;
-  spec?: SpecView;
-  schedule?: string;
-  timeZone?: string;
   nextFireTime?: string;
   nextSequence?: number;
-  lastDelivery?: LastDelivery;
   counters?: Counters;
+  paused?: { note: string; since: string };
+}
+
+/** One schedule of `GET /api/schedules` (a summary); only the fields the page reads. */
+export interface ScheduleSummary extends ScheduleHead, TriggerView {
+  lastDelivery?: Pick<LastDelivery, 'sequence' | 'outcome' | 'scheduledTime' | 'status'>;
+}
+
+/** A schedule as `GET /api/schedules/{name}` describes it; only the fields the page reads. */
+export interface ScheduleDetail extends ScheduleHead {
+  spec?: SpecView;
+  lastDelivery?: LastDelivery;
   recent?: Tick[];
   upcoming?: string[];
-  paused?: { note: string; since: string };
   queued?: number;
 }
 
@@ -113,19 +123,12 @@ export function skippedTicks(recent: readonly Tick[], spec: SpecView | undefined
   return out;
 }
 
-/** The spec in one line: `every 5s`, `every 1m (offset 10s)`, `cron 0 30 2 * * * Europe/Berlin`, `at 2030-…`. */
-export function specText(view: Pick<ScheduleView, 'spec' | 'schedule' | 'timeZone'>): string {
-  const spec = view.spec;
-  if (spec?.every !== undefined) return spec.offset && spec.offset !== '0ms' ? `every ${spec.every} (offset ${spec.offset})` : `every ${spec.every}`;
-  if (spec?.cron !== undefined) return `cron ${spec.cron} ${spec.timezone ?? 'UTC'}`;
-  if (spec?.at !== undefined) return `at ${spec.at}`;
-  if (view.schedule !== undefined) return view.timeZone && view.timeZone !== 'UTC' ? `${view.schedule} ${view.timeZone}` : view.schedule;
+/** The trigger in one line: `every 5s`, `every 1m (offset 10s)`, `cron 0 30 2 * * * Europe/Berlin`, `at 2030-…`. */
+export function specText(trigger: TriggerView | undefined): string {
+  if (trigger?.every !== undefined) return trigger.offset && !/^0[a-z]*$/.test(trigger.offset) ? `every ${trigger.every} (offset ${trigger.offset})` : `every ${trigger.every}`;
+  if (trigger?.cron !== undefined) return `cron ${trigger.cron} ${trigger.timezone ?? 'UTC'}`;
+  if (trigger?.at !== undefined) return `at ${trigger.at}`;
   return '—';
-}
-
-/** The state a schedule is listed under (running, paused, failed, completed), else its runtime status. */
-export function stateOf(view: Pick<ScheduleView, 'status' | 'runtimeStatus'>): string {
-  return view.status ?? view.runtimeStatus.toLowerCase();
 }
 
 /** A duration for people: `0 ms`, `850 ms`, `1.25 s`, `42 s`, `3 min 5 s`, `2 h 10 min`, `3 d 4 h`. */

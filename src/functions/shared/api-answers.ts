@@ -5,13 +5,13 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { problemLine, type Problem } from '../../eventsource/normalized-spec.js';
-import { isValidScheduleName } from '../../eventsource/schedule-name.js';
-import { originKindOf, type OriginKind } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
+import { problemLine, type Problem } from '../../eventsource/core/normalized-spec.js';
+import { isValidScheduleName } from '../../eventsource/core/schedule-name.js';
+import { originKindOf, type OriginKind } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
-import { originKey } from './settings.js';
+import { appServices } from '../app-root.js';
 
 export const clientInput = df.input.durableClient();
 
@@ -41,7 +41,7 @@ export async function jsonBody(request: HttpRequest): Promise<Or<unknown>> {
   }
 }
 
-export const NAME_RULE = 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit';
+const NAME_RULE = 'name: a schedule name is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit';
 
 /** The `{name}` of the path when it is a valid schedule name, else the 400. */
 export function pathName(request: HttpRequest): Or<string> {
@@ -53,7 +53,7 @@ export function pathName(request: HttpRequest): Or<string> {
 export function originOf(name: string, status: DurableOrchestrationStatus): OriginKind | undefined {
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return undefined;
-  return originKindOf(originKey, name, custom.generation, custom.origin);
+  return originKindOf(appServices().originKey, name, custom.generation, custom.origin);
 }
 
 export interface FoundSchedule {

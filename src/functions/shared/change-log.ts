@@ -4,12 +4,12 @@
  * operation, who asked and the caller's note; never the spec, whose sinks may carry credentials, and a URL in the
  * note is redacted like every URL the app logs.
  */
-import { redactUrlsIn } from '../../eventsource/redact.js';
-import { logger } from './settings.js';
+import { redactUrlsIn } from '../../eventsource/core/redact.js';
+import { appServices } from '../app-root.js';
 
 export type ChangeOperation = 'create' | 'replace' | 'delete' | 'pause' | 'resume' | 'trigger' | 'backfill';
 
-export interface Change {
+interface Change {
   schedule: string;
   operation: ChangeOperation;
   by: 'api' | 'file';
@@ -22,7 +22,7 @@ const THROUGH = { api: 'through the management API', file: 'by the schedules fil
 
 export function logChange(change: Change): void {
   const note = change.note === undefined ? {} : { note: redactUrlsIn(change.note) };
-  logger.info(
+  appServices().logger.info(
     { schedule: change.schedule, operation: change.operation, by: change.by, ...note, ...change.details },
     `schedule ${change.schedule}: ${change.operation} ${THROUGH[change.by]}${change.note === undefined ? '' : ` (note: ${note.note})`}`,
   );

@@ -76,7 +76,6 @@ tr.schedule > th, tr.schedule > td { padding: 6px 8px; border-top: 1px solid #ec
 tr.schedule > th { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; }
 tr.detail-row > td { padding: 4px 8px 12px 24px; background: #fbfcfd; }
 .sub, .note { color: #5c667a; font-size: 12px; }
-.reason { max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .state { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; }
 .state-running { background: #d3f3df; color: #17663a; }
 .state-paused { background: #fff0c2; color: #7a5600; }

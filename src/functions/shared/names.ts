@@ -1,4 +1,4 @@
-import { isValidScheduleName } from '../../eventsource/schedule-name.js';
+import { isValidScheduleName } from '../../eventsource/core/schedule-name.js';
 
 /** Names shared by the function bindings; the orchestration instance id is derived from the schedule name. */
 export const ORCHESTRATOR = 'scheduleOrchestrator';

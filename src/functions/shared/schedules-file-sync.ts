@@ -5,14 +5,14 @@
  * one line and the running schedules stay as they are.
  */
 import type { DurableClient } from 'durable-functions';
-import { redactUrlsIn } from '../../eventsource/redact.js';
-import { originKindOf } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { FileSchedule } from '../../eventsource/schedules-file-entries.js';
-import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead } from '../../eventsource/schedules-file.js';
-import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file-watch.js';
+import { redactUrlsIn } from '../../eventsource/core/redact.js';
+import { originKindOf } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { FileSchedule } from '../../eventsource/schedules-file/entries.js';
+import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead } from '../../eventsource/schedules-file/file.js';
+import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file/watch.js';
 import { ORCHESTRATOR, scheduleNameOf } from './names.js';
-import { config, logger, originKey, schedulesFileAtStart, validateScheduleFile } from './settings.js';
+import { appServices } from '../app-root.js';
 import { logChange, type ChangeOperation } from './change-log.js';
 import { ensureScheduleRuns, type EnsureOutcome } from './start-schedule.js';
 import { stopSchedule } from './stop-schedule.js';
@@ -28,7 +28,7 @@ export async function existingSchedules(client: DurableClient): Promise<Existing
     const name = instance.name === ORCHESTRATOR ? scheduleNameOf(instance.instanceId) : undefined;
     const status = name === undefined ? undefined : asScheduleStatus(instance.customStatus);
     if (name === undefined || status === undefined || status.name !== name) continue;
-    const origin = originKindOf(originKey, name, status.generation, status.origin);
+    const origin = originKindOf(appServices().originKey, name, status.generation, status.origin);
     if (origin === 'file' || origin === 'api') result.push({ name, origin });
   }
   return result;
@@ -54,7 +54,7 @@ async function apply(client: DurableClient, action: FileAction<FileSchedule>): P
       logChange({ schedule: action.name, operation: 'delete', by: 'file' });
       return;
     case 'skip':
-      logger.warn({ schedule: action.name }, action.problem);
+      appServices().logger.warn({ schedule: action.name }, action.problem);
   }
 }
 
@@ -67,7 +67,7 @@ async function applyAll(client: DurableClient, actions: FileAction<FileSchedule>
         await apply(client, action);
       } catch (error) {
         const name = 'entry' in action ? action.entry.name : action.name;
-        logger.error({ schedule: name, action: action.action, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: an action failed; the next change or the hourly run tries again');
+        appServices().logger.error({ schedule: name, action: action.action, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: an action failed; the next change or the hourly run tries again');
       }
     }
   };
@@ -86,13 +86,13 @@ let running: Promise<void> = Promise.resolve();
 function reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
   const step = running.then(async () => {
     if (!read.ok) {
-      logger.error({ file: config.schedulesFile, problems: read.problems }, `schedules file not applied, the running schedules stay as they are: ${read.problems[0] ?? 'invalid'}`);
+      appServices().logger.error({ file: appServices().config.schedulesFile, problems: read.problems }, `schedules file not applied, the running schedules stay as they are: ${read.problems[0] ?? 'invalid'}`);
       return;
     }
     const actions = planFileReconcile(full ? undefined : previous, read.entries, await existingSchedules(client));
     await applyAll(client, actions);
     previous = read.entries;
-    logger.info({ file: config.schedulesFile, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
+    appServices().logger.info({ file: appServices().config.schedulesFile, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
   });
   // A failed reconcile is the caller's to report; the next one still runs.
   running = step.catch(() => undefined);
@@ -101,13 +101,13 @@ function reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full
 
 /** Reconciles the file now (the starter's runs) and, the first time, starts watching it. */
 export async function syncSchedulesFile(client: DurableClient): Promise<void> {
-  const path = config.schedulesFile;
+  const path = appServices().config.schedulesFile;
   if (path === undefined) return;
-  const read = watching ? await readSchedulesFile(path, validateScheduleFile) : schedulesFileAtStart ?? (await readSchedulesFile(path, validateScheduleFile));
+  const read = watching ? await readSchedulesFile(path, appServices().validateScheduleFile) : appServices().schedulesFileAtStart ?? (await readSchedulesFile(path, appServices().validateScheduleFile));
   await reconcileWith(client, read, true);
-  watching ??= watchSchedulesFile(path, validateScheduleFile, (changed) => {
+  watching ??= watchSchedulesFile(path, appServices().validateScheduleFile, (changed) => {
     reconcileWith(client, changed, false).catch((error: unknown) => {
-      logger.error({ file: path, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: reconciling a change failed; the hourly run tries again');
+      appServices().logger.error({ file: path, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: reconciling a change failed; the hourly run tries again');
     });
   }, { since: read });
 }

@@ -1,19 +1,19 @@
 /**
  * The one way a schedule is started or changed, whoever asks (the environment's SCHEDULE, the schedules file, the
- * management API): look at its instance, decide with the pure reconcile (eventsource/schedule-reconcile.ts), then
+ * management API): look at its instance, decide with the pure reconcile (eventsource/core/schedule-reconcile.ts), then
  * start a generation, restart where it stopped, or hand the running schedule its new spec. The instance id is
  * deterministic, so two hosts starting at once are refused by the Durable setting
  * overridableExistingInstanceStates=NonRunningStates, and the loser leaves the winner alone.
  */
 import type { DurableClient } from 'durable-functions';
-import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/schedule-reconcile.js';
-import type { OriginKind } from '../../eventsource/schedule-origin.js';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/schedule-start.js';
-import type { ScheduleSpec } from '../../eventsource/schedule-state.js';
+import { isLive, ownership, reconcile, type ObservedInstance, type Reconcile, type SeenSequence } from '../../eventsource/core/schedule-reconcile.js';
+import type { OriginKind } from '../../eventsource/core/schedule-origin.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/core/schedule-start.js';
+import type { ScheduleSpec } from '../../eventsource/core/schedule-state.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
-import { logger, originKey } from './settings.js';
+import { appServices } from '../app-root.js';
 
 const CONFIRM_MS = 30_000;
 
@@ -36,7 +36,7 @@ export async function observe(client: DurableClient, instanceId: string): Promis
 const seenSequences = new Map<string, SeenSequence>();
 
 function remember(name: string, kind: OriginKind, instanceId: string, observed: ObservedInstance | undefined): void {
-  const owner = observed && ownership(name, observed.customStatus, originKey, kind);
+  const owner = observed && ownership(name, observed.customStatus, appServices().originKey, kind);
   if (!owner?.ours) return;
   const { generation, nextSequence } = owner.status;
   const before = seenSequences.get(instanceId);
@@ -61,7 +61,7 @@ async function reschedule(client: DurableClient, instanceId: string, spec: Sched
   return false;
 }
 
-export interface ScheduleToRun {
+interface ScheduleToRun {
   name: string;
   spec: ScheduleSpec;
   kind: OriginKind;
@@ -79,28 +79,28 @@ export async function ensureScheduleRuns(client: DurableClient, schedule: Schedu
   const instanceId = instanceIdFor(name);
   const observed = await observe(client, instanceId);
   const seen = seenSequences.get(instanceId);
-  const decision = reconcile({ name, spec: schedule.spec, observed, now: new Date(), originKey, seen, kind });
+  const decision = reconcile({ name, spec: schedule.spec, observed, now: new Date(), originKey: appServices().originKey, seen, kind });
   remember(name, kind, instanceId, observed);
   switch (decision.action) {
     case 'alert':
-      logger.error(
+      appServices().logger.error(
         { schedule: name, instanceId, runtimeStatus: decision.runtimeStatus, problem: decision.problem },
         `schedule instance ${instanceId} is ${decision.runtimeStatus} but ${decision.problem}; the starter leaves it alone (it may be in the middle of a delivery) and the schedule is not in its hands until then: ${decision.advice.replaceAll('<id>', instanceId)}`,
       );
       return { outcome: 'alert' };
     case 'none':
       // The file's hourly look at every entry would write a line per schedule: those are debug.
-      logger[kind === 'file' ? 'debug' : 'info']({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
+      appServices().logger[kind === 'file' ? 'debug' : 'info']({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, 'schedule already running; left alone');
       return { outcome: 'unchanged' };
     case 'recheck':
-      logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
+      appServices().logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
       return { outcome: 'recheck', afterMs: decision.afterMs };
     case 'reschedule':
       if (await reschedule(client, instanceId, decision.spec)) {
-        logger.info({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
+        appServices().logger.info({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
         return { outcome: 'rescheduled' };
       }
-      logger.warn({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
+      appServices().logger.warn({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
       return { outcome: 'not-confirmed' };
     case 'start':
       return start(client, name, instanceId, decision, observed);
@@ -120,19 +120,19 @@ async function start(
     // Another host started it between our look and our start: that is the singleton doing its job.
     const again = await observe(client, instanceId);
     if (!again || !isLive(again.runtimeStatus)) throw error;
-    logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
+    appServices().logger.info({ schedule: name, instanceId, runtimeStatus: again.runtimeStatus }, 'schedule started by another host; left alone');
     return { outcome: 'started-elsewhere' };
   }
   const { generation, sequence } = decision.state;
   seenSequences.set(instanceId, { generation, sequence });
   const facts = { schedule: name, instanceId, spec: specSummary(decision.state.spec), generation, nextSequence: sequence };
   if (decision.why === 'new-generation') {
-    logger.warn(
+    appServices().logger.warn(
       { ...facts, endedStatus: observed?.runtimeStatus, problem: decision.problem },
       `the ended instance ${instanceId} (${observed?.runtimeStatus}) was not a schedule this starter created: ${decision.problem}; started a new generation at sequence 1 instead of continuing it, so no event id is reused`,
     );
     return { outcome: 'new-generation' };
   }
-  logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
+  appServices().logger.info(facts, decision.why === 'new' ? 'schedule started' : 'schedule restarted where it stopped');
   return { outcome: decision.why === 'new' ? 'started' : 'restarted' };
 }

@@ -3,7 +3,7 @@
  * then free; a later start makes a new generation (a new ISO time in every event id), so no id repeats.
  */
 import type { DurableClient } from 'durable-functions';
-import { isLive } from '../../eventsource/schedule-reconcile.js';
+import { isLive } from '../../eventsource/core/schedule-reconcile.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
 

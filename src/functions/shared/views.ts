@@ -1,21 +1,57 @@
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { asScheduleStatus } from '../../eventsource/schedule-schema.js';
-import type { ListStatus } from '../../eventsource/schedules-api-requests.js';
-import { describeStatus, type DescribedStatus } from '../../eventsource/schedule-status.js';
+import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { ListStatus } from '../../eventsource/core/schedules-api-requests.js';
+import { describeStatus, type DescribedStatus } from '../../eventsource/core/schedule-status.js';
+import type { Counters, LastDelivery } from '../../eventsource/core/schedule-state.js';
+import { originOf } from './api-answers.js';
 import { scheduleNameOf } from './names.js';
 
 /**
- * A schedule as the management API shows it: its runtime status plus the describe view the orchestration keeps as
- * its custom status (spec, upcoming, recent, counters, paused, and the fields before them), without the internals
- * (the normalised spec and the queue). A schedule that shows no valid status shows only name and runtimeStatus.
+ * The facts both answers share. `status` is the one state a person reads (running, paused, failed, completed; for an
+ * instance in none of them, its Durable runtime status in lower case); the Durable runtime status itself is a
+ * different fact and only describe shows it, as `instance.runtimeStatus`.
  */
-export type ScheduleView = { name: string; runtimeStatus: string } & Partial<Omit<DescribedStatus, 'name' | 'normalizedSpec' | 'queue'>> & {
-  /** The trigger as written (`every`, the cron expression, or the `at` instant) and its time zone, as before the describe view. */
-  schedule?: string;
-  timeZone?: string;
-  /** Manual and backfill ticks waiting to be sent. */
-  queued?: number;
-};
+interface ScheduleHead {
+  name: string;
+  status: string;
+  origin: string;
+}
+
+/**
+ * A schedule as `GET /schedules/{name}` shows it: the describe view the orchestration keeps as its custom status
+ * (spec, upcoming, recent, counters, paused, ...), without the internals (the normalised spec, the queue), and the
+ * Durable instance behind it. A schedule that shows no valid status shows only its head and instance.
+ */
+export type ScheduleDetail = ScheduleHead &
+  Partial<Omit<DescribedStatus, 'name' | 'normalizedSpec' | 'queue' | 'origin' | 'completed'>> & {
+    /** Manual and backfill ticks waiting to be sent. */
+    queued?: number;
+    instanceId: string;
+    instance: { runtimeStatus: string; createdTime: Date; lastUpdatedTime: Date };
+  };
+
+/** The trigger as written, in the definition's own field names: `every` (and `offset` when not 0), `cron` and `timezone`, or `at`. */
+export interface TriggerSummary {
+  every?: string;
+  offset?: string;
+  cron?: string;
+  timezone?: string;
+  at?: string;
+}
+
+/**
+ * One entry of `GET /schedules`: what a person scanning a list needs, each under the name describe gives it (describe
+ * has the rest).
+ */
+export type ScheduleSummary = ScheduleHead &
+  TriggerSummary & {
+    paused?: { note: string; since: string };
+    nextFireTime?: string;
+    resumesFrom?: string;
+    nextSequence?: number;
+    lastDelivery?: Pick<LastDelivery, 'sequence' | 'outcome' | 'scheduledTime' | 'status'>;
+    counters?: Counters;
+  };
 
 /**
  * A schedule continues-as-new after every tick; in that instant Durable reports ContinuedAsNew, which to an
@@ -26,31 +62,53 @@ export function scheduleRuntimeStatus(status: DurableOrchestrationStatus): strin
   return runtimeStatus === 'ContinuedAsNew' ? 'Running' : runtimeStatus;
 }
 
-export function scheduleView(status: DurableOrchestrationStatus): ScheduleView {
+function headOf(status: DurableOrchestrationStatus): ScheduleHead {
   const name = scheduleNameOf(status.instanceId) ?? status.instanceId;
-  const view: ScheduleView = { name, runtimeStatus: scheduleRuntimeStatus(status) };
-  // A status that is not a schedule status, or another schedule's, is not shown as this schedule's.
-  const custom = asScheduleStatus(status.customStatus);
-  if (!custom || custom.name !== name) return view;
-  const described = describeStatus(custom);
-  const { name: _name, normalizedSpec, queue, origin: _origin, ...describe } = described;
-  const t = normalizedSpec.trigger;
-  // `schedule` and `timeZone`: the fields of the view before the describe view, for the tools that read them.
-  const schedule = t.kind === 'cron' ? t.expression : String(described.spec[t.kind]);
-  return { ...view, schedule, timeZone: t.kind === 'cron' ? t.timeZone : 'UTC', ...describe, queued: queue.length };
+  return { name, status: listStatusOf(status) ?? scheduleRuntimeStatus(status).toLowerCase(), origin: originOf(name, status) ?? 'unknown' };
 }
 
-/** The detailed view adds the Durable instance behind the schedule. */
-export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleView & { instanceId: string; instance: Record<string, unknown> } {
+/** The schedule's own status, when it is a valid one of this schedule (never another schedule's). */
+function describedOf(status: DurableOrchestrationStatus, name: string): DescribedStatus | undefined {
+  const custom = asScheduleStatus(status.customStatus);
+  return custom && custom.name === name ? describeStatus(custom) : undefined;
+}
+
+function triggerOf(spec: DescribedStatus['spec']): TriggerSummary {
+  const pick = (key: keyof TriggerSummary): TriggerSummary => (typeof spec[key] === 'string' ? { [key]: spec[key] } : {});
+  const offset = spec['offset'];
+  return { ...pick('every'), ...(typeof offset === 'string' && !/^0[a-z]*$/.test(offset) ? { offset } : {}), ...pick('cron'), ...pick('timezone'), ...pick('at') };
+}
+
+export function scheduleSummary(status: DurableOrchestrationStatus): ScheduleSummary {
+  const head = headOf(status);
+  const d = describedOf(status, head.name);
+  if (d === undefined) return head;
+  const last = d.lastDelivery;
   return {
-    ...scheduleView(status),
-    instanceId: status.instanceId,
-    instance: {
-      runtimeStatus: scheduleRuntimeStatus(status),
-      createdTime: status.createdTime,
-      lastUpdatedTime: status.lastUpdatedTime,
-    },
+    ...head,
+    ...triggerOf(d.spec),
+    ...(d.paused ? { paused: d.paused } : {}),
+    ...(d.nextFireTime !== undefined ? { nextFireTime: d.nextFireTime } : {}),
+    ...(d.resumesFrom !== undefined ? { resumesFrom: d.resumesFrom } : {}),
+    nextSequence: d.nextSequence,
+    ...(last
+      ? { lastDelivery: { sequence: last.sequence, outcome: last.outcome, scheduledTime: last.scheduledTime, ...(last.status !== undefined ? { status: last.status } : {}) } }
+      : {}),
+    counters: d.counters,
   };
+}
+
+export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleDetail {
+  const head = headOf(status);
+  const instance = {
+    instanceId: status.instanceId,
+    instance: { runtimeStatus: scheduleRuntimeStatus(status), createdTime: status.createdTime, lastUpdatedTime: status.lastUpdatedTime },
+  };
+  const d = describedOf(status, head.name);
+  if (d === undefined) return { ...head, ...instance };
+  // `completed` (no tick left) is said by `upcoming: []`, and by `status` once the orchestration ended.
+  const { name: _name, normalizedSpec: _spec, queue, origin: _origin, completed: _completed, ...shown } = d;
+  return { ...head, ...shown, queued: queue.length, ...instance };
 }
 
 /**

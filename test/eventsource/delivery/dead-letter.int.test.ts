@@ -11,8 +11,8 @@ import { createDelivery, type Delivery } from '../../../src/eventsource/delivery
 import { createDispatcher } from '../../../src/eventsource/delivery/dispatcher.js';
 import { createOidcTokenSource } from '../../../src/eventsource/delivery/oidc-token.js';
 import { sendTick, type TickSender } from '../../../src/eventsource/delivery/send-tick.js';
-import { eventId, type TickEventData } from '../../../src/eventsource/event.js';
-import type { TickInput } from '../../../src/eventsource/schedule-state.js';
+import { eventId, type TickEventData } from '../../../src/eventsource/core/event.js';
+import type { TickInput } from '../../../src/eventsource/core/schedule-state.js';
 import { closedPort, TestSink, type RecordedRequest } from './test-sink.js';
 
 const tick: TickInput = { scheduleName: 'nightly', generation: '2030-01-01T00:00:00.000Z', sequence: 4, scheduledTime: '2030-01-01T02:30:00.000Z' };

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createDelivery, type Delivery, type DeliveryOptions } from '../../../src/eventsource/delivery/deliver.js';
-import { EventSourceError } from '../../../src/eventsource/errors.js';
-import { buildEvent, type TickEventData } from '../../../src/eventsource/event.js';
+import { EventSourceError } from '../../../src/eventsource/core/errors.js';
+import { buildEvent, type TickEventData } from '../../../src/eventsource/core/event.js';
 import { createTlsFixture, type TlsFixture } from './tls-fixture.js';
 import { closedPort, TestSink, type RecordedRequest } from './test-sink.js';
 

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { loadConfig } from '../../../src/eventsource/config.js';
+import { loadConfig } from '../../../src/eventsource/config/config.js';
 import { createDelivery, type Delivery } from '../../../src/eventsource/delivery/deliver.js';
 import { createOidcTokenSource } from '../../../src/eventsource/delivery/oidc-token.js';
 import { sendTick, type TickSender } from '../../../src/eventsource/delivery/send-tick.js';
-import { createLogger } from '../../../src/eventsource/logger.js';
-import type { DeliveryResult, TickInput } from '../../../src/eventsource/schedule-state.js';
+import { createLogger } from '../../../src/eventsource/observability/logger.js';
+import type { DeliveryResult, TickInput } from '../../../src/eventsource/core/schedule-state.js';
 import { createTlsFixture, type TlsFixture } from './tls-fixture.js';
 import { TestSink } from './test-sink.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import { createDispatcher, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../../src/eventsource/delivery/dispatcher.js';
-import { buildEvent } from '../../../src/eventsource/event.js';
+import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { TestSink } from './test-sink.js';
 
 function eventOf(scheduleName: string, sequence: number) {

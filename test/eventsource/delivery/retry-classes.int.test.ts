@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseRetryAfter } from '../../../src/eventsource/delivery/classify.js';
 import { createDelivery, type DeliveryOutcome } from '../../../src/eventsource/delivery/deliver.js';
-import { buildEvent } from '../../../src/eventsource/event.js';
-import { retryDelay, type RetryPolicy } from '../../../src/eventsource/retry-policy.js';
+import { buildEvent } from '../../../src/eventsource/core/event.js';
+import { retryDelay, type DeliveryPolicy } from '../../../src/eventsource/core/delivery-policy.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { closedPort, TestSink } from './test-sink.js';
 
@@ -16,7 +16,7 @@ const event = buildEvent(
   { scheduleName: 'retry', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
   { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} },
 );
-const policy: RetryPolicy = { maxAttempts: 5, backoffPolicy: 'exponential', backoffDelayMs: 100, maxBackoffMs: 10_000 };
+const policy: DeliveryPolicy = { retry: 4, backoffPolicy: 'exponential', backoffDelayMs: 100, maxBackoffMs: 10_000, timeoutMs: 5_000 };
 
 async function attempt(url: URL, timeoutMs = 5_000): Promise<DeliveryOutcome> {
   const delivery = createDelivery({ sink: url, mode: 'binary', timeoutMs });

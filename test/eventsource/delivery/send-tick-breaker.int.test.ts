@@ -10,7 +10,7 @@ import { createDelivery, type Delivery } from '../../../src/eventsource/delivery
 import { NO_TOKEN } from '../../../src/eventsource/delivery/oidc-token.js';
 import { sendTick, type TickSender } from '../../../src/eventsource/delivery/send-tick.js';
 import { SinkBreaker } from '../../../src/eventsource/delivery/sink-breaker.js';
-import { createLogger } from '../../../src/eventsource/logger.js';
+import { createLogger } from '../../../src/eventsource/observability/logger.js';
 import { TestSink } from './test-sink.js';
 
 const EVENT = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} };

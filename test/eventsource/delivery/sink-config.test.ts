@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { loadConfig, redactedConfig } from '../../../src/eventsource/config.js';
-import { deliveryPolicyOf, retryPolicyOf } from '../../../src/eventsource/delivery/delivery-policy.js';
+import { loadConfig, redactedConfig } from '../../../src/eventsource/config/config.js';
 import { targetsOf } from '../../../src/eventsource/delivery/tick-request.js';
-import { ConfigError } from '../../../src/eventsource/errors.js';
+import { ConfigError } from '../../../src/eventsource/core/errors.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 
 const SINK = 'http://hello-events.default.svc.cluster.local/';
@@ -109,11 +108,5 @@ describe('targets of one attempt', () => {
     });
     const metadata = targetsOf({ ...tick, delivery: { timeout: 1_000, deadLetterSink: 'http://169.254.169.254/' } }, defaults);
     assert.match(!metadata.ok ? metadata.problem : '', /^deadLetterSink: .*link-local or cloud metadata/);
-  });
-
-  it('the delivery policy maps to the attempts the state machine counts (Knative retry = attempts - 1)', () => {
-    const policy = deliveryPolicyOf({ maxAttempts: 5, backoffPolicy: 'linear', backoffDelayMs: 1_000, maxBackoffMs: 30_000 }, 10_000, new URL('https://dead.example/x'));
-    assert.deepEqual(policy, { retry: 4, backoffPolicy: 'linear', backoffDelay: 1_000, maxBackoff: 30_000, timeout: 10_000, deadLetterSink: 'https://dead.example/x' });
-    assert.deepEqual(retryPolicyOf(policy), { maxAttempts: 5, backoffPolicy: 'linear', backoffDelayMs: 1_000, maxBackoffMs: 30_000 });
   });
 });

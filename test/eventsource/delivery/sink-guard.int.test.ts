@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import { createDispatcher } from '../../../src/eventsource/delivery/dispatcher.js';
 import { checkSink, forbiddenAddress, forbiddenHost, parseSinkAllowlist } from '../../../src/eventsource/delivery/sink-guard.js';
-import { buildEvent } from '../../../src/eventsource/event.js';
+import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { TestSink } from './test-sink.js';
 

@@ -10,12 +10,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { TOKEN_FILE_NAME } from '../../../src/eventsource/definition-fields.js';
+import { TOKEN_FILE_NAME } from '../../../src/eventsource/core/definition-fields.js';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import { sendTick } from '../../../src/eventsource/delivery/send-tick.js';
 import { createSinkTokens } from '../../../src/eventsource/delivery/sink-token.js';
-import { createLogger } from '../../../src/eventsource/logger.js';
-import { checkDefinition } from '../../../src/eventsource/normalized-spec.js';
+import { createLogger } from '../../../src/eventsource/observability/logger.js';
+import { checkDefinition } from '../../../src/eventsource/core/normalized-spec.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { TestSink } from './test-sink.js';
 

@@ -11,7 +11,10 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body as it came (binary-mode data need not be text). */
+  bytes: Buffer;
   socketId: number;
 }
 
@@ -41,6 +44,7 @@ export class TestSink {
           url: req.url ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          bytes: Buffer.concat(chunks),
           socketId: this.socketIds.get(req.socket) ?? -1,
         });
         this.respond(req, res);
