@@ -10,7 +10,7 @@ type Row = Record<string, unknown>;
 /** A summary's trigger (the definition's own fields) in one cell: `every 10s`, `cron 0 2 * * * Europe/Berlin`, `at …`. */
 function triggerCell(row: Row): string | undefined {
   if (typeof row.every === 'string') return typeof row.offset === 'string' ? `every ${row.every} offset ${row.offset}` : `every ${row.every}`;
-  if (typeof row.cron === 'string') return row.timezone !== undefined && row.timezone !== 'UTC' ? `cron ${row.cron} ${String(row.timezone)}` : `cron ${row.cron}`;
+  if (typeof row.cron === 'string') return row.timezone !== undefined && row.timezone !== 'UTC' ? `cron ${row.cron} ${cell(row.timezone)}` : `cron ${row.cron}`;
   return typeof row.at === 'string' ? `at ${row.at}` : undefined;
 }
 

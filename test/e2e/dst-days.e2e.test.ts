@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newScheduleState } from '../../src/eventsource/core/schedule-state.js';
-import { RecordingSink } from '../support/recording-sink.js';
+import type { RecordingSink } from '../support/recording-sink.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';
 

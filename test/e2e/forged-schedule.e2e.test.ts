@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type RecordingSink } from '../support/recording-sink.js';
+import type { RecordingSink } from '../support/recording-sink.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 
 const start = Date.UTC(2030, 0, 1, 0, 0, 0);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { eventId, manualEventId } from '../../src/eventsource/core/event.js';
 import { newScheduleState } from '../../src/eventsource/core/schedule-state.js';
 import { describeStatus, type ScheduleStatus } from '../../src/eventsource/core/schedule-status.js';
-import { RecordingSink, type ReceivedEvent } from '../support/recording-sink.js';
+import type { RecordingSink } from '../support/recording-sink.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import { specOf } from '../support/specs.js';
 
@@ -40,8 +40,6 @@ async function raise(name: string, event: string, payload: unknown): Promise<voi
   // Let the host take the event at the current virtual instant.
   await app.env.advanceTime(0);
 }
-
-const of = (events: ReceivedEvent[], schedule: string): ReceivedEvent[] => events.filter((e) => e.data.schedule === schedule || e.source.endsWith(schedule));
 
 test('backfill sends the ticks of [from, to) again with their original ids; trigger sends one event with its own id', async () => {
   const first = Date.parse((await until('the first status', async () => (await status('default')).customStatus?.nextFireTime)));

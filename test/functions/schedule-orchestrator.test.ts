@@ -588,7 +588,7 @@ test('any events raised at any times, behind or not: each applied, none lost acr
   const raisedArb = fc.array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), kind: fc.constantFrom('trigger', 'trigger', 'pause', 'resume') }), { maxLength: 12 });
   await fc.assert(
     fc.asyncProperty(raisedArb, fc.array(fc.integer({ min: 0, max: 3_000 }), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), async (drawn, latencies, answers) => {
-      const raised: Raised[] = drawn.map((r, i) => (r.kind === 'trigger' ? { at: r.at, name: 'trigger', payload: { requestId: `r${i}` } } : { at: r.at, name: r.kind as 'pause' | 'resume', payload: {} }));
+      const raised: Raised[] = drawn.map((r, i) => (r.kind === 'trigger' ? { at: r.at, name: 'trigger', payload: { requestId: `r${i}` } } : { at: r.at, name: r.kind, payload: {} }));
       const last = Math.max(0, ...drawn.map((r) => r.at));
       // A final resume, so that every queued trigger goes out and the schedule ends running.
       raised.push({ at: last + 1, name: 'resume', payload: {} });

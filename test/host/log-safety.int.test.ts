@@ -52,7 +52,7 @@ test('a DurableClient failure logged by the host shows neither the key nor the R
     }),
   );
   logger.error({ err: failure }, 'timer function failed');
-  logger.warn({ error: String((failure as Error).stack) }, 'durable client call failed');
+  logger.warn({ error: String((failure).stack) }, 'durable client call failed');
   logger.info(`status at ${status}`);
   const output = lines.join('');
   assert.ok(output.includes('timer function failed'));

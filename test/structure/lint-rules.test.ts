@@ -30,6 +30,8 @@ const CASES: { file: string; code: string; rule: string | undefined }[] = [
   { file: 'src/eventsource/core/planted.ts', code: "import { trace } from '@opentelemetry/api';", rule: 'no-restricted-imports' },
   { file: 'src/eventsource/core/planted.ts', code: "import type { Logger } from '../observability/logger.js';", rule: 'no-restricted-imports' },
   { file: 'src/eventsource/core/planted.ts', code: "import { Cron } from 'croner';\nimport { x } from './schedule.js';", rule: undefined },
+  { file: 'src/eventsource/core/planted.ts', code: "import { x } from '../../hello-events/server.js';", rule: 'no-restricted-imports' },
+  { file: 'src/eventsource/core/planted.ts', code: "import { parseMediaType } from '../../hello-events/media-type.js';", rule: undefined },
   { file: 'src/eventsource/delivery/planted.ts', code: "import { request } from 'undici';", rule: undefined },
   // (b) the engine package
   { file: 'src/durable/planner/planted.ts', code: "import { x } from '../../host/host.js';", rule: 'no-restricted-imports' },

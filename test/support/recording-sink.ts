@@ -147,7 +147,7 @@ export class RecordingSink {
       res.writeHead(status).end(event === undefined && scripted === undefined && this.failWith === undefined ? String(invalid) : undefined);
       return;
     }
-    const { id, type, source, time, data, specversion: _v, datacontenttype, data_base64: dataBase64, ...rest } = event.toJSON() as Record<string, unknown>;
+    const { id, type, source, time, data, specversion: _v, datacontenttype, data_base64: dataBase64, ...rest } = event.toJSON();
     this.events.push({
       id: String(id),
       type: String(type),

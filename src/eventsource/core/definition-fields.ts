@@ -111,7 +111,7 @@ export function oneOf<const T extends readonly string[]>(choices: T): z.ZodType<
     if (typeof value !== 'string' || !choices.includes(value)) {
       throw new Error(`must be one of ${choices.join(', ')}, not ${describeType(value)}`);
     }
-    return value as T[number];
+    return value;
   });
 }
 

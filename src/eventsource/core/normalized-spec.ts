@@ -4,7 +4,7 @@
  * read a file or the environment), what fire-times.ts computes with, and what `GET /schedules/{name}` shows (through
  * describeSpec, which turns it back into the definition's own shape).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DELIVERY_DEFAULTS, type DeliveryPolicy } from './delivery-policy.js';
 import { formatDuration } from './duration.js';
 import { oneLine } from './errors.js';

@@ -149,10 +149,10 @@ export function checkScheduleState(value: unknown, expectedName: string | undefi
 }
 
 function checkStateUncached(value: unknown, expectedName: string | undefined, instanceId: string): Checked<ScheduleState> {
-  let checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, value);
+  let checked = check<ScheduleState>(scheduleStateSchema, value);
   // A state the version before the schedules file wrote (a schedule running across the upgrade) is read as today's.
   const upgraded = checked.ok ? undefined : upgradeLegacyState(value);
-  if (upgraded) checked = check<ScheduleState>(scheduleStateSchema as z.ZodType<ScheduleState>, upgraded);
+  if (upgraded) checked = check<ScheduleState>(scheduleStateSchema, upgraded);
   if (!checked.ok) return checked;
   if (expectedName === undefined) {
     return { ok: false, problem: `name: instance ${JSON.stringify(instanceId)} is not a schedule instance (schedule-<name>)` };
@@ -168,7 +168,7 @@ function checkStateUncached(value: unknown, expectedName: string | undefined, in
 
 /** Reads a ScheduleStatus back from an orchestration's custom status (unknown JSON). */
 export function checkScheduleStatus(value: unknown): Checked<ScheduleStatus> {
-  return check<ScheduleStatus>(scheduleStatusSchema as z.ZodType<ScheduleStatus>, value);
+  return check<ScheduleStatus>(scheduleStatusSchema, value);
 }
 
 /** The status when it is one, else undefined (for views that show what they can). */

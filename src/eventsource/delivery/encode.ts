@@ -51,7 +51,7 @@ function binaryBody(event: CloudEventV1<unknown>): string | Uint8Array {
 function structuredBody(event: CloudEventV1<unknown>): string {
   // The SDK's own JSON of the event (its `time` normalised), when it is one; its data members are replaced below.
   const json = event instanceof CloudEvent ? event.toJSON() : { ...event };
-  const { data: _json, data_base64: _base64, ...attributes } = json as Record<string, unknown>;
+  const { data: _json, data_base64: _base64, ...attributes } = json;
   const data = event.data;
   const member = data === undefined ? {} : isBytes(data) ? { data_base64: Buffer.from(data).toString('base64') } : { data };
   return JSON.stringify({ ...attributes, ...member });

@@ -99,7 +99,7 @@ export class SinkAddressRefused extends Error {
  * A DNS lookup (net.connect's `lookup` option) that fails when any resolved address is forbidden, so the socket is
  * never opened. `lookup` is the resolver underneath (dns.lookup; tests pass their own to simulate DNS).
  */
-export function guardLookup(lookup: LookupFunction = dnsLookup as LookupFunction): LookupFunction {
+export function guardLookup(lookup: LookupFunction = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
     lookup(hostname, options, (error, address, family) => {
       if (error) {

@@ -106,8 +106,8 @@ export function traceHeadersOf(span: Span): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!trace.isSpanContextValid(span.spanContext())) return headers;
   propagator.inject(trace.setSpan(context.active(), span), headers, {
-    set(carrier, key, value) {
-      carrier[key] = value;
+    set(_carrier, key, value) {
+      headers[key] = value;
     },
   });
   return headers;
@@ -115,6 +115,7 @@ export function traceHeadersOf(span: Span): Record<string, string> {
 
 /** The OTLP/HTTP exporter, loaded only when exporting is on: it takes about 100 ms to load, on every start. */
 function otlpExporter(): SpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only when exporting is on (see above)
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter();
 }

@@ -4,13 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { checkDefinition, type NormalizedSpec } from '../../../src/eventsource/core/normalized-spec.js';
 import { hasOrigin, originKeyFrom, originKindOf, originMarker, ORIGIN_KINDS } from '../../../src/eventsource/core/schedule-origin.js';
-import { newScheduleStateFor, stateSpecOf, timingOf } from '../../../src/eventsource/core/schedule-start.js';
-import { parseSchedule } from '../../../src/eventsource/core/schedule.js';
+import { newScheduleStateFor } from '../../../src/eventsource/core/schedule-start.js';
 import { fileScheduleValidator } from '../../../src/eventsource/schedules-file/entries.js';
-import { fuzzParameters } from '../../support/fuzz.js';
 
 function spec(definition: Record<string, unknown>): NormalizedSpec {
   const checked = checkDefinition({ name: 'x', ...definition });

@@ -193,7 +193,7 @@ test('jitter: the timer waits scheduled + a delay that is the same on every repl
   const delay = jitterDelay(30_000, 'default', s.generation, t0.getTime() + 60_000);
   assert.ok(delay > 0 && delay < 30_000);
   assert.equal(first.until?.toISOString(), iso(60_000 + delay));
-  const step = nextStep(first.state, first.until!);
+  const step = nextStep(first.state, first.until);
   assert.equal(step.kind, 'deliver');
   if (step.kind === 'deliver') assert.equal(step.tick.scheduledTime, iso(60_000));
 });

@@ -16,7 +16,7 @@ const a: TestEntry = { name: 'a', every: '5s' };
 const b: TestEntry = { name: 'b', every: '10s' };
 
 /** Collects the watcher's reports; `next()` waits for the next one (or fails after a while). */
-function reports(): { onChange(read: FileRead<TestEntry>): void; next(timeoutMs?: number): Promise<FileRead<TestEntry>>; all: FileRead<TestEntry>[] } {
+function reports(): { onChange: (read: FileRead<TestEntry>) => void; next(timeoutMs?: number): Promise<FileRead<TestEntry>>; all: FileRead<TestEntry>[] } {
   const all: FileRead<TestEntry>[] = [];
   let taken = 0;
   let wake: (() => void) | undefined;
