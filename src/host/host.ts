@@ -1,10 +1,10 @@
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import { createDurableHttpApi } from './durable/http-api/index.js';
-import { createDurableEngine } from './durable/engine.js';
-import type { DurableEngineOptions, DurableEngineRuntime, DurableHttpApi } from './durable/types.js';
+import type { Clock } from '../durable/clock/clock.js';
+import { createDurableHttpApi } from './durable-http-api/index.js';
+import { createDurableEngine } from '../durable/engine.js';
+import type { DurableEngineOptions, DurableEngineRuntime, DurableHttpApi } from '../durable/types.js';
 import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
 import { readHostJson, validateTaskHubName } from './host-json.js';
@@ -13,7 +13,7 @@ import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
 import { isLoopbackName } from './http/request-guard.js';
-import { SystemClock } from './system-clock.js';
+import { SystemClock } from '../durable/clock/system-clock.js';
 import { TimerScheduler } from './timer/timer-scheduler.js';
 import { AppInvoker } from './worker/app-invoker.js';
 import { runInApp } from './worker/core-module.js';
@@ -51,7 +51,7 @@ export interface StartHostOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides of the HTTP edge's limits (http/edge-limits.ts); tests use small ones. */
   httpLimits?: Partial<EdgeLimits>;
-  /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
+  /** For tests: replaces createDurableEngine (src/durable/engine.ts). */
   engineFactory?: EngineFactory;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A TEST DOUBLE of the durable engine's client side, on plain Maps: no orchestrations run. It lets the Durable HTTP
  * API tests check the HTTP contract with the stock client; tests move instances along with the `set*` helpers.
- * It is not the engine (src/host/durable/engine.ts) and says nothing about it.
+ * It is not the engine (src/durable/engine.ts) and says nothing about it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,7 +13,7 @@ import {
   type InstanceStatus,
   type RuntimeStatus,
   type StartOptions,
-} from '../../src/host/durable/types.js';
+} from '../../src/durable/types.js';
 
 interface MemoryInstance {
   name: string;

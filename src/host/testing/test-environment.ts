@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../durable/clock/clock.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
 import { startAzurite, type RunningAzurite } from '../storage/azurite.js';
-import { SystemClock } from '../system-clock.js';
-import { VirtualClock } from '../virtual-clock.js';
+import { SystemClock } from '../../durable/clock/system-clock.js';
+import { VirtualClock } from '../../durable/clock/virtual-clock.js';
 
 export interface TestEnvironmentOptions {
   appDir: string;

@@ -2,7 +2,7 @@ import type {
   FunctionInvoker,
   OrchestrationTriggerPayload,
   OrchestratorStateJson,
-} from '../durable/types.js';
+} from '../../durable/types.js';
 import { HostError } from '../host-error.js';
 import type { RpcHttpData, RpcParameterBinding, RpcTypedData } from './core-types.js';
 import { invokeFunction } from './invoke.js';
