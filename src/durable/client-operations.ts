@@ -11,19 +11,11 @@ import { purgeInstance } from './instance-purge.js';
 import { EventType, isTerminal, TERMINAL_STATUSES, type InboxEntry, type InboxMessage, type InstanceRecord } from './instance-state.js';
 import { rewindable, rewindChanges } from './planner/rewind.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
-import { ConflictError, describe } from './store/errors.js';
+import { ConflictError } from './errors.js';
+import { describe } from './store/storage-failures.js';
 import type { HubStore } from './store/hub-store.js';
-import {
-  InstanceAlreadyExistsError,
-  InstanceNotFailedError,
-  InstanceNotFoundError,
-  PayloadTooLargeError,
-  RewindNotSupportedError,
-  type DurableEngine,
-  type InstanceQuery,
-  type InstanceStatus,
-  type StartOptions,
-} from './types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError, RewindNotSupportedError } from './errors.js';
+import type { DurableEngine, InstanceQuery, InstanceStatus, StartOptions } from './engine-api.js';
 
 export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
   constructor(

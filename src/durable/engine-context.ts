@@ -5,7 +5,7 @@ import type { Refresh } from './runtime/instance-cache.js';
 import type { InboxEntry, InstanceRecord } from './instance-state.js';
 import type { HubStore } from './store/hub-store.js';
 import type { TimerQueue } from './runtime/timer-queue.js';
-import type { DurableEngineOptions } from './types.js';
+import type { DurableEngineOptions } from './engine-api.js';
 
 export interface EngineContext {
   readonly options: DurableEngineOptions;

@@ -26,7 +26,7 @@ import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.
 import { StandbyWake } from './runtime/standby-wake.js';
 import type { HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './runtime/timer-queue.js';
-import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './types.js';
+import type { DurableEngineOptions, DurableEngineRuntime, InstanceQuery, InstanceStatus, StartOptions } from './engine-api.js';
 
 /** Knobs with production defaults; tests shorten them. Times are clock ms unless noted. */
 export interface EngineTuning {

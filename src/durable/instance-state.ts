@@ -2,7 +2,7 @@
  * The engine's persistent vocabulary: history event types (numbers as durable-functions expects them), the
  * messages that travel through inboxes and outboxes, and the instance record kept on the `instance` row.
  */
-import type { HistoryEventJson, RuntimeStatus } from './types.js';
+import type { HistoryEventJson, RuntimeStatus } from './wire-types.js';
 
 /** DTFx EventType numbers (durable-functions' HistoryEventType). */
 export const EventType = {

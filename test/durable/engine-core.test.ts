@@ -6,7 +6,7 @@ import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { createDurableEngine } from '../../src/durable/engine.js';
 import { EventType } from '../../src/durable/instance-state.js';
-import type { DurableEngineRuntime } from '../../src/durable/types.js';
+import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { Clock } from '../../src/durable/clock/clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';

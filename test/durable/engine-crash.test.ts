@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { createDurableEngine } from '../../src/durable/engine.js';
 import { EventType } from '../../src/durable/instance-state.js';
-import type { DurableEngineRuntime } from '../../src/durable/types.js';
+import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { startStorageProxy } from '../support/storage-proxy.js';

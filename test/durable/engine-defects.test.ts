@@ -12,7 +12,7 @@ import { HubTable } from '../../src/durable/store/azure-tables/table-store.js';
 import { inboxEntity, startTransaction } from '../../src/durable/store/azure-tables/inbox-rows.js';
 import { newExecution } from '../../src/durable/instance-start.js';
 import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../src/durable/storage-limits.js';
-import { PayloadTooLargeError } from '../../src/durable/types.js';
+import { PayloadTooLargeError } from '../../src/durable/errors.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';

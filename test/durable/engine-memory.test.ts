@@ -9,7 +9,7 @@ import type { Clock } from '../../src/durable/clock/clock.js';
 import { createDurableEngine } from '../../src/durable/engine.js';
 import { EventType } from '../../src/durable/instance-state.js';
 import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
-import type { DurableEngineRuntime } from '../../src/durable/types.js';
+import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { testLogger, waitForStatus } from './harness.js';

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectionStringFor, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
-import type { DurableEngineRuntime } from '../../src/durable/types.js';
+import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { DirectInvoker } from '../support/direct-invoker.js';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
 import { settle, startEngine, tickingApp, uniqueHub } from './harness.js';

@@ -2,7 +2,8 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../src/durable/clock/clock.js';
 import { createDurableEngine, type EngineTuning } from '../../src/durable/engine.js';
-import type { DurableEngineRuntime, InstanceStatus, RuntimeStatus } from '../../src/durable/types.js';
+import type { DurableEngineRuntime, InstanceStatus } from '../../src/durable/engine-api.js';
+import type { RuntimeStatus } from '../../src/durable/wire-types.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createDurableHttpApi } from '../../src/host/durable-http-api/index.js';
-import type { DurableEngine } from '../../src/durable/types.js';
+import type { DurableEngine } from '../../src/durable/engine-api.js';
 import { freePort } from '../../src/host/storage/azurite.js';
 import { createHostLogger, maskSecrets } from '../../src/host/log-safety.js';
 import { MemoryEngine } from '../support/memory-engine.js';

@@ -4,16 +4,9 @@
  * It is not the engine (src/durable/engine.ts) and says nothing about it.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  InstanceAlreadyExistsError,
-  InstanceNotFailedError,
-  InstanceNotFoundError,
-  type DurableEngine,
-  type InstanceQuery,
-  type InstanceStatus,
-  type RuntimeStatus,
-  type StartOptions,
-} from '../../src/durable/types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError } from '../../src/durable/errors.js';
+import type { DurableEngine, InstanceQuery, InstanceStatus, StartOptions } from '../../src/durable/engine-api.js';
+import type { RuntimeStatus } from '../../src/durable/wire-types.js';
 
 interface MemoryInstance {
   name: string;

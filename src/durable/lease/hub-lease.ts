@@ -16,7 +16,8 @@ import type { Clock } from '../clock/clock.js';
 import { monotonicClock, SystemClock } from '../clock/system-clock.js';
 import { DurableConfigError } from '../keys.js';
 import { holderIsGone, liveTokens, type LeaseHolder, type LeaseRow, type LeaseWrite } from './lease-row.js';
-import { ConflictError, describe } from '../store/errors.js';
+import { ConflictError } from '../errors.js';
+import { describe } from '../store/storage-failures.js';
 import type { LeaseStore } from '../store/hub-store.js';
 
 export { holderIsGone, processAlive, type LeaseHolder } from './lease-row.js';

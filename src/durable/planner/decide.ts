@@ -13,7 +13,7 @@ import { failureOf, finishContinueAsNew, finishFailed, toParent } from './execut
 import { taskResultKey } from '../keys.js';
 import { EventType, stamp, type EventBody, type FailureInfo, type InstanceRecord, type ParentRef, type RetryState } from '../instance-state.js';
 import { retryDelayMs, retryTimedOut } from './retry-delay.js';
-import type { HistoryEventJson, OrchestratorStateJson } from '../types.js';
+import type { HistoryEventJson, OrchestratorStateJson } from '../wire-types.js';
 import type { Candidate } from './intake.js';
 import { childInstanceId, type StepInput, type StepPlan } from './plan.js';
 

@@ -4,7 +4,8 @@
  * comes in with the input.
  */
 import type { InstanceRecord } from '../instance-state.js';
-import type { FunctionInvoker, HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from '../types.js';
+import type { FunctionInvoker } from '../engine-api.js';
+import type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from '../wire-types.js';
 
 /** Replay schema V4 with timer limits: our timers have no maximum length, so long timers never need splitting. */
 export const TRIGGER_DEFAULTS = {

@@ -15,7 +15,7 @@ import {
   type ParentRef,
 } from '../instance-state.js';
 import type { StepInput, StepPlan } from './step-plan.js';
-import type { HistoryEventJson } from '../types.js';
+import type { HistoryEventJson } from '../wire-types.js';
 
 export function failureOf(message: string, details?: string): FailureInfo {
   const info: FailureInfo = { Reason: message, FailureDetails: { ErrorType: 'Error', ErrorMessage: message } };

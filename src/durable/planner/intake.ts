@@ -8,7 +8,7 @@
 import { failureOf, finishFailed, toParent } from './execution-end.js';
 import { EventType, isTerminal, stamp, type EventBody, type InboxEntry, type InstanceRecord } from '../instance-state.js';
 import { openTasks } from './open-tasks.js';
-import type { HistoryEventJson, RuntimeStatus } from '../types.js';
+import type { HistoryEventJson, RuntimeStatus } from '../wire-types.js';
 import { rewind } from './rewind.js';
 import { cloneRecord, emptyPlan, MAX_MESSAGES_PER_STEP, type StepInput, type StepPlan } from './plan.js';
 

@@ -4,7 +4,7 @@
  */
 import { isTerminal, NO_WAKE, type InboxEntry, type InstanceRecord } from '../instance-state.js';
 import { openTasks } from './open-tasks.js';
-import type { HistoryEventJson } from '../types.js';
+import type { HistoryEventJson } from '../wire-types.js';
 
 /**
  * - finished: NO_WAKE;

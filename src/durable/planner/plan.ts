@@ -1,6 +1,7 @@
 /** What a step plans: its inputs (StepInput), its result (StepPlan), and the helpers every planner part shares. */
 import type { InboxEntry, InboxMessage, InstanceRecord, OutboxMessage } from '../instance-state.js';
-import type { FunctionInvoker, HistoryEventJson } from '../types.js';
+import type { FunctionInvoker } from '../engine-api.js';
+import type { HistoryEventJson } from '../wire-types.js';
 
 /**
  * Inputs a step takes: inbox messages of every kind it consumes (each one a delete in the commit) plus due timers

@@ -22,7 +22,7 @@
 import { EventType, type EventBody, type InboxEntry, type InstanceRecord, type RetryState } from '../instance-state.js';
 import { externalMessageKey } from '../keys.js';
 import { openTasks } from './open-tasks.js';
-import type { HistoryEventJson } from '../types.js';
+import type { HistoryEventJson } from '../wire-types.js';
 import { cloneRecord, type StepPlan } from './plan.js';
 
 /** What a rewind of `history` changes. */

@@ -9,7 +9,7 @@ import { applyRetries, decide } from './decide.js';
 import { runEpisode } from './episode.js';
 import { intake } from './intake.js';
 import type { StepInput, StepPlan } from './plan.js';
-import type { HistoryEventJson } from '../types.js';
+import type { HistoryEventJson } from '../wire-types.js';
 
 export { TRIGGER_DEFAULTS, stateFromError } from './episode.js';
 export { childInstanceId, hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './plan.js';

@@ -1,6 +1,7 @@
 /** Background work the engine has in progress, and `idle()`: the moment nothing is under way. */
 import type { Logger } from 'pino';
-import { describe, StorageUnavailableError } from '../store/errors.js';
+import { describe } from '../store/storage-failures.js';
+import { StorageUnavailableError } from '../errors.js';
 
 export class BackgroundWork {
   private readonly work = new Set<Promise<unknown>>();

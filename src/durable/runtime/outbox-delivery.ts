@@ -6,7 +6,8 @@ import type { EngineContext } from '../engine-context.js';
 import { newExecution } from '../instance-start.js';
 import { subResultKey } from '../keys.js';
 import { EventType, isTerminal, type EventBody, type InboxMessage, type InstanceRecord, type OutboxMessage, type ParentRef } from '../instance-state.js';
-import { ConflictError, describe, isTransient, StorageUnavailableError } from '../store/errors.js';
+import { ConflictError, StorageUnavailableError } from '../errors.js';
+import { describe, isTransient } from '../store/storage-failures.js';
 import type { OutboxEntry } from '../store/hub-store.js';
 
 /** Conflicts on creating one child before the parent's task fails (each one means another writer won a race). */

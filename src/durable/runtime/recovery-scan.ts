@@ -11,7 +11,7 @@
  */
 import type { EngineContext } from '../engine-context.js';
 import type { InstanceCache } from './instance-cache.js';
-import { describe } from '../store/errors.js';
+import { describe } from '../store/storage-failures.js';
 import type { HubSignals } from '../store/hub-store.js';
 import { isTerminal, NO_WAKE } from '../instance-state.js';
 

@@ -17,7 +17,8 @@ import type { PartitionSnapshot, PreparedStep } from '../store/hub-store.js';
 import { openTasks } from '../planner/open-tasks.js';
 import { planWithNewExecution } from '../planner/step-chain.js';
 import { hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from '../planner/step-plan.js';
-import { ConflictError, describe, isTransient, StorageUnavailableError } from '../store/errors.js';
+import { ConflictError, StorageUnavailableError } from '../errors.js';
+import { describe, isTransient } from '../store/storage-failures.js';
 import { finishPoisoned } from '../planner/execution-end.js';
 import { WorkQueue } from './work-queue.js';
 

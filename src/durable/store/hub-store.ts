@@ -12,7 +12,8 @@
 import type { LeaseRow, LeaseWrite } from '../lease/lease-row.js';
 import type { InboxEntry, InstanceRecord, OutboxMessage } from '../instance-state.js';
 import type { StepPlan } from '../planner/step-plan.js';
-import type { HistoryEventJson, InstanceQuery, RuntimeStatus } from '../types.js';
+import type { HistoryEventJson, RuntimeStatus } from '../wire-types.js';
+import type { InstanceQuery } from '../engine-api.js';
 
 /** An instance's committed state as one consistent read (or as the owner's cache holds it). */
 export interface PartitionSnapshot {

@@ -1,4 +1,4 @@
-import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError, RewindNotSupportedError } from '../../durable/types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError, PayloadTooLargeError, RewindNotSupportedError } from '../../durable/index.js';
 
 /**
  * An answer the API gives on purpose: a status, a stable code and a message that names the bad field. The body is

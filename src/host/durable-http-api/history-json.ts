@@ -5,7 +5,7 @@
  * Completed/Failed) with `FunctionName` and `ScheduledTime`, results parsed as JSON only with showHistoryOutput,
  * no `EventId`/`IsPlayed`. A scheduled task without a result yet stays as it is (without `Version`).
  */
-import { EventType, EventTypeName } from '../../durable/instance-state.js';
+import { EventType, EventTypeName } from '../../durable/index.js';
 
 export interface HistoryShapeOptions {
   showHistoryOutput: boolean;

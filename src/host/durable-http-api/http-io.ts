@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_PAYLOAD_UNITS } from '../../durable/storage-limits.js';
+import { MAX_PAYLOAD_UNITS } from '../../durable/index.js';
 import { BodyTooLargeError, hasBody, readBodyText } from '../http/read-body.js';
 import { HttpApiError } from './errors.js';
 

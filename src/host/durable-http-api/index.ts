@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Clock } from '../../durable/clock/clock.js';
-import { SystemClock } from '../../durable/clock/system-clock.js';
-import type { DurableEngine, DurableHttpApi, DurableHttpApiOptions } from '../../durable/types.js';
+import { SystemClock, type Clock, type DurableEngine } from '../../durable/index.js';
+import type { DurableHttpApi, DurableHttpApiOptions } from './http-api-types.js';
 import { hasSystemKey, rpcToken, sameSecret } from './auth.js';
 import { buildClientBindingData, RPC_SEGMENT } from './binding-data.js';
 import { HttpApiError, toHttpApiError } from './errors.js';

@@ -1,5 +1,5 @@
 /** Checks of the names and ids a caller puts in a path or query: each lands in a storage key, a row or a URL. */
-import { MAX_NAME_UNITS } from '../../durable/storage-limits.js';
+import { MAX_NAME_UNITS } from '../../durable/index.js';
 import { HttpApiError } from './errors.js';
 
 export const MAX_INSTANCE_ID_LENGTH = 256;

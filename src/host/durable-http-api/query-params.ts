@@ -1,4 +1,4 @@
-import type { RuntimeStatus } from '../../durable/types.js';
+import type { RuntimeStatus } from '../../durable/index.js';
 import { HttpApiError } from './errors.js';
 
 export const RUNTIME_STATUSES: readonly RuntimeStatus[] = [

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../durable/clock/clock.js';
-import type { DurableEngine } from '../../durable/types.js';
+import type { Clock, DurableEngine } from '../../durable/index.js';
 import { HttpApiError } from './errors.js';
 import type { LinkSettings } from './urls.js';
 

@@ -1,4 +1,4 @@
-import type { InstanceStatus, RuntimeStatus } from '../../durable/types.js';
+import type { InstanceStatus, RuntimeStatus } from '../../durable/index.js';
 
 /** The extension's status payload (StatusResponsePayload): every field present, `historyEvents` only when asked. */
 export interface StatusJson {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { DurableHttpApi } from '../../durable/types.js';
+import type { DurableHttpApi } from '../durable-http-api/http-api-types.js';
 import type { RpcHttpCookie, RpcHttpData } from '../worker/core-types.js';
 import type { AppInvoker } from '../worker/app-invoker.js';
 import { admitBody, BODILESS_METHODS, type Admission } from './body-admission.js';

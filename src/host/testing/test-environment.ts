@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../../durable/clock/clock.js';
+import { SystemClock, VirtualClock, type Clock } from '../../durable/index.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
 import { startAzurite, type RunningAzurite } from '../storage/azurite.js';
-import { SystemClock } from '../../durable/clock/system-clock.js';
-import { VirtualClock } from '../../durable/clock/virtual-clock.js';
 
 export interface TestEnvironmentOptions {
   appDir: string;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { EventType, freshState, type InboxEntry, type InstanceRecord } from '../../../src/durable/instance-state.js';
 import { intake } from '../../../src/durable/planner/intake.js';
 import { rewindable, rewindChanges } from '../../../src/durable/planner/rewind.js';
-import type { HistoryEventJson } from '../../../src/durable/types.js';
+import type { HistoryEventJson } from '../../../src/durable/wire-types.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
 
 const NOW = Date.UTC(2030, 0, 1);

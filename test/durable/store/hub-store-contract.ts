@@ -9,7 +9,7 @@ import { externalMessageKey, startMessageKey } from '../../../src/durable/keys.j
 import type { LeaseWrite } from '../../../src/durable/lease/lease-row.js';
 import { EventType, type InboxEntry, type InstanceRecord } from '../../../src/durable/instance-state.js';
 import type { StepPlan } from '../../../src/durable/planner/step-plan.js';
-import { ConflictError } from '../../../src/durable/store/errors.js';
+import { ConflictError } from '../../../src/durable/errors.js';
 import type { HubStore, PartitionSnapshot } from '../../../src/durable/store/hub-store.js';
 import { purgeInstance } from '../../../src/durable/instance-purge.js';
 import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';

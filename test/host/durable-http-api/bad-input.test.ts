@@ -8,7 +8,8 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { SystemClock } from '../../../src/durable/clock/system-clock.js';
 import { MAX_PAYLOAD_UNITS } from '../../../src/durable/storage-limits.js';
-import { PayloadTooLargeError, type InstanceQuery, type InstanceStatus, type StartOptions } from '../../../src/durable/types.js';
+import { PayloadTooLargeError } from '../../../src/durable/errors.js';
+import type { InstanceQuery, InstanceStatus, StartOptions } from '../../../src/durable/engine-api.js';
 import { MemoryEngine } from '../../support/memory-engine.js';
 import { call, serveApi, type ServedApi } from './harness.js';
 

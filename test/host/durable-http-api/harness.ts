@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
-import type { DurableEngine, DurableHttpApi } from '../../../src/durable/types.js';
+import type { DurableEngine } from '../../../src/durable/engine-api.js';
+import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
 
 export interface ServedApi {
   api: DurableHttpApi;

@@ -3,7 +3,8 @@
  * Orchestrator (DirectInvoker): what the parity tests (history, rewind, restart, status codes) talk to.
  */
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import type { DurableEngineRuntime, InstanceStatus, RuntimeStatus } from '../../../src/durable/types.js';
+import type { DurableEngineRuntime, InstanceStatus } from '../../../src/durable/engine-api.js';
+import type { RuntimeStatus } from '../../../src/durable/wire-types.js';
 import type { DirectInvoker } from '../../support/direct-invoker.js';
 import { startEngine, waitForStatus } from '../../durable/harness.js';
 import { serveApi, type ServedApi } from './harness.js';

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RuntimeStatus } from '../../../src/durable/types.js';
+import type { RuntimeStatus } from '../../../src/durable/wire-types.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
 import { call, type RawResponse } from './harness.js';
 import { startRealApi, type RealApi } from './real-engine.js';

@@ -5,8 +5,8 @@
  * Azurite's table service, in tests): payloads then stay in their rows, as before.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { parseConnectionString } from '../../../host/connection-string.js';
-import { statusOf } from '../errors.js';
+import { parseConnectionString } from './connection-string.js';
+import { statusOf } from '../storage-failures.js';
 import type { PayloadBlobStore } from '../payloads/payload-blob-store.js';
 import { containerName } from '../payloads/payload-marker.js';
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HUB_PARTITION, INSTANCE_ROW, LAYOUT_ROW, LEASE_ROW } from '../../keys.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../errors.js';
 import type { HubTable } from './table-store.js';
 
 export interface InstanceRowKeys {

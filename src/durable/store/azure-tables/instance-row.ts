@@ -4,7 +4,7 @@ import { getText, putText, type EntityProps } from '../../chunked-text.js';
 import { partitionKeyOf } from '../../keys.js';
 import { freshState, type EngineState, type InstanceRecord, type ParentRef } from '../../instance-state.js';
 import type { Row } from './table-store.js';
-import type { RuntimeStatus } from '../../types.js';
+import type { RuntimeStatus } from '../../wire-types.js';
 
 export function recordFromRow(row: Row): InstanceRecord {
   const text = (name: string): string | undefined => getText(row, name);

@@ -8,7 +8,7 @@ import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, instanceIdOf, OUTB
 import type { InstanceRowKeys } from './instance-row-key.js';
 import type { LargePayloads } from './large-payloads.js';
 import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../instance-state.js';
-import type { HistoryEventJson } from '../../types.js';
+import type { HistoryEventJson } from '../../wire-types.js';
 import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
 import { recordFromRow } from './instance-row.js';
 import type { HubTable, Row } from './table-store.js';

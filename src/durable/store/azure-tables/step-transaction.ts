@@ -10,7 +10,7 @@ import type { PartitionSnapshot, PreparedStep } from '../hub-store.js';
 import { instanceIdOf } from '../../keys.js';
 import type { StepPlan } from '../../planner/step-plan.js';
 import { HISTORY_ROW_UNITS, MAX_ENTITY_BYTES, TRANSACTION_OP_OVERHEAD_BYTES, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
-import type { HistoryEventJson } from '../../types.js';
+import type { HistoryEventJson } from '../../wire-types.js';
 
 
 /** A prepared step with the transaction that commits it. */

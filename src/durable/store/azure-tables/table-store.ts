@@ -5,11 +5,13 @@ import { storageMetricsPolicy } from './storage-metrics.js';
 import { batchRequest, odataError, parseBatchResponse } from './batch-wire.js';
 import { createUndiciHttpClient } from './undici-http-client.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
-import { PayloadTooLargeError } from '../../types.js';
+import { PayloadTooLargeError } from '../../errors.js';
 import type { StoreControl } from '../hub-store.js';
-import { ConflictError, describe, isTransient, statusOf, StorageUnavailableError, type RestLikeError } from '../errors.js';
+import { ConflictError, StorageUnavailableError } from '../../errors.js';
+import { describe, isTransient, statusOf, type RestLikeError } from '../storage-failures.js';
 
-export { ConflictError, describe, isTransient, StorageUnavailableError } from '../errors.js';
+export { ConflictError, StorageUnavailableError } from '../../errors.js';
+export { describe, isTransient } from '../storage-failures.js';
 
 /** A row as read back: its properties plus the service's ETag. */
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };

@@ -10,8 +10,8 @@ import type { LeaseRow, LeaseWrite } from '../../lease/lease-row.js';
 import { sortInbox, type InboxEntry, type InstanceRecord, type OutboxMessage } from '../../instance-state.js';
 import type { StepPlan } from '../../planner/step-plan.js';
 import { MAX_TRANSACTION_OPS } from '../../storage-limits.js';
-import type { HistoryEventJson } from '../../types.js';
-import { ConflictError } from '../errors.js';
+import type { HistoryEventJson } from '../../wire-types.js';
+import { ConflictError } from '../../errors.js';
 import type { HubSignals, HubStore, InstanceFilter, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 
 /** One instance's rows: the record, history rows, inbox and outbox, each by row key. */

@@ -1,4 +1,4 @@
-import type { InstanceQuery } from '../../../durable/types.js';
+import type { InstanceQuery } from '../../../durable/index.js';
 import { sendJson } from '../http-io.js';
 import {
   lenientBooleanParam as booleanParam,

@@ -25,7 +25,7 @@ import { partitionKeyOf } from '../../../../src/durable/keys.js';
 import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
 import { containerName, decodeMarker, instanceBlobPrefix, LARGE_PAYLOAD_BYTES } from '../../../../src/durable/store/payloads/payload-marker.js';
 import { MAX_PAYLOAD_UNITS } from '../../../../src/durable/storage-limits.js';
-import type { DurableEngineRuntime } from '../../../../src/durable/types.js';
+import type { DurableEngineRuntime } from '../../../../src/durable/engine-api.js';
 import { DirectInvoker } from '../../../support/direct-invoker.js';
 import { serveApi, type ServedApi } from '../../../host/durable-http-api/harness.js';
 import { startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from '../../harness.js';

@@ -1,24 +1,9 @@
 /**
- * What any hub store's callers may catch: a conflict (another writer won, nothing applied), a storage that stays
- * unavailable, and which failures are worth another attempt. Status codes are HTTP's, as the table service and the
+ * How a hub store's failures are read: which are worth another attempt, and how one is logged (the errors
+ * themselves, ConflictError and StorageUnavailableError, are in ../errors.ts). Status codes are HTTP's, as the table service and the
  * memory store both answer.
  */
-import { PayloadTooLargeError } from '../types.js';
-
-/** Another writer changed the row first (412) or the row exists already (409): nothing of ours was applied. */
-export class ConflictError extends Error {
-  readonly code = 'STORAGE_CONFLICT';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class StorageUnavailableError extends Error {
-  readonly code = 'STORAGE_UNAVAILABLE';
-}
+import { ConflictError, PayloadTooLargeError } from '../errors.js';
 
 export interface RestLikeError {
   statusCode?: number;
