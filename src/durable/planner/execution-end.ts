@@ -14,7 +14,7 @@ import {
   type OutboxMessage,
   type ParentRef,
 } from '../instance-state.js';
-import type { StepInput, StepPlan } from './step-plan.js';
+import type { StepInput, StepPlan } from './plan.js';
 import type { HistoryEventJson } from '../wire-types.js';
 
 export function failureOf(message: string, details?: string): FailureInfo {
