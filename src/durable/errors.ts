@@ -73,3 +73,14 @@ export class ConflictError extends Error {
 export class StorageUnavailableError extends Error {
   readonly code = 'STORAGE_UNAVAILABLE';
 }
+
+/** A bad option or argument of the engine; `field` names it and the message says why. */
+export class DurableConfigError extends Error {
+  constructor(
+    readonly code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

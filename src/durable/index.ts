@@ -7,6 +7,7 @@ export type { DurableEngine, DurableEngineOptions, DurableEngineRuntime, Functio
 export type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
 export {
   ConflictError,
+  DurableConfigError,
   InstanceAlreadyExistsError,
   InstanceNotFailedError,
   InstanceNotFoundError,
@@ -14,7 +15,8 @@ export {
   RewindNotSupportedError,
   StorageUnavailableError,
 } from './errors.js';
-export { EventType, EventTypeName } from './instance-state.js';
+export { EventType, EventTypeName, isTerminal } from './instance-state.js';
+export { MAX_INSTANCE_ID_LENGTH, validateInstanceId, validateTaskHubName } from './names.js';
 export { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from './storage-limits.js';
 export type { Clock } from './clock/clock.js';
 export { SystemClock } from './clock/system-clock.js';

@@ -3,37 +3,6 @@
  * Keys are built so that a duplicate message from repeated work lands on the same row (insert conflicts = dedup).
  */
 
-export class DurableConfigError extends Error {
-  constructor(
-    readonly code: string,
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
-
-/** Task hub names as the Durable extension accepts them: 3-45 alphanumerics starting with a letter. */
-export function validateTaskHubName(hub: string): string {
-  if (!HUB_NAME.test(hub)) {
-    throw new DurableConfigError(
-      'INVALID_TASK_HUB',
-      'taskHubName',
-      `taskHubName must be 3-45 letters or digits starting with a letter, got ${JSON.stringify(hub)}`,
-    );
-  }
-  return hub;
-}
-
-export function validateInstanceId(instanceId: string, field = 'instanceId'): string {
-  if (typeof instanceId !== 'string' || instanceId.length === 0 || instanceId.length > 256) {
-    throw new DurableConfigError('INVALID_INSTANCE_ID', field, `${field} must be 1-256 characters`);
-  }
-  return instanceId;
-}
-
 /** Characters Azure Table keys forbid (/ \ # ? and control characters), plus % (our escape) and ~ (reserved). */
 const NEEDS_ESCAPE = /[/\\#?%~\u0000-\u001f\u007f-\u009f]/g;
 

@@ -6,7 +6,7 @@ import { createDurableHttpApi } from './durable-http-api/index.js';
 import type { DurableHttpApi } from './durable-http-api/http-api-types.js';
 import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
-import { readHostJson, validateTaskHubName } from './host-json.js';
+import { readHostJson, taskHubNameSetting } from './host-json.js';
 import { buildHttpRoutes } from './http/http-functions.js';
 import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
@@ -114,8 +114,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const httpLimits = { ...edgeLimitsFromSettings(env), ...options.httpLimits };
   // Named by where it came from (host.json names its own field when it reads it).
   const taskHubName = options.taskHubName !== undefined
-    ? validateTaskHubName(options.taskHubName, 'TaskHubName')
-    : validateTaskHubName(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
+    ? taskHubNameSetting(options.taskHubName, 'TaskHubName')
+    : taskHubNameSetting(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
 
   const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }), ignoreUnsupported: ignoreUnsupportedSetting(env) });
   const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];

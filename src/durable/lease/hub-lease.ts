@@ -14,7 +14,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import { monotonicClock, SystemClock } from '../clock/system-clock.js';
-import { DurableConfigError } from '../keys.js';
+import { DurableConfigError } from '../errors.js';
 import { holderIsGone, liveTokens, type LeaseHolder, type LeaseRow, type LeaseWrite } from './lease-row.js';
 import { ConflictError } from '../errors.js';
 import { describe } from '../store/storage-failures.js';

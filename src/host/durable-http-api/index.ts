@@ -13,7 +13,7 @@ import { listInstances } from './operations/list-instances.js';
 import { purgeInstance, purgeInstances } from './operations/purge.js';
 import { raiseEvent } from './operations/raise-event.js';
 import { startOrchestration } from './operations/start.js';
-import { validateInstanceId, validateNewInstanceId } from './names.js';
+import { checkInstanceId, validateNewInstanceId } from './names.js';
 import { param } from './query-params.js';
 import { requestOrigin, requireMethod, type RequestContext } from './request-context.js';
 import { parseRoute, type Route } from './routes.js';
@@ -114,7 +114,7 @@ export function createDurableHttpApi(engine: DurableEngine, options: HttpApiOpti
 
 async function dispatch(ctx: RequestContext, route: Route): Promise<void> {
   if (route.kind === 'start' && route.instanceId !== undefined) validateNewInstanceId(route.instanceId);
-  else if ('instanceId' in route && route.instanceId !== undefined) validateInstanceId(route.instanceId);
+  else if ('instanceId' in route && route.instanceId !== undefined) checkInstanceId(route.instanceId);
   switch (route.kind) {
     case 'start':
       requireMethod(ctx, 'POST');

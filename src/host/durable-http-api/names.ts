@@ -1,22 +1,21 @@
 /** Checks of the names and ids a caller puts in a path or query: each lands in a storage key, a row or a URL. */
-import { MAX_NAME_UNITS } from '../../durable/index.js';
+import { DurableConfigError, MAX_INSTANCE_ID_LENGTH, MAX_NAME_UNITS, validateInstanceId } from '../../durable/index.js';
 import { HttpApiError } from './errors.js';
 
-export const MAX_INSTANCE_ID_LENGTH = 256;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function bad(code: string, field: string, problem: string): HttpApiError {
   return new HttpApiError(400, code, `${field}: ${problem}`);
 }
 
-/** Ids land in storage keys and in URLs: refuse what cannot round-trip through either. */
-export function validateInstanceId(instanceId: string): string {
-  if (instanceId.trim() === '') throw bad('INVALID_INSTANCE_ID', 'instanceId', 'must not be empty');
-  if (instanceId.length > MAX_INSTANCE_ID_LENGTH) throw bad('INVALID_INSTANCE_ID', 'instanceId', `longer than ${MAX_INSTANCE_ID_LENGTH} characters`);
-  if (/[/\\#?]/.test(instanceId) || CONTROL.test(instanceId)) {
-    throw bad('INVALID_INSTANCE_ID', 'instanceId', "must not contain '/', '\\', '#', '?' or control characters");
+/** The engine's instance-id rule (the extension's), refused with 400. */
+export function checkInstanceId(instanceId: string): string {
+  try {
+    return validateInstanceId(instanceId);
+  } catch (error) {
+    if (error instanceof DurableConfigError) throw new HttpApiError(400, error.code, error.message);
+    throw error;
   }
-  return instanceId;
 }
 
 export function checkInstanceIdPrefix(prefix: string): string {
@@ -36,12 +35,12 @@ export function checkName(value: string, field: string, code: string, options: {
 }
 
 /**
- * The id of an instance to create: as validateInstanceId, and not starting with '@' (the extension keeps those for
+ * The id of an instance to create: as checkInstanceId, and not starting with '@' (the extension keeps those for
  * entities); refused as the extension refuses it (400, its ArgumentException's answer).
  */
 export function validateNewInstanceId(instanceId: string): string {
   try {
-    validateInstanceId(instanceId);
+    checkInstanceId(instanceId);
   } catch (error) {
     if (error instanceof HttpApiError) error.extensionMessage = 'One or more of the arguments submitted is incorrect';
     throw error;

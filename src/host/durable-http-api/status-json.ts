@@ -39,9 +39,3 @@ export function toStatusJson(status: InstanceStatus, options: { showInput: boole
   if (status.history !== undefined) json.historyEvents = status.history;
   return json;
 }
-
-const TERMINAL: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Canceled', 'Terminated'];
-
-export function isTerminal(status: RuntimeStatus): boolean {
-  return TERMINAL.includes(status);
-}

@@ -3,7 +3,7 @@ import { sendEmpty } from '../http-io.js';
 import { param } from '../query-params.js';
 import { checkName } from '../names.js';
 import type { RequestContext } from '../request-context.js';
-import { isTerminal } from '../status-json.js';
+import { isTerminal } from '../../../durable/index.js';
 import type { InstanceOperation } from '../routes.js';
 import { restartInstance } from './restart.js';
 

@@ -1,5 +1,5 @@
 import { HttpApiError, instanceNotFound } from '../errors.js';
-import { isTerminal } from '../status-json.js';
+import { isTerminal } from '../../../durable/index.js';
 import { sendJson } from '../http-io.js';
 import { dateParam, runtimeStatusParam } from '../query-params.js';
 import type { RequestContext } from '../request-context.js';

@@ -2,7 +2,7 @@ import { HttpApiError, instanceNotFound } from '../errors.js';
 import { readJsonBody, sendEmpty } from '../http-io.js';
 import { checkName } from '../names.js';
 import type { RequestContext } from '../request-context.js';
-import { isTerminal } from '../status-json.js';
+import { isTerminal } from '../../../durable/index.js';
 
 /**
  * POST /instances/{id}/raiseEvent/{eventName}: 202 delivered, 404 unknown instance, 410 instance already ended,

@@ -3,11 +3,10 @@ import { readJsonBody, sendJson } from '../http-io.js';
 import { checkName, validateNewInstanceId } from '../names.js';
 import { lenientSecondsParam } from '../query-params.js';
 import { requireOrchestration, type RequestContext } from '../request-context.js';
-import { isTerminal } from '../status-json.js';
+import { isTerminal } from '../../../durable/index.js';
 import { instanceLinks } from '../urls.js';
 import { getStatus } from './get-status.js';
 
-export { validateInstanceId } from '../names.js';
 
 /** Create-and-wait waits at most this long (the extension's own wait is bounded by the HTTP request timeout). */
 export const MAX_WAIT_MS = 60_000;
