@@ -158,6 +158,47 @@ function takeStart({ plan, now, room, consume }: Taking, rec: InstanceRecord, wa
   return newEvents;
 }
 
+type Intake = { at: number; entry: InboxEntry; timer?: undefined } | { at: number; timer: number; entry?: undefined };
+
+/** The visible messages (but the start) and the due timers, in time order: messages before timers of the same time. */
+function inTimeOrder(open: ReturnType<typeof openTasks>, visible: InboxEntry[], now: number): Intake[] {
+  const intake: Intake[] = visible.filter((e) => e.message.type !== 'start').map((entry) => ({ at: entry.at, entry }));
+  const dueTimers = [...open.timers].filter(([, fireAt]) => fireAt <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  for (const [timer, fireAt] of dueTimers) intake.push({ at: fireAt, timer });
+  return intake.sort((a, b) => a.at - b.at); // stable: messages keep their key order
+}
+
+/** A suspend or resume in its place: 'wait' when a suspend must wait for the next step (events were taken first). */
+function applyControl(m: InboxEntry['message'] & { type: 'suspend' | 'resume' }, rec: InstanceRecord, plan: StepPlan, eventsTaken: number, controlEvents: EventBody[]): 'wait' | 'applied' {
+  if (m.type === 'suspend' && rec.status === 'Running') {
+    if (eventsTaken > 0) return 'wait';
+    rec.status = 'Suspended';
+    controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
+    plan.outcome = 'suspended';
+  } else if (m.type === 'resume' && rec.status === 'Suspended') {
+    rec.status = 'Running';
+    controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
+    plan.outcome = 'resumed';
+  }
+  return 'applied';
+}
+
+/** Whether a taken event reaches the orchestrator: a task's or sub-orchestration's first result, a raised event. */
+function isNewInput(ev: EventBody, open: ReturnType<typeof openTasks>, seen: Set<string>): boolean {
+  const id = Number(ev.TaskScheduledId);
+  if (ev.EventType === EventType.TaskCompleted || ev.EventType === EventType.TaskFailed) {
+    if (!open.activities.has(id) || seen.has(`t${id}`)) return false; // duplicate result: recorded once
+    seen.add(`t${id}`);
+    return true;
+  }
+  if (ev.EventType === EventType.SubOrchestrationInstanceCompleted || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
+    if (!open.subs.has(id) || seen.has(`s${id}`)) return false;
+    seen.add(`s${id}`);
+    return true;
+  }
+  return ev.EventType === EventType.EventRaised || ev.EventType === EventType.GenericEvent; // (a GenericEvent only comes from a rewind: planner/rewind.ts)
+}
+
 /**
  * One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
  * their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
@@ -171,80 +212,40 @@ function takeInputs(
   history: HistoryEventJson[],
   visible: InboxEntry[],
 ): { controlEvents: EventBody[]; candidates: Candidate[] } {
-// One pass over the visible messages and due timers in time order, within the budget. Suspend/resume apply in
-// their place; while suspended, results, raised events and timers stay buffered, and once one is buffered the later
-// ones wait too, so that the orchestrator always sees them in order. A suspend that follows events taken in this
-// step waits for the next step: those events reach the orchestrator first. (While Pending, nothing gets here:
-// messages wait until the start has been processed.)
-const open = openTasks(history);
-type Intake = { at: number; entry: InboxEntry; timer?: undefined } | { at: number; timer: number; entry?: undefined };
-const intake: Intake[] = visible.filter((e) => e.message.type !== 'start').map((entry) => ({ at: entry.at, entry }));
-const dueTimers = [...open.timers].filter(([, fireAt]) => fireAt <= now).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-for (const [timer, fireAt] of dueTimers) intake.push({ at: fireAt, timer });
-intake.sort((a, b) => a.at - b.at); // stable: messages keep their key order, and come before timers of the same time
-
-const controlEvents: EventBody[] = [];
-const seen = new Set<string>();
-const candidates: { at: number; event: EventBody }[] = [];
-let buffering = false;
-let eventsTaken = 0;
-for (const item of intake) {
-  if (!room()) break;
-  if (item.timer !== undefined) {
+  const open = openTasks(history);
+  const controlEvents: EventBody[] = [];
+  const seen = new Set<string>();
+  const candidates: Candidate[] = [];
+  let buffering = false;
+  let eventsTaken = 0;
+  for (const item of inTimeOrder(open, visible, now)) {
+    if (!room()) break;
+    const m = item.entry?.message;
+    if (m?.type === 'suspend' || m?.type === 'resume') {
+      if (applyControl(m, rec, plan, eventsTaken, controlEvents) === 'wait') break;
+      consume(item.entry!);
+      continue;
+    }
+    // Only a Failed instance is rewound (above); the client checked, this one changed meanwhile.
+    if (m?.type === 'rewind') consume(item.entry!);
+    if (m !== undefined && m.type !== 'event') continue;
+    if (m !== undefined && m.executionId !== undefined && m.executionId !== rec.executionId) {
+      consume(item.entry!); // a result for an earlier execution: dropped
+      continue;
+    }
     if (rec.status === 'Suspended' || buffering) {
       buffering = true;
       continue;
     }
-    plan.inputs++;
     eventsTaken++;
-    candidates.push({ at: item.at, event: { EventType: EventType.TimerFired, TimerId: item.timer, FireAt: new Date(item.at).toISOString() } });
-    continue;
-  }
-  const e = item.entry;
-  const m = e.message;
-  if (m.type === 'suspend' || m.type === 'resume') {
-    if (m.type === 'suspend' && rec.status === 'Running') {
-      if (eventsTaken > 0) break;
-      rec.status = 'Suspended';
-      controlEvents.push({ EventType: EventType.ExecutionSuspended, Reason: m.reason });
-      plan.outcome = 'suspended';
-    } else if (m.type === 'resume' && rec.status === 'Suspended') {
-      rec.status = 'Running';
-      controlEvents.push({ EventType: EventType.ExecutionResumed, Reason: m.reason });
-      plan.outcome = 'resumed';
+    if (m === undefined) {
+      plan.inputs++;
+      candidates.push({ at: item.at, event: { EventType: EventType.TimerFired, TimerId: item.timer, FireAt: new Date(item.at).toISOString() } });
+      continue;
     }
-    consume(e);
-    continue;
+    consume(item.entry!);
+    if (isNewInput(m.event, open, seen)) candidates.push({ at: item.at, event: m.event });
   }
-  if (m.type === 'rewind') {
-    consume(e); // only a Failed instance is rewound (above); the client checked, this one changed meanwhile
-    continue;
-  }
-  if (m.type !== 'event') continue;
-  if (m.executionId !== undefined && m.executionId !== rec.executionId) {
-    consume(e); // a result for an earlier execution: dropped
-    continue;
-  }
-  if (rec.status === 'Suspended' || buffering) {
-    buffering = true;
-    continue;
-  }
-  consume(e);
-  eventsTaken++;
-  const ev = m.event;
-  if (ev.EventType === EventType.TaskCompleted || ev.EventType === EventType.TaskFailed) {
-    const id = Number(ev.TaskScheduledId);
-    if (!open.activities.has(id) || seen.has(`t${id}`)) continue; // duplicate result: recorded once
-    seen.add(`t${id}`);
-  } else if (ev.EventType === EventType.SubOrchestrationInstanceCompleted || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
-    const id = Number(ev.TaskScheduledId);
-    if (!open.subs.has(id) || seen.has(`s${id}`)) continue;
-    seen.add(`s${id}`);
-  } else if (ev.EventType !== EventType.EventRaised && ev.EventType !== EventType.GenericEvent) {
-    continue; // (a GenericEvent only comes from a rewind: planner/rewind.ts)
-  }
-  candidates.push({ at: e.at, event: ev });
-}
   // Raised events go before the results and timers taken with them (a stable sort: each kind keeps its order). They
   // arrived independently, so either order is one that could have happened; this one lets an orchestrator that checks
   // a waiter when a task completes (Task.any left it open) see an event that came in the same step, instead of the
