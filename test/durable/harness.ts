@@ -5,6 +5,7 @@ import { createDurableEngine, type EngineTuning } from '../../src/durable/engine
 import type { DurableEngineRuntime, InstanceStatus } from '../../src/durable/engine-api.js';
 import type { RuntimeStatus } from '../../src/durable/wire-types.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
+import type { StoreFactory } from '../../src/durable/store/hub-store.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 
 let hubCounter = 0;
@@ -26,6 +27,10 @@ export interface EngineSetup {
   workerId?: string;
   tuning?: EngineTuning;
   overridableExistingInstanceStates?: 'NonRunningStates' | 'AnyState';
+  /** The hub's store; default Azure Tables at `connectionString`. */
+  openStore?: StoreFactory;
+  /** false: a client of the hub that never takes the lease (what it sends waits in storage). Default true. */
+  run?: boolean;
 }
 
 export async function startEngine(setup: EngineSetup): Promise<DurableEngineRuntime> {
@@ -40,8 +45,9 @@ export async function startEngine(setup: EngineSetup): Promise<DurableEngineRunt
       ...(setup.overridableExistingInstanceStates ? { overridableExistingInstanceStates: setup.overridableExistingInstanceStates } : {}),
     },
     setup.tuning,
+    setup.openStore,
   );
-  await engine.run();
+  if (setup.run ?? true) await engine.run();
   return engine;
 }
 

@@ -1,27 +1,44 @@
-import { after, before, test } from 'node:test';
+/**
+ * The engine's scenarios, written once and run on every store (engine-azure-tables.test.ts: Azure Tables on a real
+ * Azurite; engine-memory.test.ts: the memory store), like the HubStore contract: whatever the engine promises holds
+ * on both.
+ */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as df from 'durable-functions';
-import { startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
-import { createDurableEngine } from '../../src/durable/engine.js';
 import { EventType } from '../../src/durable/instance-state.js';
+import { HISTORY_PREFIX } from '../../src/durable/keys.js';
+import type { HubStore } from '../../src/durable/store/hub-store.js';
 import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { Clock } from '../../src/durable/clock/clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
-import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { settle, uniqueHub, waitFor, waitForStatus, type EngineSetup } from './harness.js';
 
-let azurite: RunningAzurite;
+/** How a scenario reaches the store under test. */
+export interface EngineBackend {
+  /** An engine on `hub` (a fresh hub unless given), running unless `run: false` (a client that never takes the lease). */
+  engine(setup: ScenarioSetup): Promise<DurableEngineRuntime>;
+  /** The hub's store, opened beside its engines: what storage holds. */
+  store(hub: string): Promise<HubStore>;
+}
 
-before(async () => {
-  azurite = await startAzurite();
-});
+export type ScenarioSetup = Omit<EngineSetup, 'connectionString' | 'openStore'>;
 
-after(async () => {
-  await azurite.stop();
-});
+type Scenario = [name: string, run: (backend: EngineBackend) => Promise<void>];
+const scenarios: Scenario[] = [];
 
-test('an activity chain runs to completion with each result fed to the next step', async () => {
+function scenario(name: string, run: (backend: EngineBackend) => Promise<void>): void {
+  scenarios.push([name, run]);
+}
+
+/** Defines one test per scenario on `backend`, each named `<label>: <scenario>`. */
+export function engineScenarios(label: string, backend: EngineBackend): void {
+  for (const [name, run] of scenarios) test(`${label}: ${name}`, () => run(backend));
+}
+
+scenario('an activity chain runs to completion with each result fed to the next step', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Hello', (name: string) => `Hello, ${name}!`)
     .orchestration('Chain', function* (ctx) {
@@ -31,7 +48,7 @@ test('an activity chain runs to completion with each result fed to the next step
       out.push(yield ctx.df.callActivity('Hello', 'London'));
       return out;
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Chain', { input: null });
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -46,7 +63,7 @@ test('an activity chain runs to completion with each result fed to the next step
   }
 });
 
-test('fan-out/fan-in with Task.all schedules in parallel and gathers all results', async () => {
+scenario('fan-out/fan-in with Task.all schedules in parallel and gathers all results', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Square', (n: number) => n * n)
     .orchestration('FanOut', function* (ctx) {
@@ -54,7 +71,7 @@ test('fan-out/fan-in with Task.all schedules in parallel and gathers all results
       const results: number[] = yield ctx.df.Task.all(tasks);
       return results.reduce((a, b) => a + b, 0);
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('FanOut', {});
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -64,7 +81,7 @@ test('fan-out/fan-in with Task.all schedules in parallel and gathers all results
   }
 });
 
-test('a with-retry activity that fails twice then succeeds returns its value to the orchestrator', async () => {
+scenario('a with-retry activity that fails twice then succeeds returns its value to the orchestrator', async (b) => {
   let calls = 0;
   const invoker = new DirectInvoker()
     .activity('Flaky', (n: number) => {
@@ -80,7 +97,7 @@ test('a with-retry activity that fails twice then succeeds returns its value to 
       const after: number = yield ctx.df.callActivity('After', value);
       return { value, after };
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Retrying', {});
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -98,7 +115,7 @@ test('a with-retry activity that fails twice then succeeds returns its value to 
   }
 });
 
-test('a with-retry activity that keeps failing fails the orchestration after maxNumberOfAttempts', async () => {
+scenario('a with-retry activity that keeps failing fails the orchestration after maxNumberOfAttempts', async (b) => {
   let calls = 0;
   const invoker = new DirectInvoker()
     .activity('Broken', () => {
@@ -113,7 +130,7 @@ test('a with-retry activity that keeps failing fails the orchestration after max
         return `caught: ${(err as Error).message}`;
       }
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('GivesUp', {});
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -125,7 +142,7 @@ test('a with-retry activity that keeps failing fails the orchestration after max
   }
 });
 
-test('a durable timer fires when the virtual clock reaches it, not before', async () => {
+scenario('a durable timer fires when the virtual clock reaches it, not before', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const invoker = new DirectInvoker()
     .activity('Stamp', () => 'stamped')
@@ -135,7 +152,7 @@ test('a durable timer fires when the virtual clock reaches it, not before', asyn
       const stamp: string = yield ctx.df.callActivity('Stamp', null);
       return { woke: ctx.df.currentUtcDateTime.toISOString(), stamp };
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, clock });
+  const engine = await b.engine({ invoker, clock });
   try {
     const id = await engine.start('Sleeper', {});
     await waitForStatus(engine, id, ['Running']);
@@ -155,7 +172,7 @@ test('a durable timer fires when the virtual clock reaches it, not before', asyn
   }
 });
 
-test('continue-as-new loops keep the stored history bounded', async () => {
+scenario('continue-as-new loops keep the stored history bounded', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Inc', (n: number) => n + 1)
     .orchestration('Loop', function* (ctx) {
@@ -165,17 +182,15 @@ test('continue-as-new loops keep the stored history bounded', async () => {
       ctx.df.continueAsNew(next);
       return undefined;
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Loop', { input: 0 });
     const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 60_000);
     assert.equal(status.output, 30);
     // Count the partition's history rows: old executions are garbage-collected.
-    const { TableClient } = await import('@azure/data-tables');
-    const table = TableClient.fromConnectionString(azurite.connectionString, engine.taskHubName, { allowInsecureConnection: true });
+    const store = await b.store(engine.taskHubName);
     await waitFor(async () => {
-      let rows = 0;
-      for await (const _ of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}' and RowKey ge 'h~' and RowKey lt 'h~~'` } })) rows++;
+      const rows = (await store.rowKeysOf(id)).filter((key) => key.startsWith(HISTORY_PREFIX)).length;
       return rows <= 4 ? rows : undefined;
     }, 'history of earlier executions to be collected');
     const history = (await engine.getStatus(id, { showHistory: true }))?.history as unknown[];
@@ -185,12 +200,12 @@ test('continue-as-new loops keep the stored history bounded', async () => {
   }
 });
 
-test('waitForExternalEvent resumes with the raised event data', async () => {
+scenario('waitForExternalEvent resumes with the raised event data', async (b) => {
   const invoker = new DirectInvoker().orchestration('Approval', function* (ctx) {
     const approval: { by: string } = yield ctx.df.waitForExternalEvent('Approved');
     return `approved by ${approval.by}`;
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Approval', {});
     await waitForStatus(engine, id, ['Running']);
@@ -205,7 +220,7 @@ test('waitForExternalEvent resumes with the raised event data', async () => {
   }
 });
 
-test('a sub-orchestration runs as its own instance and returns its output to the parent', async () => {
+scenario('a sub-orchestration runs as its own instance and returns its output to the parent', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Double', (n: number) => n * 2)
     .orchestration('Child', function* (ctx) {
@@ -217,7 +232,7 @@ test('a sub-orchestration runs as its own instance and returns its output to the
       const b: number = yield ctx.df.callSubOrchestrator('Child', a, `${ctx.df.instanceId}-named-child`);
       return [a, b];
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Parent', { instanceId: 'parent-1' });
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -235,14 +250,14 @@ test('a sub-orchestration runs as its own instance and returns its output to the
   }
 });
 
-test('custom status set by the orchestrator is visible in getStatus', async () => {
+scenario('custom status set by the orchestrator is visible in getStatus', async (b) => {
   const invoker = new DirectInvoker().orchestration('Reporter', function* (ctx) {
     ctx.df.setCustomStatus({ stage: 'waiting' });
     yield ctx.df.waitForExternalEvent('Go');
     ctx.df.setCustomStatus({ stage: 'done' });
     return 'ok';
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Reporter', {});
     const running = await waitFor(async () => {
@@ -258,7 +273,7 @@ test('custom status set by the orchestrator is visible in getStatus', async () =
   }
 });
 
-test('a suspended instance makes no progress until resumed, then continues with buffered events', async () => {
+scenario('a suspended instance makes no progress until resumed, then continues with buffered events', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Echo', (s: string) => s)
     .orchestration('Steps', function* (ctx) {
@@ -266,7 +281,7 @@ test('a suspended instance makes no progress until resumed, then continues with 
       const echoed: string = yield ctx.df.callActivity('Echo', first);
       return echoed;
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Steps', {});
     await waitForStatus(engine, id, ['Running']);
@@ -283,12 +298,12 @@ test('a suspended instance makes no progress until resumed, then continues with 
   }
 });
 
-test('terminate ends a running instance; purge deletes only finished instances', async () => {
+scenario('terminate ends a running instance; purge deletes only finished instances', async (b) => {
   const invoker = new DirectInvoker().orchestration('Forever', function* (ctx) {
     yield ctx.df.waitForExternalEvent('Never');
     return 'no';
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Forever', { input: { a: 1 } });
     await waitForStatus(engine, id, ['Running']);
@@ -305,12 +320,12 @@ test('terminate ends a running instance; purge deletes only finished instances',
   }
 });
 
-test('starting an id that is running fails with InstanceAlreadyExistsError; a finished one is replaced', async () => {
+scenario('starting an id that is running fails with InstanceAlreadyExistsError; a finished one is replaced', async (b) => {
   const invoker = new DirectInvoker().orchestration('Waiter', function* (ctx) {
     const v: string = yield ctx.df.waitForExternalEvent('Done');
     return v;
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     await engine.start('Waiter', { instanceId: 'singleton' });
     await assert.rejects(engine.start('Waiter', { instanceId: 'singleton' }), { code: 'INSTANCE_EXISTS' });
@@ -327,7 +342,7 @@ test('starting an id that is running fails with InstanceAlreadyExistsError; a fi
   }
 });
 
-test('an orchestrator that throws fails the instance with its message', async () => {
+scenario('an orchestrator that throws fails the instance with its message', async (b) => {
   const invoker = new DirectInvoker()
     .activity('Boom', () => {
       throw new Error('kaboom');
@@ -336,7 +351,7 @@ test('an orchestrator that throws fails the instance with its message', async ()
       yield ctx.df.callActivity('Boom', null);
       return 'unreachable';
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Fails', {});
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -347,11 +362,11 @@ test('an orchestrator that throws fails the instance with its message', async ()
   }
 });
 
-test('query filters by status and name prefix and pages with a continuation token', async () => {
+scenario('query filters by status and name prefix and pages with a continuation token', async (b) => {
   const invoker = new DirectInvoker().orchestration('Quick', function* () {
     return 'done';
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     for (let i = 0; i < 5; i++) await engine.start('Quick', { instanceId: `q-${i}` });
     await engine.start('Quick', { instanceId: 'other' });
@@ -376,7 +391,7 @@ test('query filters by status and name prefix and pages with a continuation toke
   }
 });
 
-test('events raised around a continue-as-new are not lost', async () => {
+scenario('events raised around a continue-as-new are not lost', async (b) => {
   const invoker = new DirectInvoker().orchestration('Counter', function* (ctx) {
     const count: number = ctx.df.getInput();
     const add: number = yield ctx.df.waitForExternalEvent('Add');
@@ -385,7 +400,7 @@ test('events raised around a continue-as-new are not lost', async () => {
     ctx.df.continueAsNew(next);
     return undefined;
   });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('Counter', { input: 0 });
     await waitForStatus(engine, id, ['Running']);
@@ -398,7 +413,7 @@ test('events raised around a continue-as-new are not lost', async () => {
   }
 });
 
-test('a with-retry sub-orchestration is retried until it succeeds', async () => {
+scenario('a with-retry sub-orchestration is retried until it succeeds', async (b) => {
   let attempts = 0;
   const invoker = new DirectInvoker()
     .activity('MaybeFail', () => {
@@ -412,7 +427,7 @@ test('a with-retry sub-orchestration is retried until it succeeds', async () => 
     .orchestration('RetryParent', function* (ctx) {
       return yield ctx.df.callSubOrchestratorWithRetry('FlakyChild', new df.RetryOptions(30, 5), null);
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
+  const engine = await b.engine({ invoker });
   try {
     const id = await engine.start('RetryParent', {});
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
@@ -424,7 +439,7 @@ test('a with-retry sub-orchestration is retried until it succeeds', async () => 
   }
 });
 
-test('a retry timeout stops further attempts even when attempts remain', async () => {
+scenario('a retry timeout stops further attempts even when attempts remain', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   let calls = 0;
   const invoker = new DirectInvoker()
@@ -442,7 +457,7 @@ test('a retry timeout stops further attempts even when attempts remain', async (
         return 'gave up';
       }
     });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, clock });
+  const engine = await b.engine({ invoker, clock });
   try {
     const id = await engine.start('Bounded', {});
     for (let i = 0; i < 40; i++) {
@@ -460,14 +475,14 @@ test('a retry timeout stops further attempts even when attempts remain', async (
   }
 });
 
-test('an instance suspended before its first episode runs once resumed', async () => {
+scenario('an instance suspended before its first episode runs once resumed', async (b) => {
   const invoker = new DirectInvoker()
     .activity('One', () => 1)
     .orchestration('Late', function* (ctx) {
       return yield ctx.df.callActivity('One', null);
     });
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker, clock });
+  const engine = await b.engine({ invoker, clock });
   try {
     const startAt = clock.now() + 60_000;
     const id = await engine.start('Late', { startAt });
@@ -484,8 +499,8 @@ test('an instance suspended before its first episode runs once resumed', async (
 });
 
 /** A client of the hub that never runs (no lease): what it sends waits in storage until an engine runs. */
-function clientOf(hub: string, clock: Clock): DurableEngineRuntime {
-  return createDurableEngine({ connectionString: azurite.connectionString, taskHubName: hub, invoker: new DirectInvoker(), clock, logger: testLogger(), workerId: 'client' });
+function clientOf(b: EngineBackend, hub: string, clock: Clock): Promise<DurableEngineRuntime> {
+  return b.engine({ hub, clock, invoker: new DirectInvoker(), workerId: 'client', run: false });
 }
 
 async function historyTypes(engine: DurableEngineRuntime, id: string): Promise<number[]> {
@@ -493,7 +508,7 @@ async function historyTypes(engine: DurableEngineRuntime, id: string): Promise<n
   return (history ?? []).map((e) => e.EventType);
 }
 
-test('external messages are processed in the order they were sent, even all at one virtual time', async () => {
+scenario('external messages are processed in the order they were sent, even all at one virtual time', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const count = 30;
   const invoker = new DirectInvoker()
@@ -507,7 +522,7 @@ test('external messages are processed in the order they were sent, even all at o
     });
   const hub = uniqueHub('order');
   const pausable = Array.from({ length: 8 }, (_, i) => `pausable-${i}`);
-  const first = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  const first = await b.engine({ invoker, clock, hub, workerId: 'worker' });
   try {
     await first.start('InOrder', { instanceId: 'ordered' });
     for (const id of pausable) await first.start('Pausable', { instanceId: id });
@@ -516,13 +531,13 @@ test('external messages are processed in the order they were sent, even all at o
     await first.shutdown();
   }
   // The burst lands while no engine runs, so one step sees all of it, every message with the same timestamp.
-  const client = clientOf(hub, clock);
+  const client = await clientOf(b, hub, clock);
   for (let i = 0; i < count; i++) await client.raiseEvent('ordered', 'Item', i);
   for (const id of pausable) {
     await client.suspend(id, 'pause');
     await client.resume(id, 'go on');
   }
-  const second = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  const second = await b.engine({ invoker, clock, hub, workerId: 'worker' });
   try {
     const done = await waitForStatus(second, 'ordered', ['Completed', 'Failed']);
     assert.deepEqual(done.output, Array.from({ length: count }, (_, i) => i));
@@ -539,7 +554,7 @@ test('external messages are processed in the order they were sent, even all at o
   }
 });
 
-test('a burst of messages (300 events with suspend/resume among them) is taken over several steps and never fails the orchestration', async () => {
+scenario('a burst of messages (300 events with suspend/resume among them) is taken over several steps and never fails the orchestration', async (b) => {
   const invoker = new DirectInvoker().orchestration('Collector', function* (ctx) {
     const wanted: number = ctx.df.getInput();
     const got: number[] = [];
@@ -551,7 +566,7 @@ test('a burst of messages (300 events with suspend/resume among them) is taken o
   });
   const hub = uniqueHub('burst');
   const clock = new SystemClock();
-  const first = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  const first = await b.engine({ invoker, clock, hub, workerId: 'worker' });
   try {
     await first.start('Collector', { instanceId: 'completes', input: 300 });
     await first.start('Collector', { instanceId: 'keeps-waiting', input: 301 });
@@ -561,7 +576,7 @@ test('a burst of messages (300 events with suspend/resume among them) is taken o
     await first.shutdown();
   }
   // 360 messages per instance, all visible to the first step of the next engine.
-  const client = clientOf(hub, clock);
+  const client = await clientOf(b, hub, clock);
   await Promise.all(
     ['completes', 'keeps-waiting'].map(async (id) => {
       for (let i = 0; i < 300; i++) {
@@ -573,7 +588,7 @@ test('a burst of messages (300 events with suspend/resume among them) is taken o
       }
     }),
   );
-  const second = await startEngine({ connectionString: azurite.connectionString, invoker, clock, hub, workerId: 'worker' });
+  const second = await b.engine({ invoker, clock, hub, workerId: 'worker' });
   try {
     const done = await waitForStatus(second, 'completes', ['Completed', 'Failed'], 60_000);
     assert.equal(done.runtimeStatus, 'Completed', JSON.stringify(done.output));
@@ -593,6 +608,38 @@ test('a burst of messages (300 events with suspend/resume among them) is taken o
     const types = await historyTypes(second, 'completes');
     assert.equal(types.filter((t) => t === EventType.ExecutionResumed).length, 29);
     assert.ok(types.filter((t) => t === EventType.OrchestratorStarted).length >= 330 / 50, 'taken over several steps');
+  } finally {
+    await second.shutdown();
+  }
+});
+
+scenario('suspend and resume apply in their place among a burst; the orchestrator sees every event in send order', async (b) => {
+  const count = 12;
+  const invoker = new DirectInvoker().orchestration('InOrder', function* (ctx) {
+    const got: number[] = [];
+    for (let i = 0; i < count; i++) got.push(yield ctx.df.waitForExternalEvent('Item'));
+    return got;
+  });
+  const hub = uniqueHub('inplace');
+  const first = await b.engine({ invoker, hub });
+  await first.start('InOrder', { instanceId: 'ordered' });
+  await waitForStatus(first, 'ordered', ['Running']);
+  await first.shutdown();
+  // The burst lands while no engine runs, so the next owner's first step sees all of it at once.
+  const client = await clientOf(b, hub, new SystemClock());
+  for (let i = 0; i < count; i++) {
+    if (i === 4) await client.suspend('ordered', 'pause');
+    if (i === 8) await client.resume('ordered', 'go on');
+    await client.raiseEvent('ordered', 'Item', i);
+  }
+  const second = await b.engine({ invoker, hub });
+  try {
+    const done = await waitForStatus(second, 'ordered', ['Completed', 'Failed']);
+    assert.deepEqual(done.output, Array.from({ length: count }, (_, i) => i));
+    const history = ((await second.getStatus('ordered', { showHistory: true }))?.history ?? []) as { EventType: number; Input?: string }[];
+    const raisedBefore = (type: number): number => history.slice(0, history.findIndex((e) => e.EventType === type)).filter((e) => e.EventType === EventType.EventRaised).length;
+    assert.equal(raisedBefore(EventType.ExecutionSuspended), 4, 'the suspend after the first four events');
+    assert.ok(raisedBefore(EventType.ExecutionResumed) <= 4, 'nothing taken while suspended');
   } finally {
     await second.shutdown();
   }
