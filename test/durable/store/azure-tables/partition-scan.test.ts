@@ -6,16 +6,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pino from 'pino';
-import { readPartition, scanPartitions } from '../../../src/durable/store/azure-tables/partition-snapshot.js';
-import { HubTable } from '../../../src/durable/store/azure-tables/table-store.js';
-import { rowFromRecord } from '../../../src/durable/store/azure-tables/instance-row.js';
-import { HASHED_KEYS } from '../../../src/durable/store/azure-tables/instance-row-key.js';
-import { newExecution } from '../../../src/durable/instance-start.js';
-import { instanceIdOf, partitionKeyOf } from '../../../src/durable/keys.js';
-import type { PartitionSnapshot } from '../../../src/durable/store/hub-store.js';
-import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
-import { fuzzParameters } from '../../support/fuzz.js';
+import { readPartition, scanPartitions } from '../../../../src/durable/store/azure-tables/partition-snapshot.js';
+import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { rowFromRecord } from '../../../../src/durable/store/azure-tables/instance-row.js';
+import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { newExecution } from '../../../../src/durable/instance-start.js';
+import { instanceIdOf, partitionKeyOf } from '../../../../src/durable/keys.js';
+import type { PartitionSnapshot } from '../../../../src/durable/store/hub-store.js';
+import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
+import { fuzzParameters } from '../../../support/fuzz.js';
 
 let azurite: RunningAzurite;
 before(async () => {

@@ -1,16 +1,16 @@
 /** The HubStore contract on Azure Table Storage (a real Azurite, a fresh hub table per test). */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAzureTablesStore, type AzureTablesStore } from '../../../src/durable/store/azure-tables/azure-tables-store.js';
-import { HASHED_KEYS, LEGACY_KEYS } from '../../../src/durable/store/azure-tables/instance-row-key.js';
-import { startTransaction } from '../../../src/durable/store/azure-tables/inbox-rows.js';
-import { HubTable } from '../../../src/durable/store/azure-tables/table-store.js';
-import { HUB_PARTITION, INSTANCE_ROW, LAYOUT_ROW, LEASE_ROW, partitionKeyOf } from '../../../src/durable/keys.js';
-import { newExecution } from '../../../src/durable/instance-start.js';
-import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
-import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import { testLogger, uniqueHub } from '../harness.js';
-import { hubStoreContract } from './hub-store-contract.js';
+import { createAzureTablesStore, type AzureTablesStore } from '../../../../src/durable/store/azure-tables/azure-tables-store.js';
+import { HASHED_KEYS, LEGACY_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { startTransaction } from '../../../../src/durable/store/azure-tables/inbox-rows.js';
+import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { HUB_PARTITION, INSTANCE_ROW, LAYOUT_ROW, LEASE_ROW, partitionKeyOf } from '../../../../src/durable/keys.js';
+import { newExecution } from '../../../../src/durable/instance-start.js';
+import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
+import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { testLogger, uniqueHub } from '../../harness.js';
+import { hubStoreContract } from '../hub-store-contract.js';
 
 let azurite: RunningAzurite;
 

@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createHttpHeaders, createPipelineRequest, isRestError, RestError } from '@azure/core-rest-pipeline';
-import { createUndiciHttpClient } from '../../../src/durable/store/azure-tables/undici-http-client.js';
-import { isTransient } from '../../../src/durable/store/storage-failures.js';
-import { freePort } from '../../../src/host/storage/azurite.js';
+import { createUndiciHttpClient } from '../../../../src/durable/store/azure-tables/undici-http-client.js';
+import { isTransient } from '../../../../src/durable/store/storage-failures.js';
+import { freePort } from '../../../../src/host/storage/azurite.js';
 
 test('a request goes out with its method, headers and body; the answer comes back uncompressed, with its headers', async () => {
   const seen: { method?: string; encoding?: string; body?: string; custom?: string } = {};

@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pino from 'pino';
-import { batchRequest, parseBatchResponse } from '../../../src/durable/store/azure-tables/batch-wire.js';
-import { ConflictError, HubTable } from '../../../src/durable/store/azure-tables/table-store.js';
-import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
-import { fuzzParameters } from '../../support/fuzz.js';
+import { batchRequest, parseBatchResponse } from '../../../../src/durable/store/azure-tables/batch-wire.js';
+import { ConflictError, HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { fuzzParameters } from '../../../support/fuzz.js';
 
 let azurite: RunningAzurite;
 let table: HubTable;
