@@ -6,14 +6,12 @@ export { createDurableEngine, type EngineTuning } from './engine.js';
 export type { DurableEngine, DurableEngineOptions, DurableEngineRuntime, FunctionInvoker, InstanceQuery, InstanceStatus, StartOptions } from './engine-api.js';
 export type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
 export {
-  ConflictError,
   DurableConfigError,
   InstanceAlreadyExistsError,
   InstanceNotFailedError,
   InstanceNotFoundError,
   PayloadTooLargeError,
   RewindNotSupportedError,
-  StorageUnavailableError,
 } from './errors.js';
 export { EventType, EventTypeName, isTerminal } from './instance-state.js';
 export { MAX_INSTANCE_ID_LENGTH, validateInstanceId, validateTaskHubName } from './names.js';
