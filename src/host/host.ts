@@ -6,7 +6,7 @@ import { createDurableHttpApi } from './durable-http-api/index.js';
 import type { DurableHttpApi } from './durable-http-api/http-api-types.js';
 import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
-import { readHostJson, taskHubNameSetting } from './host-json.js';
+import { readHostJson, taskHubNameSetting, type HostJsonSettings } from './host-json.js';
 import { buildHttpRoutes, type HttpRoute } from './http/http-functions.js';
 import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
@@ -104,7 +104,7 @@ interface HostSettings {
   clock: Clock;
   keys: HostKeys;
   hostname: string;
-  hostJson: ReturnType<typeof readHostJson>;
+  hostJson: HostJsonSettings;
   httpLimits: Partial<EdgeLimits>;
   taskHubName: string;
 }
