@@ -61,10 +61,11 @@ const DEFAULTS: Required<EngineTuning> = {
 
 /** `openStore`: the task hub's storage; by default Azure Table Storage at `options.connectionString`. */
 export function createDurableEngine(options: DurableEngineOptions, tuning: EngineTuning = {}, openStore?: StoreFactory): DurableEngineRuntime {
-  return new TableDurableEngine(options, { ...DEFAULTS, ...tuning }, openStore);
+  return new TaskHubEngine(options, { ...DEFAULTS, ...tuning }, openStore);
 }
 
-class TableDurableEngine implements DurableEngineRuntime, EngineContext {
+/** The engine over one task hub, on whatever store `openStore` gives (Azure Tables by default). */
+class TaskHubEngine implements DurableEngineRuntime, EngineContext {
   readonly taskHubName: string;
   readonly clock: Clock;
   readonly log: Logger;
