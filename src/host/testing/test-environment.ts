@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isTerminal, SystemClock, VirtualClock, type Clock, type RuntimeStatus } from '../../durable/index.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
-import { startAzurite, type RunningAzurite } from '../storage/azurite.js';
+import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from '../storage/azurite.js';
 
 export interface TestEnvironmentOptions {
   appDir: string;
@@ -10,6 +10,13 @@ export interface TestEnvironmentOptions {
   timeSkipping?: boolean;
   /** Start time of the virtual clock (epoch ms or Date); default the VirtualClock's own default. */
   startTime?: number | Date;
+  /** With time skipping: this virtual clock instead of a new one (a restarted host goes on at the same time). */
+  virtualClock?: VirtualClock;
+  /**
+   * No Azurite: the `engineFactory` brings its own store (e.g. the memory store); the app still gets a well-formed
+   * development connection string that nothing connects to. Default false.
+   */
+  withoutAzurite?: boolean;
   /** App settings, set in process.env while the environment lives (restored by teardown). */
   env?: Record<string, string>;
   taskHubName?: string;
@@ -28,7 +35,8 @@ export interface JsonResponse<T = unknown> {
 }
 
 export interface TestEnvironment {
-  readonly azurite: RunningAzurite;
+  /** Undefined with `withoutAzurite`. */
+  readonly azurite: RunningAzurite | undefined;
   readonly host: RunningHost;
   /** The host's clock: a VirtualClock when time skipping, else the system clock. */
   readonly clock: Clock;
@@ -55,6 +63,9 @@ export interface TestEnvironment {
   /** Stops the host, then Azurite; restores process.env. Safe to call twice. */
   teardown(): Promise<void>;
 }
+
+/** The development account on a port nothing listens on: for an app whose engine brings its own store. */
+const UNUSED_STORAGE = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT};BlobEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT}`;
 
 async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
   const text = await response.text();
@@ -85,15 +96,15 @@ function overrideEnv(vars: Record<string, string>): () => void {
   };
 }
 
-/** Azurite, then the host on it; if the host does not start, Azurite is stopped again. */
-async function startStack(options: TestEnvironmentOptions, clock: Clock, logger: Logger): Promise<{ azurite: RunningAzurite; host: RunningHost }> {
-  const azurite = await startAzurite();
+/** Azurite (unless `withoutAzurite`), then the host on it; if the host does not start, Azurite is stopped again. */
+async function startStack(options: TestEnvironmentOptions, clock: Clock, logger: Logger): Promise<{ azurite: RunningAzurite | undefined; host: RunningHost }> {
+  const azurite = options.withoutAzurite ? undefined : await startAzurite();
   try {
     const host = await startHost({
       appDir: options.appDir,
       port: 0,
       hostname: '127.0.0.1',
-      connectionString: azurite.connectionString,
+      connectionString: azurite?.connectionString ?? UNUSED_STORAGE,
       taskHubName: options.taskHubName,
       clock,
       key: options.key,
@@ -103,7 +114,7 @@ async function startStack(options: TestEnvironmentOptions, clock: Clock, logger:
     });
     return { azurite, host };
   } catch (err) {
-    await azurite.stop();
+    await azurite?.stop();
     throw err;
   }
 }
@@ -139,10 +150,11 @@ async function pollUntilTerminal<T>(url: string, virtualClock: VirtualClock | un
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
   const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const virtualClock = options.timeSkipping ? new VirtualClock(options.startTime) : undefined;
+  const virtualClock = options.timeSkipping ? (options.virtualClock ?? new VirtualClock(options.startTime)) : undefined;
+  if (options.withoutAzurite && !options.engineFactory) throw new Error('withoutAzurite needs an engineFactory that brings its own store');
   const clock: Clock = virtualClock ?? new SystemClock();
   const restoreEnv = overrideEnv(options.env ?? {});
-  let stack: { azurite: RunningAzurite; host: RunningHost };
+  let stack: Awaited<ReturnType<typeof startStack>>;
   try {
     stack = await startStack(options, clock, logger);
   } catch (err) {
@@ -178,7 +190,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
         try {
           await host.stop();
         } finally {
-          await azurite.stop();
+          await azurite?.stop();
           restoreEnv();
         }
       })();
