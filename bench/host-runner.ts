@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../src/host/storage/azurite.js';
-import type { StorageCallKind } from '../src/host/durable/store/azure-tables/storage-metrics.js';
+import type { StorageCallKind } from '../src/durable/store/azure-tables/storage-metrics.js';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'host', 'main.js');

@@ -8,7 +8,7 @@ import { hubName, sleep, storageFor, type BenchEnv, type StorageMode } from './b
 import { cpuMeter } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
 import { round, type LatenessSummary } from './stats.js';
-import type { StorageCallKind } from '../src/host/durable/store/azure-tables/storage-metrics.js';
+import type { StorageCallKind } from '../src/durable/store/azure-tables/storage-metrics.js';
 
 export interface LevelPlan {
   mode: StorageMode;

@@ -1,15 +1,5 @@
+import { parseConnectionString } from '../durable/index.js';
 import { HostError } from './host-error.js';
-
-/** Parses `Key=Value;...` (keys case-insensitive). */
-export function parseConnectionString(connectionString: string): Map<string, string> {
-  const parts = new Map<string, string>();
-  for (const piece of connectionString.split(';')) {
-    const eq = piece.indexOf('=');
-    if (eq <= 0) continue;
-    parts.set(piece.slice(0, eq).trim().toLowerCase(), piece.slice(eq + 1).trim());
-  }
-  return parts;
-}
 
 /** A loggable description of a storage connection string: account and table endpoint, never the key. */
 export function describeConnectionString(connectionString: string): string {

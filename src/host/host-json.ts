@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DurableConfigError, validateTaskHubName } from '../durable/index.js';
 import { resolveAppSettings } from './app-settings.js';
 import { HostError } from './host-error.js';
 
@@ -31,12 +32,14 @@ function stringAt(parent: Json | undefined, key: string, where: string): string 
   return value;
 }
 
-/** A task hub name Azure Storage accepts: 3-45 letters or digits, starting with a letter. */
-export function validateTaskHubName(name: string, where: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(name)) {
-    throw new HostError('BAD_TASK_HUB', `${where}: task hub name "${name}" must be 3-45 letters or digits, starting with a letter`);
+/** The task hub name a setting gives, by the engine's rule (Azure Storage's); `where` names the setting. */
+export function taskHubNameSetting(name: string, where: string): string {
+  try {
+    return validateTaskHubName(name, where);
+  } catch (error) {
+    if (error instanceof DurableConfigError) throw new HostError('BAD_TASK_HUB', error.message);
+    throw error;
   }
-  return name;
 }
 
 /** Reads the app's host.json (absent file: defaults). */
@@ -60,7 +63,7 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
   const hubName = (): string | undefined =>
     rawHub === undefined
       ? undefined
-      : validateTaskHubName(
+      : taskHubNameSetting(
           resolveAppSettings(rawHub, 'host.json extensions.durableTask.hubName', env),
           'host.json extensions.durableTask.hubName',
         );

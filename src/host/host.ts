@@ -1,19 +1,17 @@
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import { createDurableHttpApi } from './durable/http-api/index.js';
-import { createDurableEngine } from './durable/engine.js';
-import type { DurableEngineOptions, DurableEngineRuntime, DurableHttpApi } from './durable/types.js';
+import { SystemClock, createDurableEngine, type Clock, type DurableEngineOptions, type DurableEngineRuntime } from '../durable/index.js';
+import { createDurableHttpApi } from './durable-http-api/index.js';
+import type { DurableHttpApi } from './durable-http-api/http-api-types.js';
 import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
-import { readHostJson, validateTaskHubName } from './host-json.js';
-import { buildHttpRoutes } from './http/http-functions.js';
+import { readHostJson, taskHubNameSetting, type HostJsonSettings } from './host-json.js';
+import { buildHttpRoutes, type HttpRoute } from './http/http-functions.js';
 import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
 import { createHostHttpServer, type HostHttpServer } from './http/http-server.js';
 import { isLoopbackName } from './http/request-guard.js';
-import { SystemClock } from './system-clock.js';
 import { TimerScheduler } from './timer/timer-scheduler.js';
 import { AppInvoker } from './worker/app-invoker.js';
 import { runInApp } from './worker/core-module.js';
@@ -51,7 +49,7 @@ export interface StartHostOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides of the HTTP edge's limits (http/edge-limits.ts); tests use small ones. */
   httpLimits?: Partial<EdgeLimits>;
-  /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
+  /** For tests: replaces createDurableEngine (src/durable/engine.ts). */
   engineFactory?: EngineFactory;
 }
 
@@ -99,49 +97,141 @@ function hostKeysOf(options: StartHostOptions): HostKeys {
   return buildHostKeys({ host: [checkKey(options.key, 'key')] });
 }
 
-/**
- * Starts the embedded Functions host for an app written in the Node v4 programming model: loads the app,
- * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
- */
-export async function startHost(options: StartHostOptions): Promise<RunningHost> {
+/** The settings a run of the host is made of, each read and validated once, before anything starts. */
+interface HostSettings {
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  keys: HostKeys;
+  hostname: string;
+  hostJson: HostJsonSettings;
+  httpLimits: Partial<EdgeLimits>;
+  taskHubName: string;
+}
+
+function hostSettings(options: StartHostOptions): HostSettings {
   const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'info' });
   const env = options.env ?? process.env;
-  const clock = options.clock ?? new SystemClock();
   const keys = hostKeysOf(options);
   const hostname = options.hostname ?? '127.0.0.1';
   if (isKeyless(keys) && !isLoopbackName(hostname)) {
     throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
   }
   const hostJson = readHostJson(options.appDir, env);
-  const httpLimits = { ...edgeLimitsFromSettings(env), ...options.httpLimits };
   // Named by where it came from (host.json names its own field when it reads it).
   const taskHubName = options.taskHubName !== undefined
-    ? validateTaskHubName(options.taskHubName, 'TaskHubName')
-    : validateTaskHubName(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
+    ? taskHubNameSetting(options.taskHubName, 'TaskHubName')
+    : taskHubNameSetting(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
+  const httpLimits = { ...edgeLimitsFromSettings(env), ...options.httpLimits };
+  return { logger, env, clock: options.clock ?? new SystemClock(), keys, hostname, hostJson, httpLimits, taskHubName };
+}
 
-  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }), ignoreUnsupported: ignoreUnsupportedSetting(env) });
-  const cleanups: (() => Promise<void> | void)[] = [() => releaseApp(app)];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        logger.warn({ err }, 'host cleanup step failed');
+/** Steps that undo a start, run last first; a failing step is logged and the rest still run. */
+function cleanupList(logger: Logger): { push(step: () => Promise<void> | void): void; run(): Promise<void> } {
+  const steps: (() => Promise<void> | void)[] = [];
+  return {
+    push: (step) => void steps.push(step),
+    async run() {
+      for (const step of steps.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          logger.warn({ err }, 'host cleanup step failed');
+        }
       }
-    }
-    cleanups.length = 0;
+      steps.length = 0;
+    },
   };
+}
 
+/** The HTTP server on its port; its base URL (durable-functions builds client URLs from WEBSITE_HOSTNAME). */
+async function serveHttp(settings: HostSettings & { port: number }, invoker: AppInvoker, routes: HttpRoute[]): Promise<{ http: HostHttpServer; url: string }> {
+  const { hostname, logger } = settings;
+  const http = createHostHttpServer({
+    invoker,
+    routes,
+    routePrefix: settings.hostJson.routePrefix,
+    keys: settings.keys,
+    logger: logger.child({ component: 'http' }),
+    limits: settings.httpLimits,
+  });
+  const port = await listen(http, settings.port, hostname);
+  const urlHost = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
+  // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME names the host (func sets it).
+  if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `${urlHost}:${port}`;
+  return { http, url: `http://${urlHost}:${port}` };
+}
+
+/** The Durable webhooks over the engine, served by `http` and handed to durableClient bindings. */
+function attachDurableApi(settings: HostSettings, engine: DurableEngineRuntime, invoker: AppInvoker, http: HostHttpServer, url: string): DurableHttpApi {
+  const { keys } = settings;
+  const durableApi = createDurableHttpApi(engine, {
+    baseUrl: url,
+    taskHubName: settings.taskHubName,
+    connectionName: 'AzureWebJobsStorage',
+    systemKey: keys.system,
+    alsoAcceptedKeys: keys.master !== undefined ? [keys.master] : [],
+    logger: settings.logger.child({ component: 'durable-http' }),
+    clock: settings.clock,
+    hasOrchestration: (name) => invoker.hasOrchestration(name),
+    admitBody: (req, res) => http.admitDurableBody(req, res),
+  });
+  http.durableApi = durableApi;
+  invoker.durableClientData = () => durableApi.clientBindingData();
+  return durableApi;
+}
+
+/** stop(): intake first (HTTP, timers), then the engine, then appTerminate hooks; gives up waiting after 10 s. */
+function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger }): () => Promise<void> {
+  const { app, http, timers, engine, logger } = parts;
+  const steps = async (): Promise<void> => {
+    http.ready = false;
+    await Promise.allSettled([timers.stop(), http.close(5_000)]);
+    try {
+      await engine.shutdown();
+    } catch (err) {
+      logger.warn({ err }, 'durable engine shutdown failed');
+    }
+    try {
+      await runInApp(app, () => app.runHooks('appTerminate', hookContext(app, {})));
+    } catch (err) {
+      logger.warn({ err }, 'appTerminate hook failed');
+    }
+    releaseApp(app);
+  };
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
+          resolve();
+        }, STOP_DEADLINE_MS);
+        timer.unref();
+      });
+      await Promise.race([steps(), deadline]);
+      if (timer) clearTimeout(timer);
+    })();
+    return stopping;
+  };
+}
+
+/**
+ * Starts the embedded Functions host for an app written in the Node v4 programming model: loads the app,
+ * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
+ */
+export async function startHost(options: StartHostOptions): Promise<RunningHost> {
+  const settings = hostSettings(options);
+  const { logger, clock, taskHubName } = settings;
+  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }), ignoreUnsupported: ignoreUnsupportedSetting(settings.env) });
+  const cleanups = cleanupList(logger);
+  cleanups.push(() => releaseApp(app));
   try {
     const invoker = new AppInvoker(app);
-    const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), env);
-    const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), {
-      invoker,
-      clock,
-      logger: logger.child({ component: 'timer' }),
-      env,
-    });
-
+    const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), settings.env);
+    const timerLogger = logger.child({ component: 'timer' });
+    const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), { invoker, clock, logger: timerLogger, env: settings.env });
     const engine = (options.engineFactory ?? createDurableEngine)({
       connectionString: options.connectionString,
       taskHubName,
@@ -149,89 +239,22 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       clock,
       logger,
       workerId: options.workerId ?? osHostname(),
-      overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates,
+      overridableExistingInstanceStates: settings.hostJson.overridableExistingInstanceStates,
     });
     await engine.run();
     cleanups.push(() => engine.shutdown());
-
-    const http = createHostHttpServer({
-      invoker,
-      routes,
-      routePrefix: hostJson.routePrefix,
-      keys,
-      logger: logger.child({ component: 'http' }),
-      limits: httpLimits,
-    });
-    const port = await listen(http, options.port ?? 7071, hostname);
+    const { http, url } = await serveHttp({ ...settings, port: options.port ?? 7071 }, invoker, routes);
     cleanups.push(() => http.close(2_000));
-    const urlHost = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
-    const url = `http://${urlHost}:${port}`;
-    // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME names the host (func sets it).
-    if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `${urlHost}:${port}`;
-
-    const durableApi = createDurableHttpApi(engine, {
-      baseUrl: url,
-      taskHubName,
-      connectionName: 'AzureWebJobsStorage',
-      systemKey: keys.system,
-      alsoAcceptedKeys: keys.master !== undefined ? [keys.master] : [],
-      logger: logger.child({ component: 'durable-http' }),
-      clock,
-      hasOrchestration: (name) => invoker.hasOrchestration(name),
-      admitBody: (req, res) => http.admitDurableBody(req, res),
-    });
-    http.durableApi = durableApi;
-    invoker.durableClientData = () => durableApi.clientBindingData();
+    const durableApi = attachDurableApi(settings, engine, invoker, http, url);
     http.ready = true;
 
-    const startContext: AppStartContext = hookContext(app, { functionAppDirectory: app.appDir });
-    await runInApp(app, () => app.runHooks('appStart', startContext));
-
+    await runInApp(app, () => app.runHooks('appStart', hookContext(app, { functionAppDirectory: app.appDir }) satisfies AppStartContext));
     timers.start();
     cleanups.push(() => timers.stop());
-
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        const steps = (async () => {
-          http.ready = false;
-          await Promise.allSettled([timers.stop(), http.close(5_000)]);
-          try {
-            await engine.shutdown();
-          } catch (err) {
-            logger.warn({ err }, 'durable engine shutdown failed');
-          }
-          try {
-            await runInApp(app, () => app.runHooks('appTerminate', hookContext(app, {})));
-          } catch (err) {
-            logger.warn({ err }, 'appTerminate hook failed');
-          }
-          releaseApp(app);
-        })();
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<void>((resolve) => {
-          timer = setTimeout(() => {
-            logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
-            resolve();
-          }, STOP_DEADLINE_MS);
-          timer.unref();
-        });
-        await Promise.race([steps, deadline]);
-        if (timer) clearTimeout(timer);
-      })();
-      return stopping;
-    };
-
-    return {
-      url,
-      engine,
-      durableApi,
-      taskHubName,
-      functions: [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type })),
-      stop,
-    };
+    const functions = [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type }));
+    return { url, engine, durableApi, taskHubName, functions, stop: stopperOf({ app, http, timers, engine, logger }) };
   } catch (err) {
-    await cleanup();
+    await cleanups.run();
     throw err;
   }
 }

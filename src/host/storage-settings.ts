@@ -1,5 +1,6 @@
 import { connectionStringFor } from './storage/azurite.js';
-import { parseConnectionString, validateConnectionString } from './connection-string.js';
+import { parseConnectionString } from '../durable/index.js';
+import { validateConnectionString } from './connection-string.js';
 import { HostError } from './host-error.js';
 
 /** Azurite's default table and blob ports, which `UseDevelopmentStorage=true` means. */

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { classifyStorageCall, storageCallCounts } from '../../src/host/durable/store/azure-tables/storage-metrics.js';
-import { HubTable } from '../../src/host/durable/store/azure-tables/table-store.js';
+import { classifyStorageCall, storageCallCounts } from '../../src/durable/store/azure-tables/storage-metrics.js';
+import { HubTable } from '../../src/durable/store/azure-tables/table-store.js';
 import { startAzurite } from '../../src/host/storage/azurite.js';
 
 const base = 'http://127.0.0.1:10002/devstoreaccount1';

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { checkStream } from '../support/delivery-checks.js';
 import { startScheduledHost, type ScheduledHost } from '../support/scheduled-host.js';
-import { MAX_PAYLOAD_UNITS } from '../../src/host/durable/storage-limits.js';
+import { MAX_PAYLOAD_UNITS } from '../../src/durable/storage-limits.js';
 
 const HOOK = '/runtime/webhooks/durabletask';
 const FUNCTION_KEY = 'attacker-function-key-0123456789';

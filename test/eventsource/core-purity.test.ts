@@ -2,8 +2,7 @@
  * The layering rules of the event source, checked on the source text until lint takes them over:
  * - src/eventsource/core is pure: it imports no I/O module (files, network, DNS, TLS, HTTP, undici, logging, metrics,
  *   tracing, Azure), reads no process.env, and imports nothing outside core;
- * - src/eventsource and src/functions have no import cycle (type-only imports included: a cycle of types is still
- *   two files that cannot be read apart).
+ * import cycles anywhere in src are test/structure/no-cycles.test.ts's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,56 +51,6 @@ export function corePurityProblems(file: string, text: string): string[] {
   return problems;
 }
 
-/** Relative imports of each file as resolved source paths (`.js` specifiers name the `.ts` files). */
-function importGraph(files: readonly string[]): Map<string, string[]> {
-  const known = new Set(files);
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const targets = importsOf(readFileSync(file, 'utf8'))
-      .filter((specifier) => specifier.startsWith('.'))
-      .map((specifier) => path.resolve(path.dirname(file), specifier).replace(/\.js$/, '.ts'))
-      .filter((target) => known.has(target));
-    graph.set(file, targets);
-  }
-  return graph;
-}
-
-/** The strongly connected components of more than one file, or a file importing itself (Tarjan). */
-export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const cycles: string[][] = [];
-  const visit = (node: string): void => {
-    index.set(node, next);
-    low.set(node, next);
-    next += 1;
-    stack.push(node);
-    onStack.add(node);
-    for (const target of graph.get(node) ?? []) {
-      if (!index.has(target)) {
-        visit(target);
-        low.set(node, Math.min(low.get(node)!, low.get(target)!));
-      } else if (onStack.has(target)) {
-        low.set(node, Math.min(low.get(node)!, index.get(target)!));
-      }
-    }
-    if (low.get(node) !== index.get(node)) return;
-    const component: string[] = [];
-    let member: string;
-    do {
-      member = stack.pop()!;
-      onStack.delete(member);
-      component.push(member);
-    } while (member !== node);
-    if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(component);
-  };
-  for (const node of graph.keys()) if (!index.has(node)) visit(node);
-  return cycles;
-}
-
 test('the checks themselves catch what they guard against', () => {
   const file = path.join(CORE, 'example.ts');
   assert.deepEqual(corePurityProblems(file, "import { fetch } from 'undici';\nimport x from '../delivery/deliver.js';"), [
@@ -112,8 +61,6 @@ test('the checks themselves catch what they guard against', () => {
   assert.deepEqual(corePurityProblems(file, "const s = await import('left-pad');"), ['imports left-pad, not in the core\'s list of pure packages']);
   assert.deepEqual(corePurityProblems(file, 'const sink = process.env.K_SINK;'), ['reads process.env']);
   assert.deepEqual(corePurityProblems(file, "export { y } from './schedule.js';\nimport { z } from 'zod';"), []);
-  assert.deepEqual(importCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])).map((c) => c.sort()), [['a', 'b', 'c']]);
-  assert.deepEqual(importCycles(new Map([['a', ['b']], ['b', []]])), []);
 });
 
 test('src/eventsource/core imports no I/O module, reads no process.env and imports nothing outside core', () => {
@@ -122,10 +69,4 @@ test('src/eventsource/core imports no I/O module, reads no process.env and impor
   const problems = files.flatMap((file) =>
     corePurityProblems(file, readFileSync(file, 'utf8')).map((problem) => `${path.relative(ROOT, file)}: ${problem}`));
   assert.deepEqual(problems, []);
-});
-
-test('src/eventsource and src/functions have no import cycle', () => {
-  const files = [...sourceFiles(path.join(ROOT, 'src/eventsource')), ...sourceFiles(path.join(ROOT, 'src/functions'))];
-  const cycles = importCycles(importGraph(files)).map((cycle) => cycle.map((file) => path.relative(ROOT, file)).sort());
-  assert.deepEqual(cycles, []);
 });

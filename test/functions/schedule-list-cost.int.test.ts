@@ -7,16 +7,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { newExecution } from '../../src/host/durable/instance-start.js';
-import { partitionKeyOf } from '../../src/host/durable/keys.js';
-import { rowFromRecord } from '../../src/host/durable/store/azure-tables/instance-row.js';
-import { HASHED_KEYS } from '../../src/host/durable/store/azure-tables/instance-row-key.js';
-import { storageCallCounts } from '../../src/host/durable/store/azure-tables/storage-metrics.js';
-import { HubTable } from '../../src/host/durable/store/azure-tables/table-store.js';
+import { newExecution } from '../../src/durable/instance-start.js';
+import { partitionKeyOf } from '../../src/durable/keys.js';
+import { rowFromRecord } from '../../src/durable/store/azure-tables/instance-row.js';
+import { HASHED_KEYS } from '../../src/durable/store/azure-tables/instance-row-key.js';
+import { storageCallCounts } from '../../src/durable/store/azure-tables/storage-metrics.js';
+import { HubTable } from '../../src/durable/store/azure-tables/table-store.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { instanceIdFor, ORCHESTRATOR } from '../../src/functions/shared/names.js';
-import { testLogger } from '../host/durable/harness.js';
+import { testLogger } from '../durable/harness.js';
 import { until } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
 

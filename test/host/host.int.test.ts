@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startHost } from '../../src/host/host.js';
 import { readHostJson } from '../../src/host/host-json.js';
-import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { captureLogger, fixtureDir } from './capture-logger.js';
 import { memoryEngineFactory, type MemoryRuntime } from './memory-runtime.js';
 

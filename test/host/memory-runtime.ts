@@ -1,6 +1,6 @@
 // Test helper: the Durable HTTP API tests' in-memory engine double, given the runtime lifecycle the host drives.
 // It runs no orchestrations; host tests use it to check wiring (durableClient binding, webhooks) without storage.
-import type { DurableEngineOptions, DurableEngineRuntime } from '../../src/host/durable/types.js';
+import type { DurableEngineOptions, DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { EngineFactory } from '../../src/host/host.js';
 import { MemoryEngine } from '../support/memory-engine.js';
 

@@ -5,9 +5,9 @@
  * the Azure store's retry sees: 412/409 for a guarded write or an insert, nothing for a delete), or crashes the host
  * at that await (the write applied or not, then every later call of that host fails). No hook inside the engine.
  */
-import type { LeaseWrite } from '../../src/host/durable/lease-row.js';
-import { ConflictError, StorageUnavailableError } from '../../src/host/durable/store/errors.js';
-import type { HubStore, LeaseStore, PartitionSnapshot, PreparedStep, StoreControl } from '../../src/host/durable/store/hub-store.js';
+import type { LeaseWrite } from '../../src/durable/lease/lease-row.js';
+import { ConflictError, StorageUnavailableError } from '../../src/durable/errors.js';
+import type { HubStore, LeaseStore, PartitionSnapshot, PreparedStep, StoreControl } from '../../src/durable/store/hub-store.js';
 import type { Prng } from './prng.js';
 
 export interface FaultRates {

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDurableEngine } from '../../src/host/durable/engine.js';
-import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createDurableEngine } from '../../src/durable/engine.js';
+import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { FaultyStores, type FaultRates } from './faulty-store.js';
 import type { Prng } from './prng.js';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext } from 'durable-functions';
-import type { FunctionInvoker, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/host/durable/types.js';
+import type { FunctionInvoker } from '../../src/durable/engine-api.js';
+import type { OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/durable/wire-types.js';
 
 export type TestOrchestrator = (context: OrchestrationContext) => Generator<unknown, unknown, any>;
 export type TestActivity = (input: any, meta: { instanceId: string; taskId: number }) => unknown;

@@ -2,7 +2,7 @@
  * Builds Durable history events in the JSON shape the Durable extension sends an out-of-process orchestrator
  * (PascalCase, as `durable-functions` reads them), and flattens the actions an episode returns.
  */
-import type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/host/durable/types.js';
+import type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/durable/wire-types.js';
 
 export const EventType = {
   ExecutionStarted: 0,

@@ -1,19 +1,12 @@
 /**
  * A TEST DOUBLE of the durable engine's client side, on plain Maps: no orchestrations run. It lets the Durable HTTP
  * API tests check the HTTP contract with the stock client; tests move instances along with the `set*` helpers.
- * It is not the engine (src/host/durable/engine.ts) and says nothing about it.
+ * It is not the engine (src/durable/engine.ts) and says nothing about it.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  InstanceAlreadyExistsError,
-  InstanceNotFailedError,
-  InstanceNotFoundError,
-  type DurableEngine,
-  type InstanceQuery,
-  type InstanceStatus,
-  type RuntimeStatus,
-  type StartOptions,
-} from '../../src/host/durable/types.js';
+import { InstanceAlreadyExistsError, InstanceNotFailedError, InstanceNotFoundError } from '../../src/durable/errors.js';
+import type { DurableEngine, InstanceQuery, InstanceStatus, StartOptions } from '../../src/durable/engine-api.js';
+import type { RuntimeStatus } from '../../src/durable/wire-types.js';
 
 interface MemoryInstance {
   name: string;

@@ -36,3 +36,26 @@ export function buildHttpRoutes(functions: RegisteredFunction[], env: NodeJS.Pro
   });
   return routes.sort((a, b) => compareRoutes(a.route, b.route));
 }
+
+/** The app's HTTP function for a path and method (routes most specific first), or the 404/405 answer. */
+export function findRoute(
+  routes: HttpRoute[],
+  prefix: string,
+  path: string,
+  method: string,
+): { route: HttpRoute; params: Record<string, string> } | { status: number; allow?: string } {
+  let rest: string | undefined;
+  if (prefix === '') rest = path.slice(1);
+  else if (path.toLowerCase() === `/${prefix.toLowerCase()}`) rest = '';
+  else if (path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`)) rest = path.slice(prefix.length + 2);
+  if (rest === undefined) return { status: 404 };
+  const pathMatched: HttpRoute[] = [];
+  for (const route of routes) {
+    const params = route.route.match(rest);
+    if (!params) continue;
+    pathMatched.push(route);
+    if (!route.methods || route.methods.includes(method)) return { route, params };
+  }
+  if (pathMatched.length === 0) return { status: 404 };
+  return { status: 405, allow: [...new Set(pathMatched.flatMap((r) => r.methods ?? []))].join(', ') };
+}

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import { isTerminal, SystemClock, VirtualClock, type Clock, type RuntimeStatus } from '../../durable/index.js';
 import { createHostLogger } from '../log-safety.js';
 import { startHost, type EngineFactory, type RunningHost } from '../host.js';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from '../storage/azurite.js';
-import { SystemClock } from '../system-clock.js';
-import { VirtualClock } from '../virtual-clock.js';
 
 export interface TestEnvironmentOptions {
   appDir: string;
@@ -69,8 +67,6 @@ export interface TestEnvironment {
 /** The development account on a port nothing listens on: for an app whose engine brings its own store. */
 const UNUSED_STORAGE = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT};BlobEndpoint=http://127.0.0.1:9/${DEV_ACCOUNT}`;
 
-const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
-
 async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
   const text = await response.text();
   let body: unknown = text;
@@ -84,34 +80,27 @@ async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-/**
- * A real Azurite (in memory, free port) and the embedded host running the app (free port), like Temporal's
- * TestWorkflowEnvironment: with `timeSkipping`, hours of timers run in as long as the work takes.
- */
-export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
-  const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const virtualClock = options.timeSkipping ? (options.virtualClock ?? new VirtualClock(options.startTime)) : undefined;
-  if (options.withoutAzurite && !options.engineFactory) throw new Error('withoutAzurite needs an engineFactory that brings its own store');
-  const clock: Clock = virtualClock ?? new SystemClock();
-
-  const savedEnv = new Map<string, string | undefined>();
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    savedEnv.set(name, process.env[name]);
+/** Sets app settings in process.env; the returned function puts the old values back. */
+function overrideEnv(vars: Record<string, string>): () => void {
+  const saved = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(vars)) {
+    saved.set(name, process.env[name]);
     process.env[name] = value;
   }
-  const restoreEnv = (): void => {
-    for (const [name, value] of savedEnv) {
+  return () => {
+    for (const [name, value] of saved) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    savedEnv.clear();
+    saved.clear();
   };
+}
 
-  let azurite: RunningAzurite | undefined;
-  let host: RunningHost | undefined;
+/** Azurite (unless `withoutAzurite`), then the host on it; if the host does not start, Azurite is stopped again. */
+async function startStack(options: TestEnvironmentOptions, clock: Clock, logger: Logger): Promise<{ azurite: RunningAzurite | undefined; host: RunningHost }> {
+  const azurite = options.withoutAzurite ? undefined : await startAzurite();
   try {
-    azurite = options.withoutAzurite ? undefined : await startAzurite();
-    host = await startHost({
+    const host = await startHost({
       appDir: options.appDir,
       port: 0,
       hostname: '127.0.0.1',
@@ -123,71 +112,89 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       workerId: 'test-host',
       engineFactory: options.engineFactory,
     });
+    return { azurite, host };
   } catch (err) {
     await azurite?.stop();
+    throw err;
+  }
+}
+
+/** Between due timers: let callbacks run, then wait until the engine has finished what they started. */
+function settlerOf(host: RunningHost): () => Promise<void> {
+  return async () => {
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    await host.engine.idle?.();
+  };
+}
+
+/** TestEnvironment.waitForCompletion: polls, and under time skipping jumps to the next due timer between polls. */
+async function pollUntilTerminal<T>(url: string, virtualClock: VirtualClock | undefined, settle: () => Promise<void>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await readJson<Record<string, unknown>>(await fetch(url));
+    if (status >= 400 && status !== 404) throw new Error(`status query answered ${status}: ${JSON.stringify(body)}`);
+    if (typeof body === 'object' && body && isTerminal(body.runtimeStatus as RuntimeStatus)) return body as T;
+    if (Date.now() > deadline) throw new Error(`instance not finished in time; last status ${JSON.stringify(body)}`);
+    const next = virtualClock?.nextDue();
+    if (virtualClock && next !== undefined) {
+      await settle();
+      await virtualClock.advanceTo(Math.max(next, virtualClock.now()), settle);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A real Azurite (in memory, free port) and the embedded host running the app (free port), like Temporal's
+ * TestWorkflowEnvironment: with `timeSkipping`, hours of timers run in as long as the work takes.
+ */
+export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
+  const logger = options.logger ?? createHostLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const virtualClock = options.timeSkipping ? (options.virtualClock ?? new VirtualClock(options.startTime)) : undefined;
+  if (options.withoutAzurite && !options.engineFactory) throw new Error('withoutAzurite needs an engineFactory that brings its own store');
+  const clock: Clock = virtualClock ?? new SystemClock();
+  const restoreEnv = overrideEnv(options.env ?? {});
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    stack = await startStack(options, clock, logger);
+  } catch (err) {
     restoreEnv();
     throw err;
   }
-  const runningHost = host;
-  const runningAzurite = azurite;
-
-  // Between due timers: let callbacks run, then wait until the engine has finished what they started.
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-    await runningHost.engine.idle?.();
-  };
-  const toUrl = (path: string): string => (/^https?:\/\//.test(path) ? path : `${runningHost.url}${path}`);
+  const { azurite, host } = stack;
+  const settle = settlerOf(host);
+  const toUrl = (path: string): string => (/^https?:\/\//.test(path) ? path : `${host.url}${path}`);
   let tornDown: Promise<void> | undefined;
-
-  const env: TestEnvironment = {
-    azurite: runningAzurite,
-    host: runningHost,
+  return {
+    azurite,
+    host,
     clock,
     virtualClock,
-    url: runningHost.url,
+    url: host.url,
     async advanceTime(ms: number) {
       if (!virtualClock) throw new Error('advanceTime needs createTestEnvironment({ timeSkipping: true })');
       const target = virtualClock.now() + ms;
       await settle();
       await virtualClock.advanceTo(target, settle);
     },
-    fetch(path, init) {
-      return fetch(toUrl(path), init);
-    },
-    async getJson<T>(path: string, init?: RequestInit) {
-      return readJson<T>(await fetch(toUrl(path), { ...init, method: init?.method ?? 'GET' }));
-    },
+    fetch: (path, init) => fetch(toUrl(path), init),
+    getJson: async <T>(path: string, init?: RequestInit) => readJson<T>(await fetch(toUrl(path), { ...init, method: init?.method ?? 'GET' })),
     async postJson<T>(path: string, body: unknown, init?: RequestInit) {
       const headers = new Headers(init?.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return readJson<T>(await fetch(toUrl(path), { ...init, method: 'POST', headers, body: JSON.stringify(body) }));
     },
-    async waitForCompletion<T>(statusUrl: string, opts: { timeoutMs?: number } = {}) {
-      const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-      for (;;) {
-        const { status, body } = await readJson<Record<string, unknown>>(await fetch(toUrl(statusUrl)));
-        if (status >= 400 && status !== 404) throw new Error(`status query answered ${status}: ${JSON.stringify(body)}`);
-        if (typeof body === 'object' && body && TERMINAL.has(String(body.runtimeStatus))) return body as T;
-        if (Date.now() > deadline) throw new Error(`instance not finished in time; last status ${JSON.stringify(body)}`);
-        const next = virtualClock?.nextDue();
-        if (virtualClock && next !== undefined) {
-          await settle();
-          await virtualClock.advanceTo(Math.max(next, virtualClock.now()), settle);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    waitForCompletion: (statusUrl, opts = {}) => pollUntilTerminal(toUrl(statusUrl), virtualClock, settle, opts.timeoutMs ?? 30_000),
     teardown() {
       tornDown ??= (async () => {
         try {
-          await runningHost.stop();
+          await host.stop();
         } finally {
-          await runningAzurite?.stop();
+          await azurite?.stop();
           restoreEnv();
         }
       })();
       return tornDown;
     },
   };
-  return env;
 }

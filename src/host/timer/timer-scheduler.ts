@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { resolveAppSettings } from '../app-settings.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../durable/index.js';
 import { HostError } from '../host-error.js';
 import type { AppInvoker } from '../worker/app-invoker.js';
 import type { RegisteredFunction } from '../worker/worker-app.js';

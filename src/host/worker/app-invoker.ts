@@ -1,8 +1,4 @@
-import type {
-  FunctionInvoker,
-  OrchestrationTriggerPayload,
-  OrchestratorStateJson,
-} from '../durable/types.js';
+import type { FunctionInvoker, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../durable/index.js';
 import { HostError } from '../host-error.js';
 import type { RpcHttpData, RpcParameterBinding, RpcTypedData } from './core-types.js';
 import { invokeFunction } from './invoke.js';

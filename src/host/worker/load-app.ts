@@ -54,6 +54,37 @@ export function loadApp(appDir: string, options: LoadAppOptions): Promise<Worker
 
 async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }: LoadAppOptions): Promise<WorkerApp> {
   installCoreModule(logger);
+  const { packageJson, main, files } = readEntryPoints(appDir);
+  const app = new WorkerApp(appDir, logger);
+  await loadEntryPointFiles(app, files, packageJson, logger);
+  app.indexingLocked = true;
+  if (app.functions.size > 0) app.programmingModel ??= lastSetProgrammingModel();
+
+  // The worker asks the programming model for its capabilities once the app is loaded; this also locks app.setup().
+  if (app.programmingModel?.getCapabilities) {
+    app.capabilities = await runInApp(app, async () => (await app.programmingModel?.getCapabilities?.({})) ?? {});
+  }
+  if (app.capabilities.HttpUri) {
+    throw new HostError(
+      'HTTP_STREAM_UNSUPPORTED',
+      'The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the embedded host does not support',
+    );
+  }
+  dropUnsupported(app, ignoreUnsupported, logger);
+  if (app.functions.size === 0) {
+    throw new HostError(
+      'NO_FUNCTIONS',
+      `No job functions found: check package.json main "${main}": the ${files.length} file(s) it names registered no function the host supports`,
+    );
+  }
+  if (!app.programmingModel) {
+    throw new HostError('NO_PROGRAMMING_MODEL', 'The app registered functions but set no programming model (is @azure/functions v4 installed?)');
+  }
+  return app;
+}
+
+/** package.json and the entry files its `main` names; each missing piece refused with the file to fix. */
+function readEntryPoints(appDir: string): { packageJson: PackageJson; main: string; files: string[] } {
   const packageJsonPath = path.join(appDir, 'package.json');
   if (!existsSync(packageJsonPath)) {
     throw new HostError('NO_PACKAGE_JSON', `No job functions found: ${packageJsonPath} does not exist`);
@@ -78,8 +109,11 @@ async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }:
       `No job functions found: check package.json main "${main}": no file in ${appDir} matches it (is the app built?)`,
     );
   }
+  return { packageJson, main, files };
+}
 
-  const app = new WorkerApp(appDir, logger);
+/** Runs each entry file inside the app (what it registers lands in `app`); a failing file names itself. */
+async function loadEntryPointFiles(app: WorkerApp, files: string[], packageJson: PackageJson, logger: Logger): Promise<void> {
   setLoadingApp(app);
   try {
     // One isolated require cache for the whole app: its files share one @azure/functions, as in one worker.
@@ -92,7 +126,7 @@ async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }:
         } catch (err) {
           throw new HostError(
             'ENTRY_POINT_FAILED',
-            `Worker was unable to load entry point "${path.relative(appDir, file)}": ${(err as Error)?.message ?? String(err)}`,
+            `Worker was unable to load entry point "${path.relative(app.appDir, file)}": ${(err as Error)?.message ?? String(err)}`,
             { cause: err },
           );
         } finally {
@@ -103,20 +137,10 @@ async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }:
   } finally {
     setLoadingApp(undefined);
   }
-  app.indexingLocked = true;
-  if (app.functions.size > 0) app.programmingModel ??= lastSetProgrammingModel();
+}
 
-  // The worker asks the programming model for its capabilities once the app is loaded; this also locks app.setup().
-  if (app.programmingModel?.getCapabilities) {
-    app.capabilities = await runInApp(app, async () => (await app.programmingModel?.getCapabilities?.({})) ?? {});
-  }
-  if (app.capabilities.HttpUri) {
-    throw new HostError(
-      'HTTP_STREAM_UNSUPPORTED',
-      'The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the embedded host does not support',
-    );
-  }
-
+/** Functions and bindings the host cannot run: refused, or (with ignoreUnsupported) skipped with a warning each. */
+function dropUnsupported(app: WorkerApp, ignoreUnsupported: boolean, logger: Logger): void {
   const unsupported = [...app.functions.values()].flatMap(unsupportedParts);
   if (unsupported.length > 0 && !ignoreUnsupported) {
     throw new HostError(
@@ -132,16 +156,6 @@ async function loadAppNow(appDir: string, { logger, ignoreUnsupported = false }:
   for (const fn of app.functions.values()) {
     if (fn.metadata.retryOptions) logger.warn({ function: fn.name }, `function "${fn.name}": retry policies are not applied by the embedded host`);
   }
-  if (app.functions.size === 0) {
-    throw new HostError(
-      'NO_FUNCTIONS',
-      `No job functions found: check package.json main "${main}": the ${files.length} file(s) it names registered no function the host supports`,
-    );
-  }
-  if (!app.programmingModel) {
-    throw new HostError('NO_PROGRAMMING_MODEL', 'The app registered functions but set no programming model (is @azure/functions v4 installed?)');
-  }
-  return app;
 }
 
 /** Resolves package.json `main` to absolute files: a plain path, or a glob (sorted for a stable load order). */

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/host/durable/storage-limits.js';
-import { MAX_INSTANCE_ID_LENGTH } from '../../../src/host/durable/http-api/names.js';
-import { MAX_WAIT_MS, MIN_POLLING_MS } from '../../../src/host/durable/http-api/operations/start.js';
+import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../../src/durable/storage-limits.js';
+import { MAX_INSTANCE_ID_LENGTH } from '../../../src/durable/names.js';
+import { MAX_WAIT_MS, MIN_POLLING_MS } from '../../../src/host/durable-http-api/operations/start.js';
 import { BODY_STALL_MS, CONCURRENT_BODIES, DEFAULT_EDGE_LIMITS, FUNCTIONS_DEFAULT_BODY_BYTES, KEYED_BODY_BYTES } from '../../../src/host/http/edge-limits.js';
 import { REPO_ROOT } from '../../support/host-process.js';
 

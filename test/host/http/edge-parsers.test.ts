@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { checkContinuationToken } from '../../../src/host/durable/http-api/continuation-token.js';
-import { HttpApiError } from '../../../src/host/durable/http-api/errors.js';
+import { checkContinuationToken } from '../../../src/host/durable-http-api/continuation-token.js';
+import { HttpApiError } from '../../../src/host/durable-http-api/errors.js';
 import { isLoopbackName, isOwnOrigin, parseHostHeader } from '../../../src/host/http/request-guard.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);

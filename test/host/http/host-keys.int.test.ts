@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startHost, type RunningHost } from '../../../src/host/host.js';
 import { buildHostKeys, loadHostKeys } from '../../../src/host/http/host-keys.js';
-import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
 import { memoryEngineFactory } from '../memory-runtime.js';
 

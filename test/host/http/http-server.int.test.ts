@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startHost, type RunningHost } from '../../../src/host/host.js';
-import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
 import { memoryEngineFactory } from '../memory-runtime.js';
 

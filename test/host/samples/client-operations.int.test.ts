@@ -2,7 +2,7 @@
  * Every operation of the stock JS DurableClient (rewind and restart aside) against the embedded host running the
  * samples app, with a host key configured, as in production: the client is made from the host's durableClient
  * binding data and carries the Durable system key; the app's HTTP functions are anonymous.
- * Only client-level behaviour is asserted here, not the HTTP status codes behind it (test/host/durable/http-api).
+ * Only client-level behaviour is asserted here, not the HTTP status codes behind it (test/host/durable-http-api).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

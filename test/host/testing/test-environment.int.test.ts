@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createDurableEngine } from '../../../src/host/durable/engine.js';
+import { createDurableEngine } from '../../../src/durable/engine.js';
 import { createTestEnvironment } from '../../../src/host/testing/test-environment.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
 import { fixtureDir } from '../capture-logger.js';

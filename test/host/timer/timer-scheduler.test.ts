@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseTimerSchedule } from '../../../src/host/timer/timer-schedule.js';
 import { TimerScheduler } from '../../../src/host/timer/timer-scheduler.js';
-import { VirtualClock } from '../../../src/host/virtual-clock.js';
+import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
 import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
 import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';

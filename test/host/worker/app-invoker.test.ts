@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { HistoryEventJson, OrchestrationTriggerPayload } from '../../../src/host/durable/types.js';
+import type { HistoryEventJson, OrchestrationTriggerPayload } from '../../../src/durable/wire-types.js';
 import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
 import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
 import type { WorkerApp } from '../../../src/host/worker/worker-app.js';

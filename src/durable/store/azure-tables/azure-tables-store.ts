@@ -1,0 +1,357 @@
+/**
+ * The task hub on Azure Table Storage (the HubStore behind the engine): ONE table per hub, one partition per
+ * instance (README.md: Storage layout). Row codecs, keys, chunking, batches and ETags stay in this folder.
+ */
+import type { Logger } from 'pino';
+import { getText, type EntityProps } from '../../chunked-text.js';
+import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
+import type { InboxEntry, InstanceRecord } from '../../instance-state.js';
+import type { StepPlan } from '../../planner/step-plan.js';
+import type { HistoryEventJson, RuntimeStatus } from '../../wire-types.js';
+import { ConflictError } from '../../errors.js';
+import { describe, statusOf } from '../storage-failures.js';
+import type { HubSignals, HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import { decodeMarker } from '../payloads/payload-marker.js';
+import { BlobContainerStore } from './blob-container.js';
+import { inboxEntity, startTransaction } from './inbox-rows.js';
+import { knownBlobsOf } from './known-blobs.js';
+import { LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
+import { recordFromRow } from './instance-row.js';
+import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
+import { TableLeaseStore } from './lease-store.js';
+import { quote, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
+import { buildTransaction, type BuiltStep } from './step-transaction.js';
+import { HubTable, type RetryControl, type Row } from './table-store.js';
+import type { TransactionAction } from '@azure/data-tables';
+
+export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl): AzureTablesStore {
+  const table = new HubTable(connectionString, tableName, logger, control);
+  const blobs = new BlobContainerStore(connectionString, tableName, (label, op) => table.retrying(label, op));
+  return new AzureTablesStore(table, new LargePayloads(blobs, knownBlobsOf(`${connectionString}\n${tableName}`)));
+}
+
+export class AzureTablesStore implements HubStore {
+  readonly lease: TableLeaseStore;
+  /** The transaction of each step this store prepared (a PreparedStep stays free of table types). */
+  private readonly prepared = new WeakMap<PreparedStep, { built: BuiltStep; offload: Offload }>();
+  /** How the hub names its instance rows: read (or decided) once, before the first call that needs it. */
+  private layout: Promise<InstanceRowKeys> | undefined;
+  private known: InstanceRowKeys | undefined;
+
+  constructor(
+    readonly table: HubTable,
+    /** Large payloads in the hub's blob container; without it (tests of rows alone) every payload stays in its row. */
+    readonly payloads?: LargePayloads,
+  ) {
+    this.lease = new TableLeaseStore(table);
+  }
+
+  private async keys(): Promise<InstanceRowKeys> {
+    this.layout ??= this.table
+      .ensureTable()
+      .then(() => hubInstanceRowKeys(this.table))
+      .then((keys) => (this.known = keys))
+      .catch((err: unknown) => {
+        this.layout = undefined;
+        throw err;
+      });
+    return this.layout;
+  }
+
+  async ensureReady(): Promise<void> {
+    await this.keys();
+  }
+
+  async loadInstance(instanceId: string): Promise<PartitionSnapshot> {
+    const keys = await this.keys();
+    return rereadOnMissingBlob(() => readPartition(this.table, instanceId, keys, this.payloads));
+  }
+
+  async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+    return scanPartitions(this.table, visit, await this.keys(), undefined, this.payloads);
+  }
+
+  readInbox(instanceId: string): Promise<InboxEntry[]> {
+    return rereadOnMissingBlob(() => readInbox(this.table, partitionKeyOf(instanceId), this.payloads));
+  }
+
+  prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep {
+    // A snapshot only comes from a read or a start of this store, so the layout is known by now.
+    if (!this.known) throw new Error('prepareStep: the hub layout is not read yet (no instance was read or started)');
+    let offload: Offload = { pending: [], garbage: [] };
+    const instanceId = instanceIdOf(snap.partitionKey);
+    const built = buildTransaction(snap, plan, this.known, (entities, instanceRow) => {
+      if (this.payloads) offload = this.payloads.offload(instanceId, entities, instanceRow, snap.record?.etag);
+    });
+    this.prepared.set(built, { built, offload });
+    return built;
+  }
+
+  async commitStep(step: PreparedStep): Promise<Map<string, string>> {
+    const prepared = this.prepared.get(step);
+    if (!prepared) throw new Error('commitStep: a step this store did not prepare');
+    const { built, offload } = prepared;
+    const pk = built.actions[0]?.[1].partitionKey;
+    const etags = await this.transactWithBlobs(typeof pk === 'string' ? instanceIdOf(pk) : '', built.actions, offload);
+    return withInstanceEtag(etags, pk, this.known);
+  }
+
+  /**
+   * Writes the commit's blobs, THEN the commit (a crash in between leaves orphan blobs, never a row naming a missing
+   * one), then tells the payloads what the instance row now holds.
+   */
+  private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload): Promise<Map<string, string>> {
+    if (this.payloads) await this.payloads.write(offload.pending);
+    const etags = await this.table.transact(actions);
+    if (this.payloads) {
+      const pk = partitionKeyOf(instanceId);
+      const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));
+      await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.of(pk)) : undefined, deleted);
+    }
+    return etags;
+  }
+
+  async deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
+    await this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
+    await this.payloads?.rowsDeleted(instanceId, rowKeys);
+  }
+
+  async wakeTimes(): Promise<WakeTime[]> {
+    const rows = await this.table.list((await this.keys()).filter, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
+    return rows.map((row) => ({
+      instanceId: instanceIdOf(row.partitionKey),
+      status: String(row.RuntimeStatus) as RuntimeStatus,
+      ...(typeof row.NextWakeAt === 'number' ? { nextWakeAt: row.NextWakeAt } : {}),
+    }));
+  }
+
+  async messageRefs(): Promise<MessageRef[]> {
+    return (await this.scanMessages()).messages;
+  }
+
+  /** ONE query: inbox and outbox rows of every instance, and the hub partition's wake marks and standby rows. */
+  async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
+    const range = (prefix: string): string => `(RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)})`;
+    const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and (${range(WAKE_PREFIX)} or ${range(STANDBY_PREFIX)}))`;
+    const rows = await this.table.list(`${range(OUTBOX_PREFIX)} or ${range(INBOX_PREFIX)} or ${hub}`, ['PartitionKey', 'RowKey']);
+    const messages: MessageRef[] = [];
+    const signals: HubSignals = { wakes: 0, standbys: new Map() };
+    for (const row of rows) {
+      if (row.partitionKey !== HUB_PARTITION) messages.push({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey });
+      else if (row.rowKey.startsWith(WAKE_PREFIX)) signals.wakes++;
+      else signals.standbys.set(row.rowKey.slice(STANDBY_PREFIX.length), row.etag);
+    }
+    return { messages, signals };
+  }
+
+  async markPresence(presenceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${STANDBY_PREFIX}${presenceId}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  async clearPresence(presenceId: string, etag: string): Promise<void> {
+    await this.deleteHubRow(`${STANDBY_PREFIX}${presenceId}`, etag);
+  }
+
+  /** Deletes a hub partition row If-Match; one changed or gone meanwhile is left. */
+  private async deleteHubRow(rowKey: string, etag: string): Promise<void> {
+    await this.table.retrying('deleteEntity', async () => {
+      try {
+        await this.table.client.deleteEntity(HUB_PARTITION, rowKey, { etag });
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 404) throw err;
+      }
+    });
+  }
+
+  readInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return rereadOnMissingBlob(() => this.readInstanceOnce(instanceId));
+  }
+
+  private async readInstanceOnce(instanceId: string): Promise<InstanceRecord | undefined> {
+    const pk = partitionKeyOf(instanceId);
+    const row = await this.table.get(pk, (await this.keys()).of(pk));
+    if (!row) return undefined;
+    await resolvePartition(this.payloads, [row], await this.keys());
+    return recordFromRow(row);
+  }
+
+  async readHistory(instanceId: string, executionId: string): Promise<HistoryEventJson[]> {
+    const prefix = historyPrefix(executionId);
+    const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))} and RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)}`);
+    await this.payloads?.resolve((row) => instanceIdOf(row.partitionKey), rows, () => false);
+    return rows.flatMap((r) => JSON.parse(getText(r, 'Events') ?? '[]') as HistoryEventJson[]);
+  }
+
+  async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
+    const keys = await this.keys();
+    const pk = partitionKeyOf(record.instanceId);
+    const actions = startTransaction({ record, start }, keys.of(pk), replacing);
+    const entities = actions.map(([, entity]) => entity as EntityProps);
+    const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
+    // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
+    const doomed = replacing ? await this.cleanUp('recreate', () => this.endedExecutionBlobs(record.instanceId, replacing.executionId)) : [];
+    const etags = await this.refusable(record.instanceId, offload, () => this.transactWithBlobs(record.instanceId, actions, offload));
+    // Not what the new rows name again (an unchanged input keeps its blob).
+    const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
+    const gone = (doomed ?? []).filter((blob) => !named.has(blob));
+    if (gone.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(gone));
+    return etags.get(keys.of(pk));
+  }
+
+  /** Clean-ups of blobs never fail the operation: what they miss stays as an orphan until the instance's purge. */
+  private async cleanUp<T>(what: string, work: () => Promise<T> | undefined): Promise<T | undefined> {
+    if (!this.payloads?.blobs.available) return undefined;
+    try {
+      return await work();
+    } catch (err) {
+      this.table.logger.warn({ op: what, table: this.table.tableName, error: describe(err) }, 'durable: large payload clean-up failed; the blobs stay until a purge');
+      return undefined;
+    }
+  }
+
+  /**
+   * Blobs of an ended instance that only its instance row, its execution's history and nothing else name, and
+   * orphans of crashed commits: read before it is replaced (nobody writes to an ended instance but a late message,
+   * whose rows are kept with their blobs).
+   */
+  private async endedExecutionBlobs(instanceId: string, executionId: string): Promise<string[]> {
+    const payloads = this.payloads;
+    if (!payloads) return [];
+    const listed = await payloads.listInstance(instanceId);
+    if (listed.length === 0) return [];
+    const keys = await this.keys();
+    const kept = new Set<string>();
+    for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) {
+      const ended = keys.is(row.rowKey) || row.rowKey.startsWith(historyPrefix(executionId));
+      if (!ended) for (const blob of blobsNamedBy(row)) kept.add(blob);
+    }
+    return listed.filter((blob) => !kept.has(blob));
+  }
+
+  async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
+    const entity = inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message);
+    const offload = this.payloads?.offload(instanceId, [entity]) ?? { pending: [], garbage: [] };
+    await this.refusable(instanceId, offload, () => this.transactWithBlobs(instanceId, [['create', entity]], offload));
+  }
+
+  /**
+   * A client write whose blobs went up first: when storage refuses it (409/412: nothing of it applied, or a lost
+   * answer's retry met what it wrote), its blobs that no row of the partition names go, so a refused start or a
+   * duplicate delivery leaves no orphan.
+   */
+  private async refusable<T>(instanceId: string, offload: Offload, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConflictError && offload.pending.length > 0) {
+        await this.cleanUp('refused write', async () => {
+          const named = new Set((await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)).flatMap((row) => blobsNamedBy(row)));
+          await this.payloads?.deleteBlobs(offload.pending.map((blob) => blob.name).filter((name) => !named.has(name)));
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Purge: the blobs of an instance whose rows are gone (a new instance started meanwhile keeps what it names). */
+  async afterPurge(instanceId: string): Promise<void> {
+    const payloads = this.payloads;
+    if (!payloads) return;
+    payloads.purged(instanceId);
+    await this.cleanUp('purge', async () => {
+      const listed = await payloads.listInstance(instanceId);
+      if (listed.length === 0) return;
+      const kept = new Set<string>();
+      for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) for (const blob of blobsNamedBy(row)) kept.add(blob);
+      await payloads.deleteBlobs(listed.filter((blob) => !kept.has(blob)));
+    });
+  }
+
+  listInstances(filter: InstanceFilter): Promise<InstanceRecord[]> {
+    return rereadOnMissingBlob(() => this.listInstancesOnce(filter));
+  }
+
+  private async listInstancesOnce(filter: InstanceFilter): Promise<InstanceRecord[]> {
+    const rows = await this.table.list(instanceFilter(filter, await this.keys()));
+    await resolvePartition(this.payloads, rows, await this.keys());
+    return rows.map(recordFromRow);
+  }
+
+  pageInstances(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+    return rereadOnMissingBlob(() => this.pageInstancesOnce(filter, top, continuationToken));
+  }
+
+  private async pageInstancesOnce(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+    const page = await this.table.page(instanceFilter(filter, await this.keys()), top, continuationToken);
+    await resolvePartition(this.payloads, page.rows, await this.keys());
+    const records = page.rows.map(recordFromRow);
+    return page.continuationToken ? { records, continuationToken: page.continuationToken } : { records };
+  }
+
+  async listInstanceIds(filter: InstanceFilter): Promise<string[]> {
+    const rows = await this.table.list(instanceFilter(filter, await this.keys()), ['PartitionKey', 'RowKey']);
+    return rows.map((r) => instanceIdOf(r.partitionKey));
+  }
+
+  async deleteInstanceRow(instanceId: string, etag: string): Promise<boolean> {
+    const pk = partitionKeyOf(instanceId);
+    const rowKey = (await this.keys()).of(pk);
+    try {
+      await this.table.retrying('deleteEntity', () => this.table.client.deleteEntity(pk, rowKey, { etag }));
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412 || status === 404) return false; // changed or gone meanwhile
+      throw err;
+    }
+  }
+
+  async markWake(instanceId: string): Promise<void> {
+    const entity = { partitionKey: HUB_PARTITION, rowKey: `${WAKE_PREFIX}${partitionKeyOf(instanceId)}` };
+    await this.table.retrying('upsertEntity', () => this.table.client.upsertEntity(entity, 'Replace'));
+  }
+
+  /** One query of the hub partition's wake rows; each is deleted If-Match, so a mark written since stays. */
+  async takeWakes(): Promise<string[]> {
+    const rows = await this.table.list(
+      `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(WAKE_PREFIX)} and RowKey lt ${quote(`${WAKE_PREFIX}~`)}`,
+      ['PartitionKey', 'RowKey'],
+    );
+    for (const row of rows) await this.deleteHubRow(row.rowKey, row.etag); // one re-marked meanwhile stays
+    return rows.map((row) => instanceIdOf(row.rowKey.slice(WAKE_PREFIX.length)));
+  }
+
+  async rowKeysOf(instanceId: string): Promise<string[]> {
+    const keys = await this.keys();
+    const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`, ['PartitionKey', 'RowKey']);
+    return rows.map((r) => r.rowKey).filter((rk) => !keys.is(rk));
+  }
+}
+
+/** The blobs a row names (its large properties' markers). */
+function blobsNamedBy(row: EntityProps): string[] {
+  return Object.values(row).flatMap((value) => decodeMarker(value)?.blob ?? []);
+}
+
+/** The commit's ETags, with the instance row's also under the logical key INSTANCE_ROW (what the engine asks for). */
+function withInstanceEtag(etags: Map<string, string>, partitionKey: unknown, keys: InstanceRowKeys | undefined): Map<string, string> {
+  const etag = typeof partitionKey === 'string' && keys ? etags.get(keys.of(partitionKey)) : undefined;
+  if (etag !== undefined) etags.set(INSTANCE_ROW, etag);
+  return etags;
+}
+
+function instanceFilter(query: InstanceFilter, keys: InstanceRowKeys): string {
+  const parts = [`(${keys.filter})`];
+  if (query.runtimeStatus && query.runtimeStatus.length > 0) {
+    parts.push(`(${query.runtimeStatus.map((s) => `RuntimeStatus eq ${quote(s)}`).join(' or ')})`);
+  }
+  if (query.createdTimeFrom) parts.push(`CreatedTime ge ${quote(query.createdTimeFrom.toISOString())}`);
+  if (query.createdTimeTo) parts.push(`CreatedTime le ${quote(query.createdTimeTo.toISOString())}`);
+  if (query.instanceIdPrefix) {
+    const prefix = partitionKeyOf(query.instanceIdPrefix);
+    parts.push(`PartitionKey ge ${quote(prefix)} and PartitionKey lt ${quote(`${prefix}\uffff`)}`);
+  }
+  return parts.join(' and ');
+}

@@ -1,0 +1,108 @@
+/** A step plan turned into ONE entity-group transaction, and whether it fits Azure Table Storage's limits. */
+import type { TableEntity, TransactionAction } from '@azure/data-tables';
+import { approxEntityBytes, putText, wireBytes, type EntityProps } from '../../chunked-text.js';
+import { inboxEntity } from './inbox-rows.js';
+import { rowFromRecord } from './instance-row.js';
+import type { InstanceRowKeys } from './instance-row-key.js';
+import { historyRowKey, outboxRowKey } from '../../keys.js';
+import type { InstanceRecord } from '../../instance-state.js';
+import type { PartitionSnapshot, PreparedStep } from '../hub-store.js';
+import { instanceIdOf } from '../../keys.js';
+import type { StepPlan } from '../../planner/step-plan.js';
+import { HISTORY_ROW_UNITS, MAX_ENTITY_BYTES, TRANSACTION_OP_OVERHEAD_BYTES, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
+import type { HistoryEventJson } from '../../wire-types.js';
+
+
+/** A prepared step with the transaction that commits it. */
+export interface BuiltStep extends PreparedStep {
+  actions: TransactionAction[];
+}
+
+/**
+ * Moves large properties of the rows written out of them (large-payloads.ts) before they are sized: `instanceRow` is
+ * the instance row among `entities`, if the step writes it.
+ */
+export type OffloadRows = (entities: EntityProps[], instanceRow?: EntityProps) => void;
+
+export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: InstanceRowKeys, offload?: OffloadRows): BuiltStep {
+  const pk = snap.partitionKey;
+  const actions: TransactionAction[] = [];
+  const sized: EntityProps[] = [];
+  const result: BuiltStep = { actions, historyRows: [], deletedHistory: [], operations: 0 };
+  let stale = snap.staleHistory;
+  let instanceRow: EntityProps | undefined;
+  if (plan.record && snap.record) {
+    const rec: InstanceRecord = { ...plan.record };
+    result.record = rec;
+    // A continue-as-new run in this commit: the old execution's rows are garbage from now on.
+    if (rec.executionId !== snap.record.executionId) stale = [...snap.historyRows, ...stale];
+    // History of an execution that already ended in this commit (continued as new) is garbage: not written.
+    const execution = plan.historyExecutionId ?? snap.record.executionId;
+    if (plan.historyEvents.length > 0 && execution === rec.executionId) {
+      const seq = rec.historySeq++;
+      chunkEvents(plan.historyEvents).forEach((text, part) => {
+        const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: historyRowKey(execution, seq, part) };
+        result.historyRows.push(entity.rowKey);
+        putText(entity, 'Events', text);
+        actions.push(['create', entity]);
+        sized.push(entity);
+      });
+    }
+    if (plan.outbox.length > 0) {
+      const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: outboxRowKey(rec.outboxSeq++) };
+      putText(entity, 'Msgs', JSON.stringify(plan.outbox));
+      actions.push(['create', entity]);
+      sized.push(entity);
+      result.outbox = { instanceId: instanceIdOf(pk), rowKey: entity.rowKey, messages: plan.outbox };
+    }
+    const row = rowFromRecord(rec, keys.of(pk));
+    instanceRow = row;
+    actions.unshift(['update', row, 'Replace', { etag: snap.record.etag }]);
+    sized.push(row);
+  }
+  for (const insert of plan.inboxInserts) {
+    const entity = inboxEntity(pk, insert.rowKey, insert.at, insert.message);
+    actions.push(['create', entity]);
+    sized.push(entity);
+  }
+  // Only stored rows are deleted: a message held in memory (an activity result, the start of a new execution run in
+  // this same commit) has no row.
+  const storedRows = new Set(snap.inbox.filter((e) => !e.volatile).map((e) => e.rowKey));
+  for (const rowKey of plan.consumed) if (storedRows.has(rowKey)) actions.push(['delete', { partitionKey: pk, rowKey }]);
+  // Garbage of earlier executions goes along while the transaction has room.
+  for (const rowKey of stale) {
+    if (actions.length >= MAX_TRANSACTION_OPS) break;
+    actions.push(['delete', { partitionKey: pk, rowKey }]);
+    result.deletedHistory.push(rowKey);
+  }
+  offload?.(sized, instanceRow);
+  const biggest = Math.max(0, ...sized.map(approxEntityBytes));
+  // The entity limit counts UTF-16 units; the transaction limit counts the request body's UTF-8 bytes on the wire.
+  const total = sized.reduce((sum, e) => sum + wireBytes(e), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;
+  result.operations = actions.length;
+  if (biggest > MAX_ENTITY_BYTES) result.tooLarge = `a row of ${biggest} bytes`;
+  else if (total > MAX_TRANSACTION_BYTES) result.tooLarge = `a transaction of ${total} bytes`;
+  else if (actions.length > MAX_TRANSACTION_OPS) {
+    result.tooLarge = `${actions.length} operations`;
+    result.tooManyOps = true;
+  }
+  return result;
+}
+
+function chunkEvents(events: HistoryEventJson[]): string[] {
+  const parts: string[] = [];
+  let current: HistoryEventJson[] = [];
+  let size = 2;
+  for (const event of events) {
+    const length = JSON.stringify(event).length + 1;
+    if (current.length > 0 && size + length > HISTORY_ROW_UNITS) {
+      parts.push(JSON.stringify(current));
+      current = [];
+      size = 2;
+    }
+    current.push(event);
+    size += length;
+  }
+  if (current.length > 0) parts.push(JSON.stringify(current));
+  return parts;
+}

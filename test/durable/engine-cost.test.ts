@@ -1,0 +1,77 @@
+/**
+ * What a schedule's tick costs in storage round trips, counted by a proxy in front of Azurite: a timer loop with one
+ * activity and a continue-as-new per tick (the shape of the event source's schedule orchestrator).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAzurite, connectionStringFor, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
+import { startEngine, tickingApp, waitFor } from './harness.js';
+
+let azurite: RunningAzurite;
+let proxy: StorageProxy;
+
+before(async () => {
+  azurite = await startAzurite();
+  proxy = await startStorageProxy(azurite.tablePort);
+});
+
+after(async () => {
+  await proxy.close();
+  await azurite.stop();
+});
+
+test('a schedule tick costs at most 2 storage round trips in steady state (timer step, then result + continue-as-new)', async () => {
+  const ticks: number[] = [];
+  const engine = await startEngine({
+    connectionString: connectionStringFor(proxy.port),
+    invoker: tickingApp(100, (n) => ticks.push(n)),
+    // No lease renewal or safety net inside the measured window: only the ticks' own calls are counted.
+    tuning: { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0, wakePollIntervalMs: 0 },
+  });
+  try {
+    await engine.start('Ticker', { instanceId: 'ticker', input: 0 });
+    await waitFor(async () => (ticks.length >= 3 ? true : undefined), 'the first ticks');
+    proxy.reset();
+    const from = ticks.length;
+    await waitFor(async () => (ticks.length >= from + 20 ? true : undefined), '20 more ticks', 30_000);
+    const counts = proxy.counts();
+    const perTick = proxy.total() / (ticks.length - from);
+    console.log(`# storage calls per tick: ${perTick.toFixed(2)} ${JSON.stringify(counts)}`);
+    assert.ok(perTick <= 2.1, `at most 2 calls per tick, got ${perTick.toFixed(2)}: ${JSON.stringify(counts)}`);
+    assert.equal(counts.query + counts.get, 0, 'no reads in steady state');
+    assert.deepEqual([...ticks].sort((a, b) => a - b), ticks, 'ticks in order');
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+test('a new owner preloads its instances with one scan: their first steps read no partition one by one', async () => {
+  const hub = `preload${process.pid}`;
+  const ticks = new Map<string, number[]>();
+  const app = tickingApp(1_500, (n, { instanceId }) => ticks.set(instanceId, [...(ticks.get(instanceId) ?? []), n]));
+  const tuning = { leaseDurationMs: 600_000, leaseRenewEveryMs: 300_000, safetyScanIntervalMs: 0, wakePollIntervalMs: 0 };
+  const ids = Array.from({ length: 30 }, (_, i) => `t${i}`);
+  const first = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'first', tuning });
+  try {
+    for (const id of ids) await first.start('Ticker', { instanceId: id, input: 0 });
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) >= 1) ? true : undefined), 'a tick of each', 60_000);
+  } finally {
+    await first.shutdown(); // releases the lease: the next owner takes it at once
+  }
+  const before = new Map(ids.map((id) => [id, ticks.get(id)?.length ?? 0]));
+  proxy.reset();
+  const second = await startEngine({ connectionString: connectionStringFor(proxy.port), invoker: app, hub, workerId: 'second', tuning });
+  try {
+    await waitFor(async () => (ids.every((id) => (ticks.get(id)?.length ?? 0) > (before.get(id) ?? 0)) ? true : undefined), 'a tick of each under the new owner', 60_000);
+    const counts = proxy.counts();
+    console.log(`# storage calls taking over 30 instances and ticking each: ${JSON.stringify(counts)}`);
+    assert.ok(counts.query <= 6, `a few queries (wake times, the scan, the message scan), not one per instance: ${JSON.stringify(counts)}`);
+    for (const id of ids) {
+      const seen = ticks.get(id) ?? [];
+      assert.deepEqual(seen, seen.map((_, i) => i), `${id}: every tick once, in order`);
+    }
+  } finally {
+    await second.shutdown();
+  }
+});

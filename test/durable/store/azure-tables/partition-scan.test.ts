@@ -1,0 +1,69 @@
+/**
+ * The scan that preloads a new owner's cache, on a real Azurite: every partition read within one page is handed over
+ * whole and exactly as a partition read gives it; one that straddles two pages is left out (its first step reads it).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import pino from 'pino';
+import { readPartition, scanPartitions } from '../../../../src/durable/store/azure-tables/partition-snapshot.js';
+import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { rowFromRecord } from '../../../../src/durable/store/azure-tables/instance-row.js';
+import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { newExecution } from '../../../../src/durable/instance-start.js';
+import { instanceIdOf, partitionKeyOf } from '../../../../src/durable/keys.js';
+import type { PartitionSnapshot } from '../../../../src/durable/store/hub-store.js';
+import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
+import { fuzzParameters } from '../../../support/fuzz.js';
+
+let azurite: RunningAzurite;
+before(async () => {
+  azurite = await startAzurite();
+});
+after(() => azurite.stop());
+
+const clock = new VirtualClock();
+let tables = 0;
+
+/** Partition i holds its instance row and `extra[i]` inbox rows; with `withRecord[i]` false, no instance row. */
+async function fill(table: HubTable, extra: number[], withRecord: boolean[]): Promise<string[]> {
+  const ids = extra.map((_, i) => `inst-${String(i).padStart(3, '0')}`);
+  for (const [i, id] of ids.entries()) {
+    const pk = partitionKeyOf(id);
+    const rows = Array.from({ length: extra[i] ?? 0 }, (_, r) => ['create', { partitionKey: pk, rowKey: `i~${String(r).padStart(4, '0')}`, At: r, Msg: '{"type":"resume"}' }] as const);
+    if (withRecord[i]) rows.unshift(['create', rowFromRecord(newExecution(clock, id, 'Orch', '1', clock.now(), undefined).record, HASHED_KEYS.of(pk))] as never);
+    for (let k = 0; k < rows.length; k += 100) await table.transact(rows.slice(k, k + 100).map((r) => [...r]) as never);
+  }
+  return ids;
+}
+
+test('every partition within one page is handed over as a partition read gives it; a straddling one is left out', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat({ max: 6 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
+      fc.integer({ min: 1, max: 9 }),
+      async (parts, pageRows) => {
+        const table = new HubTable(azurite.connectionString, `Scan${tables++}`, pino({ level: 'silent' }), { stopping: () => false, budgetMs: 10_000 });
+        const ids = await fill(table, parts.map(([n]) => n), parts.map(([, r]) => r));
+        const seen: PartitionSnapshot[] = [];
+        await scanPartitions(table, (s) => seen.push(s), HASHED_KEYS, pageRows);
+
+        // Where the pages break, from the row counts: partition i holds rows [start, end) of the table.
+        let start = 0;
+        const expectedIds: string[] = [];
+        for (const [i, [n, withRecord]] of parts.entries()) {
+          const rows = n + (withRecord ? 1 : 0);
+          const end = start + rows;
+          const onePage = rows > 0 && Math.floor(start / pageRows) === Math.floor((end - 1) / pageRows);
+          if (withRecord && onePage) expectedIds.push(ids[i] as string);
+          start = end;
+        }
+        assert.deepEqual(seen.map((s) => instanceIdOf(s.partitionKey)), expectedIds, `pages of ${pageRows}`);
+        for (const s of seen) assert.deepEqual(s, await readPartition(table, instanceIdOf(s.partitionKey), HASHED_KEYS));
+        await table.client.deleteTable();
+      },
+    ),
+    fuzzParameters({ numRuns: 12 }, 'partition scan pages'),
+  );
+});

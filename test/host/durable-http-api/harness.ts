@@ -1,0 +1,105 @@
+/**
+ * Serves a Durable HTTP API on a real node:http server on 127.0.0.1 (port 0) and builds the STOCK durable-functions
+ * DurableClient from its binding data exactly as `df.getClient(context)` does in a function invocation.
+ */
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
+import type { DurableEngine } from '../../../src/durable/engine-api.js';
+import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
+
+export interface ServedApi {
+  api: DurableHttpApi;
+  baseUrl: string;
+  /** Requests the API did not claim (answered 404 by the test server itself). */
+  unclaimed: string[];
+  /**
+   * A stock DurableClient, made by df.getClient from a durableClient binding carrying clientBindingData().
+   * `legacy` drops rpcBaseUrl, so the client uses the management url templates (its pre-RPC form).
+   */
+  client(form?: { legacy?: boolean }): df.DurableClient;
+  close(): Promise<void>;
+}
+
+export const TEST_CONNECTION = 'AzureWebJobsStorage';
+
+export async function serveApi(
+  engine: DurableEngine,
+  extra: Partial<Pick<HttpApiOptions, 'systemKey' | 'clock' | 'hasOrchestration'>> = {},
+): Promise<ServedApi> {
+  let api: DurableHttpApi | undefined;
+  const unclaimed: string[] = [];
+  const server: Server = createServer((req, res) => {
+    if (!api) throw new Error('api not ready');
+    api.handle(req, res).then(
+      (claimed) => {
+        if (claimed) return;
+        unclaimed.push(req.url ?? '');
+        res.writeHead(404, { 'x-test-server': 'unclaimed' });
+        res.end();
+      },
+      (error: unknown) => {
+        res.writeHead(599);
+        res.end(String(error));
+      },
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  api = createDurableHttpApi(engine, {
+    baseUrl,
+    taskHubName: engine.taskHubName,
+    connectionName: TEST_CONNECTION,
+    ...extra,
+  });
+  const served = api;
+
+  // getClient rewrites the binding's url origins to http://localhost:7071 unless WEBSITE_HOSTNAME is set, as the
+  // Functions host sets it; the embedded host must set it too.
+  const previousHostname = process.env.WEBSITE_HOSTNAME;
+  process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+
+  return {
+    api: served,
+    baseUrl,
+    unclaimed,
+    client(form = {}) {
+      const binding = df.input.durableClient();
+      const context = new InvocationContext({ functionName: 'test-client', options: { extraInputs: [binding] } });
+      const data = served.clientBindingData();
+      if (form.legacy) delete data.rpcBaseUrl;
+      context.extraInputs.set(binding, data);
+      return df.getClient(context);
+    },
+    async close() {
+      if (previousHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
+      else process.env.WEBSITE_HOSTNAME = previousHostname;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json(): unknown;
+}
+
+/** A plain HTTP call (global fetch), for what the stock client does not expose: headers, exact codes, bodies. */
+export async function call(url: string, init: RequestInit = {}): Promise<RawResponse> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: () => JSON.parse(text) as unknown,
+  };
+}
