@@ -1,5 +1,5 @@
 /**
- * The engine's scenarios, written once and run on every store (engine-azure-tables.test.ts: Azure Tables on a real
+ * The engine's scenarios, written once and run on every store (engine-azure-tables.int.test.ts: Azure Tables on a real
  * Azurite; engine-memory.test.ts: the memory store), like the HubStore contract: whatever the engine promises holds
  * on both.
  */

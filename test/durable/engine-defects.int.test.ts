@@ -116,7 +116,7 @@ test('no poison instance: a start that can never be stored as a step fails only 
     ['create', inboxEntity(String(message.partitionKey), String(message.rowKey), clock.now(), { type: 'start', executionId, name: 'Echoer', input: huge })],
   ]);
   // A storage without a blob service (a connection string naming the table endpoint only): large payloads stay in
-  // their rows, so this one cannot be stored (with blobs it would be, see large-payloads.test.ts).
+  // their rows, so this one cannot be stored (with blobs it would be, see large-payloads.int.test.ts).
   const engine = await startEngine({ connectionString: connectionStringFor(azurite.tablePort), invoker, hub });
   try {
     const healthy = await engine.start('Echoer', { instanceId: 'healthy', input: 'fine' });
