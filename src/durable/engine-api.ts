@@ -3,7 +3,6 @@
  * lifecycle (`DurableEngineRuntime`), its options, and `FunctionInvoker`, which the host implements to run the
  * app's registered durable functions. Nothing here knows any particular app.
  */
-import type { Clock } from './clock/clock.js';
 import type { OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
 
 /** Implemented by the worker: runs the app's registered durable functions. */

@@ -17,8 +17,6 @@ export const HISTORY_ROW_UNITS = 400_000;
  * with the entity's URL and the headers of the change set (generous, so the estimate never falls short).
  */
 export const TRANSACTION_OP_OVERHEAD_BYTES = 1_024;
-/** One string property: 64 KiB, i.e. 32 Ki UTF-16 units; longer text is spread over numbered properties. */
-export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
 
 /**
  * Largest JSON text (UTF-16 units) of one start input, one raised event's data or one reason that a client may send
@@ -27,7 +25,5 @@ export const MAX_STRING_PROPERTY_UNITS = 32 * 1024;
  * request's memory (the text, its JSON value, its compressed copy) bounded. The HTTP edge refuses more with 413.
  */
 export const MAX_PAYLOAD_UNITS = 16 * 1024 * 1024;
-/** Largest custom status (JSON text, UTF-16 units): stored as any other payload. */
-export const MAX_CUSTOM_STATUS_UNITS = MAX_PAYLOAD_UNITS;
 /** Largest event name / reason text (UTF-16 units) accepted from a client. */
 export const MAX_NAME_UNITS = 1024;

@@ -74,7 +74,7 @@ export async function waitForStatus(
       return last && statuses.includes(last.runtimeStatus) ? last : undefined;
     }, `${instanceId} to be ${statuses.join('/')}`, timeoutMs);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`);
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`, { cause: err });
   }
 }
 

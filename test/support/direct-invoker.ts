@@ -9,14 +9,18 @@ import type { OrchestrationContext } from 'durable-functions';
 import type { FunctionInvoker } from '../../src/durable/engine-api.js';
 import type { OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/durable/wire-types.js';
 
+// What the SDK passes back into the generator is untyped, as in durable-functions' own OrchestrationHandler.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type TestOrchestrator = (context: OrchestrationContext) => Generator<unknown, unknown, any>;
-export type TestActivity = (input: any, meta: { instanceId: string; taskId: number }) => unknown;
+/** An activity of any input type (`never`: every parameter type accepts it); its input arrives as JSON. */
+export type TestActivity = (input: never, meta: { instanceId: string; taskId: number }) => unknown;
 
 interface OrchestratorClass {
   new (fn: TestOrchestrator): { handle(trigger: unknown, context: InvocationContext): Promise<unknown> };
 }
 
 // Internal class of durable-functions (no typings): the orchestration trigger handler.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module, not in the package's exports' types
 const { Orchestrator } = require('durable-functions/lib/src/orchestrations/Orchestrator') as { Orchestrator: OrchestratorClass };
 
 export class DirectInvoker implements FunctionInvoker {
@@ -56,7 +60,7 @@ export class DirectInvoker implements FunctionInvoker {
   async invokeActivity(name: string, input: unknown, meta: { instanceId: string; taskId: number }): Promise<unknown> {
     const fn = this.activities.get(name);
     if (!fn) throw new Error(`no activity ${name}`);
-    const result = await fn(input, meta);
+    const result = await fn(input as never, meta);
     return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
   }
 }

@@ -51,11 +51,13 @@ export function monotonicClock(): Clock {
 export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as node:timers/promises rejects
       reject(signal.reason);
       return;
     }
     const onAbort = (): void => {
       cancel();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as above
       reject(signal?.reason);
     };
     const cancel = clock.at(clock.now() + ms, () => {

@@ -20,7 +20,7 @@ import { ConflictError } from '../errors.js';
 import { describe } from '../store/storage-failures.js';
 import type { LeaseStore } from '../store/hub-store.js';
 
-export { holderIsGone, processAlive, type LeaseHolder } from './lease-row.js';
+export type { LeaseHolder } from './lease-row.js';
 
 export interface LeaseTiming {
   /** How long others wait for a renewal before taking the lease (ms of their monotonic clock). */

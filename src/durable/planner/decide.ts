@@ -73,8 +73,8 @@ export function applyRetries(plan: StepPlan, rec: InstanceRecord, candidates: Ca
       const timerId = state.nextEventId++;
       const attemptsLeft = retryOfFailed.attempt < retryOfFailed.options.maxNumberOfAttempts;
       let delay = attemptsLeft && !retryOfFailed.timedOut ? retryDelayMs(retryOfFailed.options, retryOfFailed.attempt) : 0;
-      const failure: FailureInfo = { Reason: String(event.Reason ?? '') };
-      if (event.Details !== undefined) failure.Details = String(event.Details);
+      const failure: FailureInfo = { Reason: textOf(event.Reason) };
+      if (event.Details !== undefined) failure.Details = textOf(event.Details);
       if (event.FailureDetails !== undefined) failure.FailureDetails = event.FailureDetails as FailureInfo['FailureDetails'];
       const next: RetryState = { ...retryOfFailed, phase: 'waiting', lastFailure: failure };
       if (attemptsLeft && !next.timedOut && retryTimedOut(next.options, next.firstAttemptAt, now, delay)) {
@@ -159,4 +159,10 @@ export function decide(input: StepInput, plan: StepPlan, rec: InstanceRecord, hi
   history.push(stamp({ EventType: EventType.OrchestratorCompleted }, -1, now, false));
   plan.historyEvents = history;
   return plan;
+}
+
+/** A failure's field as text: a string as it is, nothing as '', anything else as JSON (never [object Object]). */
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

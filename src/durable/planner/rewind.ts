@@ -136,7 +136,7 @@ export function rewind(plan: StepPlan, record: InstanceRecord, history: readonly
   plan.historyEvents = rewoundHistory(history, changes.removed, rec.executionId);
   plan.consumed.push(entry.rowKey);
   plan.inputs++;
-  const open = openTasks(plan.historyEvents as EventBody[]);
+  const open = openTasks(plan.historyEvents);
   for (const [taskId, scheduled] of open.activities) {
     const work = { instanceId: rec.instanceId, executionId: rec.executionId, taskId, name: String(scheduled.Name) };
     plan.activities.push(typeof scheduled.Input === 'string' ? { ...work, input: scheduled.Input } : work);

@@ -11,8 +11,7 @@ import { intake } from './intake.js';
 import type { StepInput, StepPlan } from './plan.js';
 import type { HistoryEventJson } from '../wire-types.js';
 
-export { TRIGGER_DEFAULTS, stateFromError } from './episode.js';
-export { childInstanceId, hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './plan.js';
+export { hasChanges, MAX_MESSAGES_PER_STEP, type ActivityWork, type StepInput, type StepPlan } from './plan.js';
 
 export async function planStep(input: StepInput): Promise<StepPlan> {
   const taken = intake(input);

@@ -76,7 +76,7 @@ export class StepRunner {
   /** An activity's result: kept in memory and taken by the instance's next commit. */
   addResult(instanceId: string, entry: InboxEntry): void {
     let map = this.results.get(instanceId);
-    if (!map) this.results.set(instanceId, (map = new Map()));
+    if (!map) this.results.set(instanceId, (map = new Map<string, InboxEntry>()));
     map.set(entry.rowKey, { ...entry, volatile: true });
     this.requestStep(instanceId);
   }

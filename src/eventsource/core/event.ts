@@ -4,8 +4,6 @@ import { checkExtensionName } from './ce-overrides.js';
 import { isValidScheduleName } from './schedule-name.js';
 import { URL_NAMESPACE, uuidV5 } from './uuid-v5.js';
 
-export { parseCeOverrides, checkExtensionName, SPEC_ATTRIBUTES, RESERVED_EXTENSIONS } from './ce-overrides.js';
-
 /** One scheduled occurrence. Everything in it is decided by the orchestrator, so it is identical on every replay. */
 export interface Tick {
   /** A manual or backfilled event: the extension `trigger` says which. */

@@ -19,7 +19,6 @@ import { requestOrigin, requireMethod, type RequestContext } from './request-con
 import { parseRoute, type Route } from './routes.js';
 import { WEBHOOK_PATH, type LinkSettings } from './urls.js';
 
-export { WEBHOOK_PATH } from './urls.js';
 
 /** The contract's options, plus what the host may add: a logger for unexpected failures and the host clock. */
 export interface HttpApiOptions extends DurableHttpApiOptions {

@@ -28,15 +28,6 @@ function badParam(name: string, problem: string): HttpApiError {
   return new HttpApiError(400, 'INVALID_QUERY_PARAMETER', `${name}: ${problem}`);
 }
 
-export function booleanParam(query: URLSearchParams, name: string, fallback: boolean): boolean {
-  const raw = param(query, name);
-  if (raw === undefined || raw === '') return fallback;
-  const value = raw.trim().toLowerCase();
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw badParam(name, 'must be true or false');
-}
-
 export function dateParam(query: URLSearchParams, name: string): Date | undefined {
   const raw = param(query, name);
   if (raw === undefined || raw === '') return undefined;
@@ -46,13 +37,6 @@ export function dateParam(query: URLSearchParams, name: string): Date | undefine
   // The table service's DateTime range; a date outside it would be refused by storage, not by us.
   if (date.getTime() < MIN_STORABLE_DATE || date.getTime() > MAX_STORABLE_DATE) throw badParam(name, 'must be between the years 1601 and 9999');
   return date;
-}
-
-export function positiveIntParam(query: URLSearchParams, name: string): number | undefined {
-  const raw = param(query, name);
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,9}$/.test(raw.trim()) || Number(raw) < 1) throw badParam(name, 'must be a positive integer');
-  return Number(raw);
 }
 
 /** Accepts comma-separated lists and repeated parameters; names are case-insensitive, as .NET enum parsing is. */

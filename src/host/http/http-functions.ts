@@ -28,7 +28,8 @@ export function buildHttpRoutes(functions: RegisteredFunction[], env: NodeJS.Pro
     const methods = Array.isArray(trigger.methods) && trigger.methods.length > 0
       ? trigger.methods.map((m) => String(m).toUpperCase())
       : undefined;
-    const level = String(trigger.authLevel ?? 'anonymous').toLowerCase();
+    const authLevel = trigger.authLevel ?? 'anonymous';
+    const level = typeof authLevel === 'string' ? authLevel.toLowerCase() : JSON.stringify(authLevel);
     if (level !== 'anonymous' && level !== 'function' && level !== 'admin') {
       throw new HostError('BAD_AUTH_LEVEL', `function "${fn.name}": authLevel "${String(trigger.authLevel)}" is not one of anonymous, function, admin`);
     }

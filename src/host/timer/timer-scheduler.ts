@@ -74,7 +74,7 @@ export class TimerScheduler {
       timer.cancel?.();
       timer.cancel = undefined;
     }
-    await Promise.allSettled(this.timers.map((t) => t.running));
+    await Promise.allSettled(this.timers.map((t) => t.running ?? Promise.resolve()));
   }
 
   private arm(timer: TimerState, at: number, startup: boolean): void {

@@ -106,7 +106,7 @@ export class AppInvoker implements FunctionInvoker {
       IsPastDue: timer.isPastDue,
     };
     await invokeFunction(this.app, fn, {
-      inputData: [{ name: fn.triggerName, data: jsonTypedData(payload) as RpcTypedData }, ...this.extraInputs(fn)],
+      inputData: [{ name: fn.triggerName, data: jsonTypedData(payload) }, ...this.extraInputs(fn)],
     });
   }
 

@@ -160,5 +160,3 @@ export interface AppStartContext extends HookContext {
 }
 
 export type HookCallback = (context: HookContext) => unknown;
-
-export type HookName = 'appStart' | 'appTerminate' | 'preInvocation' | 'postInvocation' | 'log';

@@ -184,6 +184,7 @@ async function loadScriptFile(file: string, packageJson: PackageJson): Promise<v
     // A query makes a second load in the same process evaluate the entry file again (imports it makes are shared).
     await import(`${pathToFileURL(file).href}?host-load=${++importGeneration}`);
   } else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS app's entry file, loaded as the Functions host does
     require(file);
   }
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { CloudEvent, HTTP } from 'cloudevents';
 import fc from 'fast-check';
 import { EventSourceError } from '../../../src/eventsource/core/errors.js';
-import { buildEvent, eventId, formatSequence, manualEventId, parseCeOverrides, type Tick } from '../../../src/eventsource/core/event.js';
+import { parseCeOverrides } from '../../../src/eventsource/core/ce-overrides.js';
+import { buildEvent, eventId, formatSequence, manualEventId, type Tick } from '../../../src/eventsource/core/event.js';
 import { DNS_NAMESPACE, URL_NAMESPACE, uuidV5 } from '../../../src/eventsource/core/uuid-v5.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 

@@ -30,6 +30,7 @@ export async function serveApi(
   engine: DurableEngine,
   extra: Partial<Pick<HttpApiOptions, 'systemKey' | 'clock' | 'hasOrchestration'>> = {},
 ): Promise<ServedApi> {
+  // eslint-disable-next-line prefer-const -- the server's handler is built before the API it serves
   let api: DurableHttpApi | undefined;
   const unclaimed: string[] = [];
   const server: Server = createServer((req, res) => {

@@ -299,7 +299,7 @@ describe('Durable HTTP API webhook form', () => {
     const from = new Date(Date.parse('2000-01-01T00:00:00Z'));
     assert.ok((await client.getStatusAll()).some((s) => s.instanceId === 'legacy-1'));
     const pending = await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Pending] });
-    assert.ok(pending.every((s) => s.runtimeStatus === 'Pending') && pending.some((s) => s.instanceId === 'legacy-1'));
+    assert.ok(pending.every((s) => s.runtimeStatus === df.OrchestrationRuntimeStatus.Pending) && pending.some((s) => s.instanceId === 'legacy-1'));
     await client.raiseEvent(id, 'Nudge', { n: 1 });
     assert.deepEqual(engine.calls.at(-1), { operation: 'raiseEvent', instanceId: id, eventName: 'Nudge', data: { n: 1 } });
     await client.suspend(id, 'hold');

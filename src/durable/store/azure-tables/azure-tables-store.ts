@@ -21,7 +21,7 @@ import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js'
 import { TableLeaseStore } from './lease-store.js';
 import { quote, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
-import { HubTable, type RetryControl, type Row } from './table-store.js';
+import { HubTable, type RetryControl } from './table-store.js';
 import type { TransactionAction } from '@azure/data-tables';
 
 export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl): AzureTablesStore {

@@ -34,6 +34,7 @@ export class BlobContainerStore implements PayloadBlobStore {
   private client(): ContainerClient {
     if (!this.available) throw new Error('the storage connection has no blob endpoint: large payloads cannot be stored');
     // Loaded on first use too: the SDK takes about 150 ms to load, on every start, for hubs that may never need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (above)
     const { BlobServiceClient } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
     this.container ??= BlobServiceClient.fromConnectionString(this.connectionString, {
       retryOptions: { maxTries: 2, retryDelayInMs: 50, maxRetryDelayInMs: 200 },

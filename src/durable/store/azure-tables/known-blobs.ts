@@ -69,7 +69,7 @@ export class KnownBlobs {
       if (rows?.size === 0) this.named.delete(instanceId);
       return;
     }
-    if (!rows) this.named.set(instanceId, (rows = new Map()));
+    if (!rows) this.named.set(instanceId, (rows = new Map<string, string[]>()));
     rows.set(rowKey, blobs);
   }
 

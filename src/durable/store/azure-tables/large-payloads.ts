@@ -157,7 +157,7 @@ export class LargePayloads {
       row[name] = text;
       if (isInstanceRow(row)) byRow.set(row, (byRow.get(row) ?? new Map<string, BlobValue>()).set(name, { text, marker }));
     });
-    for (const row of rows) if (isInstanceRow(row) && wanted(row)) this.known.remember(instanceIdOf(row), row.etag, byRow.get(row) ?? new Map());
+    for (const row of rows) if (isInstanceRow(row) && wanted(row)) this.known.remember(instanceIdOf(row), row.etag, byRow.get(row) ?? new Map<string, BlobValue>());
   }
 
   private async read(blob: string, units: number): Promise<string> {

@@ -10,8 +10,8 @@ import type { StoreControl } from '../hub-store.js';
 import { ConflictError, StorageUnavailableError } from '../../errors.js';
 import { describe, isTransient, statusOf, type RestLikeError } from '../storage-failures.js';
 
-export { ConflictError, StorageUnavailableError } from '../../errors.js';
-export { describe, isTransient } from '../storage-failures.js';
+export { ConflictError } from '../../errors.js';
+export { describe } from '../storage-failures.js';
 
 /** A row as read back: its properties plus the service's ETag. */
 export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string };
@@ -228,7 +228,7 @@ export class HubTable {
         for (const [, entity] of batch) {
           await this.retrying('deleteEntity', async () => {
             try {
-              await this.client.deleteEntity(entity.partitionKey as string, entity.rowKey as string);
+              await this.client.deleteEntity(entity.partitionKey, entity.rowKey);
             } catch (e) {
               if (!isNotFound(e)) throw e;
             }

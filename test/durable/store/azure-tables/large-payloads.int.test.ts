@@ -38,7 +38,7 @@ const hub = uniqueHub('large');
 const invoker = new DirectInvoker()
   .activity('Echo', (text: string) => `${text}|echoed`)
   .orchestration('Big', function* (ctx) {
-    const input = ctx.df.getInput() as string;
+    const input = ctx.df.getInput<string>();
     const echoed = (yield ctx.df.callActivity('Echo', input)) as string;
     if (echoed !== `${input}|echoed`) throw new Error(`the activity result came back with ${echoed.length} characters`);
     ctx.df.setCustomStatus(`${input}|status`);
@@ -54,7 +54,7 @@ const invoker = new DirectInvoker()
     return `${fromChild}|parent`;
   })
   .orchestration('Eternal', function* (ctx) {
-    const { n, pad } = ctx.df.getInput() as { n: number; pad: string };
+    const { n, pad } = ctx.df.getInput<{ n: number; pad: string }>();
     const echoed = (yield ctx.df.callActivity('Echo', pad)) as string;
     if (n >= 6) return echoed.length;
     ctx.df.continueAsNew({ n: n + 1, pad: payload(`round${n + 1}`, 100_000) });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { ConflictError, HubTable, isTransient } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { ConflictError, HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
+import { isTransient } from '../../../../src/durable/store/storage-failures.js';
 import { startAzurite } from '../../../../src/host/storage/azurite.js';
 
 test('a wiped table is created again and the store keeps working (reads, writes, lists)', async () => {
