@@ -32,6 +32,9 @@ export const SIM_SETTINGS = {
 
 export type Log = (line: string) => void;
 
+/** Real time the owner may take to pick up a write through the standby (README: within a second). */
+const WAKE_WAIT_MS = 1_500;
+
 export class World {
   readonly clock = new VirtualClock(SIM_START);
   readonly store = new MemoryStore();
@@ -110,7 +113,7 @@ export class World {
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
-          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, wakePollIntervalMs: 100, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
           (control) => stores.open(control),
         ),
     });
@@ -152,12 +155,30 @@ export class World {
   async advance(ms: number): Promise<void> {
     const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
     const settle = async (): Promise<void> => {
-      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+      do {
+        for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+        await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+      } while (await this.untilWakesTaken());
     };
     const target = this.clock.now() + ms;
     await settle();
     await this.clock.advanceTo(target, settle);
+  }
+
+  /**
+   * A write through a process that is not the owner leaves a wake mark that the owner takes within a second of REAL
+   * time (its wake poll or safety scan): virtual time must not skip past it, as the real clock would not. Waits (real
+   * time, WAKE_WAIT_MS at most: longer is the README's bound broken, for the invariants to see) until no mark is left;
+   * true when it waited, so the hosts are settled again.
+   */
+  private async untilWakesTaken(): Promise<boolean> {
+    const deadline = Date.now() + WAKE_WAIT_MS;
+    let waited = false;
+    while ((await this.store.scanMessages()).signals.wakes > 0 && Date.now() < deadline) {
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return waited;
   }
 
   async stop(): Promise<void> {
