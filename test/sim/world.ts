@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/host/durable/engine.js';
 import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/host/virtual-clock.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -27,8 +28,10 @@ export const SIM_SETTINGS = {
   DELIVERY_MAX_BACKOFF: '5s',
   // Long enough that no tick of a history is ever too old to catch up: every due tick of a running schedule is owed.
   CATCH_UP_WINDOW: '1h',
-  LOG_LEVEL: process.env.SIM_LOG_LEVEL ?? 'silent',
 };
+
+/** The app's and the host's log level: SIM_LOG_LEVEL, else `warn` with --verbose (main.ts sets it), else silent. */
+const simLogLevel = (): string => process.env.SIM_LOG_LEVEL ?? 'silent';
 
 export type Log = (line: string) => void;
 
@@ -109,7 +112,8 @@ export class World {
       virtualClock: this.clock,
       withoutAzurite: true,
       taskHubName: 'SimHub',
-      env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
+      logger: createHostLogger({ level: simLogLevel() }),
+      env: { ...SIM_SETTINGS, LOG_LEVEL: simLogLevel(), K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
