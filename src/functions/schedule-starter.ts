@@ -13,9 +13,16 @@ import { ensureScheduleRuns } from './shared/start-schedule.js';
 
 const ATTEMPTS = 5;
 
+/** Unref'd: a retry's back-off never keeps a stopping worker alive. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
+
+/** The host is stopping (appTerminate): the retries end. */
+let terminating = false;
+app.hook.appTerminate(() => {
+  terminating = true;
+});
 
 async function ensureOnce(client: DurableClient): Promise<void> {
   if (config.envSchedule) {
@@ -41,7 +48,7 @@ export async function ensureSchedule(client: DurableClient): Promise<void> {
       await ensureOnce(client);
       return;
     } catch (error) {
-      if (attempt >= ATTEMPTS) throw error;
+      if (attempt >= ATTEMPTS || terminating) throw error;
       const delay = 1_000 * 2 ** (attempt - 1);
       logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
       await sleep(delay);
