@@ -23,6 +23,19 @@ import type { WorkerApp } from './worker/worker-app.js';
 export const DEFAULT_TASK_HUB = 'TestHubName';
 /** stop() gives up waiting after this long. */
 export const STOP_DEADLINE_MS = 10_000;
+/** stop() waits this long for running timer functions before it shuts the engine down. */
+const TIMERS_GRACE_MS = 3_000;
+
+/** Resolves when `work` settles or after `ms`, whichever is first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([work.then(() => undefined, () => undefined), late]);
+  clearTimeout(timer);
+}
 
 export type EngineFactory = (options: DurableEngineOptions) => DurableEngineRuntime;
 
@@ -186,7 +199,9 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
   const { app, http, timers, engine, logger } = parts;
   const steps = async (): Promise<void> => {
     http.ready = false;
-    await Promise.allSettled([timers.stop(), http.close(5_000)]);
+    // A timer function still running (the schedule starter retrying at start-up) is not waited for past
+    // TIMERS_GRACE_MS: the engine must still shut down (release its lease) before the stop deadline.
+    await Promise.allSettled([settledWithin(timers.stop(), TIMERS_GRACE_MS), http.close(5_000)]);
     try {
       await engine.shutdown();
     } catch (err) {

@@ -70,6 +70,8 @@ function runInChildren(args: Args): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The app's and the host's own log lines only with --verbose (world.ts reads it as each host starts).
+  if (args.verbose) process.env.SIM_LOG_LEVEL ??= 'warn';
   const started = Date.now();
   if (args.seeds > SEEDS_PER_PROCESS) {
     const ok = runInChildren(args);

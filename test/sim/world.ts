@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/durable/engine.js';
 import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
+import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -27,10 +28,15 @@ export const SIM_SETTINGS = {
   DELIVERY_MAX_BACKOFF: '5s',
   // Long enough that no tick of a history is ever too old to catch up: every due tick of a running schedule is owed.
   CATCH_UP_WINDOW: '1h',
-  LOG_LEVEL: process.env.SIM_LOG_LEVEL ?? 'silent',
 };
 
+/** The app's and the host's log level: SIM_LOG_LEVEL, else `warn` with --verbose (main.ts sets it), else silent. */
+const simLogLevel = (): string => process.env.SIM_LOG_LEVEL ?? 'silent';
+
 export type Log = (line: string) => void;
+
+/** Real time the owner may take to pick up a write through the standby (README: within a second). */
+const WAKE_WAIT_MS = 1_500;
 
 export class World {
   readonly clock = new VirtualClock(SIM_START);
@@ -106,11 +112,12 @@ export class World {
       virtualClock: this.clock,
       withoutAzurite: true,
       taskHubName: 'SimHub',
-      env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
+      logger: createHostLogger({ level: simLogLevel() }),
+      env: { ...SIM_SETTINGS, LOG_LEVEL: simLogLevel(), K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
-          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, wakePollIntervalMs: 100, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
           (control) => stores.open(control),
         ),
     });
@@ -152,12 +159,30 @@ export class World {
   async advance(ms: number): Promise<void> {
     const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
     const settle = async (): Promise<void> => {
-      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+      do {
+        for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+        await Promise.all(hosts.map((h) => h.host.engine.idle?.()));
+      } while (await this.untilWakesTaken());
     };
     const target = this.clock.now() + ms;
     await settle();
     await this.clock.advanceTo(target, settle);
+  }
+
+  /**
+   * A write through a process that is not the owner leaves a wake mark that the owner takes within a second of REAL
+   * time (its wake poll or safety scan): virtual time must not skip past it, as the real clock would not. Waits (real
+   * time, WAKE_WAIT_MS at most: longer is the README's bound broken, for the invariants to see) until no mark is left;
+   * true when it waited, so the hosts are settled again.
+   */
+  private async untilWakesTaken(): Promise<boolean> {
+    const deadline = Date.now() + WAKE_WAIT_MS;
+    let waited = false;
+    while ((await this.store.scanMessages()).signals.wakes > 0 && Date.now() < deadline) {
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return waited;
   }
 
   async stop(): Promise<void> {
