@@ -53,6 +53,8 @@ export interface StartHostOptions {
   httpLimits?: Partial<EdgeLimits>;
   /** For tests: replaces createDurableEngine (src/host/durable/engine.ts). */
   engineFactory?: EngineFactory;
+  /** stop() gives up waiting after this long; default STOP_DEADLINE_MS (a simulation that restarts hosts uses less). */
+  stopDeadlineMs?: number;
 }
 
 export interface RunningHost {
@@ -209,11 +211,12 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
           releaseApp(app);
         })();
         let timer: NodeJS.Timeout | undefined;
+        const deadlineMs = options.stopDeadlineMs ?? STOP_DEADLINE_MS;
         const deadline = new Promise<void>((resolve) => {
           timer = setTimeout(() => {
-            logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
+            logger.warn(`host did not stop within ${deadlineMs} ms; giving up waiting`);
             resolve();
-          }, STOP_DEADLINE_MS);
+          }, deadlineMs);
           timer.unref();
         });
         await Promise.race([steps, deadline]);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/host/durable/engine.js';
 import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/host/virtual-clock.js';
 import { RecordingSink } from '../support/recording-sink.js';
@@ -31,6 +32,15 @@ export const SIM_SETTINGS = {
 };
 
 export type Log = (line: string) => void;
+
+/** The hosts' own log (the app's is LOG_LEVEL above): silent too unless SIM_LOG_LEVEL asks, JSON lines cost time. */
+const HOST_LOGGER = createHostLogger({ level: SIM_SETTINGS.LOG_LEVEL });
+/**
+ * A graceful stop that takes longer (the app's start-up retries sleep in real time, up to 15 s) gives up after this
+ * long: the host is then gone as a killed process would be (see restart). 10 s in production; here it is real time
+ * that no history uses, as virtual time stands still while a host stops.
+ */
+const STOP_DEADLINE_MS = 2_000;
 
 export class World {
   readonly clock = new VirtualClock(SIM_START);
@@ -106,6 +116,8 @@ export class World {
       virtualClock: this.clock,
       withoutAzurite: true,
       taskHubName: 'SimHub',
+      logger: HOST_LOGGER,
+      stopDeadlineMs: STOP_DEADLINE_MS,
       env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
@@ -137,7 +149,7 @@ export class World {
     const oldStores = this.stores;
     if (crash && oldStores) oldStores.dead = true;
     await old?.teardown();
-    // A host that did not stop in time (stop() gives up after 10 s) is gone as a killed process would be: nothing it
+    // A host that did not stop in time (stop() gives up after STOP_DEADLINE_MS) is gone as a killed process would be: nothing it
     // still runs reaches the store.
     if (oldStores) oldStores.dead = true;
     const next = await this.startHost();

@@ -28,6 +28,8 @@ export interface TestEnvironmentOptions {
   logger?: Logger;
   /** For tests of the host itself: replaces the durable engine factory. */
   engineFactory?: EngineFactory;
+  /** Passed to startHost: how long the host's stop() waits before giving up (default 10 s). */
+  stopDeadlineMs?: number;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -122,6 +124,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       logger,
       workerId: 'test-host',
       engineFactory: options.engineFactory,
+      stopDeadlineMs: options.stopDeadlineMs,
     });
   } catch (err) {
     await azurite?.stop();
