@@ -44,7 +44,7 @@ function parseArgs(argv: string[]): Args {
 export const DEFAULT_STEPS = 8;
 
 /** The one-line command that replays exactly this seed, with its whole history log. */
-export const replayCommand = (seed: number, steps: number): string =>
+const replayCommand = (seed: number, steps: number): string =>
   `npm run sim -- --seeds 1 --seed ${seed}${steps !== DEFAULT_STEPS ? ` --steps ${steps}` : ''} --verbose`;
 
 /** The failure report: seed, invariants broken, an excerpt of the history, the replay command. */

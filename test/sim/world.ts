@@ -12,6 +12,7 @@ import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js
 import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/host/virtual-clock.js';
+import { shareAppPackages } from '../../src/host/worker/load-app.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { FaultyStores, type FaultRates } from './faulty-store.js';
 import type { Prng } from './prng.js';
@@ -32,6 +33,17 @@ export const SIM_SETTINGS = {
 };
 
 export type Log = (line: string) => void;
+
+/**
+ * Every host loads the app afresh (its own files: config read at import, the sink breaker, the connection pool, the
+ * sequences it saw, the file watcher: a restarted host knows nothing its predecessor knew, as a new process would),
+ * and with it its own `@azure/functions` and `durable-functions` (where its functions and hooks are registered).
+ * The other packages it uses (zod, undici, axios, yaml, cloudevents, pino, OpenTelemetry, ...) keep no state one
+ * host's run could leave to the next (undici's global dispatcher and OpenTelemetry's globals live on globalThis,
+ * shared in any case): they are loaded once per process, which saves most of a host's start-up.
+ */
+const PER_APP_PACKAGES = new Set(['@azure/functions', '@azure/functions-extensions-base', 'durable-functions']);
+shareAppPackages((name) => !PER_APP_PACKAGES.has(name));
 
 /** The hosts' own log (the app's is LOG_LEVEL above): silent too unless SIM_LOG_LEVEL asks, JSON lines cost time. */
 const HOST_LOGGER = createHostLogger({ level: SIM_SETTINGS.LOG_LEVEL });
