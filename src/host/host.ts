@@ -64,6 +64,8 @@ export interface StartHostOptions {
   httpLimits?: Partial<EdgeLimits>;
   /** For tests: replaces createDurableEngine (src/durable/engine.ts). */
   engineFactory?: EngineFactory;
+  /** stop() gives up waiting after this long; default STOP_DEADLINE_MS (a simulation that restarts hosts uses less). */
+  stopDeadlineMs?: number;
 }
 
 export interface RunningHost {
@@ -195,8 +197,8 @@ function attachDurableApi(settings: HostSettings, engine: DurableEngineRuntime, 
 }
 
 /** stop(): intake first (HTTP, timers), then the engine, then appTerminate hooks; gives up waiting after 10 s. */
-function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger }): () => Promise<void> {
-  const { app, http, timers, engine, logger } = parts;
+function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger; deadlineMs: number }): () => Promise<void> {
+  const { app, http, timers, engine, logger, deadlineMs } = parts;
   const steps = async (): Promise<void> => {
     http.ready = false;
     // A timer function still running (the schedule starter retrying at start-up) is not waited for past
@@ -220,9 +222,9 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
+          logger.warn(`host did not stop within ${deadlineMs} ms; giving up waiting`);
           resolve();
-        }, STOP_DEADLINE_MS);
+        }, deadlineMs);
         timer.unref();
       });
       await Promise.race([steps(), deadline]);
@@ -267,7 +269,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     timers.start();
     cleanups.push(() => timers.stop());
     const functions = [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type }));
-    return { url, engine, durableApi, taskHubName, functions, stop: stopperOf({ app, http, timers, engine, logger }) };
+    const stop = stopperOf({ app, http, timers, engine, logger, deadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS });
+    return { url, engine, durableApi, taskHubName, functions, stop };
   } catch (err) {
     await cleanups.run();
     throw err;

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventId } from '../../src/eventsource/event.js';
-import { newScheduleState } from '../../src/eventsource/schedule-state.js';
+import { eventId } from '../../src/eventsource/core/event.js';
+import { newScheduleState } from '../../src/eventsource/core/schedule-state.js';
 import { useAppEnvironment } from '../support/app-environment.js';
 import type { RecordingSink } from '../support/recording-sink.js';
 import { specOf } from '../support/specs.js';

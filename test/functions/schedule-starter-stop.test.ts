@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createDurableEngine } from '../../src/host/durable/engine.js';
-import { StorageUnavailableError } from '../../src/host/durable/store/errors.js';
-import type { HubStore } from '../../src/host/durable/store/hub-store.js';
-import { MemoryStore } from '../../src/host/durable/store/memory/memory-store.js';
+import { createDurableEngine } from '../../src/durable/engine.js';
+import { StorageUnavailableError } from '../../src/durable/errors.js';
+import type { HubStore } from '../../src/durable/store/hub-store.js';
+import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
 import { createTestEnvironment } from '../../src/host/testing/test-environment.js';
 import { RecordingSink } from '../support/recording-sink.js';
 

@@ -12,6 +12,7 @@ import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
 import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
+import { shareAppPackages } from '../../src/host/worker/load-app.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { FaultyStores, type FaultRates } from './faulty-store.js';
 import type { Prng } from './prng.js';
@@ -37,6 +38,23 @@ export type Log = (line: string) => void;
 
 /** Real time the owner may take to pick up a write through the standby (README: within a second). */
 const WAKE_WAIT_MS = 1_500;
+/**
+ * Every host loads the app afresh (its own files: config read at import, the sink breaker, the connection pool, the
+ * sequences it saw, the file watcher: a restarted host knows nothing its predecessor knew, as a new process would),
+ * and with it its own `@azure/functions` and `durable-functions` (where its functions and hooks are registered).
+ * The other packages it uses (zod, undici, axios, yaml, cloudevents, pino, OpenTelemetry, ...) keep no state one
+ * host's run could leave to the next (undici's global dispatcher and OpenTelemetry's globals live on globalThis,
+ * shared in any case): they are loaded once per process, which saves most of a host's start-up.
+ */
+const PER_APP_PACKAGES = new Set(['@azure/functions', '@azure/functions-extensions-base', 'durable-functions']);
+shareAppPackages((name) => !PER_APP_PACKAGES.has(name));
+
+/**
+ * A graceful stop that takes longer (the app's start-up retries sleep in real time, up to 15 s) gives up after this
+ * long: the host is then gone as a killed process would be (see restart). 10 s in production; here it is real time
+ * that no history uses, as virtual time stands still while a host stops.
+ */
+const STOP_DEADLINE_MS = 2_000;
 
 export class World {
   readonly clock = new VirtualClock(SIM_START);
@@ -113,6 +131,7 @@ export class World {
       withoutAzurite: true,
       taskHubName: 'SimHub',
       logger: createHostLogger({ level: simLogLevel() }),
+      stopDeadlineMs: STOP_DEADLINE_MS,
       env: { ...SIM_SETTINGS, LOG_LEVEL: simLogLevel(), K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
@@ -144,7 +163,7 @@ export class World {
     const oldStores = this.stores;
     if (crash && oldStores) oldStores.dead = true;
     await old?.teardown();
-    // A host that did not stop in time (stop() gives up after 10 s) is gone as a killed process would be: nothing it
+    // A host that did not stop in time (stop() gives up after STOP_DEADLINE_MS) is gone as a killed process would be: nothing it
     // still runs reaches the store.
     if (oldStores) oldStores.dead = true;
     const next = await this.startHost();

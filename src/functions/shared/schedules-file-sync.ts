@@ -51,7 +51,7 @@ async function apply(client: DurableClient, action: FileAction<FileSchedule>): P
     }
     case 'stop':
       if ((await stopSchedule(client, action.name, 'removed from the schedules file')) === 'restarted') {
-        logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
+        appServices().logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
         return;
       }
       logChange({ schedule: action.name, operation: 'delete', by: 'file' });

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyEvent } from '../../src/eventsource/schedule-events.js';
-import { afterTick, idOf, newScheduleState, nextStep, type DeliveryResult, type ScheduleState, type TickInput } from '../../src/eventsource/schedule-state.js';
-import { specOf } from '../support/specs.js';
+import { applyEvent } from '../../../src/eventsource/core/schedule-events.js';
+import { afterTick, idOf, newScheduleState, nextStep, type DeliveryResult, type ScheduleState, type TickInput } from '../../../src/eventsource/core/schedule-state.js';
+import { specOf } from '../../support/specs.js';
 
 const t0 = Date.UTC(2030, 0, 1);
 const at = (s: number): Date => new Date(t0 + s * 1_000);
