@@ -57,13 +57,13 @@ function validInput(context: OrchestrationContext): ScheduleState {
 }
 
 /** The state after event `name` with `payload`; a malformed payload is logged and ignored, never fatal. */
-function withEvent(context: OrchestrationContext, state: ScheduleState, name: EventName, payload: unknown, delivering: boolean): ScheduleState {
+function withEvent(context: OrchestrationContext, state: ScheduleState, name: EventName, payload: unknown, delivering: boolean, ownTick?: string): ScheduleState {
   const checked = checkEvent(name, payload);
   if (!checked.ok) {
     if (!context.df.isReplaying) context.warn(`${name} ignored: ${checked.problem}`);
     return state;
   }
-  const applied = applyEvent(state, checked.event, context.df.currentUtcDateTime, delivering);
+  const applied = applyEvent(state, checked.event, context.df.currentUtcDateTime, delivering, ownTick);
   if (applied.ignored !== undefined && !context.df.isReplaying) context.warn(`${name}: ${applied.ignored}`);
   return applied.state;
 }
@@ -104,11 +104,15 @@ class EventWaiters {
   }
 }
 
-/** The state after the events that arrived; `delivering`: a tick is being delivered now (overlap policy). */
-function withArrived(context: OrchestrationContext, state: ScheduleState, waiters: EventWaiters, delivering: boolean): { state: ScheduleState; count: number } {
+/**
+ * The state after the events that arrived; `delivering`: the tick being delivered now (overlap policy; the
+ * schedule's own tick keeps its place under a new spec).
+ */
+function withArrived(context: OrchestrationContext, state: ScheduleState, waiters: EventWaiters, delivering?: TickInput): { state: ScheduleState; count: number } {
   const arrived = waiters.take();
+  const ownTick = delivering?.trigger === undefined ? delivering?.scheduledTime : undefined;
   let next = state;
-  for (const { name, payload } of arrived) next = withEvent(context, next, name, payload, delivering);
+  for (const { name, payload } of arrived) next = withEvent(context, next, name, payload, delivering !== undefined, ownTick);
   return { state: next, count: arrived.length };
 }
 
@@ -151,7 +155,7 @@ export const scheduleOrchestrator: OrchestrationHandler = function* (context: Or
     const winner: unknown = yield context.df.Task.any([...(timer ? [timer] : []), ...waiters.tasks()]);
     if (winner === timer) continue;
     timer?.cancel();
-    const arrived = withArrived(context, state, waiters, false);
+    const arrived = withArrived(context, state, waiters);
     state = arrived.state;
     events += arrived.count;
   }
@@ -211,7 +215,7 @@ function* attempt(context: OrchestrationContext, initial: ScheduleState, request
   const activity = context.df.callActivity(DELIVERY_ACTIVITY, request);
   let winner: unknown = yield context.df.Task.any([activity, ...waiters.tasks()]);
   while (winner !== activity) {
-    state = withArrived(context, state, waiters, true).state;
+    state = withArrived(context, state, waiters, request).state;
     context.df.setCustomStatus(statusOf(state));
     if (activity.isCompleted || activity.isFaulted) break;
     const poll = context.df.createTimer(new Date(nowOf(context).getTime() + ATTEMPT_POLL_MS));
@@ -260,7 +264,7 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
       const timer = context.df.createTimer(fireAt);
       if ((yield context.df.Task.any([timer, ...waiters.tasks()])) === timer) break;
       timer.cancel();
-      state = withArrived(context, state, waiters, true).state;
+      state = withArrived(context, state, waiters, tick).state;
       context.df.setCustomStatus(statusOf(state));
       if (retriesStopped(state, tick)) break retries;
     }

@@ -16,9 +16,16 @@ const { config, logger } = appServices();
 
 const ATTEMPTS = 5;
 
+/** Unref'd: a retry's back-off never keeps a stopping worker alive. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
+
+/** The host is stopping (appTerminate): the retries end. */
+let terminating = false;
+app.hook.appTerminate(() => {
+  terminating = true;
+});
 
 async function ensureOnce(client: DurableClient): Promise<void> {
   if (config.envSchedule) {
@@ -44,7 +51,7 @@ async function ensureSchedule(client: DurableClient): Promise<void> {
       await ensureOnce(client);
       return;
     } catch (error) {
-      if (attempt >= ATTEMPTS) throw error;
+      if (attempt >= ATTEMPTS || terminating) throw error;
       const delay = 1_000 * 2 ** (attempt - 1);
       logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
       await sleep(delay);

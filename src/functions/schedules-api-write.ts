@@ -18,7 +18,7 @@ import { countSchedules, findInstance } from './shared/instances.js';
 import { instanceIdFor } from './shared/names.js';
 import { appServices } from './app-root.js';
 import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
-import { stopSchedule } from './shared/stop-schedule.js';
+import { API_DELETE_REASON, stopSchedule } from './shared/stop-schedule.js';
 
 // Taken while the worker loads the functions: a bad configuration stops the start.
 const { config } = appServices();
@@ -40,6 +40,8 @@ function putAnswer(name: string, outcome: EnsureOutcome, body: Record<string, un
       return { status: 200, jsonBody: { ...body, result: 'replaced' } };
     case 'not-confirmed':
       return { status: 202, jsonBody: { ...body, result: 'accepted', note: 'the running schedule has not shown the new spec yet' } };
+    case 'ended':
+      return problem(409, `schedule ${name} was deleted (or ended) while this request was under way; nothing was changed: send it again to create it (if this answer repeats, a DELETE did not finish: DELETE it first)`);
     case 'recheck':
       return problem(409, `schedule ${name} was started a moment ago and shows no status yet; try again shortly`);
     case 'alert':
@@ -101,7 +103,9 @@ app.http('deleteSchedule', {
     const { name, client, status } = found.value;
     const origin = originOf(name, status);
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
-    if (!(await stopSchedule(client, name, 'deleted through the management API'))) return problem(404, `no schedule named ${name}`);
+    const stopped = await stopSchedule(client, name, API_DELETE_REASON);
+    if (stopped === 'absent') return problem(404, `no schedule named ${name}`);
+    if (stopped === 'restarted') return problem(409, `schedule ${name} was created again (a PUT meanwhile) while it was being deleted; the new one runs: DELETE it again to remove it`);
     logChange({ schedule: name, operation: 'delete', by: 'api' });
     return { status: 204 };
   },

@@ -23,6 +23,19 @@ import type { WorkerApp } from './worker/worker-app.js';
 export const DEFAULT_TASK_HUB = 'TestHubName';
 /** stop() gives up waiting after this long. */
 export const STOP_DEADLINE_MS = 10_000;
+/** stop() waits this long for running timer functions before it shuts the engine down. */
+const TIMERS_GRACE_MS = 3_000;
+
+/** Resolves when `work` settles or after `ms`, whichever is first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([work.then(() => undefined, () => undefined), late]);
+  clearTimeout(timer);
+}
 
 export type EngineFactory = (options: DurableEngineOptions) => DurableEngineRuntime;
 
@@ -51,6 +64,8 @@ export interface StartHostOptions {
   httpLimits?: Partial<EdgeLimits>;
   /** For tests: replaces createDurableEngine (src/durable/engine.ts). */
   engineFactory?: EngineFactory;
+  /** stop() gives up waiting after this long; default STOP_DEADLINE_MS (a simulation that restarts hosts uses less). */
+  stopDeadlineMs?: number;
 }
 
 export interface RunningHost {
@@ -182,11 +197,13 @@ function attachDurableApi(settings: HostSettings, engine: DurableEngineRuntime, 
 }
 
 /** stop(): intake first (HTTP, timers), then the engine, then appTerminate hooks; gives up waiting after 10 s. */
-function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger }): () => Promise<void> {
-  const { app, http, timers, engine, logger } = parts;
+function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger; deadlineMs: number }): () => Promise<void> {
+  const { app, http, timers, engine, logger, deadlineMs } = parts;
   const steps = async (): Promise<void> => {
     http.ready = false;
-    await Promise.allSettled([timers.stop(), http.close(5_000)]);
+    // A timer function still running (the schedule starter retrying at start-up) is not waited for past
+    // TIMERS_GRACE_MS: the engine must still shut down (release its lease) before the stop deadline.
+    await Promise.allSettled([settledWithin(timers.stop(), TIMERS_GRACE_MS), http.close(5_000)]);
     try {
       await engine.shutdown();
     } catch (err) {
@@ -205,9 +222,9 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          logger.warn(`host did not stop within ${STOP_DEADLINE_MS} ms; giving up waiting`);
+          logger.warn(`host did not stop within ${deadlineMs} ms; giving up waiting`);
           resolve();
-        }, STOP_DEADLINE_MS);
+        }, deadlineMs);
         timer.unref();
       });
       await Promise.race([steps(), deadline]);
@@ -252,7 +269,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     timers.start();
     cleanups.push(() => timers.stop());
     const functions = [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type }));
-    return { url, engine, durableApi, taskHubName, functions, stop: stopperOf({ app, http, timers, engine, logger }) };
+    const stop = stopperOf({ app, http, timers, engine, logger, deadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS });
+    return { url, engine, durableApi, taskHubName, functions, stop };
   } catch (err) {
     await cleanups.run();
     throw err;

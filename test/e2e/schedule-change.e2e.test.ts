@@ -47,8 +47,8 @@ test('a changed SCHEDULE applies at the next start and keeps the sequence', { ti
       return firstNew >= 0 && gaps.length - firstNew >= 3 ? true : undefined;
     }, 30_000);
 
-    const { body } = await second.getJson<{ schedule: string; nextSequence: number }>('/api/schedules/default');
-    assert.equal(body.schedule, '2s');
+    const { body } = await second.getJson<{ spec: { every?: string }; nextSequence: number }>('/api/schedules/default');
+    assert.equal(body.spec.every, '2s');
     const sequences = [...new Set(sink.events.map((e) => e.data.sequence))];
     assert.deepEqual(sequences, sequences.map((_, i) => i + 1), 'no gap, no reset across the change');
     const gaps = gapsSince();

@@ -175,6 +175,29 @@ test('a schedule\'s own media type: text/plain text (binary mode) and bytes (str
   for (const name of ['plain-text', 'raw-bytes']) assert.equal((await call('DELETE', `/api/schedules/${name}`)).status, 204);
 });
 
+test('regression: a PUT replacing a schedule that a DELETE removes meanwhile answers at once, 200 or a 409 saying so (not 500, not a 202 after 30 s)', async () => {
+  for (const [round, delayMs] of [0, 10, 20, 40, 80].entries()) {
+    const name = `raced-${round}`;
+    assert.equal((await call('PUT', `/api/schedules/${name}`, { every: '1h' })).status, 201);
+    await until(`${name} to run`, async () => (((await call('GET', `/api/schedules/${name}`)).body['spec'] as { every?: string } | undefined)?.every === '1h' ? true : undefined), 30_000);
+    const started = Date.now();
+    // The DELETE first, the PUT a moment later: it may look at the instance before the termination and write to it after.
+    const removing = call('DELETE', `/api/schedules/${name}`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const [put, removed] = await Promise.all([call('PUT', `/api/schedules/${name}`, { every: '2h' }), removing]);
+    // Either the DELETE removed it (and the PUT found it ended: 409), or the PUT started it again while it ended (and
+    // the DELETE says so: 409); or the PUT's change came first (200) and the DELETE removed it (204).
+    assert.ok([204, 409].includes(removed.status), `DELETE ${name} racing a PUT answered ${removed.status} ${JSON.stringify(removed.body)}`);
+    assert.ok([200, 201, 409].includes(put.status), `PUT ${name} racing its DELETE answered ${put.status} ${JSON.stringify(put.body)}`);
+    if (put.status === 409) assert.match(String(put.body.error), /deleted|ended/);
+    if (removed.status === 409) assert.match(String(removed.body.error), /created again/);
+    const now = await call('GET', `/api/schedules/${name}`);
+    assert.equal(now.status, removed.status === 204 && put.status !== 201 ? 404 : 200, `GET ${name} after PUT ${put.status} and DELETE ${removed.status}`);
+    if (now.status === 200) assert.equal((await call('DELETE', `/api/schedules/${name}`)).status, 204);
+    assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+  }
+});
+
 test('pause, resume, trigger and backfill: 202, bodies checked, 404 and 400 for names', async () => {
   for (const action of ['pause', 'resume']) {
     assert.equal((await call('POST', `/api/schedules/from-file/${action}`)).status, 202, action);

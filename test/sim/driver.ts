@@ -3,6 +3,7 @@
  * world, with every answer folded into the model (only answers the README defines change it).
  */
 import type { CloudEvent } from 'cloudevents';
+import { instanceIdFor } from '../../src/functions/shared/names.js';
 import type { History } from './history.js';
 import { BOUNDS, type CatchUpPolicy, type Lifetime, type Model } from './model.js';
 import type { Prng } from './prng.js';
@@ -205,7 +206,8 @@ export class Driver {
       // Created or not: the name may run from now on, unknown to the model, so nothing of it is checked but ids.
       const ghost = this.model.created(name, at, { everyMs, policy });
       this.model.uncertain(ghost, at);
-      await this.learn(ghost);
+      // The PUT's start is over: with no instance row it was never applied, and polling GET for it would only wait.
+      if (await this.world.store.readInstance(instanceIdFor(name))) await this.learn(ghost);
     } else {
       this.unclear(life, got.status, [400, 409]);
     }

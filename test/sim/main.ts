@@ -1,13 +1,14 @@
 /**
- * `npm run sim -- --seeds N [--seed S] [--steps K]`: runs N histories from seed S on (default: a random S), stops at
- * the first that breaks an invariant and prints its seed, the invariant, a history excerpt and the command that
- * replays exactly it. `--verbose` prints each history's whole log.
+ * `npm run sim -- --seeds N [--seed S] [--steps K] [--jobs J] [--keep-going] [--verbose]`: runs N histories from seed
+ * S on (default: a random S) in J worker processes (default: one per core; pool.ts), printing progress (seeds done,
+ * failures, seeds/s) as it goes. It stops at the first history that breaks an invariant (unless --keep-going) and
+ * prints its seed, the invariant, a history excerpt and the command that replays exactly it; at the end, the total
+ * time and the replay command of every failing seed. The exit code is 0 only when every seed passed.
+ * `--verbose` runs in this process, one seed after another, and prints each history's whole log.
  */
-import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { runPool, type PoolTotals } from './pool.js';
 import { runSeed, type SeedResult } from './run-seed.js';
-
-/** Seeds per process: each history loads the app afresh, and a long run in one process grows (about 15 MB a seed). */
-const SEEDS_PER_PROCESS = 50;
 
 interface Args {
   seeds: number;
@@ -15,6 +16,7 @@ interface Args {
   steps: number;
   verbose: boolean;
   keepGoing: boolean;
+  jobs: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,10 +37,15 @@ function parseArgs(argv: string[]): Args {
     steps: int('--steps', DEFAULT_STEPS),
     verbose: argv.includes('--verbose'),
     keepGoing: argv.includes('--keep-going'),
+    jobs: int('--jobs', availableParallelism()),
   };
 }
 
 export const DEFAULT_STEPS = 8;
+
+/** The one-line command that replays exactly this seed, with its whole history log. */
+const replayCommand = (seed: number, steps: number): string =>
+  `npm run sim -- --seeds 1 --seed ${seed}${steps !== DEFAULT_STEPS ? ` --steps ${steps}` : ''} --verbose`;
 
 /** The failure report: seed, invariants broken, an excerpt of the history, the replay command. */
 export function report(result: SeedResult, steps: number): string {
@@ -49,51 +56,65 @@ export function report(result: SeedResult, steps: number): string {
     ...distinct.slice(0, 5).map((v) => `  [${v.invariant}] ${v.detail.split('\n').slice(0, 6).join('\n    ')}`),
     '  history (virtual time):',
     ...result.history.excerpt(first?.needle).map((l) => `    ${l}`),
-    `  replay: npm run sim -- --seeds 1 --seed ${result.seed}${steps !== DEFAULT_STEPS ? ` --steps ${steps}` : ''} --verbose`,
+    `  replay: ${replayCommand(result.seed, steps)}`,
   ];
   return lines.join('\n');
 }
 
-/** A long run as child processes of SEEDS_PER_PROCESS seeds each, one after another; true when all passed. */
-function runInChildren(args: Args): boolean {
-  let ok = true;
-  for (let from = args.seed; from < args.seed + args.seeds && (ok || args.keepGoing); from += SEEDS_PER_PROCESS) {
-    const count = Math.min(SEEDS_PER_PROCESS, args.seed + args.seeds - from);
-    const flags = ['--seeds', String(count), '--seed', String(from), '--steps', String(args.steps)];
-    if (args.verbose) flags.push('--verbose');
-    if (args.keepGoing) flags.push('--keep-going');
-    const child = spawnSync(process.execPath, [__filename, ...flags], { stdio: 'inherit' });
-    ok &&= child.status === 0;
+/** `--verbose`: in this process, each history's whole log; false when one failed. */
+async function runHere(args: Args): Promise<boolean> {
+  let failed = 0;
+  for (let i = 0; i < args.seeds && (failed === 0 || args.keepGoing); i++) {
+    const result = await runSeed(args.seed + i, { steps: args.steps });
+    console.log(result.history.lines.join('\n'));
+    console.log(`seed ${result.seed}: ${result.attempts} sink attempts, ${result.virtualMs / 1000} s virtual in ${result.realMs} ms`);
+    if (result.violations.length > 0) {
+      failed++;
+      console.log(report(result, args.steps));
+    }
   }
-  return ok;
+  return failed === 0;
+}
+
+/** In worker processes, with a progress line every few seconds and each failure's report as it comes. */
+async function runInPool(args: Args, started: number): Promise<PoolTotals> {
+  let lastProgress = Date.now();
+  const rate = (done: number): string => (done / ((Date.now() - started) / 1000)).toFixed(2);
+  return runPool({
+    from: args.seed,
+    count: args.seeds,
+    steps: args.steps,
+    jobs: args.jobs,
+    keepGoing: args.keepGoing,
+    onSeed: (outcome, totals) => {
+      if (outcome.failure !== undefined) console.log(outcome.failure);
+      if (Date.now() - lastProgress < 5_000 && totals.done < args.seeds) return;
+      lastProgress = Date.now();
+      console.log(`${totals.done}/${args.seeds} seeds, ${totals.failures.length} failed, ${rate(totals.done)} seeds/s`);
+    },
+  });
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The app's and the host's own log lines only with --verbose (world.ts reads it as each host starts).
+  if (args.verbose) process.env.SIM_LOG_LEVEL ??= 'warn';
   const started = Date.now();
-  if (args.seeds > SEEDS_PER_PROCESS) {
-    const ok = runInChildren(args);
-    console.log(`${args.seeds} seed(s) from ${args.seed} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${ok ? 'all passed' : 'FAILED (see above)'}`);
-    process.exitCode = ok ? 0 : 1;
+  if (args.verbose) {
+    process.exitCode = (await runHere(args)) ? 0 : 1;
     return;
   }
-  let failed = 0;
-  for (let i = 0; i < args.seeds; i++) {
-    const seed = args.seed + i;
-    const result = await runSeed(seed, { steps: args.steps });
-    if (args.verbose) {
-      console.log(result.history.lines.join('\n'));
-      console.log(`seed ${seed}: ${result.attempts} sink attempts, ${result.virtualMs / 1000} s virtual in ${result.realMs} ms`);
-    }
-    if (result.violations.length > 0) {
-      failed++;
-      console.log(report(result, args.steps));
-      if (!args.keepGoing) break;
-    }
-  }
-  const ran = failed > 0 && !args.keepGoing ? '' : `${args.seeds} seed(s) from ${args.seed}`;
-  console.log(`${ran || 'stopped at the first failure'}; ${failed} failed; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  process.exitCode = failed > 0 ? 1 : 0;
+  console.log(`${args.seeds} seed(s) from ${args.seed}, ${args.steps} steps each, in ${args.jobs} worker process(es)${args.keepGoing ? ', going on after failures' : ''}`);
+  const totals = await runInPool(args, started);
+  const seconds = (Date.now() - started) / 1000;
+  const failedSeeds = totals.failures.map((f) => f.seed).sort((a, b) => a - b);
+  console.log(
+    `${totals.done} seed(s) from ${args.seed} in ${seconds.toFixed(1)} s (${(totals.done / seconds).toFixed(2)} seeds/s, ` +
+      `${(totals.cpuMs / Math.max(1, totals.done) / 1000).toFixed(2)} s CPU and ${(totals.realMs / Math.max(1, totals.done) / 1000).toFixed(1)} s real per seed): ` +
+      `${failedSeeds.length === 0 ? 'all passed' : `${failedSeeds.length} FAILED${totals.done < args.seeds ? ' (stopped at the first failure)' : ''}`}`,
+  );
+  for (const seed of failedSeeds) console.log(`  replay: ${replayCommand(seed, args.steps)}`);
+  process.exitCode = failedSeeds.length === 0 && totals.done === args.seeds ? 0 : 1;
 }
 
 if (require.main === module) void main();

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/durable/engine.js';
 import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
+import { createHostLogger } from '../../src/host/log-safety.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
+import { shareAppPackages } from '../../src/host/worker/load-app.js';
 import { RecordingSink } from '../support/recording-sink.js';
 import { FaultyStores, type FaultRates } from './faulty-store.js';
 import type { Prng } from './prng.js';
@@ -27,10 +29,32 @@ export const SIM_SETTINGS = {
   DELIVERY_MAX_BACKOFF: '5s',
   // Long enough that no tick of a history is ever too old to catch up: every due tick of a running schedule is owed.
   CATCH_UP_WINDOW: '1h',
-  LOG_LEVEL: process.env.SIM_LOG_LEVEL ?? 'silent',
 };
 
+/** The app's and the host's log level: SIM_LOG_LEVEL, else `warn` with --verbose (main.ts sets it), else silent. */
+const simLogLevel = (): string => process.env.SIM_LOG_LEVEL ?? 'silent';
+
 export type Log = (line: string) => void;
+
+/** Real time the owner may take to pick up a write through the standby (README: within a second). */
+const WAKE_WAIT_MS = 1_500;
+/**
+ * Every host loads the app afresh (its own files: config read at import, the sink breaker, the connection pool, the
+ * sequences it saw, the file watcher: a restarted host knows nothing its predecessor knew, as a new process would),
+ * and with it its own `@azure/functions` and `durable-functions` (where its functions and hooks are registered).
+ * The other packages it uses (zod, undici, axios, yaml, cloudevents, pino, OpenTelemetry, ...) keep no state one
+ * host's run could leave to the next (undici's global dispatcher and OpenTelemetry's globals live on globalThis,
+ * shared in any case): they are loaded once per process, which saves most of a host's start-up.
+ */
+const PER_APP_PACKAGES = new Set(['@azure/functions', '@azure/functions-extensions-base', 'durable-functions']);
+shareAppPackages((name) => !PER_APP_PACKAGES.has(name));
+
+/**
+ * A graceful stop that takes longer (the app's start-up retries sleep in real time, up to 15 s) gives up after this
+ * long: the host is then gone as a killed process would be (see restart). 10 s in production; here it is real time
+ * that no history uses, as virtual time stands still while a host stops.
+ */
+const STOP_DEADLINE_MS = 2_000;
 
 export class World {
   readonly clock = new VirtualClock(SIM_START);
@@ -106,11 +130,13 @@ export class World {
       virtualClock: this.clock,
       withoutAzurite: true,
       taskHubName: 'SimHub',
-      env: { ...SIM_SETTINGS, K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
+      logger: createHostLogger({ level: simLogLevel() }),
+      stopDeadlineMs: STOP_DEADLINE_MS,
+      env: { ...SIM_SETTINGS, LOG_LEVEL: simLogLevel(), K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(
           { ...options, workerId: `sim-host-${n}` },
-          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
+          { leaseDurationMs: 600, leaseRenewEveryMs: 100, safetyScanIntervalMs: 1_000, wakePollIntervalMs: 100, shutdownGraceMs: 200, clientRetryBudgetMs: 200 },
           (control) => stores.open(control),
         ),
     });
@@ -137,7 +163,7 @@ export class World {
     const oldStores = this.stores;
     if (crash && oldStores) oldStores.dead = true;
     await old?.teardown();
-    // A host that did not stop in time (stop() gives up after 10 s) is gone as a killed process would be: nothing it
+    // A host that did not stop in time (stop() gives up after STOP_DEADLINE_MS) is gone as a killed process would be: nothing it
     // still runs reaches the store.
     if (oldStores) oldStores.dead = true;
     const next = await this.startHost();
@@ -152,12 +178,30 @@ export class World {
   async advance(ms: number): Promise<void> {
     const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
     const settle = async (): Promise<void> => {
-      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
+      do {
+        for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+        await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
+      } while (await this.untilWakesTaken());
     };
     const target = this.clock.now() + ms;
     await settle();
     await this.clock.advanceTo(target, settle);
+  }
+
+  /**
+   * A write through a process that is not the owner leaves a wake mark that the owner takes within a second of REAL
+   * time (its wake poll or safety scan): virtual time must not skip past it, as the real clock would not. Waits (real
+   * time, WAKE_WAIT_MS at most: longer is the README's bound broken, for the invariants to see) until no mark is left;
+   * true when it waited, so the hosts are settled again.
+   */
+  private async untilWakesTaken(): Promise<boolean> {
+    const deadline = Date.now() + WAKE_WAIT_MS;
+    let waited = false;
+    while ((await this.store.scanMessages()).signals.wakes > 0 && Date.now() < deadline) {
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return waited;
   }
 
   async stop(): Promise<void> {

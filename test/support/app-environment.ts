@@ -16,6 +16,8 @@ export interface AppEnvironmentOptions {
   schedule?: string;
   /** Extra sinks besides K_SINK (allowed as schedules' own sinks). */
   extraSinks?: number;
+  /** More app settings. */
+  env?: Record<string, string>;
 }
 
 export interface AppEnvironment {
@@ -41,6 +43,7 @@ export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironmen
         SCHEDULE_NAME: 'default',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
         ...(sinks.length > 1 ? { SINK_ALLOWLIST: sinks.map((s) => new URL(s.url).origin).join(',') } : {}),
+        ...options.env,
       },
     });
   });

@@ -67,12 +67,13 @@ export interface Applied {
 
 /**
  * The state after an event at orchestration time `now`. `delivering`: a tick is being delivered (retried) right
- * now, which a trigger's overlap policy needs to know.
+ * now, which a trigger's overlap policy needs to know; `ownTick`: the scheduled time of that tick when it is the
+ * schedule's own (a new spec leaves it in place, see withSpec).
  */
-export function applyEvent(state: ScheduleState, event: ScheduleEvent, now: Date, delivering = false): Applied {
+export function applyEvent(state: ScheduleState, event: ScheduleEvent, now: Date, delivering = false, ownTick?: string): Applied {
   switch (event.kind) {
     case 'reschedule':
-      return { state: withSpec(state, event.spec, now) };
+      return { state: withSpec(state, event.spec, now, ownTick) };
     case 'pause': {
       const paused = { note: event.note ?? state.paused?.note ?? 'paused', since: state.paused?.since ?? now.toISOString() };
       return { state: { ...state, paused } };

@@ -416,14 +416,18 @@ function pausedOnFailure(state: ScheduleState, outcome: Outcome, result: Deliver
  * after the last scheduled time (or now) under the new spec, so no tick is invented in between. A pending (already
  * attempted) tick stays the next one. `paused` in the spec pauses or resumes only when it changes.
  */
-export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date): ScheduleState {
+/**
+ * `ownTick`: the scheduled time of the schedule's own tick being delivered now, if one is: like a kept tick, it keeps
+ * its place and its sequence (it may have reached the sink already); the new times apply from the tick after it.
+ */
+export function withSpec(state: ScheduleState, spec: ScheduleSpec, now: Date, ownTick?: string): ScheduleState {
   // A resume by the spec holds ticks back on purpose as a resume event does (see `excusedUntil`).
   const pause = spec.paused === state.spec.paused ? {} : spec.paused
     ? { paused: { note: spec.note ?? 'paused in the spec', since: now.toISOString() } }
     : { paused: undefined, ...(state.paused ? { excusedUntil: now.toISOString() } : {}) };
   const updated: ScheduleState = stripUndefined({ ...state, spec, ...pause });
   if (state.completed === true) return rearmed(updated, state, now);
-  if (hasPendingTick(state) || state.nextFireTime === undefined) return updated;
+  if (hasPendingTick(state) || state.nextFireTime === undefined || state.nextFireTime === ownTick) return updated;
   const { retryNotBefore: _r, completed: _c, nextFireTime: _n, ...rest } = updated;
   const last = state.lastDelivery?.scheduledTime;
   const from = last !== undefined ? Date.parse(last) : now.getTime() - 1;

@@ -80,6 +80,9 @@ export function createTickDelivery(services: TickDeliveryServices): (request: Ti
         logger,
         metrics,
         breaker,
+        // The orchestration's time (the host's clock, virtual under time skipping), as for the tick's report: a probe
+        // interval measured on another clock than the retries' would hold ticks back for as long as it disagrees.
+        now: () => (request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now()),
       },
       { lastAttempt: request.lastAttempt === true, ...(request.attempt !== undefined ? { attempt: request.attempt } : {}) },
     );

@@ -50,7 +50,10 @@ async function apply(client: DurableClient, action: FileAction<FileSchedule>): P
       return;
     }
     case 'stop':
-      await stopSchedule(client, action.name, 'removed from the schedules file');
+      if ((await stopSchedule(client, action.name, 'removed from the schedules file')) === 'restarted') {
+        appServices().logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
+        return;
+      }
       logChange({ schedule: action.name, operation: 'delete', by: 'file' });
       return;
     case 'skip':

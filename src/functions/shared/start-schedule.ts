@@ -12,6 +12,7 @@ import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
 import { hasSpec, reschedulePayload, runningSpecOf, specSummary } from '../../eventsource/core/schedule-start.js';
 import type { ScheduleSpec } from '../../eventsource/core/schedule-state.js';
 import { findInstance } from './instances.js';
+import { API_DELETE_REASON } from './stop-schedule.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
 import { appServices } from '../app-root.js';
 
@@ -21,13 +22,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function observe(client: DurableClient, instanceId: string): Promise<ObservedInstance | undefined> {
+export async function observe(client: DurableClient, instanceId: string): Promise<(ObservedInstance & { output: unknown }) | undefined> {
   const found = await findInstance(client, instanceId);
   if (!found) return undefined;
   const created = new Date(found.createdTime);
   return {
     runtimeStatus: String(found.runtimeStatus),
     customStatus: found.customStatus,
+    output: found.output,
     ...(Number.isNaN(created.getTime()) ? {} : { createdTime: created }),
   };
 }
@@ -44,21 +46,34 @@ function remember(name: string, kind: OriginKind, instanceId: string, observed: 
   seenSequences.set(instanceId, { generation, sequence: nextSequence });
 }
 
+/** The instance is gone or has ended: a DELETE (terminate, purge) or a one-off's end came in between. */
+async function hasEnded(client: DurableClient, instanceId: string): Promise<boolean> {
+  const now = await observe(client, instanceId);
+  return now === undefined || !isLive(now.runtimeStatus);
+}
+
 /**
  * A reschedule event can be lost where a host drops events the orchestration did not wait for before it
- * continued-as-new; it is raised again until the schedule's status shows the new spec.
+ * continued-as-new; it is raised again until the schedule's status shows the new spec, or the instance ends.
  */
-async function reschedule(client: DurableClient, instanceId: string, spec: ScheduleSpec): Promise<boolean> {
+async function reschedule(client: DurableClient, instanceId: string, spec: ScheduleSpec): Promise<'confirmed' | 'ended' | 'not-confirmed'> {
   const deadline = Date.now() + CONFIRM_MS;
   while (Date.now() < deadline) {
-    await client.raiseEvent(instanceId, RESCHEDULE_EVENT, reschedulePayload(spec));
+    try {
+      await client.raiseEvent(instanceId, RESCHEDULE_EVENT, reschedulePayload(spec));
+    } catch (error) {
+      if (await hasEnded(client, instanceId)) return 'ended';
+      throw error;
+    }
     for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
       await sleep(500);
-      const status = asScheduleStatus((await observe(client, instanceId))?.customStatus);
-      if (status && hasSpec(runningSpecOf(status), spec)) return true;
+      const observed = await observe(client, instanceId);
+      if (observed === undefined || !isLive(observed.runtimeStatus)) return 'ended';
+      const status = asScheduleStatus(observed.customStatus);
+      if (status && hasSpec(runningSpecOf(status), spec)) return 'confirmed';
     }
   }
-  return false;
+  return 'not-confirmed';
 }
 
 interface ScheduleToRun {
@@ -71,6 +86,8 @@ interface ScheduleToRun {
 export type EnsureOutcome =
   | { outcome: 'started' | 'restarted' | 'new-generation' | 'rescheduled' | 'unchanged' | 'started-elsewhere' | 'alert' }
   | { outcome: 'not-confirmed' }
+  /** The running schedule ended (a DELETE meanwhile) before it took the new spec, or a DELETE is ending it. */
+  | { outcome: 'ended' }
   | { outcome: 'recheck'; afterMs: number };
 
 /** Makes sure `schedule` runs with its spec; every decision is logged with the schedule's name. */
@@ -78,6 +95,12 @@ export async function ensureScheduleRuns(client: DurableClient, schedule: Schedu
   const { name, kind } = schedule;
   const instanceId = instanceIdFor(name);
   const observed = await observe(client, instanceId);
+  // Terminated by a DELETE that has not purged it yet: not restarted where it stopped (the deleted generation would
+  // come back after the DELETE's 204); the caller tries again once the DELETE is done.
+  if (observed?.runtimeStatus === 'Terminated' && observed.output === API_DELETE_REASON) {
+    appServices().logger.info({ schedule: name, instanceId }, 'schedule is being deleted; not started again');
+    return { outcome: 'ended' };
+  }
   const seen = seenSequences.get(instanceId);
   const decision = reconcile({ name, spec: schedule.spec, observed, now: new Date(), originKey: appServices().originKey, seen, kind });
   remember(name, kind, instanceId, observed);
@@ -95,13 +118,19 @@ export async function ensureScheduleRuns(client: DurableClient, schedule: Schedu
     case 'recheck':
       appServices().logger.info({ schedule: name, instanceId, runtimeStatus: decision.runtimeStatus }, `schedule instance is ${decision.runtimeStatus} and shows no status yet; looking again in ${Math.ceil(decision.afterMs / 60_000)} min`);
       return { outcome: 'recheck', afterMs: decision.afterMs };
-    case 'reschedule':
-      if (await reschedule(client, instanceId, decision.spec)) {
+    case 'reschedule': {
+      const sent = await reschedule(client, instanceId, decision.spec);
+      if (sent === 'confirmed') {
         appServices().logger.info({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed; new spec sent to the running schedule');
         return { outcome: 'rescheduled' };
       }
+      if (sent === 'ended') {
+        appServices().logger.info({ schedule: name, instanceId }, 'schedule ended (deleted) while its new spec was being sent; nothing changed');
+        return { outcome: 'ended' };
+      }
       appServices().logger.warn({ schedule: name, instanceId, spec: specSummary(decision.spec) }, 'schedule changed, but the running schedule has not taken the new spec yet; the next starter run tries again');
       return { outcome: 'not-confirmed' };
+    }
     case 'start':
       return start(client, name, instanceId, decision, observed);
   }

@@ -9,15 +9,22 @@ import { instanceIdFor } from './names.js';
 
 const ENDED_WITHIN_MS = 30_000;
 
+/** The termination reason of a management API DELETE: a PUT that finds it does not restart that instance. */
+export const API_DELETE_REASON = 'deleted through the management API';
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Whether a schedule of that name existed (and is now gone). Throws when its orchestration does not end in time. */
-export async function stopSchedule(client: DurableClient, name: string, reason: string): Promise<boolean> {
+/**
+ * What happened: `stopped` (it existed and is now gone), `absent` (no such schedule), or `restarted`: another caller
+ * started it again between its end and the purge; that new run is left alone, not purged.
+ * Throws when its orchestration does not end in time.
+ */
+export async function stopSchedule(client: DurableClient, name: string, reason: string): Promise<'stopped' | 'absent' | 'restarted'> {
   const instanceId = instanceIdFor(name);
   let found = await findInstance(client, instanceId);
-  if (!found) return false;
+  if (!found) return 'absent';
   if (isLive(String(found.runtimeStatus))) {
     await client.terminate(instanceId, reason);
     const deadline = Date.now() + ENDED_WITHIN_MS;
@@ -28,6 +35,9 @@ export async function stopSchedule(client: DurableClient, name: string, reason: 
       found = await findInstance(client, instanceId);
     }
   }
-  await client.purgeInstanceHistory(instanceId);
-  return true;
+  const purged = await client.purgeInstanceHistory(instanceId);
+  if (purged.instancesDeleted > 0) return 'stopped';
+  // Nothing purged: an instance started between the last look and the delete (the engine's If-Match keeps it).
+  const left = await findInstance(client, instanceId);
+  return left && isLive(String(left.runtimeStatus)) ? 'restarted' : 'stopped';
 }

@@ -26,6 +26,8 @@ export interface TestEnvironmentOptions {
   logger?: Logger;
   /** For tests of the host itself: replaces the durable engine factory. */
   engineFactory?: EngineFactory;
+  /** Passed to startHost: how long the host's stop() waits before giving up (default 10 s). */
+  stopDeadlineMs?: number;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -111,6 +113,7 @@ async function startStack(options: TestEnvironmentOptions, clock: Clock, logger:
       logger,
       workerId: 'test-host',
       engineFactory: options.engineFactory,
+      stopDeadlineMs: options.stopDeadlineMs,
     });
     return { azurite, host };
   } catch (err) {

@@ -221,8 +221,31 @@ async function isolateRequireCache(app: WorkerApp, load: () => Promise<void>): P
  */
 const SHARED_PACKAGES = ['prom-client'];
 
+/** More packages every app of this process shares (shareAppPackages); none by default. */
+let alsoShared: (packageName: string) => boolean = () => false;
+
+/**
+ * For a process that loads one app many times (the seeded simulation starts two or three hosts per history): these
+ * packages are loaded once and shared by every app, as prom-client is, instead of once per app. Only for packages
+ * with no state an app's run leaves behind for the next one; the app's own files are always its own.
+ */
+export function shareAppPackages(isShared: (packageName: string) => boolean): void {
+  alsoShared = isShared;
+}
+
+/** The package a file belongs to (its innermost node_modules folder), e.g. `zod` or `@azure/functions`. */
+function packageOf(file: string): string | undefined {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = file.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const parts = file.slice(at + marker.length).split(path.sep);
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
 function isSharedModule(file: string): boolean {
-  return SHARED_PACKAGES.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+  if (SHARED_PACKAGES.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`))) return true;
+  const name = packageOf(file);
+  return name !== undefined && alsoShared(name);
 }
 
 /** Drops the app's own modules from the require cache (called when its host stops). */

@@ -185,6 +185,6 @@ describe('fuzzing the HTTP edge of a running host', () => {
     const grown = target.rssMb() - baselineRss;
     assert.ok(grown < 150, `host RSS grew by ${grown.toFixed(0)} MB during the fuzz run`);
     const res = await fetch(`${target.host.url}/api/schedules/default`, { headers: { 'x-functions-key': MASTER_KEY } });
-    assert.equal(((await res.json()) as { runtimeStatus: string }).runtimeStatus, 'Running');
+    assert.equal(((await res.json()) as { status: string }).status, 'running');
   });
 });

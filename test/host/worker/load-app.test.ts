@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ignoreUnsupportedSetting, loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
+import { ignoreUnsupportedSetting, loadApp, releaseApp, shareAppPackages } from '../../../src/host/worker/load-app.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
@@ -53,6 +53,38 @@ test('loading the same app twice in one process registers its functions again (e
   } finally {
     releaseApp(first);
     releaseApp(second);
+  }
+});
+
+test('shareAppPackages: a shared package is loaded once for every app of the process, the app\'s own files still afresh', async () => {
+  const { logger } = captureLogger();
+  const isMoment = (file: string): boolean => file.includes(`${path.sep}node_modules${path.sep}moment${path.sep}`);
+  // Without it, each load has its own moment (durable-functions requires it).
+  const own = await loadApp(fixtureDir('sample-app'), { logger });
+  const ownedBefore = [...own.ownedModules];
+  releaseApp(own);
+  assert.ok(ownedBefore.some(isMoment), 'moment is the app\'s own without sharing');
+  shareAppPackages((name) => name === 'moment');
+  try {
+    const first = await loadApp(fixtureDir('sample-app'), { logger });
+    const momentFile = Object.keys(require.cache).find(isMoment);
+    const momentModule = momentFile === undefined ? undefined : require.cache[momentFile];
+    const firstOwned = [...first.ownedModules];
+    const firstHello = first.get('hello')?.callback;
+    releaseApp(first);
+    const second = await loadApp(fixtureDir('sample-app'), { logger });
+    try {
+      assert.ok(momentFile !== undefined && momentModule !== undefined, 'moment stays loaded in the process');
+      assert.equal(require.cache[momentFile], momentModule, 'the second app got the same moment');
+      assert.ok(!firstOwned.some(isMoment) && !second.ownedModules.some(isMoment));
+      // durable-functions and the app's own files are still loaded for each app.
+      assert.ok(second.ownedModules.some((f) => f.includes(`${path.sep}durable-functions${path.sep}`)));
+      assert.notEqual(firstHello, second.get('hello')?.callback);
+    } finally {
+      releaseApp(second);
+    }
+  } finally {
+    shareAppPackages(() => false);
   }
 });
 
