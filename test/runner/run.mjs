@@ -5,9 +5,9 @@
 //   name.int.test.ts   integration: real servers on loopback, child processes, Azurite
 //   name.e2e.test.ts   end to end: the whole system, as a user starts it
 //
-//   node test/runner/run.mjs [--tier unit|integration|e2e] [PATTERN...] [--test-name-pattern=... and other --test-* flags]
+//   node test/runner/run.mjs [--tier unit|integration|e2e] [--list] [PATTERN...] [--test-name-pattern=... and other --test-* flags]
 //
-// A PATTERN selects the files whose path (test/....test.ts) contains it, or matches it as a glob when it holds a `*`.
+// --list prints the selected files by tier and runs nothing. A PATTERN selects the files whose path (test/....test.ts) contains it, or matches it as a glob when it holds a `*`.
 // Without a tier and a pattern (CI) the build is clean, otherwise incremental. Tests run on the project's Node 22
 // (node_modules/.bin/node), one `node --test` per tier, unit first; the exit code is non-zero if any tier failed.
 import { spawnSync } from 'node:child_process';
@@ -28,13 +28,14 @@ function tierOf(file) {
 }
 
 function parseArgs(argv) {
-  const options = { tier: undefined, patterns: [], testFlags: [] };
+  const options = { tier: undefined, list: false, patterns: [], testFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--tier') options.tier = argv[++i];
     else if (arg.startsWith('--tier=')) options.tier = arg.slice('--tier='.length);
+    else if (arg === '--list') options.list = true;
     else if (arg.startsWith('--test-')) options.testFlags.push(arg);
-    else if (arg.startsWith('-')) fail(`unknown option ${arg}: expected --tier, --test-* flags of node --test, or path patterns`);
+    else if (arg.startsWith('-')) fail(`unknown option ${arg}: expected --tier, --list, --test-*=VALUE flags of node --test, or path patterns`);
     else options.patterns.push(arg);
   }
   if (options.tier !== undefined && !TIERS.includes(options.tier)) fail(`--tier ${options.tier}: expected one of ${TIERS.join(', ')}`);
@@ -88,6 +89,10 @@ function main() {
     (file) => (options.tier === undefined || tierOf(file) === options.tier) && (options.patterns.length === 0 || options.patterns.some((p) => matches(file, p))),
   );
   if (selected.length === 0) fail(`no test file matches ${[options.tier, ...options.patterns].filter(Boolean).join(' ')} (test/**/*.test.ts)`);
+  if (options.list) {
+    for (const file of selected) process.stdout.write(`${tierOf(file).padEnd(12)}${file}\n`);
+    return;
+  }
   const clean = options.tier === undefined && options.patterns.length === 0;
   const built = run(projectNode(), [path.join('src', 'launcher', 'build.mjs'), ...(clean ? ['--clean'] : [])]);
   if (built !== 0) process.exit(built);
