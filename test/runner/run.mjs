@@ -90,7 +90,7 @@ function main() {
   );
   if (selected.length === 0) fail(`no test file matches ${[options.tier, ...options.patterns].filter(Boolean).join(' ')} (test/**/*.test.ts)`);
   if (options.list) {
-    for (const file of selected) process.stdout.write(`${tierOf(file).padEnd(12)}${file}\n`);
+    process.stdout.write(selected.map((file) => `${tierOf(file).padEnd(12)}${file}\n`).join(''));
     return;
   }
   const clean = options.tier === undefined && options.patterns.length === 0;
