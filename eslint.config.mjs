@@ -140,18 +140,6 @@ export default defineConfig(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  {
-    // Tests and the bench assert on parsed JSON (\`any\` from JSON.parse and response bodies) by design; the unsafe-any
-    // rules stay on for src/, where such a value must be checked before use.
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-    },
-  },
   ...layers,
   determinism,
 );

@@ -271,7 +271,7 @@ test('the engine rides out a storage outage (8 s without storage) and finishes t
       })
       .orchestration('Outage', function* (ctx) {
         let n = 0;
-        for (let i = 0; i < 8; i++) n = yield ctx.df.callActivity('Slow', n);
+        for (let i = 0; i < 8; i++) n = (yield ctx.df.callActivity('Slow', n)) as number;
         return n;
       });
     engine = createDurableEngine({

@@ -44,7 +44,7 @@ test('a raised event that arrives while an activity runs survives the continue-a
         ctx.df.continueAsNew('listen');
         return undefined;
       }
-      const ping: string = yield ctx.df.waitForExternalEvent('Ping');
+      const ping = (yield ctx.df.waitForExternalEvent('Ping')) as string;
       return `heard ${ping}`;
     });
   const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
@@ -68,7 +68,7 @@ test('a raised event that arrives while an activity runs survives the continue-a
 
 test('payloads the task hub cannot store are refused with PayloadTooLargeError before anything is written', async () => {
   const invoker = new DirectInvoker().orchestration('Waiter', function* (ctx) {
-    return yield ctx.df.waitForExternalEvent('Go');
+    return (yield ctx.df.waitForExternalEvent('Go')) as unknown;
   });
   const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
   try {
@@ -98,7 +98,7 @@ test('no poison instance: a start that can never be stored as a step fails only 
   const invoker = new DirectInvoker()
     .activity('Echo', (v: string) => v)
     .orchestration('Echoer', function* (ctx) {
-      return yield ctx.df.callActivity('Echo', ctx.df.getInput());
+      return (yield ctx.df.callActivity('Echo', ctx.df.getInput())) as unknown;
     });
   const hub = uniqueHub('poison');
   // As an older version (or another writer) left it: a Pending instance whose start message is almost 1 MiB.
@@ -223,7 +223,7 @@ test('a Pending instance that has not started (delayed start) can be terminated,
 test('writes through the standby (a second engine on the hub, not the lease owner) reach the owner within a second', async () => {
   const hub = uniqueHub('standby');
   const invoker = new DirectInvoker().orchestration('Listener', function* (ctx) {
-    const ping: string = yield ctx.df.waitForExternalEvent('Ping');
+    const ping = (yield ctx.df.waitForExternalEvent('Ping')) as string;
     return `heard ${ping}`;
   });
   // The owner sees the standby's presence at its safety scan (here every 3 s); from then on the standby's writes wake

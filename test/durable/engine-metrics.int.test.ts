@@ -28,8 +28,8 @@ test('steps, storage requests, timers and the lease show in the default registry
   const invoker = new DirectInvoker()
     .activity('Echo', (x: number) => x)
     .orchestration('Chain', function* (ctx) {
-      const a: number = yield ctx.df.callActivity('Echo', 1);
-      const b: number = yield ctx.df.callActivity('Echo', 2);
+      const a = (yield ctx.df.callActivity('Echo', 1)) as number;
+      const b = (yield ctx.df.callActivity('Echo', 2)) as number;
       return a + b;
     })
     .orchestration('Sleeper', function* (ctx) {

@@ -43,9 +43,9 @@ scenario('an activity chain runs to completion with each result fed to the next 
     .activity('Hello', (name: string) => `Hello, ${name}!`)
     .orchestration('Chain', function* (ctx) {
       const out: string[] = [];
-      out.push(yield ctx.df.callActivity('Hello', 'Tokyo'));
-      out.push(yield ctx.df.callActivity('Hello', 'Seattle'));
-      out.push(yield ctx.df.callActivity('Hello', 'London'));
+      out.push((yield ctx.df.callActivity('Hello', 'Tokyo')) as string);
+      out.push((yield ctx.df.callActivity('Hello', 'Seattle')) as string);
+      out.push((yield ctx.df.callActivity('Hello', 'London')) as string);
       return out;
     });
   const engine = await b.engine({ invoker });
@@ -68,7 +68,7 @@ scenario('fan-out/fan-in with Task.all schedules in parallel and gathers all res
     .activity('Square', (n: number) => n * n)
     .orchestration('FanOut', function* (ctx) {
       const tasks = [1, 2, 3, 4, 5].map((n) => ctx.df.callActivity('Square', n));
-      const results: number[] = yield ctx.df.Task.all(tasks);
+      const results = (yield ctx.df.Task.all(tasks)) as number[];
       return results.reduce((a, b) => a + b, 0);
     });
   const engine = await b.engine({ invoker });
@@ -93,8 +93,8 @@ scenario('a with-retry activity that fails twice then succeeds returns its value
     .orchestration('Retrying', function* (ctx) {
       const options = new df.RetryOptions(50, 4);
       options.backoffCoefficient = 2;
-      const value: number = yield ctx.df.callActivityWithRetry('Flaky', options, 41);
-      const after: number = yield ctx.df.callActivity('After', value);
+      const value = (yield ctx.df.callActivityWithRetry('Flaky', options, 41)) as number;
+      const after = (yield ctx.df.callActivity('After', value)) as number;
       return { value, after };
     });
   const engine = await b.engine({ invoker });
@@ -149,7 +149,7 @@ scenario('a durable timer fires when the virtual clock reaches it, not before', 
     .orchestration('Sleeper', function* (ctx) {
       const fireAt = new Date(ctx.df.currentUtcDateTime.getTime() + 60 * 60 * 1000);
       yield ctx.df.createTimer(fireAt);
-      const stamp: string = yield ctx.df.callActivity('Stamp', null);
+      const stamp = (yield ctx.df.callActivity('Stamp', null)) as string;
       return { woke: ctx.df.currentUtcDateTime.toISOString(), stamp };
     });
   const engine = await b.engine({ invoker, clock });
@@ -177,7 +177,7 @@ scenario('continue-as-new loops keep the stored history bounded', async (b) => {
     .activity('Inc', (n: number) => n + 1)
     .orchestration('Loop', function* (ctx) {
       const n: number = ctx.df.getInput();
-      const next: number = yield ctx.df.callActivity('Inc', n);
+      const next = (yield ctx.df.callActivity('Inc', n)) as number;
       if (next >= 30) return next;
       ctx.df.continueAsNew(next);
       return undefined;
@@ -202,7 +202,7 @@ scenario('continue-as-new loops keep the stored history bounded', async (b) => {
 
 scenario('waitForExternalEvent resumes with the raised event data', async (b) => {
   const invoker = new DirectInvoker().orchestration('Approval', function* (ctx) {
-    const approval: { by: string } = yield ctx.df.waitForExternalEvent('Approved');
+    const approval = (yield ctx.df.waitForExternalEvent('Approved')) as { by: string };
     return `approved by ${approval.by}`;
   });
   const engine = await b.engine({ invoker });
@@ -225,11 +225,11 @@ scenario('a sub-orchestration runs as its own instance and returns its output to
     .activity('Double', (n: number) => n * 2)
     .orchestration('Child', function* (ctx) {
       const n: number = ctx.df.getInput();
-      return yield ctx.df.callActivity('Double', n);
+      return (yield ctx.df.callActivity('Double', n)) as unknown;
     })
     .orchestration('Parent', function* (ctx) {
-      const a: number = yield ctx.df.callSubOrchestrator('Child', 5);
-      const b: number = yield ctx.df.callSubOrchestrator('Child', a, `${ctx.df.instanceId}-named-child`);
+      const a = (yield ctx.df.callSubOrchestrator('Child', 5)) as number;
+      const b = (yield ctx.df.callSubOrchestrator('Child', a, `${ctx.df.instanceId}-named-child`)) as number;
       return [a, b];
     });
   const engine = await b.engine({ invoker });
@@ -277,8 +277,8 @@ scenario('a suspended instance makes no progress until resumed, then continues w
   const invoker = new DirectInvoker()
     .activity('Echo', (s: string) => s)
     .orchestration('Steps', function* (ctx) {
-      const first: string = yield ctx.df.waitForExternalEvent('Next');
-      const echoed: string = yield ctx.df.callActivity('Echo', first);
+      const first = (yield ctx.df.waitForExternalEvent('Next')) as string;
+      const echoed = (yield ctx.df.callActivity('Echo', first)) as string;
       return echoed;
     });
   const engine = await b.engine({ invoker });
@@ -322,7 +322,7 @@ scenario('terminate ends a running instance; purge deletes only finished instanc
 
 scenario('starting an id that is running fails with InstanceAlreadyExistsError; a finished one is replaced', async (b) => {
   const invoker = new DirectInvoker().orchestration('Waiter', function* (ctx) {
-    const v: string = yield ctx.df.waitForExternalEvent('Done');
+    const v = (yield ctx.df.waitForExternalEvent('Done')) as string;
     return v;
   });
   const engine = await b.engine({ invoker });
@@ -394,7 +394,7 @@ scenario('query filters by status and name prefix and pages with a continuation 
 scenario('events raised around a continue-as-new are not lost', async (b) => {
   const invoker = new DirectInvoker().orchestration('Counter', function* (ctx) {
     const count: number = ctx.df.getInput();
-    const add: number = yield ctx.df.waitForExternalEvent('Add');
+    const add = (yield ctx.df.waitForExternalEvent('Add')) as number;
     const next = count + add;
     if (next >= 15) return next;
     ctx.df.continueAsNew(next);
@@ -422,10 +422,10 @@ scenario('a with-retry sub-orchestration is retried until it succeeds', async (b
       return 'child ok';
     })
     .orchestration('FlakyChild', function* (ctx) {
-      return yield ctx.df.callActivity('MaybeFail', null);
+      return (yield ctx.df.callActivity('MaybeFail', null)) as unknown;
     })
     .orchestration('RetryParent', function* (ctx) {
-      return yield ctx.df.callSubOrchestratorWithRetry('FlakyChild', new df.RetryOptions(30, 5), null);
+      return (yield ctx.df.callSubOrchestratorWithRetry('FlakyChild', new df.RetryOptions(30, 5), null)) as unknown;
     });
   const engine = await b.engine({ invoker });
   try {
@@ -479,7 +479,7 @@ scenario('an instance suspended before its first episode runs once resumed', asy
   const invoker = new DirectInvoker()
     .activity('One', () => 1)
     .orchestration('Late', function* (ctx) {
-      return yield ctx.df.callActivity('One', null);
+      return (yield ctx.df.callActivity('One', null)) as unknown;
     });
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const engine = await b.engine({ invoker, clock });
@@ -514,11 +514,11 @@ scenario('external messages are processed in the order they were sent, even all 
   const invoker = new DirectInvoker()
     .orchestration('InOrder', function* (ctx) {
       const got: number[] = [];
-      for (let i = 0; i < count; i++) got.push(yield ctx.df.waitForExternalEvent('Item'));
+      for (let i = 0; i < count; i++) got.push((yield ctx.df.waitForExternalEvent('Item')) as number);
       return got;
     })
     .orchestration('Pausable', function* (ctx) {
-      return yield ctx.df.waitForExternalEvent('Never');
+      return (yield ctx.df.waitForExternalEvent('Never')) as unknown;
     });
   const hub = uniqueHub('order');
   const pausable = Array.from({ length: 8 }, (_, i) => `pausable-${i}`);
@@ -559,7 +559,7 @@ scenario('a burst of messages (300 events with suspend/resume among them) is tak
     const wanted: number = ctx.df.getInput();
     const got: number[] = [];
     while (got.length < wanted) {
-      got.push(yield ctx.df.waitForExternalEvent('Item'));
+      got.push((yield ctx.df.waitForExternalEvent('Item')) as number);
       ctx.df.setCustomStatus(got.length);
     }
     return got;
@@ -617,7 +617,7 @@ scenario('suspend and resume apply in their place among a burst; the orchestrato
   const count = 12;
   const invoker = new DirectInvoker().orchestration('InOrder', function* (ctx) {
     const got: number[] = [];
-    for (let i = 0; i < count; i++) got.push(yield ctx.df.waitForExternalEvent('Item'));
+    for (let i = 0; i < count; i++) got.push((yield ctx.df.waitForExternalEvent('Item')) as number);
     return got;
   });
   const hub = uniqueHub('inplace');

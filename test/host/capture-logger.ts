@@ -11,7 +11,7 @@ export function captureLogger(level = 'debug'): CapturedLogger {
   const lines: CapturedLogger['lines'] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) lines.push(JSON.parse(text));
+      for (const text of chunk.toString('utf8').split('\n')) if (text.trim()) lines.push(JSON.parse(text) as CapturedLogger['lines'][number]);
       done();
     },
   });

@@ -214,7 +214,7 @@ test('an engine on a VirtualClock keeps its lease through a 24-hour jump of virt
     .activity('Stamp', () => 'stamped')
     .orchestration('Daily', function* (ctx) {
       yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + DAY));
-      return yield ctx.df.callActivity('Stamp', null);
+      return (yield ctx.df.callActivity('Stamp', null)) as unknown;
     });
   const hub = uniqueHub('vday');
   const engine = createDurableEngine({ connectionString: azurite.connectionString, taskHubName: hub, invoker, clock, logger: log.logger, workerId: 'virtual' }, { leaseDurationMs: 3_000, leaseRenewEveryMs: 1_000 });

@@ -74,7 +74,7 @@ test('the rewind step: a new execution, its history without the failures, the at
   assert.equal(r.state.retries['2']?.phase, 'running');
   assert.equal(plan.historyExecutionId, 'e2');
   // As the extension's rewind: each removed event leaves a GenericEvent at its time (replay ignores them).
-  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [...history.slice(0, 7).map((e) => e.EventType), ...Array(5).fill(EventType.GenericEvent)]);
+  assert.deepEqual(plan.historyEvents.map((e) => e.EventType), [...history.slice(0, 7).map((e) => e.EventType), ...new Array<number>(5).fill(EventType.GenericEvent)]);
   assert.deepEqual(plan.historyEvents.slice(7).map((e) => Object.keys(e).sort()), Array(5).fill(['EventId', 'EventType', 'IsPlayed', 'Timestamp']));
   assert.deepEqual(plan.historyEvents[0]?.OrchestrationInstance, { InstanceId: 'i', ExecutionId: 'e2' });
   assert.deepEqual(plan.activities, [{ instanceId: 'i', executionId: 'e2', taskId: 2, name: 'A', input: '1' }]);

@@ -20,10 +20,10 @@ const invoker = new DirectInvoker()
     throw new Error('boom');
   })
   .orchestration('Child', function* (ctx) {
-    return yield ctx.df.callActivity('Hello', ctx.df.getInput());
+    return (yield ctx.df.callActivity('Hello', ctx.df.getInput())) as unknown;
   })
   .orchestration('Shape', function* (ctx) {
-    const hello: unknown = yield ctx.df.callActivity('Hello', 'Tokyo');
+    const hello = (yield ctx.df.callActivity('Hello', 'Tokyo')) as unknown;
     let failed = 'no';
     try {
       yield ctx.df.callActivity('Boom', 'x');
@@ -32,8 +32,8 @@ const invoker = new DirectInvoker()
     }
     yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 30));
     ctx.df.setCustomStatus('waiting');
-    const go: unknown = yield ctx.df.waitForExternalEvent('Go');
-    const child: unknown = yield ctx.df.callSubOrchestrator('Child', 'sub', `${ctx.df.instanceId}-child`);
+    const go = (yield ctx.df.waitForExternalEvent('Go')) as unknown;
+    const child = (yield ctx.df.callSubOrchestrator('Child', 'sub', `${ctx.df.instanceId}-child`)) as unknown;
     return { hello, failed, go, child };
   });
 

@@ -29,16 +29,16 @@ const invoker = new DirectInvoker()
   .activity('Flaky', (key: string) => failsOnce(key, `${key} ok`))
   .orchestration('Flow', function* (ctx) {
     const key = ctx.df.getInput<string>();
-    const before: unknown = yield ctx.df.callActivity('Step', 1);
-    const flaky: unknown = yield ctx.df.callActivity('Flaky', key);
-    const after: unknown = yield ctx.df.callActivity('Step', 2);
+    const before = (yield ctx.df.callActivity('Step', 1)) as unknown;
+    const flaky = (yield ctx.df.callActivity('Flaky', key)) as unknown;
+    const after = (yield ctx.df.callActivity('Step', 2)) as unknown;
     return [before, flaky, after];
   })
   .orchestration('FlakyChild', function* (ctx) {
-    return yield ctx.df.callActivity('Flaky', ctx.df.getInput());
+    return (yield ctx.df.callActivity('Flaky', ctx.df.getInput())) as unknown;
   })
   .orchestration('Parent', function* (ctx) {
-    const child: unknown = yield ctx.df.callSubOrchestrator('FlakyChild', ctx.df.getInput(), `${ctx.df.instanceId}-child`);
+    const child = (yield ctx.df.callSubOrchestrator('FlakyChild', ctx.df.getInput(), `${ctx.df.instanceId}-child`)) as unknown;
     return { child };
   })
   .activity('FailsTwice', (key: string) => {
@@ -49,20 +49,20 @@ const invoker = new DirectInvoker()
   })
   .orchestration('WithRetry', function* (ctx) {
     const key = ctx.df.getInput<string>();
-    const retried: unknown = yield ctx.df.callActivityWithRetry('FailsTwice', new df.RetryOptions(10, 2), key);
-    const next: unknown = yield ctx.df.callActivity('Step', 3);
+    const retried = (yield ctx.df.callActivityWithRetry('FailsTwice', new df.RetryOptions(10, 2), key)) as unknown;
+    const next = (yield ctx.df.callActivity('Step', 3)) as unknown;
     return [retried, next];
   })
   .orchestration('Buggy', function* (ctx) {
-    const first: unknown = yield ctx.df.callActivity('Step', 4);
+    const first = (yield ctx.df.callActivity('Step', 4)) as unknown;
     // Its own timer: told apart from a retry timer of an earlier version, so the rewind is not refused.
     yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 10));
     if (!bugFixed) throw new Error('a bug in the orchestrator');
-    const second: unknown = yield ctx.df.callActivity('Step', 5);
+    const second = (yield ctx.df.callActivity('Step', 5)) as unknown;
     return [first, second];
   })
   .orchestration('Waiter', function* (ctx) {
-    return yield ctx.df.waitForExternalEvent('Go');
+    return (yield ctx.df.waitForExternalEvent('Go')) as unknown;
   })
   .orchestration('Echo', function* (ctx) {
     return { echoed: ctx.df.getInput(), id: ctx.df.instanceId };
@@ -112,7 +112,7 @@ describe('rewind and restart', () => {
     // The last attempt's failure, its retry timer (created and fired) and the failed ExecutionCompleted left
     // GenericEvents in their places; then the one carrying the (empty) reason.
     assert.deepEqual(body.historyEvents.map((e) => e.EventType), [
-      'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', ...Array(5).fill('GenericEvent'), 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
+      'ExecutionStarted', 'TaskFailed', 'TimerCreated', 'TimerFired', ...Array<string>(5).fill('GenericEvent'), 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted',
     ]);
     assert.ok(body.historyEvents.every((e) => !('RetryOf' in e) && !('Retry' in e)), 'the engine\'s retry bookkeeping is not shown');
   });

@@ -86,7 +86,7 @@ const invoker = new DirectInvoker()
     return ctx.df.getInput() ?? null;
   })
   .orchestration('Waiter', function* (ctx) {
-    return yield ctx.df.waitForExternalEvent('Go');
+    return (yield ctx.df.waitForExternalEvent('Go')) as unknown;
   })
   .orchestration('Fails', function* () {
     throw new Error('fails on purpose');

@@ -65,7 +65,7 @@ test('virtual time waits for the engine between timers: 100 one-minute durable t
       const woke: string[] = [];
       for (let i = 0; i < 100; i++) {
         yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
-        const n: number = yield ctx.df.callActivity('Visit', i);
+        const n = (yield ctx.df.callActivity('Visit', i)) as number;
         woke.push(`${n}@${ctx.df.currentUtcDateTime.toISOString()}`);
       }
       return woke;
