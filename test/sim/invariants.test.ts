@@ -60,3 +60,12 @@ test('a send while paused, ticks a `skip` pause missed sent on resume, a send af
   const early = { ...tick(7), at: T0 + 20 * S, sequence: 0, trigger: 'backfill' };
   assert.deepEqual(invariants(backfilled, [...clean, early]), ['no-id-before-its-tick-is-due']);
 });
+
+test('before a write whose answer was unclear (it may have been a DELETE) a tick may still sit out an outage; older ones are owed', () => {
+  // Seed 20261228: gamma's ticks at :22 and :24 waited out a sink outage when a DELETE answered 500 at :25 (its purge
+  // was done, the blobs' clean-up failed): the schedule was gone, as after a 204, which excuses the last 60 s.
+  const unclear = model();
+  unclear.uncertain(unclear.lifetimes[0]!, T0 + 100 * S);
+  assert.deepEqual(invariants(unclear, clean.filter((a) => a.time <= T0 + 50 * S)), []);
+  assert.deepEqual(invariants(unclear, clean.filter((a) => a.sequence !== 3 && a.time <= T0 + 50 * S)), ['every-due-tick-delivered', 'sequence-in-order-without-gaps']);
+});

@@ -130,9 +130,11 @@ function pausedAt(life: Lifetime, time: number): 'owed' | 'excused' | 'running' 
 function checkOwedTicks(model: Model, life: Lifetime, own: SinkAttemptRecord[], end: number): Violation[] {
   if (life.generation === undefined) return [];
   // Before a DELETE, or a pause never resumed, a tick may still sit out a sink outage (up to 30 s) and its back-off
-  // (a paused schedule holds its backlog until it resumes): only older ones are owed.
+  // (a paused schedule holds its backlog until it resumes): only older ones are owed. A write whose answer was unclear
+  // may have been that DELETE or pause (a DELETE answered 500 once its purge was done): the same holds before it.
   const open = life.pauses.find((p) => p.to === undefined)?.from;
-  const until = Math.min(end - BOUNDS.drain, (life.deletedAt ?? Infinity) - 2 * BOUNDS.drain, (open ?? Infinity) - 2 * BOUNDS.drain, life.uncertainFrom ?? Infinity);
+  const stops = [life.deletedAt, open, life.uncertainFrom].map((at) => (at ?? Infinity) - 2 * BOUNDS.drain);
+  const until = Math.min(end - BOUNDS.drain, ...stops);
   const settled = new Set(own.filter(settles).map((a) => a.id));
   const firstSent = new Map<string, number>();
   for (const a of own) if (!firstSent.has(a.id)) firstSent.set(a.id, a.at);

@@ -12,7 +12,7 @@ import { firstTick, nextTick, timeline, type Timeline } from './fire-times.js';
 import { jitterDelay } from './jitter.js';
 import type { NormalizedSpec } from './normalized-spec.js';
 import { retryDelay } from './delivery-policy.js';
-import { catchUp, overlap, type Plan } from './schedule-policies.js';
+import { catchUp, jumpTo, overlap, type Plan } from './schedule-policies.js';
 
 /** What the operator configured: the normalised spec, carried in the state so that replays never read the environment. */
 export type ScheduleSpec = NormalizedSpec;
@@ -219,7 +219,21 @@ function planFor(state: ScheduleState, scheduled: number, now: number): Plan {
   if (window !== undefined && scheduled > Date.parse(window.from) && scheduled <= Date.parse(window.until)) {
     return overlap(tl, scheduled, Date.parse(window.until), state.spec.overlap);
   }
+  if (window !== undefined && scheduled <= Date.parse(window.from)) return caughtUpBefore(state, tl, scheduled, Date.parse(window.from), now);
   return catchUp(tl, scheduled, now, state.spec.catchUp, state.spec.jitterMs);
+}
+
+/**
+ * Ticks due before an overlap window (those of a pause that ended while the kept tick was still undelivered) are
+ * decided by the catch-up policy as of the window's start, so that the window's own ticks are the overlap policy's;
+ * none older than the catch-up window is sent now.
+ */
+function caughtUpBefore(state: ScheduleState, tl: Timeline, scheduled: number, from: number, now: number): Plan {
+  const { catchUp: policy, jitterMs } = state.spec;
+  const old = jumpTo(tl, scheduled, now - policy.windowMs - jitterMs);
+  if (old.tick === undefined || old.tick > from) return { next: old.tick, skipped: old.skipped };
+  const plan = catchUp(tl, old.tick, from, policy, jitterMs);
+  return { ...plan, skipped: plan.skipped + old.skipped };
 }
 
 function advanced(state: ScheduleState, plan: Plan): ScheduleState {
@@ -378,14 +392,22 @@ function afterScheduled(state: ScheduleState, tick: TickInput, attempts: number,
   }
   const { retryNotBefore: _r, pendingSince, nextFireTime: _n, ...rest } = state;
   const following = nextTick(timelineOf(state), scheduled);
-  const from = Math.max(scheduled, Date.parse(pendingSince ?? startedAt.toISOString()));
-  const window = mergedWindow(state.overlapWindow, from, now.getTime());
+  const window = mergedWindow(state.overlapWindow, ...overlapSpan(state, scheduled, pendingSince ?? startedAt.toISOString(), now));
   return {
     ...rest,
     sequence: tick.sequence + 1,
     ...(following === undefined ? { completed: true } : { nextFireTime: iso(following) }),
     ...(window ? { overlapWindow: window } : {}),
   };
+}
+
+/**
+ * The span whose ticks fell due while this tick was delivered (the overlap policy's), less any pause in it: the ticks
+ * of a pause are the catch-up policy's, also when the tick kept at the pause goes out after the resume.
+ */
+function overlapSpan(state: ScheduleState, scheduled: number, pendingSince: string, now: Date): [number, number] {
+  const from = Math.max(scheduled, Date.parse(pendingSince), state.excusedUntil === undefined ? -Infinity : Date.parse(state.excusedUntil));
+  return [from, state.paused === undefined ? now.getTime() : Math.min(now.getTime(), Date.parse(state.paused.since))];
 }
 
 /** The ticks that fell due during this delivery join those of the deliveries right before it. */
