@@ -78,9 +78,14 @@ test('SCHEDULES_FILE alone runs only its schedules; an invalid edit shows as ERR
   const run = launch({ ...settings, SCHEDULES_FILE: file, DATA_DIR: path.join(dir, 'data'), TaskHubName: 'FileAlone' });
   try {
     await run.waitForLine(/\[start\] events flowing/, 60_000);
+    // The starter starts the file's schedules (and would start the environment's) in its first run, just after ready:
+    // once the file's two are there, every schedule that run starts is.
+    await run.waitForLine(/\[host\] schedule started schedule=second/, 30_000);
+    await run.waitForLine(/\[host\] schedule started schedule=first/, 30_000);
     const answer = await fetch(`http://127.0.0.1:${settings.FUNCTIONS_PORT}/api/schedules`);
     const body = (await answer.json()) as { schedules: Array<{ name: string }> };
     assert.deepEqual(body.schedules.map((s) => s.name).sort(), ['first', 'second'], 'no environment schedule beside the file\'s');
+    assert.equal(run.lines.filter((line) => /\[host\] schedule started schedule=default/.test(line)).length, 0, 'the environment\'s schedule never started');
     writeFileSync(file, 'schedules:\n  - name: first\n    every: 10x\n');
     await run.waitForLine(/\[host\] ERROR schedules file not applied/, 10_000);
   } finally {
