@@ -36,6 +36,18 @@ function srcFolders(depth, folders, message) {
 }
 
 const layers = [
+  // (e) The event source sits below the Functions app: nothing of src/functions (the composition root included). Before
+  // (a), whose stricter rule replaces this one for the files of core (a later block's options win).
+  ...layer('src/eventsource', (depth) => [
+    srcFolders(depth, ['functions'], 'src/eventsource sits below the Functions app: it imports nothing of src/functions (take what it needs as arguments).'),
+  ]),
+  // (f) One composition root: only the registration files (src/functions/*.ts) take services from app-root; what is
+  // below them (shared/, the dashboard) imports neither app-root nor a registration file and takes what it uses as arguments.
+  ...['src/functions/shared', 'src/functions/dashboard'].flatMap((dir) =>
+    layer(dir, (depth) => [
+      { regex: `^${up(depth + 1)}[^./][^/]*$`, message: `${dir} is below the registration files: it imports neither app-root nor a registration file (the registration file passes the services it needs as arguments).` },
+    ]),
+  ),
   // (a) The event source's core is pure: no I/O module, nothing outside core.
   ...layer(CORE, (depth) => [
     { regex: IO_MODULES, message: 'src/eventsource/core is pure: it imports no I/O module (do the I/O beside core and pass the result in).' },
@@ -124,6 +136,11 @@ export default defineConfig(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'prefer-const': 'error',
     },
+  },
+  {
+    // Functions about a screen at most (issue #17); tests are exempt: a scenario reads best as one block.
+    files: ['src/**/*.ts', 'src/**/*.mjs'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }] },
   },
   {
     // Plain JavaScript (the build, the test runner, the CLI's bin, this file): no type information.

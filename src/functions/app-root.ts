@@ -1,9 +1,11 @@
 /**
  * The Functions app's composition root: the one place that reads the environment, validates the configuration and
- * builds the services (logger, metrics, traces, overload monitor, sink breaker, delivery pipeline, the schedules
- * file's rules). It is built once, the first time a registration file asks for it while the worker loads the
- * functions: a bad value throws a ConfigError whose one-line message names the variable, and the host refuses to
- * start. Nothing else in src/eventsource or src/functions reads process.env or builds a service at import time.
+ * builds the services (logger, metrics, traces, overload monitor, sink breaker, delivery pipeline, the schedule
+ * starter, the schedules file's rules). It is built once, the first time a registration file asks for it while the
+ * worker loads the functions: a bad value throws a ConfigError whose one-line message names the variable, and the host
+ * refuses to start. Only the registration files (src/functions/*.ts) ask for it; they hand each helper of
+ * src/functions/shared what it uses as arguments (a lint rule keeps app-root out of shared/ and src/eventsource).
+ * Nothing else in src/eventsource or src/functions reads process.env or builds a service at import time.
  */
 import { app } from '@azure/functions';
 import { loadConfig, redactedConfig, type EventSourceConfig } from '../eventsource/config/config.js';
@@ -18,6 +20,7 @@ import { OverloadMonitor } from '../eventsource/observability/overload.js';
 import { setupTracing } from '../eventsource/observability/tracing.js';
 import { fileScheduleValidator, type FileSchedule } from '../eventsource/schedules-file/entries.js';
 import { readSchedulesFileAtStart, type FileRead, type Validate } from '../eventsource/schedules-file/file.js';
+import { ScheduleStarter } from './shared/start-schedule.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -36,6 +39,8 @@ export interface AppServices {
   readonly schedulesFileAtStart?: FileRead<FileSchedule>;
   /** One attempt of one tick: the delivery pipeline (delivery/tick-delivery.ts), counted in the metrics. */
   readonly deliverTick: (request: TickRequest) => Promise<DeliveryResult>;
+  /** Starts and changes schedules, one for the environment's schedule, the schedules file and the management API. */
+  readonly scheduleStarter: ScheduleStarter;
 }
 
 /** Builds the services from an environment; `onTerminate` registers what must run when the worker stops. */
@@ -62,17 +67,19 @@ export function composeApp(env: Env, onTerminate: (flush: () => Promise<void>) =
   watchSinks(() => sinkBreaker.downTotals(Date.now()));
   const overload = new OverloadMonitor({ thresholdMs: config.lateTickThresholdMs, intervalMs: config.overloadLogIntervalMs, logger });
   const deliverTick = createTickDelivery({ config, logger, metrics, overload, breaker: sinkBreaker });
+  const originKey = originKeyFrom(originSecretFrom(env['AzureWebJobsStorage']));
 
   return {
     config,
     logger,
-    originKey: originKeyFrom(originSecretFrom(env['AzureWebJobsStorage'])),
+    originKey,
     metrics,
     sinkBreaker,
     overload,
     validateScheduleFile,
     ...(schedulesFileAtStart !== undefined ? { schedulesFileAtStart } : {}),
     deliverTick,
+    scheduleStarter: new ScheduleStarter({ logger, originKey }),
   };
 }
 

@@ -8,11 +8,23 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { redactUrlsIn } from '../eventsource/core/redact.js';
 import { appServices } from './app-root.js';
-import { syncSchedulesFile } from './shared/schedules-file-sync.js';
-import { ensureScheduleRuns } from './shared/start-schedule.js';
+import { SchedulesFileSync } from './shared/schedules-file-sync.js';
 
 // Taken while the worker loads the functions: a bad configuration stops the start.
-const { config, logger } = appServices();
+const { config, logger, originKey, scheduleStarter, validateScheduleFile, schedulesFileAtStart } = appServices();
+
+/** SCHEDULES_FILE kept in step (absent without one). */
+const fileSync =
+  config.schedulesFile === undefined
+    ? undefined
+    : new SchedulesFileSync({
+        logger,
+        originKey,
+        file: config.schedulesFile,
+        validate: validateScheduleFile,
+        ...(schedulesFileAtStart !== undefined ? { atStart: schedulesFileAtStart } : {}),
+        starter: scheduleStarter,
+      });
 
 const ATTEMPTS = 5;
 
@@ -29,10 +41,10 @@ app.hook.appTerminate(() => {
 
 async function ensureOnce(client: DurableClient): Promise<void> {
   if (config.envSchedule) {
-    const result = await ensureScheduleRuns(client, { name: config.scheduleName, spec: config.scheduleSpec, kind: 'env' });
+    const result = await scheduleStarter.ensureRuns(client, { name: config.scheduleName, spec: config.scheduleSpec, kind: 'env' });
     if (result.outcome === 'recheck') recheckLater(client, result.afterMs);
   }
-  await syncSchedulesFile(client);
+  await fileSync?.sync(client);
 }
 
 /** One more look, outside the hourly rhythm (unref'd: it never keeps a stopping host alive). */

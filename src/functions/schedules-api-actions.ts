@@ -9,6 +9,7 @@ import { manualEventId } from '../eventsource/core/event.js';
 import { ticksBetween, timeline } from '../eventsource/core/fire-times.js';
 import { EventSourceError } from '../eventsource/core/errors.js';
 import { backfillEnd, queuedBackfillTicks } from '../eventsource/core/schedule-events.js';
+import { isLive } from '../eventsource/core/schedule-reconcile.js';
 import { asScheduleStatus } from '../eventsource/core/schedule-schema.js';
 import { runningSpecOf, timingOf } from '../eventsource/core/schedule-start.js';
 import type { ScheduleStatus } from '../eventsource/core/schedule-status.js';
@@ -20,9 +21,7 @@ import { appServices } from './app-root.js';
 import { scheduleRuntimeStatus } from './shared/views.js';
 
 // Taken while the worker loads the functions: a bad configuration stops the start.
-const { config } = appServices();
-
-const LIVE = new Set(['Running', 'Pending', 'Suspended']);
+const { config, logger } = appServices();
 
 interface Target extends FoundSchedule {
   schedule: ScheduleStatus;
@@ -34,7 +33,7 @@ async function target(request: HttpRequest, context: InvocationContext): Promise
   if (!found.ok) return found;
   const { name, status } = found.value;
   const runtimeStatus = scheduleRuntimeStatus(status);
-  if (!LIVE.has(runtimeStatus)) return { ok: false, answer: problem(409, `schedule ${name} is ${runtimeStatus}; only a running or paused schedule takes this action`) };
+  if (!isLive(runtimeStatus)) return { ok: false, answer: problem(409, `schedule ${name} is ${runtimeStatus}; only a running or paused schedule takes this action`) };
   const schedule = asScheduleStatus(status.customStatus);
   if (!schedule || schedule.name !== name) return { ok: false, answer: problem(409, `schedule ${name} shows no schedule status yet; try again shortly`) };
   return { ok: true, value: { ...found.value, schedule } };
@@ -60,7 +59,7 @@ for (const [action, event] of [['pause', PAUSE_EVENT], ['resume', RESUME_EVENT]]
     const body = checkNoteBody(read.value);
     if (!body.ok) return badRequest(body.problems);
     await client.raiseEvent(instanceId, event, body.value);
-    logChange({ schedule: name, operation: action, by: 'api', ...body.value });
+    logChange(logger, { schedule: name, operation: action, by: 'api', ...body.value });
     return { status: 202, jsonBody: { name, instanceId, accepted: action } };
   });
 }
@@ -69,7 +68,7 @@ route('trigger', async (_request, { name, instanceId, client, schedule }) => {
   const requestId = randomUUID();
   const id = manualEventId({ scheduleName: name, generation: schedule.generation, requestId });
   await client.raiseEvent(instanceId, TRIGGER_EVENT, { requestId });
-  logChange({ schedule: name, operation: 'trigger', by: 'api', details: { id } });
+  logChange(logger, { schedule: name, operation: 'trigger', by: 'api', details: { id } });
   return { status: 202, jsonBody: { id } };
 });
 
@@ -98,7 +97,7 @@ route('backfill', async (request, { name, instanceId, client, schedule }) => {
   }
   const [from, to] = [new Date(fromMs).toISOString(), new Date(toMs).toISOString()];
   await client.raiseEvent(instanceId, BACKFILL_EVENT, { from, to });
-  logChange({ schedule: name, operation: 'backfill', by: 'api', details: { from, to, ticks } });
+  logChange(logger, { schedule: name, operation: 'backfill', by: 'api', details: { from, to, ticks } });
   return { status: 202, jsonBody: { name, instanceId, ticks } };
 });
 

@@ -17,11 +17,11 @@ import { logChange } from './shared/change-log.js';
 import { countSchedules, findInstance } from './shared/instances.js';
 import { instanceIdFor } from './shared/names.js';
 import { appServices } from './app-root.js';
-import { ensureScheduleRuns, type EnsureOutcome } from './shared/start-schedule.js';
+import type { EnsureOutcome } from './shared/start-schedule.js';
 import { API_DELETE_REASON, stopSchedule } from './shared/stop-schedule.js';
 
 // Taken while the worker loads the functions: a bad configuration stops the start.
-const { config } = appServices();
+const { config, logger, originKey, scheduleStarter } = appServices();
 
 const DECLARED_ELSEWHERE = {
   file: 'was declared in the schedules file (SCHEDULES_FILE); change or remove it there',
@@ -74,7 +74,7 @@ app.http('putSchedule', {
     if (!state.ok) return badRequest([{ field: state.field, why: state.why }]);
     const client = df.getClient(context);
     const existing = await findInstance(client, instanceIdFor(name));
-    const origin = existing && originOf(name, existing);
+    const origin = existing && originOf(originKey, name, existing);
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
     if (!existing) {
       const held = await countSchedules(client);
@@ -82,11 +82,11 @@ app.http('putSchedule', {
         return problem(409, `this host holds ${held} schedules, the most MAX_SCHEDULES (${config.maxSchedules}) allows; delete one first (or raise MAX_SCHEDULES)`);
       }
     }
-    const outcome = await ensureScheduleRuns(client, { name, spec: state.spec, kind: 'api' });
+    const outcome = await scheduleStarter.ensureRuns(client, { name, spec: state.spec, kind: 'api' });
     const answer = putAnswer(name, outcome, { name, spec: describeSpec(checked.spec, { redact: true }) });
     if (answer.status !== undefined && answer.status < 300) {
       const note = checked.spec.note === undefined ? {} : { note: checked.spec.note };
-      logChange({ schedule: name, operation: answer.status === 201 ? 'create' : 'replace', by: 'api', ...note, details: { result: outcome.outcome } });
+      logChange(logger, { schedule: name, operation: answer.status === 201 ? 'create' : 'replace', by: 'api', ...note, details: { result: outcome.outcome } });
     }
     return answer;
   },
@@ -101,12 +101,12 @@ app.http('deleteSchedule', {
     const found = await lookup(request, context);
     if (!found.ok) return found.answer;
     const { name, client, status } = found.value;
-    const origin = originOf(name, status);
+    const origin = originOf(originKey, name, status);
     if (origin === 'file' || origin === 'env') return problem(409, `schedule ${name} ${DECLARED_ELSEWHERE[origin]}`);
     const stopped = await stopSchedule(client, name, API_DELETE_REASON);
     if (stopped === 'absent') return problem(404, `no schedule named ${name}`);
     if (stopped === 'restarted') return problem(409, `schedule ${name} was created again (a PUT meanwhile) while it was being deleted; the new one runs: DELETE it again to remove it`);
-    logChange({ schedule: name, operation: 'delete', by: 'api' });
+    logChange(logger, { schedule: name, operation: 'delete', by: 'api' });
     return { status: 204 };
   },
 });

@@ -11,8 +11,10 @@ import { badRequest, clientInput, lookup } from './shared/api-answers.js';
 import { BadContinuationToken, readInstancePage } from './shared/instance-pages.js';
 import { instanceIdFor, ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { listStatusOf, scheduleDetail, scheduleSummary } from './shared/views.js';
+import { appServices } from './app-root.js';
 
-export { listStatusOf };
+// Taken while the worker loads the functions: a bad configuration stops the start.
+const { originKey } = appServices();
 
 /** The Durable runtime statuses a listed status can have (`running` and `paused` are told apart by the status). */
 const RUNTIME_STATUSES: Record<ListStatus, readonly string[]> = {
@@ -66,7 +68,7 @@ app.http('listSchedules', {
       throw error;
     }
     // A summary per schedule; GET /schedules/{name} has the rest.
-    const schedules = found.statuses.map(scheduleSummary);
+    const schedules = found.statuses.map((status) => scheduleSummary(originKey, status));
     return { status: 200, jsonBody: { schedules, ...(found.page !== undefined ? { continuationToken: continuationTokenFor(found.page) } : {}) } };
   },
 });
@@ -79,6 +81,6 @@ app.http('getSchedule', {
   handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const found = await lookup(request, context);
     if (!found.ok) return found.answer;
-    return { status: 200, jsonBody: scheduleDetail(found.value.status) };
+    return { status: 200, jsonBody: scheduleDetail(originKey, found.value.status) };
   },
 });

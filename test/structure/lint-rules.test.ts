@@ -1,7 +1,7 @@
 /**
  * The layer and determinism rules of eslint.config.mjs catch what they are for: a planted import or call in each
  * layer is reported, and the same line where it is allowed is not. Type information is off here (the planted files do
- * not exist), so only the three rules under test run.
+ * not exist), so only the rules under test run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ESLint } from 'eslint';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const RULES = new Set(['no-restricted-imports', 'no-restricted-syntax', 'no-restricted-globals']);
+const RULES = new Set(['no-restricted-imports', 'no-restricted-syntax', 'no-restricted-globals', 'max-lines-per-function']);
 
 const eslint = new ESLint({
   cwd: ROOT,
@@ -46,13 +46,31 @@ const CASES: { file: string; code: string; rule: string | undefined }[] = [
   // (d) hello-events
   { file: 'src/hello-events/planted.ts', code: "import { x } from '../eventsource/core/event.js';", rule: 'no-restricted-imports' },
   { file: 'src/hello-events/planted.ts', code: "import { x } from './server.js';", rule: undefined },
-  // (e) replayed code: the orchestrator
+  // (e, f) the event source below the Functions app; one composition root, whose services only the registration files take
+  { file: 'src/functions/shared/planted.ts', code: "import { appServices } from '../app-root.js';", rule: 'no-restricted-imports' },
+  { file: 'src/functions/shared/planted.ts', code: "import type { AppServices } from '../app-root.js';", rule: 'no-restricted-imports' },
+  { file: 'src/functions/shared/planted.ts', code: "import { x } from '../schedules-api.js';", rule: 'no-restricted-imports' },
+  { file: 'src/functions/dashboard/planted.ts', code: "import { appServices } from '../app-root.js';", rule: 'no-restricted-imports' },
+  { file: 'src/eventsource/delivery/planted.ts', code: "import { appServices } from '../../functions/app-root.js';", rule: 'no-restricted-imports' },
+  { file: 'src/eventsource/planted.ts', code: "import { x } from '../functions/shared/names.js';", rule: 'no-restricted-imports' },
+  { file: 'src/functions/shared/planted.ts', code: "import { x } from './names.js';\nimport { y } from '../../eventsource/core/event.js';", rule: undefined },
+  { file: 'src/functions/healthz.ts', code: "import { appServices } from './app-root.js';", rule: undefined },
+  // (g) replayed code: the orchestrator
   { file: 'src/functions/schedule-orchestrator.ts', code: 'export const t = Date.now();', rule: 'no-restricted-syntax' },
   { file: 'src/functions/schedule-orchestrator.ts', code: 'export const t = new Date();', rule: 'no-restricted-syntax' },
   { file: 'src/functions/schedule-orchestrator.ts', code: 'export const r = Math.random();', rule: 'no-restricted-syntax' },
   { file: 'src/functions/schedule-orchestrator.ts', code: "export const t = new Date('2026-01-01T00:00:00Z');", rule: undefined },
   { file: 'src/functions/deliver-tick.ts', code: 'export const t = Date.now();', rule: undefined },
+  // (h) functions about a screen at most in src: 81 lines (not counting blank and comment lines) are too many, 80 are not
+  { file: 'src/eventsource/planted.ts', code: functionOf(81), rule: 'max-lines-per-function' },
+  { file: 'src/eventsource/planted.ts', code: functionOf(80, '\n  // a comment\n\n  /* another */'), rule: undefined },
+  { file: 'test/planted.test.ts', code: functionOf(81), rule: undefined },
 ];
+
+/** A function of `lines` lines, `filler` (blank and comment lines) not counted. */
+function functionOf(lines: number, filler = ''): string {
+  return `export function planted(): number {\n  let x = 0;${filler}\n${'  x++;\n'.repeat(lines - 4)}  return x;\n}\n`;
+}
 
 for (const { file, code, rule } of CASES) {
   test(`${file}: ${code.split('\n')[0]} ${rule ? `breaks ${rule}` : 'is allowed'}`, async () => {

@@ -11,7 +11,6 @@ import { originKindOf, type OriginKind } from '../../eventsource/core/schedule-o
 import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
-import { appServices } from '../app-root.js';
 
 export const clientInput = df.input.durableClient();
 
@@ -49,11 +48,11 @@ export function pathName(request: HttpRequest): Or<string> {
   return name && isValidScheduleName(name) ? { ok: true, value: name } : refuse(problem(400, NAME_RULE));
 }
 
-/** Who created a schedule: its marker's kind, or undefined when no starter of this app made it. */
-export function originOf(name: string, status: DurableOrchestrationStatus): OriginKind | undefined {
+/** Who created a schedule: its marker's kind (checked with the app's origin key), or undefined when no starter of this app made it. */
+export function originOf(originKey: Buffer, name: string, status: DurableOrchestrationStatus): OriginKind | undefined {
   const custom = asScheduleStatus(status.customStatus);
   if (!custom || custom.name !== name) return undefined;
-  return originKindOf(appServices().originKey, name, custom.generation, custom.origin);
+  return originKindOf(originKey, name, custom.generation, custom.origin);
 }
 
 export interface FoundSchedule {

@@ -5,7 +5,7 @@
  * note is redacted like every URL the app logs.
  */
 import { redactUrlsIn } from '../../eventsource/core/redact.js';
-import { appServices } from '../app-root.js';
+import type { Logger } from '../../eventsource/observability/logger.js';
 
 export type ChangeOperation = 'create' | 'replace' | 'delete' | 'pause' | 'resume' | 'trigger' | 'backfill';
 
@@ -20,9 +20,9 @@ interface Change {
 
 const THROUGH = { api: 'through the management API', file: 'by the schedules file' } as const;
 
-export function logChange(change: Change): void {
+export function logChange(logger: Logger, change: Change): void {
   const note = change.note === undefined ? {} : { note: redactUrlsIn(change.note) };
-  appServices().logger.info(
+  logger.info(
     { schedule: change.schedule, operation: change.operation, by: change.by, ...note, ...change.details },
     `schedule ${change.schedule}: ${change.operation} ${THROUGH[change.by]}${change.note === undefined ? '' : ` (note: ${note.note})`}`,
   );

@@ -8,27 +8,27 @@ import type { DurableClient } from 'durable-functions';
 import { redactUrlsIn } from '../../eventsource/core/redact.js';
 import { originKindOf } from '../../eventsource/core/schedule-origin.js';
 import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
+import type { Logger } from '../../eventsource/observability/logger.js';
 import type { FileSchedule } from '../../eventsource/schedules-file/entries.js';
-import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead } from '../../eventsource/schedules-file/file.js';
+import { planFileReconcile, readSchedulesFile, type ExistingSchedule, type FileAction, type FileRead, type Validate } from '../../eventsource/schedules-file/file.js';
 import { watchSchedulesFile, type SchedulesFileWatch } from '../../eventsource/schedules-file/watch.js';
 import { ORCHESTRATOR, scheduleNameOf } from './names.js';
-import { appServices } from '../app-root.js';
 import { logChange, type ChangeOperation } from './change-log.js';
-import { ensureScheduleRuns, type EnsureOutcome } from './start-schedule.js';
+import type { EnsureOutcome, ScheduleStarter } from './start-schedule.js';
 import { stopSchedule } from './stop-schedule.js';
 
 /** Schedules changed at once: enough to start 1,000 quickly, few enough not to flood the task hub. */
 const PARALLEL = 8;
 
-/** The schedules of the task hub that the file or the API created (by their markers). */
-export async function existingSchedules(client: DurableClient): Promise<ExistingSchedule<FileSchedule>[]> {
+/** The schedules of the task hub that the file or the API created (by their markers, checked with `originKey`). */
+async function existingSchedules(originKey: Buffer, client: DurableClient): Promise<ExistingSchedule<FileSchedule>[]> {
   const all = await client.getStatusAll();
   const result: ExistingSchedule<FileSchedule>[] = [];
   for (const instance of all) {
     const name = instance.name === ORCHESTRATOR ? scheduleNameOf(instance.instanceId) : undefined;
     const status = name === undefined ? undefined : asScheduleStatus(instance.customStatus);
     if (name === undefined || status === undefined || status.name !== name) continue;
-    const origin = originKindOf(appServices().originKey, name, status.generation, status.origin);
+    const origin = originKindOf(originKey, name, status.generation, status.origin);
     if (origin === 'file' || origin === 'api') result.push({ name, origin });
   }
   return result;
@@ -39,78 +39,99 @@ const CHANGED_BY: Partial<Record<EnsureOutcome['outcome'], ChangeOperation>> = {
   started: 'create', 'new-generation': 'create', restarted: 'create', rescheduled: 'replace', 'not-confirmed': 'replace',
 };
 
-async function apply(client: DurableClient, action: FileAction<FileSchedule>): Promise<void> {
-  switch (action.action) {
-    case 'start':
-    case 'update': {
-      const { name, spec, stateSpec } = action.entry;
-      const done = await ensureScheduleRuns(client, { name, spec: stateSpec, kind: 'file' });
-      const operation = CHANGED_BY[done.outcome];
-      if (operation !== undefined) logChange({ schedule: name, operation, by: 'file', ...(spec.note === undefined ? {} : { note: spec.note }) });
-      return;
-    }
-    case 'stop':
-      if ((await stopSchedule(client, action.name, 'removed from the schedules file')) === 'restarted') {
-        appServices().logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
+const reasonOf = (error: unknown): string => redactUrlsIn(error instanceof Error ? error.message : String(error));
+
+/** What a SchedulesFileSync needs. */
+export interface SchedulesFileSyncDeps {
+  readonly logger: Logger;
+  readonly originKey: Buffer;
+  /** SCHEDULES_FILE. */
+  readonly file: string;
+  /** The schema of the file's entries under this configuration. */
+  readonly validate: Validate<FileSchedule>;
+  /** The file as read at start, used by the first reconcile (a later one reads it again). */
+  readonly atStart?: FileRead<FileSchedule>;
+  readonly starter: ScheduleStarter;
+}
+
+/** SCHEDULES_FILE kept in step with the schedules that run (one per worker process: it holds the last read and the watch). */
+export class SchedulesFileSync {
+  private previous: readonly FileSchedule[] | undefined;
+  private watching: SchedulesFileWatch | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: SchedulesFileSyncDeps) {}
+
+  /** Reconciles the file now (the starter's runs) and, the first time, starts watching it. */
+  async sync(client: DurableClient): Promise<void> {
+    const { file, validate, atStart, logger } = this.deps;
+    const read = this.watching || atStart === undefined ? await readSchedulesFile(file, validate) : atStart;
+    await this.reconcileWith(client, read, true);
+    this.watching ??= watchSchedulesFile(file, validate, (changed) => {
+      this.reconcileWith(client, changed, false).catch((error: unknown) => {
+        logger.error({ file, reason: reasonOf(error) }, 'schedules file: reconciling a change failed; the hourly run tries again');
+      });
+    }, { since: read });
+  }
+
+  /**
+   * Brings the schedules in line with a read of the file; reconciles run one after another. `full`: every entry is
+   * looked at (the starter's runs: a file schedule terminated by hand starts again); otherwise only what changed in
+   * the file since the last reconcile (a change the watcher saw).
+   */
+  private reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
+    const { logger, file, originKey } = this.deps;
+    const step = this.running.then(async () => {
+      if (!read.ok) {
+        logger.error({ file, problems: read.problems }, `schedules file not applied, the running schedules stay as they are: ${read.problems[0] ?? 'invalid'}`);
         return;
       }
-      logChange({ schedule: action.name, operation: 'delete', by: 'file' });
-      return;
-    case 'skip':
-      appServices().logger.warn({ schedule: action.name }, action.problem);
-  }
-}
-
-/** Runs the actions, PARALLEL at a time; one failing action is logged and does not stop the others. */
-async function applyAll(client: DurableClient, actions: FileAction<FileSchedule>[]): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let action = actions[next++]; action !== undefined; action = actions[next++]) {
-      try {
-        await apply(client, action);
-      } catch (error) {
-        const name = 'entry' in action ? action.entry.name : action.name;
-        appServices().logger.error({ schedule: name, action: action.action, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: an action failed; the next change or the hourly run tries again');
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, actions.length) }, worker));
-}
-
-let previous: readonly FileSchedule[] | undefined;
-let watching: SchedulesFileWatch | undefined;
-let running: Promise<void> = Promise.resolve();
-
-/**
- * Brings the schedules in line with a read of the file; reconciles run one after another. `full`: every entry is
- * looked at (the starter's runs: a file schedule terminated by hand starts again); otherwise only what changed in
- * the file since the last reconcile (a change the watcher saw).
- */
-function reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
-  const step = running.then(async () => {
-    if (!read.ok) {
-      appServices().logger.error({ file: appServices().config.schedulesFile, problems: read.problems }, `schedules file not applied, the running schedules stay as they are: ${read.problems[0] ?? 'invalid'}`);
-      return;
-    }
-    const actions = planFileReconcile(full ? undefined : previous, read.entries, await existingSchedules(client));
-    await applyAll(client, actions);
-    previous = read.entries;
-    appServices().logger.info({ file: appServices().config.schedulesFile, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
-  });
-  // A failed reconcile is the caller's to report; the next one still runs.
-  running = step.catch(() => undefined);
-  return step;
-}
-
-/** Reconciles the file now (the starter's runs) and, the first time, starts watching it. */
-export async function syncSchedulesFile(client: DurableClient): Promise<void> {
-  const path = appServices().config.schedulesFile;
-  if (path === undefined) return;
-  const read = watching ? await readSchedulesFile(path, appServices().validateScheduleFile) : appServices().schedulesFileAtStart ?? (await readSchedulesFile(path, appServices().validateScheduleFile));
-  await reconcileWith(client, read, true);
-  watching ??= watchSchedulesFile(path, appServices().validateScheduleFile, (changed) => {
-    reconcileWith(client, changed, false).catch((error: unknown) => {
-      appServices().logger.error({ file: path, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'schedules file: reconciling a change failed; the hourly run tries again');
+      const actions = planFileReconcile(full ? undefined : this.previous, read.entries, await existingSchedules(originKey, client));
+      await this.applyAll(client, actions);
+      this.previous = read.entries;
+      logger.info({ file, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
     });
-  }, { since: read });
+    // A failed reconcile is the caller's to report; the next one still runs.
+    this.running = step.catch(() => undefined);
+    return step;
+  }
+
+  /** Runs the actions, PARALLEL at a time; one failing action is logged and does not stop the others. */
+  private async applyAll(client: DurableClient, actions: FileAction<FileSchedule>[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let action = actions[next++]; action !== undefined; action = actions[next++]) {
+        try {
+          await this.apply(client, action);
+        } catch (error) {
+          const name = 'entry' in action ? action.entry.name : action.name;
+          this.deps.logger.error({ schedule: name, action: action.action, reason: reasonOf(error) }, 'schedules file: an action failed; the next change or the hourly run tries again');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, actions.length) }, worker));
+  }
+
+  private async apply(client: DurableClient, action: FileAction<FileSchedule>): Promise<void> {
+    const { logger, starter } = this.deps;
+    switch (action.action) {
+      case 'start':
+      case 'update': {
+        const { name, spec, stateSpec } = action.entry;
+        const done = await starter.ensureRuns(client, { name, spec: stateSpec, kind: 'file' });
+        const operation = CHANGED_BY[done.outcome];
+        if (operation !== undefined) logChange(logger, { schedule: name, operation, by: 'file', ...(spec.note === undefined ? {} : { note: spec.note }) });
+        return;
+      }
+      case 'stop':
+        if ((await stopSchedule(client, action.name, 'removed from the schedules file')) === 'restarted') {
+          logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
+          return;
+        }
+        logChange(logger, { schedule: action.name, operation: 'delete', by: 'file' });
+        return;
+      case 'skip':
+        logger.warn({ schedule: action.name }, action.problem);
+    }
+  }
 }

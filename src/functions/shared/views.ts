@@ -62,9 +62,9 @@ export function scheduleRuntimeStatus(status: DurableOrchestrationStatus): strin
   return runtimeStatus === 'ContinuedAsNew' ? 'Running' : runtimeStatus;
 }
 
-function headOf(status: DurableOrchestrationStatus): ScheduleHead {
+function headOf(originKey: Buffer, status: DurableOrchestrationStatus): ScheduleHead {
   const name = scheduleNameOf(status.instanceId) ?? status.instanceId;
-  return { name, status: listStatusOf(status) ?? scheduleRuntimeStatus(status).toLowerCase(), origin: originOf(name, status) ?? 'unknown' };
+  return { name, status: listStatusOf(status) ?? scheduleRuntimeStatus(status).toLowerCase(), origin: originOf(originKey, name, status) ?? 'unknown' };
 }
 
 /** The schedule's own status, when it is a valid one of this schedule (never another schedule's). */
@@ -79,8 +79,9 @@ function triggerOf(spec: DescribedStatus['spec']): TriggerSummary {
   return { ...pick('every'), ...(typeof offset === 'string' && !/^0[a-z]*$/.test(offset) ? { offset } : {}), ...pick('cron'), ...pick('timezone'), ...pick('at') };
 }
 
-export function scheduleSummary(status: DurableOrchestrationStatus): ScheduleSummary {
-  const head = headOf(status);
+/** `originKey` tells who created the schedule (api-answers.ts originOf). */
+export function scheduleSummary(originKey: Buffer, status: DurableOrchestrationStatus): ScheduleSummary {
+  const head = headOf(originKey, status);
   const d = describedOf(status, head.name);
   if (d === undefined) return head;
   const last = d.lastDelivery;
@@ -98,8 +99,8 @@ export function scheduleSummary(status: DurableOrchestrationStatus): ScheduleSum
   };
 }
 
-export function scheduleDetail(status: DurableOrchestrationStatus): ScheduleDetail {
-  const head = headOf(status);
+export function scheduleDetail(originKey: Buffer, status: DurableOrchestrationStatus): ScheduleDetail {
+  const head = headOf(originKey, status);
   const instance = {
     instanceId: status.instanceId,
     instance: { runtimeStatus: scheduleRuntimeStatus(status), createdTime: status.createdTime, lastUpdatedTime: status.lastUpdatedTime },
