@@ -87,6 +87,25 @@ function orchestratorFiles() {
   return [...files];
 }
 
+// Writes to process.env (issue #17: configuration is read once, never passed through globals). The embedded host is the
+// one exception, at the places marked: it runs the app in its own process, so it hands the app its settings there.
+const ENV_WRITE = 'no writes to process.env: pass the value on as an argument';
+const envWrites = [
+  { selector: "AssignmentExpression > MemberExpression.left[object.object.name='process'][object.property.name='env']", message: `${ENV_WRITE}.` },
+  { selector: "AssignmentExpression > MemberExpression.left[object.name='process'][property.name='env']", message: `${ENV_WRITE}.` },
+  { selector: "UnaryExpression[operator='delete'] > MemberExpression[object.object.name='process'][object.property.name='env']", message: `${ENV_WRITE}.` },
+  { selector: "CallExpression[callee.object.name='Object'][callee.property.name='assign'][arguments.0.object.name='process'][arguments.0.property.name='env']", message: `${ENV_WRITE}.` },
+];
+const configuration = [
+  { files: ['src/**/*.ts', 'src/**/*.mjs'], rules: { 'no-restricted-syntax': ['error', ...envWrites] } },
+  {
+    // The app reads its settings in one place, the composition root, and passes them down.
+    files: ['src/functions/**/*.ts', 'src/eventsource/**/*.ts'],
+    ignores: ['src/functions/app-root.ts'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only src/functions/app-root.ts reads process.env: take the setting from the services it passes down.' }] },
+  },
+];
+
 const NOT_REPLAY_SAFE = 'orchestrator code is replayed: use context.df.currentUtcDateTime (time) or take the value as input (randomness)';
 const determinism = {
   files: orchestratorFiles(),
@@ -99,6 +118,8 @@ const determinism = {
       { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: `Math.random(): ${NOT_REPLAY_SAFE}.` },
       { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: `performance.now(): ${NOT_REPLAY_SAFE}.` },
       { selector: "CallExpression[callee.property.name='randomUUID']", message: `randomUUID(): ${NOT_REPLAY_SAFE}.` },
+      // This block's options replace the ones above for these files: the rule against writing process.env goes on.
+      ...envWrites,
     ],
     'no-restricted-globals': ['error', { name: 'setTimeout', message: `setTimeout: ${NOT_REPLAY_SAFE} (durable timers: context.df.createTimer).` }],
   },
@@ -158,5 +179,6 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...layers,
+  ...configuration,
   determinism,
 );

@@ -173,6 +173,7 @@ async function serveHttp(settings: HostSettings & { port: number }, invoker: App
   const port = await listen(http, settings.port, hostname);
   const urlHost = hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
   // durable-functions rewrites client URLs to localhost:7071 unless WEBSITE_HOSTNAME names the host (func sets it).
+  // eslint-disable-next-line no-restricted-syntax -- durable-functions reads it from process.env, where func puts it for its worker
   if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `${urlHost}:${port}`;
   return { http, url: `http://${urlHost}:${port}` };
 }

@@ -16,6 +16,7 @@ process.once('disconnect', orphaned);
 
 process.once('message', (message: Go) => {
   process.off('disconnect', orphaned);
+  // eslint-disable-next-line no-restricted-syntax -- the settings this process would have been started with, known only now
   Object.assign(process.env, message.go);
   // From here on main.js owns the process (its signals, and the IPC channel as the launcher's lifeline).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only now, after the environment is in place

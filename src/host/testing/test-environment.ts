@@ -82,6 +82,7 @@ async function readJson<T>(response: Response): Promise<JsonResponse<T>> {
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
+/* eslint-disable no-restricted-syntax -- the app under test runs in this process and reads its settings from process.env */
 /** Sets app settings in process.env; the returned function puts the old values back. */
 function overrideEnv(vars: Record<string, string>): () => void {
   const saved = new Map<string, string | undefined>();
@@ -97,6 +98,7 @@ function overrideEnv(vars: Record<string, string>): () => void {
     saved.clear();
   };
 }
+/* eslint-enable no-restricted-syntax */
 
 /** Azurite (unless `withoutAzurite`), then the host on it; if the host does not start, Azurite is stopped again. */
 async function startStack(options: TestEnvironmentOptions, clock: Clock, logger: Logger): Promise<{ azurite: RunningAzurite | undefined; host: RunningHost }> {
