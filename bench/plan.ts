@@ -57,7 +57,7 @@ function basePlan(quick: boolean): BenchPlan {
       tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
       file: { schedules: 20, everyMs: 2_000, settleBudgetMs: 20_000, windowMs: 2_000 },
       many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
-      manyLarge: { schedules: 200, every: '2s', everyMs: 2_000, startBudgetMs: 4_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
+      manyLarge: { schedules: 100, every: '2s', everyMs: 2_000, startBudgetMs: 6_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
     };
   }
