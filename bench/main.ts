@@ -44,7 +44,7 @@ async function run(plan: BenchPlan, selection: Selection, out: string | undefine
   const runId = began.toString(36).slice(-5);
   // Other work on the machine skews every figure: the load average is kept with the results.
   const loadAtStart = loadavg().map((l) => round(l, 1));
-  say(`${plan.quick ? 'smoke run (BENCH_QUICK=1)' : 'full run (about 20 minutes)'}${selection ? `, only ${selection.join(', ')}` : ''}; load average ${loadAtStart.join(' ')}`);
+  say(`${plan.quick ? 'smoke run (BENCH_QUICK=1)' : 'full run (about 25 minutes)'}${selection ? `, only ${selection.join(', ')}` : ''}; load average ${loadAtStart.join(' ')}`);
   const azurite = await startAzurite({});
   const sinkChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'sink-process.js'));
   const proxyChild = await IpcChild.start<{ port: number }>(path.join(__dirname, 'delay-proxy-process.js'), {

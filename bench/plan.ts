@@ -1,4 +1,4 @@
-/** How much the bench does: the full run (about 20 minutes) or the smoke run (BENCH_QUICK=1, well under a minute). */
+/** How much the bench does: the full run (about 25 minutes) or the smoke run (BENCH_QUICK=1, a minute or two). */
 import type { FilePlan } from './file-schedules.js';
 import type { ManyPlan } from './many-schedules.js';
 import type { TickCostPlan } from './tick-cost.js';
