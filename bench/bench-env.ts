@@ -3,7 +3,8 @@ import type { RunningAzurite } from '../src/host/storage/azurite.js';
 import { connectionStringFor } from '../src/host/storage/azurite.js';
 import type { IpcChild } from './ipc-child.js';
 
-export type StorageMode = 'azurite' | 'proxy10ms';
+/** Azurite, Azurite behind the 10 ms proxy, or no storage at all: the engine's memory store inside the host. */
+export type StorageMode = 'azurite' | 'proxy10ms' | 'memory';
 
 export interface BenchEnv {
   readonly quick: boolean;
@@ -16,7 +17,11 @@ export interface BenchEnv {
   say(message: string): void;
 }
 
+/** The development account on the discard port: what a memory-store host is given and never connects to. */
+const UNUSED_STORAGE = connectionStringFor(9);
+
 export function storageFor(env: BenchEnv, mode: StorageMode): string {
+  if (mode === 'memory') return UNUSED_STORAGE;
   return mode === 'azurite' ? env.azurite.connectionString : connectionStringFor(env.proxyPort);
 }
 

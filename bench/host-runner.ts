@@ -1,6 +1,7 @@
 /**
  * The embedded host as the bench runs it: `node dist/src/host/main.js <repo>` as a child process (as `npm start`
  * and the e2e tests do), with HOST_STORAGE_METRICS=1 so that SIGUSR2 makes it print its storage-call counters.
+ * With `memoryStore`, the same host and app on the engine's memory store instead (memory-host-process.ts).
  */
 import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +12,7 @@ import type { StorageCallKind } from '../src/durable/store/azure-tables/storage-
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'host', 'main.js');
+const MEMORY_MAIN = path.join(__dirname, 'memory-host-process.js');
 
 export interface HostMetrics {
   calls: Partial<Record<StorageCallKind, number>>;
@@ -20,11 +22,15 @@ export interface HostMetrics {
 
 export interface BenchHostOptions {
   storage: string;
+  /** Run the host on the engine's memory store (no storage calls; `storage` is then never connected to). */
+  memoryStore?: boolean;
   sink: string;
   taskHubName: string;
   /** Extra settings (e.g. CATCH_UP_WINDOW). */
   env?: Record<string, string>;
   port?: number;
+  /** Told the child's pid as soon as it is spawned (to sample its memory while it starts, before it is ready). */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -51,7 +57,7 @@ export class BenchHost {
   /** Starts a host and waits until /api/healthz answers. */
   static async start(options: BenchHostOptions, readyTimeoutMs = 60_000): Promise<BenchHost> {
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, [MAIN, REPO_ROOT], {
+    const child = spawn(process.execPath, [options.memoryStore ? MEMORY_MAIN : MAIN, REPO_ROOT], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -70,6 +76,7 @@ export class BenchHost {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child.pid);
     const host = new BenchHost(child, port);
     await host.waitReady(readyTimeoutMs);
     return host;

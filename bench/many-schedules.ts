@@ -1,5 +1,5 @@
 /**
- * 10,000 schedules on one host. They are started with their first tick placed after a quiet period: while they all
+ * Many schedules on one host (10,000, and 100,000 for issue #19; `ManyPlan.schedules`). They are started with their first tick placed after a quiet period: while they all
  * wait, the host's RSS and its idle storage calls per second are measured. Then the ticks come, spread evenly over
  * one interval; a third of the way in the host is killed (kill -9) and started again at once. Every tick due in the
  * watch period after the kill must arrive, and the time from the kill to the last late one (lateness > 1 s) is the
@@ -7,7 +7,7 @@
  */
 import { BenchHost } from './host-runner.js';
 import { hubName, sleep, storageFor, type BenchEnv } from './bench-env.js';
-import { rssBytes } from './proc-stats.js';
+import { mb, rssPeak } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
 import { round } from './stats.js';
 
@@ -34,7 +34,10 @@ export interface ManyResult {
   startSeconds: number;
   every: string;
   rssMb: number | null;
+  /** Highest RSS over the whole run; while starting them (to the end of the settle); from the restart to the end. */
   peakRssMb: number | null;
+  startPeakRssMb: number | null;
+  recoveryPeakRssMb: number | null;
   /** Seconds from the last start until the host made no more than a few storage calls in 2 s. */
   settleS: number | null;
   idleWindowS: number;
@@ -55,10 +58,16 @@ interface LateSince {
 
 export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<ManyResult> {
   await env.sink.request('reset');
-  const options = { storage: storageFor(env, 'azurite'), sink: env.sinkUrl, taskHubName: hubName(env, `many${plan.schedules}`) };
-  let host = await BenchHost.start(options);
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(host.pid) ?? 0)), 500);
+  // The pid of the host process running now, from its spawn on: a recovering host scans the hub before it is ready.
+  let pid: number | undefined;
+  const options = { storage: storageFor(env, 'azurite'), sink: env.sinkUrl, taskHubName: hubName(env, `many${plan.schedules}`), onSpawn: (p?: number) => (pid = p) };
+  const peak = rssPeak(() => pid);
+  const phasePeaks = rssPeak(() => pid);
+  let host = await BenchHost.start(options).catch((error: unknown) => {
+    peak.stop();
+    phasePeaks.stop();
+    throw error;
+  });
   try {
     const phaseStart = Date.now();
     const fireAt = phaseStart + plan.startBudgetMs + plan.settleBudgetMs + plan.idleMs + 3_000;
@@ -68,6 +77,7 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
     const startSeconds = (Date.now() - phaseStart) / 1000;
     // The starts return before the host has run each new schedule's first step: idle is measured once those are done.
     const settleS = await settled(host, Date.now() + plan.settleBudgetMs);
+    const startPeak = phasePeaks.reset();
     const before = await host.metrics();
     const idleFrom = Date.now();
     await sleep(fireAt - 500 - idleFrom);
@@ -79,6 +89,7 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
     env.say('  kill -9 and restart');
     const killedAt = Date.now();
     await host.kill9();
+    phasePeaks.reset();
     host = await BenchHost.start(options);
     const restartReadyS = (Date.now() - killedAt) / 1000;
     // Watch every tick due from the kill for watchMs, plus 2 s for the last ones to arrive.
@@ -88,13 +99,16 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
     const expected = countDue(started, plan, fireAt, killedAt, watchTo);
     const complete = seen.distinct >= expected;
     const lateAtEnd = seen.lastLateAt > watchTo - plan.watchMs / 5;
+    const recoveryPeak = phasePeaks.stop();
     return {
       schedules: plan.schedules,
       started,
       startSeconds: round(startSeconds, 1),
       every: plan.every,
-      rssMb: round(after.rssBytes / 2 ** 20, 0),
-      peakRssMb: round(peak / 2 ** 20, 0),
+      rssMb: mb(after.rssBytes),
+      peakRssMb: mb(peak.stop()),
+      startPeakRssMb: mb(startPeak),
+      recoveryPeakRssMb: mb(recoveryPeak),
       settleS,
       idleWindowS: round(idleSeconds, 1),
       idleCallsPerSecond: idleSeconds > 0 ? round((after.total - before.total) / idleSeconds, 1) : null,
@@ -104,7 +118,8 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
       afterKill: { expected, delivered: seen.distinct, lastLatenessMs: seen.lastLateness },
     };
   } finally {
-    clearInterval(sampler);
+    peak.stop();
+    phasePeaks.stop();
     await host.kill9();
   }
 }

@@ -1,4 +1,4 @@
-/** How much the bench does: the full run (about 10 minutes) or the smoke run (BENCH_QUICK=1, well under a minute). */
+/** How much the bench does: the full run (about 25 minutes) or the smoke run (BENCH_QUICK=1, a minute or two). */
 import type { FilePlan } from './file-schedules.js';
 import type { ManyPlan } from './many-schedules.js';
 import type { TickCostPlan } from './tick-cost.js';
@@ -9,6 +9,8 @@ export interface BenchPlan {
   proxyLevels: number[];
   /** The level whose lateness has a goal (1,000 schedules). */
   goalLevel: number;
+  /** The level run again on the engine's memory store (`engine.memory`): the goal level. */
+  memoryLevel: number;
   /** Extra levels tried between the largest on-time level and the first late one. */
   probes: number;
   warmupMs: number;
@@ -19,6 +21,8 @@ export interface BenchPlan {
   tickCost: TickCostPlan;
   file: FilePlan;
   many: ManyPlan;
+  /** Issue #19's 100,000 schedules at one minute (`many.100000`; a few hundred in the smoke run). */
+  manyLarge: ManyPlan;
   npmStartTimeoutMs: number;
 }
 
@@ -43,6 +47,7 @@ function basePlan(quick: boolean): BenchPlan {
       azuriteLevels: [1, 10],
       proxyLevels: [1],
       goalLevel: 1000,
+      memoryLevel: 10,
       probes: 0,
       warmupMs: 1_000,
       windowMs: 2_000,
@@ -52,6 +57,7 @@ function basePlan(quick: boolean): BenchPlan {
       tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
       file: { schedules: 20, everyMs: 2_000, settleBudgetMs: 20_000, windowMs: 2_000 },
       many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
+      manyLarge: { schedules: 100, every: '2s', everyMs: 2_000, startBudgetMs: 6_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
     };
   }
@@ -60,6 +66,7 @@ function basePlan(quick: boolean): BenchPlan {
     azuriteLevels: [1, 100, 1000, 3000],
     proxyLevels: [1, 100, 1000],
     goalLevel: 1000,
+    memoryLevel: 1000,
     probes: 2,
     warmupMs: 5_000,
     windowMs: 20_000,
@@ -71,6 +78,8 @@ function basePlan(quick: boolean): BenchPlan {
     // Issue #9: 1,000 schedules declared in one file, on one host (100 ticks/s).
     file: { schedules: 1_000, everyMs: 10_000, settleBudgetMs: 120_000, windowMs: 20_000 },
     many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, settleBudgetMs: 60_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
+    // 10,000 started in about 20 s: 100,000 are given 360 s (the first ticks wait for the whole budget).
+    manyLarge: { schedules: 100_000, every: '60s', everyMs: 60_000, startBudgetMs: 360_000, settleBudgetMs: 120_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
   };
 }

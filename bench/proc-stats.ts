@@ -37,3 +37,42 @@ export function cpuMeter(pid: number | undefined): () => number | undefined {
     return (endCpu - startCpu) / Math.max(0.001, (Date.now() - startAt) / 1000);
   };
 }
+
+/** The highest RSS a process reaches while sampled (every 250 ms from start() until stop()), in bytes. */
+export interface RssPeak {
+  /** Highest RSS so far (0: no sample yet). */
+  readonly bytes: number;
+  /** Starts a new phase: the peak counted from now on (the process may have changed: `pid` is read at each sample). */
+  reset(): number;
+  stop(): number;
+}
+
+export function rssPeak(pid: () => number | undefined, everyMs = 250): RssPeak {
+  let peak = 0;
+  const sample = (): void => void (peak = Math.max(peak, rssBytes(pid()) ?? 0));
+  sample();
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  return {
+    get bytes() {
+      return peak;
+    },
+    reset() {
+      sample();
+      const last = peak;
+      peak = 0;
+      sample();
+      return last;
+    },
+    stop() {
+      sample();
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** Bytes as whole MB (null: not measured). */
+export function mb(bytes: number | undefined | null): number | null {
+  return bytes === undefined || bytes === null || bytes === 0 ? null : Math.round(bytes / 2 ** 20);
+}

@@ -55,9 +55,17 @@ const EXPECTED = [
   'callsPerTick',
   'tickCost',
   'file.lateness',
+  'engine.memory',
+  'many.start',
   'many.rss',
+  'many.peakRss',
   'many.recovery',
   'many.idleCalls',
+  'many.100000.start',
+  'many.100000.rss',
+  'many.100000.peakRss',
+  'many.100000.recovery',
+  'many.100000.idleCalls',
   'npmStart.ready',
   'npmStart.firstEvent',
 ];
@@ -80,9 +88,10 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
       if (figure.goal !== null) assert.equal(typeof figure.met, 'boolean', `${figure.id} has a verdict`);
     }
 
-    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.'))) {
-      const level = figure.details as { delivered: number; lateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number } };
+    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.') || f.id === 'engine.memory')) {
+      const level = figure.details as { delivered: number; lateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; hostPeakRssMb: number | null; callsPerTick: number | null };
       assert.ok(level.delivered > 0, `${figure.id}: events were delivered`);
+      assert.ok((level.hostPeakRssMb ?? 0) > 0, `${figure.id}: the host's peak RSS is shown`);
       assert.ok(level.lateness.count > 0 && level.lateness.p50Ms <= level.lateness.p99Ms && level.lateness.p99Ms <= level.lateness.maxMs, `${figure.id}: lateness percentiles in order`);
     }
     const value = (id: string): number => {
@@ -95,8 +104,13 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
     assert.ok(value('rawPostCeiling') > 0);
     assert.ok(value('file.lateness') >= 0, 'the schedules of the file delivered');
     assert.equal((byId.get('file.lateness')?.details as { schedules: number; delivered: number }).delivered > 0, true, 'events from the file');
-    assert.ok(value('many.rss') > 0);
-    assert.ok(value('many.idleCalls') >= 0);
+    assert.equal((byId.get('engine.memory')?.details as { callsPerTick: number }).callsPerTick, 0, 'the engine alone makes no storage calls');
+    for (const prefix of ['many', 'many.100000']) {
+      assert.ok(value(`${prefix}.rss`) > 0);
+      // Sampled every 250 ms from outside, the waiting RSS by the host itself: the peak may miss its last few pages.
+      assert.ok(value(`${prefix}.peakRss`) >= 0.9 * value(`${prefix}.rss`), `${prefix}: the peak is at least the waiting RSS`);
+      assert.ok(value(`${prefix}.idleCalls`) >= 0);
+    }
     assert.ok(value('npmStart.ready') > 0, 'npm start became ready');
     assert.ok(value('npmStart.firstEvent') >= value('npmStart.ready'), 'the first event came after ready');
     const tick = byId.get('tickCost')?.details as { reachedTick: number; earlyCpuMsPerTick: number | null };
