@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures the product end to end on this machine (Azurite, and Azurite behind a proxy that adds
- * 10 ms per storage call), prints one table and writes bench/results.json. BENCH_QUICK=1 is the smoke run (small
- * counts, short windows) that `npm test` runs; it writes to BENCH_OUT or a temporary file, never results.json.
+ * 10 ms per storage call), prints one table and writes bench/results.json. BENCH_QUICK=1 (or `-- --quick`) is the
+ * smoke run (small counts, short windows) that `npm test` runs; it writes to BENCH_OUT or a temporary file, never
+ * results.json. BENCH_ONLY=a,b (or `-- --only a,b`) runs just those scenarios and prints them.
  */
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +19,9 @@ import { runManySchedules } from './many-schedules.js';
 import { runFileSchedules } from './file-schedules.js';
 import { measureNpmStart } from './npm-start-figure.js';
 import { benchPlan, type BenchPlan } from './plan.js';
+import { listingFigure, LISTING_EXPECTED, sinkOutageExpected, sinkOutageFigures } from './probe-figures.js';
+import { runListing } from './listing.js';
+import { runSinkOutage } from './sink-outage.js';
 import { runTickCost } from './tick-cost.js';
 
 function say(message: string): void {
@@ -60,8 +64,31 @@ async function scenario(name: string, expected: Pick<Figure, 'id' | 'label' | 'g
   }
 }
 
-/** `BENCH_ONLY=many,tickCost` runs just those scenarios (an experiment: printed, nothing written). */
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** The value of `--name value` on the command line (`npm run bench -- --only listing`), else the environment's. */
+function option(name: string, envName: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : process.env[envName];
+}
+
+/** `BENCH_ONLY=many,tickCost` (or `--only many,tickCost`) runs just those scenarios (an experiment: printed, nothing written). */
+const only = option('only', 'BENCH_ONLY')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** #16: a sink that answers 503 for a while under many schedules, and how soon it is used again. */
+function sinkOutageScenario(env: BenchEnv, plan: BenchPlan): Promise<Figure[]> {
+  const p = plan.sinkOutage;
+  return scenario('sink outage', sinkOutageExpected(p.schedules, p.outageMs / 1000), async () => {
+    say(`${fmt(p.schedules)} schedules at 1 s, their sink answering 503 for ${p.outageMs / 1000} s`);
+    return sinkOutageFigures(await runSinkOutage(env, p));
+  });
+}
+
+/** #16: one page of the management list as the hub grows. */
+function listingScenario(env: BenchEnv, plan: BenchPlan): Promise<Figure[]> {
+  return scenario('listing', [LISTING_EXPECTED], async () => {
+    say(`GET /api/schedules?top=1 among ${plan.listing.sizes.map((n) => fmt(n)).join(', ')} schedules`);
+    return [listingFigure(await runListing(env, plan.listing))];
+  });
+}
 
 async function experiment(env: BenchEnv, plan: BenchPlan, scenarios: string[]): Promise<void> {
   for (const name of scenarios) {
@@ -69,7 +96,9 @@ async function experiment(env: BenchEnv, plan: BenchPlan, scenarios: string[]): 
     else if (name === 'many') say(JSON.stringify(manyFigures(await runManySchedules(env, plan.many))));
     else if (name === 'file') say(JSON.stringify(fileFigure(await runFileSchedules(env, plan.file))));
     else if (name === 'npmStart') say(JSON.stringify(npmStartFigures(await measureNpmStart(plan.npmStartTimeoutMs))));
-    else throw new Error(`BENCH_ONLY: unknown scenario ${name} (tickCost, many, file, npmStart; levels: BENCH_LEVELS)`);
+    else if (name === 'sinkOutage') process.stdout.write(`${renderTable(await sinkOutageScenario(env, plan))}\n`);
+    else if (name === 'listing') process.stdout.write(`${renderTable(await listingScenario(env, plan))}\n`);
+    else throw new Error(`BENCH_ONLY: unknown scenario ${name} (tickCost, many, file, npmStart, sinkOutage, listing; levels: BENCH_LEVELS)`);
   }
 }
 
@@ -151,6 +180,8 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
         },
       )),
     );
+    figures.push(...(await sinkOutageScenario(env, plan)));
+    figures.push(...(await listingScenario(env, plan)));
   } finally {
     await Promise.allSettled([sinkChild.ipc.stop(), proxyChild.ipc.stop(), azurite.stop()]);
   }
@@ -169,7 +200,7 @@ async function run(plan: BenchPlan, out: string): Promise<void> {
 }
 
 if (require.main === module) {
-  const quick = process.env.BENCH_QUICK === '1';
+  const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
   const out = process.env.BENCH_OUT ?? (quick ? path.join(tmpdir(), 'durable-event-source-bench-quick.json') : path.join(REPO_ROOT, 'bench', 'results.json'));
   run(benchPlan(quick), out).then(
     () => process.exit(0),

@@ -1,6 +1,8 @@
 /** How much the bench does: the full run (about 10 minutes) or the smoke run (BENCH_QUICK=1, well under a minute). */
 import type { FilePlan } from './file-schedules.js';
+import type { ListingPlan } from './listing.js';
 import type { ManyPlan } from './many-schedules.js';
+import type { SinkOutagePlan } from './sink-outage.js';
 import type { TickCostPlan } from './tick-cost.js';
 
 export interface BenchPlan {
@@ -20,6 +22,8 @@ export interface BenchPlan {
   file: FilePlan;
   many: ManyPlan;
   npmStartTimeoutMs: number;
+  sinkOutage: SinkOutagePlan;
+  listing: ListingPlan;
 }
 
 /** `BENCH_LEVELS=azurite:100,1000;proxy10ms:100` replaces the level lists (for experiments; the rest still runs). */
@@ -53,6 +57,8 @@ function basePlan(quick: boolean): BenchPlan {
       file: { schedules: 20, everyMs: 2_000, settleBudgetMs: 20_000, windowMs: 2_000 },
       many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
+      sinkOutage: { schedules: 20, outageMs: 5_000, warmupBudgetMs: 10_000, drainBudgetMs: 20_000, startDeadlineMs: 10_000 },
+      listing: { sizes: [10, 1_000], requests: 20, startBudgetMs: 30_000, settleBudgetMs: 20_000 },
     };
   }
   return {
@@ -72,5 +78,8 @@ function basePlan(quick: boolean): BenchPlan {
     file: { schedules: 1_000, everyMs: 10_000, settleBudgetMs: 120_000, windowMs: 20_000 },
     many: { schedules: 10_000, every: '60s', everyMs: 60_000, startBudgetMs: 90_000, settleBudgetMs: 60_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
+    // Issue #16's probes: 200 schedules sharing a sink that answers 503 for 20 s; top=1 among 10, 1,000, 10,000.
+    sinkOutage: { schedules: 200, outageMs: 20_000, warmupBudgetMs: 30_000, drainBudgetMs: 90_000, startDeadlineMs: 60_000 },
+    listing: { sizes: [10, 1_000, 10_000], requests: 50, startBudgetMs: 120_000, settleBudgetMs: 60_000 },
   };
 }
