@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the product end to end on this machine (Azurite, and Azurite behind a proxy that adds
  * 10 ms per storage call, and the engine alone on its memory store), prints one table and writes bench/results.json.
- * BENCH_QUICK=1 is the smoke run (small counts, short windows) that `npm test` runs; it writes to BENCH_OUT or a
+ * BENCH_QUICK=1 (or `-- --quick`) is the smoke run (small counts, short windows) that `npm test` runs; it writes to BENCH_OUT or a
  * temporary file, never results.json. `--only <figure id prefixes>` (only.ts) runs part of it and writes nothing
  * unless BENCH_OUT names a file.
  */
@@ -91,7 +91,7 @@ function outputFile(quick: boolean, selection: Selection): string | undefined {
 }
 
 function main(): Promise<void> {
-  const quick = process.env.BENCH_QUICK === '1';
+  const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
   const plan = benchPlan(quick);
   // BENCH_LEVELS is an experiment on some levels: those alone, nothing written.
   const selection = selectionFrom(process.argv.slice(2), process.env) ?? (process.env.BENCH_LEVELS ? ['lateness.'] : undefined);

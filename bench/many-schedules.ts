@@ -125,7 +125,7 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
 }
 
 /** Waits until the host makes at most 4 storage calls in 2 s (lease renewal, safety net); seconds taken, or null. */
-async function settled(host: BenchHost, deadline: number): Promise<number | null> {
+export async function settled(host: BenchHost, deadline: number): Promise<number | null> {
   const from = Date.now();
   let last = await host.metrics();
   while (Date.now() < deadline) {

@@ -13,6 +13,7 @@ export function selectionFrom(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const arg = argv[i]!;
     if (arg === '--only') raw = argv[++i] ?? '';
     else if (arg.startsWith('--only=')) raw = arg.slice('--only='.length);
+    else if (arg === '--quick') continue; // read by main (the smoke run)
     else throw new Error(`unknown argument "${arg}": the bench takes --only <figure id prefixes, comma-separated>`);
   }
   raw ??= env.BENCH_ONLY;

@@ -1,6 +1,8 @@
 /** How much the bench does: the full run (about 25 minutes) or the smoke run (BENCH_QUICK=1, a minute or two). */
 import type { FilePlan } from './file-schedules.js';
+import type { ListingPlan } from './listing.js';
 import type { ManyPlan } from './many-schedules.js';
+import type { SinkOutagePlan } from './sink-outage.js';
 import type { TickCostPlan } from './tick-cost.js';
 
 export interface BenchPlan {
@@ -24,6 +26,8 @@ export interface BenchPlan {
   /** Issue #19's 100,000 schedules at one minute (`many.100000`; a few hundred in the smoke run). */
   manyLarge: ManyPlan;
   npmStartTimeoutMs: number;
+  sinkOutage: SinkOutagePlan;
+  listing: ListingPlan;
 }
 
 /** `BENCH_LEVELS=azurite:100,1000;proxy10ms:100` replaces the level lists (for experiments; the rest still runs). */
@@ -59,6 +63,8 @@ function basePlan(quick: boolean): BenchPlan {
       many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       manyLarge: { schedules: 100, every: '2s', everyMs: 2_000, startBudgetMs: 6_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
       npmStartTimeoutMs: 30_000,
+      sinkOutage: { schedules: 20, outageMs: 5_000, warmupBudgetMs: 10_000, drainBudgetMs: 20_000, startDeadlineMs: 10_000 },
+      listing: { sizes: [10, 1_000], requests: 20, startBudgetMs: 30_000, settleBudgetMs: 20_000 },
     };
   }
   return {
@@ -81,5 +87,8 @@ function basePlan(quick: boolean): BenchPlan {
     // 10,000 started in about 20 s: 100,000 are given 360 s (the first ticks wait for the whole budget).
     manyLarge: { schedules: 100_000, every: '60s', everyMs: 60_000, startBudgetMs: 360_000, settleBudgetMs: 120_000, idleMs: 35_000, onTimeMs: 1_000, watchMs: 60_000 },
     npmStartTimeoutMs: 60_000,
+    // Issue #16's probes: 200 schedules sharing a sink that answers 503 for 20 s; top=1 among 10, 1,000, 10,000.
+    sinkOutage: { schedules: 200, outageMs: 20_000, warmupBudgetMs: 30_000, drainBudgetMs: 90_000, startDeadlineMs: 60_000 },
+    listing: { sizes: [10, 1_000, 10_000], requests: 50, startBudgetMs: 120_000, settleBudgetMs: 60_000 },
   };
 }

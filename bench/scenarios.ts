@@ -12,6 +12,9 @@ import { measureNpmStart } from './npm-start-figure.js';
 import { levelCounts, selects, type Selection } from './only.js';
 import type { BenchPlan } from './plan.js';
 import { runTickCost } from './tick-cost.js';
+import { listingFigures, LISTING_EXPECTED, sinkOutageExpected, sinkOutageFigures } from './probe-figures.js';
+import { runListing } from './listing.js';
+import { runSinkOutage } from './sink-outage.js';
 
 /** What a figure is before it is measured: reported as failed (value null, goal not met) if its scenario throws. */
 export type FigureStub = Pick<Figure, 'id' | 'label' | 'goal' | 'unit'>;
@@ -115,6 +118,34 @@ function engineMemoryScenario(plan: BenchPlan, shared: SharedResults): Scenario 
   };
 }
 
+/** #16: a sink that answers 503 for a while under many schedules, and how soon it is used again. */
+function sinkOutageScenario(plan: BenchPlan): Scenario {
+  const p = plan.sinkOutage;
+  const expected = sinkOutageExpected(p.schedules, p.outageMs / 1000);
+  return {
+    name: 'sink outage',
+    ids: expected.map((f) => f.id),
+    expected,
+    async run(env) {
+      env.say(`${fmt(p.schedules)} schedules at 1 s, their sink answering 503 for ${p.outageMs / 1000} s`);
+      return sinkOutageFigures(await runSinkOutage(env, p));
+    },
+  };
+}
+
+/** #16: one page of the management list as the hub grows. */
+function listingScenario(plan: BenchPlan): Scenario {
+  return {
+    name: 'listing',
+    ids: LISTING_EXPECTED.map((f) => f.id),
+    expected: LISTING_EXPECTED,
+    async run(env) {
+      env.say(`GET /api/schedules?top=1 among ${plan.listing.sizes.map((n) => fmt(n)).join(', ')} schedules`);
+      return listingFigures(await runListing(env, plan.listing));
+    },
+  };
+}
+
 export function scenarios(plan: BenchPlan, selection: Selection): Scenario[] {
   const shared: SharedResults = {};
   return [
@@ -139,6 +170,8 @@ export function scenarios(plan: BenchPlan, selection: Selection): Scenario[] {
         return [fileFigure(await runFileSchedules(env, plan.file))];
       },
     },
+    sinkOutageScenario(plan),
+    listingScenario(plan),
     manyScenario('many', plan.many),
     manyScenario('many.100000', plan.manyLarge),
     {

@@ -23,6 +23,7 @@ import {
   hasPendingTick,
   isExcused,
   nextStep,
+  probeWait,
   retryAfter,
   unreportedSkips,
   withSkipsReported,
@@ -245,20 +246,29 @@ function* deliver(context: OrchestrationContext, initial: ScheduleState, tick: T
   const kept = hasPendingTick(initial);
   let attempts = 0;
   let result: DeliveryResult;
+  // After a failed probe: until then this tick's attempts go out only if the sink is up again (probeWait).
+  let probeNotBefore = Number.NEGATIVE_INFINITY;
   retries: for (;;) {
     attempts += 1;
     // The activity sends a tick whose last attempt fails to the dead-letter sink, if one is set.
     const last = attempts >= maxAttemptsOf(state.spec.delivery);
-    const request: TickRequest = { ...requestOf(state, tick, last), ...reportOf(context, state, tick, attempts, kept) };
+    const request: TickRequest = {
+      ...requestOf(state, tick, last),
+      ...reportOf(context, state, tick, attempts, kept),
+      ...(nowOf(context).getTime() < probeNotBefore ? { mayProbe: false } : {}),
+    };
     // Handed to the activity now: counted there once, whatever this attempt's result.
     state = withSkipsReported(state, request.skipped ?? 0);
     ({ state, result } = yield* attempt(context, state, request, waiters));
     // A "sink down" answer (the breaker) spends none of the tick's attempts.
     if (!countsAsAttempt(result)) attempts -= 1;
-    const delay = retryAfter(state, attempts, result, nowOf(context).getTime() - startedAt.getTime(), tick);
+    const now = nowOf(context).getTime();
+    const delay = retryAfter(state, attempts, result, now - startedAt.getTime(), tick);
     if (delay === undefined || retriesStopped(state, tick)) break;
     context.df.setCustomStatus(statusOf(state));
-    const fireAt = new Date(nowOf(context).getTime() + delay);
+    const wait = probeWait(state, result, delay, now);
+    probeNotBefore = wait.probeNotBefore ?? probeNotBefore;
+    const fireAt = new Date(now + wait.waitMs);
     for (;;) {
       // A new timer for each wait: a timer yielded again in a new Task.any would be scheduled again by the host.
       const timer = context.df.createTimer(fireAt);

@@ -35,7 +35,7 @@ function runQuickBench(out: string): Promise<{ code: number | null; output: stri
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
   return new Promise((resolve) => {
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -68,6 +68,15 @@ const EXPECTED = [
   'many.100000.idleCalls',
   'npmStart.ready',
   'npmStart.firstEvent',
+  'sinkOutage.20.recovery',
+  'sinkOutage.20.resumed',
+  'sinkOutage.20.drain',
+  'sinkOutage.20.lost',
+  'sinkOutage.20.doubled',
+  'sinkOutage.20.order',
+  'sinkOutage.20.reported',
+  'listing.top1',
+  'listing.top1.hostCpu',
 ];
 
 test('npm run bench, smoke run: every figure is produced, with sane values', async () => {
@@ -113,6 +122,16 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
     }
     assert.ok(value('npmStart.ready') > 0, 'npm start became ready');
     assert.ok(value('npmStart.firstEvent') >= value('npmStart.ready'), 'the first event came after ready');
+    // The sink outage: the sink was used again after it, and what the host said of it was read.
+    assert.ok(value('sinkOutage.20.recovery') >= 0, 'a 2xx delivery after the outage');
+    assert.ok(value('sinkOutage.20.doubled') >= 0 && value('sinkOutage.20.lost') >= 0, 'events lost and doubled are counted');
+    const outage = byId.get('sinkOutage.20.recovery')?.details as { report: { refusedPosts: number; received: number }; during: { health: string } };
+    assert.ok(outage.report.refusedPosts > 0 && outage.report.received > 0, 'the sink refused POSTs during the outage and took events');
+    assert.ok(['ok', 'degraded'].includes(outage.during.health), 'healthz was read during the outage');
+    const listing = byId.get('listing.top1')?.details as { steps: { schedules: number; p50Ms: number }[] };
+    assert.equal(listing.steps.length, 2, 'top=1 timed at two hub sizes');
+    assert.ok(listing.steps[0]?.schedules === 10 && (listing.steps[1]?.schedules ?? 0) > 10, 'among 10, then among more (1,000)');
+    assert.ok(listing.steps.every((s) => s.p50Ms > 0));
     const tick = byId.get('tickCost')?.details as { reachedTick: number; earlyCpuMsPerTick: number | null };
     assert.ok(tick.reachedTick > 10, 'the one-schedule run got past tick 10');
     assert.match(output, /\| figure +\| measured +\| goal +\| met +\|/, 'the table is printed');

@@ -310,6 +310,18 @@ export function retryAfter(state: ScheduleState, attempts: number, result: Deliv
 }
 
 /**
+ * How long to wait for the next attempt that `retryAfter` allows after `delay`. A failed probe (a real attempt, the
+ * origin still down) comes back after the probe interval like every tick that was not sent, not after its back-off of
+ * many seconds, so that it goes out soon after the sink's recovery; until its back-off is over it may not be the
+ * probe again (`probeNotBefore`: its request says `mayProbe: false`), so its real attempts keep the policy's spacing.
+ */
+export function probeWait(state: ScheduleState, result: DeliveryResult, delay: number, now: number): { waitMs: number; probeNotBefore?: number } {
+  if (result.ok || result.sinkDown === true || result.sinkDownRetryMs === undefined) return { waitMs: delay };
+  const waitMs = Math.min(delay, sinkDownWait(state, result));
+  return waitMs < delay ? { waitMs, probeNotBefore: now + delay } : { waitMs };
+}
+
+/**
  * How long one execution keeps retrying a tick whose sink is down (at least; maxBackoff if longer). Long enough for
  * several probes, so that a tick spends its attempts on them (and reaches the dead-letter sink) although a kept tick's
  * attempts start again with each execution; short enough to bound the execution's history.

@@ -38,6 +38,8 @@ interface SendOptions {
   lastAttempt?: boolean;
   /** Which attempt of the tick this is (a span attribute). */
   attempt?: number;
+  /** false: while the sink is down this attempt is not sent, not even as the breaker's probe. */
+  mayProbe?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ function attemptLayers(sender: TickSender, options: SendOptions): Layer[] {
   return [
     traceLayer(sender.tracer ?? trace.getTracer(TRACER_NAME), options.attempt),
     ...(sender.deadLetter ? [deadLetterLayer(sender.deadLetter, sender.delivery.destination, sender.logger)] : []),
-    ...(breaker ? [admitLayer(breaker)] : []),
+    ...(breaker ? [admitLayer(breaker, options.mayProbe !== false)] : []),
     authLayer(sender.oidcToken, sender.logger, sender.metrics),
     observeLayer(sender.logger, sender.metrics),
     ...(breaker ? [recordLayer(breaker)] : []),

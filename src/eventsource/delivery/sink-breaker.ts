@@ -52,11 +52,14 @@ export class SinkBreaker {
     if (!Number.isSafeInteger(probeIntervalMs) || probeIntervalMs < 1) throw new RangeError(`probeIntervalMs must be a positive integer, got ${probeIntervalMs}`);
   }
 
-  /** Whether an attempt to `origin` at `now` makes a real POST (a probe, when the origin is down) or is answered at once. */
-  admit(origin: string, now: number): Admission {
+  /**
+   * Whether an attempt to `origin` at `now` makes a real POST (a probe, when the origin is down) or is answered at
+   * once. One that may not probe (its own probe failed a moment ago) leaves the probe to another.
+   */
+  admit(origin: string, now: number, mayProbe = true): Admission {
     const down = this.origins.get(origin)?.down;
     if (down === undefined) return { send: true, probe: false };
-    if (now < down.nextProbeAt) return { send: false, since: down.since, lastReason: down.lastReason };
+    if (!mayProbe || now < down.nextProbeAt) return { send: false, since: down.since, lastReason: down.lastReason };
     down.nextProbeAt = now + this.probeIntervalMs;
     return { send: true, probe: true };
   }

@@ -84,7 +84,11 @@ export function createTickDelivery(services: TickDeliveryServices): (request: Ti
         // interval measured on another clock than the retries' would hold ticks back for as long as it disagrees.
         now: () => (request.dispatchedAt !== undefined ? Date.parse(request.dispatchedAt) : Date.now()),
       },
-      { lastAttempt: request.lastAttempt === true, ...(request.attempt !== undefined ? { attempt: request.attempt } : {}) },
+      {
+        lastAttempt: request.lastAttempt === true,
+        ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+        ...(request.mayProbe === false ? { mayProbe: false } : {}),
+      },
     );
   };
   return async (request) => {

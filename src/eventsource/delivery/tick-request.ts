@@ -21,6 +21,11 @@ export interface TickRequest extends TickInput {
    * `timeout`, the field name activity inputs already in flight carry.
    */
   delivery?: { timeout: number; deadLetterSink?: string };
+  /**
+   * false: this attempt may not be the sink breaker's probe (the tick's own probe failed and its back-off is not over);
+   * while the sink is down it is answered "sink down" at once. Absent: it may.
+   */
+  mayProbe?: boolean;
   /** Which attempt of the tick this is in its execution, from 1 (a span attribute). */
   attempt?: number;
   /** The orchestration's time when it sent this attempt (ISO): overload warnings are rate-limited on it. */

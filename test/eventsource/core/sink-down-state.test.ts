@@ -10,6 +10,7 @@ import {
   countsAsAttempt,
   newScheduleState,
   nextStep,
+  probeWait,
   retryAfter,
   type DeliveryResult,
 } from '../../../src/eventsource/core/schedule-state.js';
@@ -42,6 +43,19 @@ test('a "sink down" answer spends no attempt and comes back after the probe inte
   assert.equal(tickOutcomeOf(SINK_DOWN, true), undefined, 'never counted as the tick failing, even on its last attempt');
   assert.equal(countsAsAttempt(PROBE_503), true, 'a probe is a real attempt');
   assert.equal(retryAfter(state, 3, PROBE_503), undefined);
+});
+
+test('a failed probe (a real attempt while the origin is down) comes back after the probe interval, not the back-off', () => {
+  // Found by the bench's sink outage (200 schedules, 503 for 20 s): the ticks that happened to probe sat out their
+  // exponential back-off (4 s, 8 s, ...) after the sink had recovered, while every other schedule went on at once.
+  const state = newScheduleState('default', TEN_SECONDS, t0);
+  const delay = retryAfter(state, 2, PROBE_503);
+  assert.equal(delay, 2_000, 'its back-off (the second of 3 attempts: 2 s), as for any failure');
+  assert.deepEqual(probeWait(state, PROBE_503, 2_000, 50_000), { waitMs: 1_000, probeNotBefore: 52_000 }, 'back after the probe interval; no probe of its own before its back-off is over');
+  assert.deepEqual(probeWait(state, PROBE_503, 800, 50_000), { waitMs: 800 }, 'never later than its back-off');
+  assert.deepEqual(probeWait(state, HTTP_503, 2_000, 50_000), { waitMs: 2_000 }, 'a plain failure (the origin up) backs off');
+  assert.deepEqual(probeWait(state, SINK_DOWN, 1_000, 50_000), { waitMs: 1_000 }, 'not sent: the probe interval retryAfter gave');
+  assert.equal(retryAfter(state, 3, PROBE_503), undefined, 'its attempts are spent all the same: kept, and parked briefly');
 });
 
 test('paused: the schedule\'s own tick stops waiting for the sink (it is kept); a manual trigger still does', () => {

@@ -50,6 +50,15 @@ describe('SinkBreaker', () => {
     assert.deepEqual(breaker.admit(A, 2_500), { send: false, since: 0, lastReason: 'HTTP 502' });
   });
 
+  it('an attempt that may not probe is answered at once while down, leaves the due probe to another, and goes out once up', () => {
+    const breaker = new SinkBreaker(1_000);
+    downAt(breaker, A, 0);
+    assert.deepEqual(breaker.admit(A, 1_500, false), { send: false, since: 0, lastReason: 'HTTP 503' });
+    assert.deepEqual(breaker.admit(A, 1_500), { send: true, probe: true }, 'the probe was still due');
+    breaker.record(A, 'up', 1_600);
+    assert.deepEqual(breaker.admit(A, 1_700, false), { send: true, probe: false });
+  });
+
   it('the first success makes it up again, says how long it was down, and lets every attempt through', () => {
     const breaker = new SinkBreaker(1_000);
     downAt(breaker, A, 5_000);

@@ -18,9 +18,10 @@ export interface BreakerPlace {
   now: () => number;
 }
 
-export function admitLayer({ breaker, origin, logger, now }: BreakerPlace): Layer {
+/** `mayProbe` false: while the origin is down, this attempt is answered at once even when a probe is due. */
+export function admitLayer({ breaker, origin, logger, now }: BreakerPlace, mayProbe = true): Layer {
   return (next) => async (attempt) => {
-    const admission = breaker.admit(origin, now());
+    const admission = breaker.admit(origin, now(), mayProbe);
     if (!admission.send) {
       const reason = `sink ${origin} is down since ${new Date(admission.since).toISOString()} (${admission.lastReason}); not sent`;
       attempt.span.setStatus({ code: SpanStatusCode.ERROR, message: reason });

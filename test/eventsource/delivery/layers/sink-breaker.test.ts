@@ -42,6 +42,18 @@ test('admit: an origin known down is answered at once, nothing sent, the tick ke
   });
 });
 
+test('admit: an attempt that may not probe is answered "sink down" while the origin is down, even with a probe due', async () => {
+  const now = { ms: 0 };
+  const at = place(now);
+  for (let i = 0; i < FAILURES_TO_OPEN; i++) at.breaker.record(origin, 'down', now.ms, 'HTTP 503');
+  now.ms = 1_000;
+  const next = answering({ ok: true, status: 200 });
+  const outcome = await admitLayer(at, false)(next)(attemptOf());
+  assert.equal(next.seen.length, 0);
+  assert.equal(!outcome.ok && outcome.sinkDown, true);
+  assert.equal(at.breaker.admit(origin, now.ms).send, true, 'the probe is left to the next attempt that may make it');
+});
+
 test('admit: a probe that fails is a real attempt that says when to come back; with the origin up, a failure says nothing of it', async () => {
   const now = { ms: 0 };
   const at = place(now);
