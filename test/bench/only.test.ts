@@ -7,14 +7,15 @@ const LEVEL_IDS = ['lateness.azurite.', 'largestOnTime.azurite', 'ticksPerSecond
 const MANY_IDS = ['many.start', 'many.rss', 'many.peakRss', 'many.recovery', 'many.idleCalls'];
 const LARGE_IDS = MANY_IDS.map((id) => id.replace('many.', 'many.100000.'));
 
-test('--only takes comma-separated prefixes, as one argument or after =; BENCH_ONLY is the same; none: everything', () => {
+test('--only takes comma-separated prefixes, as one argument or after =; BENCH_ONLY is the same; none: everything; --quick passes', () => {
   assert.deepEqual(selectionFrom(['--only', 'many.100000, engine.memory'], {}), ['many.100000', 'engine.memory']);
   assert.deepEqual(selectionFrom(['--only=tickCost'], {}), ['tickCost']);
   assert.deepEqual(selectionFrom([], { BENCH_ONLY: 'many' }), ['many']);
   assert.deepEqual(selectionFrom(['--only', 'file'], { BENCH_ONLY: 'many' }), ['file'], 'the argument wins');
   assert.equal(selectionFrom([], {}), undefined);
   assert.throws(() => selectionFrom(['--only'], {}), /--only needs figure id prefixes/);
-  assert.throws(() => selectionFrom(['--quick'], {}), /unknown argument "--quick"/);
+  assert.throws(() => selectionFrom(['--fast'], {}), /unknown argument "--fast"/);
+  assert.deepEqual(selectionFrom(['--quick', '--only', 'listing'], {}), ['listing'], '--quick is the smoke run, read by main');
 });
 
 test('a prefix runs the scenarios with a figure it begins, and shows only those figures', () => {
