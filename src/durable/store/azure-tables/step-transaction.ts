@@ -89,20 +89,22 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
   return result;
 }
 
+/** The events as JSON arrays of at most HISTORY_ROW_UNITS units each; each event is serialised once. */
 function chunkEvents(events: HistoryEventJson[]): string[] {
   const parts: string[] = [];
-  let current: HistoryEventJson[] = [];
+  let current: string[] = [];
   let size = 2;
   for (const event of events) {
-    const length = JSON.stringify(event).length + 1;
+    const text = JSON.stringify(event);
+    const length = text.length + 1;
     if (current.length > 0 && size + length > HISTORY_ROW_UNITS) {
-      parts.push(JSON.stringify(current));
+      parts.push(`[${current.join(',')}]`);
       current = [];
       size = 2;
     }
-    current.push(event);
+    current.push(text);
     size += length;
   }
-  if (current.length > 0) parts.push(JSON.stringify(current));
+  if (current.length > 0) parts.push(`[${current.join(',')}]`);
   return parts;
 }
