@@ -3,13 +3,13 @@
  * lifecycle (`DurableEngineRuntime`), its options, and `FunctionInvoker`, which the host implements to run the
  * app's registered durable functions. Nothing here knows any particular app.
  */
-import type { OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
+import type { OrchestrationTriggerPayload, OrchestratorStateJson, PayloadText, RuntimeStatus } from './wire-types.js';
 
 /** Implemented by the worker: runs the app's registered durable functions. */
 export interface FunctionInvoker {
   hasOrchestration(name: string): boolean;
   hasActivity(name: string): boolean;
-  invokeOrchestration(name: string, payload: OrchestrationTriggerPayload): Promise<OrchestratorStateJson>;
+  invokeOrchestration(name: string, payload: OrchestrationTriggerPayload | PayloadText): Promise<OrchestratorStateJson>;
   /** Resolves with the activity's output; rejects with the activity's error. */
   invokeActivity(name: string, input: unknown, meta: { instanceId: string; taskId: number }): Promise<unknown>;
 }

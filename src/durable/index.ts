@@ -5,6 +5,7 @@
 export { createDurableEngine } from './engine.js';
 export type { DurableEngine, DurableEngineOptions, DurableEngineRuntime, FunctionInvoker, InstanceQuery, InstanceStatus } from './engine-api.js';
 export type { OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
+export { PayloadText } from './wire-types.js';
 export {
   DurableConfigError,
   InstanceAlreadyExistsError,

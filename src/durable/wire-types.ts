@@ -33,6 +33,18 @@ export interface OrchestrationTriggerPayload {
   [field: string]: unknown;
 }
 
+/**
+ * An OrchestrationTriggerPayload already as its JSON text (exactly what JSON.stringify of the payload gives): the
+ * engine builds it from texts it keeps between the episodes of an execution, and the worker takes text anyway.
+ */
+export class PayloadText {
+  constructor(
+    readonly instanceId: string,
+    readonly historyLength: number,
+    readonly json: string,
+  ) {}
+}
+
 /** What an orchestrator episode returns (the `durable-functions` OrchestratorState, as JSON). */
 export interface OrchestratorStateJson {
   isDone: boolean;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import type { OrchestrationContext } from 'durable-functions';
 import type { FunctionInvoker } from '../../src/durable/engine-api.js';
-import type { OrchestrationTriggerPayload, OrchestratorStateJson } from '../../src/durable/wire-types.js';
+import { PayloadText, type OrchestrationTriggerPayload, type OrchestratorStateJson } from '../../src/durable/wire-types.js';
 
 // What the SDK passes back into the generator is untyped, as in durable-functions' own OrchestrationHandler.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
@@ -47,12 +47,14 @@ export class DirectInvoker implements FunctionInvoker {
     return this.activities.has(name);
   }
 
-  async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload): Promise<OrchestratorStateJson> {
+  async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload | PayloadText): Promise<OrchestratorStateJson> {
     const fn = this.orchestrations.get(name);
     if (!fn) throw new Error(`no orchestration ${name}`);
-    this.episodes.push({ name, instanceId: payload.instanceId, historyLength: payload.history.length });
+    const text = payload instanceof PayloadText ? payload.json : JSON.stringify(payload);
+    const historyLength = payload instanceof PayloadText ? payload.historyLength : payload.history.length;
+    this.episodes.push({ name, instanceId: payload.instanceId, historyLength });
     const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: () => undefined });
-    const wire = JSON.parse(JSON.stringify(payload)) as unknown;
+    const wire = JSON.parse(text) as unknown;
     const state = await new Orchestrator(fn).handle(wire, context);
     return JSON.parse(JSON.stringify(state)) as OrchestratorStateJson;
   }

@@ -5,7 +5,8 @@
  */
 import type { InstanceRecord } from '../instance-state.js';
 import type { FunctionInvoker } from '../engine-api.js';
-import type { HistoryEventJson, OrchestrationTriggerPayload, OrchestratorStateJson } from '../wire-types.js';
+import type { HistoryEventJson, OrchestratorStateJson } from '../wire-types.js';
+import { payloadText } from './payload-text.js';
 
 /** Replay schema V4 with timer limits: our timers have no maximum length, so long timers never need splitting. */
 export const TRIGGER_DEFAULTS = {
@@ -46,14 +47,7 @@ export interface EpisodeResult {
 
 /** Runs the orchestrator of `rec` over `history` (played) followed by `appended` (new in this episode). */
 export async function runEpisode(invoker: FunctionInvoker, rec: InstanceRecord, history: HistoryEventJson[], appended: HistoryEventJson[]): Promise<EpisodeResult> {
-  const payload: OrchestrationTriggerPayload = {
-    instanceId: rec.instanceId,
-    history: [...history.map((e) => ({ ...e, IsPlayed: true })), ...appended],
-    input: rec.input === undefined ? undefined : (JSON.parse(rec.input) as unknown),
-    isReplaying: history.length > 0,
-    ...(rec.parent ? { parentInstanceId: rec.parent.instanceId } : {}),
-    ...TRIGGER_DEFAULTS,
-  };
+  const payload = payloadText(rec, history, appended, TRIGGER_DEFAULTS);
   if (!invoker.hasOrchestration(rec.name)) return { failure: `The orchestrator function '${rec.name}' doesn't exist.` };
   let state: OrchestratorStateJson | undefined;
   let failure: string | undefined;

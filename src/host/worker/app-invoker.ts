@@ -1,4 +1,4 @@
-import type { FunctionInvoker, OrchestrationTriggerPayload, OrchestratorStateJson } from '../../durable/index.js';
+import { PayloadText, type FunctionInvoker, type OrchestrationTriggerPayload, type OrchestratorStateJson } from '../../durable/index.js';
 import { HostError } from '../host-error.js';
 import type { RpcHttpData, RpcParameterBinding, RpcTypedData } from './core-types.js';
 import { invokeFunction } from './invoke.js';
@@ -39,9 +39,11 @@ export class AppInvoker implements FunctionInvoker {
     return this.app.get(name)?.trigger.type.toLowerCase() === 'activitytrigger';
   }
 
-  async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload): Promise<OrchestratorStateJson> {
+  /** `payload` as text (PayloadText) is sent as it is: the trigger's data is that text either way. */
+  async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload | PayloadText): Promise<OrchestratorStateJson> {
     const fn = this.require(name, 'orchestrationTrigger');
-    const inputData = [{ name: fn.triggerName, data: stringTypedData(JSON.stringify(payload)) }, ...this.extraInputs(fn)];
+    const text = payload instanceof PayloadText ? payload.json : JSON.stringify(payload);
+    const inputData = [{ name: fn.triggerName, data: stringTypedData(text) }, ...this.extraInputs(fn)];
     try {
       const response = await invokeFunction(this.app, fn, {
         inputData,

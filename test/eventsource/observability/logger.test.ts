@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../../src/eventsource/observability/logger.js';
+import fc from 'fast-check';
+import pino from 'pino';
+import { createLogger, REDACT } from '../../../src/eventsource/observability/logger.js';
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
   const chunks: string[] = [];
@@ -54,5 +56,40 @@ describe('createLogger', () => {
       assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     }
     assert.ok(text.includes('"accept":"json"'), 'non-secret fields stay');
+  });
+});
+
+describe('createLogger fast path for plain fields', () => {
+  const secret = fc.constantFrom('connectionString', 'authorization', 'key', 'token', 'sig', 'password');
+  const name = fc.oneof(secret, fc.constantFrom('schedule', 'sequence', 'id', 'status', 'headers', 'nested', 'a b', '"q"'));
+  const leaf = fc.oneof(
+    fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, '\u2028', '\ud800', 'é"\\\n'),
+  );
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(name, tie('node'), { maxKeys: 4 })),
+  })).node;
+  const entry = fc.dictionary(name, value, { maxKeys: 6 });
+
+  it('writes every line exactly as pino with the same redaction does', () => {
+    const line = (write: (stream: Writable) => void): string => {
+      const chunks: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk.toString('utf8'));
+          callback();
+        },
+      });
+      write(stream);
+      return chunks.join('').replace(/"time":\d+,/, '');
+    };
+    fc.assert(
+      fc.property(entry, fc.string(), (fields, msg) => {
+        const ours = line((stream) => createLogger({ name: 'event-source', destination: stream }).info(fields, msg));
+        const pinos = line((stream) => pino({ level: 'info', name: 'event-source', redact: REDACT }, stream).info(fields, msg));
+        assert.equal(ours, pinos);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { HistoryEventJson, OrchestrationTriggerPayload } from '../../../src/durable/wire-types.js';
+import { PayloadText, type HistoryEventJson, type OrchestrationTriggerPayload } from '../../../src/durable/wire-types.js';
 import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
 import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
 import type { WorkerApp } from '../../../src/host/worker/worker-app.js';
@@ -77,6 +77,13 @@ test('replaying a completed first activity schedules the second, then the orches
   );
   assert.equal(done.isDone, true);
   assert.deepEqual(done.output, ['Hello Tokyo!', 'Hello Seattle!']);
+});
+
+test('a payload handed over as its JSON text (as the engine sends it) runs the same episode as the object', async () => {
+  const history = [OrchestratorStarted(T0), ExecutionStarted(null), TaskScheduled(0), OrchestratorCompleted(T0), OrchestratorStarted(T1), TaskCompleted(0, 'Hello Tokyo!', T1)];
+  const asObject = await invoker.invokeOrchestration('helloSequence', payload(history));
+  const asText = await invoker.invokeOrchestration('helloSequence', new PayloadText('inst-1', history.length, JSON.stringify(payload(history))));
+  assert.deepEqual(asText, asObject);
 });
 
 test('a failing orchestration episode returns its state with the error (as the extension reads it)', async () => {

@@ -12,6 +12,7 @@ import { ConflictError } from '../../errors.js';
 import { describe, statusOf } from '../storage-failures.js';
 import type { HubSignals, HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
+import type { EntityTexts } from './batch-wire.js';
 import { BlobContainerStore } from './blob-container.js';
 import { inboxEntity, startTransaction } from './inbox-rows.js';
 import { knownBlobsOf } from './known-blobs.js';
@@ -92,7 +93,7 @@ export class AzureTablesStore implements HubStore {
     if (!prepared) throw new Error('commitStep: a step this store did not prepare');
     const { built, offload } = prepared;
     const pk = built.actions[0]?.[1].partitionKey;
-    const etags = await this.transactWithBlobs(typeof pk === 'string' ? instanceIdOf(pk) : '', built.actions, offload);
+    const etags = await this.transactWithBlobs(typeof pk === 'string' ? instanceIdOf(pk) : '', built.actions, offload, built.texts);
     return withInstanceEtag(etags, pk, this.known);
   }
 
@@ -100,9 +101,9 @@ export class AzureTablesStore implements HubStore {
    * Writes the commit's blobs, THEN the commit (a crash in between leaves orphan blobs, never a row naming a missing
    * one), then tells the payloads what the instance row now holds.
    */
-  private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload): Promise<Map<string, string>> {
+  private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload, texts?: EntityTexts): Promise<Map<string, string>> {
     if (this.payloads) await this.payloads.write(offload.pending);
-    const etags = await this.table.transact(actions);
+    const etags = await this.table.transact(actions, texts);
     if (this.payloads) {
       const pk = partitionKeyOf(instanceId);
       const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));

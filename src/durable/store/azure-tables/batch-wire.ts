@@ -34,10 +34,11 @@ function entityPath(tableUrl: string, partitionKey: string, rowKey: string): str
   return `${tableUrl}(PartitionKey='${key(partitionKey)}',RowKey='${key(rowKey)}')`;
 }
 
-type Entity = TransactionAction[1];
+/** Entities' JSON bodies made already (by the step's sizing, step-transaction.ts), by entity object. */
+export type EntityTexts = ReadonlyMap<object, string>;
 
 /** The entity as the service's JSON: our rows hold only strings, numbers and booleans (typed by the service itself). */
-function entityJson(entity: Entity): string {
+export function entityJson(entity: object): string {
   const { partitionKey, rowKey, ...props } = entity as Record<string, unknown>;
   const out: Record<string, unknown> = { PartitionKey: partitionKey, RowKey: rowKey };
   for (const [name, value] of Object.entries(props)) {
@@ -50,13 +51,14 @@ function entityJson(entity: Entity): string {
   return JSON.stringify(out);
 }
 
-function subRequest(tableUrl: string, action: TransactionAction): string {
+function subRequest(tableUrl: string, action: TransactionAction, texts: EntityTexts | undefined): string {
   const [kind, entity] = action;
+  const json = (): string => texts?.get(entity) ?? entityJson(entity);
   const pk = String(entity.partitionKey);
   const rk = String(entity.rowKey);
   switch (kind) {
     case 'create':
-      return `POST ${tableUrl} HTTP/1.1${CRLF}Content-Type: application/json;odata=nometadata${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}Prefer: return-no-content${CRLF}${CRLF}${entityJson(entity)}`;
+      return `POST ${tableUrl} HTTP/1.1${CRLF}Content-Type: application/json;odata=nometadata${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}Prefer: return-no-content${CRLF}${CRLF}${json()}`;
     case 'delete':
       return `DELETE ${entityPath(tableUrl, pk, rk)} HTTP/1.1${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}If-Match: *${CRLF}`;
     case 'update':
@@ -65,18 +67,21 @@ function subRequest(tableUrl: string, action: TransactionAction): string {
       const etag = kind === 'update' ? (action[3]?.etag ?? '*') : undefined;
       const verb = mode === 'Replace' ? 'PUT' : 'MERGE';
       const ifMatch = etag === undefined ? '' : `If-Match: ${etag}${CRLF}`;
-      return `${verb} ${entityPath(tableUrl, pk, rk)} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}Accept: application/json${CRLF}DataServiceVersion: 3.0${CRLF}${ifMatch}${CRLF}${entityJson(entity)}`;
+      return `${verb} ${entityPath(tableUrl, pk, rk)} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}Accept: application/json${CRLF}DataServiceVersion: 3.0${CRLF}${ifMatch}${CRLF}${json()}`;
     }
   }
 }
 
-/** The `$batch` body for actions on one partition of the table at `tableUrl` (no trailing slash). */
-export function batchRequest(tableUrl: string, actions: readonly TransactionAction[], id: () => string = randomUUID): BatchRequest {
+/**
+ * The `$batch` body for actions on one partition of the table at `tableUrl` (no trailing slash); an entity found in
+ * `texts` is sent as that text (its entityJson, made when the step was sized), the others are serialised here.
+ */
+export function batchRequest(tableUrl: string, actions: readonly TransactionAction[], texts?: EntityTexts, id: () => string = randomUUID): BatchRequest {
   const batch = `batch_${id()}`;
   const changeset = `changeset_${id()}`;
   const parts: string[] = [`--${batch}${CRLF}Content-Type: multipart/mixed; boundary=${changeset}${CRLF}`];
   for (const action of actions) {
-    parts.push(`--${changeset}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}${CRLF}${subRequest(tableUrl, action)}`);
+    parts.push(`--${changeset}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}${CRLF}${subRequest(tableUrl, action, texts)}`);
   }
   parts.push(`--${changeset}--${CRLF}--${batch}--${CRLF}`);
   return { body: parts.join(CRLF), contentType: `multipart/mixed; boundary=${batch}` };

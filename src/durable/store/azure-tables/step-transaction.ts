@@ -1,6 +1,7 @@
 /** A step plan turned into ONE entity-group transaction, and whether it fits Azure Table Storage's limits. */
 import type { TableEntity, TransactionAction } from '@azure/data-tables';
 import { approxEntityBytes, putText, wireBytes, type EntityProps } from '../../chunked-text.js';
+import { entityJson, type EntityTexts } from './batch-wire.js';
 import { inboxEntity } from './inbox-rows.js';
 import { rowFromRecord } from './instance-row.js';
 import type { InstanceRowKeys } from './instance-row-key.js';
@@ -16,6 +17,8 @@ import type { HistoryEventJson } from '../../wire-types.js';
 /** A prepared step with the transaction that commits it. */
 export interface BuiltStep extends PreparedStep {
   actions: TransactionAction[];
+  /** The JSON body of each entity written, made once while sizing the step and sent as it is. */
+  texts: EntityTexts;
 }
 
 /**
@@ -28,7 +31,8 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
   const pk = snap.partitionKey;
   const actions: TransactionAction[] = [];
   const sized: EntityProps[] = [];
-  const result: BuiltStep = { actions, historyRows: [], deletedHistory: [], operations: 0 };
+  const texts = new Map<object, string>();
+  const result: BuiltStep = { actions, texts, historyRows: [], deletedHistory: [], operations: 0 };
   let stale = snap.staleHistory;
   let instanceRow: EntityProps | undefined;
   if (plan.record && snap.record) {
@@ -78,7 +82,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
   offload?.(sized, instanceRow);
   const biggest = Math.max(0, ...sized.map(approxEntityBytes));
   // The entity limit counts UTF-16 units; the transaction limit counts the request body's UTF-8 bytes on the wire.
-  const total = sized.reduce((sum, e) => sum + wireBytes(e), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;
+  const total = sized.reduce((sum, e) => sum + wireBytes(e, wireText(e, texts)), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;
   result.operations = actions.length;
   if (biggest > MAX_ENTITY_BYTES) result.tooLarge = `a row of ${biggest} bytes`;
   else if (total > MAX_TRANSACTION_BYTES) result.tooLarge = `a transaction of ${total} bytes`;
@@ -89,20 +93,36 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
   return result;
 }
 
+/**
+ * The entity's JSON body as the batch sends it, kept in `texts` (the same properties as JSON.stringify of the entity,
+ * so the same byte count). An entity the wire refuses is sized as before and fails when the batch is built.
+ */
+function wireText(entity: EntityProps, texts: Map<object, string>): string {
+  try {
+    const text = entityJson(entity);
+    texts.set(entity, text);
+    return text;
+  } catch {
+    return JSON.stringify(entity);
+  }
+}
+
+/** The events as JSON arrays of at most HISTORY_ROW_UNITS units each; each event is serialised once. */
 function chunkEvents(events: HistoryEventJson[]): string[] {
   const parts: string[] = [];
-  let current: HistoryEventJson[] = [];
+  let current: string[] = [];
   let size = 2;
   for (const event of events) {
-    const length = JSON.stringify(event).length + 1;
+    const text = JSON.stringify(event);
+    const length = text.length + 1;
     if (current.length > 0 && size + length > HISTORY_ROW_UNITS) {
-      parts.push(JSON.stringify(current));
+      parts.push(`[${current.join(',')}]`);
       current = [];
       size = 2;
     }
-    current.push(event);
+    current.push(text);
     size += length;
   }
-  if (current.length > 0) parts.push(JSON.stringify(current));
+  if (current.length > 0) parts.push(`[${current.join(',')}]`);
   return parts;
 }

@@ -2,7 +2,7 @@ import { TableClient, type TableEntityResult, type TransactionAction } from '@az
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { Logger } from 'pino';
 import { storageMetricsPolicy } from './storage-metrics.js';
-import { batchRequest, odataError, parseBatchResponse } from './batch-wire.js';
+import { batchRequest, odataError, parseBatchResponse, type EntityTexts } from './batch-wire.js';
 import { createUndiciHttpClient } from './undici-http-client.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import { PayloadTooLargeError } from '../../errors.js';
@@ -164,7 +164,7 @@ export class HubTable {
    * did commit: callers re-read, so both outcomes are safe. A 413 (or EntityTooLarge) becomes PayloadTooLargeError.
    * Resolves with the new ETag of each written row, by row key (what the service reported).
    */
-  async transact(actions: TransactionAction[]): Promise<Map<string, string>> {
+  async transact(actions: TransactionAction[], texts?: EntityTexts): Promise<Map<string, string>> {
     const etags = new Map<string, string>();
     if (actions.length === 0) return etags;
     if (actions.length > MAX_TRANSACTION_OPS) throw new Error(`transaction of ${actions.length} operations exceeds ${MAX_TRANSACTION_OPS}`);
@@ -172,7 +172,7 @@ export class HubTable {
     await this.retrying('submitTransaction', async () => {
       try {
         // Answers come in the order of the operations.
-        (await this.submit(actions)).forEach((answer, i) => {
+        (await this.submit(actions, texts)).forEach((answer, i) => {
           const rowKey = actions[i]?.[1].rowKey;
           if (typeof rowKey === 'string' && answer.etag) etags.set(rowKey, answer.etag);
         });
@@ -188,8 +188,8 @@ export class HubTable {
   }
 
   /** One `$batch` round trip; a failed change set throws a RestError with the failing operation's status and code. */
-  private async submit(actions: TransactionAction[]): Promise<ReturnType<typeof parseBatchResponse>> {
-    const { body, contentType } = batchRequest(this.tableUrl, actions);
+  private async submit(actions: TransactionAction[], texts: EntityTexts | undefined): Promise<ReturnType<typeof parseBatchResponse>> {
+    const { body, contentType } = batchRequest(this.tableUrl, actions, texts);
     const request = createPipelineRequest({
       url: this.batchUrl,
       method: 'POST',
