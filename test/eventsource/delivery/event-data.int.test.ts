@@ -13,7 +13,7 @@ import type { EncodingMode } from '../../../src/eventsource/delivery/encode.js';
 import { buildEvent, type EventOptions } from '../../../src/eventsource/core/event.js';
 import { createServer } from '../../../src/hello-events/server.js';
 import { captureLogger } from '../../host/capture-logger.js';
-import { TestSink } from './test-sink.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 
 const TICK = { scheduleName: 'pings', generation: '2030-01-01T00:00:00.000Z', sequence: 3, scheduledTime: '2030-01-01T00:00:30.000Z' };
 const BASE = { type: 'dev.example.ping', source: 'urn:example:pings', overrides: {} };
@@ -46,16 +46,16 @@ function eventOf(c: Case, generation = TICK.generation) {
 }
 
 describe('event data on the wire: a recording sink on loopback', () => {
-  let sink: TestSink;
+  let sink: RecordingSink;
   before(async () => {
-    sink = await TestSink.start();
+    sink = await RecordingSink.answering();
   });
   after(async () => {
     await sink.stop();
   });
 
   async function send(c: Case, mode: EncodingMode) {
-    const delivery = createDelivery({ sink: sink.url('/'), mode, timeoutMs: 5_000 });
+    const delivery = createDelivery({ sink: sink.at('/'), mode, timeoutMs: 5_000 });
     try {
       const before = sink.requests.length;
       const outcome = await delivery.deliver(eventOf(c));

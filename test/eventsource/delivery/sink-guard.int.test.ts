@@ -12,7 +12,7 @@ import { createDispatcher } from '../../../src/eventsource/delivery/dispatcher.j
 import { checkSink, forbiddenAddress, forbiddenHost, parseSinkAllowlist } from '../../../src/eventsource/delivery/sink-guard.js';
 import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { TestSink } from './test-sink.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'guard', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
@@ -188,9 +188,9 @@ describe('checkSink', () => {
 });
 
 describe('the connect-time address guard', () => {
-  let sink: TestSink;
+  let sink: RecordingSink;
   before(async () => {
-    sink = await TestSink.start();
+    sink = await RecordingSink.answering();
   });
   after(async () => {
     await sink.stop();
@@ -223,7 +223,7 @@ describe('the connect-time address guard', () => {
     const good = fakeDns(['127.0.0.1']);
     const okPools = createDispatcher({ lookup: good.lookup });
     const before = sink.requests.length;
-    sink.respond = (_req, res) => res.writeHead(200).end();
+    sink.answer = (_req, res) => res.writeHead(200).end();
     const ok = await createDelivery({ sink: new URL(`http://sink.test:${sink.port}/`), mode: 'binary', timeoutMs: 2_000, dispatcher: okPools }).deliver(event);
     assert.equal(ok.ok, true);
     assert.equal(sink.requests.length, before + 1);
@@ -238,7 +238,7 @@ describe('the connect-time address guard', () => {
     const pools = createDispatcher({ lookup: dns.lookup });
     const delivery = createDelivery({ sink: url, mode: 'binary', timeoutMs: 2_000, dispatcher: pools });
     // The sink closes each connection, so every delivery connects (and looks the name up) again.
-    sink.respond = (_req, res) => res.writeHead(200, { connection: 'close' }).end();
+    sink.answer = (_req, res) => res.writeHead(200, { connection: 'close' }).end();
     const before = sink.requests.length;
     assert.equal((await delivery.deliver(event)).ok, true);
     const second = await delivery.deliver(event);
@@ -251,7 +251,7 @@ describe('the connect-time address guard', () => {
 
   it('with the real resolver, an ordinary name (localhost, from /etc/hosts) connects as before', async () => {
     const pools = createDispatcher();
-    sink.respond = (_req, res) => res.writeHead(202).end();
+    sink.answer = (_req, res) => res.writeHead(202).end();
     const outcome = await createDelivery({ sink: new URL(`http://localhost:${sink.port}/`), mode: 'binary', timeoutMs: 2_000, dispatcher: pools }).deliver(event);
     await pools.close();
     // localhost may resolve to ::1 first, where the sink (on 127.0.0.1) does not listen: autoSelectFamily tries both.
