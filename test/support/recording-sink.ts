@@ -235,3 +235,8 @@ export class RecordingSink {
     }
   }
 }
+
+/** SINK_ALLOWLIST naming these sinks' origins. */
+export function allowlistOf(sinks: readonly RecordingSink[]): string {
+  return sinks.map((sink) => sink.at().origin).join(',');
+}
