@@ -3,6 +3,7 @@
  * `close()` drops its open connections before closing, so that no keep-alive socket holds a test open.
  */
 import { once } from 'node:events';
+import { after, before } from 'node:test';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,30 @@ export async function listenLoopback(server: Server | HttpsServer, port = 0): Pr
         server.close(() => resolve());
       });
       return closed;
+    },
+  };
+}
+
+/**
+ * For a file or a describe block: `server` listens on loopback before the tests and is closed after them. The
+ * returned view is filled once `before` ran.
+ */
+export function listenDuringTests(server: Server | HttpsServer): { readonly port: number; readonly origin: string } {
+  let loopback: Loopback | undefined;
+  before(async () => {
+    loopback = await listenLoopback(server);
+  });
+  after(() => loopback?.close());
+  const running = (): Loopback => {
+    if (!loopback) throw new Error('the server is not listening yet (use it inside a test)');
+    return loopback;
+  };
+  return {
+    get port() {
+      return running().port;
+    },
+    get origin() {
+      return running().origin;
     },
   };
 }

@@ -3,13 +3,12 @@
  * DurableClient from its binding data exactly as `df.getClient(context)` does in a function invocation.
  */
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
 import type { DurableEngine } from '../../../src/durable/engine-api.js';
 import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
+import { listenLoopback } from '../../support/loopback.js';
 
 export interface ServedApi {
   api: DurableHttpApi;
@@ -48,10 +47,9 @@ export async function serveApi(
       },
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const loopback = await listenLoopback(server);
+  const { port } = loopback;
+  const baseUrl = loopback.origin;
   api = createDurableHttpApi(engine, {
     baseUrl,
     taskHubName: engine.taskHubName,
@@ -80,8 +78,7 @@ export async function serveApi(
     async close() {
       if (previousHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
       else process.env.WEBSITE_HOSTNAME = previousHostname;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await loopback.close();
     },
   };
 }
