@@ -5,6 +5,7 @@
  * or to go away (close its port) and come back on the same port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { after, before } from 'node:test';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { HTTP, type CloudEvent } from 'cloudevents';
@@ -96,9 +97,7 @@ export class RecordingSink {
    * everything until `answer` is set to something else.
    */
   static async answering(options: SinkOptions = {}): Promise<RecordingSink> {
-    const sink = new RecordingSink(options);
-    sink.answer = (_req, res) => res.writeHead(200).end();
-    return sink.start();
+    return answeringSink(options).start();
   }
 
   /** The port it listens on (kept across stop() and start()). */
@@ -239,4 +238,18 @@ export class RecordingSink {
 /** SINK_ALLOWLIST naming these sinks' origins. */
 export function allowlistOf(sinks: readonly RecordingSink[]): string {
   return sinks.map((sink) => sink.at().origin).join(',');
+}
+
+function answeringSink(options: SinkOptions): RecordingSink {
+  const sink = new RecordingSink(options);
+  sink.answer = (_req, res) => res.writeHead(200).end();
+  return sink;
+}
+
+/** For a file or a describe block: a sink like `RecordingSink.answering()`, started before the tests, stopped after. */
+export function useAnsweringSink(options: SinkOptions = {}): RecordingSink {
+  const sink = answeringSink(options);
+  before(() => sink.start());
+  after(() => sink.stop());
+  return sink;
 }

@@ -6,7 +6,7 @@ import { EventSourceError } from '../../../src/eventsource/core/errors.js';
 import { buildEvent, type TickEventData } from '../../../src/eventsource/core/event.js';
 import { createTlsFixture, type TlsFixture } from './tls-fixture.js';
 import { freePort } from '../../../src/host/storage/azurite.js';
-import { RecordingSink, type RecordedRequest } from '../../support/recording-sink.js';
+import { RecordingSink, useAnsweringSink, type RecordedRequest } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'default', generation: '2025-01-01T00:00:00.000Z', sequence: 7, scheduledTime: '2025-01-01T00:01:10.000Z' },
@@ -28,13 +28,7 @@ function received(request: RecordedRequest): CloudEvent<TickEventData> {
 }
 
 describe('delivery over http', () => {
-  let sink: RecordingSink;
-  before(async () => {
-    sink = await RecordingSink.answering();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   for (const mode of ['binary', 'structured'] as const) {
     it(`sends a ${mode} CloudEvent the SDK reads back unchanged`, async () => {

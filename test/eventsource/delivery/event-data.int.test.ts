@@ -5,14 +5,14 @@
  * text) with its media type as Content-Type. Structured mode: `data_base64` for bytes, `data` for JSON and text.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import type { EncodingMode } from '../../../src/eventsource/delivery/encode.js';
 import { buildEvent, type EventOptions } from '../../../src/eventsource/core/event.js';
 import { createServer } from '../../../src/hello-events/server.js';
 import { listenDuringTests } from '../../support/loopback.js';
 import { captureLogger } from '../../host/capture-logger.js';
-import { RecordingSink } from '../../support/recording-sink.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const TICK = { scheduleName: 'pings', generation: '2030-01-01T00:00:00.000Z', sequence: 3, scheduledTime: '2030-01-01T00:00:30.000Z' };
 const BASE = { type: 'dev.example.ping', source: 'urn:example:pings', overrides: {} };
@@ -45,13 +45,7 @@ function eventOf(c: Case, generation = TICK.generation) {
 }
 
 describe('event data on the wire: a recording sink on loopback', () => {
-  let sink: RecordingSink;
-  before(async () => {
-    sink = await RecordingSink.answering();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   async function send(c: Case, mode: EncodingMode) {
     const delivery = createDelivery({ sink: sink.at('/'), mode, timeoutMs: 5_000 });

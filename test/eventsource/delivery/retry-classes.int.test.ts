@@ -3,7 +3,7 @@
  * of it (the delay before the next attempt, or none). Retry-After is honoured on 429 and 503, capped by maxBackoff.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseRetryAfter } from '../../../src/eventsource/delivery/classify.js';
 import { createDelivery, type DeliveryOutcome } from '../../../src/eventsource/delivery/deliver.js';
@@ -11,7 +11,7 @@ import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { retryDelay, type DeliveryPolicy } from '../../../src/eventsource/core/delivery-policy.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { freePort } from '../../../src/host/storage/azurite.js';
-import { RecordingSink } from '../../support/recording-sink.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'retry', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
@@ -36,13 +36,7 @@ function nextDelay(outcome: DeliveryOutcome): number | undefined {
 }
 
 describe('retry classes against a loopback sink', () => {
-  let sink: RecordingSink;
-  before(async () => {
-    sink = await RecordingSink.answering();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   it('a network error (closed port) is retried', async () => {
     const outcome = await attempt(new URL(`http://127.0.0.1:${await freePort()}/`));

@@ -5,29 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createDelivery, type Delivery } from '../../../src/eventsource/delivery/deliver.js';
 import { NO_TOKEN } from '../../../src/eventsource/delivery/oidc-token.js';
 import { sendTick, type TickSender } from '../../../src/eventsource/delivery/send-tick.js';
 import { SinkBreaker } from '../../../src/eventsource/delivery/sink-breaker.js';
 import { createLogger } from '../../../src/eventsource/observability/logger.js';
-import { RecordingSink } from '../../support/recording-sink.js';
+import { type RecordingSink, useAnsweringSink } from '../../support/recording-sink.js';
 
 const EVENT = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} };
 const TICK = { scheduleName: 'b', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' };
 const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, callback) => callback() }) });
 
 describe('sendTick with the sink breaker', () => {
-  let sink: RecordingSink;
-  let other: RecordingSink;
-  let deadLetters: RecordingSink;
+  const [sink, other, deadLetters] = [useAnsweringSink(), useAnsweringSink(), useAnsweringSink()];
   let deliveries: Delivery[] = [];
-  before(async () => {
-    [sink, other, deadLetters] = await Promise.all([RecordingSink.answering(), RecordingSink.answering(), RecordingSink.answering()]);
-  });
   after(async () => {
     await Promise.all(deliveries.map((d) => d.close()));
-    await Promise.all([sink, other, deadLetters].map((s) => s?.stop()));
   });
 
   function sender(target: RecordingSink, breaker: SinkBreaker, clock: { now: number }): TickSender {

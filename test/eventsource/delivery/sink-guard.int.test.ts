@@ -4,7 +4,7 @@
  * DNS is simulated with a custom lookup: nothing leaves the machine.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { LookupFunction } from 'node:net';
 import fc from 'fast-check';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
@@ -12,7 +12,7 @@ import { createDispatcher } from '../../../src/eventsource/delivery/dispatcher.j
 import { checkSink, forbiddenAddress, forbiddenHost, parseSinkAllowlist } from '../../../src/eventsource/delivery/sink-guard.js';
 import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { RecordingSink } from '../../support/recording-sink.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'guard', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
@@ -188,13 +188,7 @@ describe('checkSink', () => {
 });
 
 describe('the connect-time address guard', () => {
-  let sink: RecordingSink;
-  before(async () => {
-    sink = await RecordingSink.answering();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   /** A resolver that answers `answers[i]` for the i-th lookup of any name (then the last one again). */
   function fakeDns(answers: string[]): { lookup: LookupFunction; names: string[] } {

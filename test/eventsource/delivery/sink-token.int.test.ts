@@ -17,7 +17,7 @@ import { createSinkTokens } from '../../../src/eventsource/delivery/sink-token.j
 import { createLogger } from '../../../src/eventsource/observability/logger.js';
 import { checkDefinition } from '../../../src/eventsource/core/normalized-spec.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { RecordingSink } from '../../support/recording-sink.js';
+import { type RecordingSink, useAnsweringSink } from '../../support/recording-sink.js';
 
 const EVENT = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} };
 const K_SINK_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJrLXNpbmsifQ.k-sink-signature';
@@ -27,14 +27,12 @@ const TICK = { scheduleName: 'tokens', generation: '2025-01-01T00:00:00.000Z', s
 const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, callback) => callback() }) });
 
 describe('the OIDC token of each sink', () => {
-  let kSink: RecordingSink;
-  let other: RecordingSink;
+  const kSink = useAnsweringSink();
+  const other = useAnsweringSink();
   let dir: string;
   let tokenFor: ReturnType<typeof createSinkTokens>;
 
   before(async () => {
-    kSink = await RecordingSink.answering();
-    other = await RecordingSink.answering();
     dir = mkdtempSync(path.join(tmpdir(), 'sink-tokens-'));
     writeFileSync(path.join(dir, 'token'), `${K_SINK_TOKEN}\n`);
     mkdirSync(path.join(dir, 'sinks'));
@@ -42,8 +40,6 @@ describe('the OIDC token of each sink', () => {
     tokenFor = createSinkTokens({ sink: kSink.at(), tokenFile: path.join(dir, 'token'), tokensDir: path.join(dir, 'sinks') });
   });
   after(async () => {
-    await kSink?.stop();
-    await other?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
