@@ -4,22 +4,8 @@
  */
 import { after, before } from 'node:test';
 import { startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { late } from './late.js';
 import { startStorageProxy, type StorageProxy } from './storage-proxy.js';
-
-/** An object that forwards every property to what `get()` returns at the time of use. */
-function late<T extends object>(what: string, get: () => T | undefined): T {
-  const target = (): T => {
-    const value = get();
-    if (value === undefined) throw new Error(`${what} is not started yet (use it inside a test)`);
-    return value;
-  };
-  return new Proxy({} as T, {
-    get(_, key) {
-      const value: unknown = Reflect.get(target(), key);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target()) : value;
-    },
-  });
-}
 
 export function useAzurite(): RunningAzurite {
   let azurite: RunningAzurite | undefined;

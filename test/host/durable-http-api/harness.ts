@@ -3,16 +3,22 @@
  * DurableClient from its binding data exactly as `df.getClient(context)` does in a function invocation.
  */
 import { createServer, type Server } from 'node:http';
+import { after, before } from 'node:test';
 import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
 import type { DurableEngine } from '../../../src/durable/engine-api.js';
 import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
+import { late } from '../../support/late.js';
 import { listenLoopback } from '../../support/loopback.js';
+
+export const HOOK = '/runtime/webhooks/durabletask';
 
 export interface ServedApi {
   api: DurableHttpApi;
   baseUrl: string;
+  /** `${baseUrl}${HOOK}`: the webhook routes' base. */
+  hook: string;
   /** Requests the API did not claim (answered 404 by the test server itself). */
   unclaimed: string[];
   /**
@@ -66,6 +72,7 @@ export async function serveApi(
   return {
     api: served,
     baseUrl,
+    hook: `${baseUrl}${HOOK}`,
     unclaimed,
     client(form = {}) {
       const binding = df.input.durableClient();
@@ -81,6 +88,16 @@ export async function serveApi(
       await loopback.close();
     },
   };
+}
+
+/** For a describe block: `engine` served before its tests, closed after them. */
+export function useServedApi(engine: DurableEngine, extra: Parameters<typeof serveApi>[1] = {}): ServedApi {
+  let served: ServedApi | undefined;
+  before(async () => {
+    served = await serveApi(engine, extra);
+  });
+  after(() => served?.close());
+  return late('the served API', () => served);
 }
 
 export interface RawResponse {
