@@ -108,3 +108,35 @@ export async function startScheduledHost(taskHubName: string, env: Record<string
     },
   };
 }
+
+/** Starts one host of a series, with these settings over scheduleSettings; it is stopped with the others. */
+export type StartHost = (label: string, settings?: Record<string, string>) => Promise<HostProcess>;
+
+/**
+ * Several hosts, one after another, on one Azurite and one sink (a restart with other settings, a second start):
+ * `body` starts each with `startHost`; on failure every host's log tail is shown; all are stopped afterwards.
+ */
+export async function withSuccessiveHosts(
+  options: { taskHubName: string; sink: RecordingSink },
+  body: (startHost: StartHost, azurite: RunningAzurite) => Promise<void>,
+): Promise<void> {
+  const hosts: HostProcess[] = [];
+  const azurite = await startAzurite();
+  try {
+    await options.sink.start();
+    const startHost: StartHost = async (label, settings) => {
+      const env = scheduleSettings(azurite.connectionString, options.sink.url, options.taskHubName, settings);
+      const host = await HostProcess.start({ port: await freePort(), label, env });
+      hosts.push(host);
+      return host;
+    };
+    await body(startHost, azurite);
+  } catch (error) {
+    for (const host of hosts) process.stderr.write(`--- ${host.tail(20)}\n`);
+    throw error;
+  } finally {
+    for (const host of hosts) await host.dispose();
+    await options.sink.stop();
+    await azurite.stop();
+  }
+}
