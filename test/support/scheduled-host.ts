@@ -36,8 +36,15 @@ export interface HostRunOptions {
   tailLines?: number;
 }
 
+export interface HostRun {
+  azurite: RunningAzurite;
+  host: HostProcess;
+  /** Kills the host if it still runs, then stops the sinks and Azurite. */
+  stop(): Promise<void>;
+}
+
 /** Azurite, the sinks and the host, started in that order; if the host does not start, the others are stopped. */
-async function launch(options: HostRunOptions): Promise<{ azurite: RunningAzurite; host: HostProcess; stop(): Promise<void> }> {
+export async function launchScheduledHost(options: HostRunOptions): Promise<HostRun> {
   const azurite = await startAzurite();
   const stopSinks = async (): Promise<void> => {
     for (const sink of options.sinks) await sink.stop();
@@ -72,7 +79,7 @@ async function launch(options: HostRunOptions): Promise<{ azurite: RunningAzurit
  * shows the host's log tail if it fails, and stops everything afterwards.
  */
 export async function withScheduledHost(options: HostRunOptions, body: (host: HostProcess, azurite: RunningAzurite) => Promise<void>): Promise<void> {
-  const run = await launch(options);
+  const run = await launchScheduledHost(options);
   try {
     await body(run.host, run.azurite);
   } catch (error) {
@@ -86,7 +93,7 @@ export async function withScheduledHost(options: HostRunOptions, body: (host: Ho
 /** A target for attack and fuzz tests: the host listening on 127.0.0.1, once it has delivered two events. */
 export async function startScheduledHost(taskHubName: string, env: Record<string, string> = {}): Promise<ScheduledHost> {
   const sink = new RecordingSink();
-  const run = await launch({ label: taskHubName, taskHubName, sinks: [sink], settings: () => ({ HOST: '127.0.0.1', ...env }) });
+  const run = await launchScheduledHost({ label: taskHubName, taskHubName, sinks: [sink], settings: () => ({ HOST: '127.0.0.1', ...env }) });
   try {
     await sink.waitFor(2, 30_000);
   } catch (error) {
