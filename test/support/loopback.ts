@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { late } from './late.js';
 
 export interface Loopback {
   readonly port: number;
@@ -37,24 +38,13 @@ export async function listenLoopback(server: Server | HttpsServer, port = 0): Pr
 
 /**
  * For a file or a describe block: `server` listens on loopback before the tests and is closed after them. The
- * returned view is filled once `before` ran.
+ * returned Loopback stands for the listening server once `before` ran.
  */
-export function listenDuringTests(server: Server | HttpsServer): { readonly port: number; readonly origin: string } {
+export function listenDuringTests(server: Server | HttpsServer): Loopback {
   let loopback: Loopback | undefined;
   before(async () => {
     loopback = await listenLoopback(server);
   });
   after(() => loopback?.close());
-  const running = (): Loopback => {
-    if (!loopback) throw new Error('the server is not listening yet (use it inside a test)');
-    return loopback;
-  };
-  return {
-    get port() {
-      return running().port;
-    },
-    get origin() {
-      return running().origin;
-    },
-  };
+  return late('the server', () => loopback);
 }

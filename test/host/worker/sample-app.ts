@@ -3,6 +3,7 @@ import { after, before } from 'node:test';
 import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
 import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
 import type { WorkerApp } from '../../../src/host/worker/worker-app.js';
+import { late } from '../../support/late.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
 
 export function useSampleApp(): { readonly app: WorkerApp; readonly invoker: AppInvoker } {
@@ -12,16 +13,5 @@ export function useSampleApp(): { readonly app: WorkerApp; readonly invoker: App
     loaded = { app, invoker: new AppInvoker(app) };
   });
   after(() => (loaded ? releaseApp(loaded.app) : undefined));
-  const get = (): { app: WorkerApp; invoker: AppInvoker } => {
-    if (!loaded) throw new Error('the sample app is not loaded yet (use it inside a test)');
-    return loaded;
-  };
-  return {
-    get app() {
-      return get().app;
-    },
-    get invoker() {
-      return get().invoker;
-    },
-  };
+  return late('the sample app', () => loaded);
 }
