@@ -32,6 +32,8 @@ export interface HostRunOptions {
   sinks: RecordingSink[];
   /** Settings over scheduleSettings (a 1 s schedule), once the sinks have their URLs. */
   settings?: () => Record<string, string>;
+  /** Instead of scheduleSettings and `settings`: the whole environment, given Azurite's connection string. */
+  env?: (connectionString: string) => Record<string, string>;
   /** Log lines shown when the run fails (default 40). */
   tailLines?: number;
 }
@@ -53,7 +55,7 @@ export async function launchScheduledHost(options: HostRunOptions): Promise<Host
     for (const sink of options.sinks) await sink.start();
     const main = options.sinks[0];
     if (!main) throw new Error('a scheduled host needs a sink for K_SINK');
-    const env = scheduleSettings(azurite.connectionString, main.url, options.taskHubName, options.settings?.());
+    const env = options.env?.(azurite.connectionString) ?? scheduleSettings(azurite.connectionString, main.url, options.taskHubName, options.settings?.());
     const host = await HostProcess.start({ port: await freePort(), label: options.label, env });
     return {
       azurite,
