@@ -37,7 +37,7 @@ test(`${SCHEDULES} schedules, their sink answering 503 for 10 s: probes only, de
   const env = (storage: string): Record<string, string> => ({ AzureWebJobsStorage: storage, K_SINK: sink.url, SCHEDULES_FILE: file, TaskHubName: 'SinkBreaker', LOG_LEVEL: 'warn' });
   try {
     await withScheduledHost({ label: 'breaker', taskHubName: 'SinkBreaker', sinks: [sink], env, tailLines: 60 }, async (running) => {
-      const origin = new URL(sink.url).origin;
+      const origin = sink.at().origin;
       const of = (name: string): number => sink.events.filter((e) => e.data.schedule === name).length;
       await until('every schedule to deliver 3 events', () => (names.every((name) => of(name) >= 3) ? true : undefined), 60_000);
 

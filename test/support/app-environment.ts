@@ -5,7 +5,7 @@
 import { after, before } from 'node:test';
 import path from 'node:path';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { RecordingSink } from './recording-sink.js';
+import { allowlistOf, RecordingSink } from './recording-sink.js';
 
 export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -54,7 +54,7 @@ export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironmen
         SCHEDULE: options.schedule ?? '1m',
         SCHEDULE_NAME: 'default',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-        ...(sinks.length > 1 ? { SINK_ALLOWLIST: sinks.map((s) => new URL(s.url).origin).join(',') } : {}),
+        ...(sinks.length > 1 ? { SINK_ALLOWLIST: allowlistOf(sinks) } : {}),
         ...options.env,
       },
     });
