@@ -4,12 +4,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import { after, before } from 'node:test';
-import { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
 import type { DurableEngine } from '../../../src/durable/engine-api.js';
 import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
 import { late } from '../../support/late.js';
+import { stockClient } from '../../support/stock-client.js';
 import { listenLoopback } from '../../support/loopback.js';
 
 export const HOOK = '/runtime/webhooks/durabletask';
@@ -75,12 +75,9 @@ export async function serveApi(
     hook: `${baseUrl}${HOOK}`,
     unclaimed,
     client(form = {}) {
-      const binding = df.input.durableClient();
-      const context = new InvocationContext({ functionName: 'test-client', options: { extraInputs: [binding] } });
       const data = served.clientBindingData();
       if (form.legacy) delete data.rpcBaseUrl;
-      context.extraInputs.set(binding, data);
-      return df.getClient(context);
+      return stockClient(data);
     },
     async close() {
       if (previousHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
