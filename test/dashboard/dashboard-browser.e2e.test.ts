@@ -14,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { connectionStringFor, freePort } from '../../src/host/storage/azurite.js';
 import { startChromium, type Browser } from './chromium.js';
-import { FaultSink } from './fault-sink.js';
+import { RecordingSink } from '../support/recording-sink.js';
+import { faultAnswers } from './fault-answers.js';
 import { LauncherRun } from '../support/launcher-run.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -59,7 +60,7 @@ async function apiStatus(base: string, name: string, key?: string): Promise<stri
 
 describe('dashboard in a real browser', { timeout: 240_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'des-dashboard-'));
-  const sink = new FaultSink();
+  const sink = new RecordingSink();
   let launcher: LauncherRun | undefined;
   let keyed: LauncherRun | undefined;
   let browser: Browser | undefined;
@@ -71,14 +72,15 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
     // First the browser: without one the test fails at once, saying what to install.
     browser = await startChromium();
     await sink.start();
+    sink.answer = faultAnswers(sink);
     azuritePort = await freePort();
     launcher = new LauncherRun(
       launcherEnv({
         DATA_DIR: path.join(dir, 'data'),
         FUNCTIONS_PORT: String(await freePort()),
         AZURITE_TABLE_PORT: String(azuritePort),
-        K_SINK: `${sink.origin}/`,
-        SCHEDULES_FILE: schedulesFile(dir, sink.origin),
+        K_SINK: sink.url,
+        SCHEDULES_FILE: schedulesFile(dir, sink.at().origin),
         TaskHubName: 'DashboardTest',
         CATCH_UP_WINDOW: '60s',
       }),
@@ -224,7 +226,7 @@ describe('dashboard in a real browser', { timeout: 240_000 }, () => {
         DATA_DIR: path.join(dir, 'keyed'),
         FUNCTIONS_PORT: String(await freePort()),
         AzureWebJobsStorage: connectionStringFor(azuritePort),
-        K_SINK: `${sink.origin}/`,
+        K_SINK: sink.url,
         SCHEDULE: '2s',
         SCHEDULE_NAME: 'keyed',
         TaskHubName: 'DashboardKeyed',

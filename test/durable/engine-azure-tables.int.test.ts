@@ -1,19 +1,10 @@
 /** The engine's scenarios (engine-scenarios.ts) on Azure Table Storage: a real Azurite, a fresh hub per scenario. */
-import { after, before } from 'node:test';
 import { createAzureTablesStore } from '../../src/durable/store/azure-tables/azure-tables-store.js';
-import { startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { engineScenarios } from './engine-scenarios.js';
 import { startEngine, testLogger } from './harness.js';
 
-let azurite: RunningAzurite;
-
-before(async () => {
-  azurite = await startAzurite();
-});
-
-after(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 engineScenarios('azure tables', {
   engine: (setup) => startEngine({ ...setup, connectionString: azurite.connectionString }),

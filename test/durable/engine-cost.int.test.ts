@@ -2,24 +2,13 @@
  * What a schedule's tick costs in storage round trips, counted by a proxy in front of Azurite: a timer loop with one
  * activity and a continue-as-new per tick (the shape of the event source's schedule orchestrator).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAzurite, connectionStringFor, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
+import { connectionStringFor } from '../../src/host/storage/azurite.js';
+import { useProxiedAzurite } from '../support/azurite.js';
 import { startEngine, tickingApp, waitFor } from './harness.js';
 
-let azurite: RunningAzurite;
-let proxy: StorageProxy;
-
-before(async () => {
-  azurite = await startAzurite();
-  proxy = await startStorageProxy(azurite.tablePort);
-});
-
-after(async () => {
-  await proxy.close();
-  await azurite.stop();
-});
+const { proxy } = useProxiedAzurite();
 
 test('a schedule tick costs at most 2 storage round trips in steady state (timer step, then result + continue-as-new)', async () => {
   const ticks: number[] = [];

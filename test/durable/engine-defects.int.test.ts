@@ -1,7 +1,8 @@
 /** Defects found by reading the engine against crashes and hostile input, each pinned by a test on a real Azurite. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionStringFor, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { connectionStringFor } from '../../src/host/storage/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { externalMessageKey, partitionKeyOf } from '../../src/durable/keys.js';
 import { freshState } from '../../src/durable/instance-state.js';
@@ -15,56 +16,9 @@ import { MAX_NAME_UNITS, MAX_PAYLOAD_UNITS } from '../../src/durable/storage-lim
 import { PayloadTooLargeError } from '../../src/durable/errors.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
-import { settle, startEngine, testLogger, uniqueHub, waitFor, waitForStatus } from './harness.js';
+import { settle, startEngine, testLogger, uniqueHub, waitForStatus } from './harness.js';
 
-let azurite: RunningAzurite;
-
-before(async () => {
-  azurite = await startAzurite();
-});
-
-after(async () => {
-  await azurite.stop();
-});
-
-test('a raised event that arrives while an activity runs survives the continue-as-new that follows', async () => {
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let started = false;
-  const invoker = new DirectInvoker()
-    .activity('Slow', async () => {
-      started = true;
-      await gate;
-      return 'done';
-    })
-    .orchestration('WorkThenListen', function* (ctx) {
-      const phase: string = ctx.df.getInput();
-      if (phase === 'work') {
-        yield ctx.df.callActivity('Slow', null);
-        ctx.df.continueAsNew('listen');
-        return undefined;
-      }
-      const ping = (yield ctx.df.waitForExternalEvent('Ping')) as string;
-      return `heard ${ping}`;
-    });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
-  try {
-    const id = await engine.start('WorkThenListen', { input: 'work' });
-    await waitFor(async () => (started ? true : undefined), 'the activity to run');
-    await engine.raiseEvent(id, 'Ping', 'early');
-    // Let a step take the event into the running execution's history before the activity ends.
-    await waitFor(async () => {
-      const history = (await engine.getStatus(id, { showHistory: true }))?.history as { EventType: number }[] | undefined;
-      return history?.some((e) => e.EventType === 15) ? true : undefined;
-    }, 'the event in history');
-    release();
-    const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 10_000);
-    assert.equal(status.output, 'heard early');
-  } finally {
-    release();
-    await engine.shutdown();
-  }
-});
+const azurite = useAzurite();
 
 test('payloads the task hub cannot store are refused with PayloadTooLargeError before anything is written', async () => {
   const invoker = new DirectInvoker().orchestration('Waiter', function* (ctx) {
@@ -199,25 +153,6 @@ test('a transaction is sized by its UTF-8 bytes on the wire (the 4 MiB limit), a
   assert.match(built.tooLarge ?? '', /a transaction of \d+ bytes/);
   const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) }, HASHED_KEYS);
   assert.equal(narrow.tooLarge, undefined, 'the same text in ASCII fits');
-});
-
-test('a Pending instance that has not started (delayed start) can be terminated, then purged', async () => {
-  const invoker = new DirectInvoker().orchestration('Later', function* () {
-    return 'ran';
-  });
-  const engine = await startEngine({ connectionString: azurite.connectionString, invoker });
-  try {
-    const id = await engine.start('Later', { instanceId: 'pending-forever', startAt: Date.now() + 3_600_000 });
-    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Pending');
-    assert.equal(await engine.purge(id), 0, 'a live instance is not purged');
-    await engine.terminate(id, 'not wanted');
-    const status = await waitForStatus(engine, id, ['Terminated'], 10_000);
-    assert.equal(status.output, 'not wanted');
-    assert.equal(await engine.purge(id), 1);
-    assert.equal(await engine.getStatus(id), undefined);
-  } finally {
-    await engine.shutdown();
-  }
 });
 
 test('writes through the standby (a second engine on the hub, not the lease owner) reach the owner within a second', async () => {

@@ -3,22 +3,16 @@
  * text-format parser): steps and storage requests counted as they happen, the timer and lease gauges read from the
  * running engine at scrape time, and nothing left behind by an engine that stopped.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'prom-client';
-import { startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { storageCallCounts } from '../../src/durable/store/azure-tables/storage-metrics.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { histogramCount, parsePrometheus, sampleValue, type PromFamily } from '../support/prometheus-text.js';
 import { startEngine, waitForStatus } from './harness.js';
 
-let azurite: RunningAzurite;
-before(async () => {
-  azurite = await startAzurite();
-});
-after(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 async function scrape(): Promise<Map<string, PromFamily>> {
   return parsePrometheus(await register.metrics());

@@ -5,30 +5,19 @@
  * minutes on this 2-core machine: every instance costs at least 4 transactions, and Azurite slows down as its table
  * grows); `SCALE_INSTANCES=2000` runs a smaller one.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionStringFor, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
+import { connectionStringFor } from '../../src/host/storage/azurite.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { DirectInvoker } from '../support/direct-invoker.js';
-import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
+import { useProxiedAzurite } from '../support/azurite.js';
 import { settle, startEngine, tickingApp, uniqueHub } from './harness.js';
 
 const COUNT = Number(process.env.SCALE_INSTANCES ?? 10_000);
 const PERIOD = 60_000;
 
-let azurite: RunningAzurite;
-let proxy: StorageProxy;
-
-before(async () => {
-  azurite = await startAzurite();
-  proxy = await startStorageProxy(azurite.tablePort);
-});
-
-after(async () => {
-  await proxy.close();
-  await azurite.stop();
-});
+const { proxy } = useProxiedAzurite();
 
 /** Fire times seen by the delivery activity, per instance, in virtual time. */
 function scheduleApp(clock: VirtualClock, seen: Map<string, number[]>): DirectInvoker {

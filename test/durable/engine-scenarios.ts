@@ -644,3 +644,61 @@ scenario('suspend and resume apply in their place among a burst; the orchestrato
     await second.shutdown();
   }
 });
+
+scenario('a raised event that arrives while an activity runs survives the continue-as-new that follows', async (b) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started = false;
+  const invoker = new DirectInvoker()
+    .activity('Slow', async () => {
+      started = true;
+      await gate;
+      return 'done';
+    })
+    .orchestration('WorkThenListen', function* (ctx) {
+      const phase: string = ctx.df.getInput();
+      if (phase === 'work') {
+        yield ctx.df.callActivity('Slow', null);
+        ctx.df.continueAsNew('listen');
+        return undefined;
+      }
+      const ping = (yield ctx.df.waitForExternalEvent('Ping')) as string;
+      return `heard ${ping}`;
+    });
+  const engine = await b.engine({ invoker });
+  try {
+    const id = await engine.start('WorkThenListen', { input: 'work' });
+    await waitFor(async () => (started ? true : undefined), 'the activity to run');
+    await engine.raiseEvent(id, 'Ping', 'early');
+    // Let a step take the event into the running execution's history before the activity ends.
+    await waitFor(async () => {
+      const history = (await engine.getStatus(id, { showHistory: true }))?.history as { EventType: number }[] | undefined;
+      return history?.some((e) => e.EventType === 15) ? true : undefined;
+    }, 'the event in history');
+    release();
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 10_000);
+    assert.equal(status.output, 'heard early');
+  } finally {
+    release();
+    await engine.shutdown();
+  }
+});
+
+scenario('a Pending instance that has not started (delayed start) can be terminated, then purged', async (b) => {
+  const invoker = new DirectInvoker().orchestration('Later', function* () {
+    return 'ran';
+  });
+  const engine = await b.engine({ invoker });
+  try {
+    const id = await engine.start('Later', { instanceId: 'pending-forever', startAt: Date.now() + 3_600_000 });
+    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Pending');
+    assert.equal(await engine.purge(id), 0, 'a live instance is not purged');
+    await engine.terminate(id, 'not wanted');
+    const status = await waitForStatus(engine, id, ['Terminated'], 10_000);
+    assert.equal(status.output, 'not wanted');
+    assert.equal(await engine.purge(id), 1);
+    assert.equal(await engine.getStatus(id), undefined);
+  } finally {
+    await engine.shutdown();
+  }
+});

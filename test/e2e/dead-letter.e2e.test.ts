@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { withScheduledHost } from '../support/scheduled-host.js';
 
 interface ScheduleBody {
   nextSequence: number;
@@ -16,26 +15,16 @@ interface ScheduleBody {
 }
 
 test('a tick whose attempts run out goes to DEAD_LETTER_SINK with the knativeerror* extensions, and the schedule moves on', { timeout: 120_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
   const sink = new RecordingSink();
   const dead = new RecordingSink();
-  try {
-    azurite = await startAzurite();
-    await sink.start();
-    await dead.start();
-    sink.failWith = 500;
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'host',
-      env: scheduleSettings(azurite.connectionString, sink.url, 'DeadLetter', {
-        DEAD_LETTER_SINK: `${dead.url}letters`,
-        DELIVERY_RETRY: '2',
-        DELIVERY_BACKOFF_DELAY: '100ms',
-        DELIVERY_MAX_BACKOFF: '500ms',
-      }),
-    });
-    const running = host;
+  sink.failWith = 500;
+  const settings = (): Record<string, string> => ({
+    DEAD_LETTER_SINK: `${dead.url}letters`,
+    DELIVERY_RETRY: '2',
+    DELIVERY_BACKOFF_DELAY: '100ms',
+    DELIVERY_MAX_BACKOFF: '500ms',
+  });
+  await withScheduledHost({ label: 'host', taskHubName: 'DeadLetter', sinks: [sink, dead], settings, tailLines: 60 }, async (running) => {
     await dead.waitFor(3, 30_000);
     assert.equal(sink.events.length, 0, 'the sink accepted nothing');
     const letters = dead.events.slice(0, 3);
@@ -74,13 +63,5 @@ test('a tick whose attempts run out goes to DEAD_LETTER_SINK with the knativeerr
     assert.equal(resumed[0], lastDead + 1, `the sink gets sequence ${lastDead + 1} next (got ${resumed.join(',')})`);
     assert.equal(new Set([...dead.events, ...sink.events].map((e) => e.id)).size, new Set([...dead.events, ...sink.events].map((e) => e.sequence)).size);
     assert.ok(running.running, 'the host keeps running');
-  } catch (error) {
-    if (host) console.error(host.tail(60));
-    throw error;
-  } finally {
-    await host?.dispose();
-    await sink.stop();
-    await dead.stop();
-    await azurite?.stop();
-  }
+  });
 });

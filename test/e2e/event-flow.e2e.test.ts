@@ -5,14 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Server } from 'node:http';
 import { createServer } from '../../src/hello-events/server.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { until } from '../support/host-process.js';
+import { listenLoopback, type Loopback } from '../support/loopback.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -22,7 +20,7 @@ interface Received {
 }
 
 const received: Received[] = [];
-let hello: Server;
+let hello: Loopback | undefined;
 let env: TestEnvironment;
 
 function delivered(): Array<NonNullable<Received['event']>> {
@@ -36,21 +34,17 @@ before(async () => {
       done();
     },
   });
-  hello = createServer({ logDestination: sink });
-  hello.listen(0, '127.0.0.1');
-  await once(hello, 'listening');
-  const port = (hello.address() as AddressInfo).port;
+  hello = await listenLoopback(createServer({ logDestination: sink }));
   env = await createTestEnvironment({
     appDir: root,
     taskHubName: 'EventFlow',
-    env: { K_SINK: `http://127.0.0.1:${port}/`, SCHEDULE: '1s', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
+    env: { K_SINK: `${hello.origin}/`, SCHEDULE: '1s', SCHEDULE_NAME: 'default', LOG_LEVEL: 'silent' },
   });
 });
 
 after(async () => {
   await env?.teardown();
-  hello?.closeAllConnections();
-  await new Promise((resolve) => hello?.close(resolve));
+  await hello?.close();
 });
 
 test('a 1 s schedule delivers CloudEvents to hello-events, in sequence, one second apart', async () => {

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings, until } from '../support/host-process.js';
+import { until, type HostProcess } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { withSuccessiveHosts } from '../support/scheduled-host.js';
 
 const API = '/runtime/webhooks/durabletask';
 
@@ -30,17 +30,9 @@ async function runtimeStatus(host: HostProcess, wanted: string): Promise<Record<
 }
 
 test('the starter reports a forged instance, then starts a new generation instead of continuing it', { timeout: 120_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  const hosts: HostProcess[] = [];
   const sink = new RecordingSink();
-  const startHost = async (label: string): Promise<HostProcess> => {
-    const host = await HostProcess.start({ port: await freePort(), label, env: scheduleSettings(azurite!.connectionString, sink.url, 'ForeignInstance', { SCHEDULE: '1m' }) });
-    hosts.push(host);
-    return host;
-  };
-  try {
-    azurite = await startAzurite();
-    await sink.start();
+  await withSuccessiveHosts({ taskHubName: 'ForeignInstance', sink }, async (start) => {
+    const startHost = (label: string): Promise<HostProcess> => start(label, { SCHEDULE: '1m' });
     const first = await startHost('first');
     const genuine = await runtimeStatus(first, 'Running');
     assert.equal(await post(first, `${API}/instances/schedule-default/terminate?reason=test`), 202);
@@ -74,12 +66,5 @@ test('the starter reports a forged instance, then starts a new generation instea
     assert.equal(status['nextSequence'], 1);
     assert.equal(typeof status['origin'], 'string', 'the new generation is marked as the starter\'s');
     assert.equal((await third.stop()).code, 0);
-  } catch (error) {
-    for (const host of hosts) process.stderr.write(`--- ${host.tail(20)}\n`);
-    throw error;
-  } finally {
-    for (const host of hosts) await host.dispose();
-    await sink.stop();
-    await azurite?.stop();
-  }
+  });
 });

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings, until } from '../support/host-process.js';
+import { until, type HostProcess } from '../support/host-process.js';
 import { scrape, type Scrape } from '../support/prometheus.js';
-import { RecordingSink, type SinkAttempt } from '../support/recording-sink.js';
+import { allowlistOf, RecordingSink, type SinkAttempt } from '../support/recording-sink.js';
+import { withScheduledHost } from '../support/scheduled-host.js';
 
 interface Described {
   status: string;
@@ -50,29 +50,20 @@ function mismatch(s: Scrape, schedule: string, attempts: readonly SinkAttempt[])
 }
 
 test('/api/metrics counts every attempt, tick outcome, lateness and duration as the sinks saw them, and the schedules by state', { timeout: 120_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
   const sink = new RecordingSink();
   const other = new RecordingSink();
   const dead = new RecordingSink();
-  try {
-    azurite = await startAzurite();
-    for (const s of [sink, other, dead]) await s.start();
-    // Attempt by attempt: tick 1 500 then 200; tick 2 400 (refused for good); tick 3 500, 500 (attempts out: kept), then 200.
-    sink.script = [500, 200, 400, 500, 500];
-    other.failWith = 500;
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'metrics',
-      env: scheduleSettings(azurite.connectionString, sink.url, 'Metrics', {
-        DELIVERY_RETRY: '2',
-        DELIVERY_BACKOFF_DELAY: '100ms',
-        DELIVERY_MAX_BACKOFF: '500ms',
-        CATCH_UP_WINDOW: '1s',
-        SINK_ALLOWLIST: [sink, other, dead].map((s) => new URL(s.url).origin).join(','),
-      }),
-    });
-    const running = host;
+  // Attempt by attempt: tick 1 500 then 200; tick 2 400 (refused for good); tick 3 500, 500 (attempts out: kept), then 200.
+  sink.script = [500, 200, 400, 500, 500];
+  other.failWith = 500;
+  const settings = (): Record<string, string> => ({
+    DELIVERY_RETRY: '2',
+    DELIVERY_BACKOFF_DELAY: '100ms',
+    DELIVERY_MAX_BACKOFF: '500ms',
+    CATCH_UP_WINDOW: '1s',
+    SINK_ALLOWLIST: allowlistOf([sink, other, dead]),
+  });
+  await withScheduledHost({ label: 'metrics', taskHubName: 'Metrics', sinks: [sink, other, dead], settings, tailLines: 60 }, async (running) => {
     const letters = { every: '1s', sink: other.url, delivery: { retry: 0, deadLetterSink: dead.url } };
     assert.ok([200, 201].includes(await send(running, '/api/schedules/letters', 'PUT', letters)));
     await sink.waitFor(4, 30_000);
@@ -123,7 +114,7 @@ test('/api/metrics counts every attempt, tick outcome, lateness and duration as 
     const elsewhere = scraped.text.split('\n').filter((line) => !line.includes('eventsource_sink_')).join('\n');
     for (const s of [sink, other, dead]) assert.ok(!elsewhere.includes(String(new URL(s.url).port)), 'no sink in a label');
     for (const series of scraped.family('eventsource_sink_up')?.series ?? []) assert.equal(series.labels['origin'], new URL(series.labels['origin'] ?? '').origin);
-    assert.equal(scraped.value('eventsource_sink_up', { origin: new URL(sink.url).origin }), 1);
+    assert.equal(scraped.value('eventsource_sink_up', { origin: sink.at().origin }), 1);
 
     // Paused for 3 s with a 1 s catch-up window: on resume the missed ticks are skipped and counted once, but a
     // pause is deliberate: no "falling behind" warning, healthz stays ok (#16).
@@ -143,12 +134,5 @@ test('/api/metrics counts every attempt, tick outcome, lateness and duration as 
     // (A tick late for another reason on a busy machine may still be said; skips are not.)
     const warning = running.records().find((r) => typeof r.msg === 'string' && r.msg.startsWith('schedule default is falling behind:') && Number(r.skippedTicks) > 0);
     assert.equal(warning, undefined, 'ticks a pause held back are no sign of overload');
-  } catch (error) {
-    if (host) console.error(host.tail(60));
-    throw error;
-  } finally {
-    await host?.dispose();
-    for (const s of [sink, other, dead]) await s.stop();
-    await azurite?.stop();
-  }
+  });
 });

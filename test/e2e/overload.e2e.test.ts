@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings, until, type LogRecord } from '../support/host-process.js';
+import { until, type LogRecord } from '../support/host-process.js';
 import { scrape } from '../support/prometheus.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { withScheduledHost } from '../support/scheduled-host.js';
 
 interface Health {
   status: string;
@@ -20,24 +20,15 @@ interface Health {
 const INTERVAL_MS = 3_000;
 
 test('late ticks: one warning line per interval, healthz degraded while it lasts, ok again once the schedule caught up', { timeout: 120_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
   const sink = new RecordingSink();
-  try {
-    azurite = await startAzurite();
-    await sink.start();
-    sink.delayMs = 300;
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'overload',
-      env: scheduleSettings(azurite.connectionString, sink.url, 'Overload', {
-        SCHEDULE: '200ms',
-        MIN_INTERVAL: '100ms',
-        LATE_TICK_THRESHOLD: '500ms',
-        OVERLOAD_LOG_INTERVAL: `${INTERVAL_MS}ms`,
-      }),
-    });
-    const running = host;
+  sink.delayMs = 300;
+  const settings = (): Record<string, string> => ({
+    SCHEDULE: '200ms',
+    MIN_INTERVAL: '100ms',
+    LATE_TICK_THRESHOLD: '500ms',
+    OVERLOAD_LOG_INTERVAL: `${INTERVAL_MS}ms`,
+  });
+  await withScheduledHost({ label: 'overload', taskHubName: 'Overload', sinks: [sink], settings }, async (running) => {
     const degraded = await until('healthz to say degraded', async () => {
       const health = await running.getJson<Health>('/api/healthz');
       assert.equal(health.status, 200, 'degraded is still 200: no reason to restart the pod');
@@ -70,12 +61,5 @@ test('late ticks: one warning line per interval, healthz degraded while it lasts
     }, 30_000);
     const sequences = sink.sequences();
     assert.deepEqual(sequences, sequences.map((_, i) => i + 1), 'nothing was skipped or lost: every tick in order');
-  } catch (error) {
-    if (host) console.error(host.tail(40));
-    throw error;
-  } finally {
-    await host?.dispose();
-    await sink.stop();
-    await azurite?.stop();
-  }
+  });
 });

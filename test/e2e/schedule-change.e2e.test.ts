@@ -5,29 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, until, scheduleSettings } from '../support/host-process.js';
+import { until } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
-
-function settings(azurite: RunningAzurite, sink: RecordingSink, schedule: string): Record<string, string> {
-  return scheduleSettings(azurite.connectionString, sink.url, 'ScheduleChange', { SCHEDULE: schedule });
-}
+import { withSuccessiveHosts } from '../support/scheduled-host.js';
 
 test('a changed SCHEDULE applies at the next start and keeps the sequence', { timeout: 90_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  const hosts: HostProcess[] = [];
   const sink = new RecordingSink();
-  try {
-    azurite = await startAzurite();
-    await sink.start();
-    const first = await HostProcess.start({ port: await freePort(), label: 'SCHEDULE=1s', env: settings(azurite, sink, '1s') });
-    hosts.push(first);
+  await withSuccessiveHosts({ taskHubName: 'ScheduleChange', sink }, async (startHost) => {
+    const first = await startHost('SCHEDULE=1s', { SCHEDULE: '1s' });
     await sink.waitFor(3, 20_000);
     assert.equal((await first.stop()).code, 0);
     const beforeChange = Math.max(...sink.events.map((e) => e.data.sequence));
 
-    const second = await HostProcess.start({ port: await freePort(), label: 'SCHEDULE=2s', env: settings(azurite, sink, '2s') });
-    hosts.push(second);
+    const second = await startHost('SCHEDULE=2s', { SCHEDULE: '2s' });
     await until(
       'the starter to hand the running schedule its new spec',
       () => (second.records().some((r) => r.msg === 'schedule changed; new spec sent to the running schedule') ? true : undefined),
@@ -61,12 +51,5 @@ test('a changed SCHEDULE applies at the next start and keeps the sequence', { ti
     const instances = await second.getJson<Array<{ name: string }>>('/runtime/webhooks/durabletask/instances');
     assert.equal(instances.body.filter((i) => i.name === 'scheduleOrchestrator').length, 1, 'still one schedule instance');
     assert.equal((await second.stop()).code, 0);
-  } catch (error) {
-    for (const host of hosts) process.stderr.write(`--- ${host.tail(20)}\n`);
-    throw error;
-  } finally {
-    for (const host of hosts) await host.dispose();
-    await sink.stop();
-    await azurite?.stop();
-  }
+  });
 });

@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings, until } from '../support/host-process.js';
-import { RecordingSink } from '../support/recording-sink.js';
+import { until, type HostProcess } from '../support/host-process.js';
+import { allowlistOf, RecordingSink } from '../support/recording-sink.js';
+import { withScheduledHost } from '../support/scheduled-host.js';
 
 const K_SINK_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJrLXNpbmsifQ.k-sink-signature';
 const OWN_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJvd24ifQ.own-signature';
@@ -22,42 +22,29 @@ async function put(host: HostProcess, name: string, body: unknown): Promise<numb
 }
 
 test('K_SINK gets its OIDC token, another sink none, a schedule naming its own token file that one', { timeout: 120_000 }, async () => {
-  let azurite: RunningAzurite | undefined;
-  let host: HostProcess | undefined;
   const [kSink, other, own] = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
   const dir = mkdtempSync(path.join(tmpdir(), 'sink-tokens-e2e-'));
+  writeFileSync(path.join(dir, 'token'), K_SINK_TOKEN);
+  mkdirSync(path.join(dir, 'sinks'));
+  writeFileSync(path.join(dir, 'sinks', 'own-audience'), OWN_TOKEN);
+  const settings = (): Record<string, string> => ({
+    K_OIDC_TOKEN_FILE: path.join(dir, 'token'),
+    SINK_OIDC_TOKENS_DIR: path.join(dir, 'sinks'),
+    SINK_ALLOWLIST: allowlistOf([kSink, other, own]),
+  });
   try {
-    azurite = await startAzurite();
-    for (const sink of [kSink, other, own]) await sink.start();
-    writeFileSync(path.join(dir, 'token'), K_SINK_TOKEN);
-    mkdirSync(path.join(dir, 'sinks'));
-    writeFileSync(path.join(dir, 'sinks', 'own-audience'), OWN_TOKEN);
-    host = await HostProcess.start({
-      port: await freePort(),
-      label: 'tokens',
-      env: scheduleSettings(azurite.connectionString, kSink.url, 'SinkTokens', {
-        K_OIDC_TOKEN_FILE: path.join(dir, 'token'),
-        SINK_OIDC_TOKENS_DIR: path.join(dir, 'sinks'),
-        SINK_ALLOWLIST: [kSink, other, own].map((s) => new URL(s.url).origin).join(','),
-      }),
-    });
-    const running = host;
-    assert.equal(await put(running, 'elsewhere', { every: '1s', sink: other.url }), 201);
-    assert.equal(await put(running, 'own', { every: '1s', sink: own.url, oidcTokenFile: 'own-audience' }), 201);
-    await until('two events at each sink', () => ([kSink, other, own].every((s) => s.events.length >= 2) ? true : undefined), 30_000);
+    await withScheduledHost({ label: 'tokens', taskHubName: 'SinkTokens', sinks: [kSink, other, own], settings }, async (running) => {
+      assert.equal(await put(running, 'elsewhere', { every: '1s', sink: other.url }), 201);
+      assert.equal(await put(running, 'own', { every: '1s', sink: own.url, oidcTokenFile: 'own-audience' }), 201);
+      await until('two events at each sink', () => ([kSink, other, own].every((s) => s.events.length >= 2) ? true : undefined), 30_000);
 
-    assert.deepEqual([...new Set(kSink.attempts.map((a) => a.authorization))], [`Bearer ${K_SINK_TOKEN}`]);
-    assert.deepEqual([...new Set(other.attempts.map((a) => a.authorization))], [undefined], 'no Authorization header to another sink');
-    assert.deepEqual([...new Set(own.attempts.map((a) => a.authorization))], [`Bearer ${OWN_TOKEN}`]);
-    const described = await running.getJson<{ spec: { oidcTokenFile?: string } }>('/api/schedules/own');
-    assert.equal(described.body.spec.oidcTokenFile, 'own-audience');
-  } catch (error) {
-    if (host) console.error(host.tail(40));
-    throw error;
+      assert.deepEqual([...new Set(kSink.attempts.map((a) => a.authorization))], [`Bearer ${K_SINK_TOKEN}`]);
+      assert.deepEqual([...new Set(other.attempts.map((a) => a.authorization))], [undefined], 'no Authorization header to another sink');
+      assert.deepEqual([...new Set(own.attempts.map((a) => a.authorization))], [`Bearer ${OWN_TOKEN}`]);
+      const described = await running.getJson<{ spec: { oidcTokenFile?: string } }>('/api/schedules/own');
+      assert.equal(described.body.spec.oidcTokenFile, 'own-audience');
+    });
   } finally {
-    await host?.dispose();
-    for (const sink of [kSink, other, own]) await sink.stop();
-    await azurite?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -23,7 +23,7 @@ test('one span per attempt; each attempt carries its own span\'s traceparent, he
   const [sink] = app.sinks;
   assert.ok(sink);
   sink.script = [500];
-  const firstTick = await firstFireTime();
+  const firstTick = await app.firstFireTime();
   await app.env.advanceTime(firstTick - app.env.clock.now() + 2 * 60_000 + 5_000);
   await sink.waitFor(3, 20_000);
   const attempts = sink.attempts;
@@ -49,14 +49,3 @@ test('one span per attempt; each attempt carries its own span\'s traceparent, he
   assert.deepEqual(attempts.map((a) => byId.get(TRACEPARENT.exec(a.traceparent ?? '')?.[2] ?? '')?.attributes['eventsource.attempt']), [1, 2, 1, 1]);
   assert.deepEqual(attempts.map((a) => byId.get(TRACEPARENT.exec(a.traceparent ?? '')?.[2] ?? '')?.attributes['eventsource.sequence']), [1, 1, 2, 3]);
 });
-
-/** The schedule has started once it shows its next fire time (the starter runs as the host starts). */
-async function firstFireTime(): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { body } = await app.env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
-    if (body && typeof body === 'object' && body.nextFireTime) return Date.parse(body.nextFireTime);
-    if (Date.now() > deadline) throw new Error('the schedule did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

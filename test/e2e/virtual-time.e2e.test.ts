@@ -14,7 +14,7 @@ const app = useAppEnvironment({ taskHubName: 'VirtualTime', startTime: start });
 const sink = app.sinks[0] as RecordingSink;
 
 test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with the right times', async () => {
-  const first = await waitForFirstFireTime();
+  const first = await app.firstFireTime();
   const ticks = 24 * 60;
   // One call: the environment moves from due timer to due timer and lets the host go idle at each.
   await app.env.advanceTime(first - start + (ticks - 1) * MINUTE);
@@ -30,13 +30,3 @@ test('a 1-minute schedule advanced through 24 hours delivers 1,440 events with t
   assert.equal(first, start + MINUTE, 'the first tick is the first whole minute (the every grid) after the schedule started');
   assert.equal(Date.parse(events[ticks - 1]!.time) - Date.parse(events[0]!.time), (ticks - 1) * MINUTE);
 });
-
-async function waitForFirstFireTime(): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { body } = await app.env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
-    if (body && typeof body === 'object' && body.nextFireTime) return Date.parse(body.nextFireTime);
-    if (Date.now() > deadline) throw new Error('the schedule did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

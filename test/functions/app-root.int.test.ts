@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { composeApp } from '../../src/functions/app-root.js';
 import { ConfigError } from '../../src/eventsource/core/errors.js';
-import { TestSink } from '../eventsource/delivery/test-sink.js';
+import { RecordingSink } from '../support/recording-sink.js';
 
-let sink: TestSink;
+let sink: RecordingSink;
 before(async () => {
-  sink = await TestSink.start();
+  sink = await RecordingSink.answering();
 });
 after(() => sink.stop());
 
@@ -20,10 +20,10 @@ const base = { LOG_LEVEL: 'silent', K_CA_CERTS_DIR: '/nonexistent/certs', AzureW
 test('composeApp: services from the given environment; process.env neither read for them nor written', async () => {
   const envBefore = { ...process.env };
   const terminating: Array<() => Promise<void>> = [];
-  const services = composeApp({ ...base, K_SINK: sink.url('/in').href, SCHEDULE: '1h' }, (flush) => terminating.push(flush));
+  const services = composeApp({ ...base, K_SINK: sink.at('/in').href, SCHEDULE: '1h' }, (flush) => terminating.push(flush));
   assert.deepEqual({ ...process.env }, envBefore);
   assert.equal(process.env['K_SINK'], undefined, 'the test runs without K_SINK');
-  assert.equal(services.config.sink.href, sink.url('/in').href);
+  assert.equal(services.config.sink.href, sink.at('/in').href);
   assert.deepEqual(services.config.scheduleSpec.trigger, { kind: 'every', everyMs: 3_600_000, offsetMs: 0 });
   assert.equal(services.originKey.length, 32);
   assert.equal(terminating.length, 0, 'nothing to flush without an OTLP endpoint');
@@ -37,5 +37,5 @@ test('composeApp: services from the given environment; process.env neither read 
 
 test('composeApp: a bad value is one ConfigError naming the variable', () => {
   assert.throws(() => composeApp({ ...base, K_SINK: 'not a url' }, () => undefined), (error: unknown) => error instanceof ConfigError && /^K_SINK: /.test(error.message));
-  assert.throws(() => composeApp({ ...base, K_SINK: sink.url().href, DELIVERY_RETRY: '0' }, () => undefined), { name: 'ConfigError', message: /^DELIVERY_RETRY: / });
+  assert.throws(() => composeApp({ ...base, K_SINK: sink.at().href, DELIVERY_RETRY: '0' }, () => undefined), { name: 'ConfigError', message: /^DELIVERY_RETRY: / });
 });

@@ -10,14 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite, type RunningAzurite } from '../../src/host/storage/azurite.js';
-import { HostProcess, scheduleSettings, until, type LogRecord } from '../support/host-process.js';
+import { until, type HostProcess, type LogRecord } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { launchScheduledHost, type HostRun } from '../support/scheduled-host.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'schedules-api-limits-'));
 const file = path.join(dir, 'schedules.yaml');
 const sink = new RecordingSink();
-let azurite: RunningAzurite | undefined;
+let run: HostRun | undefined;
 let host: HostProcess | undefined;
 
 interface Answer {
@@ -45,28 +45,16 @@ function changeLines(): LogRecord[] {
 }
 
 before(async () => {
-  azurite = await startAzurite();
-  await sink.start();
   writeFileSync(file, 'schedules:\n  - name: from-file\n    every: 1h\n');
-  host = await HostProcess.start({
-    port: await freePort(),
-    label: 'api-limits',
-    env: scheduleSettings(azurite.connectionString, sink.url, 'ApiLimits', {
-      SCHEDULE: '2s',
-      SCHEDULES_FILE: file,
-      MIN_INTERVAL: '2s',
-      MAX_BACKFILL_TICKS: '30',
-      MAX_SCHEDULES: '4',
-    }),
-  });
+  const settings = { SCHEDULE: '2s', SCHEDULES_FILE: file, MIN_INTERVAL: '2s', MAX_BACKFILL_TICKS: '30', MAX_SCHEDULES: '4' };
+  run = await launchScheduledHost({ label: 'api-limits', taskHubName: 'ApiLimits', sinks: [sink], settings: () => settings });
+  host = run.host;
   await until('the file schedule to run', async () => ((await call('GET', '/api/schedules/from-file')).body['origin'] === 'file' ? true : undefined), 30_000);
 });
 
 after(async () => {
   if (host && process.exitCode) console.error(host.tail(60));
-  await host?.dispose();
-  await sink.stop();
-  await azurite?.stop();
+  await run?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

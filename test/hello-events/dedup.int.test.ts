@@ -3,11 +3,10 @@
  * (`Processed`) and logged as a duplicate with the time it was first seen; the window's memory stays bounded however
  * many ids arrive; `GET /healthz` answers `ok`.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { createServer } from '../../src/hello-events/server.js';
+import { listenDuringTests } from '../support/loopback.js';
 import { DedupWindow } from '../../src/hello-events/dedup-window.js';
 
 /** A pino destination that keeps every JSON line. */
@@ -24,27 +23,17 @@ describe('hello-events: deduplication and /healthz', () => {
   const clock = { now: Date.parse('2030-01-01T00:00:00Z') };
   const window = new DedupWindow({ maxEntries: 50, maxAgeMs: 60_000 }, () => clock.now);
   const server = createServer({ logDestination: logs, dedupWindow: window });
-  let base = '';
-
-  before(async () => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const served = listenDuringTests(server);
 
   async function postBinary(source: string, id: string): Promise<{ status: number; text: string }> {
     const headers = { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': source, 'ce-type': 'dev.example.hello', 'content-type': 'application/json' };
-    const response = await fetch(`${base}/`, { method: 'POST', headers, body: '{"n":1}' });
+    const response = await fetch(`${served.origin}/`, { method: 'POST', headers, body: '{"n":1}' });
     return { status: response.status, text: await response.text() };
   }
 
   async function postStructured(source: string, id: string): Promise<{ status: number; text: string }> {
     const body = JSON.stringify({ specversion: '1.0', id, source, type: 'dev.example.hello', data: { n: 1 } });
-    const response = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body });
+    const response = await fetch(`${served.origin}/`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body });
     return { status: response.status, text: await response.text() };
   }
 
@@ -112,11 +101,11 @@ describe('hello-events: deduplication and /healthz', () => {
   });
 
   it('GET and HEAD /healthz answer 200 ok; other methods 405', async () => {
-    const get = await fetch(`${base}/healthz`);
+    const get = await fetch(`${served.origin}/healthz`);
     assert.equal(get.status, 200);
     assert.equal(await get.text(), 'ok');
-    assert.equal((await fetch(`${base}/healthz`, { method: 'HEAD' })).status, 200);
-    const post = await fetch(`${base}/healthz`, { method: 'POST', body: 'x' });
+    assert.equal((await fetch(`${served.origin}/healthz`, { method: 'HEAD' })).status, 200);
+    const post = await fetch(`${served.origin}/healthz`, { method: 'POST', body: 'x' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
     await post.text();

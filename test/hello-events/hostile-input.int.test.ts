@@ -4,13 +4,13 @@
  * a bad base64 by nothing), a client that sends its headers too slowly is cut off, and a fuzz run of binary and
  * structured CloudEvents never gets a 5xx or kills the server.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { createServer } from '../../src/hello-events/server.js';
+import { listenDuringTests } from '../support/loopback.js';
 import { fuzzParameters } from '../support/fuzz.js';
 
 const silent = { write: (): void => undefined };
@@ -19,20 +19,10 @@ const structured = { specversion: '1.0', id: 'e-1', source: '/s', type: 't' };
 
 describe('hello-events: hostile input', () => {
   const server = createServer({ logDestination: silent, headersTimeoutMs: 500, requestTimeoutMs: 1_000, maxBodyBytes: 64 * 1024 });
-  let base = '';
-
-  before(async () => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const served = listenDuringTests(server);
 
   async function post(headers: Record<string, string>, body: string | Uint8Array): Promise<{ status: number; text: string }> {
-    const response = await fetch(base, { method: 'POST', headers, body });
+    const response = await fetch(`${served.origin}/`, { method: 'POST', headers, body });
     return { status: response.status, text: await response.text() };
   }
 
@@ -61,7 +51,7 @@ describe('hello-events: hostile input', () => {
   });
 
   it('a client that never finishes its headers is cut off after the headers timeout', async () => {
-    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const socket = net.connect(served.port, '127.0.0.1');
     await once(socket, 'connect');
     socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nce-id: slow\r\n');
     const started = Date.now();
@@ -106,6 +96,6 @@ describe('hello-events: hostile input', () => {
       fuzzParameters({ numRuns: 300 }, 'hello-events CloudEvents'),
     );
     // The server still answers after all of it.
-    assert.equal((await fetch(base)).status, 200);
+    assert.equal((await fetch(`${served.origin}/`)).status, 200);
   });
 });

@@ -1,12 +1,12 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { createServer } from '../../src/hello-events/server.js';
+import { listenDuringTests } from '../support/loopback.js';
 import { freePort } from '../../src/host/storage/azurite.js';
 
 interface Reply {
@@ -75,20 +75,10 @@ function sampleEvent(sequence: string, data: unknown): CloudEvent<unknown> {
 describe('hello-events server', () => {
   const logs = captureLines();
   const server = createServer({ logDestination: logs });
-  let port = 0;
-
-  before(async () => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const served = listenDuringTests(server);
 
   test('GET / answers Hello World! as text', async () => {
-    const reply = await send(port);
+    const reply = await send(served.port);
     assert.equal(reply.status, 200);
     assert.equal(reply.text, 'Hello World!');
     assert.match(String(reply.headers['content-type']), /^text\/plain/);
@@ -96,7 +86,7 @@ describe('hello-events server', () => {
 
   test('a binary-mode POST is processed and logged once with all its attributes and data', async () => {
     const message = HTTP.binary(sampleEvent('41', { greeting: 'binary' }));
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: message.headers,
       body: String(message.body),
@@ -123,7 +113,7 @@ describe('hello-events server', () => {
   test('a structured-mode POST is processed and logged', async () => {
     const message = HTTP.structured(sampleEvent('42', { greeting: 'structured' }));
     assert.match(String(message.headers['content-type']), /^application\/cloudevents\+json/);
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: message.headers,
       body: String(message.body),
@@ -142,14 +132,14 @@ describe('hello-events server', () => {
     const message = HTTP.binary(sampleEvent('43', { n: 1 }));
     const headers = { ...(message.headers as http.OutgoingHttpHeaders) };
     delete headers['ce-id'];
-    const reply = await send(port, { method: 'POST', headers, body: String(message.body) });
+    const reply = await send(served.port, { method: 'POST', headers, body: String(message.body) });
     assert.equal(reply.status, 400);
     assert.match(reply.text, /ce-id/);
   });
 
   test('a structured POST without id is refused with 400 naming id', async () => {
     const body = JSON.stringify({ specversion: '1.0', source: '/s', type: 't' });
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
       body,
@@ -160,7 +150,7 @@ describe('hello-events server', () => {
 
   test('a bad specversion is refused with 400 naming it', async () => {
     const body = JSON.stringify({ specversion: '9.9', id: '1', source: '/s', type: 't' });
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
       body,
@@ -170,14 +160,14 @@ describe('hello-events server', () => {
   });
 
   test('a body that is no CloudEvent at all is refused with 400', async () => {
-    const reply = await send(port, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const reply = await send(served.port, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     assert.equal(reply.status, 400);
     assert.match(reply.text, /not a CloudEvent/);
   });
 
   test('a declared Content-Length over 1 MiB is refused with 413', async () => {
     const body = Buffer.alloc(1024 * 1024 + 1, 0x61);
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json', 'content-length': body.length },
       body,
@@ -189,7 +179,7 @@ describe('hello-events server', () => {
   test('a chunked body that grows past 1 MiB is refused with 413', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     const chunks = Array.from({ length: 20 }, () => chunk); // 1.25 MiB, no Content-Length
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
       body: chunks,
@@ -199,7 +189,7 @@ describe('hello-events server', () => {
 
   test('a body of exactly 1 MiB is read (and then judged on its content)', async () => {
     const body = Buffer.alloc(1024 * 1024, 0x20); // whitespace only: readable, but no CloudEvent
-    const reply = await send(port, {
+    const reply = await send(served.port, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json', 'content-length': body.length },
       body,
@@ -208,10 +198,10 @@ describe('hello-events server', () => {
   });
 
   test('other methods get 405 and other paths 404', async () => {
-    const put = await send(port, { method: 'PUT', body: 'x' });
+    const put = await send(served.port, { method: 'PUT', body: 'x' });
     assert.equal(put.status, 405);
     assert.match(String(put.headers['allow']), /POST/);
-    const other = await send(port, { path: '/elsewhere' });
+    const other = await send(served.port, { path: '/elsewhere' });
     assert.equal(other.status, 404);
   });
 });

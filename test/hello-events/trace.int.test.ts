@@ -6,14 +6,13 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { freePort } from '../../src/host/storage/azurite.js';
+import { RecordingSink } from '../support/recording-sink.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -117,24 +116,15 @@ describe('hello-events: trace continuation', () => {
 });
 
 it('main.js exports its spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (flushed on SIGTERM)', { timeout: 30_000 }, async () => {
-  const exports: string[] = [];
-  const collector = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      exports.push(`${req.method} ${req.url} ${req.headers['content-type']}\n${Buffer.concat(chunks).toString('utf8')}`);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  collector.listen(0, '127.0.0.1');
-  await once(collector, 'listening');
+  const collector = await RecordingSink.answering();
+  collector.answer = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   const port = await freePort();
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../src/hello-events/main.js')], {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.at().origin,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -159,13 +149,12 @@ it('main.js exports its spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (flu
     await exited;
     assert.equal(child.exitCode, 0);
     assert.match(stdout, new RegExp(`"trace_id":"${TRACE}"`));
-    const sent = exports.join('\n');
+    const sent = collector.requests.map((r) => `${r.method} ${r.url} ${r.headers['content-type']}\n${r.body}`).join('\n');
     assert.match(sent, /^POST \/v1\/traces /);
     assert.ok(sent.includes(TRACE), sent.slice(0, 500));
     assert.ok(sent.includes(PARENT), sent.slice(0, 500));
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    collector.closeAllConnections();
-    collector.close();
+    await collector.stop();
   }
 });

@@ -5,9 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
+import { stockClient } from '../support/stock-client.js';
 
 const appDir = path.resolve(__dirname, '..', '..', '..', 'test', 'host', 'fixtures', 'sample-app');
 let env: TestEnvironment;
@@ -15,10 +15,7 @@ let client: df.DurableClient;
 
 before(async () => {
   env = await createTestEnvironment({ appDir, taskHubName: 'StockClient' });
-  const binding = df.input.durableClient();
-  const context = new InvocationContext({ functionName: 'test', options: { extraInputs: [binding] } });
-  context.extraInputs.set(binding, env.host.durableApi.clientBindingData());
-  client = df.getClient(context);
+  client = stockClient(env.host.durableApi.clientBindingData(), 'test');
 });
 
 after(async () => {

@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/host/storage/azurite.js';
 import { LauncherRun } from '../support/launcher-run.js';
+import { listenLoopback, type Loopback } from '../support/loopback.js';
 
 /** The launcher's environment without what the caller's shell would add; `settings` on top. */
 function launch(settings: Record<string, string>): LauncherRun {
@@ -22,11 +23,9 @@ function launch(settings: Record<string, string>): LauncherRun {
   return new LauncherRun(env);
 }
 
-async function occupied(): Promise<{ server: Server; port: number }> {
-  const port = await freePort();
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, port };
+/** A port something listens on already. */
+function occupied(): Promise<Loopback> {
+  return listenLoopback(createServer());
 }
 
 async function ports(): Promise<Record<string, string>> {
@@ -51,7 +50,7 @@ for (const variable of ['FUNCTIONS_PORT', 'HELLO_EVENTS_PORT'] as const) {
       assert.equal(run.lines.filter((line) => /\] (azurite|hello-events|functions host) ready |\] ready in |events flowing|EADDRINUSE/.test(line)).length, 0, run.tail());
     } finally {
       await run.stop();
-      taken.server.close();
+      await taken.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

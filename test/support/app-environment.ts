@@ -5,7 +5,7 @@
 import { after, before } from 'node:test';
 import path from 'node:path';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
-import { RecordingSink } from './recording-sink.js';
+import { allowlistOf, RecordingSink } from './recording-sink.js';
 
 export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -24,6 +24,18 @@ export interface AppEnvironment {
   /** The running environment (set once `before` ran). */
   readonly env: TestEnvironment;
   readonly sinks: RecordingSink[];
+  /** The default schedule's first fire time (epoch ms), once the starter has started it (the host runs it at start). */
+  firstFireTime(): Promise<number>;
+}
+
+async function firstFireTimeOf(env: TestEnvironment): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { body } = await env.getJson<{ nextFireTime?: string }>('/api/schedules/default');
+    if (body && typeof body === 'object' && body.nextFireTime) return Date.parse(body.nextFireTime);
+    if (Date.now() > deadline) throw new Error('the schedule did not start');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironment {
@@ -42,7 +54,7 @@ export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironmen
         SCHEDULE: options.schedule ?? '1m',
         SCHEDULE_NAME: 'default',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-        ...(sinks.length > 1 ? { SINK_ALLOWLIST: sinks.map((s) => new URL(s.url).origin).join(',') } : {}),
+        ...(sinks.length > 1 ? { SINK_ALLOWLIST: allowlistOf(sinks) } : {}),
         ...options.env,
       },
     });
@@ -51,11 +63,15 @@ export function useAppEnvironment(options: AppEnvironmentOptions): AppEnvironmen
     await env?.teardown();
     for (const sink of sinks) await sink.stop();
   });
+  const running = (): TestEnvironment => {
+    if (!env) throw new Error('the app environment is not started yet (use it inside a test)');
+    return env;
+  };
   return {
     get env(): TestEnvironment {
-      if (!env) throw new Error('the app environment is not started yet (use it inside a test)');
-      return env;
+      return running();
     },
     sinks,
+    firstFireTime: () => firstFireTimeOf(running()),
   };
 }

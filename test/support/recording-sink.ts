@@ -1,11 +1,36 @@
 /**
- * A real CloudEvents sink on loopback for end-to-end tests: it parses every POST with the cloudevents SDK and
- * records it. It can be told to fail (answer a status) or to go away (close its port) and come back on the same port.
+ * The one test sink: a real HTTP(S) server on loopback that records every request as it came (`requests`) and, for
+ * CloudEvents, parses every POST with the cloudevents SDK and records the event (`events`, `attempts`). It can be
+ * told to fail (answer a status, a script of statuses, a delay, a reset), to answer each request itself (`answer`),
+ * or to go away (close its port) and come back on the same port.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { after, before } from 'node:test';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { HTTP, type CloudEvent } from 'cloudevents';
+import { listenLoopback, type Loopback } from './loopback.js';
+
+/** One request as it came, whatever it was and whatever it was answered. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  /** The body as UTF-8 text. */
+  body: string;
+  /** The body as it came (binary-mode data need not be text). */
+  bytes: Buffer;
+  /** Which accepted socket carried it (1 for the first). */
+  socketId: number;
+}
+
+/** Answers a request itself: any status and headers, or no answer at all (a hanging request). */
+export type Responder = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface SinkOptions {
+  /** Serve HTTPS with this certificate. */
+  tls?: { cert: string; key: string };
+}
 
 export interface ReceivedEvent {
   id: string;
@@ -39,8 +64,14 @@ export interface SinkAttempt {
 
 export class RecordingSink {
   readonly events: ReceivedEvent[] = [];
-  /** Every POST with what it was answered, in arrival order. */
+  /** Every POST with what it was answered, in arrival order (not kept while `answer` is set). */
   readonly attempts: SinkAttempt[] = [];
+  /** Every request as it came, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Sockets accepted so far. */
+  connections = 0;
+  /** While set, answers every request (after it is recorded in `requests`) instead of the CloudEvents rules below. */
+  answer: Responder | undefined;
   /** Status answered instead of 200 while set (e.g. 503). */
   failWith: number | undefined;
   /** Statuses answered to the next POSTs, one each, in order (before failWith; 2xx records the event). */
@@ -54,31 +85,54 @@ export class RecordingSink {
    * delay in real ms, or `reset` (the connection is destroyed without an answer). Undefined: the usual rules.
    */
   respond: ((event: CloudEvent<unknown> | undefined) => { status?: number; delayMs?: number; reset?: boolean } | undefined) | undefined;
-  private server: Server | undefined;
-  private port = 0;
+  private loopback: Loopback | undefined;
+  private boundPort = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
+  private readonly socketIds = new WeakMap<Socket, number>();
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/`;
+  constructor(private readonly options: SinkOptions = {}) {}
+
+  /**
+   * A started sink for delivery tests that look at requests rather than events: it answers 200 with no body to
+   * everything until `answer` is set to something else.
+   */
+  static async answering(options: SinkOptions = {}): Promise<RecordingSink> {
+    return answeringSink(options).start();
   }
 
-  async start(port = this.port): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 1_000;
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+  /** The port it listens on (kept across stop() and start()). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The base URL with a trailing slash, e.g. `http://127.0.0.1:40123/`. */
+  get url(): string {
+    return this.at().href;
+  }
+
+  /** A URL on this sink. */
+  at(pathAndQuery = '/'): URL {
+    return new URL(`${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.boundPort}${pathAndQuery}`);
+  }
+
+  async start(port = this.boundPort): Promise<this> {
+    const { tls } = this.options;
+    const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createServer();
+    // A sink that answers every request itself keeps node's keep-alive default (tests count its connections).
+    if (this.answer === undefined) server.keepAliveTimeout = 1_000;
+    server.on('connection', (socket: Socket) => this.socketIds.set(socket, ++this.connections));
+    server.on('secureConnection', (socket: Socket) => this.socketIds.set(socket, this.connections));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+    this.loopback = await listenLoopback(server, port);
+    this.boundPort = this.loopback.port;
     return this;
   }
 
   /** Closes the port (connections refused until start() again). */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const loopback = this.loopback;
+    this.loopback = undefined;
+    await loopback?.close();
   }
 
   /** Distinct sequences received so far, in arrival order of their first copy. */
@@ -111,14 +165,25 @@ export class RecordingSink {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const socketId = this.socketIds.get(req.socket) ?? -1;
+    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: bytes.toString('utf8'), bytes, socketId });
+    if (this.answer) {
+      this.answer(req, res);
+      return;
+    }
     if (req.method !== 'POST') {
       res.writeHead(200).end('Hello World!');
       return;
     }
+    await this.answerCloudEvent(req, res, bytes);
+  }
+
+  private async answerCloudEvent(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     let event: CloudEvent<unknown> | undefined;
     let invalid: unknown;
     try {
-      const parsed = HTTP.toEvent({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const parsed = HTTP.toEvent({ headers: req.headers, body: body.toString('utf8') });
       event = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
     } catch (error) {
       invalid = error;
@@ -168,4 +233,23 @@ export class RecordingSink {
       }
     }
   }
+}
+
+/** SINK_ALLOWLIST naming these sinks' origins. */
+export function allowlistOf(sinks: readonly RecordingSink[]): string {
+  return sinks.map((sink) => sink.at().origin).join(',');
+}
+
+function answeringSink(options: SinkOptions): RecordingSink {
+  const sink = new RecordingSink(options);
+  sink.answer = (_req, res) => res.writeHead(200).end();
+  return sink;
+}
+
+/** For a file or a describe block: a sink like `RecordingSink.answering()`, started before the tests, stopped after. */
+export function useAnsweringSink(options: SinkOptions = {}): RecordingSink {
+  const sink = answeringSink(options);
+  before(() => sink.start());
+  after(() => sink.stop());
+  return sink;
 }

@@ -10,9 +10,9 @@
  * - hold('transaction'): requests of that kind never reach storage (nor get an answer) until hold(undefined), which
  *   drops them: the client hangs there, as one killed at that instant would have left things; held() counts them.
  */
-import { once } from 'node:events';
 import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenLoopback } from './loopback.js';
 
 export type CallKind = 'transaction' | 'query' | 'get' | 'write' | 'table';
 
@@ -87,10 +87,8 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     socket.on('close', () => clients.delete(socket));
   });
   server.keepAliveTimeout = 1_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const loopback = await listenLoopback(server);
+  const { port } = loopback;
   const resetAll = (): void => {
     for (const s of clients) s.destroy();
     for (const r of inFlight) r.destroy();
@@ -124,11 +122,9 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
       held.clear();
     },
     held: () => held.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        resetAll();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close() {
+      resetAll();
+      return loopback.close();
+    },
   };
 }

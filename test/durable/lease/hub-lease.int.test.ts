@@ -4,29 +4,22 @@
  * round trips are real and awaited between instants. Holders name a made-up machine, so the same-machine fast
  * takeover (holderIsGone) never applies here.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { HubLease, type LeaseTiming } from '../../../src/durable/lease/hub-lease.js';
 import { readLeaseRow } from '../../../src/durable/store/azure-tables/lease-codec.js';
 import { createAzureTablesStore } from '../../../src/durable/store/azure-tables/azure-tables-store.js';
-import { connectionStringFor, startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
+import { connectionStringFor } from '../../../src/host/storage/azurite.js';
+import { useAzurite } from '../../support/azurite.js';
 import type { Clock } from '../../../src/durable/clock/clock.js';
 import { VirtualClock } from '../../../src/durable/clock/virtual-clock.js';
 import { captureLogger } from '../../host/capture-logger.js';
 import { startStorageProxy } from '../../support/storage-proxy.js';
 import { uniqueHub } from '../harness.js';
 
-let azurite: RunningAzurite;
-
-before(async () => {
-  azurite = await startAzurite();
-});
-
-after(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 const TIMING: Required<LeaseTiming> = { durationMs: 3_000, renewEveryMs: 1_000, safetyMarginMs: 500 };
 const DAY = 86_400_000;

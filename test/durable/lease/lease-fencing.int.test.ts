@@ -7,14 +7,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { createDurableEngine } from '../../../src/durable/engine.js';
 import { startAzurite, type RunningAzurite } from '../../../src/host/storage/azurite.js';
 import { SystemClock } from '../../../src/durable/clock/system-clock.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 import { testLogger, uniqueHub, waitFor } from '../harness.js';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'ticker-process.js');
@@ -24,40 +23,31 @@ interface Delivery {
   instanceId: string;
   n: number;
   startedAt: number;
-  receivedAt: number;
 }
 
 let azurite: RunningAzurite;
-let sink: Server;
-let sinkUrl: string;
-const deliveries: Delivery[] = [];
+let sink: RecordingSink;
 const children = new Set<ChildProcess>();
 
 before(async () => {
   azurite = await startAzurite();
-  sink = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      deliveries.push({ ...(JSON.parse(body) as Omit<Delivery, 'receivedAt'>), receivedAt: Date.now() });
-      res.end();
-    });
-  });
-  sink.listen(0, '127.0.0.1');
-  await once(sink, 'listening');
-  sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
+  sink = await RecordingSink.answering();
 });
+
+/** What the activities reported so far. */
+function deliveries(): Delivery[] {
+  return sink.requests.map((request) => JSON.parse(request.body) as Delivery);
+}
 
 after(async () => {
   for (const child of children) child.kill('SIGKILL'); // also ends a stopped process
-  sink.closeAllConnections();
-  await new Promise<void>((resolve) => sink.close(() => resolve()));
+  await sink.stop();
   await azurite.stop();
 });
 
 function spawnTicker(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, CONN: azurite.connectionString, SINK_URL: sinkUrl, ...env },
+    env: { ...process.env, CONN: azurite.connectionString, SINK_URL: sink.url, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -73,7 +63,7 @@ function spawnTicker(env: Record<string, string>): { child: ChildProcess; ready:
 }
 
 function countBy(pid: number | undefined, instanceId: string, since = 0): number {
-  return deliveries.filter((d) => d.pid === pid && d.instanceId === instanceId && d.startedAt >= since).length;
+  return deliveries().filter((d) => d.pid === pid && d.instanceId === instanceId && d.startedAt >= since).length;
 }
 
 test('the owner frozen past its lease: the standby takes over, the thawed old owner runs no activity', async () => {
@@ -94,7 +84,7 @@ test('the owner frozen past its lease: the standby takes over, the thawed old ow
     await waitFor(async () => (ids.every((id) => countBy(pidA, id) >= 3) ? true : undefined), 'three ticks of each schedule from the owner', 30_000);
     const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
     assert.equal((await table.getEntity('~hub', 'lease')).Pid, pidA, 'the first process holds the lease');
-    assert.equal(deliveries.filter((d) => d.pid === pidB).length, 0, 'the standby ran nothing');
+    assert.equal(deliveries().filter((d) => d.pid === pidB).length, 0, 'the standby ran nothing');
 
     // Freeze the owner past its lease, then thaw it; then the same the other way round (the thawed one, now the
     // standby, takes over from the second frozen owner).
@@ -102,7 +92,7 @@ test('the owner frozen past its lease: the standby takes over, the thawed old ow
       owner.kill('SIGSTOP');
       const frozenAt = Date.now();
       await waitFor(async () => (ids.every((id) => countBy(standby.pid, id, frozenAt) >= 3) ? true : undefined), `three ticks of each schedule from ${standby.pid}`, 30_000);
-      const firstOfStandby = Math.min(...deliveries.filter((d) => d.pid === standby.pid && d.startedAt >= frozenAt).map((d) => d.startedAt));
+      const firstOfStandby = Math.min(...deliveries().filter((d) => d.pid === standby.pid && d.startedAt >= frozenAt).map((d) => d.startedAt));
       // The row last changed at the owner's last renewal (at most one renewal period before the freeze); the standby
       // waits a full lease from when it saw that change.
       assert.ok(firstOfStandby >= frozenAt + leaseMs - renewMs - 100, `the standby waited out the lease (took over ${firstOfStandby - frozenAt} ms after the freeze)`);
@@ -112,7 +102,7 @@ test('the owner frozen past its lease: the standby takes over, the thawed old ow
       // Long enough for the thawed process's overdue timers, its lease round and several ticks of the new owner.
       await new Promise((r) => setTimeout(r, 2 * leaseMs));
       assert.equal(owner.exitCode, null, 'the old owner is still running');
-      const late = deliveries.filter((d) => d.pid === owner.pid && d.startedAt >= thawedAt);
+      const late = deliveries().filter((d) => d.pid === owner.pid && d.startedAt >= thawedAt);
       assert.deepEqual(late, [], `no activity started in the old owner (${owner.pid}) after the thaw`);
       for (const id of ids) assert.ok(countBy(standby.pid, id, thawedAt) >= 3, `${id}: the new owner keeps running it after the thaw`);
       assert.equal((await table.getEntity('~hub', 'lease')).Pid, standby.pid, 'the lease stays with the new owner');
@@ -120,7 +110,7 @@ test('the owner frozen past its lease: the standby takes over, the thawed old ow
 
     // Per schedule, ticks were dispatched in order: no tick N started after tick N+1 (no stale duplicate).
     for (const id of ids) {
-      const byStart = deliveries.filter((d) => d.instanceId === id).sort((x, y) => x.startedAt - y.startedAt);
+      const byStart = deliveries().filter((d) => d.instanceId === id).sort((x, y) => x.startedAt - y.startedAt);
       for (let i = 1; i < byStart.length; i++) {
         assert.ok((byStart[i]?.n ?? 0) >= (byStart[i - 1]?.n ?? 0), `${id}: tick ${byStart[i]?.n} (pid ${byStart[i]?.pid}) started after tick ${byStart[i - 1]?.n} (pid ${byStart[i - 1]?.pid})`);
       }

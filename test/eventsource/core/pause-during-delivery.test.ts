@@ -9,19 +9,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyEvent } from '../../../src/eventsource/core/schedule-events.js';
-import { afterTick, newScheduleState, nextStep, type DeliveryResult, type ScheduleState, type TickInput } from '../../../src/eventsource/core/schedule-state.js';
+import { afterTick, newScheduleState, nextStep, type ScheduleState } from '../../../src/eventsource/core/schedule-state.js';
 import { specOf } from '../../support/specs.js';
-
-const t0 = Date.UTC(2030, 0, 1);
-const at = (s: number): Date => new Date(t0 + s * 1_000);
-const failed: DeliveryResult = { ok: false, reason: 'HTTP 503', status: 503, retryable: true };
-
-function deliverAt(state: ScheduleState, s: number): { state: ScheduleState; tick: TickInput } {
-  const step = nextStep(state, at(s));
-  assert.equal(step.kind, 'deliver', `a tick is due at ${s} s`);
-  if (step.kind !== 'deliver') throw new Error('unreachable');
-  return { state: step.state, tick: step.tick };
-}
+import { at, deliverAt, failed, t0 } from './steps.js';
 
 /** The scheduled seconds of the own ticks sent from `s` on, each delivered at once, up to `until`. */
 function sentFrom(state: ScheduleState, s: number, until: number): number[] {

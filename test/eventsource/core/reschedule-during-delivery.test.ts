@@ -6,21 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyEvent } from '../../../src/eventsource/core/schedule-events.js';
-import { afterTick, idOf, newScheduleState, nextStep, type DeliveryResult, type ScheduleState, type TickInput } from '../../../src/eventsource/core/schedule-state.js';
+import { afterTick, idOf, newScheduleState, nextStep } from '../../../src/eventsource/core/schedule-state.js';
 import { specOf } from '../../support/specs.js';
+import { at, deliverAt, failed } from './steps.js';
 
-const t0 = Date.UTC(2030, 0, 1);
-const at = (s: number): Date => new Date(t0 + s * 1_000);
 const spec = (every: string) => specOf({ name: 'filed', every, catchUp: { window: '1h', policy: 'all' } });
-const failed: DeliveryResult = { ok: false, reason: 'HTTP 503', status: 503, retryable: true };
-
-/** The step at `s`: the tick it delivers, and the state the delivery runs on. */
-function deliverAt(state: ScheduleState, s: number): { state: ScheduleState; tick: TickInput } {
-  const step = nextStep(state, at(s));
-  assert.equal(step.kind, 'deliver', `a tick is due at ${s} s`);
-  if (step.kind !== 'deliver') throw new Error('unreachable');
-  return { state: step.state, tick: step.tick };
-}
 
 for (const outcome of ['delivered', 'failed'] as const) {
   test(`regression: the own tick under delivery when a new spec arrives keeps its place and sequence (${outcome})`, () => {

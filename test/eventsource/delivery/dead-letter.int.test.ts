@@ -13,7 +13,8 @@ import { createOidcTokenSource } from '../../../src/eventsource/delivery/oidc-to
 import { sendTick, type TickSender } from '../../../src/eventsource/delivery/send-tick.js';
 import { eventId, type TickEventData } from '../../../src/eventsource/core/event.js';
 import type { TickInput } from '../../../src/eventsource/core/schedule-state.js';
-import { closedPort, TestSink, type RecordedRequest } from './test-sink.js';
+import { freePort } from '../../../src/host/storage/azurite.js';
+import { RecordingSink, type RecordedRequest } from '../../support/recording-sink.js';
 
 const tick: TickInput = { scheduleName: 'nightly', generation: '2030-01-01T00:00:00.000Z', sequence: 4, scheduledTime: '2030-01-01T02:30:00.000Z' };
 const eventOptions = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: { team: 'ops' } };
@@ -25,8 +26,8 @@ function received(request: RecordedRequest): CloudEvent<TickEventData> {
 }
 
 describe('dead letters', () => {
-  let sink: TestSink;
-  let dls: TestSink;
+  let sink: RecordingSink;
+  let dls: RecordingSink;
   const pools = createDispatcher({ connectTimeoutMs: 2_000 });
   const deliveries: Delivery[] = [];
   const to = (url: URL, mode: 'binary' | 'structured' = 'binary', timeoutMs = 2_000): Delivery => {
@@ -43,13 +44,13 @@ describe('dead letters', () => {
   });
 
   before(async () => {
-    sink = await TestSink.start();
-    dls = await TestSink.start();
+    sink = await RecordingSink.answering();
+    dls = await RecordingSink.answering();
   });
   beforeEach(() => {
     sink.requests.length = 0;
     dls.requests.length = 0;
-    dls.respond = (_req, res) => res.writeHead(202).end();
+    dls.answer = (_req, res) => res.writeHead(202).end();
   });
   after(async () => {
     for (const delivery of deliveries) await delivery.close();
@@ -59,11 +60,11 @@ describe('dead letters', () => {
   });
 
   it('after the last attempt: the same event, with knativeerrordest (no credentials), knativeerrorcode and knativeerrordata', async () => {
-    sink.respond = (_req, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('queue full, try later');
-    const target = sink.url('/events?sig=s3cr3t');
+    sink.answer = (_req, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('queue full, try later');
+    const target = sink.at('/events?sig=s3cr3t');
     target.username = 'alice';
     target.password = 'hunter2';
-    const result = await sendTick(tick, sender(target, dls.url('/dead')), { lastAttempt: true });
+    const result = await sendTick(tick, sender(target, dls.at('/dead')), { lastAttempt: true });
     assert.deepEqual(result, { ok: false, status: 503, reason: 'HTTP 503', retryable: true, deadLettered: true });
     assert.equal(sink.requests.length, 1);
     assert.equal(dls.requests.length, 1);
@@ -86,8 +87,8 @@ describe('dead letters', () => {
   });
 
   it('a non-retryable status goes there at once, on any attempt; structured mode carries the code as an integer', async () => {
-    sink.respond = (_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad event"}');
-    const result = await sendTick(tick, sender(sink.url(), dls.url(), 'structured'), { lastAttempt: false });
+    sink.answer = (_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad event"}');
+    const result = await sendTick(tick, sender(sink.at(), dls.at(), 'structured'), { lastAttempt: false });
     assert.deepEqual(result, { ok: false, status: 400, reason: 'HTTP 400', retryable: false, deadLettered: true });
     const body = JSON.parse(dls.requests[0]!.body) as Record<string, unknown>;
     assert.equal(body['id'], eventId(tick));
@@ -96,21 +97,21 @@ describe('dead letters', () => {
   });
 
   it('a retryable failure before the last attempt is not dead-lettered', async () => {
-    sink.respond = (_req, res) => res.writeHead(500).end('oops');
-    const result = await sendTick(tick, sender(sink.url(), dls.url()), { lastAttempt: false });
+    sink.answer = (_req, res) => res.writeHead(500).end('oops');
+    const result = await sendTick(tick, sender(sink.at(), dls.at()), { lastAttempt: false });
     assert.deepEqual(result, { ok: false, status: 500, reason: 'HTTP 500', retryable: true });
     assert.equal(dls.requests.length, 0);
   });
 
   it('without a dead-letter sink the failure is returned as it was (the tick is kept)', async () => {
-    sink.respond = (_req, res) => res.writeHead(500).end('oops');
-    const result = await sendTick(tick, sender(sink.url()), { lastAttempt: true });
+    sink.answer = (_req, res) => res.writeHead(500).end('oops');
+    const result = await sendTick(tick, sender(sink.at()), { lastAttempt: true });
     assert.deepEqual(result, { ok: false, status: 500, reason: 'HTTP 500', retryable: true });
   });
 
   it('a network error: code 500 and "dispatch error: <reason>", as Knative writes them', async () => {
-    const down = new URL(`http://127.0.0.1:${await closedPort()}/x`);
-    const result = await sendTick(tick, sender(down, dls.url()), { lastAttempt: true });
+    const down = new URL(`http://127.0.0.1:${await freePort()}/x`);
+    const result = await sendTick(tick, sender(down, dls.at()), { lastAttempt: true });
     assert.deepEqual(result, { ok: false, reason: 'connection refused (ECONNREFUSED)', retryable: true, deadLettered: true });
     const headers = dls.requests[0]!.headers;
     assert.equal(headers['ce-knativeerrorcode'], '500');
@@ -120,27 +121,27 @@ describe('dead letters', () => {
 
   it('knativeerrordata is bounded: the first 768 bytes, 1,024 base64 characters; an empty body gives an empty value', async () => {
     const big = Buffer.from(Array.from({ length: 100_000 }, (_, i) => 32 + (i % 90)));
-    sink.respond = (_req, res) => res.writeHead(502).end(big);
-    await sendTick(tick, sender(sink.url(), dls.url()), { lastAttempt: true });
+    sink.answer = (_req, res) => res.writeHead(502).end(big);
+    await sendTick(tick, sender(sink.at(), dls.at()), { lastAttempt: true });
     const data = String(dls.requests[0]!.headers['ce-knativeerrordata']);
     assert.equal(data.length, 1_024);
     assert.deepEqual(Buffer.from(data, 'base64'), big.subarray(0, 768));
 
-    sink.respond = (_req, res) => res.writeHead(502).end();
-    await sendTick(tick, sender(sink.url(), dls.url()), { lastAttempt: true });
+    sink.answer = (_req, res) => res.writeHead(502).end();
+    await sendTick(tick, sender(sink.at(), dls.at()), { lastAttempt: true });
     assert.equal(dls.requests[1]!.headers['ce-knativeerrordata'], '');
   });
 
   it('when the dead-letter sink fails too, the tick is kept: a retryable failure naming both', async () => {
-    sink.respond = (_req, res) => res.writeHead(400).end();
-    dls.respond = (_req, res) => res.writeHead(503).end();
-    const result = await sendTick(tick, sender(sink.url(), dls.url()), { lastAttempt: false });
+    sink.answer = (_req, res) => res.writeHead(400).end();
+    dls.answer = (_req, res) => res.writeHead(503).end();
+    const result = await sendTick(tick, sender(sink.at(), dls.at()), { lastAttempt: false });
     assert.deepEqual(result, { ok: false, status: 400, reason: 'HTTP 400; the dead-letter sink failed too: HTTP 503', retryable: true });
   });
 
   it('a success never touches the dead-letter sink', async () => {
-    sink.respond = (_req, res) => res.writeHead(204).end();
-    assert.deepEqual(await sendTick(tick, sender(sink.url(), dls.url()), { lastAttempt: true }), { ok: true, status: 204 });
+    sink.answer = (_req, res) => res.writeHead(204).end();
+    assert.deepEqual(await sendTick(tick, sender(sink.at(), dls.at()), { lastAttempt: true }), { ok: true, status: 204 });
     assert.equal(dls.requests.length, 0);
   });
 });

@@ -5,7 +5,8 @@ import { createDelivery, type Delivery, type DeliveryOptions } from '../../../sr
 import { EventSourceError } from '../../../src/eventsource/core/errors.js';
 import { buildEvent, type TickEventData } from '../../../src/eventsource/core/event.js';
 import { createTlsFixture, type TlsFixture } from './tls-fixture.js';
-import { closedPort, TestSink, type RecordedRequest } from './test-sink.js';
+import { freePort } from '../../../src/host/storage/azurite.js';
+import { RecordingSink, useAnsweringSink, type RecordedRequest } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'default', generation: '2025-01-01T00:00:00.000Z', sequence: 7, scheduledTime: '2025-01-01T00:01:10.000Z' },
@@ -27,19 +28,13 @@ function received(request: RecordedRequest): CloudEvent<TickEventData> {
 }
 
 describe('delivery over http', () => {
-  let sink: TestSink;
-  before(async () => {
-    sink = await TestSink.start();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   for (const mode of ['binary', 'structured'] as const) {
     it(`sends a ${mode} CloudEvent the SDK reads back unchanged`, async () => {
-      sink.respond = (_req, res) => res.writeHead(202).end();
+      sink.answer = (_req, res) => res.writeHead(202).end();
       const before = sink.requests.length;
-      const outcome = await withDelivery({ sink: sink.url('/events'), mode, timeoutMs: 5_000 }, (d) => d.deliver(event));
+      const outcome = await withDelivery({ sink: sink.at('/events'), mode, timeoutMs: 5_000 }, (d) => d.deliver(event));
       assert.equal(outcome.ok, true);
       assert.equal(outcome.status, 202);
       const request = sink.requests[before]!;
@@ -65,8 +60,8 @@ describe('delivery over http', () => {
 
   for (const status of [200, 202, 204]) {
     it(`treats ${status} as success`, async () => {
-      sink.respond = (_req, res) => res.writeHead(status).end();
-      const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
+      sink.answer = (_req, res) => res.writeHead(status).end();
+      const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
       assert.deepEqual({ ok: outcome.ok, status: outcome.status }, { ok: true, status });
       assert.ok(outcome.durationMs >= 0);
     });
@@ -78,8 +73,8 @@ describe('delivery over http', () => {
   ];
   for (const [status, retryable] of failures) {
     it(`treats ${status} as a ${retryable ? 'retryable' : 'non-retryable'} failure`, async () => {
-      sink.respond = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain', location: '/elsewhere' }).end(`status ${status}`);
-      const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
+      sink.answer = (_req, res) => res.writeHead(status, { 'content-type': 'text/plain', location: '/elsewhere' }).end(`status ${status}`);
+      const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
       assert.equal(outcome.ok, false);
       if (outcome.ok) return;
       assert.equal(outcome.status, status);
@@ -90,14 +85,14 @@ describe('delivery over http', () => {
   }
 
   it('reads Retry-After in seconds and as an HTTP date', async () => {
-    sink.respond = (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end();
-    const seconds = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
+    sink.answer = (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end();
+    const seconds = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
     assert.equal(seconds.ok, false);
     assert.equal(!seconds.ok && seconds.retryAfterMs, 7_000);
 
     const later = new Date(Date.now() + 120_000);
-    sink.respond = (_req, res) => res.writeHead(503, { 'retry-after': later.toUTCString() }).end();
-    const date = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
+    sink.answer = (_req, res) => res.writeHead(503, { 'retry-after': later.toUTCString() }).end();
+    const date = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
     assert.equal(date.ok, false);
     const ms = !date.ok ? date.retryAfterMs : undefined;
     // The HTTP date has whole seconds and some real time passes: between 60 s and 121 s, certainly not 0 or absent.
@@ -105,12 +100,12 @@ describe('delivery over http', () => {
   });
 
   it('percent-encodes binary-mode header values HTTP cannot carry (CloudEvents HTTP binding 3.1.3.2)', async () => {
-    sink.respond = (_req, res) => res.writeHead(200).end();
+    sink.answer = (_req, res) => res.writeHead(200).end();
     const accented = buildEvent(
       { scheduleName: 'default', generation: 'g1', sequence: 1, scheduledTime: '2025-01-01T00:00:00.000Z' },
       { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: { city: 'Zürich', plain: 'a b' } },
     );
-    const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(accented));
+    const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(accented));
     assert.equal(outcome.ok, true);
     const request = sink.requests.at(-1)!;
     assert.equal(request.headers['ce-city'], 'Z%C3%BCrich');
@@ -118,11 +113,11 @@ describe('delivery over http', () => {
   });
 
   it('reuses one keep-alive connection for several deliveries', async () => {
-    const keepAlive = await TestSink.start();
+    const keepAlive = await RecordingSink.answering();
     try {
-      await withDelivery({ sink: keepAlive.url(), mode: 'binary', timeoutMs: 5_000 }, async (d) => {
+      await withDelivery({ sink: keepAlive.at(), mode: 'binary', timeoutMs: 5_000 }, async (d) => {
         for (let i = 0; i < 5; i++) {
-          keepAlive.respond = i % 2 === 0
+          keepAlive.answer = i % 2 === 0
             ? (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(10_000))
             : (_req, res) => res.writeHead(500).end('oops');
           await d.deliver(event);
@@ -137,8 +132,8 @@ describe('delivery over http', () => {
   });
 
   it('times out when the sink never answers', async () => {
-    sink.respond = () => undefined; // keep the request hanging
-    const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 300 }, (d) => d.deliver(event));
+    sink.answer = () => undefined; // keep the request hanging
+    const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 300 }, (d) => d.deliver(event));
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
     assert.equal(outcome.status, undefined);
@@ -147,8 +142,8 @@ describe('delivery over http', () => {
   });
 
   it('sends credentials from the URL as Basic auth and keeps the query, without leaking them in reasons', async () => {
-    sink.respond = (_req, res) => res.writeHead(400).end();
-    const url = sink.url('/in?sig=topsecretsig');
+    sink.answer = (_req, res) => res.writeHead(400).end();
+    const url = sink.at('/in?sig=topsecretsig');
     url.username = 'alice';
     url.password = 'hunter2';
     const outcome = await withDelivery({ sink: url, mode: 'binary', timeoutMs: 5_000, headers: { 'X-Extra': 'e' } }, (d) => d.deliver(event, { headers: { 'x-per-call': 'p' } }));
@@ -164,7 +159,7 @@ describe('delivery over http', () => {
 
 describe('delivery failures without a sink', () => {
   it('reports connection refused as retryable, with no secret in the reason', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const sink = new URL(`http://bob:s3cret@127.0.0.1:${port}/path?token=t0k3n`);
     const outcome = await withDelivery({ sink, mode: 'structured', timeoutMs: 5_000 }, (d) => d.deliver(event));
     assert.equal(outcome.ok, false);
@@ -186,10 +181,10 @@ describe('delivery failures without a sink', () => {
 
 describe('delivery over https', () => {
   let tls: TlsFixture;
-  let sink: TestSink;
+  let sink: RecordingSink;
   before(async () => {
     tls = createTlsFixture();
-    sink = await TestSink.start({ cert: tls.serverCert, key: tls.serverKey });
+    sink = await RecordingSink.answering({ tls: { cert: tls.serverCert, key: tls.serverKey } });
   });
   after(async () => {
     await sink?.stop();
@@ -198,7 +193,7 @@ describe('delivery over https', () => {
 
   it('trusts a sink whose certificate is signed by the CA given as caCerts', async () => {
     const before = sink.requests.length;
-    const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000, caCerts: tls.caCert }, async (d) => {
+    const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000, caCerts: tls.caCert }, async (d) => {
       const first = await d.deliver(event);
       await d.deliver(event);
       return first;
@@ -210,7 +205,7 @@ describe('delivery over https', () => {
 
   it('fails (retryable, TLS reason) without the CA', async () => {
     const before = sink.requests.length;
-    const outcome = await withDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
+    const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 5_000 }, (d) => d.deliver(event));
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
     assert.equal(outcome.retryable, true);

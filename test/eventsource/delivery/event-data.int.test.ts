@@ -5,15 +5,14 @@
  * text) with its media type as Content-Type. Structured mode: `data_base64` for bytes, `data` for JSON and text.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import type { EncodingMode } from '../../../src/eventsource/delivery/encode.js';
 import { buildEvent, type EventOptions } from '../../../src/eventsource/core/event.js';
 import { createServer } from '../../../src/hello-events/server.js';
+import { listenDuringTests } from '../../support/loopback.js';
 import { captureLogger } from '../../host/capture-logger.js';
-import { TestSink } from './test-sink.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const TICK = { scheduleName: 'pings', generation: '2030-01-01T00:00:00.000Z', sequence: 3, scheduledTime: '2030-01-01T00:00:30.000Z' };
 const BASE = { type: 'dev.example.ping', source: 'urn:example:pings', overrides: {} };
@@ -46,16 +45,10 @@ function eventOf(c: Case, generation = TICK.generation) {
 }
 
 describe('event data on the wire: a recording sink on loopback', () => {
-  let sink: TestSink;
-  before(async () => {
-    sink = await TestSink.start();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   async function send(c: Case, mode: EncodingMode) {
-    const delivery = createDelivery({ sink: sink.url('/'), mode, timeoutMs: 5_000 });
+    const delivery = createDelivery({ sink: sink.at('/'), mode, timeoutMs: 5_000 });
     try {
       const before = sink.requests.length;
       const outcome = await delivery.deliver(eventOf(c));
@@ -92,16 +85,7 @@ describe('event data on the wire: a recording sink on loopback', () => {
 describe('event data on the wire: hello-events reads what it was sent', () => {
   const captured = captureLogger('info');
   const server = createServer({ logger: captured.logger });
-  let url: URL;
-  before(async () => {
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const served = listenDuringTests(server);
 
   const received = [
     { c: CASES[0] as Case, logged: { data: 'hello, ünïcode' } },
@@ -111,7 +95,7 @@ describe('event data on the wire: hello-events reads what it was sent', () => {
   for (const mode of ['binary', 'structured'] as const) {
     for (const [index, { c, logged }] of received.entries()) {
       it(`${mode} mode, ${c.name}: accepted, with its datacontenttype and data`, async () => {
-        const delivery = createDelivery({ sink: url, mode, timeoutMs: 5_000 });
+        const delivery = createDelivery({ sink: new URL(`${served.origin}/`), mode, timeoutMs: 5_000 });
         try {
           const event = eventOf(c, new Date(Date.UTC(2030, 0, 1, mode === 'binary' ? 1 : 2, index)).toISOString());
           const outcome = await delivery.deliver(event);

@@ -15,7 +15,7 @@ import { sendTick, type TickSender } from '../../../src/eventsource/delivery/sen
 import { createLogger } from '../../../src/eventsource/observability/logger.js';
 import type { DeliveryResult, TickInput } from '../../../src/eventsource/core/schedule-state.js';
 import { createTlsFixture, type TlsFixture } from './tls-fixture.js';
-import { TestSink } from './test-sink.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 
 const EVENT = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} };
 const TOKEN_1 = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbmUifQ.first-signature-7f3a';
@@ -39,11 +39,11 @@ function capturedLogger(): { logger: TickSender['logger']; text: () => string } 
 
 describe('trust bundles mounted as files, at delivery', () => {
   let tls: TlsFixture;
-  let sink: TestSink;
+  let sink: RecordingSink;
   let certsDir: string;
   before(async () => {
     tls = createTlsFixture();
-    sink = await TestSink.start({ cert: tls.serverCert, key: tls.serverKey });
+    sink = await RecordingSink.answering({ tls: { cert: tls.serverCert, key: tls.serverKey } });
     certsDir = mkdtempSync(path.join(tmpdir(), 'eventsource-certs-'));
   });
   after(async () => {
@@ -53,7 +53,7 @@ describe('trust bundles mounted as files, at delivery', () => {
   });
 
   async function deliverOnce(env: Record<string, string>): Promise<DeliveryResult> {
-    const config = loadConfig({ K_SINK: sink.url().href, ...env });
+    const config = loadConfig({ K_SINK: sink.at().href, ...env });
     const delivery = createDelivery({
       sink: config.sink,
       mode: config.ceMode,
@@ -91,14 +91,14 @@ describe('trust bundles mounted as files, at delivery', () => {
 });
 
 describe('OIDC token at delivery', () => {
-  let sink: TestSink;
+  let sink: RecordingSink;
   let dir: string;
   let tokenFile: string;
   let delivery: Delivery;
   let log: ReturnType<typeof capturedLogger>;
   let sender: TickSender;
   before(async () => {
-    sink = await TestSink.start();
+    sink = await RecordingSink.answering();
   });
   after(async () => {
     await sink?.stop();
@@ -106,10 +106,10 @@ describe('OIDC token at delivery', () => {
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'eventsource-oidc-'));
     tokenFile = path.join(dir, 'token');
-    delivery = createDelivery({ sink: sink.url('/in'), mode: 'binary', timeoutMs: 5_000 });
+    delivery = createDelivery({ sink: sink.at('/in'), mode: 'binary', timeoutMs: 5_000 });
     log = capturedLogger();
     sender = { delivery, oidcToken: createOidcTokenSource(tokenFile), event: EVENT, logger: log.logger };
-    sink.respond = (_req, res) => res.writeHead(202).end();
+    sink.answer = (_req, res) => res.writeHead(202).end();
   });
   afterEach(async () => {
     await delivery.close();
@@ -135,7 +135,7 @@ describe('OIDC token at delivery', () => {
     assert.deepEqual(second, { ok: true, status: 202 });
     assert.equal(sink.requests.at(-1)!.headers.authorization, `Bearer ${TOKEN_2}`);
 
-    sink.respond = (_req, res) => res.writeHead(401).end(`rejected ${TOKEN_2}`);
+    sink.answer = (_req, res) => res.writeHead(401).end(`rejected ${TOKEN_2}`);
     const rejected = await sendTick(tick(3), sender);
     assert.deepEqual(rejected, { ok: false, status: 401, reason: 'HTTP 401', retryable: false });
     assert.match(log.text(), /"oidc":true/);
@@ -150,7 +150,7 @@ describe('OIDC token at delivery', () => {
   });
 
   it('the token replaces Basic credentials of the sink URL', async () => {
-    const url = sink.url('/in');
+    const url = sink.at('/in');
     url.username = 'alice';
     url.password = 'pw';
     const basic = createDelivery({ sink: url, mode: 'binary', timeoutMs: 5_000 });

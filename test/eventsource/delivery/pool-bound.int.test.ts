@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
 import { createDispatcher, DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../../src/eventsource/delivery/dispatcher.js';
 import { buildEvent } from '../../../src/eventsource/core/event.js';
-import { TestSink } from './test-sink.js';
+import { RecordingSink } from '../../support/recording-sink.js';
 
 function eventOf(scheduleName: string, sequence: number) {
   return buildEvent(
@@ -17,11 +17,11 @@ function eventOf(scheduleName: string, sequence: number) {
 }
 
 /** A sink that answers after `delayMs` and records how many requests it held at once. */
-async function slowSink(delayMs: number): Promise<TestSink & { peak: () => number }> {
-  const sink = await TestSink.start();
+async function slowSink(delayMs: number): Promise<RecordingSink & { peak: () => number }> {
+  const sink = await RecordingSink.answering();
   let open = 0;
   let peak = 0;
-  sink.respond = (_req, res) => {
+  sink.answer = (_req, res) => {
     open += 1;
     peak = Math.max(peak, open);
     setTimeout(() => {
@@ -49,7 +49,7 @@ describe('connection pools per sink origin', () => {
     const schedules = Array.from({ length: 6 }, (_, i) => `s${i}`);
     const sends = schedules.flatMap((name) =>
       [a, b].flatMap((sink) => {
-        const delivery = createDelivery({ sink: sink.url(`/${name}`), mode: 'binary', timeoutMs: 10_000, dispatcher: pools });
+        const delivery = createDelivery({ sink: sink.at(`/${name}`), mode: 'binary', timeoutMs: 10_000, dispatcher: pools });
         return Array.from({ length: 10 }, (_, n) => delivery.deliver(eventOf(name, n + 1)));
       }),
     );
@@ -68,7 +68,7 @@ describe('connection pools per sink origin', () => {
     const sink = await slowSink(60);
     try {
       const pools = createDispatcher();
-      const delivery = createDelivery({ sink: sink.url(), mode: 'binary', timeoutMs: 20_000, dispatcher: pools });
+      const delivery = createDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 20_000, dispatcher: pools });
       const outcomes = await Promise.all(Array.from({ length: DEFAULT_CONNECTIONS_PER_ORIGIN + 36 }, (_, n) => delivery.deliver(eventOf('many', n + 1))));
       assert.ok(outcomes.every((o) => o.ok));
       assert.ok(sink.connections <= DEFAULT_CONNECTIONS_PER_ORIGIN, `${sink.connections} sockets opened`);

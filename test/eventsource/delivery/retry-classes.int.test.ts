@@ -3,14 +3,15 @@
  * of it (the delay before the next attempt, or none). Retry-After is honoured on 429 and 503, capped by maxBackoff.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseRetryAfter } from '../../../src/eventsource/delivery/classify.js';
 import { createDelivery, type DeliveryOutcome } from '../../../src/eventsource/delivery/deliver.js';
 import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { retryDelay, type DeliveryPolicy } from '../../../src/eventsource/core/delivery-policy.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { closedPort, TestSink } from './test-sink.js';
+import { freePort } from '../../../src/host/storage/azurite.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'retry', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
@@ -35,31 +36,25 @@ function nextDelay(outcome: DeliveryOutcome): number | undefined {
 }
 
 describe('retry classes against a loopback sink', () => {
-  let sink: TestSink;
-  before(async () => {
-    sink = await TestSink.start();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   it('a network error (closed port) is retried', async () => {
-    const outcome = await attempt(new URL(`http://127.0.0.1:${await closedPort()}/`));
+    const outcome = await attempt(new URL(`http://127.0.0.1:${await freePort()}/`));
     assert.equal(!outcome.ok && outcome.reason, 'connection refused (ECONNREFUSED)');
     assert.equal(nextDelay(outcome), 100);
   });
 
   it('a timeout is retried', async () => {
-    sink.respond = () => undefined;
-    const outcome = await attempt(sink.url(), 200);
+    sink.answer = () => undefined;
+    const outcome = await attempt(sink.at(), 200);
     assert.equal(!outcome.ok && outcome.reason, 'timeout after 200 ms');
     assert.equal(nextDelay(outcome), 100);
   });
 
   for (const status of [404, 408, 409, 429, 500, 502, 503, 504]) {
     it(`${status} is retried with the policy's back-off`, async () => {
-      sink.respond = (_req, res) => res.writeHead(status).end('nope');
-      const outcome = await attempt(sink.url());
+      sink.answer = (_req, res) => res.writeHead(status).end('nope');
+      const outcome = await attempt(sink.at());
       assert.equal(!outcome.ok && outcome.status, status);
       assert.equal(nextDelay(outcome), 100);
     });
@@ -67,41 +62,41 @@ describe('retry classes against a loopback sink', () => {
 
   for (const status of [400, 401, 403, 405, 410, 413, 422, 301, 302, 307]) {
     it(`${status} is not retried`, async () => {
-      sink.respond = (_req, res) => res.writeHead(status, { location: '/elsewhere', 'retry-after': '3' }).end();
-      const outcome = await attempt(sink.url());
+      sink.answer = (_req, res) => res.writeHead(status, { location: '/elsewhere', 'retry-after': '3' }).end();
+      const outcome = await attempt(sink.at());
       assert.deepEqual(!outcome.ok && [outcome.status, outcome.retryable], [status, false]);
       assert.equal(nextDelay(outcome), undefined);
     });
   }
 
   it('429 with Retry-After in seconds waits that long', async () => {
-    sink.respond = (_req, res) => res.writeHead(429, { 'retry-after': '3' }).end();
-    const outcome = await attempt(sink.url());
+    sink.answer = (_req, res) => res.writeHead(429, { 'retry-after': '3' }).end();
+    const outcome = await attempt(sink.at());
     assert.equal(!outcome.ok && outcome.retryAfterMs, 3_000);
     assert.equal(nextDelay(outcome), 3_000);
   });
 
   it('429 with Retry-After as an HTTP date waits until then', async () => {
     const at = new Date(Date.now() + 6_000);
-    sink.respond = (_req, res) => res.writeHead(429, { 'retry-after': at.toUTCString() }).end();
-    const delay = nextDelay(await attempt(sink.url()));
+    sink.answer = (_req, res) => res.writeHead(429, { 'retry-after': at.toUTCString() }).end();
+    const delay = nextDelay(await attempt(sink.at()));
     // Whole seconds in the date, and real time passes: 4-6 s, certainly more than the policy's 100 ms.
     assert.ok(delay !== undefined && delay > 4_000 && delay <= 6_000, `delay ${delay}`);
   });
 
   it('429 asking for an hour is capped at maxBackoff', async () => {
-    sink.respond = (_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end();
-    assert.equal(nextDelay(await attempt(sink.url())), policy.maxBackoffMs);
+    sink.answer = (_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end();
+    assert.equal(nextDelay(await attempt(sink.at())), policy.maxBackoffMs);
     const date = new Date(Date.now() + 86_400_000).toUTCString();
-    sink.respond = (_req, res) => res.writeHead(429, { 'retry-after': date }).end();
-    assert.equal(nextDelay(await attempt(sink.url())), policy.maxBackoffMs);
+    sink.answer = (_req, res) => res.writeHead(429, { 'retry-after': date }).end();
+    assert.equal(nextDelay(await attempt(sink.at())), policy.maxBackoffMs);
   });
 
   it('503 honours Retry-After too; 500 ignores it', async () => {
-    sink.respond = (_req, res) => res.writeHead(503, { 'retry-after': '2' }).end();
-    assert.equal(nextDelay(await attempt(sink.url())), 2_000);
-    sink.respond = (_req, res) => res.writeHead(500, { 'retry-after': '2' }).end();
-    assert.equal(nextDelay(await attempt(sink.url())), 100);
+    sink.answer = (_req, res) => res.writeHead(503, { 'retry-after': '2' }).end();
+    assert.equal(nextDelay(await attempt(sink.at())), 2_000);
+    sink.answer = (_req, res) => res.writeHead(500, { 'retry-after': '2' }).end();
+    assert.equal(nextDelay(await attempt(sink.at())), 100);
   });
 });
 

@@ -19,7 +19,8 @@ import { eventId } from '../../../src/eventsource/core/event.js';
 import { eventSourceMetrics } from '../../../src/eventsource/observability/metrics.js';
 import type { TickInput } from '../../../src/eventsource/core/schedule-state.js';
 import { tickOutcomeOf } from '../../../src/eventsource/observability/tick-report.js';
-import { closedPort, TestSink, type RecordedRequest } from './test-sink.js';
+import { freePort } from '../../../src/host/storage/azurite.js';
+import { RecordingSink, type RecordedRequest } from '../../support/recording-sink.js';
 
 const tick: TickInput = { scheduleName: 'nightly', generation: '2030-01-01T00:00:00.000Z', sequence: 4, scheduledTime: '2030-01-01T02:30:00.000Z' };
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
@@ -37,7 +38,7 @@ describe('the telemetry of a delivery attempt', () => {
   const metrics = eventSourceMetrics();
   const pools = createDispatcher({ connectTimeoutMs: 2_000 });
   const deliveries: Delivery[] = [];
-  let sink: TestSink;
+  let sink: RecordingSink;
   const sender = (target: URL, mode: 'binary' | 'structured' = 'binary'): TickSender => {
     const delivery = createDelivery({ sink: target, mode, timeoutMs: 2_000, dispatcher: pools });
     deliveries.push(delivery);
@@ -52,7 +53,7 @@ describe('the telemetry of a delivery attempt', () => {
   };
 
   before(async () => {
-    sink = await TestSink.start();
+    sink = await RecordingSink.answering();
   });
   beforeEach(() => {
     exporter.reset();
@@ -74,10 +75,10 @@ describe('the telemetry of a delivery attempt', () => {
   for (const mode of ['binary', 'structured'] as const) {
     it(`${mode}: three attempts (500, 500, 200) are three spans; each request carries its own span's traceparent as header and as extension, with one event id`, async () => {
       const answers = [500, 500, 200];
-      sink.respond = (_req, res) => res.writeHead(answers.shift() ?? 200).end();
+      sink.answer = (_req, res) => res.writeHead(answers.shift() ?? 200).end();
       const before500 = await metricValue('eventsource_delivery_attempts_total', { schedule: 'nightly', status: '500' });
       const results = [];
-      for (let attempt = 1; attempt <= 3; attempt++) results.push(await sendTick(tick, sender(sink.url(), mode), { attempt, lastAttempt: attempt === 3 }));
+      for (let attempt = 1; attempt <= 3; attempt++) results.push(await sendTick(tick, sender(sink.at(), mode), { attempt, lastAttempt: attempt === 3 }));
       assert.deepEqual(results.map((r) => r.ok), [false, false, true]);
       const spans = exporter.getFinishedSpans();
       assert.equal(spans.length, 3, 'one span per attempt');
@@ -113,7 +114,7 @@ describe('the telemetry of a delivery attempt', () => {
   }
 
   it('no response: the attempt is counted with status "error" and its span says why; it has no HTTP status', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const before = await metricValue('eventsource_delivery_attempts_total', { schedule: 'nightly', status: 'error' });
     const result = await sendTick(tick, sender(new URL(`http://127.0.0.1:${port}/`)), { attempt: 1 });
     assert.equal(result.ok, false);

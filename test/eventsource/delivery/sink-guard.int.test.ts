@@ -4,7 +4,7 @@
  * DNS is simulated with a custom lookup: nothing leaves the machine.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { LookupFunction } from 'node:net';
 import fc from 'fast-check';
 import { createDelivery } from '../../../src/eventsource/delivery/deliver.js';
@@ -12,7 +12,7 @@ import { createDispatcher } from '../../../src/eventsource/delivery/dispatcher.j
 import { checkSink, forbiddenAddress, forbiddenHost, parseSinkAllowlist } from '../../../src/eventsource/delivery/sink-guard.js';
 import { buildEvent } from '../../../src/eventsource/core/event.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { TestSink } from './test-sink.js';
+import { useAnsweringSink } from '../../support/recording-sink.js';
 
 const event = buildEvent(
   { scheduleName: 'guard', generation: '2025-01-01T00:00:00.000Z', sequence: 1, scheduledTime: '2025-01-01T00:00:10.000Z' },
@@ -188,13 +188,7 @@ describe('checkSink', () => {
 });
 
 describe('the connect-time address guard', () => {
-  let sink: TestSink;
-  before(async () => {
-    sink = await TestSink.start();
-  });
-  after(async () => {
-    await sink.stop();
-  });
+  const sink = useAnsweringSink();
 
   /** A resolver that answers `answers[i]` for the i-th lookup of any name (then the last one again). */
   function fakeDns(answers: string[]): { lookup: LookupFunction; names: string[] } {
@@ -223,7 +217,7 @@ describe('the connect-time address guard', () => {
     const good = fakeDns(['127.0.0.1']);
     const okPools = createDispatcher({ lookup: good.lookup });
     const before = sink.requests.length;
-    sink.respond = (_req, res) => res.writeHead(200).end();
+    sink.answer = (_req, res) => res.writeHead(200).end();
     const ok = await createDelivery({ sink: new URL(`http://sink.test:${sink.port}/`), mode: 'binary', timeoutMs: 2_000, dispatcher: okPools }).deliver(event);
     assert.equal(ok.ok, true);
     assert.equal(sink.requests.length, before + 1);
@@ -238,7 +232,7 @@ describe('the connect-time address guard', () => {
     const pools = createDispatcher({ lookup: dns.lookup });
     const delivery = createDelivery({ sink: url, mode: 'binary', timeoutMs: 2_000, dispatcher: pools });
     // The sink closes each connection, so every delivery connects (and looks the name up) again.
-    sink.respond = (_req, res) => res.writeHead(200, { connection: 'close' }).end();
+    sink.answer = (_req, res) => res.writeHead(200, { connection: 'close' }).end();
     const before = sink.requests.length;
     assert.equal((await delivery.deliver(event)).ok, true);
     const second = await delivery.deliver(event);
@@ -251,7 +245,7 @@ describe('the connect-time address guard', () => {
 
   it('with the real resolver, an ordinary name (localhost, from /etc/hosts) connects as before', async () => {
     const pools = createDispatcher();
-    sink.respond = (_req, res) => res.writeHead(202).end();
+    sink.answer = (_req, res) => res.writeHead(202).end();
     const outcome = await createDelivery({ sink: new URL(`http://localhost:${sink.port}/`), mode: 'binary', timeoutMs: 2_000, dispatcher: pools }).deliver(event);
     await pools.close();
     // localhost may resolve to ::1 first, where the sink (on 127.0.0.1) does not listen: autoSelectFamily tries both.

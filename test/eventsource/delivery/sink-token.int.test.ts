@@ -17,7 +17,7 @@ import { createSinkTokens } from '../../../src/eventsource/delivery/sink-token.j
 import { createLogger } from '../../../src/eventsource/observability/logger.js';
 import { checkDefinition } from '../../../src/eventsource/core/normalized-spec.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { TestSink } from './test-sink.js';
+import { type RecordingSink, useAnsweringSink } from '../../support/recording-sink.js';
 
 const EVENT = { type: 'com.hello.cron-event', source: 'urn:hello-com:cron-source', overrides: {} };
 const K_SINK_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJrLXNpbmsifQ.k-sink-signature';
@@ -27,28 +27,24 @@ const TICK = { scheduleName: 'tokens', generation: '2025-01-01T00:00:00.000Z', s
 const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, callback) => callback() }) });
 
 describe('the OIDC token of each sink', () => {
-  let kSink: TestSink;
-  let other: TestSink;
+  const kSink = useAnsweringSink();
+  const other = useAnsweringSink();
   let dir: string;
   let tokenFor: ReturnType<typeof createSinkTokens>;
 
   before(async () => {
-    kSink = await TestSink.start();
-    other = await TestSink.start();
     dir = mkdtempSync(path.join(tmpdir(), 'sink-tokens-'));
     writeFileSync(path.join(dir, 'token'), `${K_SINK_TOKEN}\n`);
     mkdirSync(path.join(dir, 'sinks'));
     writeFileSync(path.join(dir, 'sinks', 'other-audience'), OWN_TOKEN);
-    tokenFor = createSinkTokens({ sink: kSink.url(), tokenFile: path.join(dir, 'token'), tokensDir: path.join(dir, 'sinks') });
+    tokenFor = createSinkTokens({ sink: kSink.at(), tokenFile: path.join(dir, 'token'), tokensDir: path.join(dir, 'sinks') });
   });
   after(async () => {
-    await kSink?.stop();
-    await other?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** Posts one tick to `sink` with the token chosen for it; the Authorization header the sink saw (absent: none). */
-  async function authorizationAt(target: TestSink, sink: URL, ownFile?: string): Promise<{ ok: boolean; reason?: string; authorization?: string | undefined }> {
+  async function authorizationAt(target: RecordingSink, sink: URL, ownFile?: string): Promise<{ ok: boolean; reason?: string; authorization?: string | undefined }> {
     const delivery = createDelivery({ sink, mode: 'binary', timeoutMs: 5_000 });
     const before = target.requests.length;
     try {
@@ -61,28 +57,28 @@ describe('the OIDC token of each sink', () => {
   }
 
   it('K_SINK gets its token, on any path of its origin', async () => {
-    assert.deepEqual(await authorizationAt(kSink, kSink.url()), { ok: true, authorization: `Bearer ${K_SINK_TOKEN}` });
-    assert.deepEqual(await authorizationAt(kSink, new URL('/other/path?x=1', kSink.url())), { ok: true, authorization: `Bearer ${K_SINK_TOKEN}` });
+    assert.deepEqual(await authorizationAt(kSink, kSink.at()), { ok: true, authorization: `Bearer ${K_SINK_TOKEN}` });
+    assert.deepEqual(await authorizationAt(kSink, new URL('/other/path?x=1', kSink.at())), { ok: true, authorization: `Bearer ${K_SINK_TOKEN}` });
   });
 
   it('another sink a schedule names gets no Authorization header', async () => {
-    const seen = await authorizationAt(other, other.url());
+    const seen = await authorizationAt(other, other.at());
     assert.equal(seen.ok, true);
     assert.equal('authorization' in seen && seen.authorization !== undefined, false, `the other sink saw ${String(seen.authorization)}`);
   });
 
   it('a schedule naming its own token file sends that one (to its sink, whichever it is)', async () => {
-    assert.deepEqual(await authorizationAt(other, other.url(), 'other-audience'), { ok: true, authorization: `Bearer ${OWN_TOKEN}` });
-    assert.deepEqual(await authorizationAt(kSink, kSink.url(), 'other-audience'), { ok: true, authorization: `Bearer ${OWN_TOKEN}` });
+    assert.deepEqual(await authorizationAt(other, other.at(), 'other-audience'), { ok: true, authorization: `Bearer ${OWN_TOKEN}` });
+    assert.deepEqual(await authorizationAt(kSink, kSink.at(), 'other-audience'), { ok: true, authorization: `Bearer ${OWN_TOKEN}` });
   });
 
   it('a named token file that does not exist, or a name that is not a plain file name, fails the attempt before anything is sent', async () => {
     const before = other.requests.length;
-    const missing = await authorizationAt(other, other.url(), 'no-such-audience');
+    const missing = await authorizationAt(other, other.at(), 'no-such-audience');
     assert.equal(missing.ok, false);
     assert.match(missing.reason ?? '', /OIDC token file .*no-such-audience does not exist/);
     for (const name of ['../token', '.hidden', 'a/b']) {
-      const refused = await authorizationAt(other, other.url(), name);
+      const refused = await authorizationAt(other, other.at(), name);
       assert.equal(refused.ok, false, name);
       assert.match(refused.reason ?? '', /oidcTokenFile is not a plain file name/);
     }

@@ -3,9 +3,8 @@
  * exactly as given (node:http, so a test controls every byte of a Content-Type or ce-* value).
  */
 import http from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { createServer, type HelloEventsOptions } from '../../../src/hello-events/server.js';
+import { listenLoopback } from '../../support/loopback.js';
 
 export interface Reply {
   readonly status: number;
@@ -23,17 +22,13 @@ export interface Receiver {
 export async function startReceiver(options: Omit<HelloEventsOptions, 'logger' | 'logDestination'> = {}): Promise<Receiver> {
   const lines: string[] = [];
   const server = createServer({ ...options, logDestination: { write: (line: string) => void lines.push(line) } });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const loopback = await listenLoopback(server);
+  const { port } = loopback;
   return {
     port,
     records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     post: (headers, body) => post(port, headers, body),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => loopback.close(),
   };
 }
 

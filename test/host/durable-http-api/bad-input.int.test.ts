@@ -5,15 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SystemClock } from '../../../src/durable/clock/system-clock.js';
 import { MAX_PAYLOAD_UNITS } from '../../../src/durable/storage-limits.js';
 import { PayloadTooLargeError } from '../../../src/durable/errors.js';
 import type { InstanceQuery, InstanceStatus, StartOptions } from '../../../src/durable/engine-api.js';
 import { MemoryEngine } from '../../support/memory-engine.js';
-import { call, serveApi, type ServedApi } from './harness.js';
+import { call, useServedApi } from './harness.js';
 
-const HOOK = '/runtime/webhooks/durabletask';
 
 /** Counts what reaches the engine, and can be told to fail as the real engine or storage would. */
 class CountingEngine extends MemoryEngine {
@@ -38,38 +37,30 @@ class CountingEngine extends MemoryEngine {
 }
 
 describe('Durable HTTP API: bad input', () => {
-  let engine: CountingEngine;
-  let served: ServedApi;
-  let hook: string;
-
-  before(async () => {
-    engine = new CountingEngine('BadInputHub');
-    served = await serveApi(engine, { clock: new SystemClock() });
-    hook = `${served.baseUrl}${HOOK}`;
-  });
-  after(() => served.close());
+  const engine = new CountingEngine('BadInputHub');
+  const served = useServedApi(engine, { clock: new SystemClock() });
 
   test('a garbage continuation token (header or query) is a 400 naming it, and never reaches storage', async () => {
     const garbage = ['%%%', 'bm90IGpzb24=', Buffer.from('{"nextPartitionKey":1}').toString('base64'), Buffer.from('{"x":"y"}').toString('base64'),
       Buffer.from('{"nextPartitionKey":"a/b"}').toString('base64'), 'A'.repeat(5000), Buffer.from('[]').toString('base64')];
     for (const token of garbage) {
       const before = engine.queries.length;
-      const res = await call(`${hook}/instances`, { headers: { 'x-ms-continuation-token': token } });
+      const res = await call(`${served.hook}/instances`, { headers: { 'x-ms-continuation-token': token } });
       assert.equal(res.status, 400, token);
       assert.match(res.text, /x-ms-continuation-token: /);
       assert.equal(engine.queries.length, before, 'storage was not asked');
     }
-    const viaQuery = await call(`${hook}/instances?continuationToken=garbage!`);
+    const viaQuery = await call(`${served.hook}/instances?continuationToken=garbage!`);
     assert.equal(viaQuery.status, 400);
     assert.match(viaQuery.text, /continuationToken: /);
     const good = Buffer.from(JSON.stringify({ nextPartitionKey: 'a', nextRowKey: 'b' })).toString('base64');
-    assert.equal((await call(`${hook}/instances`, { headers: { 'x-ms-continuation-token': good } })).status, 200);
+    assert.equal((await call(`${served.hook}/instances`, { headers: { 'x-ms-continuation-token': good } })).status, 200);
   });
 
   test('the engine refusing a payload (PayloadTooLargeError) is a 413 that names the field, not a 500', async () => {
     engine.failStartWith = new PayloadTooLargeError('input', 200_000, MAX_PAYLOAD_UNITS);
     try {
-      const res = await call(`${hook}/orchestrators/Big/big-engine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' });
+      const res = await call(`${served.hook}/orchestrators/Big/big-engine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' });
       assert.equal(res.status, 413);
       assert.match(res.text, new RegExp(`input: 200000 characters of JSON; at most ${MAX_PAYLOAD_UNITS}`));
     } finally {
@@ -80,7 +71,7 @@ describe('Durable HTTP API: bad input', () => {
   test('a storage 413 (RestError statusCode 413) is a 413', async () => {
     engine.failStartWith = Object.assign(new Error('The request body is too large'), { statusCode: 413, code: 'RequestBodyTooLarge' });
     try {
-      const res = await call(`${hook}/orchestrators/Big/big-storage`, { method: 'POST' });
+      const res = await call(`${served.hook}/orchestrators/Big/big-storage`, { method: 'POST' });
       assert.equal(res.status, 413);
     } finally {
       engine.failStartWith = undefined;
@@ -90,7 +81,7 @@ describe('Durable HTTP API: bad input', () => {
   test('create-and-wait with pollingInterval=0 polls at most every 100 ms', async () => {
     const before = engine.statusReads;
     const t0 = Date.now();
-    const res = await call(`${hook}/orchestrators/Waits/wait-1?timeout=1&pollingInterval=0`, { method: 'POST' });
+    const res = await call(`${served.hook}/orchestrators/Waits/wait-1?timeout=1&pollingInterval=0`, { method: 'POST' });
     assert.equal(res.status, 202);
     const elapsed = Date.now() - t0;
     const reads = engine.statusReads - before;
@@ -99,7 +90,7 @@ describe('Durable HTTP API: bad input', () => {
   });
 
   test('create-and-wait stops polling when the caller goes away', async () => {
-    const url = new URL(`${hook}/orchestrators/Waits/wait-2?timeout=15&pollingInterval=0.1`);
+    const url = new URL(`${served.hook}/orchestrators/Waits/wait-2?timeout=15&pollingInterval=0.1`);
     await new Promise<void>((resolve) => {
       const req = request(url, { method: 'POST' });
       req.on('error', () => resolve());
@@ -118,15 +109,15 @@ describe('Durable HTTP API: bad input', () => {
   test('ids, names and reasons are checked before they reach storage', async () => {
     await engine.start('Named', { instanceId: 'named-1' });
     const cases: Array<[string, RequestInit, RegExp]> = [
-      [`${hook}/instances/${'i'.repeat(300)}`, {}, /instanceId: longer than 256/],
-      [`${hook}/instances/a%01b`, {}, /instanceId: must not contain/],
-      [`${hook}/instances/named-1/raiseEvent/${'e'.repeat(1100)}`, { method: 'POST' }, /eventName: longer than 1024/],
-      [`${hook}/instances/named-1/raiseEvent/a%00b`, { method: 'POST' }, /eventName: must not contain control/],
-      [`${hook}/instances/named-1/terminate?reason=${'r'.repeat(1100)}`, { method: 'POST' }, /reason: longer than 1024/],
-      [`${hook}/orchestrators/${'f'.repeat(1100)}`, { method: 'POST' }, /functionName: longer than 1024/],
-      [`${hook}/instances?instanceIdPrefix=${'p'.repeat(300)}`, {}, /instanceIdPrefix: /],
-      [`${hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z`, { method: 'DELETE' }, /createdTimeFrom: must be between the years 1601 and 9999/],
-      [`${hook}/orchestrators/Waits/w3?timeout=1&pollingInterval=2`, { method: 'POST' }, /pollingInterval: must not exceed timeout/],
+      [`${served.hook}/instances/${'i'.repeat(300)}`, {}, /instanceId: longer than 256/],
+      [`${served.hook}/instances/a%01b`, {}, /instanceId: must not contain/],
+      [`${served.hook}/instances/named-1/raiseEvent/${'e'.repeat(1100)}`, { method: 'POST' }, /eventName: longer than 1024/],
+      [`${served.hook}/instances/named-1/raiseEvent/a%00b`, { method: 'POST' }, /eventName: must not contain control/],
+      [`${served.hook}/instances/named-1/terminate?reason=${'r'.repeat(1100)}`, { method: 'POST' }, /reason: longer than 1024/],
+      [`${served.hook}/orchestrators/${'f'.repeat(1100)}`, { method: 'POST' }, /functionName: longer than 1024/],
+      [`${served.hook}/instances?instanceIdPrefix=${'p'.repeat(300)}`, {}, /instanceIdPrefix: /],
+      [`${served.hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z`, { method: 'DELETE' }, /createdTimeFrom: must be between the years 1601 and 9999/],
+      [`${served.hook}/orchestrators/Waits/w3?timeout=1&pollingInterval=2`, { method: 'POST' }, /pollingInterval: must not exceed timeout/],
     ];
     for (const [url, init, message] of cases) {
       const res = await call(url, init);
@@ -137,14 +128,14 @@ describe('Durable HTTP API: bad input', () => {
   });
 
   test('read-only parameters that do not parse are ignored, as the extension reads them; never sent to storage', async () => {
-    await call(`${hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z&top=abc&runtimeStatus=Sleeping`);
+    await call(`${served.hook}/instances?createdTimeFrom=%2B275760-09-13T00:00:00Z&top=abc&runtimeStatus=Sleeping`);
     assert.deepEqual(engine.queries.at(-1), { top: 100, showInput: true });
-    const waited = await call(`${hook}/orchestrators/Waits/w4?timeout=abc&pollingInterval=1`, { method: 'POST' });
+    const waited = await call(`${served.hook}/orchestrators/Waits/w4?timeout=abc&pollingInterval=1`, { method: 'POST' });
     assert.equal(waited.status, 202, 'no wait: the check-status answer at once');
   });
 
   test('top beyond the table service page size is clamped, not passed on', async () => {
-    const res = await call(`${hook}/instances?top=999999`);
+    const res = await call(`${served.hook}/instances?top=999999`);
     assert.equal(res.status, 200);
     assert.equal(engine.queries.at(-1)?.top, 1000);
   });

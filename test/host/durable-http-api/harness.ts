@@ -3,17 +3,22 @@
  * DurableClient from its binding data exactly as `df.getClient(context)` does in a function invocation.
  */
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import { after, before } from 'node:test';
+import type * as df from 'durable-functions';
 import { createDurableHttpApi, type HttpApiOptions } from '../../../src/host/durable-http-api/index.js';
 import type { DurableEngine } from '../../../src/durable/engine-api.js';
 import type { DurableHttpApi } from '../../../src/host/durable-http-api/http-api-types.js';
+import { late } from '../../support/late.js';
+import { stockClient } from '../../support/stock-client.js';
+import { listenLoopback } from '../../support/loopback.js';
+
+export const HOOK = '/runtime/webhooks/durabletask';
 
 export interface ServedApi {
   api: DurableHttpApi;
   baseUrl: string;
+  /** `${baseUrl}${HOOK}`: the webhook routes' base. */
+  hook: string;
   /** Requests the API did not claim (answered 404 by the test server itself). */
   unclaimed: string[];
   /**
@@ -48,10 +53,9 @@ export async function serveApi(
       },
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const loopback = await listenLoopback(server);
+  const { port } = loopback;
+  const baseUrl = loopback.origin;
   api = createDurableHttpApi(engine, {
     baseUrl,
     taskHubName: engine.taskHubName,
@@ -68,22 +72,29 @@ export async function serveApi(
   return {
     api: served,
     baseUrl,
+    hook: `${baseUrl}${HOOK}`,
     unclaimed,
     client(form = {}) {
-      const binding = df.input.durableClient();
-      const context = new InvocationContext({ functionName: 'test-client', options: { extraInputs: [binding] } });
       const data = served.clientBindingData();
       if (form.legacy) delete data.rpcBaseUrl;
-      context.extraInputs.set(binding, data);
-      return df.getClient(context);
+      return stockClient(data);
     },
     async close() {
       if (previousHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
       else process.env.WEBSITE_HOSTNAME = previousHostname;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await loopback.close();
     },
   };
+}
+
+/** For a describe block: `engine` served before its tests, closed after them. */
+export function useServedApi(engine: DurableEngine, extra: Parameters<typeof serveApi>[1] = {}): ServedApi {
+  let served: ServedApi | undefined;
+  before(async () => {
+    served = await serveApi(engine, extra);
+  });
+  after(() => served?.close());
+  return late('the served API', () => served);
 }
 
 export interface RawResponse {

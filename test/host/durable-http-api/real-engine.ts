@@ -9,7 +9,6 @@ import type { DirectInvoker } from '../../support/direct-invoker.js';
 import { startEngine, waitForStatus } from '../../durable/harness.js';
 import { serveApi, type ServedApi } from './harness.js';
 
-export const HOOK = '/runtime/webhooks/durabletask';
 
 export interface RealApi {
   engine: DurableEngineRuntime;
@@ -27,7 +26,7 @@ export async function startRealApi(invoker: DirectInvoker): Promise<RealApi> {
   return {
     engine,
     served,
-    hook: `${served.baseUrl}${HOOK}`,
+    hook: served.hook,
     waitFor: (instanceId, statuses) => waitForStatus(engine, instanceId, statuses, 15_000),
     async close() {
       await served.close();

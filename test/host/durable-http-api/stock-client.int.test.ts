@@ -2,25 +2,22 @@
  * The stock durable-functions DurableClient (v3) against the Durable HTTP API, over the in-memory engine double.
  * The client uses the RPC form (rpcBaseUrl) for its calls and the management templates for its status links.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { MemoryEngine } from '../../support/memory-engine.js';
-import { call, serveApi, type ServedApi } from './harness.js';
+import { call, serveApi, useServedApi } from './harness.js';
 
 describe('stock DurableClient over the HTTP API (no system key)', () => {
-  let engine: MemoryEngine;
-  let served: ServedApi;
+  const engine = new MemoryEngine('StockHub');
+  const served = useServedApi(engine);
   let client: DurableClient;
 
-  before(async () => {
-    engine = new MemoryEngine('StockHub');
-    served = await serveApi(engine);
+  before(() => {
     client = served.client();
   });
-  after(async () => served.close());
 
   test('startNew with an id and input starts that instance and returns its id', async () => {
     const id = await client.startNew('Greeter', { instanceId: 'start-1', input: { name: 'Ada', n: [1, 2] } });

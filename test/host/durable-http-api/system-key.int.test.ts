@@ -1,25 +1,19 @@
 /** The Durable HTTP API with a system key: every endpoint demands it, the stock client still works unchanged. */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpRequest } from '@azure/functions';
 import { MemoryEngine } from '../../support/memory-engine.js';
-import { call, serveApi, type ServedApi } from './harness.js';
+import { call, HOOK, serveApi, useServedApi } from './harness.js';
 
-const HOOK = '/runtime/webhooks/durabletask';
 const KEY = 'sys-key_0123456789abcdefXYZ';
 
 describe('Durable HTTP API with a system key', () => {
-  let engine: MemoryEngine;
-  let served: ServedApi;
-  let hook: string;
+  const engine = new MemoryEngine('KeyHub');
+  const served = useServedApi(engine, { systemKey: KEY });
 
   before(async () => {
-    engine = new MemoryEngine('KeyHub');
-    served = await serveApi(engine, { systemKey: KEY });
-    hook = `${served.baseUrl}${HOOK}`;
     await engine.start('Guarded', { instanceId: 'guarded-1', input: 'x' });
   });
-  after(async () => served.close());
 
   test('binding data: templates carry code=KEY as the extension does; the RPC base does not contain the key', () => {
     const data = served.api.clientBindingData() as {
@@ -37,15 +31,15 @@ describe('Durable HTTP API with a system key', () => {
 
   test('without the key every endpoint answers 401, and the body never holds a key', async () => {
     const attempts: Array<[string, RequestInit]> = [
-      [`${hook}/instances/guarded-1`, {}],
-      [`${hook}/instances`, {}],
-      [`${hook}/orchestrators/Guarded/guarded-2`, { method: 'POST' }],
-      [`${hook}/instances/guarded-1/raiseEvent/E`, { method: 'POST', body: '1' }],
-      [`${hook}/instances/guarded-1/terminate?reason=x`, { method: 'POST' }],
-      [`${hook}/instances/guarded-1`, { method: 'DELETE' }],
-      [`${hook}/instances/guarded-1?code=wrong-key-value`, {}],
-      [`${hook}/nothing`, {}],
-      [`${hook}/rpc/not-the-token/instances/guarded-1`, {}],
+      [`${served.hook}/instances/guarded-1`, {}],
+      [`${served.hook}/instances`, {}],
+      [`${served.hook}/orchestrators/Guarded/guarded-2`, { method: 'POST' }],
+      [`${served.hook}/instances/guarded-1/raiseEvent/E`, { method: 'POST', body: '1' }],
+      [`${served.hook}/instances/guarded-1/terminate?reason=x`, { method: 'POST' }],
+      [`${served.hook}/instances/guarded-1`, { method: 'DELETE' }],
+      [`${served.hook}/instances/guarded-1?code=wrong-key-value`, {}],
+      [`${served.hook}/nothing`, {}],
+      [`${served.hook}/rpc/not-the-token/instances/guarded-1`, {}],
     ];
     for (const [url, init] of attempts) {
       const res = await call(url, init);
@@ -59,9 +53,9 @@ describe('Durable HTTP API with a system key', () => {
   });
 
   test('the key works as code query parameter and as x-functions-key header', async () => {
-    assert.equal((await call(`${hook}/instances/guarded-1?code=${encodeURIComponent(KEY)}`)).status, 202);
-    assert.equal((await call(`${hook}/instances/guarded-1`, { headers: { 'x-functions-key': KEY } })).status, 202);
-    assert.equal((await call(`${hook}/instances/guarded-1`, { headers: { 'x-functions-key': `${KEY}x` } })).status, 401);
+    assert.equal((await call(`${served.hook}/instances/guarded-1?code=${encodeURIComponent(KEY)}`)).status, 202);
+    assert.equal((await call(`${served.hook}/instances/guarded-1`, { headers: { 'x-functions-key': KEY } })).status, 202);
+    assert.equal((await call(`${served.hook}/instances/guarded-1`, { headers: { 'x-functions-key': `${KEY}x` } })).status, 401);
   });
 
   test('the stock client (RPC form) works unchanged', async () => {

@@ -2,9 +2,9 @@
  * One embedded host on a real Azurite running the samples fixture app (test/host/fixtures/samples-app), with the
  * stock DurableClient made from the host's own durableClient binding data, as an app function receives it.
  */
-import { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { createTestEnvironment, type TestEnvironment, type TestEnvironmentOptions } from '../../../src/host/testing/test-environment.js';
+import { stockClient } from '../../support/stock-client.js';
 import { fixtureDir } from '../capture-logger.js';
 
 export interface SamplesEnv {
@@ -19,10 +19,7 @@ export interface SamplesEnv {
 
 export async function startSamples(taskHubName: string, options: Partial<TestEnvironmentOptions> = {}): Promise<SamplesEnv> {
   const env = await createTestEnvironment({ appDir: fixtureDir('samples-app'), taskHubName, ...options });
-  const binding = df.input.durableClient();
-  const context = new InvocationContext({ functionName: 'samples-test', options: { extraInputs: [binding] } });
-  context.extraInputs.set(binding, env.host.durableApi.clientBindingData());
-  const client = df.getClient(context);
+  const client = stockClient(env.host.durableApi.clientBindingData(), 'samples-test');
   const key = options.key ? { 'x-functions-key': options.key } : undefined;
 
   return {

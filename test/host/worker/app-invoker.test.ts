@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { PayloadText, type HistoryEventJson, type OrchestrationTriggerPayload } from '../../../src/durable/wire-types.js';
-import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
-import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
-import type { WorkerApp } from '../../../src/host/worker/worker-app.js';
-import { captureLogger, fixtureDir } from '../capture-logger.js';
+import { useSampleApp } from './sample-app.js';
 
-let app: WorkerApp;
-let invoker: AppInvoker;
-
-before(async () => {
-  app = await loadApp(fixtureDir('sample-app'), { logger: captureLogger().logger });
-  invoker = new AppInvoker(app);
-});
-after(() => releaseApp(app));
+const sample = useSampleApp();
 
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:00:01.000Z';
@@ -33,26 +23,26 @@ function payload(history: HistoryEventJson[]): OrchestrationTriggerPayload {
 }
 
 test('knows which functions are orchestrations and activities (case-insensitive, like the host)', () => {
-  assert.equal(invoker.hasOrchestration('helloSequence'), true);
-  assert.equal(invoker.hasOrchestration('HELLOSEQUENCE'), true);
-  assert.equal(invoker.hasOrchestration('sayHello'), false);
-  assert.equal(invoker.hasActivity('sayHello'), true);
-  assert.equal(invoker.hasActivity('hello'), false);
-  assert.equal(invoker.hasActivity('nope'), false);
+  assert.equal(sample.invoker.hasOrchestration('helloSequence'), true);
+  assert.equal(sample.invoker.hasOrchestration('HELLOSEQUENCE'), true);
+  assert.equal(sample.invoker.hasOrchestration('sayHello'), false);
+  assert.equal(sample.invoker.hasActivity('sayHello'), true);
+  assert.equal(sample.invoker.hasActivity('hello'), false);
+  assert.equal(sample.invoker.hasActivity('nope'), false);
 });
 
 test('an activity gets its input and its return value comes back', async () => {
-  assert.equal(await invoker.invokeActivity('sayHello', 'Tokyo', { instanceId: 'inst-1', taskId: 0 }), 'Hello Tokyo!');
+  assert.equal(await sample.invoker.invokeActivity('sayHello', 'Tokyo', { instanceId: 'inst-1', taskId: 0 }), 'Hello Tokyo!');
   // A string that looks like JSON stays a string on the way in (the host sends it as JSON data).
-  assert.equal(await invoker.invokeActivity('sayHello', '42', { instanceId: 'inst-1', taskId: 1 }), 'Hello 42!');
+  assert.equal(await sample.invoker.invokeActivity('sayHello', '42', { instanceId: 'inst-1', taskId: 1 }), 'Hello 42!');
 });
 
 test('an activity that throws rejects with its error', async () => {
-  await assert.rejects(invoker.invokeActivity('failActivity', null, { instanceId: 'inst-1', taskId: 0 }), /activity boom/);
+  await assert.rejects(sample.invoker.invokeActivity('failActivity', null, { instanceId: 'inst-1', taskId: 0 }), /activity boom/);
 });
 
 test('the first orchestration episode schedules the first activity', async () => {
-  const state = await invoker.invokeOrchestration('helloSequence', payload([OrchestratorStarted(T0), ExecutionStarted(null)]));
+  const state = await sample.invoker.invokeOrchestration('helloSequence', payload([OrchestratorStarted(T0), ExecutionStarted(null)]));
   assert.equal(state.isDone, false);
   assert.deepEqual(state.actions, [[{ actionType: 0, functionName: 'sayHello', input: '"Tokyo"' }]]);
 });
@@ -66,12 +56,12 @@ test('replaying a completed first activity schedules the second, then the orches
     OrchestratorStarted(T1),
     TaskCompleted(0, 'Hello Tokyo!', T1),
   ];
-  const second = await invoker.invokeOrchestration('helloSequence', payload(afterFirst));
+  const second = await sample.invoker.invokeOrchestration('helloSequence', payload(afterFirst));
   assert.equal(second.isDone, false);
   const flat = (second.actions as unknown[][]).flat() as Array<Record<string, unknown>>;
   assert.deepEqual(flat.map((a) => a.input), ['"Tokyo"', '"Seattle"']);
 
-  const done = await invoker.invokeOrchestration(
+  const done = await sample.invoker.invokeOrchestration(
     'helloSequence',
     payload([...afterFirst, TaskScheduled(1), OrchestratorCompleted(T1), OrchestratorStarted(T2), TaskCompleted(1, 'Hello Seattle!', T2)]),
   );
@@ -81,13 +71,13 @@ test('replaying a completed first activity schedules the second, then the orches
 
 test('a payload handed over as its JSON text (as the engine sends it) runs the same episode as the object', async () => {
   const history = [OrchestratorStarted(T0), ExecutionStarted(null), TaskScheduled(0), OrchestratorCompleted(T0), OrchestratorStarted(T1), TaskCompleted(0, 'Hello Tokyo!', T1)];
-  const asObject = await invoker.invokeOrchestration('helloSequence', payload(history));
-  const asText = await invoker.invokeOrchestration('helloSequence', new PayloadText('inst-1', history.length, JSON.stringify(payload(history))));
+  const asObject = await sample.invoker.invokeOrchestration('helloSequence', payload(history));
+  const asText = await sample.invoker.invokeOrchestration('helloSequence', new PayloadText('inst-1', history.length, JSON.stringify(payload(history))));
   assert.deepEqual(asText, asObject);
 });
 
 test('a failing orchestration episode returns its state with the error (as the extension reads it)', async () => {
-  const failed = await invoker.invokeOrchestration(
+  const failed = await sample.invoker.invokeOrchestration(
     'helloSequence',
     payload([
       OrchestratorStarted(T0),
@@ -103,15 +93,15 @@ test('a failing orchestration episode returns its state with the error (as the e
 });
 
 test('invoking a function that is not an orchestration / activity rejects with FUNCTION_NOT_FOUND', async () => {
-  await assert.rejects(invoker.invokeActivity('helloSequence', null, { instanceId: 'i', taskId: 0 }), { code: 'FUNCTION_NOT_FOUND' });
-  await assert.rejects(invoker.invokeOrchestration('missing', payload([OrchestratorStarted(T0)])), { code: 'FUNCTION_NOT_FOUND' });
+  await assert.rejects(sample.invoker.invokeActivity('helloSequence', null, { instanceId: 'i', taskId: 0 }), { code: 'FUNCTION_NOT_FOUND' });
+  await assert.rejects(sample.invoker.invokeOrchestration('missing', payload([OrchestratorStarted(T0)])), { code: 'FUNCTION_NOT_FOUND' });
 });
 
 test('a function with a durableClient input cannot run before the host provides the client data', async () => {
-  const starter = app.get('startOrchestration');
+  const starter = sample.app.get('startOrchestration');
   assert.ok(starter);
   await assert.rejects(
-    invoker.invokeHttp(starter, { method: 'POST', url: 'http://127.0.0.1/api/orchestrators/x', headers: {}, params: { name: 'x' } }),
+    sample.invoker.invokeHttp(starter, { method: 'POST', url: 'http://127.0.0.1/api/orchestrators/x', headers: {}, params: { name: 'x' } }),
     { code: 'NO_DURABLE_CLIENT' },
   );
 });

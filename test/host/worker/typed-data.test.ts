@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
-import { AppInvoker } from '../../../src/host/worker/app-invoker.js';
 import { invokeFunction } from '../../../src/host/worker/invoke.js';
-import { loadApp, releaseApp } from '../../../src/host/worker/load-app.js';
 import { fromTypedData, metadataStringTypedData, stringTypedData } from '../../../src/host/worker/typed-data.js';
-import type { WorkerApp } from '../../../src/host/worker/worker-app.js';
 import { fuzzParameters } from '../../support/fuzz.js';
-import { captureLogger, fixtureDir } from '../capture-logger.js';
+import { useSampleApp } from './sample-app.js';
 
-let app: WorkerApp;
-let invoker: AppInvoker;
-
-before(async () => {
-  app = await loadApp(fixtureDir('sample-app'), { logger: captureLogger().logger });
-  invoker = new AppInvoker(app);
-});
-after(() => releaseApp(app));
+const sample = useSampleApp();
 
 /** What the function sees as triggerMetadata.instanceId when the host sends it as a plain `string` (the old way). */
 async function seenWithString(instanceId: string): Promise<unknown> {
-  const fn = app.get('echoInstanceId')!;
-  const response = await invokeFunction(app, fn, {
+  const fn = sample.app.get('echoInstanceId')!;
+  const response = await invokeFunction(sample.app, fn, {
     inputData: [{ name: fn.triggerName, data: { json: '0' } }],
     triggerMetadata: { instanceId: stringTypedData(instanceId) },
   });
@@ -29,7 +19,7 @@ async function seenWithString(instanceId: string): Promise<unknown> {
 }
 
 /** What it sees the way the host sends it now. */
-const seenNow = (instanceId: string): Promise<unknown> => invoker.invokeActivity('echoInstanceId', 0, { instanceId, taskId: 0 });
+const seenNow = (instanceId: string): Promise<unknown> => sample.invoker.invokeActivity('echoInstanceId', 0, { instanceId, taskId: 0 });
 
 test('an instance id reaches the function exactly as it did when sent as a plain string', async () => {
   const ids = ['schedule-a', 'schedule-x/y', '', ' ', '42', '-1', ' 7 ', 'true', 'null', 'false', '"q"', '{"A":1}', '[1,2]', 'tru', '\u00e9t\u00e9', '\ud800'];

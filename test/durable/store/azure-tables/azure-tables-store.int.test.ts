@@ -1,5 +1,5 @@
 /** The HubStore contract on Azure Table Storage (a real Azurite, a fresh hub table per test). */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAzureTablesStore, type AzureTablesStore } from '../../../../src/durable/store/azure-tables/azure-tables-store.js';
 import { HASHED_KEYS, LEGACY_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
@@ -8,19 +8,11 @@ import { HubTable } from '../../../../src/durable/store/azure-tables/table-store
 import { HUB_PARTITION, INSTANCE_ROW, LAYOUT_ROW, LEASE_ROW, partitionKeyOf } from '../../../../src/durable/keys.js';
 import { newExecution } from '../../../../src/durable/instance-start.js';
 import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
-import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { useAzurite } from '../../../support/azurite.js';
 import { testLogger, uniqueHub } from '../../harness.js';
 import { hubStoreContract } from '../hub-store-contract.js';
 
-let azurite: RunningAzurite;
-
-before(async () => {
-  azurite = await startAzurite();
-});
-
-after(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 hubStoreContract('azure tables', async () => {
   const store = createAzureTablesStore(azurite.connectionString, uniqueHub('contract'), testLogger(), { stopping: () => false, budgetMs: 10_000 });

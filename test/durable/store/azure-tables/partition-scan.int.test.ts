@@ -2,7 +2,7 @@
  * The scan that preloads a new owner's cache, on a real Azurite: every partition read within one page is handed over
  * whole and exactly as a partition read gives it; one that straddles two pages is left out (its first step reads it).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pino from 'pino';
@@ -13,15 +13,11 @@ import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance
 import { newExecution } from '../../../../src/durable/instance-start.js';
 import { instanceIdOf, partitionKeyOf } from '../../../../src/durable/keys.js';
 import type { PartitionSnapshot } from '../../../../src/durable/store/hub-store.js';
-import { startAzurite, type RunningAzurite } from '../../../../src/host/storage/azurite.js';
+import { useAzurite } from '../../../support/azurite.js';
 import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
 import { fuzzParameters } from '../../../support/fuzz.js';
 
-let azurite: RunningAzurite;
-before(async () => {
-  azurite = await startAzurite();
-});
-after(() => azurite.stop());
+const azurite = useAzurite();
 
 const clock = new VirtualClock();
 let tables = 0;

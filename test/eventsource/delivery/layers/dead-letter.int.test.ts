@@ -3,14 +3,14 @@ import { after, before, beforeEach, test } from 'node:test';
 import { createDelivery, type Delivery } from '../../../../src/eventsource/delivery/deliver.js';
 import { deadLetterLayer } from '../../../../src/eventsource/delivery/layers/dead-letter.js';
 import { captureLogger } from '../../../host/capture-logger.js';
-import { TestSink } from '../test-sink.js';
+import { RecordingSink } from '../../../support/recording-sink.js';
 import { answering, attemptOf } from './support.js';
 
-let dlq: TestSink;
+let dlq: RecordingSink;
 let target: Delivery;
 before(async () => {
-  dlq = await TestSink.start();
-  target = createDelivery({ sink: dlq.url('/dlq'), mode: 'binary', timeoutMs: 2_000 });
+  dlq = await RecordingSink.answering();
+  target = createDelivery({ sink: dlq.at('/dlq'), mode: 'binary', timeoutMs: 2_000 });
 });
 after(async () => {
   await target.close();
@@ -18,7 +18,7 @@ after(async () => {
 });
 beforeEach(() => {
   dlq.requests.length = 0;
-  dlq.respond = (_req, res) => res.writeHead(200).end();
+  dlq.answer = (_req, res) => res.writeHead(200).end();
 });
 
 const SINK = 'http://sink.example/events';
@@ -53,7 +53,7 @@ test('dead-letter: an attempt not made (sink known down) is never final', async 
 });
 
 test('dead-letter: when the dead-letter sink fails too, the tick is kept (retryable) and both reasons are named', async () => {
-  dlq.respond = (_req, res) => res.writeHead(500).end();
+  dlq.answer = (_req, res) => res.writeHead(500).end();
   const outcome = await deadLetterLayer(target, SINK, captureLogger().logger)(answering(rejected))(attemptOf());
   assert.equal(outcome.ok, false);
   assert.equal(!outcome.ok && outcome.retryable, true);
