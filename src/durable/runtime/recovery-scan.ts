@@ -24,13 +24,13 @@ export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requ
   onSignals(signals: HubSignals): void;
 }
 
-/** Heap a cached schedule-like instance takes (measured: ~4 KB at 10,000 with its timer and wake time), with margin. */
-const PRELOAD_BYTES_PER_INSTANCE = 4_500;
+/** Heap a cached schedule-like instance takes with its timer and wake time (measured: 4-4.7 KB at 10,000-30,000). */
+const PRELOAD_BYTES_PER_INSTANCE = 5_000;
 
 /**
  * Above this many unfinished instances, taking the lease preloads nothing (memory stays what the steps need): as many
  * as fit in half the heap V8 may use, which Node sizes from the container's memory limit (about 300 MB in a 512 Mi
- * pod: 35,000; 4 GB on a machine without a limit: 480,000; `--max-old-space-size=900` in a 1 Gi pod: 110,000). A
+ * pod: 31,000; 4 GB on a machine without a limit: 430,000; `--max-old-space-size=1000`: 110,000). A
  * fixed 20,000 made a hub of 100,000 read every partition one by one after a takeover (Azurite scans its table for
  * each: hours).
  */
