@@ -10,6 +10,7 @@ import { startHost, type RunningHost } from './host.js';
 import { HostError } from './host-error.js';
 import { isKeyless, loadHostKeys, type HostKeys } from './http/host-keys.js';
 import { createHostLogger } from './log-safety.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { applyLocalSettings, readLocalSettings } from './local-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
 
@@ -61,6 +62,8 @@ function describeKeys(keys: HostKeys): string {
 }
 
 async function main(): Promise<void> {
+  // First, before the app and the engine allocate anything (heap-growth.ts).
+  limitHeapGrowth();
   const appDir = path.resolve(process.argv[2] ?? process.env.FUNCTIONS_APP_DIR ?? process.cwd());
   const local = readLocalSettings(appDir);
   applyLocalSettings(local.values);

@@ -6,13 +6,31 @@
  * start that replaced the instance, a lost lease) by dropping the entry so that the next step reads the partition.
  */
 import { partitionKeyOf } from '../keys.js';
-import { sortInbox, type InboxEntry, type InstanceRecord } from '../instance-state.js';
+import { EventType, sortInbox, type InboxEntry, type InstanceRecord } from '../instance-state.js';
 import type { StepPlan } from '../planner/step-plan.js';
 import type { PartitionSnapshot, PreparedStep } from '../store/hub-store.js';
 
 /** The partition of an instance this process just created: its record and start message, nothing else. */
 export function createdSnapshot(record: InstanceRecord, start: InboxEntry): PartitionSnapshot {
   return { partitionKey: partitionKeyOf(record.instanceId), record, history: [], historyRows: [], inbox: [start], outbox: [], staleHistory: [] };
+}
+
+/** ExecutionStarted opens an execution's history (after its OrchestratorStarted): only the first events are looked at. */
+const EXECUTION_STARTED_WITHIN = 4;
+
+/**
+ * The history's ExecutionStarted keeps the record's input text, not a second copy of it: a read parses the two from
+ * different rows, so each cached instance held its input twice (a schedule's is ~650 bytes of ~5 KB; issue #19).
+ */
+function shareInput(snap: PartitionSnapshot): PartitionSnapshot {
+  const input = snap.record?.input;
+  if (input === undefined) return snap;
+  const head = Math.min(snap.history.length, EXECUTION_STARTED_WITHIN);
+  for (let i = 0; i < head; i++) {
+    const event = snap.history[i];
+    if (event?.EventType === EventType.ExecutionStarted && event.Input === input) event.Input = input;
+  }
+  return snap;
 }
 
 /** What must be read again before the next step of an instance. */
@@ -59,7 +77,7 @@ export class InstanceCache {
   /** A read begun at `mark` (see peek): stored, and the refresh cleared unless marked again since the read began. */
   put(instanceId: string, snap: PartitionSnapshot, mark = this.marks): void {
     this.touched?.add(instanceId);
-    this.entries.set(instanceId, snap);
+    this.entries.set(instanceId, shareInput(snap));
     this.clearRefresh(instanceId, mark);
   }
 
@@ -74,7 +92,7 @@ export class InstanceCache {
   /** A snapshot the preload scan read: kept only if the process learnt nothing of that instance since it began. */
   preload(instanceId: string, snap: PartitionSnapshot): boolean {
     if (!this.touched || this.touched.has(instanceId) || this.entries.has(instanceId)) return false;
-    this.entries.set(instanceId, snap);
+    this.entries.set(instanceId, shareInput(snap));
     return true;
   }
 
@@ -132,6 +150,6 @@ export class InstanceCache {
       staleHistory: [...snap.staleHistory, ...(sameExecution ? [] : snap.historyRows)].filter((rk) => !deleted.has(rk)),
     };
     if (!sameExecution && plan.historyExecutionId !== built.record.executionId) next.history = [];
-    this.entries.set(instanceId, next);
+    this.entries.set(instanceId, sameExecution ? next : shareInput(next));
   }
 }

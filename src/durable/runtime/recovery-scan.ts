@@ -2,13 +2,14 @@
  * Finding work in the hub's table without reading instances one by one:
  * - on lease acquisition, ONE projected query over instance rows loads every unfinished instance's wake time into
  *   the timer queue (due ones fire at once, in due-time order);
- * - before the timers start, up to PRELOAD_MAX_INSTANCES unfinished instances are preloaded into the owner's cache
- *   by ONE scan of the hub in pages, so their first steps read nothing: reading 10,000 partitions one by one took
- *   Azurite 85 s (8.5 ms each; it scans its table for every query), the scan of all their rows 1.2 s. A bigger hub
- *   reads each instance on its first step, as before;
+ * - before the timers start, the unfinished instances are preloaded into the owner's cache by ONE scan of the hub in
+ *   pages, so their first steps read nothing: reading 10,000 partitions one by one took Azurite 85 s (8.5 ms each; it
+ *   scans its table for every query), the scan of all their rows 1.2 s. As many as fit in half the heap V8 may use
+ *   (preloadLimit); a bigger hub reads each instance on its first step, as before;
  * - on lease acquisition and on the safety-net period, ONE projected query over inbox and outbox rows finds messages
  *   this process does not know of (written by other processes, or before a crash). Idle instances are never stepped.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { EngineContext } from '../engine-context.js';
 import type { InstanceCache } from './instance-cache.js';
 import { describe } from '../store/storage-failures.js';
@@ -23,8 +24,19 @@ export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requ
   onSignals(signals: HubSignals): void;
 }
 
-/** Above this many unfinished instances, taking the lease preloads nothing (memory stays what the steps need). */
-export const PRELOAD_MAX_INSTANCES = 20_000;
+/** Heap a cached schedule-like instance takes with its timer and wake time (measured: 4-4.7 KB at 10,000-30,000). */
+const PRELOAD_BYTES_PER_INSTANCE = 5_000;
+
+/**
+ * Above this many unfinished instances, taking the lease preloads nothing (memory stays what the steps need): as many
+ * as fit in half the heap V8 may use, which Node sizes from the container's memory limit (about 300 MB in a 512 Mi
+ * pod: 31,000; 4 GB on a machine without a limit: 430,000; `--max-old-space-size=1000`: 110,000). A
+ * fixed 20,000 made a hub of 100,000 read every partition one by one after a takeover (Azurite scans its table for
+ * each: hours).
+ */
+export function preloadLimit(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.floor(heapLimitBytes / 2 / PRELOAD_BYTES_PER_INSTANCE);
+}
 
 /** On lease acquisition: every unfinished instance is woken at its wake time; unknown messages get a step. */
 export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
@@ -32,7 +44,7 @@ export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
   const rows = await ctx.store.wakeTimes();
   const unfinished = rows.filter((row) => !isTerminal(row.status));
   const now = ctx.clock.now();
-  const preloaded = unfinished.length <= PRELOAD_MAX_INSTANCES ? await preload(ctx, new Set(unfinished.map((r) => r.instanceId)), now) : 0;
+  const preloaded = unfinished.length <= preloadLimit() ? await preload(ctx, new Set(unfinished.map((r) => r.instanceId)), now) : 0;
   let waking = 0;
   for (const row of unfinished) {
     // A row written before wake times were recorded has none: it is stepped now, which records one.
