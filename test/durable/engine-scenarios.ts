@@ -702,3 +702,34 @@ scenario('a Pending instance that has not started (delayed start) can be termina
     await engine.shutdown();
   }
 });
+
+/** Blocks the whole process for `ms` of real time (a GC pause, a starved CPU): no callback runs meanwhile. */
+function freezeProcess(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+scenario('a timer that falls due while a frozen process is past its lease is not forgotten when the lease is renewed', async (b) => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const invoker = new DirectInvoker()
+    .activity('Stamp', () => 'stamped')
+    .orchestration('Sleeper', function* (ctx) {
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
+      return (yield ctx.df.callActivity('Stamp', null)) as string;
+    });
+  // Real-time lease of 600 ms (the owner stops 100 ms before), renewed every 100 ms.
+  const engine = await b.engine({ invoker, clock, tuning: { leaseDurationMs: 600, leaseRenewEveryMs: 100 } });
+  try {
+    const id = await engine.start('Sleeper', {});
+    await waitFor(async () => ((await historyTypes(engine, id)).includes(EventType.TimerCreated) ? true : undefined), 'the timer to be created');
+    // Frozen past the lease; the first thing to run after it is the timer's time coming (before the lease's own
+    // callbacks: the renewal, which succeeds as nobody took the lease, and the expiry it then cancels).
+    freezeProcess(700);
+    void clock.advanceBy(60_000);
+    // Today's defect: the timer's step was refused (not owner) and nothing recovered it: the renewal never told
+    // the engine it had lost the lease meanwhile.
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 5_000);
+    assert.equal(status.output, 'stamped');
+  } finally {
+    await engine.shutdown();
+  }
+});

@@ -109,10 +109,16 @@ export class Driver {
     return { status, body: parsed };
   }
 
-  /** Reads a lifetime's generation and instance id (describe), retrying past storage faults. */
+  /**
+   * Reads a lifetime's generation and instance id (describe), retrying past storage faults. Between reads the world
+   * settles (virtual time still): a new instance is Pending until the owner's first step, which may wait for the
+   * owner to take a wake mark (a PUT through the standby) or for a host to hold the lease.
+   */
   async learn(life: Lifetime): Promise<void> {
-    for (let i = 0; i < 75 && life.generation === undefined; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20)); // real time: a new instance is still Pending (through the standby, until the owner's scan)
+    const deadline = Date.now() + 1_500;
+    for (let i = 0; life.generation === undefined && (i < 2 || Date.now() < deadline); i++) {
+      if (i > 0) await this.world.settle();
+      if (i > 1) await new Promise((resolve) => setTimeout(resolve, 10)); // a step that failed waits (real time) for its retry
       const got = await this.call('GET', `/api/schedules/${life.name}`);
       if (got.status === 200) {
         if (typeof got.body.generation === 'string') life.generation = got.body.generation;
@@ -163,12 +169,19 @@ export class Driver {
     else await this.learn(this.model.created('filed', this.now, { everyMs, policy: 'all' }));
   }
 
-  /** Polls (real time, virtual time still) until `filed` shows `every` (or is gone): the reconcile is done. */
+  /**
+   * Polls (virtual time still) until `filed` shows `every` (describe's `spec.every`) or is gone: the reconcile is
+   * done. The world settles between reads; a read that still does not show it waits a little real time (the app's
+   * start-up retries).
+   */
   private async untilShown(every: string | undefined): Promise<boolean> {
-    for (let i = 0; i < 40; i++) {
+    const deadline = Date.now() + 2_000;
+    for (let i = 0; i < 3 || Date.now() < deadline; i++) {
       const got = await this.call('GET', '/api/schedules/filed');
-      if (every === undefined ? got.status === 404 : got.status === 200 && got.body.schedule === every) return true;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const shown = (got.body.spec as { every?: unknown } | undefined)?.every;
+      if (every === undefined ? got.status === 404 : got.status === 200 && shown === every) return true;
+      await this.world.settle();
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return false;
   }

@@ -41,6 +41,13 @@ export class FaultyStores {
   /** No more faults (the end of a history drains on a calm store). */
   calm = false;
   crashedAt: string | undefined;
+  /**
+   * Real (monotonic) time until which this host's engine holds the lease by its own reckoning (HubLease: a write that
+   * committed extends it to its send time + duration - margin; a refused renewal or a release ends it). The world
+   * moves virtual time only while some host holds it: a lapse (a stalled process, a renewal that lost) is real time the
+   * virtual clock must not skip, as a 30 s production lease is not lost to a short stall.
+   */
+  private leaseUntil = Number.NEGATIVE_INFINITY;
   private crashes = 0;
   private readonly counts = new Map<string, number>();
 
@@ -90,6 +97,17 @@ export class FaultyStores {
     return result;
   }
 
+  /** This host's engine owns the lease now (see leaseUntil). */
+  get holdsLease(): boolean {
+    return !this.dead && performance.now() < this.leaseUntil;
+  }
+
+  /** A lease write sent at `sentAt` (monotonic) of `write`: committed, or refused (undefined). */
+  leaseWritten(sentAt: number, write: LeaseWrite | undefined): void {
+    if (write === undefined || write.released) this.leaseUntil = Number.NEGATIVE_INFINITY;
+    else this.leaseUntil = Math.max(this.leaseUntil, sentAt + write.durationMs - Math.floor(write.durationMs / 6));
+  }
+
   leaseLost(): boolean {
     return !this.calm && this.drawsFor('lease-loss').chance(this.rates.leaseLoss);
   }
@@ -137,12 +155,25 @@ function faulty(f: FaultyStores, s: HubStore, c: StoreControl): HubStore {
 }
 
 function faultyLease(f: FaultyStores, lease: LeaseStore, c: StoreControl): LeaseStore {
+  /** Tells `f` whether the write committed (an answer lost after it applied counts as refused: the engine thinks so). */
+  const tracked = async <T>(write: LeaseWrite, op: () => Promise<T>): Promise<T> => {
+    const sentAt = performance.now();
+    try {
+      const result = await op();
+      f.leaseWritten(sentAt, write);
+      return result;
+    } catch (error) {
+      f.leaseWritten(sentAt, undefined);
+      throw error;
+    }
+  };
   return {
     read: () => f.call('lease.read', c, 'read', () => lease.read()),
-    create: (write: LeaseWrite) => f.call('lease.create', c, 'insert', () => lease.create(write)),
-    replace: (write: LeaseWrite, etag: string) => {
-      if (!f.dead && f.leaseLost()) return Promise.reject(new ConflictError(412, 'lease row changed (simulated lease loss)'));
-      return f.call('lease.replace', c, 'guarded', () => lease.replace(write, etag));
-    },
+    create: (write: LeaseWrite) => tracked(write, () => f.call('lease.create', c, 'insert', () => lease.create(write))),
+    replace: (write: LeaseWrite, etag: string) =>
+      tracked(write, () => {
+        if (!f.dead && f.leaseLost()) return Promise.reject(new ConflictError(412, 'lease row changed (simulated lease loss)'));
+        return f.call('lease.replace', c, 'guarded', () => lease.replace(write, etag));
+      }),
   };
 }

@@ -36,8 +36,14 @@ const simLogLevel = (): string => process.env.SIM_LOG_LEVEL ?? 'silent';
 
 export type Log = (line: string) => void;
 
-/** Real time the owner may take to pick up a write through the standby (README: within a second). */
-const WAKE_WAIT_MS = 1_500;
+/**
+ * Real time the world waits, at most, for the owner to take a write through the standby (README: within a second) or
+ * for some host to hold the lease again, before virtual time may move. Only a hang guard: on a loaded machine these
+ * take what the load makes them take, and virtual time waits for them, so that the history does not depend on the
+ * machine's load (a pause applied late in virtual time would look like the app ignoring it). Past it, the history
+ * fails naming what never came.
+ */
+const REAL_WAIT_GUARD_MS = 20_000;
 /**
  * Every host loads the app afresh (its own files: config read at import, the sink breaker, the connection pool, the
  * sequences it saw, the file watcher: a restarted host knows nothing its predecessor knew, as a new process would),
@@ -176,30 +182,48 @@ export class World {
    * with a standby, the owner may be either).
    */
   async advance(ms: number): Promise<void> {
-    const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
-    const settle = async (): Promise<void> => {
-      do {
-        for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-        await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
-      } while (await this.untilWakesTaken());
-    };
     const target = this.clock.now() + ms;
-    await settle();
-    await this.clock.advanceTo(target, settle);
+    await this.settle();
+    await this.clock.advanceTo(target, () => this.settle());
+  }
+
+  /**
+   * Until the world is still at this virtual time: the hosts idle, no wake mark left for the owner to take, and a host
+   * holding the lease (else no timer would fire a step: time must not pass by unowned).
+   */
+  async settle(): Promise<void> {
+    const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
+    do {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
+    } while ((await this.untilWakesTaken()) || (await this.untilLeaseHeld()));
   }
 
   /**
    * A write through a process that is not the owner leaves a wake mark that the owner takes within a second of REAL
-   * time (its wake poll or safety scan): virtual time must not skip past it, as the real clock would not. Waits (real
-   * time, WAKE_WAIT_MS at most: longer is the README's bound broken, for the invariants to see) until no mark is left;
-   * true when it waited, so the hosts are settled again.
+   * time (its wake poll or safety scan): virtual time must not skip past it, as the real clock would not. Waits until
+   * no mark is left; true when it waited, so the hosts are settled again.
    */
   private async untilWakesTaken(): Promise<boolean> {
-    const deadline = Date.now() + WAKE_WAIT_MS;
+    return this.waitReal('the owner to take a wake mark (a write through the standby)', async () => (await this.store.scanMessages()).signals.wakes === 0);
+  }
+
+  /**
+   * Waits (real time) until a running host holds the lease (see FaultyStores.holdsLease); true when it waited. Not
+   * once the host crashed: the driver replaces it when this advance is over (time passes while it is down).
+   */
+  private untilLeaseHeld(): Promise<boolean> {
+    const held = (): boolean => this.crashed() || this.stores?.holdsLease === true || this.standbyStores?.holdsLease === true;
+    return this.waitReal('a host to hold the lease', () => Promise.resolve(held()));
+  }
+
+  private async waitReal(what: string, done: () => Promise<boolean>): Promise<boolean> {
+    const deadline = Date.now() + REAL_WAIT_GUARD_MS;
     let waited = false;
-    while ((await this.store.scanMessages()).signals.wakes > 0 && Date.now() < deadline) {
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`waited ${REAL_WAIT_GUARD_MS} ms of real time for ${what}`);
       waited = true;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     return waited;
   }

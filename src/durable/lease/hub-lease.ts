@@ -222,6 +222,13 @@ export class HubLease {
   }
 
   private extend(sentAt: number): void {
+    if (this.held && !this.isOwner) {
+      // The lease lapsed before its expiry callback could say so (a frozen process: what runs first after it may be
+      // a renewal). Meanwhile the engine refused work (isOwner was false): a loss and a new acquisition all the same,
+      // so that it drops what it held and recovers from storage what it refused.
+      this.held = false;
+      this.options.onLost();
+    }
     const until = sentAt + this.options.timing.durationMs - this.marginMs;
     if (until > this.validUntil) {
       this.validUntil = until;
