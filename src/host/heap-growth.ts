@@ -4,18 +4,15 @@
  * next full collection: 10,000 schedules (about 100 MB live) peaked near 580 MB while starting and recovering. In a
  * container Node sizes the heap from the cgroup limit, and V8 then grows a heap of 256 MB or less by 1.3× at most.
  * The host asks for that growth wherever it runs, so its peak follows what it holds, not the machine under it
- * (issue #19; a few more full collections, each of the live data only). `--heap-growing-percent=N`, given to node
- * on its command line or in NODE_OPTIONS, wins.
+ * (issue #19; a few more full collections, each of the live data only). `node --heap-growing-percent=N` wins.
  */
 import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 30;
 
-const GIVEN = /(^|\s)--heap[-_]growing[-_]percent\b/;
-
-/** Applies the growth unless node was given its own (arguments or NODE_OPTIONS); whether it applied it. */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  if (execArgv.some((arg) => GIVEN.test(arg)) || GIVEN.test(nodeOptions)) return false;
+/** Applies the growth unless node was given its own; whether it applied it. */
+export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
+  if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
