@@ -101,14 +101,17 @@ export class ClientOperations implements Omit<DurableEngine, 'taskHubName'> {
 
   /**
    * A write through a process that is not the lease owner marks the instance for the owner's wake poll (within a
-   * second), instead of waiting for its safety scan. A failed mark only delays the write's effect to that scan.
+   * second), instead of waiting for its safety scan. A mark the client could not write within its retry budget is
+   * handed to background work, which retries it until it lands (or shutdown): the write then reaches the owner within
+   * a second of the storage answering again, not at a safety scan up to 30 s later (the caller was told 202 already).
    */
   private async wakeOwner(instanceId: string): Promise<void> {
     if (this.ctx.processing) return;
     try {
       await this.store.markWake(instanceId);
     } catch (err) {
-      this.ctx.log.warn({ instanceId, error: describe(err) }, 'durable: the lease owner could not be woken; the write takes effect at its next safety scan');
+      this.ctx.log.warn({ instanceId, error: describe(err) }, 'durable: the lease owner could not be woken yet; marking it again in the background');
+      this.ctx.track(this.ctx.store.markWake(instanceId));
     }
   }
 

@@ -4,7 +4,7 @@
  * (invariants.ts). A failure names its seed; `npm run sim -- --seeds 1 --seed <seed> --verbose` replays it.
  * SIM_SEEDS and SIM_SEED choose other seeds (default: 120 from 1, about 0.65 s of CPU each: about 40-50 s on two idle
  * cores), SIM_JOBS the worker processes (pool.ts; default 4: a history still waits on some real time, e.g. the app's
- * 500 ms confirmation of a replaced spec, so two workers a core keep the cores busy).
+ * confirmation of a replaced spec, so two workers a core keep the cores busy).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -53,8 +53,9 @@ async function sendSpec(client: DurableClient, instanceId: string, spec: Schedul
       if (await hasEnded(client, instanceId)) return 'ended';
       throw error;
     }
-    for (let waited = 0; waited < 10_000 && Date.now() < deadline; waited += 500) {
-      await sleep(500);
+    // Looked at soon after the raise (an owner in this process applies it within milliseconds), then every 500 ms.
+    for (let waited = 0, pause = 0; waited < 10_000 && Date.now() < deadline; waited += pause, pause = Math.min(500, pause * 2 || 50)) {
+      if (pause > 0) await sleep(pause);
       const observed = await observe(client, instanceId);
       if (observed === undefined || !isLive(observed.runtimeStatus)) return 'ended';
       const status = asScheduleStatus(observed.customStatus);
