@@ -27,17 +27,18 @@ async function peakHeapMb(limited: boolean): Promise<number> {
   return Number(stdout.trim());
 }
 
-test('heap growth: a process that churns a cache of ~25 MB stays far below the heap V8 grows to unlimited', async (t) => {
+test("heap growth: a process that churns a cache of ~25 MB stays well below the heap V8 grows to unlimited", async (t) => {
   const unlimited = await peakHeapMb(false);
   const limited = await peakHeapMb(true);
   t.diagnostic(`peak heap: ${unlimited} MB unlimited, ${limited} MB limited`);
-  // Live data ~25 MB: V8's own choice on a big machine grows the heap to several times that.
-  assert.ok(limited <= unlimited * 0.7, `limited ${limited} MB vs unlimited ${unlimited} MB`);
+  // Live data ~25 MB: V8's own choice on a big machine grows the heap to several times that; the host's 2× cap
+  // measured 111 MB against 167 MB.
+  assert.ok(limited <= unlimited * 0.8, `limited ${limited} MB vs unlimited ${unlimited} MB`);
 });
 
 test('heap growth: a growth given to node wins (nothing applied)', () => {
   assert.equal(limitHeapGrowth(['--heap-growing-percent=50']), false);
   assert.equal(limitHeapGrowth(['--heap_growing_percent=50']), false);
   assert.equal(limitHeapGrowth([]), true);
-  assert.equal(HEAP_GROWING_PERCENT, 30);
+  assert.equal(HEAP_GROWING_PERCENT, 100);
 });
