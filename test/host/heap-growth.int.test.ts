@@ -27,7 +27,7 @@ async function peakHeapMb(limited: boolean): Promise<number> {
   return Number(stdout.trim());
 }
 
-test("heap growth: a process that churns a cache of ~25 MB stays well below the heap V8 grows to unlimited", async (t) => {
+test('heap growth: a process that churns a cache of ~25 MB stays well below the heap V8 grows to unlimited', async (t) => {
   const unlimited = await peakHeapMb(false);
   const limited = await peakHeapMb(true);
   t.diagnostic(`peak heap: ${unlimited} MB unlimited, ${limited} MB limited`);
