@@ -159,7 +159,9 @@ export class Driver {
     await this.world.restart('schedules file edited', false);
     const shown = await this.untilShown(remove ? undefined : every);
     if (!shown) {
+      // Not applied yet (a start the storage refused is tried again by the app): when it takes effect is unknown.
       if (life) this.model.uncertain(life, this.now);
+      else if (!remove) this.model.uncertain(this.model.created('filed', this.now, { everyMs, policy: 'all' }), this.now);
       return;
     }
     if (remove && life) {

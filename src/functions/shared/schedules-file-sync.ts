@@ -2,7 +2,8 @@
  * SCHEDULES_FILE kept in step with the schedules that run: at start, hourly with the starter, and whenever the file
  * changes. Only schedules whose origin marker says `file` are started, changed or stopped from here; a name held by
  * a schedule created through the management API is left to it (logged). A file that turns bad later is logged on
- * one line and the running schedules stay as they are.
+ * one line and the running schedules stay as they are. A reconcile that did not finish (storage unavailable, an
+ * action refused) is tried again soon, with back-off, not only at the next hourly run.
  */
 import type { DurableClient } from 'durable-functions';
 import { redactUrlsIn } from '../../eventsource/core/redact.js';
@@ -19,6 +20,17 @@ import { stopSchedule } from './stop-schedule.js';
 
 /** Schedules changed at once: enough to start 1,000 quickly, few enough not to flood the task hub. */
 const PARALLEL = 8;
+
+/** Back-off of the next try after a reconcile that did not finish: 1 s, doubling, at most a minute. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
+/** Some actions of a reconcile failed (each was logged); the reconcile is tried again. */
+class ActionsFailed extends Error {
+  constructor(failed: number, of: number) {
+    super(`${failed} of ${of} actions failed`);
+  }
+}
 
 /** The schedules of the task hub that the file or the API created (by their markers, checked with `originKey`). */
 async function existingSchedules(originKey: Buffer, client: DurableClient): Promise<ExistingSchedule<FileSchedule>[]> {
@@ -59,25 +71,64 @@ export class SchedulesFileSync {
   private previous: readonly FileSchedule[] | undefined;
   private watching: SchedulesFileWatch | undefined;
   private running: Promise<void> = Promise.resolve();
+  private retry: { timer: NodeJS.Timeout; failures: number } | undefined;
+  private closed = false;
 
   constructor(private readonly deps: SchedulesFileSyncDeps) {}
 
-  /** Reconciles the file now (the starter's runs) and, the first time, starts watching it. */
+  /**
+   * Reconciles the file now (the starter's runs) and, the first time, starts watching it. A reconcile that does not
+   * finish is logged and tried again on its own (retrySoon), so this never fails for it.
+   */
   async sync(client: DurableClient): Promise<void> {
-    const { file, validate, atStart, logger } = this.deps;
+    const { file, validate, atStart } = this.deps;
     const read = this.watching || atStart === undefined ? await readSchedulesFile(file, validate) : atStart;
-    await this.reconcileWith(client, read, true);
-    this.watching ??= watchSchedulesFile(file, validate, (changed) => {
-      this.reconcileWith(client, changed, false).catch((error: unknown) => {
-        logger.error({ file, reason: reasonOf(error) }, 'schedules file: reconciling a change failed; the hourly run tries again');
-      });
-    }, { since: read });
+    await this.reconcileOrRetry(client, read, true);
+    if (this.closed) return;
+    this.watching ??= watchSchedulesFile(file, validate, (changed) => void this.reconcileOrRetry(client, changed, false), { since: read });
+  }
+
+  /** Stops the watch and any retry (the host is stopping: nothing of this app may act after it). */
+  close(): void {
+    this.closed = true;
+    this.watching?.close();
+    if (this.retry) clearTimeout(this.retry.timer);
+  }
+
+  /**
+   * Reconciles; a failure is logged and the whole file reconciled again after a back-off (unref'd: it never keeps a
+   * stopping host alive). Any reconcile that starts ends the pending retry; a success resets the back-off.
+   */
+  private async reconcileOrRetry(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
+    if (this.closed) return;
+    if (this.retry) clearTimeout(this.retry.timer);
+    try {
+      await this.reconcileWith(client, read, full);
+      this.retry = undefined;
+    } catch (error) {
+      this.retrySoon(client, error);
+    }
+  }
+
+  private retrySoon(client: DurableClient, error: unknown): void {
+    if (this.closed) return;
+    const { file, validate, logger } = this.deps;
+    const failures = (this.retry?.failures ?? 0) + 1;
+    const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+    logger.error({ file, reason: reasonOf(error), retryInMs }, 'schedules file: reconciling failed; trying again');
+    const timer = setTimeout(() => {
+      readSchedulesFile(file, validate)
+        .then((read) => this.reconcileOrRetry(client, read, true))
+        .catch((readError: unknown) => this.retrySoon(client, readError));
+    }, retryInMs).unref();
+    this.retry = { timer, failures };
   }
 
   /**
    * Brings the schedules in line with a read of the file; reconciles run one after another. `full`: every entry is
    * looked at (the starter's runs: a file schedule terminated by hand starts again); otherwise only what changed in
-   * the file since the last reconcile (a change the watcher saw).
+   * the file since the last reconcile (a change the watcher saw). The read counts as applied only when every action
+   * succeeded, so a later change's reconcile still carries what failed.
    */
   private reconcileWith(client: DurableClient, read: FileRead<FileSchedule>, full: boolean): Promise<void> {
     const { logger, file, originKey } = this.deps;
@@ -87,7 +138,8 @@ export class SchedulesFileSync {
         return;
       }
       const actions = planFileReconcile(full ? undefined : this.previous, read.entries, await existingSchedules(originKey, client));
-      await this.applyAll(client, actions);
+      const failed = await this.applyAll(client, actions);
+      if (failed > 0) throw new ActionsFailed(failed, actions.length);
       this.previous = read.entries;
       logger.info({ file, schedules: read.entries.length, actions: actions.length }, 'schedules file reconciled');
     });
@@ -96,20 +148,23 @@ export class SchedulesFileSync {
     return step;
   }
 
-  /** Runs the actions, PARALLEL at a time; one failing action is logged and does not stop the others. */
-  private async applyAll(client: DurableClient, actions: FileAction<FileSchedule>[]): Promise<void> {
+  /** Runs the actions, PARALLEL at a time; one failing action is logged and does not stop the others. How many failed. */
+  private async applyAll(client: DurableClient, actions: FileAction<FileSchedule>[]): Promise<number> {
     let next = 0;
+    let failed = 0;
     const worker = async (): Promise<void> => {
       for (let action = actions[next++]; action !== undefined; action = actions[next++]) {
         try {
           await this.apply(client, action);
         } catch (error) {
+          failed++;
           const name = 'entry' in action ? action.entry.name : action.name;
-          this.deps.logger.error({ schedule: name, action: action.action, reason: reasonOf(error) }, 'schedules file: an action failed; the next change or the hourly run tries again');
+          this.deps.logger.error({ schedule: name, action: action.action, reason: reasonOf(error) }, 'schedules file: an action failed');
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, actions.length) }, worker));
+    return failed;
   }
 
   private async apply(client: DurableClient, action: FileAction<FileSchedule>): Promise<void> {
@@ -125,8 +180,7 @@ export class SchedulesFileSync {
       }
       case 'stop':
         if ((await stopSchedule(client, action.name, 'removed from the schedules file')) === 'restarted') {
-          logger.warn({ schedule: action.name }, 'schedules file: the schedule was started again while it was being removed; the next change or the hourly run tries again');
-          return;
+          throw new Error('the schedule was started again while it was being removed');
         }
         logChange(logger, { schedule: action.name, operation: 'delete', by: 'file' });
         return;
