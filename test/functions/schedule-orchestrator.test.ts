@@ -561,6 +561,35 @@ test('events raised during one attempt: applied one by one in their order, the a
   assert.equal(carried.nextSequence, 2);
 });
 
+test('history stays bounded: events taken during a delivery count toward an execution\'s 20, which then continues as new after its tick', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  let seen = (await episode(history, input)).actions;
+  history.orchestratorCompleted(at(12_500)).played();
+  history.orchestratorStarted(at(13_000));
+  for (let i = 0; i < 20; i++) history.eventRaised(at(13_000), i % 2 === 0 ? 'pause' : 'resume', i % 2 === 0 ? { note: `p${i}` } : {});
+  history.taskCompleted(at(13_000), taskId, { ok: true, status: 202 });
+  let current = await episode(history, input);
+  let timers = timersOf(history, newSince(seen, current.actions), at(13_000));
+  seen = current.actions;
+  let now = 13_000;
+  for (let i = 0; i < 40 && !current.state.isDone; i++) {
+    const last = timers.at(-1);
+    assert.ok(last !== undefined, 'waits on a timer');
+    history.orchestratorCompleted(at(now)).played();
+    now = last.fireAt.getTime() - t0.getTime();
+    history.orchestratorStarted(last.fireAt).timerFired(last.fireAt, last.id, last.fireAt);
+    current = await episode(history, input);
+    timers = [...timers, ...timersOf(history, newSince(seen, current.actions), last.fireAt)];
+    seen = current.actions;
+  }
+  assert.equal(current.state.isDone, true, 'continued as new');
+  assert.ok(now < 20_000, `before the next tick is due (at ${now} ms)`);
+  assert.equal(only(current.actions, ActionType.CallActivity).length, 1, 'one tick delivered in this execution');
+  const carried = carriedState(only(current.actions, ActionType.ContinueAsNew)[0]);
+  assert.equal(carried.sequence, 2);
+  assert.equal(carried.paused, undefined, 'every event applied, the last (resume) too');
+});
+
 type Raised = { at: number; name: 'trigger'; payload: { requestId: string } } | { at: number; name: 'pause' | 'resume'; payload: object };
 interface ActivityInput { sequence: number; scheduledTime: string; requestId?: string; trigger?: string }
 type Pending = { kind: 'activity'; id: number; input: ActivityInput; doneAt: number; result: object }
