@@ -131,7 +131,7 @@ function check<T>(schema: z.ZodType<T, unknown>, value: unknown): Checked<T> {
  */
 /**
  * States found valid, by instance and JSON text, with the text of what the schema made of them: an orchestration
- * checks the same input on every episode of an execution (two per tick, up to four ticks). Bounded; a miss only
+ * checks the same input on every episode of an execution (two per tick, and one to end it). Bounded; a miss only
  * costs the check.
  */
 const validStates = new Map<string, string>();
