@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import { loadApp } from '../../src/host/worker/load-app.js';
 import { AppInvoker } from '../../src/host/worker/app-invoker.js';
 import { newScheduleState, type ScheduleState } from '../../src/eventsource/core/schedule-state.js';
+import { statusOf, type ScheduleStatus } from '../../src/eventsource/core/schedule-status.js';
+import { TICKS_PER_EXECUTION } from '../../src/functions/schedule-orchestrator.js';
 import { eventId } from '../../src/eventsource/core/event.js';
 import { ActionType, History, flatActions, type FlatAction } from '../support/history.js';
 import { specOf, TEN_SECONDS } from '../support/specs.js';
@@ -71,6 +73,15 @@ function newSince(previous: FlatAction[], current: FlatAction[]): FlatAction[] {
   return current.slice(previous.length);
 }
 
+/**
+ * The schedule as an episode leaves it: the status of the state it carries on with at continue-as-new, or (the
+ * execution goes on to its next tick) the status it shows.
+ */
+function statusAfter(result: { state: { isDone: boolean; customStatus?: unknown }; actions: FlatAction[] }): ScheduleStatus {
+  if (!result.state.isDone) return result.state.customStatus as ScheduleStatus;
+  return statusOf(carriedState(only(result.actions, ActionType.ContinueAsNew)[0]));
+}
+
 async function episode(history: History, input: ScheduleState) {
   const state = await invoker.invokeOrchestration(ORCHESTRATOR, history.payload(instanceId, input));
   assert.equal(state.error, undefined, `orchestrator error: ${String(state.error)}`);
@@ -89,7 +100,7 @@ test('first run waits on a durable timer for the first tick, one interval after 
   assert.equal((state.customStatus as { nextFireTime: string }).nextFireTime, at(10_000).toISOString());
 });
 
-test('timer fired → the delivery activity for sequence 1 at the scheduled time; completed → continue-as-new with sequence 2; replays add no action twice', async () => {
+test('timer fired → the delivery activity for sequence 1 at the scheduled time; completed → the timer of sequence 2, the status shows the tick; replays add no action twice', async () => {
   const input = newScheduleState('default', spec, g0);
   const history = new History().started(t0, ORCHESTRATOR, input);
   const timerId = history.timerCreated(t0, at(10_000));
@@ -114,17 +125,15 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
   history.orchestratorStarted(at(10_090)).taskCompleted(at(10_090), taskId, { ok: true, status: 202 });
 
   const third = await episode(history, input);
-  assert.equal(third.state.isDone, true);
+  assert.equal(third.state.isDone, false, 'the execution goes on to its next tick');
   const added3 = newSince(second.actions, third.actions);
   assert.equal(only(added3, ActionType.CallActivity).length, 0, 'the activity is not called again on replay');
-  const next = only(added3, ActionType.ContinueAsNew);
-  assert.equal(next.length, 1);
-  assert.equal(work(added3).length, 1);
-  const carried = carriedState(next[0]);
-  assert.equal(carried.sequence, 2);
-  assert.equal(carried.nextFireTime, at(20_000).toISOString(), 'fixed rate: from the scheduled time, not the late fire');
-  assert.equal(carried.generation, g0.toISOString());
-  assert.deepEqual(carried.lastDelivery, {
+  assert.deepEqual(work(added3).map((a) => [a.actionType, a.fireAt]), [[ActionType.CreateTimer, at(20_000).toISOString()]], 'fixed rate: from the scheduled time, not the late fire');
+  const shown = statusAfter(third);
+  assert.equal(shown.nextSequence, 2);
+  assert.equal(shown.nextFireTime, at(20_000).toISOString());
+  assert.equal(shown.generation, g0.toISOString());
+  assert.deepEqual(shown.lastDelivery, {
     sequence: 1,
     id: eventId(tick),
     scheduledTime: tick.scheduledTime,
@@ -132,6 +141,45 @@ test('timer fired → the delivery activity for sequence 1 at the scheduled time
     status: 202,
     outcome: 'delivered',
   });
+});
+
+test(`an execution delivers ${TICKS_PER_EXECUTION} ticks, each on its own timer with its own id and status, then continues as new with the next sequence`, async () => {
+  const input = newScheduleState('default', spec, g0);
+  const history = new History().started(t0, ORCHESTRATOR, input);
+  let now = 0;
+  let seen: FlatAction[] = [];
+  let current = await episode(history, input);
+  for (let sequence = 1; sequence <= TICKS_PER_EXECUTION; sequence++) {
+    const added = newSince(seen, current.actions);
+    seen = current.actions;
+    const scheduled = at(sequence * 10_000);
+    assert.deepEqual(work(added).map((a) => [a.actionType, a.fireAt]), [[ActionType.CreateTimer, scheduled.toISOString()]], `tick ${sequence} waits on its timer`);
+    assert.equal(statusAfter(current).nextSequence, sequence);
+    const timerId = history.timerCreated(at(now), scheduled);
+    history.orchestratorCompleted(at(now)).played();
+    now = sequence * 10_000 + 20;
+    history.orchestratorStarted(at(now)).timerFired(at(now), timerId, scheduled);
+    current = await episode(history, input);
+    const tick = { scheduleName: 'default', generation: g0.toISOString(), sequence, scheduledTime: scheduled.toISOString() };
+    const calls = only(newSince(seen, current.actions), ActionType.CallActivity);
+    seen = current.actions;
+    assert.deepEqual(calls.map((c) => c.input), [request(tick, false, 1, at(now))]);
+    const taskId = history.taskScheduled(at(now), ACTIVITY, tick);
+    history.orchestratorCompleted(at(now)).played();
+    now += 30;
+    history.orchestratorStarted(at(now)).taskCompleted(at(now), taskId, { ok: true, status: 202 });
+    current = await episode(history, input);
+    const shown = statusAfter(current);
+    assert.equal(shown.lastDelivery?.id, eventId(tick), `tick ${sequence} keeps the id of one tick per execution`);
+    assert.equal(shown.counters.delivered, sequence);
+    assert.equal(current.state.isDone, sequence === TICKS_PER_EXECUTION, 'continue-as-new after the last tick of the execution');
+  }
+  const next = only(newSince(seen, current.actions), ActionType.ContinueAsNew);
+  assert.equal(next.length, 1);
+  const carried = carriedState(next[0]);
+  assert.equal(carried.sequence, TICKS_PER_EXECUTION + 1);
+  assert.equal(carried.nextFireTime, at((TICKS_PER_EXECUTION + 1) * 10_000).toISOString());
+  assert.equal(carried.counters.delivered, TICKS_PER_EXECUTION);
 });
 
 test('failed attempts back off on durable timers; after the last one the schedule continues with the same tick, it does not end', async () => {
@@ -195,11 +243,10 @@ test('a dead-lettered attempt ends the tick at once: no back-off, the sequence m
     ok: false, status: 400, reason: 'HTTP 400', retryable: false, deadLettered: true,
   });
   const second = await episode(history, input);
-  assert.equal(second.state.isDone, true);
   const added = newSince(first.actions, second.actions);
-  assert.equal(only(added, ActionType.CreateTimer).length, 0, 'no back-off timer');
-  const carried = carriedState(only(added, ActionType.ContinueAsNew)[0]);
-  assert.equal(carried.sequence, 2);
+  assert.deepEqual(only(added, ActionType.CreateTimer).map((t) => t.fireAt), [at(20_000).toISOString()], 'no back-off timer: the next tick\'s');
+  const carried = statusAfter(second);
+  assert.equal(carried.nextSequence, 2);
   assert.equal(carried.nextFireTime, at(20_000).toISOString());
   assert.equal(carried.counters.deadLettered, 1);
   assert.equal(carried.counters.rejected, 0);
@@ -383,10 +430,12 @@ test('triggers raised during a back-off are applied by the overlap policy; the r
   history.orchestratorCompleted(at(11_100)).played();
   history.orchestratorStarted(at(11_200)).taskCompleted(at(11_200), second, { ok: true, status: 202 });
   const done = await episode(history, input);
-  assert.equal(done.state.isDone, true);
-  const carried = carriedState(only(done.actions, ActionType.ContinueAsNew)[0]);
+  const carried = statusAfter(done);
   assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b'], 'bufferAll keeps both');
-  assert.equal(carried.sequence, 2);
+  assert.equal(carried.nextSequence, 2);
+  // The execution goes on with the first trigger at once.
+  const next = only(newSince(retry.actions, done.actions), ActionType.CallActivity).map((c) => (c.input as { requestId?: string }).requestId);
+  assert.deepEqual(next, ['a']);
 });
 
 
@@ -434,11 +483,11 @@ test('an event raised while an attempt runs is applied as it arrives (pause: sho
   assert.deepEqual(work(newSince(during.actions, completed.actions)), [], 'nothing new until the timer');
   history.orchestratorCompleted(at(10_100)).played();
   history.orchestratorStarted(at(11_050)).timerFired(at(11_050), poll?.id ?? -1, at(11_050));
-  const { state, actions } = await episode(history, input);
-  assert.equal(state.isDone, true);
-  assert.equal(only(actions, ActionType.CallActivity).length, 1);
-  const carried = carriedState(only(actions, ActionType.ContinueAsNew)[0]);
-  assert.equal(carried.sequence, 2, 'the tick completed');
+  const ended = await episode(history, input);
+  assert.equal(only(ended.actions, ActionType.CallActivity).length, 1);
+  const carried = statusAfter(ended);
+  assert.equal(carried.nextSequence, 2, 'the tick completed');
+  assert.equal(carried.lastDelivery?.sequence, 1);
   assert.deepEqual(carried.paused, { note: 'during the attempt', since: at(10_050).toISOString() });
 });
 
@@ -493,7 +542,8 @@ test('events raised during one attempt: applied one by one in their order, the a
   history.orchestratorCompleted(at(13_000)).played();
   history.orchestratorStarted(at(13_500)).eventRaised(at(13_500), 'trigger', { requestId: 'c' }).taskCompleted(at(13_500), taskId, { ok: true, status: 202 });
   current = await episode(history, input);
-  for (let i = 0; i < 5 && !current.state.isDone; i++) {
+  // Until the attempt's result is taken: the tick shown as the last delivery (or carried on at continue-as-new).
+  for (let i = 0; i < 5 && statusAfter(current).lastDelivery === undefined; i++) {
     timers = [...timers, ...timersOf(history, newSince(seen, current.actions), at(13_500))];
     seen = current.actions;
     const last = timers.at(-1);
@@ -502,12 +552,42 @@ test('events raised during one attempt: applied one by one in their order, the a
     history.orchestratorStarted(last.fireAt).timerFired(last.fireAt, last.id, last.fireAt);
     current = await episode(history, input);
   }
-  assert.equal(current.state.isDone, true);
-  assert.equal(only(current.actions, ActionType.CallActivity).length, 1, 'one attempt, scheduled once');
-  const carried = carriedState(only(current.actions, ActionType.ContinueAsNew)[0]);
+  const own = only(current.actions, ActionType.CallActivity).filter((c) => (c.input as { trigger?: string }).trigger === undefined);
+  assert.equal(own.length, 1, 'one attempt, scheduled once');
+  const carried = statusAfter(current);
+  assert.equal(carried.lastDelivery?.sequence, 1);
   assert.deepEqual(carried.queue.map((q) => (q.kind === 'manual' ? q.requestId : q.kind)), ['a', 'b', 'c'], 'every trigger, once, in order');
   assert.equal(carried.paused?.note, 'last', 'the pause raised after the resume holds');
+  assert.equal(carried.nextSequence, 2);
+});
+
+test('history stays bounded: events taken during a delivery count toward an execution\'s 20, which then continues as new after its tick', async () => {
+  const { history, input, taskId } = behindExecution(12_500);
+  let seen = (await episode(history, input)).actions;
+  history.orchestratorCompleted(at(12_500)).played();
+  history.orchestratorStarted(at(13_000));
+  for (let i = 0; i < 20; i++) history.eventRaised(at(13_000), i % 2 === 0 ? 'pause' : 'resume', i % 2 === 0 ? { note: `p${i}` } : {});
+  history.taskCompleted(at(13_000), taskId, { ok: true, status: 202 });
+  let current = await episode(history, input);
+  let timers = timersOf(history, newSince(seen, current.actions), at(13_000));
+  seen = current.actions;
+  let now = 13_000;
+  for (let i = 0; i < 40 && !current.state.isDone; i++) {
+    const last = timers.at(-1);
+    assert.ok(last !== undefined, 'waits on a timer');
+    history.orchestratorCompleted(at(now)).played();
+    now = last.fireAt.getTime() - t0.getTime();
+    history.orchestratorStarted(last.fireAt).timerFired(last.fireAt, last.id, last.fireAt);
+    current = await episode(history, input);
+    timers = [...timers, ...timersOf(history, newSince(seen, current.actions), last.fireAt)];
+    seen = current.actions;
+  }
+  assert.equal(current.state.isDone, true, 'continued as new');
+  assert.ok(now < 20_000, `before the next tick is due (at ${now} ms)`);
+  assert.equal(only(current.actions, ActionType.CallActivity).length, 1, 'one tick delivered in this execution');
+  const carried = carriedState(only(current.actions, ActionType.ContinueAsNew)[0]);
   assert.equal(carried.sequence, 2);
+  assert.equal(carried.paused, undefined, 'every event applied, the last (resume) too');
 });
 
 type Raised = { at: number; name: 'trigger'; payload: { requestId: string } } | { at: number; name: 'pause' | 'resume'; payload: object };

@@ -1,7 +1,7 @@
 /**
  * The orchestration trigger payload as the JSON text the worker receives, built from texts kept between episodes:
- * an execution's events are sent again, played, in each of its episodes (three per schedule tick), and its input is
- * the same text every time. The result is byte for byte JSON.stringify of the payload object runEpisode describes.
+ * an execution's events are sent again, played, in each of its episodes (a schedule's: two per tick, and one to
+ * end it), and its input is the same text every time. The result is byte for byte JSON.stringify of the payload object runEpisode describes.
  */
 import type { InstanceRecord } from '../instance-state.js';
 import { PayloadText, type HistoryEventJson } from '../wire-types.js';

@@ -131,7 +131,8 @@ function check<T>(schema: z.ZodType<T, unknown>, value: unknown): Checked<T> {
  */
 /**
  * States found valid, by instance and JSON text, with the text of what the schema made of them: an orchestration
- * checks the same input on every episode of an execution (three per tick). Bounded; a miss only costs the check.
+ * checks the same input on every episode of an execution (two per tick, and one to end it). Bounded; a miss only
+ * costs the check.
  */
 const validStates = new Map<string, string>();
 const VALID_STATES_MAX = 4_096;
