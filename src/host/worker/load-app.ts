@@ -231,7 +231,26 @@ let alsoShared: (packageName: string) => boolean = () => false;
  */
 export function shareAppPackages(isShared: (packageName: string) => boolean): void {
   alsoShared = isShared;
+  sharedVerdicts.clear();
 }
+
+/** App files (outside node_modules) every app of this process shares (shareAppFiles); none by default. */
+let alsoSharedFiles: (file: string) => boolean = () => false;
+
+/**
+ * Like shareAppPackages, for the app's own files: only for files that hold no state a host's run leaves behind (pure
+ * code, at most memo caches of pure functions), which then need not be evaluated again by every host.
+ */
+export function shareAppFiles(isShared: (file: string) => boolean): void {
+  alsoSharedFiles = isShared;
+  sharedVerdicts.clear();
+}
+
+/**
+ * isSharedModule's answer per file: a load looks at every file of the require cache twice, and a process that loads
+ * the app many times holds thousands (the shared packages' files), each answered by string searches otherwise.
+ */
+const sharedVerdicts = new Map<string, boolean>();
 
 /** The package a file belongs to (its innermost node_modules folder), e.g. `zod` or `@azure/functions`. */
 function packageOf(file: string): string | undefined {
@@ -243,9 +262,13 @@ function packageOf(file: string): string | undefined {
 }
 
 function isSharedModule(file: string): boolean {
-  if (SHARED_PACKAGES.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`))) return true;
-  const name = packageOf(file);
-  return name !== undefined && alsoShared(name);
+  let shared = sharedVerdicts.get(file);
+  if (shared === undefined) {
+    const name = packageOf(file);
+    shared = SHARED_PACKAGES.some((p) => file.includes(`${path.sep}node_modules${path.sep}${p}${path.sep}`)) || (name === undefined ? alsoSharedFiles(file) : alsoShared(name));
+    sharedVerdicts.set(file, shared);
+  }
+  return shared;
 }
 
 /** Drops the app's own modules from the require cache (called when its host stops). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ignoreUnsupportedSetting, loadApp, releaseApp, shareAppPackages } from '../../../src/host/worker/load-app.js';
+import { ignoreUnsupportedSetting, loadApp, releaseApp, shareAppFiles, shareAppPackages } from '../../../src/host/worker/load-app.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
@@ -85,6 +85,32 @@ test('shareAppPackages: a shared package is loaded once for every app of the pro
     }
   } finally {
     shareAppPackages(() => false);
+  }
+});
+
+test('shareAppFiles: a shared file of the app is evaluated once for every app of the process, its other files afresh', async () => {
+  const { logger } = captureLogger();
+  // An entry file stands in for a pure module of an app here (the sample app has no other files): shared, it is not
+  // evaluated again, so the second app has no timer function of its own.
+  const isTimer = (file: string): boolean => file.endsWith(`${path.sep}sample-app${path.sep}functions${path.sep}timer.js`);
+  shareAppFiles(isTimer);
+  try {
+    const first = await loadApp(fixtureDir('sample-app'), { logger });
+    const timerFile = Object.keys(require.cache).find(isTimer);
+    const firstOwned = [...first.ownedModules];
+    releaseApp(first);
+    assert.ok(timerFile !== undefined && require.cache[timerFile] !== undefined, 'the shared file stays loaded in the process');
+    assert.ok(!firstOwned.some(isTimer) && firstOwned.some((f) => f.endsWith(`${path.sep}http.js`)), 'the app owns its other files');
+    const second = await loadApp(fixtureDir('sample-app'), { logger });
+    try {
+      assert.equal(second.get('tick'), undefined, 'timer.js was not evaluated again');
+      assert.ok(second.get('hello') !== undefined && second.ownedModules.some((f) => f.endsWith(`${path.sep}http.js`)));
+    } finally {
+      releaseApp(second);
+    }
+  } finally {
+    shareAppFiles(() => false);
+    for (const file of Object.keys(require.cache)) if (isTimer(file)) delete require.cache[file];
   }
 });
 
