@@ -71,7 +71,11 @@ const STOP_DEADLINE_MS = 2_000;
 export class World {
   readonly clock = new VirtualClock(SIM_START);
   readonly store = new MemoryStore();
-  readonly sink = new RecordingSink();
+  /**
+   * Idle connections kept 5 s (node's default, as a real sink keeps them): deliveries reuse their connections, as they
+   * do in production; with the sink's 1 s default (under undici's 2 s threshold) every attempt opened a new one.
+   */
+  readonly sink = new RecordingSink({ keepAliveTimeoutMs: 5_000 });
   env: TestEnvironment | undefined;
   stores: FaultyStores | undefined;
   /** A second host on the same store (it waits for the lease; calls through it reach the owner by the store). */
