@@ -33,10 +33,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** The host is stopping (appTerminate): the retries end. */
+/** The host is stopping (appTerminate): the retries end, and the schedules file's watch. */
 let terminating = false;
 app.hook.appTerminate(() => {
   terminating = true;
+  fileSync?.close();
 });
 
 async function ensureOnce(client: DurableClient): Promise<void> {

@@ -59,14 +59,23 @@ export class SchedulesFileSync {
   private previous: readonly FileSchedule[] | undefined;
   private watching: SchedulesFileWatch | undefined;
   private running: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly deps: SchedulesFileSyncDeps) {}
+
+  /** The host is stopping: the watch ends (it would go on reacting to the file through a stopped host) and none starts. */
+  close(): void {
+    this.closed = true;
+    this.watching?.close();
+    this.watching = undefined;
+  }
 
   /** Reconciles the file now (the starter's runs) and, the first time, starts watching it. */
   async sync(client: DurableClient): Promise<void> {
     const { file, validate, atStart, logger } = this.deps;
     const read = this.watching || atStart === undefined ? await readSchedulesFile(file, validate) : atStart;
     await this.reconcileWith(client, read, true);
+    if (this.closed) return;
     this.watching ??= watchSchedulesFile(file, validate, (changed) => {
       this.reconcileWith(client, changed, false).catch((error: unknown) => {
         logger.error({ file, reason: reasonOf(error) }, 'schedules file: reconciling a change failed; the hourly run tries again');
