@@ -205,11 +205,27 @@ async function isolateRequireCache(app: WorkerApp, load: () => Promise<void>): P
   try {
     await load();
   } finally {
+    // What this load evaluated, by identity: with another app of the same files still loaded (a standby host, a
+    // host that did not stop in time) the keys are the same, the modules not.
+    const loaded = new Set<NodeJS.Module>();
     for (const [key, mod] of Object.entries(cache)) {
-      if (saved.has(key) || isSharedModule(key)) continue;
-      if (mod) app.ownedModules.push(key);
+      if (!mod || isSharedModule(key) || saved.get(key) === mod) continue;
+      loaded.add(mod);
+      if (!saved.has(key)) app.ownedModules.push(key);
     }
     for (const [key, mod] of saved) cache[key] = mod;
+    forgetChildren(loaded);
+  }
+}
+
+/**
+ * A module of the process (this file, which requires the app's entry files; a shared package) lists the app's modules
+ * it loaded among its `children`: they would keep every app ever loaded, and all it holds, in memory after
+ * releaseApp (a host that stops and the next one in one process: tests, the simulation).
+ */
+function forgetChildren(loaded: Set<NodeJS.Module>): void {
+  for (const mod of Object.values(require.cache)) {
+    if (mod && !loaded.has(mod) && mod.children.some((child) => loaded.has(child))) mod.children = mod.children.filter((child) => !loaded.has(child));
   }
 }
 

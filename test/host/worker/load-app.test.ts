@@ -111,7 +111,19 @@ test('shareAppFiles: a shared file of the app is evaluated once for every app of
   } finally {
     shareAppFiles(() => false);
     for (const file of Object.keys(require.cache)) if (isTimer(file)) delete require.cache[file];
+    for (const mod of Object.values(require.cache)) if (mod) mod.children = mod.children.filter((child) => !isTimer(child.id));
   }
+});
+
+test('regression: a released app is not kept in memory by the modules of the process (their `children`), also when two apps of the same files were loaded at once', async () => {
+  const { logger } = captureLogger();
+  const isSampleApp = (mod: NodeJS.Module): boolean => mod.id.includes(`${path.sep}sample-app${path.sep}`);
+  const first = await loadApp(fixtureDir('sample-app'), { logger });
+  const second = await loadApp(fixtureDir('sample-app'), { logger }); // as a standby host's, while the first still runs
+  releaseApp(second);
+  releaseApp(first);
+  const holders = Object.values(require.cache).filter((mod) => mod?.children.some(isSampleApp));
+  assert.deepEqual(holders.map((mod) => mod?.id), [], 'modules of the process still list the released apps\' files as children');
 });
 
 test('an app with a trigger or binding the host does not run is refused with one line naming each', async () => {
