@@ -2,7 +2,7 @@
  * The seeded simulation (test/sim): histories of random API calls, sink answers, storage faults, restarts and a
  * second host on the virtual clock and the memory store, each checked against the README's promises
  * (invariants.ts). A failure names its seed; `npm run sim -- --seeds 1 --seed <seed> --verbose` replays it.
- * SIM_SEEDS and SIM_SEED choose other seeds (default: 200 from 1, about 0.4 s of CPU each: about 40-45 s on two idle
+ * SIM_SEEDS and SIM_SEED choose other seeds (default: 200 from 1, about 0.45 s of CPU each: about 45 s on two idle
  * cores), SIM_JOBS the worker processes (pool.ts; default two a core, main.ts DEFAULT_JOBS: a history waits about half
  * its real time, on a lease, a stopping host, the app's real-time polls).
  */
