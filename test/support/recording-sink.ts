@@ -30,6 +30,11 @@ export type Responder = (req: IncomingMessage, res: ServerResponse) => void;
 export interface SinkOptions {
   /** Serve HTTPS with this certificate. */
   tls?: { cert: string; key: string };
+  /**
+   * How long an idle connection stays open (default 1 s). undici's client (the deliveries') reuses a connection only
+   * while it has 2 s left (its keepAliveTimeoutThreshold), so under 2 s every delivery opens a new connection.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface ReceivedEvent {
@@ -119,7 +124,7 @@ export class RecordingSink {
     const { tls } = this.options;
     const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createServer();
     // A sink that answers every request itself keeps node's keep-alive default (tests count its connections).
-    if (this.answer === undefined) server.keepAliveTimeout = 1_000;
+    if (this.answer === undefined) server.keepAliveTimeout = this.options.keepAliveTimeoutMs ?? 1_000;
     server.on('connection', (socket: Socket) => this.socketIds.set(socket, ++this.connections));
     server.on('secureConnection', (socket: Socket) => this.socketIds.set(socket, this.connections));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));

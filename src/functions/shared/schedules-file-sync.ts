@@ -92,6 +92,7 @@ export class SchedulesFileSync {
   close(): void {
     this.closed = true;
     this.watching?.close();
+    this.watching = undefined;
     if (this.retry) clearTimeout(this.retry.timer);
   }
 

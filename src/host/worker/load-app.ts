@@ -205,11 +205,27 @@ async function isolateRequireCache(app: WorkerApp, load: () => Promise<void>): P
   try {
     await load();
   } finally {
+    // What this load evaluated, by identity: with another app of the same files still loaded (a standby host, a
+    // host that did not stop in time) the keys are the same, the modules not.
+    const loaded = new Set<NodeJS.Module>();
     for (const [key, mod] of Object.entries(cache)) {
-      if (saved.has(key) || isSharedModule(key)) continue;
-      if (mod) app.ownedModules.push(key);
+      if (!mod || isSharedModule(key) || saved.get(key) === mod) continue;
+      loaded.add(mod);
+      if (!saved.has(key)) app.ownedModules.push(key);
     }
     for (const [key, mod] of saved) cache[key] = mod;
+    forgetChildren(loaded);
+  }
+}
+
+/**
+ * A module of the process (this file, which requires the app's entry files; a shared package) lists the app's modules
+ * it loaded among its `children`: they would keep every app ever loaded, and all it holds, in memory after
+ * releaseApp (a host that stops and the next one in one process: tests, the simulation).
+ */
+function forgetChildren(loaded: Set<NodeJS.Module>): void {
+  for (const mod of Object.values(require.cache)) {
+    if (mod && !loaded.has(mod) && mod.children.some((child) => loaded.has(child))) mod.children = mod.children.filter((child) => !loaded.has(child));
   }
 }
 
@@ -231,7 +247,26 @@ let alsoShared: (packageName: string) => boolean = () => false;
  */
 export function shareAppPackages(isShared: (packageName: string) => boolean): void {
   alsoShared = isShared;
+  sharedVerdicts.clear();
 }
+
+/** App files (outside node_modules) every app of this process shares (shareAppFiles); none by default. */
+let alsoSharedFiles: (file: string) => boolean = () => false;
+
+/**
+ * Like shareAppPackages, for the app's own files: only for files that hold no state a host's run leaves behind (pure
+ * code, at most memo caches of pure functions), which then need not be evaluated again by every host.
+ */
+export function shareAppFiles(isShared: (file: string) => boolean): void {
+  alsoSharedFiles = isShared;
+  sharedVerdicts.clear();
+}
+
+/**
+ * isSharedModule's answer per file: a load looks at every file of the require cache twice, and a process that loads
+ * the app many times holds thousands (the shared packages' files), each answered by string searches otherwise.
+ */
+const sharedVerdicts = new Map<string, boolean>();
 
 /** The package a file belongs to (its innermost node_modules folder), e.g. `zod` or `@azure/functions`. */
 function packageOf(file: string): string | undefined {
@@ -243,9 +278,13 @@ function packageOf(file: string): string | undefined {
 }
 
 function isSharedModule(file: string): boolean {
-  if (SHARED_PACKAGES.some((name) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`))) return true;
-  const name = packageOf(file);
-  return name !== undefined && alsoShared(name);
+  let shared = sharedVerdicts.get(file);
+  if (shared === undefined) {
+    const name = packageOf(file);
+    shared = SHARED_PACKAGES.some((p) => file.includes(`${path.sep}node_modules${path.sep}${p}${path.sep}`)) || (name === undefined ? alsoSharedFiles(file) : alsoShared(name));
+    sharedVerdicts.set(file, shared);
+  }
+  return shared;
 }
 
 /** Drops the app's own modules from the require cache (called when its host stops). */

@@ -131,6 +131,22 @@ describe('delivery over http', () => {
     }
   });
 
+  it('a recording sink keeping idle connections over 2 s (keepAliveTimeoutMs) gets one connection; its 1 s default one a delivery', async () => {
+    // undici reuses a connection only while the server's keep-alive leaves it more than 2 s (keepAliveTimeoutThreshold).
+    for (const [keepAliveTimeoutMs, connections] of [[5_000, 1], [undefined, 3]] as const) {
+      const recording = await new RecordingSink(keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeoutMs }).start();
+      try {
+        await withDelivery({ sink: recording.at(), mode: 'binary', timeoutMs: 5_000 }, async (d) => {
+          for (let i = 0; i < 3; i++) assert.equal((await d.deliver(event)).ok, true);
+        });
+        assert.equal(recording.events.length, 3);
+        assert.equal(recording.connections, connections, `keepAliveTimeoutMs ${keepAliveTimeoutMs}`);
+      } finally {
+        await recording.stop();
+      }
+    }
+  });
+
   it('times out when the sink never answers', async () => {
     sink.answer = () => undefined; // keep the request hanging
     const outcome = await withDelivery({ sink: sink.at(), mode: 'binary', timeoutMs: 300 }, (d) => d.deliver(event));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ignoreUnsupportedSetting, loadApp, releaseApp, shareAppPackages } from '../../../src/host/worker/load-app.js';
+import { ignoreUnsupportedSetting, loadApp, releaseApp, shareAppFiles, shareAppPackages } from '../../../src/host/worker/load-app.js';
 import { fuzzParameters } from '../../support/fuzz.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { captureLogger, fixtureDir } from '../capture-logger.js';
@@ -86,6 +86,44 @@ test('shareAppPackages: a shared package is loaded once for every app of the pro
   } finally {
     shareAppPackages(() => false);
   }
+});
+
+test('shareAppFiles: a shared file of the app is evaluated once for every app of the process, its other files afresh', async () => {
+  const { logger } = captureLogger();
+  // An entry file stands in for a pure module of an app here (the sample app has no other files): shared, it is not
+  // evaluated again, so the second app has no timer function of its own.
+  const isTimer = (file: string): boolean => file.endsWith(`${path.sep}sample-app${path.sep}functions${path.sep}timer.js`);
+  shareAppFiles(isTimer);
+  try {
+    const first = await loadApp(fixtureDir('sample-app'), { logger });
+    const timerFile = Object.keys(require.cache).find(isTimer);
+    const firstOwned = [...first.ownedModules];
+    releaseApp(first);
+    assert.ok(timerFile !== undefined && require.cache[timerFile] !== undefined, 'the shared file stays loaded in the process');
+    assert.ok(!firstOwned.some(isTimer) && firstOwned.some((f) => f.endsWith(`${path.sep}http.js`)), 'the app owns its other files');
+    const second = await loadApp(fixtureDir('sample-app'), { logger });
+    try {
+      assert.equal(second.get('tick'), undefined, 'timer.js was not evaluated again');
+      assert.ok(second.get('hello') !== undefined && second.ownedModules.some((f) => f.endsWith(`${path.sep}http.js`)));
+    } finally {
+      releaseApp(second);
+    }
+  } finally {
+    shareAppFiles(() => false);
+    for (const file of Object.keys(require.cache)) if (isTimer(file)) delete require.cache[file];
+    for (const mod of Object.values(require.cache)) if (mod) mod.children = mod.children.filter((child) => !isTimer(child.id));
+  }
+});
+
+test('regression: a released app is not kept in memory by the modules of the process (their `children`), also when two apps of the same files were loaded at once', async () => {
+  const { logger } = captureLogger();
+  const isSampleApp = (mod: NodeJS.Module): boolean => mod.id.includes(`${path.sep}sample-app${path.sep}`);
+  const first = await loadApp(fixtureDir('sample-app'), { logger });
+  const second = await loadApp(fixtureDir('sample-app'), { logger }); // as a standby host's, while the first still runs
+  releaseApp(second);
+  releaseApp(first);
+  const holders = Object.values(require.cache).filter((mod) => mod?.children.some(isSampleApp));
+  assert.deepEqual(holders.map((mod) => mod?.id), [], 'modules of the process still list the released apps\' files as children');
 });
 
 test('an app with a trigger or binding the host does not run is refused with one line naming each', async () => {
