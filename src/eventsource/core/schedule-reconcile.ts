@@ -117,8 +117,9 @@ export function reconcile(input: ReconcileInput): Reconcile {
       return { action: 'none', runtimeStatus };
     }
     if (!owner.noStatus) return { action: 'alert', runtimeStatus, problem: owner.problem, advice: TERMINATE_ADVICE };
-    // No status yet is normal for a moment after a start; long after it, the instance never ran.
-    const age = observed.createdTime ? input.now.getTime() - observed.createdTime.getTime() : 0;
+    // No status yet is normal for a moment after a start; long after it, the instance never ran. A creation time
+    // ahead of this clock (skew between hosts) counts as just created.
+    const age = observed.createdTime ? Math.max(0, input.now.getTime() - observed.createdTime.getTime()) : 0;
     if (age <= STUCK_AFTER_MS) return { action: 'recheck', runtimeStatus, afterMs: STUCK_AFTER_MS - age + 5_000 };
     const since = observed.createdTime?.toISOString() ?? '?';
     const problem = `it has shown no schedule status since it was created at ${since} (${Math.round(age / 60_000)} min): it never ran a tick (an input the task hub cannot store, or not a schedule state)`;

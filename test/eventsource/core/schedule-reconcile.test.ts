@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { reconcile, STUCK_AFTER_MS, type Reconcile } from '../../../src/eventsource/core/schedule-reconcile.js';
 import { originKeyFrom, originMarker, originSecretFrom } from '../../../src/eventsource/core/schedule-origin.js';
 import { DEV_KEY } from '../../../src/host/storage/azurite.js';
@@ -86,6 +87,19 @@ test('regression: an instance Pending (or without status) far too long is report
   assert.match(decision.advice, /terminate and purge/);
   const young = new Date(later.getTime() - 1_000);
   assert.deepEqual(reconcile({ ...base, observed: { runtimeStatus: 'Pending', customStatus: null, createdTime: young } }), { action: 'recheck', runtimeStatus: 'Pending', afterMs: STUCK_AFTER_MS - 1_000 + 5_000 });
+});
+
+test('regression: a creation time ahead of this clock (skew, or a host on a virtual clock) rechecks within the stuck bound, never years later', () => {
+  // Before: age went negative and afterMs grew with the skew (3 years in the simulation, which Node's setTimeout
+  // turned into 1 ms: the starter looked again at once, over and over).
+  fc.assert(
+    fc.property(fc.integer({ min: -10 * 365 * 86_400_000, max: 10 * 365 * 86_400_000 }), (offsetMs) => {
+      const createdTime = new Date(later.getTime() + offsetMs);
+      const decision = reconcile({ ...base, observed: { runtimeStatus: 'Pending', customStatus: null, createdTime } });
+      if (decision.action === 'alert') return -offsetMs > STUCK_AFTER_MS;
+      return decision.action === 'recheck' && decision.afterMs >= 5_000 && decision.afterMs <= STUCK_AFTER_MS + 5_000;
+    }),
+  );
 });
 
 test('the sequence never goes back below one this starter saw', () => {
