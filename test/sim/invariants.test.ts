@@ -55,6 +55,23 @@ test('a send while paused, ticks a `skip` pause missed sent on resume, a send af
   const caughtUp = [1, 2, 3, 4, 5, 6].map((n) => tick(n, n <= 4 ? undefined : T0 + 60 * S));
   assert.deepEqual(invariants(skipping, caughtUp), ['catch-up-policy']);
 
+  // Seed 60002342: a resume, then (same virtual second) a PUT to `skip`: the resume's catch-up ran under the policy
+  // before the PUT, in call order.
+  const resumedThenSkip = new Model();
+  const alpha = resumedThenSkip.created('a', T0, { everyMs: 5 * S, policy: 'all' });
+  alpha.generation = GEN;
+  resumedThenSkip.paused(alpha, T0 + 20 * S);
+  resumedThenSkip.resumed(alpha, T0 + 60 * S);
+  resumedThenSkip.replaced(alpha, T0 + 60 * S, { everyMs: 5 * S, policy: 'skip' });
+  assert.deepEqual(invariants(resumedThenSkip, caughtUp), []);
+  const skipThenResumed = new Model();
+  const beta = skipThenResumed.created('a', T0, { everyMs: 5 * S, policy: 'all' });
+  beta.generation = GEN;
+  skipThenResumed.paused(beta, T0 + 20 * S);
+  skipThenResumed.replaced(beta, T0 + 60 * S, { everyMs: 5 * S, policy: 'skip' });
+  skipThenResumed.resumed(beta, T0 + 60 * S);
+  assert.deepEqual(invariants(skipThenResumed, caughtUp), ['catch-up-policy']);
+
   const backfilled = model();
   backfilled.lifetimes[0]!.backfills.push({ at: T0 + 20 * S, from: T0, to: T0 + 40 * S });
   const early = { ...tick(7), at: T0 + 20 * S, sequence: 0, trigger: 'backfill' };

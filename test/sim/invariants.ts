@@ -30,7 +30,7 @@ export function checkHistory(model: Model, attempts: SinkAttemptRecord[], end: n
   out.push(...checkIdsAndTimes(model, attempts));
   for (const life of model.lifetimes) {
     const own = attempts.filter((a) => lifetimeOf(model, a) === life);
-    out.push(...checkSequences(life, own), ...checkPauses(life, own), ...checkDelete(life, own), ...checkOwedTicks(model, life, own, end));
+    out.push(...checkSequences(life, own), ...checkPauses(model, life, own), ...checkDelete(life, own), ...checkOwedTicks(model, life, own, end));
   }
   return out;
 }
@@ -90,7 +90,7 @@ function pauseEnd(life: Lifetime, to: number | undefined): number {
 }
 
 /** Nothing sent once a pause is applied; on resume the catch-up policy decides about the ticks it missed. */
-function checkPauses(life: Lifetime, own: SinkAttemptRecord[]): Violation[] {
+function checkPauses(model: Model, life: Lifetime, own: SinkAttemptRecord[]): Violation[] {
   const out: Violation[] = [];
   for (const p of life.pauses) {
     if (life.uncertainFrom !== undefined && life.uncertainFrom <= p.from) continue;
@@ -100,7 +100,7 @@ function checkPauses(life: Lifetime, own: SinkAttemptRecord[]): Violation[] {
     if (loud) out.push({ invariant: 'nothing-sent-while-paused', detail: `${life.name} paused at ${iso(p.from)} sent seq ${loud.sequence} (for ${iso(loud.time)}) at ${iso(loud.at)}`, needle: loud.id });
     if (p.to === undefined || end < p.to) continue;
     const missed = new Set(own.filter((a) => a.trigger === undefined && a.time >= quietFrom && a.time < p.to! - BOUNDS.onTime).map((a) => a.id));
-    const policy = [...life.specs].reverse().find((s) => s.from <= p.to!)?.policy ?? 'all';
+    const policy = model.specAtResume(life, p)?.policy ?? 'all';
     if (policy === 'skip' && missed.size > 0) out.push({ invariant: 'catch-up-policy', detail: `${life.name} (catchUp skip) sent ${missed.size} tick(s) missed during its pause ${iso(p.from)}..${iso(p.to)}` });
     if (policy === 'latest' && missed.size > 1) out.push({ invariant: 'catch-up-policy', detail: `${life.name} (catchUp latest) sent ${missed.size} ticks missed during its pause ${iso(p.from)}..${iso(p.to)}` });
   }

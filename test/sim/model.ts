@@ -8,6 +8,8 @@ export type CatchUpPolicy = 'all' | 'latest' | 'skip';
 export interface SpecInForce {
   /** Virtual time of the answer that set it. */
   from: number;
+  /** Its place among the model's changes (several calls may answer at one virtual time; they apply in call order). */
+  order?: number;
   everyMs: number;
   policy: CatchUpPolicy;
 }
@@ -15,6 +17,8 @@ export interface SpecInForce {
 export interface Pause {
   from: number;
   to?: number;
+  /** The resume's place among the model's changes (see SpecInForce.order). */
+  toOrder?: number;
 }
 
 export interface Lifetime {
@@ -44,6 +48,7 @@ export const BOUNDS = {
 
 export class Model {
   readonly lifetimes: Lifetime[] = [];
+  private changes = 0;
 
   current(name: string): Lifetime | undefined {
     const last = [...this.lifetimes].reverse().find((l) => l.name === name);
@@ -51,13 +56,13 @@ export class Model {
   }
 
   created(name: string, at: number, spec: Omit<SpecInForce, 'from'>): Lifetime {
-    const life: Lifetime = { name, createdAt: at, specs: [{ ...spec, from: at }], pauses: [], triggers: new Map(), backfills: [] };
+    const life: Lifetime = { name, createdAt: at, specs: [{ ...spec, from: at, order: ++this.changes }], pauses: [], triggers: new Map(), backfills: [] };
     this.lifetimes.push(life);
     return life;
   }
 
   replaced(life: Lifetime, at: number, spec: Omit<SpecInForce, 'from'>): void {
-    life.specs.push({ ...spec, from: at });
+    life.specs.push({ ...spec, from: at, order: ++this.changes });
   }
 
   paused(life: Lifetime, at: number): void {
@@ -66,12 +71,21 @@ export class Model {
 
   resumed(life: Lifetime, at: number): void {
     const open = life.pauses[life.pauses.length - 1];
-    if (open && open.to === undefined) open.to = at;
+    if (open && open.to === undefined) {
+      open.to = at;
+      open.toOrder = ++this.changes;
+    }
   }
 
   isPaused(life: Lifetime): boolean {
     const last = life.pauses[life.pauses.length - 1];
     return last !== undefined && last.to === undefined;
+  }
+
+  /** The spec in force when pause `p` ended: the last one set before its resume (by time, then by call order). */
+  specAtResume(life: Lifetime, p: Pause): SpecInForce | undefined {
+    const to = p.to ?? Infinity;
+    return [...life.specs].reverse().find((s) => s.from < to || (s.from === to && (s.order ?? 0) < (p.toOrder ?? Infinity)));
   }
 
   uncertain(life: Lifetime, at: number): void {
