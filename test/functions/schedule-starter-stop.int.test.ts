@@ -4,8 +4,7 @@
  * retries (1 + 2 + 4 + 8 s of back-off), gave up after 10 s, and left the engine running with the lease held.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createDurableEngine } from '../../src/durable/engine.js';
@@ -14,6 +13,7 @@ import type { HubStore } from '../../src/durable/store/hub-store.js';
 import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
 import { createTestEnvironment } from '../../src/host/testing/test-environment.js';
 import { until } from '../support/host-process.js';
+import { withFileHost } from '../support/file-host.js';
 import { RecordingSink } from '../support/recording-sink.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -73,26 +73,10 @@ function inotifyWatchesOn(directory: string): number {
 }
 
 test('regression: a stopped host no longer watches the schedules file (its watch ran on, reacting through the stopped host and keeping the whole app in memory)', { timeout: 60_000, skip: process.platform !== 'linux' && 'reads /proc/self/fdinfo' }, async () => {
-  const sink = new RecordingSink();
-  await sink.start();
-  const dir = mkdtempSync(path.join(tmpdir(), 'starter-stop-'));
-  const file = path.join(dir, 'schedules.yaml');
-  writeFileSync(file, 'schedules:\n  - name: filed\n    every: 1h\n');
   const store = new MemoryStore();
-  const env = await createTestEnvironment({
-    appDir: root,
-    withoutAzurite: true,
-    taskHubName: 'StarterWatch',
-    env: { K_SINK: sink.url, SCHEDULES_FILE: file, LOG_LEVEL: 'silent' },
-    engineFactory: (options) => createDurableEngine(options, {}, () => store),
-  });
-  try {
+  await withFileHost('StarterWatch', (options) => createDurableEngine(options, {}, () => store), async (env, dir) => {
     await until('the file to be watched', () => (inotifyWatchesOn(dir) > 0 ? true : undefined), 30_000);
     await env.teardown();
     assert.equal(inotifyWatchesOn(dir), 0, 'the stopped host still watches the schedules file');
-  } finally {
-    await env.teardown();
-    await sink.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
