@@ -19,7 +19,7 @@ import { eventSourceMetrics, watchSinks, type EventSourceMetrics } from '../even
 import { OverloadMonitor } from '../eventsource/observability/overload.js';
 import { setupTracing } from '../eventsource/observability/tracing.js';
 import { fileScheduleValidator, type FileSchedule } from '../eventsource/schedules-file/entries.js';
-import { readSchedulesFileAtStart, type FileRead, type Validate } from '../eventsource/schedules-file/file.js';
+import { readSchedulesFileAtStart, type Validate } from '../eventsource/schedules-file/file.js';
 import { ScheduleStarter } from './shared/start-schedule.js';
 
 type Env = Record<string, string | undefined>;
@@ -35,8 +35,6 @@ export interface AppServices {
   readonly overload: OverloadMonitor;
   /** The schema of the schedules file's entries under this configuration. */
   readonly validateScheduleFile: Validate<FileSchedule>;
-  /** SCHEDULES_FILE as read at start (absent without one). */
-  readonly schedulesFileAtStart?: FileRead<FileSchedule>;
   /** One attempt of one tick: the delivery pipeline (delivery/tick-delivery.ts), counted in the metrics. */
   readonly deliverTick: (request: TickRequest) => Promise<DeliveryResult>;
   /** Starts and changes schedules, one for the environment's schedule, the schedules file and the management API. */
@@ -54,7 +52,8 @@ export function composeApp(env: Env, onTerminate: (flush: () => Promise<void>) =
     minIntervalMs: config.minIntervalMs,
     ...(config.envSchedule ? { envScheduleName: config.scheduleName } : {}),
   });
-  const schedulesFileAtStart = config.schedulesFile === undefined ? undefined : readSchedulesFileAtStart(config.schedulesFile, validateScheduleFile);
+  // A bad file stops the start; the reconciles read it again when they run (a read kept from now may be stale then).
+  if (config.schedulesFile !== undefined) readSchedulesFileAtStart(config.schedulesFile, validateScheduleFile);
 
   const tracing = setupTracing({ env });
   if (tracing.exporting) {
@@ -77,7 +76,6 @@ export function composeApp(env: Env, onTerminate: (flush: () => Promise<void>) =
     sinkBreaker,
     overload,
     validateScheduleFile,
-    ...(schedulesFileAtStart !== undefined ? { schedulesFileAtStart } : {}),
     deliverTick,
     scheduleStarter: new ScheduleStarter({ logger, originKey }),
   };

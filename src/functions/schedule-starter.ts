@@ -11,7 +11,7 @@ import { appServices } from './app-root.js';
 import { SchedulesFileSync } from './shared/schedules-file-sync.js';
 
 // Taken while the worker loads the functions: a bad configuration stops the start.
-const { config, logger, originKey, scheduleStarter, validateScheduleFile, schedulesFileAtStart } = appServices();
+const { config, logger, originKey, scheduleStarter, validateScheduleFile } = appServices();
 
 /** SCHEDULES_FILE kept in step (absent without one). */
 const fileSync =
@@ -22,7 +22,6 @@ const fileSync =
         originKey,
         file: config.schedulesFile,
         validate: validateScheduleFile,
-        ...(schedulesFileAtStart !== undefined ? { atStart: schedulesFileAtStart } : {}),
         starter: scheduleStarter,
       });
 

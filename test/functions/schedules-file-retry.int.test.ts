@@ -6,24 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createDurableEngine } from '../../src/durable/engine.js';
-import { StorageUnavailableError } from '../../src/durable/errors.js';
-import type { HubStore } from '../../src/durable/store/hub-store.js';
 import { MemoryStore } from '../../src/durable/store/memory/memory-store.js';
 import type { EngineFactory } from '../../src/host/host.js';
 import { withFileHost } from '../support/file-host.js';
-
-/** The store as the app's client calls see it: the first `refusals` starts refused, as an unavailable account would. */
-function refusingStarts(store: MemoryStore, refusals: number): HubStore {
-  let refused = 0;
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (property !== 'startInstance' || typeof value !== 'function') return value;
-      return (...args: unknown[]): Promise<unknown> =>
-        refused++ < refusals ? Promise.reject(new StorageUnavailableError('storage unavailable during startInstance (test)')) : (Reflect.apply(value, target, args) as Promise<unknown>);
-    },
-  });
-}
+import { refusingStarts } from '../support/refusing-starts.js';
 
 test('a file entry whose start the storage refused runs within seconds, not at the next hourly run', { timeout: 60_000 }, async () => {
   const store = new MemoryStore();

@@ -1,7 +1,7 @@
 /**
  * The app on the embedded host with SCHEDULES_FILE naming a temporary file that declares one schedule, `filed`
  * (every 1 h), and a loopback sink as K_SINK; the engine is the caller's (a memory store, with or without faults).
- * Everything is stopped and removed after `run`.
+ * `options` may give the file's first text, and more environment. Everything is stopped and removed after `run`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,18 +12,30 @@ import { RecordingSink } from './recording-sink.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
-export async function withFileHost(taskHubName: string, engineFactory: EngineFactory, run: (env: TestEnvironment, dir: string) => Promise<void>): Promise<void> {
+export const FILED = 'schedules:\n  - name: filed\n    every: 1h\n';
+
+export interface FileHostOptions {
+  readonly text?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function withFileHost(
+  taskHubName: string,
+  engineFactory: EngineFactory,
+  run: (env: TestEnvironment, dir: string) => Promise<void>,
+  options: FileHostOptions = {},
+): Promise<void> {
   const sink = new RecordingSink();
   await sink.start();
   const dir = mkdtempSync(path.join(tmpdir(), 'file-host-'));
   const file = path.join(dir, 'schedules.yaml');
-  writeFileSync(file, 'schedules:\n  - name: filed\n    every: 1h\n');
+  writeFileSync(file, options.text ?? FILED);
   try {
     const env = await createTestEnvironment({
       appDir: root,
       withoutAzurite: true,
       taskHubName,
-      env: { K_SINK: sink.url, SCHEDULES_FILE: file, LOG_LEVEL: 'silent' },
+      env: { K_SINK: sink.url, SCHEDULES_FILE: file, LOG_LEVEL: 'silent', ...options.env },
       engineFactory,
     });
     try {

@@ -61,8 +61,6 @@ export interface SchedulesFileSyncDeps {
   readonly file: string;
   /** The schema of the file's entries under this configuration. */
   readonly validate: Validate<FileSchedule>;
-  /** The file as read at start, used by the first reconcile (a later one reads it again). */
-  readonly atStart?: FileRead<FileSchedule>;
   readonly starter: ScheduleStarter;
 }
 
@@ -78,11 +76,13 @@ export class SchedulesFileSync {
 
   /**
    * Reconciles the file now (the starter's runs) and, the first time, starts watching it. A reconcile that does not
-   * finish is logged and tried again on its own (retrySoon), so this never fails for it.
+   * finish is logged and tried again on its own (retrySoon), so this never fails for it. The file is read now, also
+   * the first time: the read that validated it at load time may be stale by then (a start-up that retried for
+   * seconds), and reconciling it would stop what the file names since (seed 60008351).
    */
   async sync(client: DurableClient): Promise<void> {
-    const { file, validate, atStart } = this.deps;
-    const read = this.watching || atStart === undefined ? await readSchedulesFile(file, validate) : atStart;
+    const { file, validate } = this.deps;
+    const read = await readSchedulesFile(file, validate);
     await this.reconcileOrRetry(client, read, true);
     if (this.closed) return;
     this.watching ??= watchSchedulesFile(file, validate, (changed) => void this.reconcileOrRetry(client, changed, false), { since: read });
