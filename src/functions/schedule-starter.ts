@@ -6,6 +6,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
+import { backoffMs } from '../eventsource/core/backoff.js';
 import { redactUrlsIn } from '../eventsource/core/redact.js';
 import { appServices } from './app-root.js';
 import { SchedulesFileSync } from './shared/schedules-file-sync.js';
@@ -26,6 +27,8 @@ const fileSync =
       });
 
 const ATTEMPTS = 5;
+/** Between the attempts: 1 s, doubling (the fourth and last pause is 8 s). */
+const RETRY_BACKOFF = { firstMs: 1_000, maxMs: 8_000 };
 
 /** Unref'd: a retry's back-off never keeps a stopping worker alive. */
 function sleep(ms: number): Promise<void> {
@@ -64,7 +67,7 @@ async function ensureSchedule(client: DurableClient): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= ATTEMPTS || terminating) throw error;
-      const delay = 1_000 * 2 ** (attempt - 1);
+      const delay = backoffMs(attempt, RETRY_BACKOFF);
       logger.warn({ attempt, retryInMs: delay, reason: redactUrlsIn(error instanceof Error ? error.message : String(error)) }, 'making sure the schedules run failed; retrying');
       await sleep(delay);
     }

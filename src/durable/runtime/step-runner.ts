@@ -21,8 +21,11 @@ import { ConflictError, StorageUnavailableError } from '../errors.js';
 import { describe, isTransient } from '../store/storage-failures.js';
 import { finishPoisoned } from '../planner/execution-end.js';
 import { WorkQueue } from './work-queue.js';
+import { backoffMs } from '../backoff.js';
 
 const MAX_STEP_LOOPS = 25;
+/** A failed step is retried after 1 s, doubling per failure of that instance, at most 30 s. */
+const STEP_RETRY = { firstMs: 1_000, maxMs: 30_000 };
 
 export class StepRunner {
   /** Instances waiting for a step slot, in order of the time their work became due. */
@@ -30,7 +33,8 @@ export class StepRunner {
   private readonly running = new Set<string>();
   /** Instances asked for again while their step ran, with the time that work became due. */
   private readonly again = new Map<string, number>();
-  private readonly stepBackoff = new Map<string, number>();
+  /** Failed steps in a row per instance (the retry's back-off); a step that succeeds clears it. */
+  private readonly stepFailures = new Map<string, number>();
   /** Instances whose failed step waits (real time) to be retried. */
   private readonly retryWaiting = new Set<string>();
   /** Activity results held in memory until a commit takes them (never stored as rows of their own). */
@@ -86,7 +90,7 @@ export class StepRunner {
     this.generation++;
     this.results.clear();
     this.cache.clear();
-    this.stepBackoff.clear();
+    this.stepFailures.clear();
     this.ready.clear();
   }
 
@@ -95,12 +99,13 @@ export class StepRunner {
     await Promise.resolve();
     try {
       await this.step(instanceId);
-      this.stepBackoff.delete(instanceId);
+      this.stepFailures.delete(instanceId);
     } catch (err) {
       this.cache.drop(instanceId);
       if (this.ctx.stopping) return;
-      const delay = Math.min(30_000, (this.stepBackoff.get(instanceId) ?? 500) * 2);
-      this.stepBackoff.set(instanceId, delay);
+      const failures = (this.stepFailures.get(instanceId) ?? 0) + 1;
+      this.stepFailures.set(instanceId, failures);
+      const delay = backoffMs(failures, STEP_RETRY);
       this.ctx.log.warn({ instanceId, error: describe(err), retryInMs: delay }, 'durable: step failed, will retry');
       this.retryWaiting.add(instanceId);
       setTimeout(() => {

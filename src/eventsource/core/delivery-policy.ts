@@ -5,6 +5,7 @@
  * the same values and override them for the environment's schedule. Pure: the orchestrator sleeps on a durable timer
  * for the delay retryDelay returns.
  */
+import { backoffMs } from './backoff.js';
 
 export interface DeliveryPolicy {
   /** Retries after the first attempt, as Knative's `retry` counts them (`retry: 5` → up to 6 attempts per tick). */
@@ -59,7 +60,7 @@ export function retryDelay(
   const n = Math.max(1, Math.floor(attemptsSoFar));
   const computed =
     policy.backoffPolicy === 'exponential'
-      ? policy.backoffDelayMs * 2 ** (n - 1)
+      ? backoffMs(n, { firstMs: policy.backoffDelayMs, maxMs: policy.maxBackoffMs })
       : policy.backoffDelayMs * n;
   const retryAfter = failure.retryAfterMs !== undefined && failure.retryAfterMs > 0 ? failure.retryAfterMs : 0;
   return Math.round(Math.max(0, Math.min(Math.max(computed, retryAfter), policy.maxBackoffMs)));

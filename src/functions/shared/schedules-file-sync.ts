@@ -6,6 +6,7 @@
  * action refused) is tried again soon, with back-off, not only at the next hourly run.
  */
 import type { DurableClient } from 'durable-functions';
+import { backoffMs } from '../../eventsource/core/backoff.js';
 import { redactUrlsIn } from '../../eventsource/core/redact.js';
 import { originKindOf } from '../../eventsource/core/schedule-origin.js';
 import { asScheduleStatus } from '../../eventsource/core/schedule-schema.js';
@@ -22,8 +23,7 @@ import { stopSchedule } from './stop-schedule.js';
 const PARALLEL = 8;
 
 /** Back-off of the next try after a reconcile that did not finish: 1 s, doubling, at most a minute. */
-const RETRY_FIRST_MS = 1_000;
-const RETRY_MAX_MS = 60_000;
+const RETRY_BACKOFF = { firstMs: 1_000, maxMs: 60_000 };
 
 /** Some actions of a reconcile failed (each was logged); the reconcile is tried again. */
 class ActionsFailed extends Error {
@@ -115,7 +115,7 @@ export class SchedulesFileSync {
     if (this.closed) return;
     const { file, validate, logger } = this.deps;
     const failures = (this.retry?.failures ?? 0) + 1;
-    const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+    const retryInMs = backoffMs(failures, RETRY_BACKOFF);
     logger.error({ file, reason: reasonOf(error), retryInMs }, 'schedules file: reconciling failed; trying again');
     const timer = setTimeout(() => {
       readSchedulesFile(file, validate)

@@ -15,12 +15,11 @@ import type { Logger } from '../../eventsource/observability/logger.js';
 import { findInstance } from './instances.js';
 import { API_DELETE_REASON } from './stop-schedule.js';
 import { instanceIdFor, ORCHESTRATOR, RESCHEDULE_EVENT } from './names.js';
+import { pollUntil } from './poll.js';
 
 const CONFIRM_MS = 30_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** A raised spec not seen applied within this is raised again. */
+const RAISE_AGAIN_MS = 10_000;
 
 export async function observe(client: DurableClient, instanceId: string): Promise<(ObservedInstance & { output: unknown }) | undefined> {
   const found = await findInstance(client, instanceId);
@@ -53,14 +52,18 @@ async function sendSpec(client: DurableClient, instanceId: string, spec: Schedul
       if (await hasEnded(client, instanceId)) return 'ended';
       throw error;
     }
-    // Looked at soon after the raise (an owner in this process applies it within milliseconds), then every 500 ms.
-    for (let waited = 0, pause = 0; waited < 10_000 && Date.now() < deadline; waited += pause, pause = Math.min(500, pause * 2 || 50)) {
-      if (pause > 0) await sleep(pause);
-      const observed = await observe(client, instanceId);
-      if (observed === undefined || !isLive(observed.runtimeStatus)) return 'ended';
-      const status = asScheduleStatus(observed.customStatus);
-      if (status && hasSpec(runningSpecOf(status), spec)) return 'confirmed';
-    }
+    // Looked at once after the raise (an owner in this process applies it within milliseconds), then after 50 ms,
+    // doubling to every 500 ms; raised again after 10 s without it.
+    const seen = await pollUntil(
+      async () => {
+        const observed = await observe(client, instanceId);
+        if (observed === undefined || !isLive(observed.runtimeStatus)) return 'ended';
+        const status = asScheduleStatus(observed.customStatus);
+        return status && hasSpec(runningSpecOf(status), spec) ? 'confirmed' : undefined;
+      },
+      { lookAtOnce: true, firstMs: 50, maxMs: 500, deadline: Math.min(deadline, Date.now() + RAISE_AGAIN_MS) },
+    );
+    if (seen) return seen;
   }
   return 'not-confirmed';
 }

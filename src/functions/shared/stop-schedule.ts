@@ -6,15 +6,12 @@ import type { DurableClient } from 'durable-functions';
 import { isLive } from '../../eventsource/core/schedule-reconcile.js';
 import { findInstance } from './instances.js';
 import { instanceIdFor } from './names.js';
+import { pollUntil } from './poll.js';
 
 const ENDED_WITHIN_MS = 30_000;
 
 /** The termination reason of a management API DELETE: a PUT that finds it does not restart that instance. */
 export const API_DELETE_REASON = 'deleted through the management API';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * What happened: `stopped` (it existed and is now gone), `absent` (no such schedule), or `restarted`: another caller
@@ -23,18 +20,20 @@ function sleep(ms: number): Promise<void> {
  */
 export async function stopSchedule(client: DurableClient, name: string, reason: string): Promise<'stopped' | 'absent' | 'restarted'> {
   const instanceId = instanceIdFor(name);
-  let found = await findInstance(client, instanceId);
+  const found = await findInstance(client, instanceId);
   if (!found) return 'absent';
   if (isLive(String(found.runtimeStatus))) {
     await client.terminate(instanceId, reason);
-    const deadline = Date.now() + ENDED_WITHIN_MS;
     // Terminate is a message to the orchestration; the purge waits for it to be taken: looked at soon (an owner in
     // this process takes it within milliseconds), then every 200 ms.
-    for (let pause = 10; found && isLive(String(found.runtimeStatus)); pause = Math.min(200, pause * 2)) {
-      if (Date.now() > deadline) throw new Error(`schedule ${name} did not end within ${ENDED_WITHIN_MS / 1000} s of its termination`);
-      await sleep(pause);
-      found = await findInstance(client, instanceId);
-    }
+    const ended = await pollUntil(
+      async () => {
+        const latest = await findInstance(client, instanceId);
+        return latest && isLive(String(latest.runtimeStatus)) ? undefined : true;
+      },
+      { firstMs: 10, maxMs: 200, deadline: Date.now() + ENDED_WITHIN_MS },
+    );
+    if (!ended) throw new Error(`schedule ${name} did not end within ${ENDED_WITHIN_MS / 1000} s of its termination`);
   }
   const purged = await client.purgeInstanceHistory(instanceId);
   if (purged.instancesDeleted > 0) return 'stopped';

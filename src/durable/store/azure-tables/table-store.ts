@@ -9,6 +9,7 @@ import { PayloadTooLargeError } from '../../errors.js';
 import type { StoreControl } from '../hub-store.js';
 import { ConflictError, StorageUnavailableError } from '../../errors.js';
 import { describe, isTransient, statusOf, type RestLikeError } from '../storage-failures.js';
+import { backoffMs } from '../../backoff.js';
 
 export { ConflictError } from '../../errors.js';
 export { describe } from '../storage-failures.js';
@@ -42,8 +43,8 @@ function isTableMissing(err: unknown): boolean {
 
 export type RetryControl = StoreControl;
 
-const BACKOFF_START_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
+/** Storage retries: 100 ms, doubling, at most 5 s between attempts. */
+const RETRY_BACKOFF = { firstMs: 100, maxMs: 5_000 };
 
 /**
  * The task hub's table. Every call retries transient failures with exponential back-off (real time: it is about
@@ -76,18 +77,17 @@ export class HubTable {
   }
 
   async retrying<T>(label: string, op: () => Promise<T>, budgetMs = this.control.budgetMs): Promise<T> {
-    let delay = BACKOFF_START_MS;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await op();
       } catch (err) {
+        const delay = backoffMs(attempt, RETRY_BACKOFF);
         if (isTableMissing(err) && label !== 'createTable') {
           this.logger.warn({ op: label, table: this.tableName }, 'durable: the task hub table is gone (storage wiped?); creating it again');
           this.created = undefined;
           await this.ensureTable();
           await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(BACKOFF_MAX_MS, delay * 2);
           continue;
         }
         if (!isTransient(err)) throw err;
@@ -97,7 +97,6 @@ export class HubTable {
         }
         this.logger.warn({ op: label, attempt, retryInMs: delay, error: describe(err) }, 'durable: storage call failed, retrying');
         await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(BACKOFF_MAX_MS, delay * 2);
       }
     }
   }
