@@ -2,7 +2,7 @@
  * The durable engine's public entry: everything the host (or a test) may use. Deep imports into the engine's
  * folders are its own business; the host imports from here only.
  */
-export { createDurableEngine } from './engine.js';
+export { createDurableEngine, type EngineTuning } from './engine.js';
 export type { DurableEngine, DurableEngineOptions, DurableEngineRuntime, FunctionInvoker, InstanceQuery, InstanceStatus } from './engine-api.js';
 export type { OrchestrationTriggerPayload, OrchestratorStateJson, RuntimeStatus } from './wire-types.js';
 export { PayloadText } from './wire-types.js';

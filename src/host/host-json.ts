@@ -14,6 +14,11 @@ export interface HostJsonSettings {
   overridableExistingInstanceStates: 'NonRunningStates' | 'AnyState' | undefined;
   /** extensions.http.routePrefix; default `api`, may be empty. */
   routePrefix: string;
+  /**
+   * extensions.durableTask.maxConcurrentOrchestratorFunctions / maxConcurrentActivityFunctions, as the Durable
+   * extension names them: orchestration steps and activities that run at once; undefined: the engine's defaults.
+   */
+  concurrency: { orchestrations?: number; activities?: number };
 }
 
 type Json = Record<string, unknown>;
@@ -29,6 +34,18 @@ function stringAt(parent: Json | undefined, key: string, where: string): string 
   const value = parent?.[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new HostError('BAD_HOST_JSON', `host.json ${where} must be a string`);
+  return value;
+}
+
+/** The most either concurrency setting may say: far beyond what one process can use, short of a typo's 10^9. */
+const MAX_CONCURRENCY = 10_000;
+
+function concurrencyAt(parent: Json | undefined, key: string): number | undefined {
+  const value = parent?.[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new HostError('BAD_HOST_JSON', `host.json extensions.durableTask.${key} must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${JSON.stringify(value)}`);
+  }
   return value;
 }
 
@@ -84,5 +101,8 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
 
   const rawPrefix = stringAt(http, 'routePrefix', 'extensions.http.routePrefix');
   const routePrefix = (rawPrefix ?? 'api').replace(/^\/+|\/+$/g, '');
-  return { hubName, overridableExistingInstanceStates, routePrefix };
+  const orchestrations = concurrencyAt(durable, 'maxConcurrentOrchestratorFunctions');
+  const activities = concurrencyAt(durable, 'maxConcurrentActivityFunctions');
+  const concurrency = { ...(orchestrations !== undefined ? { orchestrations } : {}), ...(activities !== undefined ? { activities } : {}) };
+  return { hubName, overridableExistingInstanceStates, routePrefix, concurrency };
 }

@@ -1,7 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SystemClock, createDurableEngine, type Clock, type DurableEngineOptions, type DurableEngineRuntime } from '../durable/index.js';
+import { SystemClock, createDurableEngine, type Clock, type DurableEngineOptions, type DurableEngineRuntime, type EngineTuning } from '../durable/index.js';
 import { createDurableHttpApi } from './durable-http-api/index.js';
 import type { DurableHttpApi } from './durable-http-api/http-api-types.js';
 import { HostError } from './host-error.js';
@@ -37,7 +37,8 @@ async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> 
   clearTimeout(timer);
 }
 
-export type EngineFactory = (options: DurableEngineOptions) => DurableEngineRuntime;
+/** Builds the engine; `tuning` carries host.json's settings for it (its concurrency). */
+export type EngineFactory = (options: DurableEngineOptions, tuning: EngineTuning) => DurableEngineRuntime;
 
 export interface StartHostOptions {
   /** Folder of the Functions app (holds package.json and host.json). */
@@ -250,6 +251,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), settings.env);
     const timerLogger = logger.child({ component: 'timer' });
     const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), { invoker, clock, logger: timerLogger, env: settings.env });
+    const { orchestrations, activities } = settings.hostJson.concurrency;
+    const tuning = { ...(orchestrations !== undefined ? { maxConcurrentSteps: orchestrations } : {}), ...(activities !== undefined ? { maxConcurrentActivities: activities } : {}) };
     const engine = (options.engineFactory ?? createDurableEngine)({
       connectionString: options.connectionString,
       taskHubName,
@@ -258,7 +261,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       logger,
       workerId: options.workerId ?? osHostname(),
       overridableExistingInstanceStates: settings.hostJson.overridableExistingInstanceStates,
-    });
+    }, tuning);
     await engine.run();
     cleanups.push(() => engine.shutdown());
     const { http, url } = await serveHttp({ ...settings, port: options.port ?? 7071 }, invoker, routes);

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { startHost } from '../../src/host/host.js';
 import { readHostJson } from '../../src/host/host-json.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
@@ -57,7 +58,10 @@ test('an explicit task hub name wins over host.json; host.json routePrefix and h
   const engines: MemoryRuntime[] = [];
   const appDir = tempApp({
     version: '2.0',
-    extensions: { http: { routePrefix: '' }, durableTask: { hubName: 'FromHostJson', overridableExistingInstanceStates: 'AnyState' } },
+    extensions: {
+      http: { routePrefix: '' },
+      durableTask: { hubName: 'FromHostJson', overridableExistingInstanceStates: 'AnyState', maxConcurrentOrchestratorFunctions: 20, maxConcurrentActivityFunctions: 40 },
+    },
   });
   const host = await startHost({
     appDir,
@@ -71,6 +75,7 @@ test('an explicit task hub name wins over host.json; host.json routePrefix and h
   try {
     assert.equal(engines[0]?.options.taskHubName, 'Explicit1');
     assert.equal(engines[0]?.options.overridableExistingInstanceStates, 'AnyState');
+    assert.deepEqual(engines[0]?.tuning, { maxConcurrentSteps: 20, maxConcurrentActivities: 40 });
     assert.equal((await (await fetch(`${host.url}/hello/root`)).json() as { greeting: string }).greeting, 'Hello, root');
   } finally {
     await host.stop();
@@ -83,6 +88,7 @@ test('host.json: %SETTING% in hubName, defaults, and errors that name the field'
     { hubName: defaults.hubName(), overridableExistingInstanceStates: defaults.overridableExistingInstanceStates, routePrefix: defaults.routePrefix },
     { hubName: undefined, overridableExistingInstanceStates: undefined, routePrefix: 'api' },
   );
+  assert.deepEqual(defaults.concurrency, {}, 'no concurrency setting: the engine keeps its defaults');
   const dir = tempApp({ extensions: { durableTask: { hubName: '%MY_HUB%' }, http: { routePrefix: '/v1/' } } });
   const settings = readHostJson(dir, { MY_HUB: 'HubFromEnv' });
   assert.equal(settings.hubName(), 'HubFromEnv');
@@ -92,6 +98,24 @@ test('host.json: %SETTING% in hubName, defaults, and errors that name the field'
   assert.throws(
     () => readHostJson(tempApp({ extensions: { durableTask: { overridableExistingInstanceStates: 'Sometimes' } } })),
     /overridableExistingInstanceStates must be NonRunningStates or AnyState/,
+  );
+});
+
+test('host.json: maxConcurrentOrchestratorFunctions and maxConcurrentActivityFunctions take whole numbers 1 to 10,000, else name the field', () => {
+  const concurrency = (value: unknown, key: string): unknown => readHostJson(tempApp({ extensions: { durableTask: { [key]: value } } })).concurrency;
+  const keys = fc.constantFrom(['maxConcurrentOrchestratorFunctions', 'orchestrations'] as const, ['maxConcurrentActivityFunctions', 'activities'] as const);
+  fc.assert(
+    fc.property(keys, fc.integer({ min: 1, max: 10_000 }), ([key, field], n) => {
+      assert.deepEqual(concurrency(n, key), { [field]: n });
+    }),
+    { numRuns: 30 },
+  );
+  const bad = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 10_001 }), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean(), fc.array(fc.nat(), { maxLength: 2 }));
+  fc.assert(
+    fc.property(keys, bad, ([key], value) => {
+      assert.throws(() => concurrency(value, key), (error: Error) => error.message.includes(`extensions.durableTask.${key} must be a whole number from 1 to 10000`));
+    }),
+    { numRuns: 30 },
   );
 });
 
