@@ -3,6 +3,7 @@ import type { StorageMode } from './bench-env.js';
 import type { LevelResult } from './level.js';
 import { round } from './stats.js';
 import type { FileResult } from './file-schedules.js';
+import type { GroupedCommitsResult } from './grouped-commits.js';
 import type { ManyResult } from './many-schedules.js';
 import type { NpmStartResult } from './npm-start-figure.js';
 import type { TickCostResult } from './tick-cost.js';
@@ -257,4 +258,22 @@ export function manyFigures(many: ManyResult, prefix: string, goals: ManyGoals):
       met: many.idleCallsPerSecond !== null && many.idleCallsPerSecond <= 1,
     },
   ];
+}
+
+/** The storage's cost per instance commit alone and grouped, and the saving (no goal: it measures a lever, not the product). */
+export function groupedCommitsFigure(r: GroupedCommitsResult): Figure {
+  const ratio = round(r.alone.azuriteMs / Math.max(0.001, r.grouped.azuriteMs), 2);
+  const ms = (x: number): string => x.toFixed(3);
+  return {
+    id: 'groupedCommits',
+    label: `storage CPU per instance commit: alone ÷ ${r.group} to a transaction`,
+    value: ratio,
+    unit: 'ratio (Azurite CPU)',
+    display:
+      `${ratio.toFixed(2)}× (Azurite ${ms(r.alone.azuriteMs)} → ${ms(r.grouped.azuriteMs)} ms, table client ${ms(r.alone.clientMs)} → ` +
+      `${ms(r.grouped.clientMs)} ms per instance commit; ${fmt(r.commits)} commits of each shape)`,
+    goal: null,
+    met: null,
+    details: r,
+  };
 }

@@ -20,6 +20,8 @@ export interface BenchPlan {
   probeWindowMs: number;
   startDeadlineMs: number;
   ceilingMs: number;
+  /** Instance commits per shape and round of the grouped-commits figure, and its rounds. */
+  groupedCommits: { commits: number; rounds: number };
   tickCost: TickCostPlan;
   file: FilePlan;
   many: ManyPlan;
@@ -58,6 +60,7 @@ function basePlan(quick: boolean): BenchPlan {
       probeWindowMs: 2_000,
       startDeadlineMs: 10_000,
       ceilingMs: 1_000,
+      groupedCommits: { commits: 200, rounds: 1 },
       tickCost: { targetTick: 150, capMs: 4_000, span: 20 },
       file: { schedules: 20, everyMs: 2_000, settleBudgetMs: 20_000, windowMs: 2_000 },
       many: { schedules: 20, every: '2s', everyMs: 2_000, startBudgetMs: 2_000, settleBudgetMs: 4_000, idleMs: 1_500, onTimeMs: 1_000, watchMs: 4_000 },
@@ -79,6 +82,7 @@ function basePlan(quick: boolean): BenchPlan {
     probeWindowMs: 10_000,
     startDeadlineMs: 60_000,
     ceilingMs: 3_000,
+    groupedCommits: { commits: 2_000, rounds: 3 },
     // 10,000 ticks at 10 ms take 100 s at the very least.
     tickCost: { targetTick: 10_000, capMs: 150_000, span: 50 },
     // Issue #9: 1,000 schedules declared in one file, on one host (100 ticks/s).

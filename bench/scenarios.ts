@@ -4,10 +4,11 @@
  */
 import type { BenchEnv, StorageMode } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';
-import { engineMemoryFigure, fileFigure, fmt, largestOnTime, levelFigure, manyFigures, mbGoal, npmStartFigures, throughputFigures, tickFigure, type Figure, type ManyGoals } from './figures.js';
+import { engineMemoryFigure, fileFigure, groupedCommitsFigure, fmt, largestOnTime, levelFigure, manyFigures, mbGoal, npmStartFigures, throughputFigures, tickFigure, type Figure, type ManyGoals } from './figures.js';
 import { failedLevel, runLevel, type LevelResult } from './level.js';
 import { runManySchedules, type ManyPlan } from './many-schedules.js';
 import { runFileSchedules } from './file-schedules.js';
+import { COMMIT_GROUP, measureGroupedCommits } from './grouped-commits.js';
 import { measureNpmStart } from './npm-start-figure.js';
 import { levelCounts, selects, type Selection } from './only.js';
 import type { BenchPlan } from './plan.js';
@@ -172,6 +173,15 @@ export function scenarios(plan: BenchPlan, selection: Selection): Scenario[] {
     },
     sinkOutageScenario(plan),
     listingScenario(plan),
+    {
+      name: 'grouped commits',
+      ids: ['groupedCommits'],
+      expected: [{ id: 'groupedCommits', label: `storage CPU per instance commit: alone ÷ ${COMMIT_GROUP} to a transaction`, goal: null, unit: 'ratio (Azurite CPU)' }],
+      async run(env) {
+        env.say('instance commits on Azurite: one a transaction, and ten to a transaction');
+        return [groupedCommitsFigure(await measureGroupedCommits(env, plan.groupedCommits.commits, plan.groupedCommits.rounds))];
+      },
+    },
     manyScenario('many', plan.many),
     manyScenario('many.100000', plan.manyLarge),
     {

@@ -52,6 +52,7 @@ const EXPECTED = [
   'ticksPerSecond',
   'rawPostCeiling',
   'ticksToCeiling',
+  'groupedCommits',
   'callsPerTick',
   'tickCost',
   'file.lateness',
@@ -111,6 +112,8 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
     assert.ok(value('callsPerTick') > 0, 'storage calls per tick are counted');
     assert.ok(value('ticksPerSecond') > 0);
     assert.ok(value('rawPostCeiling') > 0);
+    const commits = byId.get('groupedCommits')?.details as { alone: { azuriteMs: number }; grouped: { azuriteMs: number } };
+    assert.ok(value('groupedCommits') > 0 && commits.alone.azuriteMs > 0 && commits.grouped.azuriteMs >= 0, 'Azurite CPU per commit of each shape measured');
     assert.ok(value('file.lateness') >= 0, 'the schedules of the file delivered');
     assert.equal((byId.get('file.lateness')?.details as { schedules: number; delivered: number }).delivered > 0, true, 'events from the file');
     assert.equal((byId.get('engine.memory')?.details as { callsPerTick: number }).callsPerTick, 0, 'the engine alone makes no storage calls');
