@@ -23,10 +23,13 @@ after(() => azurite.stop());
 
 // Keys may hold anything but the characters the Table service forbids in keys (/ \ # ? and control characters), and
 // a ',' here: Azurite 3.37 misreads a sub-request URL whose key holds `',` or `,=` (404; the SDK's own transactions
-// fail the same way), though ',' alone works and is tested below.
+// fail the same way), though ',' alone works and is tested below. Nor U+2028 or U+2029 (line and paragraph
+// separators): Azurite 3.37 answers any transaction whose key holds one 400 "An error occurred while processing this
+// request", the SDK's own `submitTransaction` too, while a single `createEntity` with the same key works (found by
+// FUZZ_SEED=1553495060).
 const keyChar = fc.oneof(
   fc.constantFrom("'", '"', ' ', '%', '&', '+', '=', '(', ')', ':', '~', 'é', '漢', '😀', '-'),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }).filter((c) => !/[/\\#?,\u0000-\u001f\u007f-\u009f]/.test(c)),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }).filter((c) => !/[/\\#?,\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(c)),
 );
 const key = fc.array(keyChar, { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
 const text = fc.string({ unit: 'binary', maxLength: 200 }).map((s) => s.replace(/[\ud800-\udfff]/g, 'x'));
