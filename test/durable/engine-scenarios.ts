@@ -10,6 +10,7 @@ import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { EventType } from '../../src/durable/instance-state.js';
 import { HISTORY_PREFIX } from '../../src/durable/keys.js';
+import { HOLD_MS } from '../../src/durable/runtime/step-runner.js';
 import type { HubStore } from '../../src/durable/store/hub-store.js';
 import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { Clock } from '../../src/durable/clock/clock.js';
@@ -678,6 +679,79 @@ scenario('a raised event that arrives while an activity runs survives the contin
     release();
     const status = await waitForStatus(engine, id, ['Completed', 'Failed'], 10_000);
     assert.equal(status.output, 'heard early');
+  } finally {
+    release();
+    await engine.shutdown();
+  }
+});
+
+/** The instance's stored history (what getStatus reads), as event types and task ids. */
+async function storedTasks(engine: DurableEngineRuntime, id: string): Promise<{ scheduled: number[]; completed: number[] }> {
+  const history = ((await engine.getStatus(id, { showHistory: true }))?.history ?? []) as { EventType: number; EventId: number; TaskScheduledId?: number }[];
+  return {
+    scheduled: history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => e.EventId),
+    completed: history.filter((e) => e.EventType === EventType.TaskCompleted).map((e) => Number(e.TaskScheduledId)),
+  };
+}
+
+scenario('a step that only starts an activity is held for its result (one commit); a slow one is committed alone after HOLD_MS', async (b) => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const runs: string[] = [];
+  const invoker = new DirectInvoker()
+    .activity('Fast', () => (runs.push('fast'), 'fast'))
+    .activity('Slow', async () => (runs.push('slow'), await gate, 'slow'))
+    .orchestration('FastThenSlow', function* (ctx) {
+      const fast = (yield ctx.df.callActivity('Fast', null)) as string;
+      const slow = (yield ctx.df.callActivity('Slow', null)) as string;
+      return [fast, slow];
+    });
+  const engine = await b.engine({ invoker, clock });
+  try {
+    const id = await engine.start('FastThenSlow', {});
+    await waitFor(async () => (runs.includes('slow') ? true : undefined), 'the slow activity to run');
+    await settle(200);
+    // Fast's result and Slow's scheduling are one held step: nothing of them is stored while Slow runs.
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0], completed: [] });
+    await clock.advanceBy(HOLD_MS);
+    await waitFor(async () => ((await storedTasks(engine, id)).scheduled.length === 2 ? true : undefined), 'the held step committed alone');
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
+    release();
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
+    assert.deepEqual(status.output, ['fast', 'slow']);
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0, 1] });
+    assert.deepEqual(runs, ['fast', 'slow'], 'each activity ran once');
+  } finally {
+    release();
+    await engine.shutdown();
+  }
+});
+
+scenario('terminate while a held step\'s activity runs: the instance ends Terminated with the held step\'s history, the late result is dropped', async (b) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  const invoker = new DirectInvoker()
+    .activity('Fast', () => 'fast')
+    .activity('Slow', async () => (started++, await gate, 'slow'))
+    .orchestration('FastThenSlow', function* (ctx) {
+      yield ctx.df.callActivity('Fast', null);
+      return (yield ctx.df.callActivity('Slow', null)) as string;
+    });
+  const engine = await b.engine({ invoker, tuning: { holdSteps: true } });
+  try {
+    const id = await engine.start('FastThenSlow', {});
+    await waitFor(async () => (started > 0 ? true : undefined), 'the slow activity to run');
+    await engine.terminate(id, 'enough');
+    const status = await waitForStatus(engine, id, ['Terminated'], 10_000);
+    assert.equal(status.output, 'enough');
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
+    release();
+    await settle(300);
+    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Terminated');
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
+    assert.equal(started, 1);
   } finally {
     release();
     await engine.shutdown();

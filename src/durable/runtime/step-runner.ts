@@ -22,10 +22,22 @@ import { describe, isTransient } from '../store/storage-failures.js';
 import { finishPoisoned } from '../planner/execution-end.js';
 import { WorkQueue } from './work-queue.js';
 import { backoffMs } from '../backoff.js';
+import { afterHeld, mayHold, mergeHeld, type HeldStep } from './held-step.js';
 
 const MAX_STEP_LOOPS = 25;
 /** A failed step is retried after 1 s, doubling per failure of that instance, at most 30 s. */
 const STEP_RETRY = { firstMs: 1_000, maxMs: 30_000 };
+/** A held step whose activities take longer than this (clock time) is committed alone: the stored state lags no more. */
+export const HOLD_MS = 1_000;
+
+/** A planned step and the transaction that commits it. */
+interface Decided {
+  plan: StepPlan;
+  built: PreparedStep;
+}
+
+/** A held step, since when (clock time), and how to cancel its HOLD_MS timer. */
+type Holding = HeldStep & { since: number; cancel: () => void };
 
 export class StepRunner {
   /** Instances waiting for a step slot, in order of the time their work became due. */
@@ -39,6 +51,8 @@ export class StepRunner {
   private readonly retryWaiting = new Set<string>();
   /** Activity results held in memory until a commit takes them (never stored as rows of their own). */
   private readonly results = new Map<string, Map<string, InboxEntry>>();
+  /** Steps held back from their commit until their activities' results (held-step.ts), by instance. */
+  private readonly held = new Map<string, Holding>();
   /** Bumped when all in-memory state is dropped: a step that began before must not act on what it computed. */
   private generation = 0;
 
@@ -48,6 +62,8 @@ export class StepRunner {
     private readonly activities: ActivityRunner,
     private readonly outbox: OutboxDelivery,
     private readonly maxConcurrentSteps: number,
+    /** Hold a step that only starts activities until their results (one commit per activity round trip). */
+    private readonly holdSteps: boolean,
   ) {}
 
   /** A step is queued, running or waiting to be retried. */
@@ -89,6 +105,8 @@ export class StepRunner {
   dropAll(): void {
     this.generation++;
     this.results.clear();
+    for (const held of this.held.values()) held.cancel();
+    this.held.clear();
     this.cache.clear();
     this.stepFailures.clear();
     this.ready.clear();
@@ -145,7 +163,9 @@ export class StepRunner {
   private withResults(instanceId: string, snap: PartitionSnapshot): PartitionSnapshot {
     const held = this.results.get(instanceId);
     if (!held || held.size === 0) return snap;
-    return { ...snap, inbox: sortInbox([...snap.inbox, ...held.values()]) };
+    // A held step's untaken results are in its inserts already (held-step.ts): not twice.
+    const fresh = [...held.values()].filter((entry) => !snap.inbox.some((e) => e.volatile && e.rowKey === entry.rowKey));
+    return { ...snap, inbox: sortInbox([...snap.inbox, ...fresh]) };
   }
 
   private async step(instanceId: string): Promise<void> {
@@ -155,7 +175,8 @@ export class StepRunner {
       const started = performance.now();
       const stored = await this.load(instanceId);
       if (generation !== this.generation) return;
-      const snap = this.withResults(instanceId, stored);
+      const held = this.heldOn(instanceId, stored);
+      const snap = this.withResults(instanceId, held ? afterHeld(stored, held.plan) : stored);
       const now = this.ctx.clock.now();
       const base: StepInput = {
         record: snap.record,
@@ -165,35 +186,93 @@ export class StepRunner {
         invoker: this.ctx.options.invoker,
         newExecutionId: () => randomUUID().replace(/-/g, ''),
       };
-      const decided = await this.decide(instanceId, snap, base);
+      const decided = held ? await this.decideOnHeld(stored, snap, base, held) : await this.decide(instanceId, snap, base);
       if (!decided) {
         this.afterRead(instanceId, snap, now);
         return;
       }
-      let { plan, built } = decided;
-      let outcome = await this.commit(instanceId, built);
-      if ('refused' in outcome && snap.record && !isTerminal(snap.record.status)) {
-        // The storage refused this step for good: fail the instance with a record that always fits.
-        ({ plan, built } = this.poisoned(snap, base, `the storage refused the step's data (${outcome.refused})`));
-        outcome = await this.commit(instanceId, built);
+      if (!held && this.holds(stored, decided.plan)) {
+        this.hold(instanceId, stored, snap, decided.plan);
+        return;
       }
-      if ('refused' in outcome) throw new Error(`step of ${instanceId} refused by the storage: ${outcome.refused}`);
-      if ('conflict' in outcome) {
-        this.cache.drop(instanceId);
-        continue;
-      }
-      const etags = outcome.etags;
+      if (!(await this.commitDecided(instanceId, stored, snap, base, decided, generation))) return;
       stepsTotal.inc();
       stepDuration.observe((performance.now() - started) / 1000);
-      if (generation !== this.generation) return;
-      this.cache.applyCommit(instanceId, snap, plan, built, etags.get(INSTANCE_ROW));
-      this.forgetResults(instanceId, snap);
-      this.logOutcome(instanceId, plan);
-      if (!this.ctx.abandoned) for (const work of plan.activities) this.activities.dispatchActivity(work);
-      if (built.outbox) this.outbox.deliverOutbox(built.outbox);
     }
     // Still busy after many commits in a row: yield to other instances and come back.
     this.again.set(instanceId, Math.min(this.ctx.clock.now(), this.again.get(instanceId) ?? Infinity));
+  }
+
+  /**
+   * Commits a decided step and applies it to the cache; its effects start. False when the loop must stop (the state
+   * was dropped meanwhile); a conflict drops the cached state, and the loop plans again from a fresh read.
+   */
+  private async commitDecided(instanceId: string, stored: PartitionSnapshot, snap: PartitionSnapshot, base: StepInput, decided: Decided, generation: number): Promise<boolean> {
+    let { plan, built } = decided;
+    let outcome = await this.commit(instanceId, built);
+    if ('refused' in outcome && snap.record && !isTerminal(snap.record.status)) {
+      // The storage refused this step for good: fail the instance with a record that always fits.
+      ({ plan, built } = this.poisoned(snap, base, `the storage refused the step's data (${outcome.refused})`));
+      outcome = await this.commit(instanceId, built);
+    }
+    this.release(instanceId); // committed with this step, or to be planned again from what the storage holds
+    if ('refused' in outcome) throw new Error(`step of ${instanceId} refused by the storage: ${outcome.refused}`);
+    if ('conflict' in outcome) {
+      this.cache.drop(instanceId);
+      return true;
+    }
+    if (generation !== this.generation) return false;
+    this.cache.applyCommit(instanceId, stored, plan, built, outcome.etags.get(INSTANCE_ROW));
+    this.forgetResults(instanceId, plan);
+    this.logOutcome(instanceId, plan);
+    if (!this.ctx.abandoned) for (const work of plan.activities) this.activities.dispatchActivity(work);
+    if (built.outbox) this.outbox.deliverOutbox(built.outbox);
+    return true;
+  }
+
+  // ------------------------------------------------------------ held steps (held-step.ts)
+
+  /** The instance's held step, if it still stands on the stored state (another writer's commit voids it). */
+  private heldOn(instanceId: string, stored: PartitionSnapshot): Holding | undefined {
+    const held = this.held.get(instanceId);
+    if (held && held.etag !== stored.record?.etag) this.release(instanceId);
+    return this.held.get(instanceId);
+  }
+
+  private holds(stored: PartitionSnapshot, plan: StepPlan): boolean {
+    return this.holdSteps && this.ctx.processing && mayHold(stored, plan);
+  }
+
+  /** Starts the plan's activities now and commits the plan with the step that takes their results. */
+  private hold(instanceId: string, stored: PartitionSnapshot, snap: PartitionSnapshot, plan: StepPlan): void {
+    const since = this.ctx.clock.now();
+    const cancel = this.ctx.clock.at(since + HOLD_MS, () => {
+      if (this.held.get(instanceId)?.since === since) this.requestStep(instanceId);
+    });
+    this.held.set(instanceId, { plan, etag: stored.record?.etag ?? '', since, cancel });
+    this.forgetResults(instanceId, plan); // the results it took are in its history now, and its untaken ones in its inserts
+    for (const work of plan.activities) this.activities.dispatchActivity(work);
+  }
+
+  private release(instanceId: string): void {
+    this.held.get(instanceId)?.cancel();
+    this.held.delete(instanceId);
+  }
+
+  /**
+   * The next step on top of a held one, as one commit. The held step goes alone when the two do not fit one commit
+   * together, or when its activities have run for HOLD_MS without a result to take.
+   */
+  private async decideOnHeld(stored: PartitionSnapshot, snap: PartitionSnapshot, base: StepInput, held: Holding): Promise<Decided | undefined> {
+    const alone = (): Decided => {
+      const plan = { ...held.plan, activities: [] }; // started already
+      return { plan, built: this.ctx.store.prepareStep(stored, plan) };
+    };
+    const next = await this.planFrom(snap, base, {});
+    if (!hasChanges(next)) return base.now >= held.since + HOLD_MS ? alone() : undefined;
+    const plan = mergeHeld(held.plan, next, stored.record?.executionId);
+    const built = this.ctx.store.prepareStep(stored, plan);
+    return built.tooLarge ? alone() : { plan, built };
   }
 
   /** Commits a built step: the new ETags, or why not (a conflict: another writer won; refused: for good). */
@@ -213,33 +292,35 @@ export class StepRunner {
   }
 
   /** The payload-free failure of an instance whose step cannot be stored (see finishPoisoned). */
-  private poisoned(snap: PartitionSnapshot, base: StepInput, reason: string): { plan: StepPlan; built: PreparedStep } {
+  private poisoned(snap: PartitionSnapshot, base: StepInput, reason: string): Decided {
     const plan = finishPoisoned(base, reason, MAX_MESSAGES_PER_STEP);
     if (plan.record) plan.record.nextWakeAt = NO_WAKE;
     return { plan, built: this.ctx.store.prepareStep(snap, plan) };
   }
 
+  /** The orchestrator's next step from `snap`, with the record's wake time once it is committed. */
+  private async planFrom(snap: PartitionSnapshot, base: StepInput, extra: Pick<StepInput, 'maxInputs' | 'forceFailure'>): Promise<StepPlan> {
+    const plan = await planWithNewExecution({ ...base, ...extra });
+    keepUntakenResults(plan, snap);
+    if (plan.record) plan.record.nextWakeAt = this.wakeAfter(snap, plan, base.now);
+    return plan;
+  }
+
   /** Plans the step and builds its transaction within the storage limits; undefined when there is nothing to commit. */
-  private async decide(instanceId: string, snap: PartitionSnapshot, base: StepInput): Promise<{ plan: StepPlan; built: PreparedStep } | undefined> {
-    const planFor = async (extra: Pick<StepInput, 'maxInputs' | 'forceFailure'>): Promise<StepPlan> => {
-      const plan = await planWithNewExecution({ ...base, ...extra });
-      keepUntakenResults(plan, snap);
-      if (plan.record) plan.record.nextWakeAt = this.wakeAfter(snap, plan, base.now);
-      return plan;
-    };
-    let plan = await planFor({});
+  private async decide(instanceId: string, snap: PartitionSnapshot, base: StepInput): Promise<Decided | undefined> {
+    let plan = await this.planFrom(snap, base, {});
     if (!hasChanges(plan)) return undefined;
     let built = this.ctx.store.prepareStep(snap, plan);
     // Too much for one transaction: take fewer inputs (the rest wait for the next step). Only data that cannot be
     // stored even alone (one input, or none) fails the orchestration; an operation count never does.
     while (built.tooLarge && plan.inputs > 1) {
-      plan = await planFor({ maxInputs: Math.floor(plan.inputs / 2) });
+      plan = await this.planFrom(snap, base, { maxInputs: Math.floor(plan.inputs / 2) });
       built = this.ctx.store.prepareStep(snap, plan);
     }
     if (built.tooManyOps) throw new Error(`step of ${instanceId} needs ${built.operations} storage operations even with one input; deferred`);
     if (built.tooLarge && snap.record && !isTerminal(snap.record.status)) {
       const reason = `the step's data exceeds Azure Table limits (${built.tooLarge})`;
-      plan = await planFor({ maxInputs: 1, forceFailure: reason });
+      plan = await this.planFrom(snap, base, { maxInputs: 1, forceFailure: reason });
       built = this.ctx.store.prepareStep(snap, plan);
       // Even the failure carries too much (a huge input or start message): fail it with no payload at all.
       if (built.tooLarge) return this.poisoned(snap, base, reason);
@@ -258,11 +339,12 @@ export class StepRunner {
     return nextWakeOf(rec, history, inbox, now);
   }
 
-  /** Results committed (taken, or stored as rows) are no longer held in memory. */
-  private forgetResults(instanceId: string, snap: PartitionSnapshot): void {
+  /** Results the plan takes or stores as rows are no longer held in memory (a held step's, once it is held). */
+  private forgetResults(instanceId: string, plan: StepPlan): void {
     const held = this.results.get(instanceId);
     if (!held) return;
-    for (const entry of snap.inbox) if (entry.volatile) held.delete(entry.rowKey);
+    for (const rowKey of plan.consumed) held.delete(rowKey);
+    for (const insert of plan.inboxInserts) held.delete(insert.rowKey);
     if (held.size === 0) this.results.delete(instanceId);
   }
 
