@@ -19,7 +19,7 @@ import { eventSourceMetrics, watchSinks, type EventSourceMetrics } from '../even
 import { OverloadMonitor } from '../eventsource/observability/overload.js';
 import { setupTracing } from '../eventsource/observability/tracing.js';
 import { fileScheduleValidator, type FileSchedule } from '../eventsource/schedules-file/entries.js';
-import { readSchedulesFileAtStart, type Validate } from '../eventsource/schedules-file/file.js';
+import { checkSchedulesFileAtStart, type Validate } from '../eventsource/schedules-file/file.js';
 import { ScheduleStarter } from './shared/start-schedule.js';
 
 type Env = Record<string, string | undefined>;
@@ -52,8 +52,7 @@ export function composeApp(env: Env, onTerminate: (flush: () => Promise<void>) =
     minIntervalMs: config.minIntervalMs,
     ...(config.envSchedule ? { envScheduleName: config.scheduleName } : {}),
   });
-  // A bad file stops the start; the reconciles read it again when they run (a read kept from now may be stale then).
-  if (config.schedulesFile !== undefined) readSchedulesFileAtStart(config.schedulesFile, validateScheduleFile);
+  if (config.schedulesFile !== undefined) checkSchedulesFileAtStart(config.schedulesFile, validateScheduleFile);
 
   const tracing = setupTracing({ env });
   if (tracing.exporting) {

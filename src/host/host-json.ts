@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DurableConfigError, validateTaskHubName } from '../durable/index.js';
+import { DurableConfigError, validateTaskHubName, type EngineTuning } from '../durable/index.js';
 import { resolveAppSettings } from './app-settings.js';
 import { HostError } from './host-error.js';
 
@@ -15,10 +15,11 @@ export interface HostJsonSettings {
   /** extensions.http.routePrefix; default `api`, may be empty. */
   routePrefix: string;
   /**
-   * extensions.durableTask.maxConcurrentOrchestratorFunctions / maxConcurrentActivityFunctions, as the Durable
-   * extension names them: orchestration steps and activities that run at once; undefined: the engine's defaults.
+   * extensions.durableTask.maxConcurrentOrchestratorFunctions / maxConcurrentActivityFunctions (the Durable
+   * extension's names), under the engine's: orchestration steps and activities that run at once; absent: the
+   * engine's defaults.
    */
-  concurrency: { orchestrations?: number; activities?: number };
+  concurrency: Pick<EngineTuning, 'maxConcurrentSteps' | 'maxConcurrentActivities'>;
 }
 
 type Json = Record<string, unknown>;
@@ -101,8 +102,11 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
 
   const rawPrefix = stringAt(http, 'routePrefix', 'extensions.http.routePrefix');
   const routePrefix = (rawPrefix ?? 'api').replace(/^\/+|\/+$/g, '');
-  const orchestrations = concurrencyAt(durable, 'maxConcurrentOrchestratorFunctions');
-  const activities = concurrencyAt(durable, 'maxConcurrentActivityFunctions');
-  const concurrency = { ...(orchestrations !== undefined ? { orchestrations } : {}), ...(activities !== undefined ? { activities } : {}) };
+  const maxConcurrentSteps = concurrencyAt(durable, 'maxConcurrentOrchestratorFunctions');
+  const maxConcurrentActivities = concurrencyAt(durable, 'maxConcurrentActivityFunctions');
+  const concurrency = {
+    ...(maxConcurrentSteps !== undefined ? { maxConcurrentSteps } : {}),
+    ...(maxConcurrentActivities !== undefined ? { maxConcurrentActivities } : {}),
+  };
   return { hubName, overridableExistingInstanceStates, routePrefix, concurrency };
 }

@@ -251,8 +251,6 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), settings.env);
     const timerLogger = logger.child({ component: 'timer' });
     const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), { invoker, clock, logger: timerLogger, env: settings.env });
-    const { orchestrations, activities } = settings.hostJson.concurrency;
-    const tuning = { ...(orchestrations !== undefined ? { maxConcurrentSteps: orchestrations } : {}), ...(activities !== undefined ? { maxConcurrentActivities: activities } : {}) };
     const engine = (options.engineFactory ?? createDurableEngine)({
       connectionString: options.connectionString,
       taskHubName,
@@ -261,7 +259,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       logger,
       workerId: options.workerId ?? osHostname(),
       overridableExistingInstanceStates: settings.hostJson.overridableExistingInstanceStates,
-    }, tuning);
+    }, settings.hostJson.concurrency);
     await engine.run();
     cleanups.push(() => engine.shutdown());
     const { http, url } = await serveHttp({ ...settings, port: options.port ?? 7071 }, invoker, routes);

@@ -6,13 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite } from '../../src/host/storage/azurite.js';
 import { createTestEnvironment, type TestEnvironment } from '../../src/host/testing/test-environment.js';
 import { HostProcess, until } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { replaceFile } from '../support/replace-file.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'schedules-file-'));
@@ -27,11 +28,9 @@ interface Shown {
   origin?: string;
 }
 
-/** Writes the file the way an editor does: a new file renamed over the old one. */
+/** Writes the file at once (a new file renamed over it): the watcher never reads a half-written file. */
 function writeSchedules(entries: string): void {
-  const next = path.join(dir, '.schedules.yaml.tmp');
-  writeFileSync(next, `schedules:\n${entries}`);
-  renameSync(next, file);
+  replaceFile(file, `schedules:\n${entries}`);
 }
 
 /** The interval a schedule's describe view shows (`spec.every`). */
@@ -94,9 +93,9 @@ test('an added entry starts; a changed one takes its new spec and keeps its sequ
 
 test('a bad edit and a removed file leave the running schedules as they are; the file back reconciles again', async () => {
   const cBefore = eventsOf('c');
-  writeFileSync(file, 'schedules:\n  - name: b\n    every: soon\n');
+  replaceFile(file, 'schedules:\n  - name: b\n    every: soon\n');
   await sleep(1_500);
-  writeFileSync(file, 'schedules: [unclosed\n');
+  replaceFile(file, 'schedules: [unclosed\n');
   await sleep(1_500);
   rmSync(file);
   await sleep(1_500);
@@ -160,7 +159,8 @@ test('later, a bad edit is one log line naming the file, the entry and the field
   });
   try {
     await until('the first reconcile', () => host.records().find((r) => r.msg === 'schedules file reconciled'), 30_000);
-    writeFileSync(later, JSON.stringify({ schedules: [{ name: 'solo', every: 'soon' }] }));
+    // At once: a half-written file read under load would be logged first, as "not valid YAML or JSON".
+    replaceFile(later, JSON.stringify({ schedules: [{ name: 'solo', every: 'soon' }] }));
     const logged = await until('the bad edit logged', () => host.records().find((r) => String(r.msg).startsWith('schedules file not applied')), 30_000);
     assert.match(String(logged.msg), /the running schedules stay as they are: .*schedules\.json: schedules\[0\] \(solo\)\.every: /);
     await sleep(1_500);

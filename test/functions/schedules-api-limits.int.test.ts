@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { until, type HostProcess, type LogRecord } from '../support/host-process.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { replaceFile } from '../support/replace-file.js';
 import { launchScheduledHost, type HostRun } from '../support/scheduled-host.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'schedules-api-limits-'));
@@ -137,9 +138,9 @@ test('one info line per change, through the API and the schedules file: schedule
   assert.equal(triggered.status, 202);
   assert.equal((await call('POST', '/api/schedules/logged/backfill', { from: iso(Date.now() - 86_400_000), to: iso(Date.now() - 86_400_000 + 7_200_000) })).status, 202);
   assert.equal((await call('DELETE', '/api/schedules/logged')).status, 204);
-  writeFileSync(file, 'schedules:\n  - name: from-file\n    every: 1h\n  - name: filed\n    every: 1h\n    note: added by the file\n');
+  replaceFile(file, 'schedules:\n  - name: from-file\n    every: 1h\n  - name: filed\n    every: 1h\n    note: added by the file\n');
   await until('the file\'s new entry', async () => (changeLines().some((r) => r['schedule'] === 'filed') ? true : undefined), 30_000);
-  writeFileSync(file, 'schedules:\n  - name: from-file\n    every: 1h\n');
+  replaceFile(file, 'schedules:\n  - name: from-file\n    every: 1h\n');
   await until('the file\'s removed entry', async () => (changeLines().some((r) => r['schedule'] === 'filed' && r['operation'] === 'delete') ? true : undefined), 30_000);
 
   const of = (name: string): Array<[unknown, unknown, unknown]> => changeLines().filter((r) => r['schedule'] === name).map((r) => [r['operation'], r['by'], r['note']]);

@@ -6,7 +6,6 @@
  * just after an edit of the file. Real app, one memory store for two hosts in turn, real file.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createDurableEngine } from '../../src/durable/engine.js';
@@ -16,6 +15,7 @@ import type { TestEnvironment } from '../../src/host/testing/test-environment.js
 import { FILED, withFileHost } from '../support/file-host.js';
 import { until } from '../support/host-process.js';
 import { refusingStarts } from '../support/refusing-starts.js';
+import { replaceFile } from '../support/replace-file.js';
 
 const OTHER = 'schedules:\n  - name: other\n    every: 1h\n';
 
@@ -40,7 +40,7 @@ test('a start-up reconciles the schedules file as it is then, not as it was when
     'FirstRead',
     refusing,
     async (env, dir) => {
-      writeFileSync(path.join(dir, 'schedules.yaml'), FILED);
+      replaceFile(path.join(dir, 'schedules.yaml'), FILED);
       await until('the environment schedule to run (the start-up went through)', () => generationOf(env, 'default'), 15_000);
       const watchUntil = Date.now() + 2_000;
       while (Date.now() < watchUntil) {

@@ -103,7 +103,7 @@ test('host.json: %SETTING% in hubName, defaults, and errors that name the field'
 
 test('host.json: maxConcurrentOrchestratorFunctions and maxConcurrentActivityFunctions take whole numbers 1 to 10,000, else name the field', () => {
   const concurrency = (value: unknown, key: string): unknown => readHostJson(tempApp({ extensions: { durableTask: { [key]: value } } })).concurrency;
-  const keys = fc.constantFrom(['maxConcurrentOrchestratorFunctions', 'orchestrations'] as const, ['maxConcurrentActivityFunctions', 'activities'] as const);
+  const keys = fc.constantFrom(['maxConcurrentOrchestratorFunctions', 'maxConcurrentSteps'] as const, ['maxConcurrentActivityFunctions', 'maxConcurrentActivities'] as const);
   fc.assert(
     fc.property(keys, fc.integer({ min: 1, max: 10_000 }), ([key, field], n) => {
       assert.deepEqual(concurrency(n, key), { [field]: n });

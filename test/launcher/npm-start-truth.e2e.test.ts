@@ -13,6 +13,7 @@ import path from 'node:path';
 import { freePort } from '../../src/host/storage/azurite.js';
 import { LauncherRun } from '../support/launcher-run.js';
 import { listenLoopback, type Loopback } from '../support/loopback.js';
+import { replaceFile } from '../support/replace-file.js';
 
 /** The launcher's environment without what the caller's shell would add; `settings` on top. */
 function launch(settings: Record<string, string>): LauncherRun {
@@ -85,7 +86,7 @@ test('SCHEDULES_FILE alone runs only its schedules; an invalid edit shows as ERR
     const body = (await answer.json()) as { schedules: Array<{ name: string }> };
     assert.deepEqual(body.schedules.map((s) => s.name).sort(), ['first', 'second'], 'no environment schedule beside the file\'s');
     assert.equal(run.lines.filter((line) => /\[host\] schedule started schedule=default/.test(line)).length, 0, 'the environment\'s schedule never started');
-    writeFileSync(file, 'schedules:\n  - name: first\n    every: 10x\n');
+    replaceFile(file, 'schedules:\n  - name: first\n    every: 10x\n');
     await run.waitForLine(/\[host\] ERROR schedules file not applied/, 10_000);
   } finally {
     await run.stop();

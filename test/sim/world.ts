@@ -4,7 +4,7 @@
  * loopback sink whose answers the seed draws, and the virtual clock all hosts share. Restarts and crashes replace
  * the host; the store and the clock go on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDurableEngine } from '../../src/durable/engine.js';
@@ -14,6 +14,7 @@ import { createTestEnvironment, type TestEnvironment } from '../../src/host/test
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { shareAppFiles, shareAppPackages } from '../../src/host/worker/load-app.js';
 import { RecordingSink } from '../support/recording-sink.js';
+import { replaceFile } from '../support/replace-file.js';
 import { FaultyStores, type FaultRates } from './faulty-store.js';
 import type { Prng } from './prng.js';
 
@@ -100,7 +101,7 @@ export class World {
   /** The file holds one entry `filed` with this interval, or none. */
   writeSchedulesFile(every: string | undefined): void {
     const entries = every === undefined ? '[]' : `\n  - name: filed\n    every: ${every}\n    catchUp: { window: 1h, policy: all }`;
-    writeFileSync(this.schedulesFile, `schedules: ${entries}\n`);
+    replaceFile(this.schedulesFile, `schedules: ${entries}\n`);
   }
 
   get url(): string {

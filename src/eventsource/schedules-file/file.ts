@@ -155,10 +155,11 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * SCHEDULES_FILE as read when the worker starts: a file that cannot be read or holds a bad entry stops the start with
- * one line naming the file, the entry and the field (the first problem; the count of the others).
+ * SCHEDULES_FILE checked when the worker starts: a file that cannot be read or holds a bad entry stops the start with
+ * one line naming the file, the entry and the field (the first problem; the count of the others). The reconciles
+ * read the file again when they run: a read kept from start-up may be stale by then.
  */
-export function readSchedulesFileAtStart<E extends FileEntry>(path: string, validate: Validate<E>): FileRead<E> {
+export function checkSchedulesFileAtStart<E extends FileEntry>(path: string, validate: Validate<E>): void {
   let text: string;
   try {
     const bytes = readFileSync(path);
@@ -172,5 +173,4 @@ export function readSchedulesFileAtStart<E extends FileEntry>(path: string, vali
     const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more problem(s))` : '';
     throw new ConfigError('SCHEDULES_FILE', `${path}: ${read.problems[0] ?? 'invalid'}${more}`);
   }
-  return { ...read, text };
 }

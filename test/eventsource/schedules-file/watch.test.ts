@@ -1,7 +1,10 @@
 /**
  * The schedules-file watcher on real files in a temp directory: add, change and remove entries, an invalid edit (the
  * problems are reported, nothing else), the file removed and put back, a burst of writes read once, and the
- * Kubernetes ConfigMap update (a new `..data` link renamed over the old one, the old directory deleted).
+ * Kubernetes ConfigMap update (a new `..data` link renamed over the old one, the old directory deleted). An edit the
+ * watcher may read is a new file renamed over the old one (replaceFile), as a ConfigMap update or an editor's save
+ * is: an in-place write read between its truncate and its write is an empty file. Only the burst writes in place,
+ * which its long debounce covers.
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planFileReconcile, readSchedulesFile, type FileRead } from '../../../src/eventsource/schedules-file/file.js';
 import { watchSchedulesFile, type SchedulesFileWatch } from '../../../src/eventsource/schedules-file/watch.js';
+import { replaceFile } from '../../support/replace-file.js';
 import { fileText, validateTestFile, type TestEntry } from './support.js';
 
 const a: TestEntry = { name: 'a', every: '5s' };
@@ -72,16 +76,16 @@ describe('watchSchedulesFile', () => {
     await quiet(200);
     assert.equal(seen.all.length, 0, 'nothing changed since the caller read it');
 
-    await writeFile(file, fileText([a, b]));
+    replaceFile(file, fileText([a, b]));
     const added = entriesOf(await seen.next());
     assert.deepEqual(planFileReconcile(entriesOf(first), added, [{ name: 'a', origin: 'file' }]), [{ action: 'start', entry: b }]);
 
     const changedB = { ...b, every: '20s' };
-    await writeFile(file, fileText([a, changedB]));
+    replaceFile(file, fileText([a, changedB]));
     const changed = entriesOf(await seen.next());
     assert.deepEqual(planFileReconcile(added, changed, [{ name: 'a', origin: 'file' }, { name: 'b', origin: 'file' }]), [{ action: 'update', entry: changedB }]);
 
-    await writeFile(file, fileText([changedB]));
+    replaceFile(file, fileText([changedB]));
     const removed = entriesOf(await seen.next());
     assert.deepEqual(planFileReconcile(changed, removed, [{ name: 'a', origin: 'file' }, { name: 'b', origin: 'file' }]), [{ action: 'stop', name: 'a' }]);
   });
@@ -90,11 +94,11 @@ describe('watchSchedulesFile', () => {
     await writeFile(file, fileText([a]));
     const seen = reports();
     watcher = watchSchedulesFile(file, validateTestFile, seen.onChange, { since: await readSchedulesFile(file, validateTestFile), debounceMs: 50 });
-    await writeFile(file, 'schedules:\n  - name: a\n    every: often\n');
+    replaceFile(file, 'schedules:\n  - name: a\n    every: often\n');
     const bad = await seen.next();
     assert.ok(!bad.ok);
     assert.match(bad.problems[0] ?? '', /schedules\.yaml: schedule "a": every: /);
-    await writeFile(file, fileText([b]));
+    replaceFile(file, fileText([b]));
     assert.deepEqual(entriesOf(await seen.next()), [b]);
   });
 
@@ -107,7 +111,7 @@ describe('watchSchedulesFile', () => {
     const gone = await seen.next();
     assert.ok(!gone.ok);
     assert.match(gone.problems[0] ?? '', /does not exist/);
-    await writeFile(file, fileText([a, b]));
+    replaceFile(file, fileText([a, b]));
     assert.deepEqual(entriesOf(await seen.next()), [a, b]);
   });
 
@@ -141,7 +145,7 @@ describe('watchSchedulesFile', () => {
       await quiet(300);
       assert.equal(seen.all.length, 0, 'the sibling file alone is not the schedules file');
       const edited = Date.now();
-      await writeFile(file, fileText([a, b]));
+      replaceFile(file, fileText([a, b]));
       assert.deepEqual(entriesOf(await seen.next(3_000)), [a, b]);
       const took = Date.now() - edited;
       assert.ok(took < 1_000, `the edit was read ${took} ms after it, with the sibling still busy`);
@@ -186,7 +190,7 @@ describe('watchSchedulesFile', () => {
       await symlink(path.join(elsewhere, 'real.yaml'), file);
       const seen = reports();
       watcher = watchSchedulesFile(file, validateTestFile, seen.onChange, { since: await readSchedulesFile(file, validateTestFile), debounceMs: 20, pollMs: 200 });
-      await writeFile(path.join(elsewhere, 'real.yaml'), fileText([b]));
+      replaceFile(path.join(elsewhere, 'real.yaml'), fileText([b]));
       assert.deepEqual(entriesOf(await seen.next(3_000)), [b]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
