@@ -694,67 +694,67 @@ async function storedTasks(engine: DurableEngineRuntime, id: string): Promise<{ 
   };
 }
 
-scenario('a step that only starts an activity is held for its result (one commit); a slow one is committed alone after HOLD_MS', async (b) => {
+scenario('a step that takes a result and starts nothing is held: committed with the next step before its activity runs, or alone after HOLD_MS', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const runs: string[] = [];
+  const seenBySecond: Array<{ scheduled: number[]; completed: number[] }> = [];
+  let engine: DurableEngineRuntime | undefined;
   const invoker = new DirectInvoker()
-    .activity('Fast', () => (runs.push('fast'), 'fast'))
-    .activity('Slow', async () => (runs.push('slow'), await gate, 'slow'))
-    .orchestration('FastThenSlow', function* (ctx) {
-      const fast = (yield ctx.df.callActivity('Fast', null)) as string;
-      const slow = (yield ctx.df.callActivity('Slow', null)) as string;
-      return [fast, slow];
+    .activity('First', () => 'first')
+    .activity('Second', async (id: string) => (seenBySecond.push(await storedTasks(engine!, id)), 'second'))
+    .orchestration('ResultTimerActivity', function* (ctx) {
+      const first = (yield ctx.df.callActivity('First', null)) as string;
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + HOLD_MS / 2));
+      const second = (yield ctx.df.callActivity('Second', ctx.df.instanceId)) as string;
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
+      return [first, second];
     });
-  const engine = await b.engine({ invoker, clock });
+  engine = await b.engine({ invoker, clock });
   try {
-    const id = await engine.start('FastThenSlow', {});
-    await waitFor(async () => (runs.includes('slow') ? true : undefined), 'the slow activity to run');
-    await settle(200);
-    // Fast's result and Slow's scheduling are one held step: nothing of them is stored while Slow runs.
+    const id = await engine.start('ResultTimerActivity', {});
+    await waitFor(async () => ((await storedTasks(engine!, id)).scheduled.length === 1 ? true : undefined), 'the first episode');
+    await settle(300);
+    // First's result and the timer it led to are one held step: not stored, and First is not run again.
     assert.deepEqual(await storedTasks(engine, id), { scheduled: [0], completed: [] });
-    await clock.advanceBy(HOLD_MS);
-    await waitFor(async () => ((await storedTasks(engine, id)).scheduled.length === 2 ? true : undefined), 'the held step committed alone');
-    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
-    release();
+    await clock.advanceBy(HOLD_MS / 2, () => settle(100));
+    await waitFor(async () => (seenBySecond.length > 0 ? true : undefined), 'the second activity');
+    // The held step and the timer's step (Second scheduled) were committed as one before Second ran.
+    assert.deepEqual(seenBySecond, [{ scheduled: [0, 2], completed: [0] }]);
+    await settle(300);
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 2], completed: [0] }, "Second's result is held");
+    await clock.advanceBy(HOLD_MS, () => settle(100));
+    await waitFor(async () => ((await storedTasks(engine!, id)).completed.length === 2 ? true : undefined), 'the held step alone');
+    await clock.advanceBy(60_000);
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
-    assert.deepEqual(status.output, ['fast', 'slow']);
-    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0, 1] });
-    assert.deepEqual(runs, ['fast', 'slow'], 'each activity ran once');
+    assert.deepEqual(status.output, ['first', 'second']);
   } finally {
-    release();
     await engine.shutdown();
   }
 });
 
-scenario('terminate while a held step\'s activity runs: the instance ends Terminated with the held step\'s history, the late result is dropped', async (b) => {
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let started = 0;
+scenario('a clean shutdown commits the held step: the next owner runs no finished activity again', async (b) => {
+  const hub = uniqueHub();
+  const runs: string[] = [];
   const invoker = new DirectInvoker()
-    .activity('Fast', () => 'fast')
-    .activity('Slow', async () => (started++, await gate, 'slow'))
-    .orchestration('FastThenSlow', function* (ctx) {
-      yield ctx.df.callActivity('Fast', null);
-      return (yield ctx.df.callActivity('Slow', null)) as string;
+    .activity('Once', () => (runs.push('once'), 'done'))
+    .orchestration('ThenWait', function* (ctx) {
+      const out = (yield ctx.df.callActivity('Once', null)) as string;
+      yield ctx.df.waitForExternalEvent('Go');
+      return out;
     });
-  const engine = await b.engine({ invoker, tuning: { holdSteps: true } });
+  const first = await b.engine({ invoker, hub });
+  const id = await first.start('ThenWait', {});
+  await waitFor(async () => (runs.length === 1 ? true : undefined), 'the activity');
+  await settle(200);
+  await first.shutdown();
+  assert.deepEqual(await storedTasks(first, id), { scheduled: [0], completed: [0] }, 'the held result is stored');
+  const second = await b.engine({ invoker, hub });
   try {
-    const id = await engine.start('FastThenSlow', {});
-    await waitFor(async () => (started > 0 ? true : undefined), 'the slow activity to run');
-    await engine.terminate(id, 'enough');
-    const status = await waitForStatus(engine, id, ['Terminated'], 10_000);
-    assert.equal(status.output, 'enough');
-    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
-    release();
-    await settle(300);
-    assert.equal((await engine.getStatus(id))?.runtimeStatus, 'Terminated');
-    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 1], completed: [0] });
-    assert.equal(started, 1);
+    await second.raiseEvent(id, 'Go', null);
+    const status = await waitForStatus(second, id, ['Completed', 'Failed']);
+    assert.equal(status.output, 'done');
+    assert.deepEqual(runs, ['once'], 'not run again');
   } finally {
-    release();
-    await engine.shutdown();
+    await second.shutdown();
   }
 });
 

@@ -1,11 +1,13 @@
 /**
- * A step held back from its commit: one whose only effect is to start activities (a schedule's timer fired, its
- * delivery scheduled) is not committed alone. Its activities start at once and the step is committed together with
- * the step that takes their results: one entity-group transaction per tick instead of two (issue #19).
+ * A step held back from its commit: one that takes only activity results (held in memory) and has no effect outside
+ * the instance (no activity, no message, no end) is not committed alone. It is committed together with the instance's
+ * next step, BEFORE that step's effects start: a schedule's "delivered, next timer set" goes with the next tick's
+ * "timer fired, delivery scheduled", one entity-group transaction per tick instead of two (issue #19).
  *
- * Nothing is lost by holding: until that commit the storage still holds the state before the held step, so a crash
- * replays it, decides the same activities with the same task ids, and runs them again (at least once, as an activity
- * that finished but whose result was not yet committed always did; a delivery's event id stays the same).
+ * What holding risks is what a result held in memory always risked: a crash before the commit loses the result and
+ * the activity runs again with the same task id (at least once; a delivery's event id stays the same). It never
+ * starts an effect from a step that is not durable, so a re-plan after a crash, which may see messages in another
+ * order, can never contradict an effect that already happened (src/durable/README.md: dispatch after commit).
  */
 import { sortInbox, type InboxEntry } from '../instance-state.js';
 import type { StepPlan } from '../planner/step-plan.js';
@@ -17,28 +19,41 @@ export interface HeldStep {
   etag: string;
 }
 
-/** Whether the plan may wait for the next one: it starts activities and writes nothing another party could see. */
+/**
+ * Whether the plan may wait for the next one: it takes nothing but results held in memory (a client's message is
+ * answered at once) and does nothing anyone else could see but the record's status fields.
+ */
 export function mayHold(snap: PartitionSnapshot, plan: StepPlan): boolean {
   const rec = plan.record;
-  const stored = snap.record;
-  if (!rec || !stored || plan.activities.length === 0) return false;
-  if (plan.outbox.length > 0 || plan.outcome !== undefined || plan.failure !== undefined) return false;
-  return rec.status === 'Running' && rec.executionId === stored.executionId && (plan.historyExecutionId ?? rec.executionId) === rec.executionId;
+  if (!rec || !snap.record || rec.status !== 'Running') return false;
+  if (plan.activities.length > 0 || plan.outbox.length > 0 || plan.failure !== undefined) return false;
+  if (plan.outcome !== undefined && plan.outcome !== 'continuedAsNew') return false;
+  // Consumed keys that are no stored row are results (or a continue-as-new's start message) held in memory.
+  const storedRows = new Set(snap.inbox.filter((e) => !e.volatile).map((e) => e.rowKey));
+  return !plan.consumed.some((key) => storedRows.has(key));
 }
+
+/** The execution a plan's history events belong to. */
+const historyExecution = (plan: StepPlan, before: string | undefined): string | undefined => plan.historyExecutionId ?? before;
 
 /**
  * The state the held step would have committed on top of `stored`: what the next plan starts from. The record keeps
  * the stored ETag and counters (the merged commit advances them once); rows the held step inserts are not stored
- * yet, so they are volatile here.
+ * yet, so they are volatile here, and nothing is garbage yet that the stored state does not already call garbage.
  */
 export function afterHeld(stored: PartitionSnapshot, held: StepPlan): PartitionSnapshot {
+  const storedExecution = stored.record?.executionId;
   const record = held.record && stored.record ? { ...held.record, etag: stored.record.etag } : stored.record;
+  const execution = record?.executionId;
   const consumed = new Set(held.consumed);
   const inserted: InboxEntry[] = held.inboxInserts.map((i) => ({ rowKey: i.rowKey, at: i.at, message: i.message, volatile: true }));
   const kept = stored.inbox.filter((e) => !consumed.has(e.rowKey));
+  const heldEvents = historyExecution(held, storedExecution) === execution ? held.historyEvents : [];
+  const sameExecution = execution === storedExecution;
   const next: PartitionSnapshot = {
     ...stored,
-    history: [...stored.history, ...held.historyEvents],
+    history: sameExecution ? [...stored.history, ...heldEvents] : heldEvents,
+    historyRows: sameExecution ? stored.historyRows : [],
     inbox: sortInbox([...kept, ...inserted.filter((i) => !kept.some((e) => e.rowKey === i.rowKey))]),
   };
   if (record) next.record = record;
@@ -46,28 +61,28 @@ export function afterHeld(stored: PartitionSnapshot, held: StepPlan): PartitionS
 }
 
 /**
- * The held step and the next one as ONE plan on top of the stored state. The next one was planned from afterHeld,
- * so its record carries both; the held step's activities have started already.
+ * The held step and the next one as ONE plan on top of the stored state: the history of the execution the record
+ * ends in (a continue-as-new in either step makes the earlier execution's events garbage, never written).
  */
 export function mergeHeld(held: StepPlan, next: StepPlan, storedExecutionId: string | undefined): StepPlan {
-  const nextExecution = next.historyExecutionId ?? storedExecutionId;
-  // The next step ran a new execution (continue-as-new): the held step's history belongs to the ended one, garbage.
-  const historyEvents = nextExecution === storedExecutionId ? [...held.historyEvents, ...next.historyEvents] : next.historyEvents;
+  const heldExecution = historyExecution(held, storedExecutionId);
+  const nextExecution = historyExecution(next, held.record?.executionId ?? storedExecutionId);
+  const record = next.record ?? held.record;
+  const final = record?.executionId ?? nextExecution;
   const consumedNext = new Set(next.consumed);
   const insertedNext = new Set(next.inboxInserts.map((i) => i.rowKey));
   const plan: StepPlan = {
-    historyEvents,
+    historyEvents: [...(heldExecution === final ? held.historyEvents : []), ...(nextExecution === final ? next.historyEvents : [])],
     consumed: [...held.consumed, ...next.consumed],
     inputs: held.inputs + next.inputs,
     inboxInserts: [...held.inboxInserts.filter((i) => !consumedNext.has(i.rowKey) && !insertedNext.has(i.rowKey)), ...next.inboxInserts],
     outbox: [...held.outbox, ...next.outbox],
-    activities: next.activities,
+    activities: [...held.activities, ...next.activities],
   };
-  const record = next.record ?? held.record;
   if (record) plan.record = record;
-  const execution = next.historyExecutionId ?? held.historyExecutionId;
-  if (execution !== undefined) plan.historyExecutionId = execution;
-  if (next.outcome !== undefined) plan.outcome = next.outcome;
+  if (final !== undefined) plan.historyExecutionId = final;
+  const outcome = next.outcome ?? held.outcome;
+  if (outcome !== undefined) plan.outcome = outcome;
   if (next.failure !== undefined) plan.failure = next.failure;
   return plan;
 }

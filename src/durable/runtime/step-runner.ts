@@ -27,8 +27,11 @@ import { afterHeld, mayHold, mergeHeld, type HeldStep } from './held-step.js';
 const MAX_STEP_LOOPS = 25;
 /** A failed step is retried after 1 s, doubling per failure of that instance, at most 30 s. */
 const STEP_RETRY = { firstMs: 1_000, maxMs: 30_000 };
-/** A held step whose activities take longer than this (clock time) is committed alone: the stored state lags no more. */
-export const HOLD_MS = 1_000;
+/**
+ * A held step that no next step took within this (clock time) is committed alone: the stored state lags no more than
+ * this, and a crash re-runs no activity that finished earlier. Above a 1 s schedule's period, so that its ticks share.
+ */
+export const HOLD_MS = 2_000;
 
 /** A planned step and the transaction that commits it. */
 interface Decided {
@@ -36,8 +39,8 @@ interface Decided {
   built: PreparedStep;
 }
 
-/** A held step, since when (clock time), and how to cancel its HOLD_MS timer. */
-type Holding = HeldStep & { since: number; cancel: () => void };
+/** A held step, since when (clock time), how to cancel its HOLD_MS timer, and whether it is due to go alone. */
+type Holding = HeldStep & { since: number; cancel: () => void; due?: boolean };
 
 export class StepRunner {
   /** Instances waiting for a step slot, in order of the time their work became due. */
@@ -51,7 +54,7 @@ export class StepRunner {
   private readonly retryWaiting = new Set<string>();
   /** Activity results held in memory until a commit takes them (never stored as rows of their own). */
   private readonly results = new Map<string, Map<string, InboxEntry>>();
-  /** Steps held back from their commit until their activities' results (held-step.ts), by instance. */
+  /** Steps held back from their commit until the instance's next step (held-step.ts), by instance. */
   private readonly held = new Map<string, Holding>();
   /** Bumped when all in-memory state is dropped: a step that began before must not act on what it computed. */
   private generation = 0;
@@ -68,7 +71,7 @@ export class StepRunner {
 
   /** A step is queued, running or waiting to be retried. */
   get pending(): boolean {
-    return this.ready.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0;
+    return this.ready.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0 || this.held.size > 0;
   }
 
   /** `dueAt`: when the work became due (a timer's fire time; now for a message or result). */
@@ -191,8 +194,8 @@ export class StepRunner {
         this.afterRead(instanceId, snap, now);
         return;
       }
-      if (!held && this.holds(stored, decided.plan)) {
-        this.hold(instanceId, stored, snap, decided.plan);
+      if (this.holds(snap, decided.plan) && !held?.due) {
+        this.hold(instanceId, stored, decided.plan, held);
         return;
       }
       if (!(await this.commitDecided(instanceId, stored, snap, base, decided, generation))) return;
@@ -239,19 +242,31 @@ export class StepRunner {
     return this.held.get(instanceId);
   }
 
-  private holds(stored: PartitionSnapshot, plan: StepPlan): boolean {
-    return this.holdSteps && this.ctx.processing && mayHold(stored, plan);
+  private holds(snap: PartitionSnapshot, plan: StepPlan): boolean {
+    return this.holdSteps && this.ctx.processing && mayHold(snap, plan);
   }
 
-  /** Starts the plan's activities now and commits the plan with the step that takes their results. */
-  private hold(instanceId: string, stored: PartitionSnapshot, snap: PartitionSnapshot, plan: StepPlan): void {
-    const since = this.ctx.clock.now();
-    const cancel = this.ctx.clock.at(since + HOLD_MS, () => {
-      if (this.held.get(instanceId)?.since === since) this.requestStep(instanceId);
-    });
+  /** Keeps the plan (a held one merged into it keeps its time) for the instance's next step to commit. */
+  private hold(instanceId: string, stored: PartitionSnapshot, plan: StepPlan, before?: Holding): void {
+    const since = before?.since ?? this.ctx.clock.now();
+    const cancel = before?.cancel ?? this.ctx.clock.at(since + HOLD_MS, () => this.flush(instanceId));
     this.held.set(instanceId, { plan, etag: stored.record?.etag ?? '', since, cancel });
     this.forgetResults(instanceId, plan); // the results it took are in its history now, and its untaken ones in its inserts
-    for (const work of plan.activities) this.activities.dispatchActivity(work);
+    // What the instance waits for now (its new timer) is armed as after a commit.
+    this.afterRead(instanceId, this.withResults(instanceId, afterHeld(stored, plan)), this.ctx.clock.now());
+  }
+
+  /** The held step of the instance goes alone at its next step. */
+  private flush(instanceId: string): void {
+    const held = this.held.get(instanceId);
+    if (!held) return;
+    held.due = true;
+    this.requestStep(instanceId);
+  }
+
+  /** Every held step goes alone (shutdown; idle, where a test reads what storage holds). */
+  flushAll(): void {
+    for (const instanceId of [...this.held.keys()]) this.flush(instanceId);
   }
 
   private release(instanceId: string): void {
@@ -260,16 +275,13 @@ export class StepRunner {
   }
 
   /**
-   * The next step on top of a held one, as one commit. The held step goes alone when the two do not fit one commit
-   * together, or when its activities have run for HOLD_MS without a result to take.
+   * The next step on top of a held one, as one commit. The held step goes alone when it is due (HOLD_MS, shutdown,
+   * idle) and nothing new came, or when the two do not fit one commit together.
    */
   private async decideOnHeld(stored: PartitionSnapshot, snap: PartitionSnapshot, base: StepInput, held: Holding): Promise<Decided | undefined> {
-    const alone = (): Decided => {
-      const plan = { ...held.plan, activities: [] }; // started already
-      return { plan, built: this.ctx.store.prepareStep(stored, plan) };
-    };
+    const alone = (): Decided => ({ plan: held.plan, built: this.ctx.store.prepareStep(stored, held.plan) });
     const next = await this.planFrom(snap, base, {});
-    if (!hasChanges(next)) return base.now >= held.since + HOLD_MS ? alone() : undefined;
+    if (!hasChanges(next)) return held.due || !this.ctx.processing ? alone() : undefined;
     const plan = mergeHeld(held.plan, next, stored.record?.executionId);
     const built = this.ctx.store.prepareStep(stored, plan);
     return built.tooLarge ? alone() : { plan, built };
