@@ -697,10 +697,10 @@ async function storedTasks(engine: DurableEngineRuntime, id: string): Promise<{ 
 scenario('a step that takes a result and starts nothing is held: committed with the next step before its activity runs, or alone after HOLD_MS', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const seenBySecond: Array<{ scheduled: number[]; completed: number[] }> = [];
-  let engine: DurableEngineRuntime | undefined;
+  const ref: { engine?: DurableEngineRuntime } = {};
   const invoker = new DirectInvoker()
     .activity('First', () => 'first')
-    .activity('Second', async (id: string) => (seenBySecond.push(await storedTasks(engine!, id)), 'second'))
+    .activity('Second', async (id: string) => (seenBySecond.push(await storedTasks(ref.engine!, id)), 'second'))
     .orchestration('ResultTimerActivity', function* (ctx) {
       const first = (yield ctx.df.callActivity('First', null)) as string;
       yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + HOLD_MS / 2));
@@ -708,10 +708,10 @@ scenario('a step that takes a result and starts nothing is held: committed with 
       yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
       return [first, second];
     });
-  engine = await b.engine({ invoker, clock });
+  const engine = (ref.engine = await b.engine({ invoker, clock }));
   try {
     const id = await engine.start('ResultTimerActivity', {});
-    await waitFor(async () => ((await storedTasks(engine!, id)).scheduled.length === 1 ? true : undefined), 'the first episode');
+    await waitFor(async () => ((await storedTasks(engine, id)).scheduled.length === 1 ? true : undefined), 'the first episode');
     await settle(300);
     // First's result and the timer it led to are one held step: not stored, and First is not run again.
     assert.deepEqual(await storedTasks(engine, id), { scheduled: [0], completed: [] });
@@ -722,7 +722,7 @@ scenario('a step that takes a result and starts nothing is held: committed with 
     await settle(300);
     assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 2], completed: [0] }, "Second's result is held");
     await clock.advanceBy(HOLD_MS, () => settle(100));
-    await waitFor(async () => ((await storedTasks(engine!, id)).completed.length === 2 ? true : undefined), 'the held step alone');
+    await waitFor(async () => ((await storedTasks(engine, id)).completed.length === 2 ? true : undefined), 'the held step alone');
     await clock.advanceBy(60_000);
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
     assert.deepEqual(status.output, ['first', 'second']);
