@@ -90,6 +90,8 @@ export interface DurableEngineRuntime extends DurableEngine {
   /**
    * Resolves when the engine has nothing in progress: no step queued or running, no activity running, no outbox
    * delivery pending (checked stably). Test environments advance virtual time only then. Optional for test doubles.
+   * Held steps (runtime/held-step.ts) are committed first, so that storage holds everything done so far, unless
+   * `commitHeld` is false: then they wait, as in production, for the instance's next step or HOLD_MS of the clock.
    */
-  idle?(): Promise<void>;
+  idle?(options?: { commitHeld?: boolean }): Promise<void>;
 }

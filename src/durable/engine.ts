@@ -173,11 +173,14 @@ class TaskHubEngine implements DurableEngineRuntime, EngineContext {
   }
 
   /** See BackgroundWork.idle: nothing queued, running or waiting to be retried. */
-  idle(): Promise<void> {
-    // Held steps go alone: at idle, storage holds everything done so far (what a test reads; virtual time moves on).
+  idle(options: { commitHeld?: boolean } = {}): Promise<void> {
+    const commitHeld = options.commitHeld ?? true;
     return this.background.idle(
       () => this.abandoned,
-      () => (this.steps.flushAll(), this.steps.pending),
+      () => {
+        if (commitHeld) this.steps.flushAll();
+        return this.steps.busy(commitHeld);
+      },
     );
   }
 

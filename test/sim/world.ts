@@ -206,7 +206,8 @@ export class World {
     const hosts = [this.env, this.standby].filter((e): e is TestEnvironment => e !== undefined);
     do {
       for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      await Promise.all(hosts.map((h) => h.host.engine.idle?.() ?? Promise.resolve()));
+      // Held steps wait as they would in production (for the next step or HOLD_MS of virtual time).
+      await Promise.all(hosts.map((h) => h.host.engine.idle?.({ commitHeld: false }) ?? Promise.resolve()));
     } while ((await this.untilWakesTaken()) || (await this.untilLeaseHeld()));
   }
 

@@ -69,9 +69,9 @@ export class StepRunner {
     private readonly holdSteps: boolean,
   ) {}
 
-  /** A step is queued, running or waiting to be retried. */
-  get pending(): boolean {
-    return this.ready.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0 || this.held.size > 0;
+  /** A step is queued, running or waiting to be retried (or held, if `countHeld`). */
+  busy(countHeld: boolean): boolean {
+    return this.ready.size > 0 || this.running.size > 0 || this.retryWaiting.size > 0 || (countHeld && this.held.size > 0);
   }
 
   /** `dueAt`: when the work became due (a timer's fire time; now for a message or result). */
