@@ -694,62 +694,87 @@ async function storedTasks(engine: DurableEngineRuntime, id: string): Promise<{ 
   };
 }
 
-scenario('a step that takes a result and starts nothing is held: committed with the next step before its activity runs, or alone after HOLD_MS', async (b) => {
+scenario('a step that takes a result and starts nothing is held while its next step is due soon: committed with that step before its activities run, or alone after HOLD_MS', async (b) => {
   const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const seenBySecond: Array<{ scheduled: number[]; completed: number[] }> = [];
   const ref: { engine?: DurableEngineRuntime } = {};
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
   const invoker = new DirectInvoker()
     .activity('First', () => 'first')
     .activity('Second', async (id: string) => (seenBySecond.push(await storedTasks(ref.engine!, id)), 'second'))
-    .orchestration('ResultTimerActivity', function* (ctx) {
+    .activity('Slow', async () => (await gate, 'slow'))
+    .orchestration('HeldSteps', function* (ctx) {
       const first = (yield ctx.df.callActivity('First', null)) as string;
       yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + HOLD_MS / 2));
-      const second = (yield ctx.df.callActivity('Second', ctx.df.instanceId)) as string;
-      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
-      return [first, second];
+      const both = (yield ctx.df.Task.all([ctx.df.callActivity('Second', ctx.df.instanceId), ctx.df.callActivity('Slow', null)])) as string[];
+      return [first, ...both];
     });
   const engine = (ref.engine = await b.engine({ invoker, clock }));
   try {
-    const id = await engine.start('ResultTimerActivity', {});
+    const id = await engine.start('HeldSteps', {});
     await waitFor(async () => ((await storedTasks(engine, id)).scheduled.length === 1 ? true : undefined), 'the first episode');
     await settle(300);
-    // First's result and the timer it led to are one held step: not stored, and First is not run again.
+    // First's result and the timer it set are one held step (the timer is due within HOLD_MS): not stored yet.
     assert.deepEqual(await storedTasks(engine, id), { scheduled: [0], completed: [] });
     await clock.advanceBy(HOLD_MS / 2, () => settle(100));
     await waitFor(async () => (seenBySecond.length > 0 ? true : undefined), 'the second activity');
-    // The held step and the timer's step (Second scheduled) were committed as one before Second ran.
-    assert.deepEqual(seenBySecond, [{ scheduled: [0, 2], completed: [0] }]);
+    // The held step and the timer's step (Second and Slow scheduled) were committed as one before Second ran.
+    assert.deepEqual(seenBySecond, [{ scheduled: [0, 2, 3], completed: [0] }]);
     await settle(300);
-    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 2], completed: [0] }, "Second's result is held");
+    // Second's result is held while Slow runs (an open activity: the next step may come any moment) ...
+    assert.deepEqual(await storedTasks(engine, id), { scheduled: [0, 2, 3], completed: [0] }, "Second's result is held");
+    // ... and goes alone once HOLD_MS passed without it.
     await clock.advanceBy(HOLD_MS, () => settle(100));
     await waitFor(async () => ((await storedTasks(engine, id)).completed.length === 2 ? true : undefined), 'the held step alone');
-    await clock.advanceBy(60_000);
+    release();
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
-    assert.deepEqual(status.output, ['first', 'second']);
+    assert.deepEqual(status.output, ['first', 'second', 'slow']);
+  } finally {
+    release();
+    await engine.shutdown();
+  }
+});
+
+scenario('a step whose next step is not due soon is committed at once (a slow schedule commits each step)', async (b) => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
+  const invoker = new DirectInvoker()
+    .activity('Deliver', () => 'ok')
+    .orchestration('Slow', function* (ctx) {
+      yield ctx.df.callActivity('Deliver', null);
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60_000));
+      return 'done';
+    });
+  const engine = await b.engine({ invoker, clock });
+  try {
+    const id = await engine.start('Slow', {});
+    await waitFor(async () => ((await storedTasks(engine, id)).completed.length === 1 ? true : undefined), 'the result stored at once');
   } finally {
     await engine.shutdown();
   }
 });
 
 scenario('a clean shutdown commits the held step: the next owner runs no finished activity again', async (b) => {
+  const clock = new VirtualClock(Date.UTC(2030, 0, 1));
   const hub = uniqueHub();
   const runs: string[] = [];
   const invoker = new DirectInvoker()
     .activity('Once', () => (runs.push('once'), 'done'))
     .orchestration('ThenWait', function* (ctx) {
       const out = (yield ctx.df.callActivity('Once', null)) as string;
-      yield ctx.df.waitForExternalEvent('Go');
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + HOLD_MS / 2));
       return out;
     });
-  const first = await b.engine({ invoker, hub });
+  const first = await b.engine({ invoker, hub, clock });
   const id = await first.start('ThenWait', {});
   await waitFor(async () => (runs.length === 1 ? true : undefined), 'the activity');
   await settle(200);
+  assert.deepEqual(await storedTasks(first, id), { scheduled: [0], completed: [] }, 'held');
   await first.shutdown();
   assert.deepEqual(await storedTasks(first, id), { scheduled: [0], completed: [0] }, 'the held result is stored');
-  const second = await b.engine({ invoker, hub });
+  const second = await b.engine({ invoker, hub, clock });
   try {
-    await second.raiseEvent(id, 'Go', null);
+    await clock.advanceBy(HOLD_MS, () => settle(100));
     const status = await waitForStatus(second, id, ['Completed', 'Failed']);
     assert.equal(status.output, 'done');
     assert.deepEqual(runs, ['once'], 'not run again');
