@@ -43,8 +43,9 @@ export interface EngineTuning {
   maxConcurrentSteps?: number;
   maxConcurrentActivities?: number;
   /**
-   * A step that only starts activities is committed with the step that takes their results (one commit per activity
-   * round trip instead of two; runtime/held-step.ts). Off: every step commits on its own.
+   * A step that takes only activity results and starts nothing is committed with the instance's next step when that
+   * is due within HOLD_MS, before its effects start (a 1 s schedule: one commit per tick instead of two;
+   * runtime/held-step.ts). Off: every step commits on its own.
    */
   holdSteps?: boolean;
   /** Real time shutdown waits for in-flight work. */

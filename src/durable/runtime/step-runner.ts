@@ -66,7 +66,7 @@ export class StepRunner {
     private readonly activities: ActivityRunner,
     private readonly outbox: OutboxDelivery,
     private readonly maxConcurrentSteps: number,
-    /** Hold a step that only starts activities until their results (one commit per activity round trip). */
+    /** Hold a step that starts nothing until the instance's next step, due soon, commits it too (held-step.ts). */
     private readonly holdSteps: boolean,
   ) {}
 
