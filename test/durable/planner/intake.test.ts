@@ -1,27 +1,15 @@
 /** The planner's intake as a pure function: no store, no clock, no orchestrator. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventType, freshState, type InboxEntry, type InboxMessage, type InstanceRecord } from '../../../src/durable/instance-state.js';
+import { EventType, type InboxEntry, type InboxMessage, type InstanceRecord } from '../../../src/durable/instance-state.js';
 import { intake } from '../../../src/durable/planner/intake.js';
 import type { StepInput } from '../../../src/durable/planner/plan.js';
 import { DirectInvoker } from '../../support/direct-invoker.js';
+import { runningRecord } from '../records.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 
-function running(): InstanceRecord {
-  return {
-    instanceId: 'i',
-    name: 'Orch',
-    status: 'Running',
-    executionId: 'e1',
-    createdTime: NOW,
-    lastUpdatedTime: NOW,
-    historySeq: 1,
-    outboxSeq: 0,
-    state: freshState(),
-    etag: 'W/"1"',
-  };
-}
+const running = (): InstanceRecord => runningRecord(NOW);
 
 const history = [
   { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: true, Timestamp: new Date(NOW).toISOString() },

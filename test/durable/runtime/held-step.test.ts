@@ -1,26 +1,15 @@
 /** A held step on top of the stored state, and its merge with the step that takes its results: pure functions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventType, freshState, type InstanceRecord } from '../../../src/durable/instance-state.js';
+import { EventType, type InstanceRecord } from '../../../src/durable/instance-state.js';
 import { emptyPlan, type StepPlan } from '../../../src/durable/planner/plan.js';
 import { afterHeld, mayHold, mergeHeld } from '../../../src/durable/runtime/held-step.js';
 import type { PartitionSnapshot } from '../../../src/durable/store/hub-store.js';
 import type { HistoryEventJson } from '../../../src/durable/wire-types.js';
+import { runningRecord } from '../records.js';
 
 const NOW = Date.UTC(2030, 0, 1);
-const record = (over: Partial<InstanceRecord> = {}): InstanceRecord => ({
-  instanceId: 'i',
-  name: 'Orch',
-  status: 'Running',
-  executionId: 'e1',
-  createdTime: NOW,
-  lastUpdatedTime: NOW,
-  historySeq: 3,
-  outboxSeq: 0,
-  state: freshState(),
-  etag: 'W/"stored"',
-  ...over,
-});
+const record = (over: Partial<InstanceRecord> = {}): InstanceRecord => runningRecord(NOW, { historySeq: 3, etag: 'W/"stored"', ...over });
 const event = (type: number, id = -1): HistoryEventJson => ({ EventType: type, EventId: id, IsPlayed: false, Timestamp: new Date(NOW).toISOString() });
 const stored = (): PartitionSnapshot => ({
   partitionKey: 'i',
