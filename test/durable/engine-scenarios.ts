@@ -10,7 +10,7 @@ import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import { EventType } from '../../src/durable/instance-state.js';
 import { HISTORY_PREFIX } from '../../src/durable/keys.js';
-import { HOLD_MS } from '../../src/durable/runtime/step-runner.js';
+import { HOLD_MS } from '../../src/durable/runtime/held-step.js';
 import type { HubStore } from '../../src/durable/store/hub-store.js';
 import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
 import type { Clock } from '../../src/durable/clock/clock.js';

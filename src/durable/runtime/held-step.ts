@@ -9,9 +9,16 @@
  * starts an effect from a step that is not durable, so a re-plan after a crash, which may see messages in another
  * order, can never contradict an effect that already happened (src/durable/README.md: dispatch after commit).
  */
-import { sortInbox, type InboxEntry } from '../instance-state.js';
+import { NO_WAKE, sortInbox, type InboxEntry } from '../instance-state.js';
 import type { StepPlan } from '../planner/step-plan.js';
 import type { PartitionSnapshot } from '../store/hub-store.js';
+
+/**
+ * A step is held only when the instance's next step is due within this (clock time), and one that no next step took
+ * by then is committed alone: the stored state lags no more than this, and a crash re-runs no activity that finished
+ * earlier. Above a 1 s schedule's period, so that its ticks share; a slower schedule commits each step at once.
+ */
+export const HOLD_MS = 2_000;
 
 export interface HeldStep {
   plan: StepPlan;
@@ -21,11 +28,13 @@ export interface HeldStep {
 
 /**
  * Whether the plan may wait for the next one: it takes nothing but results held in memory (a client's message is
- * answered at once) and does nothing anyone else could see but the record's status fields.
+ * answered at once), does nothing anyone else could see but the record's status fields, and the instance's next
+ * step is due within HOLD_MS of `now` (its timer, or results of open activities).
  */
-export function mayHold(snap: PartitionSnapshot, plan: StepPlan): boolean {
+export function mayHold(snap: PartitionSnapshot, plan: StepPlan, now: number): boolean {
   const rec = plan.record;
   if (!rec || !snap.record || rec.status !== 'Running') return false;
+  if (rec.nextWakeAt === undefined || rec.nextWakeAt === NO_WAKE || rec.nextWakeAt - now >= HOLD_MS) return false;
   if (plan.activities.length > 0 || plan.outbox.length > 0 || plan.failure !== undefined) return false;
   if (plan.outcome !== undefined && plan.outcome !== 'continuedAsNew') return false;
   // Consumed keys that are no stored row are results (or a continue-as-new's start message) held in memory.

@@ -22,17 +22,11 @@ import { describe, isTransient } from '../store/storage-failures.js';
 import { finishPoisoned } from '../planner/execution-end.js';
 import { WorkQueue } from './work-queue.js';
 import { backoffMs } from '../backoff.js';
-import { afterHeld, mayHold, mergeHeld, type HeldStep } from './held-step.js';
+import { afterHeld, HOLD_MS, mayHold, mergeHeld, type HeldStep } from './held-step.js';
 
 const MAX_STEP_LOOPS = 25;
 /** A failed step is retried after 1 s, doubling per failure of that instance, at most 30 s. */
 const STEP_RETRY = { firstMs: 1_000, maxMs: 30_000 };
-/**
- * A step is held only when the instance's next step is due within this (clock time), and one that no next step took
- * by then is committed alone: the stored state lags no more than this, and a crash re-runs no activity that finished
- * earlier. Above a 1 s schedule's period, so that its ticks share; a slower schedule commits each step at once.
- */
-export const HOLD_MS = 2_000;
 
 /** A planned step and the transaction that commits it. */
 interface Decided {
@@ -243,11 +237,8 @@ export class StepRunner {
     return this.held.get(instanceId);
   }
 
-  /** Held only when the instance's next step is due within HOLD_MS (its timer, or results of open activities). */
   private holds(snap: PartitionSnapshot, plan: StepPlan, now: number): boolean {
-    const wake = plan.record?.nextWakeAt;
-    const soon = wake !== undefined && wake !== NO_WAKE && wake - now < HOLD_MS;
-    return this.holdSteps && soon && this.ctx.processing && mayHold(snap, plan);
+    return this.holdSteps && this.ctx.processing && mayHold(snap, plan, now);
   }
 
   /** Keeps the plan (a held one merged into it keeps its time) for the instance's next step to commit. */

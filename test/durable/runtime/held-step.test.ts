@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventType, type InstanceRecord } from '../../../src/durable/instance-state.js';
 import { emptyPlan, type StepPlan } from '../../../src/durable/planner/plan.js';
-import { afterHeld, mayHold, mergeHeld } from '../../../src/durable/runtime/held-step.js';
+import { afterHeld, HOLD_MS, mayHold, mergeHeld } from '../../../src/durable/runtime/held-step.js';
 import type { PartitionSnapshot } from '../../../src/durable/store/hub-store.js';
 import type { HistoryEventJson } from '../../../src/durable/wire-types.js';
 import { runningRecord } from '../records.js';
@@ -43,14 +43,16 @@ const timerStep = (over: Partial<StepPlan> = {}): StepPlan => ({
 });
 
 test('only a step that takes results from memory and starts nothing is held', () => {
-  assert.equal(mayHold(stored(), resultStep()), true);
-  assert.equal(mayHold(stored(), resultStep({ outcome: 'continuedAsNew', record: record({ executionId: 'e2' }) })), true, 'a continue-as-new too');
-  assert.equal(mayHold(stored(), timerStep()), false, 'an activity starts only after its commit');
-  assert.equal(mayHold(stored(), resultStep({ consumed: ['i~e~1'] })), false, "a client's message is answered at once");
-  assert.equal(mayHold(stored(), resultStep({ outcome: 'completed' })), false, 'an end is committed at once');
-  assert.equal(mayHold(stored(), resultStep({ outbox: [{ type: 'createSub', instanceId: 'child', name: 'Child', parent: { instanceId: 'i', executionId: 'e1', taskId: 1 } }] })), false, 'messages for others');
-  assert.equal(mayHold(stored(), resultStep({ record: record({ status: 'Suspended' }) })), false, 'not running');
-  assert.equal(mayHold({ ...stored(), record: undefined }, resultStep()), false, 'no stored record');
+  assert.equal(mayHold(stored(), resultStep(), NOW), true);
+  assert.equal(mayHold(stored(), resultStep({ outcome: 'continuedAsNew', record: record({ executionId: 'e2', nextWakeAt: NOW + 1_000 }) }), NOW), true, 'a continue-as-new too');
+  assert.equal(mayHold(stored(), timerStep(), NOW), false, 'an activity starts only after its commit');
+  assert.equal(mayHold(stored(), resultStep({ consumed: ['i~e~1'] }), NOW), false, "a client's message is answered at once");
+  assert.equal(mayHold(stored(), resultStep({ outcome: 'completed' }), NOW), false, 'an end is committed at once');
+  assert.equal(mayHold(stored(), resultStep({ outbox: [{ type: 'createSub', instanceId: 'child', name: 'Child', parent: { instanceId: 'i', executionId: 'e1', taskId: 1 } }] }), NOW), false, 'messages for others');
+  assert.equal(mayHold(stored(), resultStep({ record: record({ status: 'Suspended' }) }), NOW), false, 'not running');
+  assert.equal(mayHold({ ...stored(), record: undefined }, resultStep(), NOW), false, 'no stored record');
+  assert.equal(mayHold(stored(), resultStep({ record: record({ nextWakeAt: NOW + HOLD_MS }) }), NOW), false, 'its next step is not due soon');
+  assert.equal(mayHold(stored(), resultStep({ record: record({ nextWakeAt: -1 }) }), NOW), false, 'it waits for messages only');
 });
 
 test('what the next step starts from: the held step applied, the stored ETag and counters kept, its inserts not stored', () => {
