@@ -61,14 +61,16 @@ export function levelFigure(level: LevelResult, goalFor: number): Figure {
  * The engine alone: the host and app on the engine's memory store at the goal level, next to the same level on
  * Azurite when it ran, so that the difference is Azurite's (and the storage client's) share. No goal of its own.
  */
-export function engineMemoryFigure(level: LevelResult, onAzurite: LevelResult | undefined): Figure {
+/** The engine alone on its memory store; `against`: the level to set it beside (on Azurite, or with no thread). */
+export function engineMemoryFigure(level: LevelResult, against: LevelResult | undefined, id: 'engine.memory' | 'engine.memory.threads' = 'engine.memory'): Figure {
   const l = level.lateness;
-  const versus = onAzurite && !onAzurite.error
-    ? ` (on Azurite: ${fmt(onAzurite.ticksPerSecond)} ticks/s, host ${onAzurite.hostCpuMsPerTick ?? 'n/a'} ms/tick, p99 ${fmt(onAzurite.lateness.p99Ms)} ms)`
+  const where = id === 'engine.memory' ? 'on Azurite' : 'episodes in the host thread';
+  const versus = against && !against.error
+    ? ` (${where}: ${fmt(against.ticksPerSecond)} ticks/s, host ${against.hostCpuMsPerTick ?? 'n/a'} ms/tick, p99 ${fmt(against.lateness.p99Ms)} ms)`
     : '';
   return {
-    id: 'engine.memory',
-    label: `engine alone (memory store), ${fmt(level.schedules)} schedules at 1 s`,
+    id,
+    label: `engine alone (memory store), ${fmt(level.schedules)} schedules at 1 s${id === 'engine.memory' ? '' : ', one orchestrator thread'}`,
     value: level.error ? null : level.ticksPerSecond,
     unit: 'ticks/s',
     display: level.error

@@ -16,6 +16,8 @@ export interface LevelPlan {
   warmupMs: number;
   windowMs: number;
   startDeadlineMs: number;
+  /** EMBEDDED_HOST_ORCHESTRATOR_THREADS of the host; unset: the host's default (or the bench's environment). */
+  orchestratorThreads?: number;
 }
 
 export interface LevelResult {
@@ -87,6 +89,7 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
     memoryStore: plan.mode === 'memory',
     sink: env.sinkUrl,
     taskHubName: hubName(env, `${plan.mode[0]}${plan.schedules}`),
+    ...(plan.orchestratorThreads !== undefined ? { env: { EMBEDDED_HOST_ORCHESTRATOR_THREADS: String(plan.orchestratorThreads) } } : {}),
   });
   const hostPeak = rssPeak(() => host.pid);
   // A memory-store host never calls Azurite: its figures there would be other scenarios' leftovers.

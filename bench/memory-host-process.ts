@@ -13,6 +13,7 @@ import { MemoryStore } from '../src/durable/store/memory/memory-store.js';
 import { startHost } from '../src/host/host.js';
 import { applyLocalSettings, readLocalSettings } from '../src/host/local-settings.js';
 import { createHostLogger } from '../src/host/log-safety.js';
+import { orchestratorThreadsSetting } from '../src/host/worker/episode-threads.js';
 
 function report(): void {
   const line = { storageMetrics: { calls: {}, total: 0 }, rssBytes: process.memoryUsage().rss, cpuMicros: process.cpuUsage(), at: Date.now() };
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     connectionString: env.AzureWebJobsStorage ?? '',
     taskHubName: env.TaskHubName || undefined,
     logger,
+    orchestratorThreads: orchestratorThreadsSetting(env),
     // The engine's own calls and the app's client calls share the one store, as they share one task hub.
     engineFactory: (options) => createDurableEngine(options, {}, () => store),
   });

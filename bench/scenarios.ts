@@ -29,11 +29,11 @@ export interface Scenario {
   run(env: BenchEnv): Promise<Figure[]>;
 }
 
-async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, counts: number[], probes: number): Promise<LevelResult[]> {
+async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, counts: number[], probes: number, orchestratorThreads?: number): Promise<LevelResult[]> {
   const results: LevelResult[] = [];
   const run = async (schedules: number, windowMs: number): Promise<LevelResult> => {
-    env.say(`${mode}: ${schedules} schedules at 1 s`);
-    const levelPlan = { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs };
+    env.say(`${mode}: ${schedules} schedules at 1 s${orchestratorThreads ? `, ${orchestratorThreads} orchestrator thread(s)` : ''}`);
+    const levelPlan = { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs, ...(orchestratorThreads !== undefined ? { orchestratorThreads } : {}) };
     const level = await runLevel(env, levelPlan).catch((error: unknown) => failedLevel(levelPlan, error));
     if (level.error) env.say(`  failed: ${level.error}`);
     env.say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick, CPU ms/tick host ${level.hostCpuMsPerTick} (${level.hostCpu}) Azurite ${level.azuriteCpuMsPerTick} (${level.azuriteCpu}), peak RSS host ${level.hostPeakRssMb} MB Azurite ${level.azuritePeakRssMb} MB`);
@@ -106,15 +106,23 @@ function manyScenario(prefix: 'many' | 'many.100000', plan: ManyPlan): Scenario 
   };
 }
 
+/** The engine alone, as the host runs by default (episodes in its thread) and with one orchestrator thread. */
 function engineMemoryScenario(plan: BenchPlan, shared: SharedResults): Scenario {
   const n = plan.memoryLevel;
   return {
     name: 'engine alone (memory store)',
-    ids: ['engine.memory'],
-    expected: [{ id: 'engine.memory', label: `engine alone (memory store), ${fmt(n)} schedules at 1 s`, goal: null, unit: 'ticks/s' }],
+    ids: ['engine.memory', 'engine.memory.threads'],
+    expected: [
+      { id: 'engine.memory', label: `engine alone (memory store), ${fmt(n)} schedules at 1 s`, goal: null, unit: 'ticks/s' },
+      { id: 'engine.memory.threads', label: `engine alone (memory store), ${fmt(n)} schedules at 1 s, one orchestrator thread`, goal: null, unit: 'ticks/s' },
+    ],
     async run(env) {
-      const [level] = await levelsOf(env, plan, 'memory', [n], 0);
-      return [engineMemoryFigure(level!, shared.azuriteLevels?.find((l) => l.schedules === n))];
+      const [inHostThread] = await levelsOf(env, plan, 'memory', [n], 0, 0);
+      const [inWorkerThread] = await levelsOf(env, plan, 'memory', [n], 0, 1);
+      return [
+        engineMemoryFigure(inHostThread!, shared.azuriteLevels?.find((l) => l.schedules === n)),
+        engineMemoryFigure(inWorkerThread!, inHostThread, 'engine.memory.threads'),
+      ];
     },
   };
 }

@@ -9,6 +9,10 @@ import type { OrchestrationTriggerPayload, OrchestratorStateJson, PayloadText, R
 export interface FunctionInvoker {
   hasOrchestration(name: string): boolean;
   hasActivity(name: string): boolean;
+  /**
+   * Resolves with the orchestrator's state (a failed episode's too). Rejects with WorkerUnavailableError when it could
+   * not run the episode at all (the step is tried again); any other rejection fails the orchestration.
+   */
   invokeOrchestration(name: string, payload: OrchestrationTriggerPayload | PayloadText): Promise<OrchestratorStateJson>;
   /** Resolves with the activity's output; rejects with the activity's error. */
   invokeActivity(name: string, input: unknown, meta: { instanceId: string; taskId: number }): Promise<unknown>;

@@ -74,6 +74,15 @@ export class StorageUnavailableError extends Error {
   readonly code = 'STORAGE_UNAVAILABLE';
 }
 
+/**
+ * The invoker could not run a function at all (its worker is gone: a thread that died, a pool being stopped): not the
+ * function's failure. An episode rejected with it fails the step, which is tried again with back-off; the instance
+ * does not fail, as the Durable extension abandons a work item whose worker crashed.
+ */
+export class WorkerUnavailableError extends Error {
+  readonly code = 'WORKER_UNAVAILABLE';
+}
+
 /** A bad option or argument of the engine; `field` names it and the message says why. */
 export class DurableConfigError extends Error {
   constructor(

@@ -13,6 +13,7 @@ export {
   InstanceNotFoundError,
   PayloadTooLargeError,
   RewindNotSupportedError,
+  WorkerUnavailableError,
 } from './errors.js';
 export { EventType, EventTypeName, isTerminal } from './instance-state.js';
 export { MAX_INSTANCE_ID_LENGTH, validateInstanceId, validateTaskHubName } from './names.js';

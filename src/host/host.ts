@@ -14,6 +14,7 @@ import { createHostHttpServer, type HostHttpServer } from './http/http-server.js
 import { isLoopbackName } from './http/request-guard.js';
 import { TimerScheduler } from './timer/timer-scheduler.js';
 import { AppInvoker } from './worker/app-invoker.js';
+import { EpisodeThreads } from './worker/episode-threads.js';
 import { runInApp } from './worker/core-module.js';
 import type { AppStartContext, HookContext } from './worker/core-types.js';
 import { ignoreUnsupportedSetting, loadApp, releaseApp } from './worker/load-app.js';
@@ -67,6 +68,8 @@ export interface StartHostOptions {
   engineFactory?: EngineFactory;
   /** stop() gives up waiting after this long; default STOP_DEADLINE_MS (a simulation that restarts hosts uses less). */
   stopDeadlineMs?: number;
+  /** Worker threads that run orchestrator episodes (worker/episode-threads.ts); default 0: in the host's thread. */
+  orchestratorThreads?: number;
 }
 
 export interface RunningHost {
@@ -199,8 +202,8 @@ function attachDurableApi(settings: HostSettings, engine: DurableEngineRuntime, 
 }
 
 /** stop(): intake first (HTTP, timers), then the engine, then appTerminate hooks; gives up waiting after 10 s. */
-function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; logger: Logger; deadlineMs: number }): () => Promise<void> {
-  const { app, http, timers, engine, logger, deadlineMs } = parts;
+function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerScheduler; engine: DurableEngineRuntime; threads: EpisodeThreads | undefined; logger: Logger; deadlineMs: number }): () => Promise<void> {
+  const { app, http, timers, engine, threads, logger, deadlineMs } = parts;
   const steps = async (): Promise<void> => {
     http.ready = false;
     // A timer function still running (the schedule starter retrying at start-up) is not waited for past
@@ -211,6 +214,7 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
     } catch (err) {
       logger.warn({ err }, 'durable engine shutdown failed');
     }
+    await threads?.close();
     try {
       await runInApp(app, () => app.runHooks('appTerminate', hookContext(app, {})));
     } catch (err) {
@@ -236,6 +240,17 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
   };
 }
 
+/** The orchestrator threads, when asked for: episodes go to them from the start (each takes them once loaded). */
+function openEpisodeThreads(options: StartHostOptions, settings: HostSettings, invoker: AppInvoker, appLogger: Logger, ignoreUnsupported: boolean): EpisodeThreads | undefined {
+  const count = options.orchestratorThreads ?? 0;
+  if (count <= 0) return undefined;
+  const inHostThread = invoker.episodes;
+  const threads = EpisodeThreads.open({ count, appDir: options.appDir, env: settings.env, ignoreUnsupported, logger: appLogger, fallback: inHostThread });
+  invoker.episodes = threads;
+  settings.logger.info(`orchestrator episodes run in ${count} worker thread(s)`);
+  return threads;
+}
+
 /**
  * Starts the embedded Functions host for an app written in the Node v4 programming model: loads the app,
  * runs the durable engine, serves HTTP triggers and the Durable webhooks, runs appStart hooks, starts timers.
@@ -243,11 +258,15 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
 export async function startHost(options: StartHostOptions): Promise<RunningHost> {
   const settings = hostSettings(options);
   const { logger, clock, taskHubName } = settings;
-  const app = await loadApp(options.appDir, { logger: logger.child({ component: 'app' }), ignoreUnsupported: ignoreUnsupportedSetting(settings.env) });
+  const appLogger = logger.child({ component: 'app' });
+  const ignoreUnsupported = ignoreUnsupportedSetting(settings.env);
+  const app = await loadApp(options.appDir, { logger: appLogger, ignoreUnsupported });
   const cleanups = cleanupList(logger);
   cleanups.push(() => releaseApp(app));
   try {
     const invoker = new AppInvoker(app);
+    const threads = openEpisodeThreads(options, settings, invoker, appLogger, ignoreUnsupported);
+    if (threads) cleanups.push(() => threads.close());
     const routes = buildHttpRoutes(invoker.functionsOfType('httpTrigger'), settings.env);
     const timerLogger = logger.child({ component: 'timer' });
     const timers = new TimerScheduler(invoker.functionsOfType('timerTrigger'), { invoker, clock, logger: timerLogger, env: settings.env });
@@ -262,6 +281,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     }, settings.hostJson.concurrency);
     await engine.run();
     cleanups.push(() => engine.shutdown());
+    await threads?.ready();
     const { http, url } = await serveHttp({ ...settings, port: options.port ?? 7071 }, invoker, routes);
     cleanups.push(() => http.close(2_000));
     const durableApi = attachDurableApi(settings, engine, invoker, http, url);
@@ -271,7 +291,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     timers.start();
     cleanups.push(() => timers.stop());
     const functions = [...app.functions.values()].map((f) => ({ name: f.name, trigger: f.trigger.type }));
-    const stop = stopperOf({ app, http, timers, engine, logger, deadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS });
+    const stop = stopperOf({ app, http, timers, engine, threads, logger, deadlineMs: options.stopDeadlineMs ?? STOP_DEADLINE_MS });
     return { url, engine, durableApi, taskHubName, functions, stop };
   } catch (err) {
     await cleanups.run();

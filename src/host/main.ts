@@ -11,6 +11,7 @@ import { HostError } from './host-error.js';
 import { isKeyless, loadHostKeys, type HostKeys } from './http/host-keys.js';
 import { createHostLogger } from './log-safety.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { orchestratorThreadsSetting } from './worker/episode-threads.js';
 import { applyLocalSettings, readLocalSettings } from './local-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
 
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   const keyless = isKeyless(keys);
   const hostname = env.HOST || (keyless ? '127.0.0.1' : '0.0.0.0');
   const taskHubName = env.TaskHubName || undefined;
+  const orchestratorThreads = orchestratorThreadsSetting(env);
   logger.info(`storage: ${describeConnectionString(connectionString)}`);
 
   // eslint-disable-next-line prefer-const -- a signal while the host starts reads it before it is assigned
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
   // Started by a supervisor over an IPC channel (npm start): when it goes away, even by kill -9, stop cleanly.
   process.once('disconnect', () => onSignal('SIGTERM'));
 
-  host = await startHost({ appDir, port, hostname, connectionString, taskHubName, keys, logger });
+  host = await startHost({ appDir, port, hostname, connectionString, taskHubName, keys, logger, orchestratorThreads });
   if (signals > 0) {
     // A signal arrived while starting: honour it now.
     signals = 0;

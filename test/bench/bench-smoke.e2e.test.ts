@@ -57,6 +57,7 @@ const EXPECTED = [
   'tickCost',
   'file.lateness',
   'engine.memory',
+  'engine.memory.threads',
   'many.start',
   'many.rss',
   'many.peakRss',
@@ -98,7 +99,7 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
       if (figure.goal !== null) assert.equal(typeof figure.met, 'boolean', `${figure.id} has a verdict`);
     }
 
-    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.') || f.id === 'engine.memory')) {
+    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.') || f.id.startsWith('engine.memory'))) {
       const level = figure.details as { delivered: number; lateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; hostPeakRssMb: number | null; callsPerTick: number | null };
       assert.ok(level.delivered > 0, `${figure.id}: events were delivered`);
       assert.ok((level.hostPeakRssMb ?? 0) > 0, `${figure.id}: the host's peak RSS is shown`);
@@ -116,7 +117,9 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
     assert.ok(value('groupedCommits') > 0 && commits.alone.azuriteMs > 0 && commits.grouped.azuriteMs >= 0, 'Azurite CPU per commit of each shape measured');
     assert.ok(value('file.lateness') >= 0, 'the schedules of the file delivered');
     assert.equal((byId.get('file.lateness')?.details as { schedules: number; delivered: number }).delivered > 0, true, 'events from the file');
-    assert.equal((byId.get('engine.memory')?.details as { callsPerTick: number }).callsPerTick, 0, 'the engine alone makes no storage calls');
+    for (const id of ['engine.memory', 'engine.memory.threads']) {
+      assert.equal((byId.get(id)?.details as { callsPerTick: number }).callsPerTick, 0, `${id}: the engine alone makes no storage calls`);
+    }
     for (const prefix of ['many', 'many.100000']) {
       assert.ok(value(`${prefix}.rss`) > 0);
       // Sampled every 250 ms from outside, the waiting RSS by the host itself: the peak may miss its last few pages.

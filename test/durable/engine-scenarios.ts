@@ -12,7 +12,8 @@ import { EventType } from '../../src/durable/instance-state.js';
 import { HISTORY_PREFIX } from '../../src/durable/keys.js';
 import { HOLD_MS } from '../../src/durable/runtime/held-step.js';
 import type { HubStore } from '../../src/durable/store/hub-store.js';
-import type { DurableEngineRuntime } from '../../src/durable/engine-api.js';
+import type { DurableEngineRuntime, FunctionInvoker } from '../../src/durable/engine-api.js';
+import { WorkerUnavailableError } from '../../src/durable/errors.js';
 import type { Clock } from '../../src/durable/clock/clock.js';
 import { DirectInvoker } from '../support/direct-invoker.js';
 import { settle, uniqueHub, waitFor, waitForStatus, type EngineSetup } from './harness.js';
@@ -358,6 +359,39 @@ scenario('an orchestrator that throws fails the instance with its message', asyn
     const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
     assert.equal(status.runtimeStatus, 'Failed');
     assert.match(String(status.output), /kaboom/);
+  } finally {
+    await engine.shutdown();
+  }
+});
+
+scenario('an episode whose worker is gone (WorkerUnavailableError) fails its step, not the instance: the step runs again and completes', async (b) => {
+  const direct = new DirectInvoker()
+    .activity('Echo', (input) => input)
+    .orchestration('Flaky', function* (ctx) {
+      const echoed: unknown = yield ctx.df.callActivity('Echo', 'done');
+      return echoed;
+    });
+  let refusals = 0;
+  const invoker: FunctionInvoker = {
+    hasOrchestration: (name) => direct.hasOrchestration(name),
+    hasActivity: (name) => direct.hasActivity(name),
+    invokeActivity: (name, input, meta) => direct.invokeActivity(name, input, meta),
+    invokeOrchestration: (name, payload) => {
+      // The first two episodes find no worker; the rest run.
+      if (refusals < 2) {
+        refusals += 1;
+        return Promise.reject(new WorkerUnavailableError('orchestrator thread lost: exited with code 1'));
+      }
+      return direct.invokeOrchestration(name, payload);
+    },
+  };
+  const engine = await b.engine({ invoker });
+  try {
+    const id = await engine.start('Flaky', {});
+    const status = await waitForStatus(engine, id, ['Completed', 'Failed']);
+    assert.equal(status.runtimeStatus, 'Completed');
+    assert.equal(status.output, 'done');
+    assert.equal(refusals, 2);
   } finally {
     await engine.shutdown();
   }

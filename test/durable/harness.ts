@@ -2,7 +2,7 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../src/durable/clock/clock.js';
 import { createDurableEngine, type EngineTuning } from '../../src/durable/engine.js';
-import type { DurableEngineRuntime, InstanceStatus } from '../../src/durable/engine-api.js';
+import type { DurableEngineRuntime, FunctionInvoker, InstanceStatus } from '../../src/durable/engine-api.js';
 import type { RuntimeStatus } from '../../src/durable/wire-types.js';
 import { SystemClock } from '../../src/durable/clock/system-clock.js';
 import type { StoreFactory } from '../../src/durable/store/hub-store.js';
@@ -21,7 +21,7 @@ export function testLogger(): Logger {
 
 export interface EngineSetup {
   connectionString: string;
-  invoker: DirectInvoker;
+  invoker: FunctionInvoker;
   clock?: Clock;
   hub?: string;
   workerId?: string;

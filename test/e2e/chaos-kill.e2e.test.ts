@@ -3,7 +3,9 @@
  * just after the sink received an event, before the delivery can be recorded) and started again on the same storage,
  * at least 10 times, while a 1 s schedule runs. Afterwards the sink's stream has no gap, every copy of a sequence
  * carries the same id and scheduled time, scheduled times are exactly 1 s apart, and there was never more than one
- * schedule instance. Copies (redeliveries) are allowed: delivery is at least once.
+ * schedule instance. Copies (redeliveries) are allowed: delivery is at least once. Every other run has its
+ * orchestrator episodes in a worker thread (EMBEDDED_HOST_ORCHESTRATOR_THREADS=1), so the guarantees are checked with
+ * and without one, and across a change from one to the other.
  *
  * The random choices come from a seeded generator; the seed is printed, and CHAOS_SEED=<n> replays a run's choices.
  */
@@ -75,8 +77,8 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
     await sink.start();
     const port = await freePort();
     const env = scheduleSettings(azurite.connectionString, sink.url, `ChaosKill${seed}`);
-    const spawn = (): HostProcess => {
-      const host = HostProcess.spawn({ env, port, label: `run ${runs.length + 1}` });
+    const spawn = (threads = String((runs.length + 1) % 2)): HostProcess => {
+      const host = HostProcess.spawn({ env: { ...env, EMBEDDED_HOST_ORCHESTRATOR_THREADS: threads }, port, label: `run ${runs.length + 1}, ${threads} orchestrator thread(s)` });
       runs.push(host);
       return host;
     };
@@ -115,9 +117,10 @@ test(`kill -9 the host ${KILLS} times at random moments: no gap, one id per sequ
     }
     const chaosEnded = Date.now();
 
-    // A clean run: it catches up, then delivers a few ticks on time before it is stopped.
-    const final = spawn();
+    // A clean run (with an orchestrator thread): it catches up, then delivers a few ticks on time before it is stopped.
+    const final = spawn('1');
     await final.waitReady(30_000);
+    assert.ok(final.lines.some((l) => l.includes('orchestrator episodes run in 1 worker thread(s)')), 'the final run has its orchestrator thread');
     const readyAt = final.readyAt as number;
     await until(
       'the schedule to catch up and deliver ticks scheduled 4 s after the last restart',

@@ -5,6 +5,7 @@
  */
 import type { InstanceRecord } from '../instance-state.js';
 import type { FunctionInvoker } from '../engine-api.js';
+import { WorkerUnavailableError } from '../errors.js';
 import type { HistoryEventJson, OrchestratorStateJson } from '../wire-types.js';
 import { payloadText } from './payload-text.js';
 
@@ -54,6 +55,8 @@ export async function runEpisode(invoker: FunctionInvoker, rec: InstanceRecord, 
   try {
     state = await invoker.invokeOrchestration(rec.name, payload);
   } catch (err) {
+    // Not the orchestrator's failure: the step fails and is tried again.
+    if (err instanceof WorkerUnavailableError) throw err;
     state = stateFromError(err);
     failure = state?.error ?? errorMessage(err);
   }

@@ -8,6 +8,23 @@ import type { RegisteredFunction, WorkerApp } from './worker-app.js';
 /** The label `durable-functions` puts before the orchestrator state in a failed episode's error message. */
 const OUT_OF_PROC_DATA = '\n\n$OutOfProcData$:';
 
+/** Runs orchestrator episodes: the trigger's JSON text in, the orchestrator state's JSON text out. */
+export interface EpisodeRunner {
+  run(name: string, text: string, instanceId: string): Promise<string>;
+}
+
+/** The orchestrator state's JSON text from an episode's return value (durable-functions returns it as JSON). */
+function stateText(name: string, returned: RpcTypedData | null | undefined): string {
+  // An object's JSON passes through as it is; a JSON string (a state returned as text) is unwrapped below.
+  if (typeof returned?.json === 'string' && returned.json.trimStart().startsWith('{')) return returned.json;
+  const state = fromTypedData(returned);
+  if (typeof state === 'string') return state;
+  if (!state || typeof state !== 'object') {
+    throw new HostError('BAD_ORCHESTRATOR_STATE', `Orchestrator "${name}" returned no orchestrator state`);
+  }
+  return JSON.stringify(state);
+}
+
 /** The timer payload the Functions host sends (PascalCase; `@azure/functions` camel-cases it). */
 export interface TimerInfo {
   isPastDue: boolean;
@@ -39,31 +56,38 @@ export class AppInvoker implements FunctionInvoker {
     return this.app.get(name)?.trigger.type.toLowerCase() === 'activitytrigger';
   }
 
+  /**
+   * Where orchestrator episodes run: in this thread (default), or in worker threads that loaded the same app
+   * (episode-threads.ts). Either way an episode is text in, text out, as on the worker protocol.
+   */
+  episodes: EpisodeRunner = { run: (name, text, instanceId) => this.runEpisode(name, text, instanceId) };
+
   /** `payload` as text (PayloadText) is sent as it is: the trigger's data is that text either way. */
   async invokeOrchestration(name: string, payload: OrchestrationTriggerPayload | PayloadText): Promise<OrchestratorStateJson> {
-    const fn = this.require(name, 'orchestrationTrigger');
     const text = payload instanceof PayloadText ? payload.json : JSON.stringify(payload);
+    return JSON.parse(await this.episodes.run(name, text, payload.instanceId)) as OrchestratorStateJson;
+  }
+
+  /**
+   * One orchestrator episode in this thread: the trigger's text in, the orchestrator state's JSON text out. A failed
+   * episode answers its state too (with `error`); only the host's own errors (no such function) reject.
+   */
+  async runEpisode(name: string, text: string, instanceId: string): Promise<string> {
+    const fn = this.require(name, 'orchestrationTrigger');
     const inputData = [{ name: fn.triggerName, data: stringTypedData(text) }, ...this.extraInputs(fn)];
     try {
       const response = await invokeFunction(this.app, fn, {
         inputData,
-        triggerMetadata: { instanceId: metadataStringTypedData(payload.instanceId) },
+        triggerMetadata: { instanceId: metadataStringTypedData(instanceId) },
       });
-      const state = fromTypedData(response.returnValue);
-      if (typeof state === 'string') return JSON.parse(state) as OrchestratorStateJson;
-      if (!state || typeof state !== 'object') {
-        throw new HostError('BAD_ORCHESTRATOR_STATE', `Orchestrator "${name}" returned no orchestrator state`);
-      }
-      return state as OrchestratorStateJson;
+      return stateText(name, response.returnValue);
     } catch (err) {
+      if (err instanceof HostError) throw err;
       // As the Durable extension does: a failed episode carries its state (with `error`) after a label.
       const message = err instanceof Error ? err.message : String(err);
       const at = message.indexOf(OUT_OF_PROC_DATA);
-      if (at >= 0) {
-        return JSON.parse(message.slice(at + OUT_OF_PROC_DATA.length)) as OrchestratorStateJson;
-      }
-      if (err instanceof HostError) throw err;
-      return { isDone: false, actions: [], error: message };
+      if (at >= 0) return message.slice(at + OUT_OF_PROC_DATA.length);
+      return JSON.stringify({ isDone: false, actions: [], error: message } satisfies OrchestratorStateJson);
     }
   }
 
