@@ -83,6 +83,23 @@ export function engineMemoryFigure(level: LevelResult, against: LevelResult | un
   };
 }
 
+/** A level with one orchestrator thread, next to the same level on the default host (no goal of its own). */
+export function threadsFigure(level: LevelResult, label: string, against: LevelResult | undefined): Figure {
+  const versus = against && !against.error
+    ? ` (without: ${fmt(against.ticksPerSecond)} ticks/s, host ${against.hostCpuMsPerTick ?? 'n/a'} ms/tick, peak RSS ${against.hostPeakRssMb ?? 'n/a'} MB)`
+    : '';
+  return {
+    id: 'threads.azurite',
+    label,
+    value: level.error ? null : level.ticksPerSecond,
+    unit: 'ticks/s',
+    display: level.error ? `failed: ${level.error}` : `${fmt(level.ticksPerSecond)} ticks/s; ${levelDisplay(level)}${versus}`,
+    goal: null,
+    met: null,
+    details: level,
+  };
+}
+
 export function pct(share: number | null): string {
   return share === null ? 'n/a' : `${Math.round(share * 100)} %`;
 }

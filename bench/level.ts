@@ -88,7 +88,8 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
     storage: storageFor(env, plan.mode),
     memoryStore: plan.mode === 'memory',
     sink: env.sinkUrl,
-    taskHubName: hubName(env, `${plan.mode[0]}${plan.schedules}`),
+    // A hub of its own: a level of the same count with another setting ran before it in the same Azurite.
+    taskHubName: hubName(env, `${plan.mode[0]}${plan.schedules}${plan.orchestratorThreads !== undefined ? `t${plan.orchestratorThreads}` : ''}`),
     ...(plan.orchestratorThreads !== undefined ? { env: { EMBEDDED_HOST_ORCHESTRATOR_THREADS: String(plan.orchestratorThreads) } } : {}),
   });
   const hostPeak = rssPeak(() => host.pid);

@@ -4,7 +4,7 @@
  */
 import type { BenchEnv, StorageMode } from './bench-env.js';
 import { measureCeiling } from './ceiling.js';
-import { engineMemoryFigure, fileFigure, groupedCommitsFigure, fmt, largestOnTime, levelFigure, manyFigures, mbGoal, npmStartFigures, throughputFigures, tickFigure, type Figure, type ManyGoals } from './figures.js';
+import { engineMemoryFigure, fileFigure, groupedCommitsFigure, fmt, largestOnTime, levelFigure, manyFigures, mbGoal, npmStartFigures, threadsFigure, throughputFigures, tickFigure, type Figure, type ManyGoals } from './figures.js';
 import { failedLevel, runLevel, type LevelResult } from './level.js';
 import { runManySchedules, type ManyPlan } from './many-schedules.js';
 import { runFileSchedules } from './file-schedules.js';
@@ -127,6 +127,21 @@ function engineMemoryScenario(plan: BenchPlan, shared: SharedResults): Scenario 
   };
 }
 
+/** The goal level on Azurite with one orchestrator thread (and so 32 steps at once), next to the default host's. */
+function threadsScenario(plan: BenchPlan, shared: SharedResults): Scenario {
+  const n = plan.memoryLevel;
+  const label = `${fmt(n)} schedules at 1 s, one orchestrator thread`;
+  return {
+    name: 'one orchestrator thread',
+    ids: ['threads.azurite'],
+    expected: [{ id: 'threads.azurite', label, goal: null, unit: 'ticks/s' }],
+    async run(env) {
+      const [level] = await levelsOf(env, plan, 'azurite', [n], 0, 1);
+      return [threadsFigure(level!, label, shared.azuriteLevels?.find((l) => l.schedules === n))];
+    },
+  };
+}
+
 /** #16: a sink that answers 503 for a while under many schedules, and how soon it is used again. */
 function sinkOutageScenario(plan: BenchPlan): Scenario {
   const p = plan.sinkOutage;
@@ -161,6 +176,7 @@ export function scenarios(plan: BenchPlan, selection: Selection): Scenario[] {
     levelScenario(plan, selection, 'azurite', shared),
     levelScenario(plan, selection, 'proxy10ms', shared),
     engineMemoryScenario(plan, shared),
+    threadsScenario(plan, shared),
     {
       name: 'tick cost',
       ids: ['tickCost'],

@@ -58,6 +58,7 @@ const EXPECTED = [
   'file.lateness',
   'engine.memory',
   'engine.memory.threads',
+  'threads.azurite',
   'many.start',
   'many.rss',
   'many.peakRss',
@@ -99,7 +100,7 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
       if (figure.goal !== null) assert.equal(typeof figure.met, 'boolean', `${figure.id} has a verdict`);
     }
 
-    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.') || f.id.startsWith('engine.memory'))) {
+    for (const figure of results.figures.filter((f) => f.id.startsWith('lateness.') || f.id.startsWith('engine.memory') || f.id === 'threads.azurite')) {
       const level = figure.details as { delivered: number; lateness: { count: number; p50Ms: number; p99Ms: number; maxMs: number }; hostPeakRssMb: number | null; callsPerTick: number | null };
       assert.ok(level.delivered > 0, `${figure.id}: events were delivered`);
       assert.ok((level.hostPeakRssMb ?? 0) > 0, `${figure.id}: the host's peak RSS is shown`);

@@ -1,32 +1,45 @@
 // The host with orchestrator episodes in worker threads: the real engine (on its memory store), the real
 // durable-functions replay in each thread, the fixture app test/host/fixtures/thread-app.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createDurableEngine } from '../../../src/durable/index.js';
+import { createDurableEngine, type EngineTuning } from '../../../src/durable/index.js';
 import { MemoryStore } from '../../../src/durable/store/memory/memory-store.js';
-import { startHost, type RunningHost } from '../../../src/host/host.js';
+import { startHost, THREADED_STEPS_AT_ONCE, type RunningHost } from '../../../src/host/host.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { waitForStatus } from '../../durable/harness.js';
 import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
 
 const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
 
-async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env): Promise<{ host: RunningHost; log: CapturedLogger }> {
+async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env, appDir = fixtureDir('thread-app')): Promise<{ host: RunningHost; log: CapturedLogger; tuning: EngineTuning }> {
   const log = captureLogger('info');
   const store = new MemoryStore();
+  let tuning: EngineTuning = {};
   const host = await startHost({
-    appDir: fixtureDir('thread-app'),
+    appDir,
     port: 0,
     connectionString: CONNECTION,
     logger: log.logger,
     env,
     orchestratorThreads: threads,
-    engineFactory: (options, tuning) => createDurableEngine(options, tuning, () => store),
+    engineFactory: (options, given) => {
+      tuning = given;
+      return createDurableEngine(options, given, () => store);
+    },
   });
-  return { host, log };
+  return { host, log, tuning };
+}
+
+/** The fixture app with this host.json (its package.json names the compiled entry file). */
+function threadAppWith(hostJson: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'thread-app-'));
+  const entry = path.resolve(__dirname, '../fixtures/thread-app/index.js');
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: entry }));
+  writeFileSync(path.join(dir, 'host.json'), JSON.stringify(hostJson));
+  return dir;
 }
 
 test('with threads, every episode runs in a worker thread and its answer drives the engine as in the host thread', async () => {
@@ -82,4 +95,22 @@ test('an app that cannot load in a thread stops the host from starting, with a l
     assert.match(err.message, /an orchestrator thread could not load the app: .*this app refuses to load in a thread/);
     return true;
   });
+});
+
+test("with threads the engine takes more steps at once, unless host.json's maxConcurrentOrchestratorFunctions says", async () => {
+  const cases: Array<{ threads: number; hostJson: unknown; steps: number | undefined }> = [
+    { threads: 0, hostJson: { version: '2.0' }, steps: undefined },
+    { threads: 1, hostJson: { version: '2.0' }, steps: THREADED_STEPS_AT_ONCE },
+    { threads: 1, hostJson: { version: '2.0', extensions: { durableTask: { maxConcurrentOrchestratorFunctions: 5 } } }, steps: 5 },
+  ];
+  for (const { threads, hostJson, steps } of cases) {
+    const { host, tuning } = await threadHost(threads, process.env, threadAppWith(hostJson));
+    try {
+      assert.equal(tuning.maxConcurrentSteps, steps, `threads=${threads}, host.json ${JSON.stringify(hostJson)}`);
+      const id = await host.engine.start('whereAmI', { instanceId: 'tuned' });
+      assert.equal((await waitForStatus(host.engine, id, ['Completed', 'Failed'])).runtimeStatus, 'Completed');
+    } finally {
+      await host.stop();
+    }
+  }
 });
