@@ -84,7 +84,9 @@ test(`${COUNT} schedules on a virtual clock: every tick on time, idle costs noth
     assert.equal(seen.size, COUNT, 'every schedule ticked');
     // The scan preloaded every instance: even the first tick after a takeover reads nothing.
     assert.equal(counts.query + counts.get, 0, `no reads: ${JSON.stringify(counts)}`);
-    assert.ok(counts.transaction <= 2 * COUNT, `two commits per tick: ${JSON.stringify(counts)}`);
+    // A transaction that failed (Azurite under load answers 5xx, or slowly) is sent again by the retry policy.
+    const failures = proxy.failures();
+    assert.ok(counts.transaction <= 2 * COUNT + failures.transaction, `two commits per tick, and one more per failed one: ${JSON.stringify({ counts, failures })}`);
     for (const [id, times] of seen) assert.deepEqual(times, [start + PERIOD], `${id} on time after the new owner took over`);
   } finally {
     await second.shutdown();

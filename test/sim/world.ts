@@ -149,6 +149,8 @@ export class World {
       taskHubName: 'SimHub',
       logger: createHostLogger({ level: simLogLevel() }),
       stopDeadlineMs: STOP_DEADLINE_MS,
+      // SIM_ORCHESTRATOR_THREADS=1: every host runs its orchestrator episodes in a worker thread.
+      orchestratorThreads: Number(process.env.SIM_ORCHESTRATOR_THREADS ?? 0),
       env: { ...SIM_SETTINGS, LOG_LEVEL: simLogLevel(), K_SINK: this.sink.url, SCHEDULES_FILE: this.schedulesFile },
       engineFactory: (options) =>
         createDurableEngine(

@@ -19,6 +19,11 @@ export type CallKind = 'transaction' | 'query' | 'get' | 'write' | 'table';
 export interface StorageProxy {
   readonly port: number;
   counts(): Record<CallKind, number>;
+  /**
+   * Round trips since reset() that the client may make again: answered 408, 429 or 5xx (which its retry policy
+   * repeats), or never answered in full (the client gave up waiting, or the proxy lost the answer).
+   */
+  failures(): Record<CallKind, number>;
   total(): number;
   reset(): void;
   cut(): void;
@@ -44,6 +49,7 @@ function empty(): Record<CallKind, number> {
 
 export async function startStorageProxy(targetPort: number): Promise<StorageProxy> {
   let counts = empty();
+  let failed = empty();
   let down = false;
   let losing = false;
   let loseKind: CallKind | undefined;
@@ -54,6 +60,10 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   const server = createServer((req, res) => {
     const kind = kindOf(req);
     counts[kind]++;
+    const tally = failed;
+    res.on('close', () => {
+      if (!res.writableFinished || res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500) tally[kind]++;
+    });
     const lose = losing || loseKind === kind;
     if (loseKind === kind) loseKind = undefined;
     if (holding !== undefined && kind === holding) {
@@ -98,9 +108,11 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   return {
     port,
     counts: () => ({ ...counts }),
+    failures: () => ({ ...failed }),
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     reset: () => {
       counts = empty();
+      failed = empty();
     },
     cut() {
       down = true;

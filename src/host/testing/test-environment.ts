@@ -28,6 +28,8 @@ export interface TestEnvironmentOptions {
   engineFactory?: EngineFactory;
   /** Passed to startHost: how long the host's stop() waits before giving up (default 10 s). */
   stopDeadlineMs?: number;
+  /** Passed to startHost: worker threads for orchestrator episodes (default 0). */
+  orchestratorThreads?: number;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -116,6 +118,7 @@ async function startStack(options: TestEnvironmentOptions, clock: Clock, logger:
       workerId: 'test-host',
       engineFactory: options.engineFactory,
       stopDeadlineMs: options.stopDeadlineMs,
+      orchestratorThreads: options.orchestratorThreads,
     });
     return { azurite, host };
   } catch (err) {
