@@ -118,6 +118,11 @@ test('main: a missing or bad setting is one clear line naming it, exit 1', async
   assert.equal((await shortKey.exited).code, 1);
   assert.match(shortKey.output(), /FUNCTIONS_SYSTEM_KEY must be at least 16/);
   assert.ok(!shortKey.output().includes('tooShort1'), 'the key itself is not echoed');
+
+  const badThreads = run(fixtureDir('sample-app'), { AzureWebJobsStorage: 'UseDevelopmentStorage=true', EMBEDDED_HOST_ORCHESTRATOR_THREADS: 'auto' });
+  assert.equal((await badThreads.exited).code, 1);
+  assert.match(badThreads.output(), /host failed to start: EMBEDDED_HOST_ORCHESTRATOR_THREADS must be a whole number from 0 to 16, not \\?"auto\\?" \[BAD_SETTING\]/);
+  assert.equal(badThreads.output().trim().split('\n').length, 1);
 });
 
 test('regression: a wrong AccountKey stops the host with one line naming AzureWebJobsStorage, not the storage\'s XML', { timeout: 60_000 }, async () => {
