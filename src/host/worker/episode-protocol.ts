@@ -8,9 +8,9 @@ export interface ThreadData {
 }
 
 /**
- * One episode: the orchestration trigger's JSON text. The host posts them in batches (an array: those asked for in one
- * turn of its event loop), and the thread answers in batches: a message costs a wake-up of the other thread, more
- * than copying an episode's text.
+ * One episode: the orchestration trigger's JSON text. The host posts an array of them: one when the thread is idle,
+ * those asked for meanwhile together when it is busy (a message costs a wake-up of the other thread, more than
+ * copying an episode's text).
  */
 export interface EpisodeRequest {
   id: number;
@@ -19,12 +19,13 @@ export interface EpisodeRequest {
   instanceId: string;
 }
 
-/** The answer to request `id`: the orchestrator state's JSON text, or the host's error (no such function). */
-export type EpisodeReply = { id: number; text: string } | { id: number; error: string; code: string | undefined };
+/**
+ * The answer to request `id`, sent as soon as it is known (the host's step waits for it): the orchestrator state's
+ * JSON text, or the host's error (no such function).
+ */
+export type EpisodeReply =
+  | { kind: 'episode'; id: number; text: string }
+  | { kind: 'episode'; id: number; error: string; code: string | undefined };
 
-/** Answers to episodes; the app loaded (or could not be); a log line (pino JSON) for the host's app logger. */
-export type ThreadNotice =
-  | { kind: 'episodes'; replies: EpisodeReply[] }
-  | { kind: 'ready' }
-  | { kind: 'failed'; error: string }
-  | { kind: 'log'; line: string };
+/** The app loaded (or could not be); a log line (pino JSON) for the host's app logger. */
+export type ThreadNotice = { kind: 'ready' } | { kind: 'failed'; error: string } | { kind: 'log'; line: string };

@@ -12,13 +12,8 @@ import { AppInvoker } from './app-invoker.js';
 import { loadApp } from './load-app.js';
 import type { EpisodeReply, EpisodeRequest, ThreadData, ThreadNotice } from './episode-protocol.js';
 
-function post(message: ThreadNotice): void {
+function post(message: ThreadNotice | EpisodeReply): void {
   parentPort?.postMessage(message);
-}
-
-/** Each answer goes back at once: the host's step waits for it, and the thread has nothing else to do. */
-function reply(answer: EpisodeReply): void {
-  post({ kind: 'episodes', replies: [answer] });
 }
 
 /** A pino logger whose lines (JSON) are posted to the host, which writes them through its own app logger. */
@@ -32,8 +27,8 @@ async function serve(data: ThreadData): Promise<void> {
   parentPort?.on('message', (batch: EpisodeRequest[]) => {
     for (const request of batch) {
       invoker.runEpisode(request.name, request.text, request.instanceId).then(
-        (text) => reply({ id: request.id, text }),
-        (err: unknown) => reply({ id: request.id, error: err instanceof Error ? err.message : String(err), code: err instanceof HostError ? err.code : undefined }),
+        (text) => post({ kind: 'episode', id: request.id, text }),
+        (err: unknown) => post({ kind: 'episode', id: request.id, error: err instanceof Error ? err.message : String(err), code: err instanceof HostError ? err.code : undefined }),
       );
     }
   });

@@ -18,8 +18,8 @@ export const ORCHESTRATOR_THREADS_SETTING = 'EMBEDDED_HOST_ORCHESTRATOR_THREADS'
 export const MAX_ORCHESTRATOR_THREADS = 16;
 
 /**
- * Unset: 0. Not more by default: a thread loads the app once more (about 60 MB at the 10,000-schedule peak), and on
- * a machine whose cores also run the storage (Azurite) and the sink it buys no throughput (docs/performance.md).
+ * Unset: 0. Not more by default: a thread loads the app once more and has a heap of its own (60-95 MB more in the
+ * bench), which takes the 10,000-schedule peak past its goal of 400 MB (docs/performance.md).
  */
 export function orchestratorThreadsSetting(env: NodeJS.ProcessEnv): number {
   const raw = env[ORCHESTRATOR_THREADS_SETTING]?.trim() ?? '';
@@ -58,10 +58,9 @@ class EpisodeThread {
     let rejectReady: (err: Error) => void = () => undefined;
     this.ready = new Promise<void>((resolve, reject) => {
       rejectReady = reject;
-      worker.on('message', (message: ThreadNotice) => {
-        if (message.kind === 'episodes') {
-          for (const reply of message.replies) this.settle(reply);
-        } else if (message.kind === 'ready') {
+      worker.on('message', (message: ThreadNotice | EpisodeReply) => {
+        if (message.kind === 'episode') this.settle(message);
+        else if (message.kind === 'ready') {
           loaded = true;
           resolve();
         } else if (message.kind === 'failed') reject(new HostError('EPISODE_THREAD_FAILED', `an orchestrator thread could not load the app: ${message.error}`));
@@ -83,7 +82,7 @@ class EpisodeThread {
     });
   }
 
-  /** Posts the episodes asked for in this turn of the event loop, as one message. */
+  /** Posts the episodes asked for since the last post, as one message. */
   private flush(): void {
     if (this.closing || this.outgoing.length === 0) return;
     this.worker.postMessage(this.outgoing);
@@ -151,10 +150,6 @@ export class EpisodeThreads implements EpisodeRunner {
 
   async ready(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.ready));
-  }
-
-  get size(): number {
-    return this.threads.length;
   }
 
   run(name: string, text: string, instanceId: string): Promise<string> {
