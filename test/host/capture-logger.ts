@@ -1,4 +1,7 @@
-// Test helper: a real pino logger whose lines are kept in memory for assertions.
+// Test helpers: a real pino logger whose lines are kept in memory for assertions; the fixture apps' folders.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
@@ -21,4 +24,15 @@ export function captureLogger(level = 'debug'): CapturedLogger {
 /** Folder of a fixture app (the source folder: package.json main points into dist). */
 export function fixtureDir(name: string): string {
   return `${__dirname.replace(/\/dist\/test\/host.*$/, '')}/test/host/fixtures/${name}`;
+}
+
+/**
+ * A temporary app folder with this host.json whose package.json names one compiled fixture file (`entry`, relative to
+ * the compiled fixtures folder, e.g. `sample-app/functions/http.js`).
+ */
+export function tempFixtureApp(entry: string, hostJson: unknown, prefix = 'host-app-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: path.resolve(__dirname, 'fixtures', entry) }));
+  writeFileSync(path.join(dir, 'host.json'), JSON.stringify(hostJson));
+  return dir;
 }

@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { startHost } from '../../src/host/host.js';
 import { readHostJson } from '../../src/host/host-json.js';
 import { VirtualClock } from '../../src/durable/clock/virtual-clock.js';
-import { captureLogger, fixtureDir } from './capture-logger.js';
+import { captureLogger, fixtureDir, tempFixtureApp } from './capture-logger.js';
 import { memoryEngineFactory, type MemoryRuntime } from './memory-runtime.js';
 
 const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
 
 function tempApp(hostJson: unknown): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'host-app-'));
-  const compiled = path.resolve(__dirname, 'fixtures/sample-app/functions/http.js');
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: compiled }));
-  writeFileSync(path.join(dir, 'host.json'), JSON.stringify(hostJson));
-  return dir;
+  return tempFixtureApp('sample-app/functions/http.js', hostJson);
 }
 
 test('startHost runs the engine before serving, hands it the invoker and host.json settings, and stops it', async () => {

@@ -1,7 +1,7 @@
 // The host with orchestrator episodes in worker threads: the real engine (on its memory store), the real
 // durable-functions replay in each thread, the fixture app test/host/fixtures/thread-app.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { MemoryStore } from '../../../src/durable/store/memory/memory-store.js';
 import { startHost, THREADED_STEPS_AT_ONCE, type RunningHost } from '../../../src/host/host.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { waitForStatus } from '../../durable/harness.js';
-import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
+import { captureLogger, fixtureDir, tempFixtureApp, type CapturedLogger } from '../capture-logger.js';
 
 const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
 
@@ -31,15 +31,6 @@ async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env,
     },
   });
   return { host, log, tuning };
-}
-
-/** The fixture app with this host.json (its package.json names the compiled entry file). */
-function threadAppWith(hostJson: unknown): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'thread-app-'));
-  const entry = path.resolve(__dirname, '../fixtures/thread-app/index.js');
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: entry }));
-  writeFileSync(path.join(dir, 'host.json'), JSON.stringify(hostJson));
-  return dir;
 }
 
 test('with threads, every episode runs in a worker thread and its answer drives the engine as in the host thread', async () => {
@@ -104,7 +95,7 @@ test("with threads the engine takes more steps at once, unless host.json's maxCo
     { threads: 1, hostJson: { version: '2.0', extensions: { durableTask: { maxConcurrentOrchestratorFunctions: 5 } } }, steps: 5 },
   ];
   for (const { threads, hostJson, steps } of cases) {
-    const { host, tuning } = await threadHost(threads, process.env, threadAppWith(hostJson));
+    const { host, tuning } = await threadHost(threads, process.env, tempFixtureApp('thread-app/index.js', hostJson, 'thread-app-'));
     try {
       assert.equal(tuning.maxConcurrentSteps, steps, `threads=${threads}, host.json ${JSON.stringify(hostJson)}`);
       const id = await host.engine.start('whereAmI', { instanceId: 'tuned' });
