@@ -72,7 +72,7 @@ export class BenchHost {
         FUNCTIONS_PORT: String(port),
         // BENCH_HOST_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the host.
         ...(process.env.BENCH_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_HOST_NODE_OPTIONS } : {}),
-        // An A/B of where episodes run (the host's default: auto).
+        // An A/B of where episodes run (the host default: 0, in its own thread).
         ...(process.env.EMBEDDED_HOST_ORCHESTRATOR_THREADS ? { EMBEDDED_HOST_ORCHESTRATOR_THREADS: process.env.EMBEDDED_HOST_ORCHESTRATOR_THREADS } : {}),
         ...options.env,
       },
