@@ -24,6 +24,7 @@ import { OUTBOX_PREFIX } from './keys.js';
 import { recoverPendingWork, scanForMessages, type ScanContext } from './runtime/recovery-scan.js';
 import { StepRunner } from './runtime/step-runner.js';
 import { createAzureTablesStore } from './store/azure-tables/azure-tables-store.js';
+import { DEFAULT_PARTITIONS } from './store/azure-tables/hub-layout.js';
 import { StandbyWake } from './runtime/standby-wake.js';
 import type { HubStore, StoreFactory } from './store/hub-store.js';
 import { TimerQueue } from './runtime/timer-queue.js';
@@ -52,6 +53,11 @@ export interface EngineTuning {
   shutdownGraceMs?: number;
   /** Real time a client operation keeps retrying an unavailable storage before it fails. */
   clientRetryBudgetMs?: number;
+  /**
+   * Partitions a NEW hub on Azure Tables spreads its instances over (1-16; store/azure-tables/hub-layout.ts): steps of
+   * instances that share one commit together. A hub keeps the count it was created with.
+   */
+  partitionCount?: number;
 }
 
 const DEFAULTS: Required<EngineTuning> = {
@@ -64,6 +70,7 @@ const DEFAULTS: Required<EngineTuning> = {
   holdSteps: true,
   shutdownGraceMs: 5_000,
   clientRetryBudgetMs: 20_000,
+  partitionCount: DEFAULT_PARTITIONS,
 };
 
 /** `openStore`: the task hub's storage; by default Azure Table Storage at `options.connectionString`. */
@@ -101,7 +108,7 @@ class TaskHubEngine implements DurableEngineRuntime, EngineContext {
     if (!options.connectionString) throw new DurableConfigError('MISSING_CONNECTION', 'connectionString', 'connectionString must be set');
     this.clock = options.clock;
     this.log = options.logger.child({ component: 'durable', hub: this.taskHubName });
-    const open: StoreFactory = openStore ?? ((control) => createAzureTablesStore(options.connectionString, this.taskHubName, this.log, control));
+    const open: StoreFactory = openStore ?? ((control) => createAzureTablesStore(options.connectionString, this.taskHubName, this.log, control, tuning.partitionCount));
     this.store = open({ stopping: () => this.stopping });
     const client = open({
       stopping: () => false,

@@ -20,6 +20,11 @@ export interface HostJsonSettings {
    * engine's defaults.
    */
   concurrency: Pick<EngineTuning, 'maxConcurrentSteps' | 'maxConcurrentActivities'>;
+  /**
+   * extensions.durableTask.storageProvider.partitionCount (the Azure Storage provider's name, 1-16): the partitions a
+   * new task hub spreads its instances over; absent: the engine's default.
+   */
+  partitionCount: number | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -46,6 +51,18 @@ function concurrencyAt(parent: Json | undefined, key: string): number | undefine
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
     throw new HostError('BAD_HOST_JSON', `host.json extensions.durableTask.${key} must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** As the Azure Storage provider allows it. */
+const MAX_PARTITIONS = 16;
+
+function partitionCountAt(storageProvider: Json | undefined): number | undefined {
+  const value = storageProvider?.partitionCount;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_PARTITIONS) {
+    throw new HostError('BAD_HOST_JSON', `host.json extensions.durableTask.storageProvider.partitionCount must be a whole number from 1 to ${MAX_PARTITIONS}, not ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -108,5 +125,7 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
     ...(maxConcurrentSteps !== undefined ? { maxConcurrentSteps } : {}),
     ...(maxConcurrentActivities !== undefined ? { maxConcurrentActivities } : {}),
   };
-  return { hubName, overridableExistingInstanceStates, routePrefix, concurrency };
+  const storageProvider = objectAt(durable, 'storageProvider', 'extensions.durableTask.storageProvider');
+  const partitionCount = partitionCountAt(storageProvider);
+  return { hubName, overridableExistingInstanceStates, routePrefix, concurrency, partitionCount };
 }

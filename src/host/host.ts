@@ -248,9 +248,11 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
  */
 export const THREADED_STEPS_AT_ONCE = 32;
 
-function engineConcurrency(fromHostJson: EngineTuning, threads: EpisodeThreads | undefined): EngineTuning {
-  if (!threads || fromHostJson.maxConcurrentSteps !== undefined) return fromHostJson;
-  return { ...fromHostJson, maxConcurrentSteps: THREADED_STEPS_AT_ONCE };
+/** What host.json says of the engine, with the steps at once that orchestrator threads want. */
+function engineTuning(hostJson: HostJsonSettings, threads: EpisodeThreads | undefined): EngineTuning {
+  const tuning: EngineTuning = { ...hostJson.concurrency, ...(hostJson.partitionCount !== undefined ? { partitionCount: hostJson.partitionCount } : {}) };
+  if (!threads || tuning.maxConcurrentSteps !== undefined) return tuning;
+  return { ...tuning, maxConcurrentSteps: THREADED_STEPS_AT_ONCE };
 }
 
 /** The orchestrator threads, when asked for: episodes go to them from the start (each takes them once loaded). */
@@ -291,7 +293,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       logger,
       workerId: options.workerId ?? osHostname(),
       overridableExistingInstanceStates: settings.hostJson.overridableExistingInstanceStates,
-    }, engineConcurrency(settings.hostJson.concurrency, threads));
+    }, engineTuning(settings.hostJson, threads));
     await engine.run();
     cleanups.push(() => engine.shutdown());
     await threads?.ready();

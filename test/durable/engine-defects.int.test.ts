@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { connectionStringFor } from '../../src/host/storage/azurite.js';
 import { useAzurite } from '../support/azurite.js';
 import { TableClient, type TransactionAction } from '@azure/data-tables';
-import { externalMessageKey, partitionKeyOf } from '../../src/durable/keys.js';
+import { externalMessageKey, INSTANCE_ROW } from '../../src/durable/keys.js';
 import { freshState } from '../../src/durable/instance-state.js';
 import { readPartition } from '../../src/durable/store/azure-tables/partition-snapshot.js';
-import { HASHED_KEYS } from '../../src/durable/store/azure-tables/instance-row-key.js';
+import { DEFAULT_PARTITIONS, groupedLayout } from '../../src/durable/store/azure-tables/hub-layout.js';
 import { buildTransaction } from '../../src/durable/store/azure-tables/step-transaction.js';
 import { HubTable } from '../../src/durable/store/azure-tables/table-store.js';
 import { inboxEntity, startTransaction } from '../../src/durable/store/azure-tables/inbox-rows.js';
@@ -59,15 +59,15 @@ test('no poison instance: a start that can never be stored as a step fails only 
   const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
   await table.createTable();
   const clock = new SystemClock();
-  // A new hub: the engine names instance rows the hashed way (instance-row-key.ts).
-  const actions = startTransaction(newExecution(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined), HASHED_KEYS.of(partitionKeyOf('poisoned')));
-  const row = actions[0]?.[1] ?? { partitionKey: '', rowKey: '' };
-  const message = actions[1]?.[1] ?? { partitionKey: '', rowKey: '' };
+  // A new hub: the engine keeps instances in shared partitions (hub-layout.ts).
+  const layout = groupedLayout(DEFAULT_PARTITIONS);
+  const started = newExecution(clock, 'poisoned', 'Echoer', JSON.stringify('small'), clock.now(), undefined);
+  const row = startTransaction(started, layout)[0]?.[1] ?? { partitionKey: '', rowKey: '' };
   const executionId = String(row.ExecutionId);
   const huge = JSON.stringify('p'.repeat(490_000));
   await table.submitTransaction([
     ['create', row],
-    ['create', inboxEntity(String(message.partitionKey), String(message.rowKey), clock.now(), { type: 'start', executionId, name: 'Echoer', input: huge })],
+    ['create', inboxEntity(layout, 'poisoned', started.start.rowKey, clock.now(), { type: 'start', executionId, name: 'Echoer', input: huge })],
   ]);
   // A storage without a blob service (a connection string naming the table endpoint only): large payloads stay in
   // their rows, so this one cannot be stored (with blobs it would be, see large-payloads.int.test.ts).
@@ -114,12 +114,14 @@ test('a sub-orchestration the storage refuses to create fails the parent task wi
 test('a partition read over several pages is a snapshot: a commit between two pages makes it read again', async () => {
   const table = new HubTable(azurite.connectionString, uniqueHub('pages'), testLogger(), { stopping: () => false, budgetMs: 10_000 });
   const clock = new SystemClock();
-  const pk = partitionKeyOf('paged');
-  await table.transact(startTransaction(newExecution(clock, 'paged', 'Any', undefined, clock.now(), undefined), HASHED_KEYS.of(pk)));
+  const layout = groupedLayout(DEFAULT_PARTITIONS);
+  const pk = layout.partitionOf('paged');
+  const instanceRow = layout.rowKeyOf('paged', INSTANCE_ROW);
+  await table.transact(startTransaction(newExecution(clock, 'paged', 'Any', undefined, clock.now(), undefined), layout));
   // More rows than one page holds (1,000).
   for (let batch = 0; batch < 11; batch++) {
     await table.transact(
-      Array.from({ length: 100 }, (_, i): TransactionAction => ['create', inboxEntity(pk, externalMessageKey(clock.now(), `${batch}-${i}`), clock.now(), { type: 'resume', reason: '' })]),
+      Array.from({ length: 100 }, (_, i): TransactionAction => ['create', inboxEntity(layout, 'paged', externalMessageKey(clock.now(), `${batch}-${i}`), clock.now(), { type: 'resume', reason: '' })]),
     );
   }
   const original = table.client.listEntities.bind(table.client);
@@ -129,16 +131,16 @@ test('a partition read over several pages is a snapshot: a commit between two pa
     const changing = (async function* () {
       for await (const page of pages) {
         yield page;
-        if (interfered++ === 0) await table.client.updateEntity({ partitionKey: pk, rowKey: HASHED_KEYS.of(pk), RuntimeStatus: 'Running' }, 'Merge');
+        if (interfered++ === 0) await table.client.updateEntity({ partitionKey: pk, rowKey: instanceRow, RuntimeStatus: 'Running' }, 'Merge');
       }
     })();
     return { byPage: () => changing };
   }) as unknown as typeof table.client.listEntities;
-  const snap = await readPartition(table, 'paged', HASHED_KEYS);
+  const snap = await readPartition(table, 'paged', layout);
   table.client.listEntities = original;
   assert.ok(interfered >= 2, 'the read took more than one page');
   assert.equal(snap.record?.status, 'Running', 'the record after the commit, not before');
-  assert.equal(snap.record?.etag, (await table.get(pk, HASHED_KEYS.of(pk)))?.etag, 'the ETag belongs to the rows read');
+  assert.equal(snap.record?.etag, (await table.get(pk, instanceRow))?.etag, 'the ETag belongs to the rows read');
   assert.equal(snap.inbox.length, 1_101, '1,100 messages and the start message');
 });
 
@@ -149,9 +151,9 @@ test('a transaction is sized by its UTF-8 bytes on the wire (the 4 MiB limit), a
   const wide = '€'.repeat(200_000);
   const events = Array.from({ length: 8 }, (_, i) => ({ EventType: 15, EventId: -1, IsPlayed: false, Timestamp: '', Name: `e${i}`, Input: wide }));
   const plan = { record, historyExecutionId: 'e', historyEvents: events, consumed: [], inputs: 8, inboxInserts: [], outbox: [], activities: [] };
-  const built = buildTransaction(snap, plan, HASHED_KEYS);
+  const built = buildTransaction(snap, plan, groupedLayout(DEFAULT_PARTITIONS));
   assert.match(built.tooLarge ?? '', /a transaction of \d+ bytes/);
-  const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) }, HASHED_KEYS);
+  const narrow = buildTransaction(snap, { ...plan, historyEvents: events.map((e) => ({ ...e, Input: 'a'.repeat(200_000) })) }, groupedLayout(DEFAULT_PARTITIONS));
   assert.equal(narrow.tooLarge, undefined, 'the same text in ASCII fits');
 });
 

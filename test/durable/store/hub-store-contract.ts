@@ -138,6 +138,33 @@ export function hubStoreContract(kind: string, open: OpenStore): void {
     assert.deepEqual(await store.readInbox('stepper'), after.inbox);
   });
 
+  test(`${kind}: steps of many instances committed at once each get their own answer; a stale one alone is refused`, async () => {
+    const store = await open();
+    const ids = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+    const firsts = await Promise.all(ids.map((id) => started(store, id)));
+    const snaps = await Promise.all(ids.map((id) => store.loadInstance(id)));
+    // One instance moves on behind the others' backs: the step prepared on its old snapshot is stale.
+    const moved = firsts[7] as { record: InstanceRecord; start: InboxEntry };
+    await store.commitStep(store.prepareStep(snaps[7] as PartitionSnapshot, firstStep(moved.record, moved.start)));
+    const outcomes = await Promise.allSettled(
+      ids.map((_, i) => {
+        const { record, start } = firsts[i] as { record: InstanceRecord; start: InboxEntry };
+        return store.commitStep(store.prepareStep(snaps[i] as PartitionSnapshot, firstStep(record, start)));
+      }),
+    );
+    outcomes.forEach((outcome, i) => {
+      if (i === 7) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof ConflictError, 'the stale step is refused');
+      else assert.ok(outcome.status === 'fulfilled' && outcome.value.get('instance'), `step ${i} committed with its ETag`);
+    });
+    const after = await Promise.all(ids.map((id) => store.loadInstance(id)));
+    after.forEach((snap, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.status === 'fulfilled') assert.equal(snap.record?.etag, outcome.value.get('instance'), `instance ${i}: its own ETag`);
+      assert.deepEqual(snap.inbox.map((e) => e.message.type), ['resume'], `instance ${i}: its step applied once, whole`);
+      assert.equal(snap.history.length, 1);
+    });
+  });
+
   test(`${kind}: one scan hands over every instance's snapshot, each as loadInstance reads it`, async () => {
     const store = await open();
     const ids = ['s1', "s'2", 's 3', 'stepper'];

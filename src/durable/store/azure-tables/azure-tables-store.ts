@@ -1,10 +1,11 @@
 /**
- * The task hub on Azure Table Storage (the HubStore behind the engine): ONE table per hub, one partition per
- * instance (README.md: Storage layout). Row codecs, keys, chunking, batches and ETags stay in this folder.
+ * The task hub on Azure Table Storage (the HubStore behind the engine): ONE table per hub, instances in partitions
+ * as the hub's layout says (hub-layout.ts; README.md: Storage layout). Row codecs, keys, chunking, batches and ETags
+ * stay in this folder. The engine names an instance's rows by logical keys; this store maps them (hub-layout.ts).
  */
 import type { Logger } from 'pino';
 import { getText, type EntityProps } from '../../chunked-text.js';
-import { historyPrefix, HUB_PARTITION, INBOX_PREFIX, INSTANCE_ROW, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
+import { historyPrefix, HUB_PARTITION, INSTANCE_ROW, instanceIdOf, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../instance-state.js';
 import type { StepPlan } from '../../planner/step-plan.js';
 import type { HistoryEventJson, RuntimeStatus } from '../../wire-types.js';
@@ -18,40 +19,47 @@ import { inboxEntity, startTransaction } from './inbox-rows.js';
 import { knownBlobsOf } from './known-blobs.js';
 import { LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
-import { hubInstanceRowKeys, type InstanceRowKeys } from './instance-row-key.js';
+import { quote, readHubLayout, type HubLayout } from './hub-layout.js';
+import { GroupCommit } from './group-commit.js';
+import { byRowKey, mergedPage } from './merged-pages.js';
 import { TableLeaseStore } from './lease-store.js';
-import { quote, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
+import { instanceOfRow, logicalKey, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
-import { HubTable, type RetryControl } from './table-store.js';
+import { groupCommitSteps } from './storage-metrics.js';
+import { HubTable, type RetryControl, type Row } from './table-store.js';
 import type { TransactionAction } from '@azure/data-tables';
 
-export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl): AzureTablesStore {
+/** `partitionCount`: the partitions of a hub this store creates (an existing hub keeps its own). */
+export function createAzureTablesStore(connectionString: string, tableName: string, logger: Logger, control: RetryControl, partitionCount?: number): AzureTablesStore {
   const table = new HubTable(connectionString, tableName, logger, control);
   const blobs = new BlobContainerStore(connectionString, tableName, (label, op) => table.retrying(label, op));
-  return new AzureTablesStore(table, new LargePayloads(blobs, knownBlobsOf(`${connectionString}\n${tableName}`)));
+  return new AzureTablesStore(table, new LargePayloads(blobs, knownBlobsOf(`${connectionString}\n${tableName}`)), partitionCount);
 }
 
 export class AzureTablesStore implements HubStore {
   readonly lease: TableLeaseStore;
   /** The transaction of each step this store prepared (a PreparedStep stays free of table types). */
   private readonly prepared = new WeakMap<PreparedStep, { built: BuiltStep; offload: Offload }>();
-  /** How the hub names its instance rows: read (or decided) once, before the first call that needs it. */
-  private layout: Promise<InstanceRowKeys> | undefined;
-  private known: InstanceRowKeys | undefined;
+  /** Where the hub keeps instances' rows: read (or decided) once, before the first call that needs it. */
+  private layout: Promise<HubLayout> | undefined;
+  private known: HubLayout | undefined;
+  private readonly groups = new GroupCommit((steps) => this.commitGroup(steps), (n) => groupCommitSteps.observe(n));
 
   constructor(
     readonly table: HubTable,
     /** Large payloads in the hub's blob container; without it (tests of rows alone) every payload stays in its row. */
     readonly payloads?: LargePayloads,
+    private readonly partitionCount?: number,
   ) {
     this.lease = new TableLeaseStore(table);
   }
 
-  private async keys(): Promise<InstanceRowKeys> {
+  /** The hub's layout (hub-layout.ts). */
+  async keys(): Promise<HubLayout> {
     this.layout ??= this.table
       .ensureTable()
-      .then(() => hubInstanceRowKeys(this.table))
-      .then((keys) => (this.known = keys))
+      .then(() => readHubLayout(this.table, this.partitionCount))
+      .then((layout) => (this.known = layout))
       .catch((err: unknown) => {
         this.layout = undefined;
         throw err;
@@ -72,8 +80,9 @@ export class AzureTablesStore implements HubStore {
     return scanPartitions(this.table, visit, await this.keys(), undefined, this.payloads);
   }
 
-  readInbox(instanceId: string): Promise<InboxEntry[]> {
-    return rereadOnMissingBlob(() => readInbox(this.table, partitionKeyOf(instanceId), this.payloads));
+  async readInbox(instanceId: string): Promise<InboxEntry[]> {
+    const layout = await this.keys();
+    return rereadOnMissingBlob(() => readInbox(this.table, instanceId, layout, this.payloads));
   }
 
   prepareStep(snap: PartitionSnapshot, plan: StepPlan): PreparedStep {
@@ -88,13 +97,30 @@ export class AzureTablesStore implements HubStore {
     return built;
   }
 
+  /** The step goes with whatever else of its partition is ready to commit (group-commit.ts). */
   async commitStep(step: PreparedStep): Promise<Map<string, string>> {
     const prepared = this.prepared.get(step);
-    if (!prepared) throw new Error('commitStep: a step this store did not prepare');
+    if (!prepared || !this.known) throw new Error('commitStep: a step this store did not prepare');
     const { built, offload } = prepared;
-    const pk = built.actions[0]?.[1].partitionKey;
-    const etags = await this.transactWithBlobs(typeof pk === 'string' ? instanceIdOf(pk) : '', built.actions, offload, built.texts);
-    return withInstanceEtag(etags, pk, this.known);
+    const layout = this.known;
+    if (this.payloads) await this.payloads.write(offload.pending);
+    const etags = await this.groups.submit(built);
+    await this.afterCommit(built.instanceId, built.actions, offload, etags);
+    // The engine names rows by their logical keys.
+    const mine = new Map<string, string>();
+    for (const [, entity] of built.actions) {
+      const etag = etags.get(String(entity.rowKey));
+      if (etag !== undefined) mine.set(layout.logicalOf(String(entity.partitionKey), String(entity.rowKey))?.rowKey ?? String(entity.rowKey), etag);
+    }
+    return mine;
+  }
+
+  /** Steps of one partition as one transaction (a lone step too); their blobs are up already. */
+  private commitGroup(steps: BuiltStep[]): Promise<Map<string, string>> {
+    if (steps.length === 1) return this.table.transact(steps[0]?.actions ?? [], steps[0]?.texts);
+    const texts = new Map<object, string>();
+    for (const step of steps) for (const [entity, text] of step.texts) texts.set(entity, text);
+    return this.table.transact(steps.flatMap((step) => step.actions), texts);
   }
 
   /**
@@ -104,23 +130,29 @@ export class AzureTablesStore implements HubStore {
   private async transactWithBlobs(instanceId: string, actions: TransactionAction[], offload: Offload, texts?: EntityTexts): Promise<Map<string, string>> {
     if (this.payloads) await this.payloads.write(offload.pending);
     const etags = await this.table.transact(actions, texts);
-    if (this.payloads) {
-      const pk = partitionKeyOf(instanceId);
-      const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));
-      await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.of(pk)) : undefined, deleted);
-    }
+    await this.afterCommit(instanceId, actions, offload, etags);
     return etags;
   }
 
+  /** Tells the payloads what the instance's rows name now that its commit is in. */
+  private async afterCommit(instanceId: string, actions: TransactionAction[], offload: Offload, etags: Map<string, string>): Promise<void> {
+    if (!this.payloads) return;
+    const deleted = actions.flatMap(([kind, entity]) => (kind === 'delete' ? [String(entity.rowKey)] : []));
+    await this.payloads.committed(instanceId, offload, this.known ? etags.get(this.known.rowKeyOf(instanceId, INSTANCE_ROW)) : undefined, deleted);
+  }
+
   async deleteRows(instanceId: string, rowKeys: string[]): Promise<void> {
-    await this.table.deleteRows(partitionKeyOf(instanceId), rowKeys);
-    await this.payloads?.rowsDeleted(instanceId, rowKeys);
+    const layout = await this.keys();
+    const stored = rowKeys.map((rowKey) => layout.rowKeyOf(instanceId, rowKey));
+    await this.table.deleteRows(layout.partitionOf(instanceId), stored);
+    await this.payloads?.rowsDeleted(instanceId, stored);
   }
 
   async wakeTimes(): Promise<WakeTime[]> {
-    const rows = await this.table.list((await this.keys()).filter, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
+    const layout = await this.keys();
+    const rows = await this.table.list(layout.instanceRows, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
     return rows.map((row) => ({
-      instanceId: instanceIdOf(row.partitionKey),
+      instanceId: instanceOfRow(layout, row),
       status: String(row.RuntimeStatus) as RuntimeStatus,
       ...(typeof row.NextWakeAt === 'number' ? { nextWakeAt: row.NextWakeAt } : {}),
     }));
@@ -132,13 +164,14 @@ export class AzureTablesStore implements HubStore {
 
   /** ONE query: inbox and outbox rows of every instance, and the hub partition's wake marks and standby rows. */
   async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
+    const layout = await this.keys();
     const range = (prefix: string): string => `(RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)})`;
     const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and (${range(WAKE_PREFIX)} or ${range(STANDBY_PREFIX)}))`;
-    const rows = await this.table.list(`${range(OUTBOX_PREFIX)} or ${range(INBOX_PREFIX)} or ${hub}`, ['PartitionKey', 'RowKey']);
+    const rows = await this.table.list(`(${layout.messageRows}) or ${hub}`, ['PartitionKey', 'RowKey']);
     const messages: MessageRef[] = [];
     const signals: HubSignals = { wakes: 0, standbys: new Map() };
     for (const row of rows) {
-      if (row.partitionKey !== HUB_PARTITION) messages.push({ instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey });
+      if (row.partitionKey !== HUB_PARTITION) messages.push({ instanceId: instanceOfRow(layout, row), rowKey: logicalKey(layout, row) });
       else if (row.rowKey.startsWith(WAKE_PREFIX)) signals.wakes++;
       else signals.standbys.set(row.rowKey.slice(STANDBY_PREFIX.length), row.etag);
     }
@@ -171,24 +204,22 @@ export class AzureTablesStore implements HubStore {
   }
 
   private async readInstanceOnce(instanceId: string): Promise<InstanceRecord | undefined> {
-    const pk = partitionKeyOf(instanceId);
-    const row = await this.table.get(pk, (await this.keys()).of(pk));
+    const layout = await this.keys();
+    const row = await this.table.get(layout.partitionOf(instanceId), layout.rowKeyOf(instanceId, INSTANCE_ROW));
     if (!row) return undefined;
     await resolvePartition(this.payloads, [row], await this.keys());
     return recordFromRow(row);
   }
 
   async readHistory(instanceId: string, executionId: string): Promise<HistoryEventJson[]> {
-    const prefix = historyPrefix(executionId);
-    const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))} and RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)}`);
-    await this.payloads?.resolve((row) => instanceIdOf(row.partitionKey), rows, () => false);
+    const rows = await this.table.list((await this.keys()).rowsOf(instanceId, historyPrefix(executionId)));
+    await this.payloads?.resolve(() => instanceId, rows, () => false);
     return rows.flatMap((r) => JSON.parse(getText(r, 'Events') ?? '[]') as HistoryEventJson[]);
   }
 
   async startInstance(record: InstanceRecord, start: InboxEntry, replacing?: InstanceRecord): Promise<string | undefined> {
-    const keys = await this.keys();
-    const pk = partitionKeyOf(record.instanceId);
-    const actions = startTransaction({ record, start }, keys.of(pk), replacing);
+    const layout = await this.keys();
+    const actions = startTransaction({ record, start }, layout, replacing);
     const entities = actions.map(([, entity]) => entity as EntityProps);
     const offload = this.payloads?.offload(record.instanceId, entities, entities[0], replacing?.etag) ?? { pending: [], garbage: [] };
     // A recreated instance: what the ended execution alone names goes once the new one has replaced it.
@@ -198,7 +229,7 @@ export class AzureTablesStore implements HubStore {
     const named = new Set(entities.flatMap((entity) => blobsNamedBy(entity)));
     const gone = (doomed ?? []).filter((blob) => !named.has(blob));
     if (gone.length > 0) await this.cleanUp('recreate', () => this.payloads?.deleteBlobs(gone));
-    return etags.get(keys.of(pk));
+    return etags.get(layout.rowKeyOf(record.instanceId, INSTANCE_ROW));
   }
 
   /** Clean-ups of blobs never fail the operation: what they miss stays as an orphan until the instance's purge. */
@@ -222,17 +253,17 @@ export class AzureTablesStore implements HubStore {
     if (!payloads) return [];
     const listed = await payloads.listInstance(instanceId);
     if (listed.length === 0) return [];
-    const keys = await this.keys();
+    const layout = await this.keys();
     const kept = new Set<string>();
-    for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) {
-      const ended = keys.is(row.rowKey) || row.rowKey.startsWith(historyPrefix(executionId));
+    for (const row of await this.table.list(layout.rowsOf(instanceId))) {
+      const ended = layout.isInstanceRow(row.rowKey) || logicalKey(layout, row).startsWith(historyPrefix(executionId));
       if (!ended) for (const blob of blobsNamedBy(row)) kept.add(blob);
     }
     return listed.filter((blob) => !kept.has(blob));
   }
 
   async insertMessage(instanceId: string, entry: InboxEntry): Promise<void> {
-    const entity = inboxEntity(partitionKeyOf(instanceId), entry.rowKey, entry.at, entry.message);
+    const entity = inboxEntity(await this.keys(), instanceId, entry.rowKey, entry.at, entry.message);
     const offload = this.payloads?.offload(instanceId, [entity]) ?? { pending: [], garbage: [] };
     await this.refusable(instanceId, offload, () => this.transactWithBlobs(instanceId, [['create', entity]], offload));
   }
@@ -248,7 +279,7 @@ export class AzureTablesStore implements HubStore {
     } catch (err) {
       if (err instanceof ConflictError && offload.pending.length > 0) {
         await this.cleanUp('refused write', async () => {
-          const named = new Set((await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)).flatMap((row) => blobsNamedBy(row)));
+          const named = new Set((await this.table.list((await this.keys()).rowsOf(instanceId))).flatMap((row) => blobsNamedBy(row)));
           await this.payloads?.deleteBlobs(offload.pending.map((blob) => blob.name).filter((name) => !named.has(name)));
         });
       }
@@ -265,7 +296,7 @@ export class AzureTablesStore implements HubStore {
       const listed = await payloads.listInstance(instanceId);
       if (listed.length === 0) return;
       const kept = new Set<string>();
-      for (const row of await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`)) for (const blob of blobsNamedBy(row)) kept.add(blob);
+      for (const row of await this.table.list((await this.keys()).rowsOf(instanceId))) for (const blob of blobsNamedBy(row)) kept.add(blob);
       await payloads.deleteBlobs(listed.filter((blob) => !kept.has(blob)));
     });
   }
@@ -274,8 +305,15 @@ export class AzureTablesStore implements HubStore {
     return rereadOnMissingBlob(() => this.listInstancesOnce(filter));
   }
 
+  /** Instance rows `filter` selects, in id order (across a grouped hub's partitions too). */
+  private async instanceRows(filter: InstanceFilter, select?: string[]): Promise<Row[]> {
+    const layout = await this.keys();
+    const rows = await this.table.list(instanceFilter(filter, layout), select);
+    return layout.sharedPartitions.length > 0 ? rows.sort(byRowKey) : rows;
+  }
+
   private async listInstancesOnce(filter: InstanceFilter): Promise<InstanceRecord[]> {
-    const rows = await this.table.list(instanceFilter(filter, await this.keys()));
+    const rows = await this.instanceRows(filter);
     await resolvePartition(this.payloads, rows, await this.keys());
     return rows.map(recordFromRow);
   }
@@ -285,20 +323,24 @@ export class AzureTablesStore implements HubStore {
   }
 
   private async pageInstancesOnce(filter: InstanceFilter, top: number, continuationToken?: string): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
-    const page = await this.table.page(instanceFilter(filter, await this.keys()), top, continuationToken);
-    await resolvePartition(this.payloads, page.rows, await this.keys());
+    const layout = await this.keys();
+    const page = layout.sharedPartitions.length > 0
+      ? await mergedPage(this.table, layout, instanceFilter(filter, layout), top, continuationToken)
+      : await this.table.page(instanceFilter(filter, layout), top, continuationToken);
+    await resolvePartition(this.payloads, page.rows, layout);
     const records = page.rows.map(recordFromRow);
     return page.continuationToken ? { records, continuationToken: page.continuationToken } : { records };
   }
 
   async listInstanceIds(filter: InstanceFilter): Promise<string[]> {
-    const rows = await this.table.list(instanceFilter(filter, await this.keys()), ['PartitionKey', 'RowKey']);
-    return rows.map((r) => instanceIdOf(r.partitionKey));
+    const layout = await this.keys();
+    return (await this.instanceRows(filter, ['PartitionKey', 'RowKey'])).map((r) => instanceOfRow(layout, r));
   }
 
   async deleteInstanceRow(instanceId: string, etag: string): Promise<boolean> {
-    const pk = partitionKeyOf(instanceId);
-    const rowKey = (await this.keys()).of(pk);
+    const layout = await this.keys();
+    const pk = layout.partitionOf(instanceId);
+    const rowKey = layout.rowKeyOf(instanceId, INSTANCE_ROW);
     try {
       await this.table.retrying('deleteEntity', () => this.table.client.deleteEntity(pk, rowKey, { etag }));
       return true;
@@ -325,9 +367,9 @@ export class AzureTablesStore implements HubStore {
   }
 
   async rowKeysOf(instanceId: string): Promise<string[]> {
-    const keys = await this.keys();
-    const rows = await this.table.list(`PartitionKey eq ${quote(partitionKeyOf(instanceId))}`, ['PartitionKey', 'RowKey']);
-    return rows.map((r) => r.rowKey).filter((rk) => !keys.is(rk));
+    const layout = await this.keys();
+    const rows = await this.table.list(layout.rowsOf(instanceId), ['PartitionKey', 'RowKey']);
+    return rows.filter((r) => !layout.isInstanceRow(r.rowKey)).map((r) => logicalKey(layout, r));
   }
 }
 
@@ -336,23 +378,13 @@ function blobsNamedBy(row: EntityProps): string[] {
   return Object.values(row).flatMap((value) => decodeMarker(value)?.blob ?? []);
 }
 
-/** The commit's ETags, with the instance row's also under the logical key INSTANCE_ROW (what the engine asks for). */
-function withInstanceEtag(etags: Map<string, string>, partitionKey: unknown, keys: InstanceRowKeys | undefined): Map<string, string> {
-  const etag = typeof partitionKey === 'string' && keys ? etags.get(keys.of(partitionKey)) : undefined;
-  if (etag !== undefined) etags.set(INSTANCE_ROW, etag);
-  return etags;
-}
-
-function instanceFilter(query: InstanceFilter, keys: InstanceRowKeys): string {
-  const parts = [`(${keys.filter})`];
+function instanceFilter(query: InstanceFilter, layout: HubLayout): string {
+  const parts = [`(${layout.instanceRows})`];
   if (query.runtimeStatus && query.runtimeStatus.length > 0) {
     parts.push(`(${query.runtimeStatus.map((s) => `RuntimeStatus eq ${quote(s)}`).join(' or ')})`);
   }
   if (query.createdTimeFrom) parts.push(`CreatedTime ge ${quote(query.createdTimeFrom.toISOString())}`);
   if (query.createdTimeTo) parts.push(`CreatedTime le ${quote(query.createdTimeTo.toISOString())}`);
-  if (query.instanceIdPrefix) {
-    const prefix = partitionKeyOf(query.instanceIdPrefix);
-    parts.push(`PartitionKey ge ${quote(prefix)} and PartitionKey lt ${quote(`${prefix}\uffff`)}`);
-  }
+  if (query.instanceIdPrefix) parts.push(layout.idPrefix(query.instanceIdPrefix));
   return parts.join(' and ');
 }

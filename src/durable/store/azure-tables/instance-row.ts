@@ -1,7 +1,8 @@
 /** The `instance` row of a partition ⇄ InstanceRecord; the row's ETag is the instance's concurrency token. */
 import type { TableEntity } from '@azure/data-tables';
 import { getText, putText, type EntityProps } from '../../chunked-text.js';
-import { partitionKeyOf } from '../../keys.js';
+import { INSTANCE_ROW } from '../../keys.js';
+import type { HubLayout } from './hub-layout.js';
 import { freshState, type EngineState, type InstanceRecord, type ParentRef } from '../../instance-state.js';
 import type { Row } from './table-store.js';
 import type { RuntimeStatus } from '../../wire-types.js';
@@ -36,11 +37,11 @@ export function recordFromRow(row: Row): InstanceRecord {
   return record;
 }
 
-/** `rowKey`: the hub's name for the instance row (instance-row-key.ts). */
-export function rowFromRecord(record: InstanceRecord, rowKey: string): TableEntity<EntityProps> {
+/** The instance row where and as the hub's layout keeps it (hub-layout.ts). */
+export function rowFromRecord(record: InstanceRecord, layout: HubLayout): TableEntity<EntityProps> {
   const entity: TableEntity<EntityProps> = {
-    partitionKey: partitionKeyOf(record.instanceId),
-    rowKey,
+    partitionKey: layout.partitionOf(record.instanceId),
+    rowKey: layout.rowKeyOf(record.instanceId, INSTANCE_ROW),
     InstanceId: record.instanceId,
     Name: record.name,
     RuntimeStatus: record.status,

@@ -1,11 +1,12 @@
 /**
- * Reads one instance's partition and sorts its rows into record, current history, inbox, outbox and garbage. A read
- * that takes several pages is checked against the instance row afterwards: a commit between two pages would pair the
- * new ETag with old history, so such a read is done again.
+ * Reads one instance's rows and sorts them into record, current history, inbox, outbox and garbage. A read that takes
+ * several pages is checked against the instance row afterwards: a commit between two pages would pair the new ETag
+ * with old history, so such a read is done again. Rows are read as stored and named as the engine names them
+ * (hub-layout.ts) once their payloads are resolved.
  */
 import { getText } from '../../chunked-text.js';
-import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, instanceIdOf, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
-import type { InstanceRowKeys } from './instance-row-key.js';
+import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, OUTBOX_PREFIX, partitionKeyOf } from '../../keys.js';
+import type { HubLayout } from './hub-layout.js';
 import type { LargePayloads } from './large-payloads.js';
 import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../instance-state.js';
 import type { HistoryEventJson } from '../../wire-types.js';
@@ -13,79 +14,93 @@ import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
 import { recordFromRow } from './instance-row.js';
 import type { HubTable, Row } from './table-store.js';
 
-export function quote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 const MAX_SNAPSHOT_ATTEMPTS = 5;
 
 /**
  * Puts large payloads back into one partition's rows as read (large-payloads.ts). History rows of other executions
  * than the instance row's are garbage nobody parses: their blobs are not fetched.
  */
-export async function resolvePartition(payloads: LargePayloads | undefined, rows: Row[], keys: InstanceRowKeys): Promise<void> {
+export async function resolvePartition(payloads: LargePayloads | undefined, rows: Row[], layout: HubLayout): Promise<void> {
   if (!payloads) return;
-  const current = rows.find((r) => keys.is(r.rowKey))?.ExecutionId;
+  const current = rows.find((r) => layout.isInstanceRow(r.rowKey))?.ExecutionId;
   await payloads.resolve(
-    (row) => instanceIdOf(row.partitionKey),
+    (row) => instanceOfRow(layout, row),
     rows,
-    (row) => keys.is(row.rowKey),
-    (row) => !row.rowKey.startsWith(HISTORY_PREFIX) || (typeof current === 'string' && executionOfHistoryRow(row.rowKey) === current),
+    (row) => layout.isInstanceRow(row.rowKey),
+    (row) => {
+      const key = logicalKey(layout, row);
+      return !key.startsWith(HISTORY_PREFIX) || (typeof current === 'string' && executionOfHistoryRow(key) === current);
+    },
   );
 }
 
-export async function readPartition(table: HubTable, instanceId: string, keys: InstanceRowKeys, payloads?: LargePayloads): Promise<PartitionSnapshot> {
-  const partitionKey = partitionKeyOf(instanceId);
+/** The id of the instance a stored row belongs to ('' for none: the hub partition's rows). */
+export function instanceOfRow(layout: HubLayout, row: Row): string {
+  return layout.logicalOf(row.partitionKey, row.rowKey)?.instanceId ?? '';
+}
+
+/** The row's key as the engine names it. */
+export function logicalKey(layout: HubLayout, row: Row): string {
+  return layout.logicalOf(row.partitionKey, row.rowKey)?.rowKey ?? row.rowKey;
+}
+
+export async function readPartition(table: HubTable, instanceId: string, layout: HubLayout, payloads?: LargePayloads): Promise<PartitionSnapshot> {
   for (let attempt = 1; ; attempt++) {
-    const { rows, pages } = await table.listPages(`PartitionKey eq ${quote(partitionKey)}`);
-    await resolvePartition(payloads, rows, keys);
-    const snap = sortRows(partitionKey, rows, keys);
+    const { rows, pages } = await table.listPages(layout.rowsOf(instanceId));
+    await resolvePartition(payloads, rows, layout);
+    const snap = sortRows(instanceId, rows, layout);
     if (pages <= 1 || attempt >= MAX_SNAPSHOT_ATTEMPTS) {
-      if (pages > 1 && !(await sameRecord(table, snap, keys))) throw new Error(`partition of ${instanceId} keeps changing while it is read`);
+      if (pages > 1 && !(await sameRecord(table, instanceId, snap, layout))) throw new Error(`partition of ${instanceId} keeps changing while it is read`);
       return snap;
     }
-    if (await sameRecord(table, snap, keys)) return snap;
+    if (await sameRecord(table, instanceId, snap, layout)) return snap;
   }
 }
 
 /** The instance row is still the one the snapshot holds (no commit happened while the pages were read). */
-async function sameRecord(table: HubTable, snap: PartitionSnapshot, keys: InstanceRowKeys): Promise<boolean> {
-  const now = await table.get(snap.partitionKey, keys.of(snap.partitionKey));
+async function sameRecord(table: HubTable, instanceId: string, snap: PartitionSnapshot, layout: HubLayout): Promise<boolean> {
+  const now = await table.get(layout.partitionOf(instanceId), layout.rowKeyOf(instanceId, INSTANCE_ROW));
   return now?.etag === snap.record?.etag;
 }
 
 /** The most rows the service returns in one page. */
 const SCAN_PAGE_ROWS = 1_000;
 
+/** One instance's rows as a page of a scan brings them, in key order. */
+interface InstanceRows {
+  instanceId: string;
+  rows: Row[];
+}
+
 /**
- * Every partition of the table from one scan in key order (a page at a time, so a big hub is never held in memory at
- * once). A partition whose rows straddle two pages is left out: a commit between the two reads could pair a new
- * ETag with old history, which a one-page read cannot.
+ * Every instance of the table from one scan in key order (a page at a time, so a big hub is never held in memory at
+ * once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is left out: a
+ * commit between the two reads could pair a new ETag with old history, which a one-page read cannot.
  */
 export async function scanPartitions(
   table: HubTable,
   visit: (snap: PartitionSnapshot) => void,
-  keys: InstanceRowKeys,
+  layout: HubLayout,
   pageRows = SCAN_PAGE_ROWS,
   payloads?: LargePayloads,
 ): Promise<void> {
-  let pending: { partitionKey: string; rows: Row[] } | undefined; // the last partition of a page: may go on
+  let pending: InstanceRows | undefined; // the last instance of a page: may go on
   let straddling: string | undefined;
-  const emit = async (group: { partitionKey: string; rows: Row[] }): Promise<void> => {
-    await resolvePartition(payloads, group.rows, keys);
-    const snap = sortRows(group.partitionKey, group.rows, keys);
+  const emit = async (group: InstanceRows): Promise<void> => {
+    await resolvePartition(payloads, group.rows, layout);
+    const snap = sortRows(group.instanceId, group.rows, layout);
     if (snap.record) visit(snap);
   };
   let token: string | undefined;
   do {
     const page = await table.page(undefined, pageRows, token);
-    const groups = groupByPartition(page.rows);
+    const groups = groupByInstance(page.rows, layout);
     for (const [i, group] of groups.entries()) {
-      const continues = i === 0 && (pending?.partitionKey === group.partitionKey || straddling === group.partitionKey);
+      const continues = i === 0 && (pending?.instanceId === group.instanceId || straddling === group.instanceId);
       if (i === 0 && pending && !continues) await emit(pending);
       if (i === 0) pending = undefined;
       if (continues) {
-        straddling = group.partitionKey;
+        straddling = group.instanceId;
         continue;
       }
       if (i === groups.length - 1) pending = group;
@@ -93,52 +108,56 @@ export async function scanPartitions(
     }
     token = page.continuationToken;
   } while (token);
-  if (pending && pending.partitionKey !== straddling) await emit(pending);
+  if (pending && pending.instanceId !== straddling) await emit(pending);
 }
 
-function groupByPartition(rows: Row[]): { partitionKey: string; rows: Row[] }[] {
-  const groups: { partitionKey: string; rows: Row[] }[] = [];
+/** Consecutive rows of the same instance; the hub partition's rows are left out. */
+function groupByInstance(rows: Row[], layout: HubLayout): InstanceRows[] {
+  const groups: InstanceRows[] = [];
   for (const row of rows) {
+    const instanceId = layout.logicalOf(row.partitionKey, row.rowKey)?.instanceId;
+    if (instanceId === undefined) continue;
     const last = groups[groups.length - 1];
-    if (last?.partitionKey === row.partitionKey) last.rows.push(row);
-    else groups.push({ partitionKey: row.partitionKey, rows: [row] });
+    if (last?.instanceId === instanceId) last.rows.push(row);
+    else groups.push({ instanceId, rows: [row] });
   }
   return groups;
 }
 
-/** The stored inbox of one partition alone (a targeted read after this process wrote a message there). */
-export async function readInbox(table: HubTable, partitionKey: string, payloads?: LargePayloads): Promise<InboxEntry[]> {
-  const rows = await table.list(`PartitionKey eq ${quote(partitionKey)} and RowKey ge ${quote(INBOX_PREFIX)} and RowKey lt ${quote(`${INBOX_PREFIX}~`)}`);
-  await payloads?.resolve((row) => instanceIdOf(row.partitionKey), rows, () => false);
-  return sortInbox(rows.map(inboxEntryOf));
+/** The stored inbox of one instance alone (a targeted read after this process wrote a message there). */
+export async function readInbox(table: HubTable, instanceId: string, layout: HubLayout, payloads?: LargePayloads): Promise<InboxEntry[]> {
+  const rows = await table.list(layout.rowsOf(instanceId, INBOX_PREFIX));
+  await payloads?.resolve(() => instanceId, rows, () => false);
+  return sortInbox(rows.map((row) => inboxEntryOf(row, logicalKey(layout, row))));
 }
 
-function inboxEntryOf(row: Row): InboxEntry {
-  return { rowKey: row.rowKey, at: Number(row.At ?? 0), message: JSON.parse(getText(row, 'Msg') ?? '{}') as InboxMessage };
+function inboxEntryOf(row: Row, rowKey: string): InboxEntry {
+  return { rowKey, at: Number(row.At ?? 0), message: JSON.parse(getText(row, 'Msg') ?? '{}') as InboxMessage };
 }
 
-function sortRows(partitionKey: string, rows: Row[], keys: InstanceRowKeys): PartitionSnapshot {
-  const snap: PartitionSnapshot = { partitionKey, history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] };
-  const instanceRow = rows.find((r) => keys.is(r.rowKey));
+function sortRows(instanceId: string, rows: Row[], layout: HubLayout): PartitionSnapshot {
+  const snap: PartitionSnapshot = { partitionKey: partitionKeyOf(instanceId), history: [], historyRows: [], inbox: [], outbox: [], staleHistory: [] };
+  const instanceRow = rows.find((r) => layout.isInstanceRow(r.rowKey));
   if (instanceRow) snap.record = recordFromRow(instanceRow);
   for (const row of rows) {
-    if (row.rowKey.startsWith(HISTORY_PREFIX)) {
-      if (snap.record && executionOfHistoryRow(row.rowKey) === snap.record.executionId) {
+    const key = logicalKey(layout, row);
+    if (key.startsWith(HISTORY_PREFIX)) {
+      if (snap.record && executionOfHistoryRow(key) === snap.record.executionId) {
         snap.history.push(...(JSON.parse(getText(row, 'Events') ?? '[]') as HistoryEventJson[]));
-        snap.historyRows.push(row.rowKey);
+        snap.historyRows.push(key);
       } else {
-        snap.staleHistory.push(row.rowKey);
+        snap.staleHistory.push(key);
       }
-    } else if (row.rowKey.startsWith(INBOX_PREFIX)) {
-      snap.inbox.push(inboxEntryOf(row));
-    } else if (row.rowKey.startsWith(OUTBOX_PREFIX)) {
-      snap.outbox.push(outboxEntryOf(row));
+    } else if (key.startsWith(INBOX_PREFIX)) {
+      snap.inbox.push(inboxEntryOf(row, key));
+    } else if (key.startsWith(OUTBOX_PREFIX)) {
+      snap.outbox.push(outboxEntryOf(instanceId, key, row));
     }
   }
   sortInbox(snap.inbox);
   return snap;
 }
 
-export function outboxEntryOf(row: Row): OutboxEntry {
-  return { instanceId: instanceIdOf(row.partitionKey), rowKey: row.rowKey, messages: JSON.parse(getText(row, 'Msgs') ?? '[]') as OutboxMessage[] };
+function outboxEntryOf(instanceId: string, rowKey: string, row: Row): OutboxEntry {
+  return { instanceId, rowKey, messages: JSON.parse(getText(row, 'Msgs') ?? '[]') as OutboxMessage[] };
 }

@@ -4,7 +4,7 @@ import { approxEntityBytes, putText, wireBytes, type EntityProps } from '../../c
 import { entityJson, type EntityTexts } from './batch-wire.js';
 import { inboxEntity } from './inbox-rows.js';
 import { rowFromRecord } from './instance-row.js';
-import type { InstanceRowKeys } from './instance-row-key.js';
+import type { HubLayout } from './hub-layout.js';
 import { historyRowKey, outboxRowKey } from '../../keys.js';
 import type { InstanceRecord } from '../../instance-state.js';
 import type { PartitionSnapshot, PreparedStep } from '../hub-store.js';
@@ -19,6 +19,11 @@ export interface BuiltStep extends PreparedStep {
   actions: TransactionAction[];
   /** The JSON body of each entity written, made once while sizing the step and sent as it is. */
   texts: EntityTexts;
+  instanceId: string;
+  /** The partition it writes (its instance's; a group commit joins steps of one partition). */
+  partition: string;
+  /** The request bytes it adds to a transaction. */
+  bytes: number;
 }
 
 /**
@@ -27,12 +32,14 @@ export interface BuiltStep extends PreparedStep {
  */
 export type OffloadRows = (entities: EntityProps[], instanceRow?: EntityProps) => void;
 
-export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: InstanceRowKeys, offload?: OffloadRows): BuiltStep {
-  const pk = snap.partitionKey;
+export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, layout: HubLayout, offload?: OffloadRows): BuiltStep {
+  const instanceId = instanceIdOf(snap.partitionKey);
+  const pk = layout.partitionOf(instanceId);
+  const key = (logical: string): string => layout.rowKeyOf(instanceId, logical);
   const actions: TransactionAction[] = [];
   const sized: EntityProps[] = [];
   const texts = new Map<object, string>();
-  const result: BuiltStep = { actions, texts, historyRows: [], deletedHistory: [], operations: 0 };
+  const result: BuiltStep = { actions, texts, instanceId, partition: pk, bytes: 0, historyRows: [], deletedHistory: [], operations: 0 };
   let stale = snap.staleHistory;
   let instanceRow: EntityProps | undefined;
   if (plan.record && snap.record) {
@@ -45,38 +52,40 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
     if (plan.historyEvents.length > 0 && execution === rec.executionId) {
       const seq = rec.historySeq++;
       chunkEvents(plan.historyEvents).forEach((text, part) => {
-        const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: historyRowKey(execution, seq, part) };
-        result.historyRows.push(entity.rowKey);
+        const rowKey = historyRowKey(execution, seq, part);
+        const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: key(rowKey) };
+        result.historyRows.push(rowKey);
         putText(entity, 'Events', text);
         actions.push(['create', entity]);
         sized.push(entity);
       });
     }
     if (plan.outbox.length > 0) {
-      const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: outboxRowKey(rec.outboxSeq++) };
+      const rowKey = outboxRowKey(rec.outboxSeq++);
+      const entity: TableEntity<EntityProps> = { partitionKey: pk, rowKey: key(rowKey) };
       putText(entity, 'Msgs', JSON.stringify(plan.outbox));
       actions.push(['create', entity]);
       sized.push(entity);
-      result.outbox = { instanceId: instanceIdOf(pk), rowKey: entity.rowKey, messages: plan.outbox };
+      result.outbox = { instanceId, rowKey, messages: plan.outbox };
     }
-    const row = rowFromRecord(rec, keys.of(pk));
+    const row = rowFromRecord(rec, layout);
     instanceRow = row;
     actions.unshift(['update', row, 'Replace', { etag: snap.record.etag }]);
     sized.push(row);
   }
   for (const insert of plan.inboxInserts) {
-    const entity = inboxEntity(pk, insert.rowKey, insert.at, insert.message);
+    const entity = inboxEntity(layout, instanceId, insert.rowKey, insert.at, insert.message);
     actions.push(['create', entity]);
     sized.push(entity);
   }
   // Only stored rows are deleted: a message held in memory (an activity result, the start of a new execution run in
   // this same commit) has no row.
   const storedRows = new Set(snap.inbox.filter((e) => !e.volatile).map((e) => e.rowKey));
-  for (const rowKey of plan.consumed) if (storedRows.has(rowKey)) actions.push(['delete', { partitionKey: pk, rowKey }]);
+  for (const rowKey of plan.consumed) if (storedRows.has(rowKey)) actions.push(['delete', { partitionKey: pk, rowKey: key(rowKey) }]);
   // Garbage of earlier executions goes along while the transaction has room.
   for (const rowKey of stale) {
     if (actions.length >= MAX_TRANSACTION_OPS) break;
-    actions.push(['delete', { partitionKey: pk, rowKey }]);
+    actions.push(['delete', { partitionKey: pk, rowKey: key(rowKey) }]);
     result.deletedHistory.push(rowKey);
   }
   offload?.(sized, instanceRow);
@@ -84,6 +93,7 @@ export function buildTransaction(snap: PartitionSnapshot, plan: StepPlan, keys: 
   // The entity limit counts UTF-16 units; the transaction limit counts the request body's UTF-8 bytes on the wire.
   const total = sized.reduce((sum, e) => sum + wireBytes(e, wireText(e, texts)), 0) + actions.length * TRANSACTION_OP_OVERHEAD_BYTES;
   result.operations = actions.length;
+  result.bytes = total;
   if (biggest > MAX_ENTITY_BYTES) result.tooLarge = `a row of ${biggest} bytes`;
   else if (total > MAX_TRANSACTION_BYTES) result.tooLarge = `a transaction of ${total} bytes`;
   else if (actions.length > MAX_TRANSACTION_OPS) {

@@ -58,6 +58,23 @@ const requestDuration = once('durable_storage_request_duration_seconds', () => n
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 }));
 
+const groupSizes = once('durable_group_commit_steps', () => new Histogram({
+  name: 'durable_group_commit_steps',
+  help: 'Steps one transaction of the task hub committed (group commit: steps of one partition go together)',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+}));
+
+const grouped = { transactions: 0, steps: 0 };
+
+/** One step transaction went out with `steps` steps in it (group-commit.ts). */
+export const groupCommitSteps = {
+  observe(steps: number): void {
+    grouped.transactions++;
+    grouped.steps += steps;
+    groupSizes.observe(steps);
+  },
+};
+
 /** A snapshot of the counters since the process started. */
 export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, number>>; total: number } {
   const calls: Partial<Record<StorageCallKind, number>> = {};
@@ -72,6 +89,7 @@ export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, nu
 function report(): void {
   const line = {
     storageMetrics: storageCallCounts(),
+    groupCommit: { ...grouped },
     rssBytes: process.memoryUsage().rss,
     cpuMicros: process.cpuUsage(),
     at: Date.now(),

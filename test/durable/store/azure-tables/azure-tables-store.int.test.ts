@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAzureTablesStore, type AzureTablesStore } from '../../../../src/durable/store/azure-tables/azure-tables-store.js';
-import { HASHED_KEYS, LEGACY_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { LEGACY_LAYOUT } from '../../../../src/durable/store/azure-tables/hub-layout.js';
+import { storageCallCounts } from '../../../../src/durable/store/azure-tables/storage-metrics.js';
+import type { PartitionSnapshot } from '../../../../src/durable/store/hub-store.js';
 import { startTransaction } from '../../../../src/durable/store/azure-tables/inbox-rows.js';
 import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
 import { HUB_PARTITION, INSTANCE_ROW, LAYOUT_ROW, LEASE_ROW, partitionKeyOf } from '../../../../src/durable/keys.js';
@@ -14,29 +16,88 @@ import { hubStoreContract } from '../hub-store-contract.js';
 
 const azurite = useAzurite();
 
+const open = (hub: string, partitionCount?: number): AzureTablesStore =>
+  createAzureTablesStore(azurite.connectionString, hub, testLogger(), { stopping: () => false, budgetMs: 10_000 }, partitionCount);
+
 hubStoreContract('azure tables', async () => {
-  const store = createAzureTablesStore(azurite.connectionString, uniqueHub('contract'), testLogger(), { stopping: () => false, budgetMs: 10_000 });
+  const store = open(uniqueHub('contract'));
   await store.ensureReady();
   return store;
 });
 
-test('a new hub names each instance row after its partition; a hub an earlier version wrote keeps `instance` and works on', async () => {
-  const open = (hub: string): AzureTablesStore => createAzureTablesStore(azurite.connectionString, hub, testLogger(), { stopping: () => false, budgetMs: 10_000 });
+hubStoreContract('azure tables, one partition', async () => {
+  const store = open(uniqueHub('single'), 1);
+  await store.ensureReady();
+  return store;
+});
+
+// A hub of the layout before partitions were shared (its layout row says so): every operation works on as before.
+hubStoreContract('azure tables, a hashed hub of an earlier version', async () => {
+  const hub = uniqueHub('hashed');
+  const table = new HubTable(azurite.connectionString, hub, testLogger(), { stopping: () => false, budgetMs: 10_000 });
+  await table.ensureTable();
+  await table.transact([['create', { partitionKey: HUB_PARTITION, rowKey: LAYOUT_ROW, InstanceRows: 'hashed' }]]);
+  const store = open(hub);
+  assert.equal((await store.keys()).name, 'hashed');
+  return store;
+});
+
+test('a new hub keeps instances in the partitions it was created with, named after them; another count later changes nothing', async () => {
   const clock = new VirtualClock();
-  const fresh = open(uniqueHub('fresh'));
-  const started = newExecution(clock, 'a', 'Orch', '1', clock.now(), undefined);
-  await fresh.startInstance(started.record, started.start);
-  const keys = await fresh.table.list(`PartitionKey eq '${partitionKeyOf('a')}'`);
-  assert.deepEqual(keys.map((r) => r.rowKey).filter((k) => k.startsWith('instance')), [HASHED_KEYS.of(partitionKeyOf('a'))]);
-  assert.equal((await fresh.table.get(HUB_PARTITION, LAYOUT_ROW))?.InstanceRows, 'hashed');
+  const hub = uniqueHub('fresh');
+  const fresh = open(hub, 3);
+  const ids = Array.from({ length: 30 }, (_, i) => `inst/${i}`);
+  for (const id of ids) {
+    const started = newExecution(clock, id, 'Orch', '1', clock.now(), undefined);
+    await fresh.startInstance(started.record, started.start);
+  }
+  const layoutRow = await fresh.table.get(HUB_PARTITION, LAYOUT_ROW);
+  assert.deepEqual([layoutRow?.InstanceRows, layoutRow?.Partitions], ['grouped', 3], 'the layout row names the layout and its count');
+  const rows = await fresh.table.list(`PartitionKey ne '${HUB_PARTITION}'`);
+  assert.deepEqual([...new Set(rows.map((r) => r.partitionKey))].sort(), ['~p00', '~p01', '~p02'], 'thirty instances spread over the three partitions');
+  const instanceRows = rows.filter((r) => r.InstanceId !== undefined);
+  assert.equal(instanceRows.length, 30);
+  for (const row of instanceRows) assert.equal(row.rowKey, `${partitionKeyOf(String(row.InstanceId))} instance`, 'an instance row is named after its instance');
+  const later = open(hub, 8);
+  assert.equal((await later.keys()).partitions, 3, 'the hub keeps its count');
+  assert.deepEqual((await later.wakeTimes()).map((w) => w.instanceId).sort(), [...ids].sort());
+  assert.deepEqual((await later.listInstanceIds({ instanceIdPrefix: 'inst/1' })).sort(), ids.filter((id) => id.startsWith('inst/1')).sort());
+});
+
+test('steps of instances that share a partition commit together, in fewer transactions than steps', async () => {
+  const clock = new VirtualClock();
+  const store = open(uniqueHub('group'), 1);
+  const ids = Array.from({ length: 60 }, (_, i) => `g${i}`);
+  for (const id of ids) {
+    const started = newExecution(clock, id, 'Orch', '1', clock.now(), undefined);
+    await store.startInstance(started.record, started.start);
+  }
+  const snaps: PartitionSnapshot[] = await Promise.all(ids.map((id) => store.loadInstance(id)));
+  const before = storageCallCounts().calls.transaction ?? 0;
+  await Promise.all(
+    snaps.map((snap) => {
+      const record = snap.record;
+      assert.ok(record);
+      return store.commitStep(store.prepareStep(snap, { record: { ...record, status: 'Running' }, historyEvents: [], consumed: snap.inbox.map((e) => e.rowKey), inputs: 1, inboxInserts: [], outbox: [], activities: [] }));
+    }),
+  );
+  const transactions = (storageCallCounts().calls.transaction ?? 0) - before;
+  // 120 operations: at most 100 to a transaction, so at least two.
+  assert.ok(transactions >= 2 && transactions <= 4, `60 steps of one partition in ${transactions} transactions`);
+  for (const id of ids) assert.equal((await store.readInstance(id))?.status, 'Running');
+});
+
+test('a hub an earlier version wrote keeps `instance` and works on', async () => {
+  const clock = new VirtualClock();
 
   // As an earlier version left a hub: its lease row, instance rows named `instance`, no layout row.
   const hub = uniqueHub('legacy');
   const table = new HubTable(azurite.connectionString, hub, testLogger(), { stopping: () => false, budgetMs: 10_000 });
   await table.transact([['create', { partitionKey: HUB_PARTITION, rowKey: LEASE_ROW, Owner: 'old' }]]);
   const old = newExecution(clock, 'b', 'Orch', '2', clock.now(), undefined);
-  await table.transact(startTransaction(old, LEGACY_KEYS.of(partitionKeyOf('b'))));
+  await table.transact(startTransaction(old, LEGACY_LAYOUT));
   const legacy = open(hub);
+  assert.equal((await legacy.keys()).name, 'legacy');
   const record = await legacy.readInstance('b');
   assert.equal(record?.input, '2', 'the old instance row is found');
   assert.deepEqual((await legacy.wakeTimes()).map((w) => w.instanceId), ['b']);

@@ -21,8 +21,9 @@ import { MemoryStore } from '../../../../src/durable/store/memory/memory-store.j
 import type { HubStore } from '../../../../src/durable/store/hub-store.js';
 import { newExecution } from '../../../../src/durable/instance-start.js';
 import { fuzzParameters } from '../../../support/fuzz.js';
-import { partitionKeyOf } from '../../../../src/durable/keys.js';
-import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { INSTANCE_ROW } from '../../../../src/durable/keys.js';
+import { readHubLayout } from '../../../../src/durable/store/azure-tables/hub-layout.js';
+import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
 import { containerName, decodeMarker, instanceBlobPrefix, LARGE_PAYLOAD_BYTES } from '../../../../src/durable/store/payloads/payload-marker.js';
 import { MAX_PAYLOAD_UNITS } from '../../../../src/durable/storage-limits.js';
 import type { DurableEngineRuntime } from '../../../../src/durable/engine-api.js';
@@ -127,7 +128,8 @@ for (const size of [1, 5, 10]) {
 
 test('a payload just under the threshold stays in its row; just over, it goes to a blob', async () => {
   const table = TableClient.fromConnectionString(azurite.connectionString, hub, { allowInsecureConnection: true });
-  const rowOf = (id: string) => table.getEntity<Record<string, unknown>>(partitionKeyOf(id), HASHED_KEYS.of(partitionKeyOf(id)));
+  const layout = await readHubLayout(new HubTable(azurite.connectionString, hub, testLogger(), { stopping: () => false }));
+  const rowOf = (id: string) => table.getEntity<Record<string, unknown>>(layout.partitionOf(id), layout.rowKeyOf(id, INSTANCE_ROW));
   // JSON text of a string: its characters plus two quotes, one UTF-8 byte each here.
   const under = 'u'.repeat(LARGE_PAYLOAD_BYTES - 2);
   const over = 'o'.repeat(LARGE_PAYLOAD_BYTES - 1);

@@ -9,9 +9,9 @@ import pino from 'pino';
 import { readPartition, scanPartitions } from '../../../../src/durable/store/azure-tables/partition-snapshot.js';
 import { HubTable } from '../../../../src/durable/store/azure-tables/table-store.js';
 import { rowFromRecord } from '../../../../src/durable/store/azure-tables/instance-row.js';
-import { HASHED_KEYS } from '../../../../src/durable/store/azure-tables/instance-row-key.js';
+import { groupedLayout, HASHED_LAYOUT, type HubLayout } from '../../../../src/durable/store/azure-tables/hub-layout.js';
 import { newExecution } from '../../../../src/durable/instance-start.js';
-import { instanceIdOf, partitionKeyOf } from '../../../../src/durable/keys.js';
+import { instanceIdOf } from '../../../../src/durable/keys.js';
 import type { PartitionSnapshot } from '../../../../src/durable/store/hub-store.js';
 import { useAzurite } from '../../../support/azurite.js';
 import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
@@ -22,28 +22,31 @@ const azurite = useAzurite();
 const clock = new VirtualClock();
 let tables = 0;
 
-/** Partition i holds its instance row and `extra[i]` inbox rows; with `withRecord[i]` false, no instance row. */
-async function fill(table: HubTable, extra: number[], withRecord: boolean[]): Promise<string[]> {
+/** Instance i holds its instance row and `extra[i]` inbox rows; with `withRecord[i]` false, no instance row. */
+async function fill(table: HubTable, layout: HubLayout, extra: number[], withRecord: boolean[]): Promise<string[]> {
   const ids = extra.map((_, i) => `inst-${String(i).padStart(3, '0')}`);
   for (const [i, id] of ids.entries()) {
-    const pk = partitionKeyOf(id);
-    const rows = Array.from({ length: extra[i] ?? 0 }, (_, r) => ['create', { partitionKey: pk, rowKey: `i~${String(r).padStart(4, '0')}`, At: r, Msg: '{"type":"resume"}' }] as const);
-    if (withRecord[i]) rows.unshift(['create', rowFromRecord(newExecution(clock, id, 'Orch', '1', clock.now(), undefined).record, HASHED_KEYS.of(pk))] as never);
+    const pk = layout.partitionOf(id);
+    const rows = Array.from({ length: extra[i] ?? 0 }, (_, r) => ['create', { partitionKey: pk, rowKey: layout.rowKeyOf(id, `i~${String(r).padStart(4, '0')}`), At: r, Msg: '{"type":"resume"}' }] as const);
+    if (withRecord[i]) rows.unshift(['create', rowFromRecord(newExecution(clock, id, 'Orch', '1', clock.now(), undefined).record, layout)] as never);
     for (let k = 0; k < rows.length; k += 100) await table.transact(rows.slice(k, k + 100).map((r) => [...r]) as never);
   }
   return ids;
 }
 
-test('every partition within one page is handed over as a partition read gives it; a straddling one is left out', async () => {
+// One partition per instance (hashed), or all instances in one shared partition (grouped): either way an instance's
+// rows are contiguous in key order, in the order of the ids.
+test('every instance within one page is handed over as a read of it gives it; a straddling one is left out', async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.tuple(fc.nat({ max: 6 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
       fc.integer({ min: 1, max: 9 }),
-      async (parts, pageRows) => {
+      fc.constantFrom(HASHED_LAYOUT, groupedLayout(1)),
+      async (parts, pageRows, layout) => {
         const table = new HubTable(azurite.connectionString, `Scan${tables++}`, pino({ level: 'silent' }), { stopping: () => false, budgetMs: 10_000 });
-        const ids = await fill(table, parts.map(([n]) => n), parts.map(([, r]) => r));
+        const ids = await fill(table, layout, parts.map(([n]) => n), parts.map(([, r]) => r));
         const seen: PartitionSnapshot[] = [];
-        await scanPartitions(table, (s) => seen.push(s), HASHED_KEYS, pageRows);
+        await scanPartitions(table, (s) => seen.push(s), layout, pageRows);
 
         // Where the pages break, from the row counts: partition i holds rows [start, end) of the table.
         let start = 0;
@@ -55,8 +58,8 @@ test('every partition within one page is handed over as a partition read gives i
           if (withRecord && onePage) expectedIds.push(ids[i] as string);
           start = end;
         }
-        assert.deepEqual(seen.map((s) => instanceIdOf(s.partitionKey)), expectedIds, `pages of ${pageRows}`);
-        for (const s of seen) assert.deepEqual(s, await readPartition(table, instanceIdOf(s.partitionKey), HASHED_KEYS));
+        assert.deepEqual(seen.map((s) => instanceIdOf(s.partitionKey)), expectedIds, `pages of ${pageRows}, ${layout.name}`);
+        for (const s of seen) assert.deepEqual(s, await readPartition(table, instanceIdOf(s.partitionKey), layout));
         await table.client.deleteTable();
       },
     ),
