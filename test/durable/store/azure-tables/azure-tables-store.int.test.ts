@@ -62,6 +62,20 @@ test('a new hub keeps instances in the partitions it was created with, named aft
   assert.equal((await later.keys()).partitions, 3, 'the hub keeps its count');
   assert.deepEqual((await later.wakeTimes()).map((w) => w.instanceId).sort(), [...ids].sort());
   assert.deepEqual((await later.listInstanceIds({ instanceIdPrefix: 'inst/1' })).sort(), ids.filter((id) => id.startsWith('inst/1')).sort());
+  // Pages merge the partitions in id order ("inst/1" before "inst/10"), whatever their size.
+  const inIdOrder = [...ids].sort();
+  assert.deepEqual(await later.listInstanceIds({}), inIdOrder);
+  for (const top of [1, 7, 30]) {
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await later.pageInstances({}, top, token);
+      assert.ok(page.records.length <= top);
+      paged.push(...page.records.map((r) => r.instanceId));
+      token = page.continuationToken;
+    } while (token);
+    assert.deepEqual(paged, inIdOrder, `pages of ${top}`);
+  }
 });
 
 test('steps of instances that share a partition commit together, in fewer transactions than steps', async () => {
