@@ -6,7 +6,7 @@
  * - cut(): every connection is reset and new ones are refused until restore();
  * - loseResponses(true): requests still reach storage (and commit), but their answers are swallowed and the
  *   connection is reset: the "lost response" a retry then trips over; loseNext('transaction') does it to the next
- *   request of that kind alone;
+ *   request of that kind alone; loseEvery('transaction', n) to every n-th of that kind from then on (0: stops);
  * - hold('transaction'): requests of that kind never reach storage (nor get an answer) until hold(undefined), which
  *   drops them: the client hangs there, as one killed at that instant would have left things; held() counts them.
  */
@@ -30,6 +30,7 @@ export interface StorageProxy {
   restore(): void;
   loseResponses(on: boolean): void;
   loseNext(kind: CallKind): void;
+  loseEvery(kind: CallKind, n: number): void;
   hold(kind: CallKind | undefined): void;
   held(): number;
   close(): Promise<void>;
@@ -53,6 +54,7 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   let down = false;
   let losing = false;
   let loseKind: CallKind | undefined;
+  let every: { kind: CallKind; n: number; seen: number } | undefined;
   let holding: CallKind | undefined;
   const held = new Set<IncomingMessage>();
   const clients = new Set<Socket>();
@@ -64,7 +66,8 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     res.on('close', () => {
       if (!res.writableFinished || res.statusCode === 408 || res.statusCode === 429 || res.statusCode >= 500) tally[kind]++;
     });
-    const lose = losing || loseKind === kind;
+    const nth = every?.kind === kind && ++every.seen % every.n === 0;
+    const lose = losing || loseKind === kind || nth;
     if (loseKind === kind) loseKind = undefined;
     if (holding !== undefined && kind === holding) {
       held.add(req);
@@ -120,6 +123,9 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     },
     restore() {
       down = false;
+    },
+    loseEvery(kind: CallKind, n: number) {
+      every = n > 0 ? { kind, n, seen: 0 } : undefined;
     },
     loseNext(kind: CallKind) {
       loseKind = kind;

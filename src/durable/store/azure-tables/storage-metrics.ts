@@ -75,6 +75,11 @@ export const groupCommitSteps = {
   },
 };
 
+/** Step transactions and the steps they held, since the process started. */
+export function groupCommitTotals(): { transactions: number; steps: number } {
+  return { ...grouped };
+}
+
 /** A snapshot of the counters since the process started. */
 export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, number>>; total: number } {
   const calls: Partial<Record<StorageCallKind, number>> = {};
@@ -89,7 +94,7 @@ export function storageCallCounts(): { calls: Partial<Record<StorageCallKind, nu
 function report(): void {
   const line = {
     storageMetrics: storageCallCounts(),
-    groupCommit: { ...grouped },
+    groupCommit: groupCommitTotals(),
     rssBytes: process.memoryUsage().rss,
     cpuMicros: process.cpuUsage(),
     at: Date.now(),
