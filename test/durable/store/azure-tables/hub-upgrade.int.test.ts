@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TransactionAction } from '@azure/data-tables';
 import { createAzureTablesStore, type AzureTablesStore } from '../../../../src/durable/store/azure-tables/azure-tables-store.js';
-import { HASHED_LAYOUT, LEGACY_LAYOUT } from '../../../../src/durable/store/azure-tables/hub-layout.js';
 import { upgradeHub, type HubUpgradeOptions } from '../../../../src/durable/store/azure-tables/hub-upgrade.js';
 import { HubInUseError } from '../../../../src/durable/store/azure-tables/hub-sole-access.js';
 import { TableLeaseStore } from '../../../../src/durable/store/azure-tables/lease-store.js';
