@@ -18,6 +18,7 @@ import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS, TRANSACTION_OP_OVERHEAD_BYT
 import { entityJson } from './batch-wire.js';
 import { groupedLayout, HASHED_LAYOUT, LEGACY_LAYOUT, quote, UPGRADING, type HubLayout } from './hub-layout.js';
 import { takeSoleAccess, type SoleAccessOptions } from './hub-sole-access.js';
+import { pool } from './pool.js';
 import { validateTaskHubName } from '../../names.js';
 import { HubTable, type Row } from './table-store.js';
 
@@ -48,6 +49,8 @@ const OLD_PARTITIONS = `PartitionKey lt ${quote('~')} or PartitionKey ge ${quote
 /** Rows read at a time when looking for the next partitions to move. */
 const PAGE_ROWS = 100;
 const PROGRESS_EVERY_MS = 5_000;
+/** Instances moved at once (1,000 instances of two rows on Azurite: 4.6 s one at a time, 3.0 s eight at once). */
+const MOVES_AT_ONCE = 8;
 
 /** Moves every instance of a `hashed` or `legacy` hub into the `grouped` layout (see the file's comment). */
 export async function upgradeHub(table: HubTable, options: HubUpgradeOptions): Promise<HubUpgradeResult> {
@@ -101,7 +104,8 @@ async function moveInstances(table: HubTable, from: HubLayout, to: HubLayout, lo
   const moved = { instances: 0, rows: 0 };
   let said = performance.now();
   for (let partitions = await nextPartitions(table); partitions.length > 0; partitions = await nextPartitions(table)) {
-    for (const partition of partitions) {
+    // Instances are independent of each other: several move at once (a crash leaves each in one place or both).
+    await pool(partitions, MOVES_AT_ONCE, async (partition) => {
       const rows = await moveInstance(table, partition, from, to);
       moved.instances += rows.some((row) => from.isInstanceRow(row.rowKey)) ? 1 : 0;
       moved.rows += rows.length;
@@ -109,7 +113,7 @@ async function moveInstances(table: HubTable, from: HubLayout, to: HubLayout, lo
         log.info(`hub upgrade: ${moved.instances} instances moved so far`);
         said = performance.now();
       }
-    }
+    });
   }
   return moved;
 }
