@@ -13,7 +13,7 @@ import { ActivityRunner } from './runtime/activity-runner.js';
 import { BackgroundWork } from './runtime/background-work.js';
 import { ClientOperations } from './client-operations.js';
 import type { EngineContext } from './engine-context.js';
-import { HubLease } from './lease/hub-lease.js';
+import { DEFAULT_LEASE_TIMING, HubLease } from './lease/hub-lease.js';
 import { exposeEngineGauges } from './engine-metrics.js';
 import { DurableConfigError } from './errors.js';
 import { validateTaskHubName } from './names.js';
@@ -61,8 +61,8 @@ export interface EngineTuning {
 }
 
 const DEFAULTS: Required<EngineTuning> = {
-  leaseDurationMs: 30_000,
-  leaseRenewEveryMs: 10_000,
+  leaseDurationMs: DEFAULT_LEASE_TIMING.durationMs,
+  leaseRenewEveryMs: DEFAULT_LEASE_TIMING.renewEveryMs,
   safetyScanIntervalMs: 30_000,
   wakePollIntervalMs: 500,
   maxConcurrentSteps: 8,

@@ -22,3 +22,6 @@ export type { Clock } from './clock/clock.js';
 export { SystemClock } from './clock/system-clock.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { parseConnectionString } from './store/azure-tables/connection-string.js';
+export { DEFAULT_PARTITIONS } from './store/azure-tables/hub-layout.js';
+export { upgradeTaskHub, type HubUpgradeResult } from './store/azure-tables/hub-upgrade.js';
+export { HubInUseError } from './store/azure-tables/hub-sole-access.js';

@@ -77,6 +77,19 @@ export function taskHubNameSetting(name: string, where: string): string {
   }
 }
 
+/** Default task hub name when neither the caller nor host.json names one (as `func start` uses locally). */
+export const DEFAULT_TASK_HUB = 'TestHubName';
+
+/**
+ * The task hub: `explicit` (the TaskHubName setting) when given, else host.json's hubName, else DEFAULT_TASK_HUB;
+ * an error names the setting it came from (host.json names its own field when it reads it).
+ */
+export function taskHubNameOf(explicit: string | undefined, hostJson: HostJsonSettings): string {
+  return explicit !== undefined
+    ? taskHubNameSetting(explicit, 'TaskHubName')
+    : taskHubNameSetting(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
+}
+
 /** Reads the app's host.json (absent file: defaults). */
 export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.env): HostJsonSettings {
   const file = path.join(appDir, 'host.json');

@@ -6,7 +6,7 @@ import { createDurableHttpApi } from './durable-http-api/index.js';
 import type { DurableHttpApi } from './durable-http-api/http-api-types.js';
 import { HostError } from './host-error.js';
 import { createHostLogger } from './log-safety.js';
-import { readHostJson, taskHubNameSetting, type HostJsonSettings } from './host-json.js';
+import { readHostJson, taskHubNameOf, type HostJsonSettings } from './host-json.js';
 import { buildHttpRoutes, type HttpRoute } from './http/http-functions.js';
 import { edgeLimitsFromSettings, type EdgeLimits } from './http/edge-limits.js';
 import { buildHostKeys, checkKey, isKeyless, NO_KEYS, type HostKeys } from './http/host-keys.js';
@@ -20,8 +20,6 @@ import type { AppStartContext, HookContext } from './worker/core-types.js';
 import { ignoreUnsupportedSetting, loadApp, releaseApp } from './worker/load-app.js';
 import type { WorkerApp } from './worker/worker-app.js';
 
-/** Default task hub name when neither the caller nor host.json names one (as `func start` uses locally). */
-export const DEFAULT_TASK_HUB = 'TestHubName';
 /** stop() gives up waiting after this long. */
 export const STOP_DEADLINE_MS = 10_000;
 /** stop() waits this long for running timer functions before it shuts the engine down. */
@@ -137,10 +135,7 @@ function hostSettings(options: StartHostOptions): HostSettings {
     throw new HostError('KEY_REQUIRED', `listening on ${hostname} needs a host key (FUNCTIONS_HOST_KEY); without one the host stays on 127.0.0.1`);
   }
   const hostJson = readHostJson(options.appDir, env);
-  // Named by where it came from (host.json names its own field when it reads it).
-  const taskHubName = options.taskHubName !== undefined
-    ? taskHubNameSetting(options.taskHubName, 'TaskHubName')
-    : taskHubNameSetting(hostJson.hubName() ?? DEFAULT_TASK_HUB, 'host.json extensions.durableTask.hubName');
+  const taskHubName = taskHubNameOf(options.taskHubName, hostJson);
   const httpLimits = { ...edgeLimitsFromSettings(env), ...options.httpLimits };
   return { logger, env, clock: options.clock ?? new SystemClock(), keys, hostname, hostJson, httpLimits, taskHubName };
 }

@@ -3,7 +3,6 @@
  * Reads settings like `func start` (local.settings.json Values fill unset environment variables), starts the
  * host, and stops it cleanly on SIGTERM/SIGINT.
  */
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { describeConnectionString, describeStorageAuthFailure } from './connection-string.js';
 import { startHost, type RunningHost } from './host.js';
@@ -12,19 +11,8 @@ import { isKeyless, loadHostKeys, type HostKeys } from './http/host-keys.js';
 import { createHostLogger } from './log-safety.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { orchestratorThreadsSetting } from './worker/episode-threads.js';
-import { applyLocalSettings, readLocalSettings } from './local-settings.js';
+import { loadAppFolder, logLevel } from './process-settings.js';
 import { resolveStorageConnection } from './storage-settings.js';
-
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** LOG_LEVEL is the one setting read before the logger exists: a bad one gets its own clear line. */
-function logLevel(env: NodeJS.ProcessEnv): string {
-  const level = (env.LOG_LEVEL ?? '').trim() || 'info';
-  if (!LEVELS.includes(level)) {
-    throw new HostError('BAD_SETTING', `LOG_LEVEL must be one of ${LEVELS.join(', ')}, not "${level}"`);
-  }
-  return level;
-}
 
 /**
  * Asynchronous stdout: lines written while a write is in flight go out together in the next one (fewer system calls
@@ -65,10 +53,8 @@ function describeKeys(keys: HostKeys): string {
 async function main(): Promise<void> {
   // First, before the app and the engine allocate anything (heap-growth.ts).
   limitHeapGrowth();
-  const appDir = path.resolve(process.argv[2] ?? process.env.FUNCTIONS_APP_DIR ?? process.cwd());
-  const local = readLocalSettings(appDir);
-  applyLocalSettings(local.values);
   const env = process.env;
+  const { appDir, local } = loadAppFolder(process.argv, env);
   logger = createLogger(logLevel(env));
 
   const connectionString = resolveStorageConnection(env.AzureWebJobsStorage);

@@ -31,6 +31,9 @@ export interface LeaseTiming {
   safetyMarginMs?: number;
 }
 
+/** The engine's lease: others wait 30 s for a renewal, the owner renews every 10 s (a third of it). */
+export const DEFAULT_LEASE_TIMING: LeaseTiming = { durationMs: 30_000, renewEveryMs: 10_000 };
+
 export interface HubLeaseOptions {
   store: LeaseStore;
   workerId: string;

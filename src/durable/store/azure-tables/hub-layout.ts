@@ -14,7 +14,9 @@
  *   a row through its RowKey index first and then filters by PartitionKey, so a hub of `legacy` rows scanned every
  *   instance row on each write.
  *
- * The `~hub`/`layout` row says which (read once per store). Filters built here are OData text for HubTable.
+ * The `~hub`/`layout` row says which (read once per store); while an upgrade from `hashed` or `legacy` to `grouped` is
+ * under way (hub-upgrade.ts) it says `upgrading` and no store works on the hub. Filters built here are OData text for
+ * HubTable.
  */
 import { createHash } from 'node:crypto';
 import { HUB_PARTITION, INSTANCE_ROW, instanceIdOf, LAYOUT_ROW, LEASE_ROW, pad, partitionKeyOf } from '../../keys.js';
@@ -150,6 +152,17 @@ function groupedPartition(instanceId: string, count: number): string {
   return `${GROUP_PREFIX}${pad(parseInt(hex16(partitionKeyOf(instanceId)).slice(0, 8), 16) % count, 2)}`;
 }
 
+/**
+ * The layout row of a hub whose upgrade to `grouped` (hub-upgrade.ts) began and has not finished: its instances are
+ * partly moved, so no store may work on it until the upgrade is run again to its end.
+ */
+export const UPGRADING = 'upgrading';
+
+/** What a store says when it meets a hub whose upgrade has not finished. */
+export class HubUpgradingError extends Error {
+  readonly code = 'HUB_UPGRADING';
+}
+
 function byRow(row: Record<string, unknown> | undefined): HubLayout {
   const name = row?.InstanceRows;
   if (name === 'grouped') return groupedLayout(Number(row?.Partitions));
@@ -165,6 +178,9 @@ function byRow(row: Record<string, unknown> | undefined): HubLayout {
  */
 export async function readHubLayout(table: HubTable, partitionCount = DEFAULT_PARTITIONS): Promise<HubLayout> {
   const row = await table.get(HUB_PARTITION, LAYOUT_ROW);
+  if (row?.InstanceRows === UPGRADING) {
+    throw new HubUpgradingError(`task hub ${table.tableName} is being upgraded to shared partitions and the upgrade has not finished: run the hub upgrade (npm run hub:upgrade) again to finish it, then start the hosts`);
+  }
   if (row) return byRow(row);
   const legacy = (await table.get(HUB_PARTITION, LEASE_ROW)) !== undefined;
   const decided = legacy ? { InstanceRows: 'legacy' } : { InstanceRows: 'grouped', Partitions: groupedLayout(partitionCount).partitions };

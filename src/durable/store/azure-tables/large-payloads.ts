@@ -14,6 +14,7 @@ import { getText, type EntityProps } from '../../chunked-text.js';
 import type { PayloadBlobStore } from '../payloads/payload-blob-store.js';
 import { decodeMarker, encodeMarker, instanceBlobPrefix, isLarge, newBlobName } from '../payloads/payload-marker.js';
 import { KnownBlobs, type BlobValue } from './known-blobs.js';
+import { pool } from './pool.js';
 import type { Row } from './table-store.js';
 
 const zip = promisify(gzip);
@@ -111,7 +112,7 @@ export class LargePayloads {
 
   /** Writes a commit's blobs (compressed), all of them before it returns. */
   async write(pending: PendingBlob[]): Promise<void> {
-    await pool(pending, async ({ name, text }) => this.blobs.put(name, await zip(Buffer.from(text, 'utf8'))));
+    await pool(pending, TRANSFERS, async ({ name, text }) => this.blobs.put(name, await zip(Buffer.from(text, 'utf8'))));
   }
 
   /**
@@ -151,7 +152,7 @@ export class LargePayloads {
       if (!isInstanceRow(row)) this.known.note(instanceIdOf(row), row.rowKey, found);
     }
     const byRow = new Map<Row, Map<string, BlobValue>>();
-    await pool(jobs, async ({ row, name, blob, units }) => {
+    await pool(jobs, TRANSFERS, async ({ row, name, blob, units }) => {
       const marker = row[name] as string;
       const text = await this.read(blob, units);
       row[name] = text;
@@ -175,13 +176,13 @@ export class LargePayloads {
 
   /** Deletes blobs no row names any more. */
   async deleteBlobs(names: string[]): Promise<void> {
-    await pool(names, (name) => this.blobs.delete(name));
+    await pool(names, TRANSFERS, (name) => this.blobs.delete(name));
   }
 
   /** Garbage is deleted on a best-effort basis: what stays is an orphan that the instance's purge removes. */
   private async deleteQuietly(names: string[]): Promise<void> {
     try {
-      await pool(names, (name) => this.blobs.delete(name));
+      await pool(names, TRANSFERS, (name) => this.blobs.delete(name));
     } catch {
       // left for the purge
     }
@@ -196,22 +197,4 @@ function dropParts(entity: EntityProps, name: string): void {
 
 function blobOf(marker: string): string {
   return decodeMarker(marker)?.blob ?? '';
-}
-
-/** Runs `work` over `items`, at most TRANSFERS at once; the first failure is thrown once all have settled. */
-async function pool<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(TRANSFERS, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }

@@ -110,6 +110,17 @@ export class HubTable {
     return this.created;
   }
 
+  /** Whether the hub's table exists; unlike every other call, this one never creates it. */
+  async exists(): Promise<boolean> {
+    try {
+      await this.client.listEntities({ queryOptions: { filter: `PartitionKey eq '~hub'` } }).byPage({ maxPageSize: 1 }).next();
+      return true;
+    } catch (err) {
+      if (isTableMissing(err)) return false;
+      throw err;
+    }
+  }
+
   async get(partitionKey: string, rowKey: string): Promise<Row | undefined> {
     await this.ensureTable();
     return this.retrying('getEntity', async () => {
