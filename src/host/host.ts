@@ -235,19 +235,9 @@ function stopperOf(parts: { app: WorkerApp; http: HostHttpServer; timers: TimerS
   };
 }
 
-/**
- * Steps at once with orchestrator threads, unless host.json says: a step then also waits for its episode in another
- * thread, and 8 at once (the engine's default) leave the threads idle while the host's thread waits on storage. At
- * 1,000 schedules at 1 s on Azurite with one thread: 542 ticks/s at 8, 618 at 16, 715-727 at 32, 720 at 64
- * (docs/performance.md); without a thread, 32 measured no better than 8.
- */
-export const THREADED_STEPS_AT_ONCE = 32;
-
-/** What host.json says of the engine, with the steps at once that orchestrator threads want. */
-function engineTuning(hostJson: HostJsonSettings, threads: EpisodeThreads | undefined): EngineTuning {
-  const tuning: EngineTuning = { ...hostJson.concurrency, ...(hostJson.partitionCount !== undefined ? { partitionCount: hostJson.partitionCount } : {}) };
-  if (!threads || tuning.maxConcurrentSteps !== undefined) return tuning;
-  return { ...tuning, maxConcurrentSteps: THREADED_STEPS_AT_ONCE };
+/** What host.json says of the engine. */
+function engineTuning(hostJson: HostJsonSettings): EngineTuning {
+  return { ...hostJson.concurrency, ...(hostJson.partitionCount !== undefined ? { partitionCount: hostJson.partitionCount } : {}) };
 }
 
 /** The orchestrator threads, when asked for: episodes go to them from the start (each takes them once loaded). */
@@ -288,7 +278,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       logger,
       workerId: options.workerId ?? osHostname(),
       overridableExistingInstanceStates: settings.hostJson.overridableExistingInstanceStates,
-    }, engineTuning(settings.hostJson, threads));
+    }, engineTuning(settings.hostJson));
     await engine.run();
     cleanups.push(() => engine.shutdown());
     await threads?.ready();

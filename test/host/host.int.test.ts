@@ -53,7 +53,7 @@ test('an explicit task hub name wins over host.json; host.json routePrefix and h
     version: '2.0',
     extensions: {
       http: { routePrefix: '' },
-      durableTask: { hubName: 'FromHostJson', overridableExistingInstanceStates: 'AnyState', maxConcurrentOrchestratorFunctions: 20, maxConcurrentActivityFunctions: 40 },
+      durableTask: { hubName: 'FromHostJson', overridableExistingInstanceStates: 'AnyState', maxConcurrentOrchestratorFunctions: 20, maxConcurrentActivityFunctions: 40, storageProvider: { partitionCount: 2 } },
     },
   });
   const host = await startHost({
@@ -68,7 +68,7 @@ test('an explicit task hub name wins over host.json; host.json routePrefix and h
   try {
     assert.equal(engines[0]?.options.taskHubName, 'Explicit1');
     assert.equal(engines[0]?.options.overridableExistingInstanceStates, 'AnyState');
-    assert.deepEqual(engines[0]?.tuning, { maxConcurrentSteps: 20, maxConcurrentActivities: 40 });
+    assert.deepEqual(engines[0]?.tuning, { maxConcurrentSteps: 20, maxConcurrentActivities: 40, partitionCount: 2 });
     assert.equal((await (await fetch(`${host.url}/hello/root`)).json() as { greeting: string }).greeting, 'Hello, root');
   } finally {
     await host.stop();
@@ -107,6 +107,19 @@ test('host.json: maxConcurrentOrchestratorFunctions and maxConcurrentActivityFun
   fc.assert(
     fc.property(keys, bad, ([key], value) => {
       assert.throws(() => concurrency(value, key), (error: Error) => error.message.includes(`extensions.durableTask.${key} must be a whole number from 1 to 10000`));
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('host.json: storageProvider.partitionCount takes whole numbers 1 to 16, else names the field', () => {
+  const count = (value: unknown): unknown => readHostJson(tempApp({ extensions: { durableTask: { storageProvider: { partitionCount: value } } } })).partitionCount;
+  assert.equal(readHostJson(tempApp({})).partitionCount, undefined, 'absent: the engine default');
+  fc.assert(fc.property(fc.integer({ min: 1, max: 16 }), (n) => assert.equal(count(n), n)), { numRuns: 16 });
+  const bad = fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 17 }), fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean());
+  fc.assert(
+    fc.property(bad, (value) => {
+      assert.throws(() => count(value), (error: Error) => error.message.includes('extensions.durableTask.storageProvider.partitionCount must be a whole number from 1 to 16'));
     }),
     { numRuns: 30 },
   );

@@ -5,19 +5,18 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createDurableEngine, type EngineTuning } from '../../../src/durable/index.js';
+import { createDurableEngine } from '../../../src/durable/index.js';
 import { MemoryStore } from '../../../src/durable/store/memory/memory-store.js';
-import { startHost, THREADED_STEPS_AT_ONCE, type RunningHost } from '../../../src/host/host.js';
+import { startHost, type RunningHost } from '../../../src/host/host.js';
 import { HostError } from '../../../src/host/host-error.js';
 import { waitForStatus } from '../../durable/harness.js';
-import { captureLogger, fixtureDir, tempFixtureApp, type CapturedLogger } from '../capture-logger.js';
+import { captureLogger, fixtureDir, type CapturedLogger } from '../capture-logger.js';
 
 const CONNECTION = 'AccountName=unused;AccountKey=dW51c2Vk;TableEndpoint=http://127.0.0.1:9/unused;';
 
-async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env, appDir = fixtureDir('thread-app')): Promise<{ host: RunningHost; log: CapturedLogger; tuning: EngineTuning }> {
+async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env, appDir = fixtureDir('thread-app')): Promise<{ host: RunningHost; log: CapturedLogger }> {
   const log = captureLogger('info');
   const store = new MemoryStore();
-  let tuning: EngineTuning = {};
   const host = await startHost({
     appDir,
     port: 0,
@@ -25,12 +24,9 @@ async function threadHost(threads: number, env: NodeJS.ProcessEnv = process.env,
     logger: log.logger,
     env,
     orchestratorThreads: threads,
-    engineFactory: (options, given) => {
-      tuning = given;
-      return createDurableEngine(options, given, () => store);
-    },
+    engineFactory: (options, tuning) => createDurableEngine(options, tuning, () => store),
   });
-  return { host, log, tuning };
+  return { host, log };
 }
 
 test('with threads, every episode runs in a worker thread and its answer drives the engine as in the host thread', async () => {
@@ -86,22 +82,4 @@ test('an app that cannot load in a thread stops the host from starting, with a l
     assert.match(err.message, /an orchestrator thread could not load the app: .*this app refuses to load in a thread/);
     return true;
   });
-});
-
-test("with threads the engine takes more steps at once, unless host.json's maxConcurrentOrchestratorFunctions says", async () => {
-  const cases: Array<{ threads: number; hostJson: unknown; steps: number | undefined }> = [
-    { threads: 0, hostJson: { version: '2.0' }, steps: undefined },
-    { threads: 1, hostJson: { version: '2.0' }, steps: THREADED_STEPS_AT_ONCE },
-    { threads: 1, hostJson: { version: '2.0', extensions: { durableTask: { maxConcurrentOrchestratorFunctions: 5 } } }, steps: 5 },
-  ];
-  for (const { threads, hostJson, steps } of cases) {
-    const { host, tuning } = await threadHost(threads, process.env, tempFixtureApp('thread-app/index.js', hostJson, 'thread-app-'));
-    try {
-      assert.equal(tuning.maxConcurrentSteps, steps, `threads=${threads}, host.json ${JSON.stringify(hostJson)}`);
-      const id = await host.engine.start('whereAmI', { instanceId: 'tuned' });
-      assert.equal((await waitForStatus(host.engine, id, ['Completed', 'Failed'])).runtimeStatus, 'Completed');
-    } finally {
-      await host.stop();
-    }
-  }
 });

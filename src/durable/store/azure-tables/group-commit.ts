@@ -1,8 +1,9 @@
 /**
  * Group commit: steps of instances that share a partition (hub-layout.ts, `grouped`) go to storage together, as ONE
- * entity-group transaction of up to 100 operations and 4 MiB. A partition has one transaction in flight; steps that
- * become ready meanwhile wait and go together in the next, so groups grow with the load and a lone step waits for
- * nobody. Each step stays atomic (all its rows in one transaction) and its own instance's ETag guards it.
+ * entity-group transaction of up to 100 operations and 4 MiB. A partition has a few transactions in flight at most;
+ * steps that become ready while they all are wait and go together in the next, so groups grow with the load and a
+ * lone step waits for nobody. Each step stays atomic (all its rows in one transaction) and its own instance's ETag
+ * guards it.
  *
  * A group the storage refuses (one step's ETag is stale, a row exists, the body is too large, anything but storage
  * being unavailable) is tried again step by step: each step gets its own answer, as if it had gone alone.
@@ -14,6 +15,12 @@ import type { BuiltStep } from './step-transaction.js';
 /** Commits steps of one partition as one transaction: the new ETags by stored row key. */
 export type CommitSteps = (steps: BuiltStep[]) => Promise<Map<string, string>>;
 
+/**
+ * Transactions in flight per partition. One made every step wait a whole round trip behind the one before it: behind
+ * 10 ms of latency per call, 316 schedules at 1 s were p50 430 ms late (npm run bench, docs/performance.md).
+ */
+export const IN_FLIGHT_PER_PARTITION = 1;
+
 interface Waiting {
   step: BuiltStep;
   resolve: (etags: Map<string, string>) => void;
@@ -23,8 +30,10 @@ interface Waiting {
 export class GroupCommit {
   /** Steps waiting for their partition's next transaction, by partition. */
   private readonly waiting = new Map<string, Waiting[]>();
-  /** Partitions with a transaction in flight (or about to go). */
-  private readonly draining = new Set<string>();
+  /** Transactions in flight, by partition. */
+  private readonly inFlight = new Map<string, number>();
+  /** Partitions whose waiting steps go at the end of this turn. */
+  private readonly scheduled = new Set<string>();
 
   constructor(
     private readonly commit: CommitSteps,
@@ -38,23 +47,32 @@ export class GroupCommit {
       const queue = this.waiting.get(step.partition);
       if (queue) queue.push({ step, resolve, reject });
       else this.waiting.set(step.partition, [{ step, resolve, reject }]);
-      if (this.draining.has(step.partition)) return;
-      this.draining.add(step.partition);
-      // Steps that become ready in this same turn go together.
-      queueMicrotask(() => void this.drain(step.partition));
+      this.schedule(step.partition);
     });
   }
 
-  private async drain(partition: string): Promise<void> {
-    for (;;) {
-      const queue = this.waiting.get(partition);
-      if (!queue || queue.length === 0) {
-        this.waiting.delete(partition);
-        this.draining.delete(partition);
-        return;
-      }
-      await this.run(takeGroup(queue));
+  /** Steps that become ready in this same turn go together. */
+  private schedule(partition: string): void {
+    if (this.scheduled.has(partition) || (this.inFlight.get(partition) ?? 0) >= IN_FLIGHT_PER_PARTITION) return;
+    this.scheduled.add(partition);
+    queueMicrotask(() => {
+      this.scheduled.delete(partition);
+      this.drain(partition);
+    });
+  }
+
+  private drain(partition: string): void {
+    const queue = this.waiting.get(partition);
+    while (queue && queue.length > 0 && (this.inFlight.get(partition) ?? 0) < IN_FLIGHT_PER_PARTITION) {
+      this.inFlight.set(partition, (this.inFlight.get(partition) ?? 0) + 1);
+      void this.run(takeGroup(queue)).finally(() => {
+        const left = (this.inFlight.get(partition) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(partition, left);
+        else this.inFlight.delete(partition);
+        this.schedule(partition);
+      });
     }
+    if (queue?.length === 0) this.waiting.delete(partition);
   }
 
   private async run(group: Waiting[]): Promise<void> {
