@@ -37,7 +37,8 @@ function levelDisplay(level: LevelResult): string {
   const azurite = level.mode === 'memory' ? '' : `, Azurite ${pct(level.azuriteCpu)} (${level.azuriteCpuMsPerTick ?? 'n/a'} ms/tick)`;
   return (
     `p50 ${fmt(l.p50Ms)} / p99 ${fmt(l.p99Ms)} / max ${fmt(l.maxMs)} ms; delivered ${fmt(level.delivered)}/${fmt(level.expected)} ` +
-    `(${level.deliveredRatio.toFixed(2)}); CPU host ${pct(level.hostCpu)} (${level.hostCpuMsPerTick ?? 'n/a'} ms/tick)${azurite}; ${peaks(level)}`
+    `(${level.deliveredRatio.toFixed(2)}); CPU host ${pct(level.hostCpu)} (${level.hostCpuMsPerTick ?? 'n/a'} ms/tick)${azurite}; ${peaks(level)}` +
+    (level.stepsPerTransaction === null ? '' : `; ${level.stepsPerTransaction} steps per transaction`)
   );
 }
 

@@ -18,6 +18,8 @@ export interface HostMetrics {
   calls: Partial<Record<StorageCallKind, number>>;
   total: number;
   rssBytes: number;
+  /** Step transactions and the steps they held (group commit), since the host started. */
+  groupCommit: { transactions: number; steps: number };
 }
 
 export interface BenchHostOptions {
@@ -142,8 +144,8 @@ export class BenchHost {
 
   private onLine(line: string): void {
     if (line.startsWith('{"storageMetrics"')) {
-      const parsed = JSON.parse(line) as { storageMetrics: { calls: HostMetrics['calls']; total: number }; rssBytes: number };
-      const metrics = { ...parsed.storageMetrics, rssBytes: parsed.rssBytes };
+      const parsed = JSON.parse(line) as { storageMetrics: { calls: HostMetrics['calls']; total: number }; rssBytes: number; groupCommit?: HostMetrics['groupCommit'] };
+      const metrics = { ...parsed.storageMetrics, rssBytes: parsed.rssBytes, groupCommit: parsed.groupCommit ?? { transactions: 0, steps: 0 } };
       const waiters = this.metricsWaiters;
       this.metricsWaiters = [];
       for (const waiter of waiters) waiter(metrics);

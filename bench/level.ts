@@ -3,7 +3,7 @@
  * which the sink measures lateness (receive − scheduled time of every event received in the window) and the host
  * reports its storage calls. A level that cannot keep up shows it as delivered/expected below 1 and a large lateness.
  */
-import { callsBetween, BenchHost } from './host-runner.js';
+import { callsBetween, BenchHost, type HostMetrics } from './host-runner.js';
 import { hubName, sleep, storageFor, type BenchEnv, type StorageMode } from './bench-env.js';
 import { cpuMeter, mb, rssPeak } from './proc-stats.js';
 import { startSchedules } from './start-schedules.js';
@@ -32,6 +32,8 @@ export interface LevelResult {
   ticksPerSecond: number;
   callsPerTick: number | null;
   callsPerTickByKind: Partial<Record<StorageCallKind, number>>;
+  /** Steps per step transaction in the window (group commit; null: none committed, or the memory store). */
+  stepsPerTransaction: number | null;
   /** CPU share (1.0 = one core) during the window. */
   hostCpu: number | null;
   azuriteCpu: number | null;
@@ -60,6 +62,7 @@ export function failedLevel(plan: LevelPlan, error: unknown): LevelResult {
     ticksPerSecond: 0,
     callsPerTick: null,
     callsPerTickByKind: {},
+    stepsPerTransaction: null,
     hostCpu: null,
     azuriteCpu: null,
     hostCpuMsPerTick: null,
@@ -131,6 +134,7 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
       ticksPerSecond: round(window.received / seconds),
       callsPerTick: window.received > 0 ? round(perTick(calls.total)) : null,
       callsPerTickByKind: byKind,
+      stepsPerTransaction: stepsPerTransaction(before, after),
       hostCpu: roundOrNull(hostShare),
       azuriteCpu: roundOrNull(azuriteShare),
       hostCpuMsPerTick: msPerTick(hostShare),
@@ -148,4 +152,10 @@ export async function runLevel(env: BenchEnv, plan: LevelPlan): Promise<LevelRes
 
 function roundOrNull(value: number | undefined): number | null {
   return value === undefined ? null : round(value);
+}
+
+/** Steps per step transaction between two reports (group commit). */
+function stepsPerTransaction(before: HostMetrics, after: HostMetrics): number | null {
+  const transactions = after.groupCommit.transactions - before.groupCommit.transactions;
+  return transactions > 0 ? round((after.groupCommit.steps - before.groupCommit.steps) / transactions) : null;
 }

@@ -36,7 +36,7 @@ async function levelsOf(env: BenchEnv, plan: BenchPlan, mode: StorageMode, count
     const levelPlan = { mode, schedules, warmupMs: plan.warmupMs, windowMs, startDeadlineMs: plan.startDeadlineMs, ...(orchestratorThreads !== undefined ? { orchestratorThreads } : {}) };
     const level = await runLevel(env, levelPlan).catch((error: unknown) => failedLevel(levelPlan, error));
     if (level.error) env.say(`  failed: ${level.error}`);
-    env.say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick, CPU ms/tick host ${level.hostCpuMsPerTick} (${level.hostCpu}) Azurite ${level.azuriteCpuMsPerTick} (${level.azuriteCpu}), peak RSS host ${level.hostPeakRssMb} MB Azurite ${level.azuritePeakRssMb} MB`);
+    env.say(`  p50 ${level.lateness.p50Ms} / p99 ${level.lateness.p99Ms} / max ${level.lateness.maxMs} ms, delivered ${level.deliveredRatio}, ${level.ticksPerSecond} ticks/s, ${level.callsPerTick} calls/tick, ${level.stepsPerTransaction ?? 'n/a'} steps/transaction, CPU ms/tick host ${level.hostCpuMsPerTick} (${level.hostCpu}) Azurite ${level.azuriteCpuMsPerTick} (${level.azuriteCpu}), peak RSS host ${level.hostPeakRssMb} MB Azurite ${level.azuritePeakRssMb} MB`);
     results.push(level);
     return level;
   };
