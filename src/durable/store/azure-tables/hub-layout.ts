@@ -148,8 +148,15 @@ export function groupedLayout(count: number): HubLayout {
   };
 }
 
+/**
+ * FNV-1a (32 bits) of the escaped id's UTF-16 units, modulo the count: stable for the hub's life, and cheap (a step
+ * asks for its partition a few times; SHA-256 here took 3 % of the host's CPU at 1,000 ticks/s).
+ */
 function groupedPartition(instanceId: string, count: number): string {
-  return `${GROUP_PREFIX}${pad(parseInt(hex16(partitionKeyOf(instanceId)).slice(0, 8), 16) % count, 2)}`;
+  const id = partitionKeyOf(instanceId);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return `${GROUP_PREFIX}${pad((hash >>> 0) % count, 2)}`;
 }
 
 /**
