@@ -1,5 +1,5 @@
 /**
- * `GET /api/schedules?top=1` reads one page from storage whatever the number of schedules: the same number of
+ * `GET /api/schedules?top=1` reads one page from storage (one query per partition of the hub) whatever the number of schedules: the same number of
  * storage requests (the engine's own counters, `durable_storage_requests_total`) at 10,000 schedules as at 10. The
  * schedules beyond the first are instance rows written straight into the hub (ended ones, so the host has nothing
  * to run for them); the listing reads them as it reads any.
