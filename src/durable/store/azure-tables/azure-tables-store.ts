@@ -67,8 +67,14 @@ export class AzureTablesStore implements HubStore {
     return this.layout;
   }
 
+  /** Also says, once, when the hub is of an earlier layout (the engine calls it once, at start). */
   async ensureReady(): Promise<void> {
-    await this.keys();
+    const layout = await this.keys();
+    if (layout.partitions > 0) return;
+    this.table.logger.info(
+      { table: this.table.tableName, layout: layout.name },
+      'durable: this task hub keeps one partition per instance (made by an earlier version): steps commit one by one; with every host stopped, npm run hub:upgrade moves it to shared partitions (docs/operations.md)',
+    );
   }
 
   async loadInstance(instanceId: string): Promise<PartitionSnapshot> {

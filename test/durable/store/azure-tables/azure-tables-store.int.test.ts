@@ -13,11 +13,14 @@ import { VirtualClock } from '../../../../src/durable/clock/virtual-clock.js';
 import { useAzurite } from '../../../support/azurite.js';
 import { testLogger, uniqueHub } from '../../harness.js';
 import { hubStoreContract } from '../hub-store-contract.js';
+import { captureLogger } from '../../../host/capture-logger.js';
 
 const azurite = useAzurite();
 
-const open = (hub: string, partitionCount?: number): AzureTablesStore =>
-  createAzureTablesStore(azurite.connectionString, hub, testLogger(), { stopping: () => false, budgetMs: 10_000 }, partitionCount);
+const open = (hub: string, partitionCount?: number, logger = testLogger()): AzureTablesStore =>
+  createAzureTablesStore(azurite.connectionString, hub, logger, { stopping: () => false, budgetMs: 10_000 }, partitionCount);
+
+const UPGRADE_HINT = /one partition per instance .*npm run hub:upgrade/;
 
 hubStoreContract('azure tables', async () => {
   const store = open(uniqueHub('contract'));
@@ -45,7 +48,10 @@ hubStoreContract('azure tables, a hashed hub of an earlier version', async () =>
 test('a new hub keeps instances in the partitions it was created with, named after them; another count later changes nothing', async () => {
   const clock = new VirtualClock();
   const hub = uniqueHub('fresh');
-  const fresh = open(hub, 3);
+  const log = captureLogger('info');
+  const fresh = open(hub, 3, log.logger);
+  await fresh.ensureReady();
+  assert.ok(!log.lines.some((l) => UPGRADE_HINT.test(String(l.msg))), 'a new hub needs no upgrade');
   const ids = Array.from({ length: 30 }, (_, i) => `inst/${i}`);
   for (const id of ids) {
     const started = newExecution(clock, id, 'Orch', '1', clock.now(), undefined);
@@ -110,8 +116,11 @@ test('a hub an earlier version wrote keeps `instance` and works on', async () =>
   await table.transact([['create', { partitionKey: HUB_PARTITION, rowKey: LEASE_ROW, Owner: 'old' }]]);
   const old = newExecution(clock, 'b', 'Orch', '2', clock.now(), undefined);
   await table.transact(startTransaction(old, LEGACY_LAYOUT));
-  const legacy = open(hub);
+  const log = captureLogger('info');
+  const legacy = open(hub, undefined, log.logger);
+  await legacy.ensureReady();
   assert.equal((await legacy.keys()).name, 'legacy');
+  assert.equal(log.lines.filter((l) => UPGRADE_HINT.test(String(l.msg))).length, 1, 'the start says how to upgrade the hub, once');
   const record = await legacy.readInstance('b');
   assert.equal(record?.input, '2', 'the old instance row is found');
   assert.deepEqual((await legacy.wakeTimes()).map((w) => w.instanceId), ['b']);
