@@ -19,7 +19,7 @@ import { inboxEntity, startTransaction } from './inbox-rows.js';
 import { knownBlobsOf } from './known-blobs.js';
 import { LargePayloads, rereadOnMissingBlob, type Offload } from './large-payloads.js';
 import { recordFromRow } from './instance-row.js';
-import { quote, readHubLayout, type HubLayout } from './hub-layout.js';
+import { hubRows, keyRange, quote, readHubLayout, type HubLayout } from './hub-layout.js';
 import { GroupCommit } from './group-commit.js';
 import { byRowKey, mergedPage } from './merged-pages.js';
 import { TableLeaseStore } from './lease-store.js';
@@ -171,8 +171,7 @@ export class AzureTablesStore implements HubStore {
   /** ONE query: inbox and outbox rows of every instance, and the hub partition's wake marks and standby rows. */
   async scanMessages(): Promise<{ messages: MessageRef[]; signals: HubSignals }> {
     const layout = await this.keys();
-    const range = (prefix: string): string => `(RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)})`;
-    const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and (${range(WAKE_PREFIX)} or ${range(STANDBY_PREFIX)}))`;
+    const hub = `(PartitionKey eq ${quote(HUB_PARTITION)} and ((${keyRange(WAKE_PREFIX)}) or (${keyRange(STANDBY_PREFIX)})))`;
     const rows = await this.table.list(`(${layout.messageRows}) or ${hub}`, ['PartitionKey', 'RowKey']);
     const messages: MessageRef[] = [];
     const signals: HubSignals = { wakes: 0, standbys: new Map() };
@@ -364,10 +363,7 @@ export class AzureTablesStore implements HubStore {
 
   /** One query of the hub partition's wake rows; each is deleted If-Match, so a mark written since stays. */
   async takeWakes(): Promise<string[]> {
-    const rows = await this.table.list(
-      `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(WAKE_PREFIX)} and RowKey lt ${quote(`${WAKE_PREFIX}~`)}`,
-      ['PartitionKey', 'RowKey'],
-    );
+    const rows = await this.table.list(hubRows(WAKE_PREFIX), ['PartitionKey', 'RowKey']);
     for (const row of rows) await this.deleteHubRow(row.rowKey, row.etag); // one re-marked meanwhile stays
     return rows.map((row) => instanceIdOf(row.rowKey.slice(WAKE_PREFIX.length)));
   }

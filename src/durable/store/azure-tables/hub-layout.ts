@@ -55,9 +55,14 @@ export function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** `field` within [prefix, prefix + `~`): every key that starts with `prefix` and goes on below `~`. */
-function range(field: string, prefix: string): string {
-  return `${field} ge ${quote(prefix)} and ${field} lt ${quote(`${prefix}~`)}`;
+/** RowKey within [prefix, prefix + `~`): every key that starts with `prefix` and goes on below `~`. */
+export function keyRange(prefix: string): string {
+  return `RowKey ge ${quote(prefix)} and RowKey lt ${quote(`${prefix}~`)}`;
+}
+
+/** OData filter: the hub partition's rows whose keys start with `prefix` (wake marks, standby rows). */
+export function hubRows(prefix: string): string {
+  return `PartitionKey eq ${quote(HUB_PARTITION)} and ${keyRange(prefix)}`;
 }
 
 const HASHED_PREFIX = `${INSTANCE_ROW}~`;
@@ -80,10 +85,10 @@ function perInstance(name: 'hashed' | 'legacy', instanceRowKey: (pk: string) => 
     isInstanceRow,
     rowsOf: (instanceId, prefix = '') => {
       const pk = `PartitionKey eq ${quote(partitionKeyOf(instanceId))}`;
-      return prefix ? `${pk} and ${range('RowKey', prefix)}` : pk;
+      return prefix ? `${pk} and ${keyRange(prefix)}` : pk;
     },
     instanceRows,
-    messageRows: `(${range('RowKey', 'o~')}) or (${range('RowKey', 'i~')})`,
+    messageRows: `(${keyRange('o~')}) or (${keyRange('i~')})`,
     idPrefix: (prefix) => {
       const pk = partitionKeyOf(prefix);
       return `PartitionKey ge ${quote(pk)} and PartitionKey lt ${quote(`${pk}\uffff`)}`;
@@ -95,7 +100,7 @@ export const HASHED_LAYOUT: HubLayout = perInstance(
   'hashed',
   (pk) => `${HASHED_PREFIX}${hex16(pk)}`,
   // Every other row key of a partition sorts outside this range (`h~` before it, `i~` and `o~` after it).
-  range('RowKey', HASHED_PREFIX),
+  keyRange(HASHED_PREFIX),
   (rowKey) => rowKey.startsWith(HASHED_PREFIX),
 );
 
@@ -136,7 +141,7 @@ export function groupedLayout(count: number): HubLayout {
     },
     isInstanceRow: (rowKey) => rowKey.endsWith(INSTANCE_SUFFIX) && rowKey.indexOf(END) === rowKey.length - INSTANCE_SUFFIX.length,
     rowsOf: (instanceId, prefix = '') =>
-      `PartitionKey eq ${quote(groupedPartition(instanceId, count))} and ${range('RowKey', `${groupedId(instanceId)}${END}${prefix}`)}`,
+      `PartitionKey eq ${quote(groupedPartition(instanceId, count))} and ${keyRange(`${groupedId(instanceId)}${END}${prefix}`)}`,
     // Only instance rows carry InstanceId, only inbox rows Msg and only outbox rows Msgs (a missing property never
     // compares true): the instance's id comes first in its keys, so no key range selects them.
     instanceRows: `${groups} and InstanceId ge ''`,

@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { HUB_PARTITION, STANDBY_PREFIX } from '../../keys.js';
+import { STANDBY_PREFIX } from '../../keys.js';
 import { DEFAULT_LEASE_TIMING, HubLease, type LeaseTiming } from '../../lease/hub-lease.js';
 import type { LeaseRow } from '../../lease/lease-row.js';
-import { quote } from './hub-layout.js';
+import { hubRows } from './hub-layout.js';
 import { TableLeaseStore } from './lease-store.js';
 import type { HubTable } from './table-store.js';
 
@@ -93,8 +93,7 @@ async function waitForLease(lease: HubLease, store: TableLeaseStore, first: Leas
 
 /** Presence rows of standbys: id → ETag. */
 async function presenceRows(table: HubTable): Promise<Map<string, string>> {
-  const filter = `PartitionKey eq ${quote(HUB_PARTITION)} and RowKey ge ${quote(STANDBY_PREFIX)} and RowKey lt ${quote(`${STANDBY_PREFIX}~`)}`;
-  const rows = await table.list(filter, ['PartitionKey', 'RowKey']);
+  const rows = await table.list(hubRows(STANDBY_PREFIX), ['PartitionKey', 'RowKey']);
   return new Map(rows.map((row) => [row.rowKey.slice(STANDBY_PREFIX.length), row.etag]));
 }
 

@@ -5,9 +5,9 @@ import { storageMetricsPolicy } from './storage-metrics.js';
 import { batchRequest, odataError, parseBatchResponse, type EntityTexts } from './batch-wire.js';
 import { createUndiciHttpClient } from './undici-http-client.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPS } from '../../storage-limits.js';
-import { PayloadTooLargeError } from '../../errors.js';
 import type { StoreControl } from '../hub-store.js';
-import { ConflictError, StorageUnavailableError } from '../../errors.js';
+import { ConflictError, PayloadTooLargeError, StorageUnavailableError } from '../../errors.js';
+import { HUB_PARTITION } from '../../keys.js';
 import { describe, isTransient, statusOf, type RestLikeError } from '../storage-failures.js';
 import { backoffMs } from '../../backoff.js';
 
@@ -113,7 +113,7 @@ export class HubTable {
   /** Whether the hub's table exists; unlike every other call, this one never creates it. */
   async exists(): Promise<boolean> {
     try {
-      await this.client.listEntities({ queryOptions: { filter: `PartitionKey eq '~hub'` } }).byPage({ maxPageSize: 1 }).next();
+      await this.client.listEntities({ queryOptions: { filter: `PartitionKey eq '${HUB_PARTITION}'` } }).byPage({ maxPageSize: 1 }).next();
       return true;
     } catch (err) {
       if (isTableMissing(err)) return false;
