@@ -128,7 +128,7 @@ class TaskHubEngine implements DurableEngineRuntime, EngineContext {
       workerId: options.workerId,
       timing: { durationMs: tuning.leaseDurationMs, renewEveryMs: tuning.leaseRenewEveryMs },
       logger: this.log,
-      onAcquired: () => this.track(recoverPendingWork(this.scanContext())),
+      onAcquired: () => this.track(recoverPendingWork(this.scanContext(++this.acquisitions))),
       // Intake stops by itself: `processing` asks the lease (monotonic time, no I/O) before every step loop, before an
       // activity is queued and before an outbox delivery. What was cached while owner is dropped: another owner may
       // change it meanwhile, and taking the lease again recovers everything from storage.
@@ -229,8 +229,12 @@ class TaskHubEngine implements DurableEngineRuntime, EngineContext {
     this.log.info('durable: cached instance state dropped');
   }
 
-  private scanContext(): ScanContext {
+  /** Every taking of the lease counts: a recovery begun under an earlier one stops (scanContext's `owning`). */
+  private acquisitions = 0;
+
+  private scanContext(acquisition = this.acquisitions): ScanContext {
     return {
+      owning: () => this.processing && this.acquisitions === acquisition,
       store: this.store,
       log: this.log,
       clock: this.clock,

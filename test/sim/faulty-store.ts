@@ -7,7 +7,7 @@
  */
 import type { LeaseWrite } from '../../src/durable/lease/lease-row.js';
 import { ConflictError, StorageUnavailableError } from '../../src/durable/errors.js';
-import type { HubStore, LeaseStore, PartitionSnapshot, PreparedStep, StoreControl } from '../../src/durable/store/hub-store.js';
+import type { HubStore, LeaseStore, PreparedStep, StoreControl } from '../../src/durable/store/hub-store.js';
 import type { Prng } from './prng.js';
 
 export interface FaultRates {
@@ -125,7 +125,7 @@ function faulty(f: FaultyStores, s: HubStore, c: StoreControl): HubStore {
   return {
     ensureReady: () => f.call('ensureReady', c, 'read', () => s.ensureReady()),
     loadInstance: (id) => f.call('loadInstance', c, 'read', () => s.loadInstance(id)),
-    scanInstances: (visit: (snap: PartitionSnapshot) => void) => f.call('scanInstances', c, 'read', () => s.scanInstances(visit)),
+    scanInstances: (visit) => f.call('scanInstances', c, 'read', () => s.scanInstances(visit)),
     readInbox: (id) => f.call('readInbox', c, 'read', () => s.readInbox(id)),
     prepareStep: (snap, plan) => s.prepareStep(snap, plan),
     commitStep: (step: PreparedStep) => f.call('commitStep', c, 'guarded', () => s.commitStep(step)),

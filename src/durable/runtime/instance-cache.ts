@@ -83,21 +83,24 @@ export class InstanceCache {
 
   /** Instances this process read, wrote or was told about while a preload scan ran: the scan's copy may be older. */
   private touched: Set<string> | undefined;
+  /** The preload scan whose snapshots are taken; a cleared cache (the lease was lost) takes none of an older one. */
+  private preloading = 0;
 
   /** A preload scan begins (see recovery-scan.ts): from now on, what the process learns of an instance wins. */
-  beginPreload(): void {
+  beginPreload(): number {
     this.touched = new Set();
+    return ++this.preloading;
   }
 
-  /** A snapshot the preload scan read: kept only if the process learnt nothing of that instance since it began. */
-  preload(instanceId: string, snap: PartitionSnapshot): boolean {
-    if (!this.touched || this.touched.has(instanceId) || this.entries.has(instanceId)) return false;
+  /** A snapshot preload scan `scan` read: kept only if the process learnt nothing of that instance since it began. */
+  preload(instanceId: string, snap: PartitionSnapshot, scan: number): boolean {
+    if (scan !== this.preloading || !this.touched || this.touched.has(instanceId) || this.entries.has(instanceId)) return false;
     this.entries.set(instanceId, shareInput(snap));
     return true;
   }
 
-  endPreload(): void {
-    this.touched = undefined;
+  endPreload(scan: number): void {
+    if (scan === this.preloading) this.touched = undefined;
   }
 
   replaceInbox(instanceId: string, inbox: InboxEntry[], mark = this.marks): PartitionSnapshot | undefined {
@@ -123,6 +126,7 @@ export class InstanceCache {
     this.entries.clear();
     this.refresh.clear();
     this.touched = undefined;
+    this.preloading++;
   }
 
   /**

@@ -1,11 +1,12 @@
 /**
  * Finding work in the hub's table without reading instances one by one:
- * - on lease acquisition, ONE projected query over instance rows loads every unfinished instance's wake time into
- *   the timer queue (due ones fire at once, in due-time order);
- * - before the timers start, the unfinished instances are preloaded into the owner's cache by ONE scan of the hub in
- *   pages, so their first steps read nothing: reading 10,000 partitions one by one took Azurite 85 s (8.5 ms each; it
- *   scans its table for every query), the scan of all their rows 1.2 s. As many as fit in half the heap V8 may use
- *   (preloadLimit); a bigger hub reads each instance on its first step, as before;
+ * - on lease acquisition, ONE scan of the hub in pages preloads the unfinished instances into the owner's cache and
+ *   arms each one's wake time as its page arrives, so the first ticks go out while the scan goes on (on a hub of
+ *   100,000 instances in Azurite the scan takes most of a minute: it filters and sorts the table for every page).
+ *   Preloaded instances' first steps read nothing: reading 10,000 partitions one by one took Azurite 85 s (8.5 ms
+ *   each; it scans its table for every query), the scan of all their rows 1.2 s;
+ * - as many are preloaded as fit in half the heap V8 may use (preloadLimit); past that, or when the scan fails, ONE
+ *   projected query over instance rows arms every wake time, and the rest are read on their first step;
  * - on lease acquisition and on the safety-net period, ONE projected query over inbox and outbox rows finds messages
  *   this process does not know of (written by other processes, or before a crash). Idle instances are never stepped.
  */
@@ -13,7 +14,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { EngineContext } from '../engine-context.js';
 import type { InstanceCache } from './instance-cache.js';
 import { describe } from '../store/storage-failures.js';
-import type { HubSignals } from '../store/hub-store.js';
+import type { HubSignals, InstanceVisitor, WakeTime } from '../store/hub-store.js';
 import { isTerminal, NO_WAKE } from '../instance-state.js';
 
 export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requestStep' | 'timers' | 'clock'> {
@@ -22,6 +23,8 @@ export interface ScanContext extends Pick<EngineContext, 'store' | 'log' | 'requ
   cache: Pick<InstanceCache, 'beginPreload' | 'preload' | 'endPreload'>;
   /** What the same query found in the hub partition (wake marks, standby rows). */
   onSignals(signals: HubSignals): void;
+  /** Still the owner that began this recovery (the lease was not lost, nor lost and taken again, since). */
+  owning(): boolean;
 }
 
 /** Heap a cached schedule-like instance takes with its timer and wake time (measured: 4-4.7 KB at 10,000-30,000). */
@@ -38,51 +41,87 @@ export function preloadLimit(heapLimitBytes = getHeapStatistics().heap_size_limi
   return Math.floor(heapLimitBytes / 2 / PRELOAD_BYTES_PER_INSTANCE);
 }
 
+/** What a recovery found and did (logged once it is done). */
+interface Recovery {
+  instances: number;
+  waking: number;
+  preloaded: number;
+  /** The scan saw every instance: no query of wake times is needed after it. */
+  complete: boolean;
+}
+
 /** On lease acquisition: every unfinished instance is woken at its wake time; unknown messages get a step. */
-export async function recoverPendingWork(ctx: ScanContext): Promise<void> {
+export async function recoverPendingWork(ctx: ScanContext, limit = preloadLimit()): Promise<void> {
   ctx.log.info('durable: recovering pending work');
-  const rows = await ctx.store.wakeTimes();
-  const unfinished = rows.filter((row) => !isTerminal(row.status));
-  const now = ctx.clock.now();
-  const preloaded = unfinished.length <= preloadLimit() ? await preload(ctx, new Set(unfinished.map((r) => r.instanceId)), now) : 0;
-  let waking = 0;
-  for (const row of unfinished) {
-    // A row written before wake times were recorded has none: it is stepped now, which records one.
-    const wake = row.nextWakeAt ?? now;
-    if (wake === NO_WAKE) continue;
-    ctx.timers.add(wake, row.instanceId);
-    waking++;
-  }
-  ctx.log.info({ instances: rows.length, waking, preloaded }, 'durable: wake times loaded');
+  const found = await preloadAndWake(ctx, limit);
+  if (!ctx.owning()) return;
+  if (!found.complete) await wakeFromWakeTimes(ctx, found);
+  ctx.log.info({ instances: found.instances, waking: found.waking, preloaded: found.preloaded, byWakeTimes: !found.complete }, 'durable: wake times loaded');
   await scanForMessages(ctx);
 }
 
 /**
- * The unfinished instances' partitions into the owner's cache, from one scan; how many were kept. The messages found
- * with them are known to the cache from then on (the message scan skips them), so they are taken care of here as
- * after any read: a due message or an outbox row gets a step, a later message its timer.
+ * The scan: unfinished instances into the cache (up to `limit`) and their timers armed as they come. The messages found
+ * with a preloaded instance are known to the cache from then on (the message scan skips them), so they are taken care
+ * of here as after any read: a due message or an outbox row gets a step, a later message its timer.
  */
-async function preload(ctx: ScanContext, unfinished: Set<string>, now: number): Promise<number> {
-  if (unfinished.size === 0) return 0;
-  let kept = 0;
-  const stepNow: string[] = [];
-  ctx.cache.beginPreload();
+async function preloadAndWake(ctx: ScanContext, limit: number): Promise<Recovery> {
+  const found: Recovery = { instances: 0, waking: 0, preloaded: 0, complete: false };
+  if (limit <= 0) return found;
+  const now = ctx.clock.now();
+  let stopped = false;
+  const stop = (): 'stop' => ((stopped = true), 'stop');
+  const scan = ctx.cache.beginPreload();
+  const visitor: InstanceVisitor = {
+    whole: (snap) => {
+      const record = snap.record;
+      if (!ctx.owning() || found.preloaded >= limit) return stop();
+      if (!record) return undefined;
+      found.instances++;
+      if (isTerminal(record.status)) return undefined;
+      if (ctx.cache.preload(record.instanceId, snap, scan)) {
+        found.preloaded++;
+        if (snap.outbox.length > 0 || snap.inbox.some((e) => e.at <= now)) ctx.requestStep(record.instanceId);
+        for (const entry of snap.inbox) if (entry.at > now) ctx.timers.add(entry.at, record.instanceId);
+      }
+      wake(ctx, found, record, now);
+      return undefined;
+    },
+    partial: (wakeTime) => {
+      if (!ctx.owning()) return stop();
+      found.instances++;
+      if (!isTerminal(wakeTime.status)) wake(ctx, found, wakeTime, now);
+      return undefined;
+    },
+  };
   try {
-    await ctx.store.scanInstances((snap) => {
-      const id = snap.record?.instanceId;
-      if (id === undefined || !unfinished.has(id) || !ctx.cache.preload(id, snap)) return;
-      kept++;
-      if (snap.outbox.length > 0 || snap.inbox.some((e) => e.at <= now)) stepNow.push(id);
-      for (const entry of snap.inbox) if (entry.at > now) ctx.timers.add(entry.at, id);
-    });
+    await ctx.store.scanInstances(visitor);
+    found.complete = !stopped;
   } catch (err) {
-    // Only a shortcut: the first steps read what the scan did not bring.
-    ctx.log.warn({ error: describe(err), kept }, 'durable: preloading instances failed; reading them on their first step');
+    // Only a shortcut: the wake times come from their own query, the first steps read what the scan did not bring.
+    if (ctx.owning()) ctx.log.warn({ error: describe(err), preloaded: found.preloaded }, 'durable: preloading instances failed; reading them on their first step');
   } finally {
-    ctx.cache.endPreload();
+    ctx.cache.endPreload(scan);
   }
-  for (const id of stepNow) ctx.requestStep(id);
-  return kept;
+  return found;
+}
+
+/** Every unfinished instance's wake time from ONE projected query (those the scan armed already are not armed twice). */
+async function wakeFromWakeTimes(ctx: ScanContext, found: Recovery): Promise<void> {
+  const rows = await ctx.store.wakeTimes();
+  if (!ctx.owning()) return;
+  const now = ctx.clock.now();
+  found.instances = rows.length;
+  found.waking = 0;
+  for (const row of rows) if (!isTerminal(row.status)) wake(ctx, found, row, now);
+}
+
+/** Arms the instance's timer at its wake time (a row written before wake times were recorded: now, which records one). */
+function wake(ctx: ScanContext, found: Recovery, row: Pick<WakeTime, 'instanceId' | 'nextWakeAt'>, now: number): void {
+  const at = row.nextWakeAt ?? now;
+  if (at === NO_WAKE) return;
+  ctx.timers.add(at, row.instanceId);
+  found.waking++;
 }
 
 /** The safety net: inbox and outbox rows this process does not know of get a step of their instance. */

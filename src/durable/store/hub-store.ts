@@ -61,6 +61,17 @@ export interface WakeTime {
   nextWakeAt?: number;
 }
 
+/** What a scan of the hub hands on, instance by instance (HubStore.scanInstances). */
+export interface InstanceVisitor {
+  /** An instance read whole (it has a record). */
+  whole(snap: PartitionSnapshot): ScanAnswer;
+  /** An instance whose rows straddled two pages: its instance row alone is trusted, for when it wakes. */
+  partial(wake: WakeTime): ScanAnswer;
+}
+
+/** 'stop' ends the scan after this instance. */
+export type ScanAnswer = 'stop' | void;
+
 /** A stored inbox or outbox row, named only (the safety net compares these with what the owner knows). */
 export interface MessageRef {
   instanceId: string;
@@ -103,11 +114,12 @@ export interface HubStore {
   /** The whole instance as one consistent snapshot (record, current history, inbox, outbox, garbage). */
   loadInstance(instanceId: string): Promise<PartitionSnapshot>;
   /**
-   * Every instance's partition from one scan of the hub, handed to `visit` one by one (what taking the lease preloads
-   * instead of reading instances one at a time). A snapshot is consistent as loadInstance's is; an instance whose rows
-   * the scan could not read as one snapshot is left out (its first step reads it).
+   * Every instance's partition from one scan of the hub, handed to `visit` one by one as the pages come (what taking
+   * the lease preloads instead of reading instances one at a time). A whole snapshot is consistent as loadInstance's
+   * is; an instance whose rows the scan could not read as one snapshot comes as its wake time alone. The scan ends
+   * early when a visit says 'stop'.
    */
-  scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void>;
+  scanInstances(visit: InstanceVisitor): Promise<void>;
   /** The instance's stored inbox alone (the targeted read after this process wrote a message there). */
   readInbox(instanceId: string): Promise<InboxEntry[]>;
   /** The plan as one atomic commit on top of `snap`, sized against the store's limits (pure, no I/O). */

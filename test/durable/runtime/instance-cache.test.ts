@@ -53,12 +53,24 @@ test('a cached instance holds its input text once, not once more in its Executio
     const record = JSON.parse(JSON.stringify({ instanceId: `s-${i}`, input })) as InstanceRecord;
     if (i % 2 === 0) cache.put(`s-${i}`, { ...empty(), partitionKey: `s-${i}`, record, history });
     else {
-      cache.beginPreload();
-      cache.preload(`s-${i}`, { ...empty(), partitionKey: `s-${i}`, record, history });
-      cache.endPreload();
+      const scan = cache.beginPreload();
+      cache.preload(`s-${i}`, { ...empty(), partitionKey: `s-${i}`, record, history }, scan);
+      cache.endPreload(scan);
     }
   }
   const held = heapAfterGc() - before;
   assert.equal(cache.size, count);
   assert.ok(held < count * inputBytes * 1.5, `${Math.round(held / 2 ** 20)} MB held for ${Math.round((count * inputBytes) / 2 ** 20)} MB of inputs`);
+});
+
+test('a preload scan begun before the cache was cleared (the lease lost and taken again) fills nothing', () => {
+  const cache = new InstanceCache();
+  const old = cache.beginPreload();
+  cache.clear();
+  const current = cache.beginPreload();
+  assert.equal(cache.preload('a', empty(), old), false, 'the old scan\'s copy may be older than what the new owner reads');
+  cache.endPreload(old);
+  assert.equal(cache.preload('b', empty(), current), true, 'the old scan ending does not end the new one');
+  cache.endPreload(current);
+  assert.equal(cache.preload('c', empty(), current), false, 'after its end');
 });

@@ -8,10 +8,10 @@ import { getText, type EntityProps } from '../../chunked-text.js';
 import { historyPrefix, HUB_PARTITION, INSTANCE_ROW, instanceIdOf, partitionKeyOf, STANDBY_PREFIX, WAKE_PREFIX } from '../../keys.js';
 import type { InboxEntry, InstanceRecord } from '../../instance-state.js';
 import type { StepPlan } from '../../planner/step-plan.js';
-import type { HistoryEventJson, RuntimeStatus } from '../../wire-types.js';
+import type { HistoryEventJson } from '../../wire-types.js';
 import { ConflictError } from '../../errors.js';
 import { describe, statusOf } from '../storage-failures.js';
-import type { HubSignals, HubStore, InstanceFilter, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import type { HubSignals, HubStore, InstanceFilter, InstanceVisitor, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 import { decodeMarker } from '../payloads/payload-marker.js';
 import type { EntityTexts } from './batch-wire.js';
 import { BlobContainerStore } from './blob-container.js';
@@ -23,7 +23,7 @@ import { hubRows, keyRange, quote, readHubLayout, type HubLayout } from './hub-l
 import { GroupCommit } from './group-commit.js';
 import { byRowKey, mergedPage } from './merged-pages.js';
 import { TableLeaseStore } from './lease-store.js';
-import { instanceOfRow, logicalKey, readInbox, readPartition, resolvePartition, scanPartitions } from './partition-snapshot.js';
+import { instanceOfRow, logicalKey, readInbox, readPartition, resolvePartition, scanPartitions, wakeTimeOf } from './partition-snapshot.js';
 import { buildTransaction, type BuiltStep } from './step-transaction.js';
 import { groupCommitSteps } from './storage-metrics.js';
 import { HubTable, type RetryControl, type Row } from './table-store.js';
@@ -82,7 +82,7 @@ export class AzureTablesStore implements HubStore {
     return rereadOnMissingBlob(() => readPartition(this.table, instanceId, keys, this.payloads));
   }
 
-  async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+  async scanInstances(visit: InstanceVisitor): Promise<void> {
     return scanPartitions(this.table, visit, await this.keys(), undefined, this.payloads);
   }
 
@@ -157,11 +157,7 @@ export class AzureTablesStore implements HubStore {
   async wakeTimes(): Promise<WakeTime[]> {
     const layout = await this.keys();
     const rows = await this.table.list(layout.instanceRows, ['PartitionKey', 'RowKey', 'RuntimeStatus', 'NextWakeAt']);
-    return rows.map((row) => ({
-      instanceId: instanceOfRow(layout, row),
-      status: String(row.RuntimeStatus) as RuntimeStatus,
-      ...(typeof row.NextWakeAt === 'number' ? { nextWakeAt: row.NextWakeAt } : {}),
-    }));
+    return rows.map((row) => wakeTimeOf(layout, row));
   }
 
   async messageRefs(): Promise<MessageRef[]> {

@@ -9,8 +9,8 @@ import { executionOfHistoryRow, HISTORY_PREFIX, INBOX_PREFIX, INSTANCE_ROW, OUTB
 import type { HubLayout } from './hub-layout.js';
 import type { LargePayloads } from './large-payloads.js';
 import { sortInbox, type InboxEntry, type InboxMessage, type OutboxMessage } from '../../instance-state.js';
-import type { HistoryEventJson } from '../../wire-types.js';
-import type { OutboxEntry, PartitionSnapshot } from '../hub-store.js';
+import type { HistoryEventJson, RuntimeStatus } from '../../wire-types.js';
+import type { InstanceVisitor, OutboxEntry, PartitionSnapshot, ScanAnswer, WakeTime } from '../hub-store.js';
 import { recordFromRow } from './instance-row.js';
 import type { HubTable, Row } from './table-store.js';
 
@@ -72,43 +72,62 @@ interface InstanceRows {
   rows: Row[];
 }
 
+/** An instance whose rows went on into the next page: its instance row, once one of its pieces held it. */
+interface Straddler {
+  instanceId: string;
+  instanceRow?: Row;
+}
+
+/** The wake time an instance row records (what the projected query and a straddling instance give). */
+export function wakeTimeOf(layout: HubLayout, row: Row): WakeTime {
+  return {
+    instanceId: instanceOfRow(layout, row),
+    status: String(row.RuntimeStatus) as RuntimeStatus,
+    ...(typeof row.NextWakeAt === 'number' ? { nextWakeAt: row.NextWakeAt } : {}),
+  };
+}
+
 /**
  * Every instance of the table from one scan in key order (a page at a time, so a big hub is never held in memory at
- * once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is left out: a
- * commit between the two reads could pair a new ETag with old history, which a one-page read cannot.
+ * once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is handed on as
+ * its wake time alone: a commit between the two reads could pair a new ETag with old history, which a one-page read
+ * cannot.
  */
-export async function scanPartitions(
-  table: HubTable,
-  visit: (snap: PartitionSnapshot) => void,
-  layout: HubLayout,
-  pageRows = SCAN_PAGE_ROWS,
-  payloads?: LargePayloads,
-): Promise<void> {
-  let pending: InstanceRows | undefined; // the last instance of a page: may go on
-  let straddling: string | undefined;
-  const emit = async (group: InstanceRows): Promise<void> => {
-    await resolvePartition(payloads, group.rows, layout);
-    const snap = sortRows(group.instanceId, group.rows, layout);
-    if (snap.record) visit(snap);
+export async function scanPartitions(table: HubTable, visit: InstanceVisitor, layout: HubLayout, pageRows = SCAN_PAGE_ROWS, payloads?: LargePayloads): Promise<void> {
+  // The instance last seen is handed on once the next one begins: until then its rows may go on in the next page.
+  let pending: InstanceRows | undefined;
+  let straddler: Straddler | undefined;
+  const handOn = async (): Promise<ScanAnswer> => {
+    const [group, piece] = [pending, straddler];
+    [pending, straddler] = [undefined, undefined];
+    if (group) {
+      await resolvePartition(payloads, group.rows, layout);
+      const snap = sortRows(group.instanceId, group.rows, layout);
+      return snap.record ? visit.whole(snap) : undefined;
+    }
+    return piece?.instanceRow ? visit.partial(wakeTimeOf(layout, piece.instanceRow)) : undefined;
   };
   let token: string | undefined;
   do {
     const page = await table.page(undefined, pageRows, token);
-    const groups = groupByInstance(page.rows, layout);
-    for (const [i, group] of groups.entries()) {
-      const continues = i === 0 && (pending?.instanceId === group.instanceId || straddling === group.instanceId);
-      if (i === 0 && pending && !continues) await emit(pending);
-      if (i === 0) pending = undefined;
-      if (continues) {
-        straddling = group.instanceId;
+    for (const [i, group] of groupByInstance(page.rows, layout).entries()) {
+      const goesOn = i === 0 && (pending ?? straddler)?.instanceId === group.instanceId;
+      if (goesOn) {
+        straddler = { instanceId: group.instanceId, ...instanceRowIn([straddler?.instanceRow, ...(pending?.rows ?? []), ...group.rows], layout) };
+        pending = undefined;
         continue;
       }
-      if (i === groups.length - 1) pending = group;
-      else await emit(group);
+      if ((await handOn()) === 'stop') return;
+      pending = group;
     }
     token = page.continuationToken;
   } while (token);
-  if (pending && pending.instanceId !== straddling) await emit(pending);
+  await handOn();
+}
+
+function instanceRowIn(rows: (Row | undefined)[], layout: HubLayout): { instanceRow?: Row } {
+  const instanceRow = rows.find((row) => row !== undefined && layout.isInstanceRow(row.rowKey));
+  return instanceRow ? { instanceRow } : {};
 }
 
 /** Consecutive rows of the same instance; the hub partition's rows are left out. */

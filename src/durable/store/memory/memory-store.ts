@@ -12,7 +12,7 @@ import type { StepPlan } from '../../planner/step-plan.js';
 import { MAX_TRANSACTION_OPS } from '../../storage-limits.js';
 import type { HistoryEventJson } from '../../wire-types.js';
 import { ConflictError } from '../../errors.js';
-import type { HubSignals, HubStore, InstanceFilter, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
+import type { HubSignals, HubStore, InstanceFilter, InstanceVisitor, LeaseStore, MessageRef, PartitionSnapshot, PreparedStep, WakeTime } from '../hub-store.js';
 
 /** One instance's rows: the record, history rows, inbox and outbox, each by row key. */
 interface Partition {
@@ -67,10 +67,11 @@ export class MemoryStore implements HubStore {
     return snap;
   }
 
-  async scanInstances(visit: (snap: PartitionSnapshot) => void): Promise<void> {
+  /** Every instance is read whole here: nothing straddles pages. */
+  async scanInstances(visit: InstanceVisitor): Promise<void> {
     for (const instanceId of [...this.partitions.keys()].sort()) {
       const snap = await this.loadInstance(instanceId);
-      if (snap.record) visit(snap);
+      if (snap.record && visit.whole(snap) === 'stop') return;
     }
   }
 
