@@ -82,8 +82,28 @@ export class AzureTablesStore implements HubStore {
     return rereadOnMissingBlob(() => readPartition(this.table, instanceId, keys, this.payloads));
   }
 
+  /**
+   * A hub of shared partitions is scanned partition by partition, all at once: Azurite filters and sorts what is left
+   * of the query for every page, so four scans of a quarter cost it half of one of the whole (100,000 instances of
+   * four rows: 16 against 32 s), and a real account answers them side by side.
+   */
   async scanInstances(visit: InstanceVisitor): Promise<void> {
-    return scanPartitions(this.table, visit, await this.keys(), undefined, this.payloads);
+    const layout = await this.keys();
+    if (layout.sharedPartitions.length === 0) return scanPartitions(this.table, visit, layout, undefined, this.payloads);
+    let stopped = false;
+    const untilStopped: InstanceVisitor = {
+      whole: (snap) => (stopped || visit.whole(snap) === 'stop' ? ((stopped = true), 'stop') : undefined),
+      partial: (wake) => (stopped || visit.partial(wake) === 'stop' ? ((stopped = true), 'stop') : undefined),
+    };
+    // One scan failing stops the others: the scan ends as a whole, with the first failure.
+    const scans = layout.sharedPartitions.map((partition) =>
+      scanPartitions(this.table, untilStopped, layout, undefined, this.payloads, `PartitionKey eq ${quote(partition)}`).catch((err: unknown) => {
+        stopped = true;
+        throw err;
+      }),
+    );
+    const failed = (await Promise.allSettled(scans)).find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async readInbox(instanceId: string): Promise<InboxEntry[]> {

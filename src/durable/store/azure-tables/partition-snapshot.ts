@@ -88,12 +88,19 @@ export function wakeTimeOf(layout: HubLayout, row: Row): WakeTime {
 }
 
 /**
- * Every instance of the table from one scan in key order (a page at a time, so a big hub is never held in memory at
- * once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is handed on as
+ * Every instance of the table (or of the rows `filter` selects) from one scan in key order (a page at a time, so a big
+ * hub is never held in memory at once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is handed on as
  * its wake time alone: a commit between the two reads could pair a new ETag with old history, which a one-page read
  * cannot.
  */
-export async function scanPartitions(table: HubTable, visit: InstanceVisitor, layout: HubLayout, pageRows = SCAN_PAGE_ROWS, payloads?: LargePayloads): Promise<void> {
+export async function scanPartitions(
+  table: HubTable,
+  visit: InstanceVisitor,
+  layout: HubLayout,
+  pageRows = SCAN_PAGE_ROWS,
+  payloads?: LargePayloads,
+  filter?: string,
+): Promise<void> {
   // The instance last seen is handed on once the next one begins: until then its rows may go on in the next page.
   let pending: InstanceRows | undefined;
   let straddler: Straddler | undefined;
@@ -109,7 +116,7 @@ export async function scanPartitions(table: HubTable, visit: InstanceVisitor, la
   };
   let token: string | undefined;
   do {
-    const page = await table.page(undefined, pageRows, token);
+    const page = await table.page(filter, pageRows, token);
     for (const [i, group] of groupByInstance(page.rows, layout).entries()) {
       const goesOn = i === 0 && (pending ?? straddler)?.instanceId === group.instanceId;
       if (goesOn) {

@@ -107,6 +107,36 @@ test('steps of instances that share a partition commit together, in fewer transa
   for (const id of ids) assert.equal((await store.readInstance(id))?.status, 'Running');
 });
 
+test('a hub of shared partitions is scanned a partition at a time, all at once: a stop ends every scan, a failing one too', async () => {
+  const clock = new VirtualClock();
+  const store = open(uniqueHub('scan'), 4);
+  const ids = Array.from({ length: 40 }, (_, i) => `scan-${i}`);
+  for (const id of ids) {
+    const started = newExecution(clock, id, 'Orch', '1', clock.now(), undefined);
+    await store.startInstance(started.record, started.start);
+  }
+  const filters: (string | undefined)[] = [];
+  const page = store.table.page.bind(store.table);
+  store.table.page = (filter, top, token) => (filters.push(filter), page(filter, top, token));
+  const seen: string[] = [];
+  await store.scanInstances({ whole: (snap) => void seen.push(snap.record?.instanceId ?? ''), partial: (w) => assert.fail(`${w.instanceId} straddles no page here`) });
+  assert.deepEqual(seen.sort(), [...ids].sort(), 'every instance once');
+  assert.deepEqual([...new Set(filters)].sort(), ['~p00', '~p01', '~p02', '~p03'].map((p) => `PartitionKey eq '${p}'`), 'one query per shared partition');
+
+  let visits = 0;
+  await store.scanInstances({ whole: () => (++visits === 5 ? 'stop' : undefined), partial: () => undefined });
+  assert.equal(visits, 5, 'no partition goes on after a stop');
+
+  visits = 0;
+  store.table.page = async (filter, top, token) => {
+    if (filter?.includes('~p02')) throw new Error('the partition could not be read');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return page(filter, top, token);
+  };
+  await assert.rejects(store.scanInstances({ whole: () => void visits++, partial: () => undefined }), /could not be read/);
+  assert.equal(visits, 0, 'the other partitions stop at their first instance once one scan failed');
+});
+
 test('a hub an earlier version wrote keeps `instance` and works on', async () => {
   const clock = new VirtualClock();
 
