@@ -263,7 +263,7 @@ export function manyFigures(many: ManyResult, prefix: string, goals: ManyGoals):
       value: many.recoveredS,
       unit: 's',
       display:
-        `${many.recoveredS === null ? 'not recovered' : `${many.recoveredS} s`} (host ready ${many.restartReadyS} s after the kill; ` +
+        `${many.recoveredS === null ? 'not recovered' : `${many.recoveredS} s`} (host ready ${many.restartReadyS} s after the kill, every wake time armed after ${many.takeoverS ?? 'more than the watch:'} s; ` +
         `${fmt(many.afterKill.delivered)}/${fmt(many.afterKill.expected)} ticks due in the ${many.watchS} s after the kill delivered, last late one ${fmt(many.afterKill.lastLatenessMs)} ms)`,
       goal: `≤ ${goals.recoveredS} s`,
       met: many.recoveredS !== null && allStarted && many.recoveredS <= goals.recoveredS,

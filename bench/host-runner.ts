@@ -137,6 +137,9 @@ export class BenchHost {
     return [...this.tail];
   }
 
+  /** When this host logged that its recovery had every wake time armed (the hub taken over), if it did. */
+  tookOverAt: number | undefined;
+
   private keep(line: string): void {
     this.tail.push(line);
     if (this.tail.length > 30) this.tail.shift();
@@ -152,6 +155,7 @@ export class BenchHost {
       return;
     }
     this.keep(line);
+    if (this.tookOverAt === undefined && line.includes('"msg":"durable: wake times loaded"')) this.tookOverAt = Date.now();
     // BENCH_HOST_LOG=<file> keeps every host's log lines there (to see what a host did during a figure).
     if (process.env.BENCH_HOST_LOG) appendFileSync(process.env.BENCH_HOST_LOG, `${line}\n`);
   }

@@ -43,6 +43,8 @@ export interface ManyResult {
   idleWindowS: number;
   idleCallsPerSecond: number | null;
   restartReadyS: number | null;
+  /** Seconds from the kill until the new host had every instance's wake time armed (null: not within the watch). */
+  takeoverS: number | null;
   /** Seconds from the kill until the last late tick (null: still late or incomplete when the watch ended). */
   recoveredS: number | null;
   watchS: number;
@@ -113,6 +115,7 @@ export async function runManySchedules(env: BenchEnv, plan: ManyPlan): Promise<M
       idleWindowS: round(idleSeconds, 1),
       idleCallsPerSecond: idleSeconds > 0 ? round((after.total - before.total) / idleSeconds, 1) : null,
       restartReadyS: round(restartReadyS),
+      takeoverS: host.tookOverAt === undefined ? null : round((host.tookOverAt - killedAt) / 1000, 1),
       recoveredS: complete && !lateAtEnd ? round(Math.max(0, (seen.lastLateAt || killedAt) - killedAt) / 1000, 1) : null,
       watchS: plan.watchMs / 1000,
       afterKill: { expected, delivered: seen.distinct, lastLatenessMs: seen.lastLateness },

@@ -128,6 +128,8 @@ test('npm run bench, smoke run: every figure is produced, with sane values', asy
       // Sampled every 250 ms from outside, the waiting RSS by the host itself: the peak may miss its last few pages.
       assert.ok(value(`${prefix}.peakRss`) >= 0.9 * value(`${prefix}.rss`), `${prefix}: the peak is at least the waiting RSS`);
       assert.ok(value(`${prefix}.idleCalls`) >= 0);
+      const { takeoverS, watchS } = byId.get(`${prefix}.rss`)?.details as { takeoverS: number | null; watchS: number };
+      assert.ok(takeoverS !== null && takeoverS >= 0 && takeoverS < watchS, `${prefix}: the new host armed every wake time within the watch (${takeoverS} s)`);
     }
     assert.ok(value('npmStart.ready') > 0, 'npm start became ready');
     assert.ok(value('npmStart.firstEvent') >= value('npmStart.ready'), 'the first event came after ready');
