@@ -89,9 +89,9 @@ export function wakeTimeOf(layout: HubLayout, row: Row): WakeTime {
 
 /**
  * Every instance of the table (or of the rows `filter` selects) from one scan in key order (a page at a time, so a big
- * hub is never held in memory at once); an instance's rows are contiguous in every layout. An instance whose rows straddle two pages is handed on as
- * its wake time alone: a commit between the two reads could pair a new ETag with old history, which a one-page read
- * cannot.
+ * hub is never held in memory at once); an instance's rows are contiguous in every layout. An instance whose rows
+ * straddle two pages is handed on as its wake time alone: a commit between the two reads could pair a new ETag with
+ * old history, which a one-page read cannot.
  */
 export async function scanPartitions(
   table: HubTable,
