@@ -2,7 +2,7 @@
  * `GET /api/metrics`: Prometheus text format, anonymous and read-only like `/api/healthz`. It serves prom-client's
  * default registry: the event source's `eventsource_*` metrics and whatever else registers there (the embedded
  * host's `durable_*`). The schedules gauge is counted here, from the management API's own listing, at most once
- * every few seconds however often Prometheus scrapes.
+ * every few seconds however often Prometheus scrapes, and less often the longer a count takes (count-reuse.ts).
  */
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -11,13 +11,13 @@ import { setScheduleCounts, type ScheduleStateLabel } from '../eventsource/obser
 import { clientInput } from './shared/api-answers.js';
 import { ORCHESTRATOR, scheduleNameOf } from './shared/names.js';
 import { listStatusOf } from './shared/views.js';
+import { countReuseMs } from './shared/count-reuse.js';
 import { appServices } from './app-root.js';
 
 const { metrics, logger } = appServices();
 
-/** How long a count of the schedules is reused: 10,000 schedules are one listing per this, not one per scrape. */
-const COUNT_TTL_MS = 5_000;
-let counted: { at: number; pending: Promise<void> } | undefined;
+/** The last count: until when it is served (while it runs, until it ends) and the listing (shared by concurrent scrapes). */
+let counted: { until: number; pending: Promise<void> } | undefined;
 
 async function countSchedules(context: InvocationContext): Promise<void> {
   const all = await df.getClient(context).getStatusAll();
@@ -30,16 +30,22 @@ async function countSchedules(context: InvocationContext): Promise<void> {
   setScheduleCounts(metrics, counts);
 }
 
-/** The schedules counted at most every COUNT_TTL_MS; concurrent scrapes share one listing. */
+/** The schedules counted again once the last count's reuse is over; concurrent scrapes share one listing. */
 function freshCounts(context: InvocationContext): Promise<void> {
-  const now = Date.now();
-  if (counted === undefined || now - counted.at >= COUNT_TTL_MS) {
-    const pending = countSchedules(context).catch((error: unknown) => {
-      // The other metrics are still worth serving; the gauge keeps its last values.
-      logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'metrics: the schedules could not be counted');
-      counted = undefined;
-    });
-    counted = { at: now, pending };
+  const began = Date.now();
+  if (counted === undefined || began >= counted.until) {
+    const current: { until: number; pending: Promise<void> } = { until: Number.POSITIVE_INFINITY, pending: Promise.resolve() };
+    current.pending = countSchedules(context).then(
+      () => {
+        current.until = began + countReuseMs(Date.now() - began);
+      },
+      (error: unknown) => {
+        // The other metrics are still worth serving; the gauge keeps its last values.
+        logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'metrics: the schedules could not be counted');
+        if (counted === current) counted = undefined;
+      },
+    );
+    counted = current;
   }
   return counted.pending;
 }
